@@ -1,0 +1,93 @@
+/** Public types of ruvector-runtime, shaped after ADR-006. */
+
+/** Name of a backend: the Node-API addon, the Emscripten module, or pure TypeScript. */
+export type BackendName = 'native' | 'wasm' | 'js-fallback';
+
+/**
+ * Distance metric. Distances are "smaller is closer" in every metric:
+ * - `cosine`: 1 - cos(a, b) (a zero vector is at distance 1 from everything)
+ * - `euclidean`: L2 norm of a - b
+ * - `dot_product`: -(a . b)
+ */
+export type DistanceMetric = 'cosine' | 'euclidean' | 'dot_product';
+
+/** Kinds of quantization. `'product'` (trained PQ codebooks) is reserved and rejected for now. */
+export type QuantizationType = 'scalar' | 'int4' | 'binary';
+
+/**
+ * How `quantize` encodes a Float32Array.
+ * - `scalar`: 8 bits per element, affine over [min, max];
+ * - `int4`: 4 bits per element (two per byte, low nibble first), affine over [min, max];
+ * - `binary`: 1 bit per element, set when the element is > 0 (dequantizes to +1 / -1).
+ *
+ * For `scalar` and `int4`, when `min`/`max` are both omitted the range is computed per vector and
+ * stored in front of the codes as two little-endian float32 (8 bytes). When both are given, only
+ * the codes are written and values outside the range are clamped.
+ */
+export interface QuantizationConfig {
+  type: QuantizationType;
+  /** Lower end of a fixed range (requires `max`). */
+  min?: number;
+  /** Upper end of a fixed range (requires `min`). */
+  max?: number;
+  /**
+   * Element count of the original vector. Needed by `dequantize` and `quantizedDistance` for
+   * `int4` and `binary` when the count is not a multiple of 2 or 8; otherwise inferred.
+   */
+  dimensions?: number;
+}
+
+/** Configuration of an HNSW index (ADR-006). */
+export interface HnswConfig {
+  dimensions: number;
+  /** Max connections per node per layer. */
+  m: number;
+  /** Build-time exploration factor. */
+  efConstruction: number;
+  /** Query-time exploration factor. */
+  efSearch: number;
+  distanceMetric: DistanceMetric;
+}
+
+/** One hit of a search: `score` is a similarity (higher is better), `distance` the metric's. */
+export interface SearchResult {
+  id: string;
+  /** cos for cosine, -L2 for euclidean, a.b for dot_product: higher is better. */
+  score: number;
+  /** The metric's distance: smaller is closer. */
+  distance: number;
+}
+
+/** Statistics of an HNSW index (ADR-006). */
+export interface IndexStats {
+  vectorCount: number;
+  dimensions: number;
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  backend: BackendName;
+}
+
+/** ADR-006 `vectorOps`, plus code-domain distances for quantized storage. */
+export interface VectorOps {
+  /** Distance between two vectors of equal length (smaller is closer). */
+  distance(a: Float32Array, b: Float32Array, metric: DistanceMetric): number;
+  /**
+   * Distances from `query` to each vector. `vectors` is either an array of Float32Array or one
+   * flat row-major Float32Array of n x query.length (the zero-copy fast path).
+   */
+  batchDistance(query: Float32Array, vectors: Float32Array[] | Float32Array, metric: DistanceMetric): Float32Array;
+  /** Unit-length copy of `vector`; a zero vector stays zero (never NaN). */
+  normalize(vector: Float32Array): Float32Array;
+  /** Encodes `vector` as described by {@link QuantizationConfig}. */
+  quantize(vector: Float32Array, config: QuantizationConfig): Uint8Array;
+  /** Decodes bytes made by `quantize` with the same config. */
+  dequantize(quantized: Uint8Array, config: QuantizationConfig): Float32Array;
+  /**
+   * Metric distance between two `scalar` or `int4` code vectors of the same config, computed on
+   * the codes (equals `distance(dequantize(a), dequantize(b))` up to float rounding).
+   */
+  quantizedDistance(a: Uint8Array, b: Uint8Array, config: QuantizationConfig, metric: DistanceMetric): number;
+  /** Number of differing bits between two `binary` codes of equal length. */
+  hammingDistance(a: Uint8Array, b: Uint8Array): number;
+}
