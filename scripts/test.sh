@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test: the C++ suite (plain, then under ASan+UBSan), and the
+# node:test suites (backend conformance on native, wasm and js; runtime and pool unit tests).
+# Ends with one summary line "tests: N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+bash scripts/build.sh || exit 1
+
+logs=$(mktemp -d)
+status=0
+passed=0
+failed=0
+
+count_ctest() {  # "100% tests passed, 0 tests failed out of 57"
+  local line total bad
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$1" | tail -1)
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + ${total:-0} - ${bad:-0})); failed=$((failed + ${bad:-0}))
+}
+
+echo "== C++ core tests (release build)"
+ctest --test-dir build/native --output-on-failure -j2 2>&1 | tee "$logs/ctest.log" | tail -3 || true
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count_ctest "$logs/ctest.log"
+
+echo "== C++ core tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRUV_SANITIZE=address,undefined \
+  -DRUV_BUILD_NODE=OFF >/dev/null && cmake --build build/asan -j2 >"$logs/asan-build.log" 2>&1 \
+  || { cat "$logs/asan-build.log"; status=1; }
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan --output-on-failure -j2 2>&1 | tee "$logs/asan.log" | tail -3 || true
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+count_ctest "$logs/asan.log"
+
+echo "== node:test suites (conformance on native, wasm and js; unit tests)"
+RUVECTOR_REQUIRE_BACKENDS=native,wasm,js node --test --test-reporter=spec tests/ 2>&1 | tee "$logs/node.log" | tail -12
+[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+np=$(grep -E "^ℹ pass [0-9]+" "$logs/node.log" | tail -1 | grep -oE "[0-9]+")
+nf=$(grep -E "^ℹ fail [0-9]+" "$logs/node.log" | tail -1 | grep -oE "[0-9]+")
+passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0}))
+[ -n "${np:-}" ] || { echo "node:test printed no summary"; status=1; }
+
+rm -rf "$logs"
+echo
+echo "tests: ${passed} passed, ${failed} failed"
+exit $status
