@@ -1,0 +1,103 @@
+// Conversions shared by the binding files: typed-array views without copies, numbers, and the
+// one way a C ABI status becomes a JS exception (an Error with a numeric `ruvStatus`).
+#pragma once
+
+#include <napi.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ruv_capi.h"
+
+namespace ruv_node {
+
+template <typename T>
+struct ArrayView {
+  T* data;
+  size_t length;  // elements, not bytes
+};
+
+template <typename T>
+constexpr napi_typedarray_type kTypedArrayType = T::unsupported_element_type;
+template <>
+inline constexpr napi_typedarray_type kTypedArrayType<float> = napi_float32_array;
+template <>
+inline constexpr napi_typedarray_type kTypedArrayType<uint8_t> = napi_uint8_array;
+
+// Pointer and length of a typed array argument: its own memory, already adjusted by byteOffset.
+// Throws a TypeError when the argument is not a typed array of element type T.
+template <typename T>
+ArrayView<T> TypedArrayArg(const Napi::CallbackInfo& info, size_t index) {
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_status status =
+      napi_get_typedarray_info(info.Env(), info[index], &type, &length, &data, nullptr, nullptr);
+  if (status != napi_ok || type != kTypedArrayType<T>) {
+    throw Napi::TypeError::New(info.Env(), kTypedArrayType<T> == napi_float32_array
+                                               ? "expected a Float32Array"
+                                               : "expected a Uint8Array");
+  }
+  return {static_cast<T*>(data), length};
+}
+
+inline int32_t Int32Arg(const Napi::CallbackInfo& info, size_t index) {
+  int32_t value = 0;
+  if (napi_get_value_int32(info.Env(), info[index], &value) != napi_ok) {
+    throw Napi::TypeError::New(info.Env(), "expected a number");
+  }
+  return value;
+}
+
+// A count or dimension: a non-negative integer.
+inline size_t SizeArg(const Napi::CallbackInfo& info, size_t index) {
+  int64_t value = 0;
+  if (napi_get_value_int64(info.Env(), info[index], &value) != napi_ok || value < 0) {
+    throw Napi::TypeError::New(info.Env(), "expected a non-negative integer");
+  }
+  return static_cast<size_t>(value);
+}
+
+inline float FloatArg(const Napi::CallbackInfo& info, size_t index) {
+  double value = 0;
+  if (napi_get_value_double(info.Env(), info[index], &value) != napi_ok) {
+    throw Napi::TypeError::New(info.Env(), "expected a number");
+  }
+  return static_cast<float>(value);
+}
+
+inline bool BoolArg(const Napi::CallbackInfo& info, size_t index) {
+  bool value = false;
+  if (napi_get_value_bool(info.Env(), info[index], &value) != napi_ok) {
+    throw Napi::TypeError::New(info.Env(), "expected a boolean");
+  }
+  return value;
+}
+
+// An Error whose message is the C ABI's and whose `ruvStatus` is the status number.
+[[noreturn]] inline void ThrowStatus(Napi::Env env, int32_t status, const char* message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("ruvStatus", Napi::Number::New(env, status));
+  throw error;
+}
+
+[[noreturn]] inline void ThrowStatus(Napi::Env env, int32_t status) {
+  ThrowStatus(env, status, ruv_last_error_message());
+}
+
+inline void Check(Napi::Env env, int32_t status) {
+  if (status != RUV_OK) [[unlikely]] ThrowStatus(env, status);
+}
+
+// The binding's own guard for memory safety: a buffer the C ABI would read or write past.
+// (The TS layer validates first, so this only fires when the addon is called directly.)
+inline void RequireLength(Napi::Env env, bool ok, const char* what) {
+  if (!ok) [[unlikely]] ThrowStatus(env, RUV_DIMENSION_MISMATCH, what);
+}
+
+// Each binding file adds its functions to the exports object.
+void RegisterVectorOps(Napi::Env env, Napi::Object exports);
+void RegisterQuant(Napi::Env env, Napi::Object exports);
+void RegisterRuntime(Napi::Env env, Napi::Object exports);
+
+}  // namespace ruv_node
