@@ -1,0 +1,312 @@
+/**
+ * The wasm backend: the Emscripten module `ruvector_wasm.mjs` + `.wasm` (bindings/wasm), a thin
+ * layer over the C ABI. Works in Node, Deno, browsers and Workers: the glue is built for the web
+ * and never fetches its .wasm itself; this loader hands it a precompiled WebAssembly.Module
+ * (`instantiateWasm`, for Workers that cannot compile bytes) or the bytes (`wasmBinary`).
+ *
+ * Inputs are copied into one scratch arena on the wasm heap (allocated once with ruv_alloc and
+ * doubled when a call needs more, never malloc/free per call) and results are copied out with
+ * slice(). batchDistance skips the copy of `vectors` when they already live on the wasm heap.
+ */
+import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
+import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+
+/** The C ABI version this adapter speaks (ruv_abi_version()). */
+const EXPECTED_ABI_VERSION = 1;
+
+/** The part of the Emscripten module this adapter uses (pointers and size_t are 32-bit numbers). */
+interface WasmModule {
+  /** Views of the current wasm memory; the glue replaces them when memory grows. */
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  HEAPF32: Float32Array;
+  UTF8ToString(ptr: number): string;
+  _ruv_last_error_message(): number;
+  _ruv_abi_version(): number;
+  _ruv_simd_target(): number;
+  _ruv_noop(): void;
+  _ruv_distance(a: number, b: number, dim: number, metric: number, out: number): number;
+  _ruv_batch_distance(query: number, vectors: number, count: number, dim: number, metric: number, out: number): number;
+  _ruv_normalize(v: number, dim: number, out: number): number;
+  _ruv_quantized_size(type: number, hasRange: number, dim: number): number;
+  _ruv_quantize(v: number, dim: number, type: number, hasRange: number, min: number, max: number, out: number, outLen: number): number;
+  _ruv_dequantize(codes: number, codesLen: number, dim: number, type: number, hasRange: number, min: number, max: number, out: number): number;
+  _ruv_quantized_distance(
+    a: number,
+    b: number,
+    codesLen: number,
+    dim: number,
+    type: number,
+    hasRange: number,
+    min: number,
+    max: number,
+    metric: number,
+    out: number,
+  ): number;
+  _ruv_hamming_distance(a: number, b: number, bytes: number, out: number): number;
+  _ruv_alloc(bytes: number): number;
+  _ruv_free(ptr: number): void;
+}
+
+/** Options the Emscripten 3.1.6 MODULARIZE factory understands (the ones used here). */
+interface WasmModuleOptions {
+  locateFile: (file: string) => string;
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  instantiateWasm?: (
+    imports: WebAssembly.Imports,
+    receive: (instance: WebAssembly.Instance) => void,
+  ) => Record<string, never>;
+  print: (text: string) => void;
+  printErr: (text: string) => void;
+}
+
+type WasmModuleFactory = (options: WasmModuleOptions) => Promise<WasmModule>;
+
+/** A Float32Array that lives on the wasm heap: batchDistance reads it without a copy. */
+export interface WasmHeapF32 {
+  readonly length: number;
+  /** A view of the array; take a new one after any call, as memory growth detaches old views. */
+  view(): Float32Array;
+  /** Returns the memory to the wasm heap; the array must not be used afterwards. */
+  free(): void;
+}
+
+/** The wasm backend's kernels, plus heap-resident arrays for zero-copy batch distances. */
+export interface WasmKernels extends BackendKernels {
+  allocateHeapF32(length: number): WasmHeapF32;
+}
+
+const SCRATCH_INITIAL_BYTES = 64 * 1024;
+/** Slot at the start of the scratch arena for scalar results (float / uint32). */
+const RESULT_SLOT_BYTES = 64;
+
+const align64 = (bytes: number): number => (bytes + 63) & ~63;
+
+function unavailable(reason: string, cause?: unknown): RuVectorError {
+  return new RuVectorError('BACKEND_UNAVAILABLE', `wasm backend unavailable: ${reason}`, { cause });
+}
+
+function isNodeOrDeno(): boolean {
+  const g = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
+  return typeof g.process?.versions?.node === 'string' || g.Deno !== undefined;
+}
+
+/** Reads the .wasm bytes: `fs/promises` for files under Node/Deno, else fetch. */
+async function readWasmBytes(source: string | URL): Promise<ArrayBuffer | Uint8Array> {
+  let url: URL | undefined;
+  if (source instanceof URL) {
+    url = source;
+  } else if (/^[a-z][a-z0-9+.-]+:/i.test(source)) {
+    url = new URL(source); // 'file:', 'http:', 'data:', ... (a one-letter scheme is a drive letter)
+  }
+  const isFile = url === undefined || url.protocol === 'file:';
+  if (isFile && isNodeOrDeno()) {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url ?? source);
+  }
+  if (typeof fetch !== 'function') {
+    throw unavailable(`cannot read ${String(source)}: no fetch here; pass wasmBinary or wasmModule`);
+  }
+  const response = await fetch(url ?? source);
+  if (!response.ok) throw unavailable(`fetching ${String(source)} gave HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
+  let factory: WasmModuleFactory;
+  try {
+    const glue = (await import(new URL('../../wasm/ruvector_wasm.mjs', import.meta.url).href)) as {
+      default: WasmModuleFactory;
+    };
+    factory = glue.default;
+  } catch (error) {
+    throw unavailable(`cannot import ruvector_wasm.mjs (build it with scripts/build-wasm.sh): ${String(error)}`, error);
+  }
+
+  const glueMessages: string[] = [];
+  let rejectInstantiation: (error: unknown) => void = () => {};
+  const instantiationFailed = new Promise<never>((_, reject) => {
+    rejectInstantiation = reject;
+  });
+  const moduleOptions: WasmModuleOptions = {
+    // Never let the glue derive a URL from import.meta.url (throws in workerd) or fetch by itself.
+    locateFile: (file) => file,
+    print: () => {},
+    printErr: (text) => {
+      glueMessages.push(text);
+    },
+  };
+  const { wasmModule } = options;
+  if (wasmModule !== undefined) {
+    moduleOptions.instantiateWasm = (imports, receive) => {
+      WebAssembly.instantiate(wasmModule, imports).then(receive, rejectInstantiation);
+      return {};
+    };
+  } else {
+    moduleOptions.wasmBinary =
+      options.wasmBinary ?? (await readWasmBytes(options.wasmUrl ?? new URL('../../wasm/ruvector_wasm.wasm', import.meta.url)));
+  }
+  try {
+    return await Promise.race([factory(moduleOptions), instantiationFailed]);
+  } catch (error) {
+    const detail = glueMessages.length > 0 ? ` (${glueMessages.join('; ')})` : '';
+    throw unavailable(`instantiation failed: ${String(error)}${detail}`, error);
+  }
+}
+
+/** BackendKernels over the C ABI of an instantiated module. */
+function createKernels(m: WasmModule): WasmKernels {
+  let scratch = 0;
+  let scratchBytes = 0;
+
+  /** Base of a scratch arena of at least `bytes`, grown by doubling. May grow wasm memory. */
+  const reserve = (bytes: number): number => {
+    if (bytes <= scratchBytes) return scratch;
+    let size = Math.max(scratchBytes * 2, SCRATCH_INITIAL_BYTES);
+    while (size < bytes) size *= 2;
+    if (scratch !== 0) m._ruv_free(scratch);
+    scratch = m._ruv_alloc(size) >>> 0;
+    scratchBytes = scratch === 0 ? 0 : size;
+    if (scratch === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${size} bytes on the wasm heap`);
+    return scratch;
+  };
+
+  const check = (status: number): void => {
+    if (status !== 0) {
+      throw new RuVectorError(CAPI_STATUS_CODES[status] ?? 'INTERNAL', m.UTF8ToString(m._ruv_last_error_message()));
+    }
+  };
+
+  reserve(SCRATCH_INITIAL_BYTES);
+
+  return {
+    name: 'wasm',
+    simdTarget: m.UTF8ToString(m._ruv_simd_target()),
+
+    distance(a: Float32Array, b: Float32Array, metric: MetricId): number {
+      const dim = a.length;
+      const vecBytes = align64(dim * 4);
+      const base = reserve(RESULT_SLOT_BYTES + 2 * vecBytes);
+      const pa = base + RESULT_SLOT_BYTES;
+      const pb = pa + vecBytes;
+      const heap = m.HEAPF32;
+      heap.set(a, pa >>> 2);
+      heap.set(b, pb >>> 2);
+      check(m._ruv_distance(pa, pb, dim, metric, base));
+      return m.HEAPF32[base >>> 2]!;
+    },
+
+    batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: MetricId): Float32Array {
+      const dim = query.length;
+      // Zero-copy when the caller's vectors already live on the wasm heap. The address stays valid
+      // even if reserve() grows memory below (growth keeps contents and addresses).
+      const resident = vectors.buffer === m.HEAPF32.buffer;
+      const residentPtr = vectors.byteOffset;
+      const queryBytes = align64(dim * 4);
+      const outBytes = align64(count * 4);
+      const base = reserve(queryBytes + outBytes + (resident ? 0 : count * dim * 4));
+      const pq = base;
+      const pout = pq + queryBytes;
+      const pv = resident ? residentPtr : pout + outBytes;
+      const heap = m.HEAPF32;
+      heap.set(query, pq >>> 2);
+      if (!resident) heap.set(vectors.subarray(0, count * dim), pv >>> 2);
+      check(m._ruv_batch_distance(pq, pv, count, dim, metric, pout));
+      return m.HEAPF32.slice(pout >>> 2, (pout >>> 2) + count);
+    },
+
+    normalize(v: Float32Array): Float32Array {
+      const base = reserve(v.length * 4);
+      m.HEAPF32.set(v, base >>> 2);
+      check(m._ruv_normalize(base, v.length, base));
+      return m.HEAPF32.slice(base >>> 2, (base >>> 2) + v.length);
+    },
+
+    quantizedSize(params: QuantParams, dim: number): number {
+      return m._ruv_quantized_size(params.type, params.hasRange ? 1 : 0, dim) >>> 0;
+    },
+
+    quantize(v: Float32Array, params: QuantParams): Uint8Array {
+      const dim = v.length;
+      const hasRange = params.hasRange ? 1 : 0;
+      const size = m._ruv_quantized_size(params.type, hasRange, dim) >>> 0;
+      const vecBytes = align64(dim * 4);
+      const base = reserve(vecBytes + size);
+      const pout = base + vecBytes;
+      m.HEAPF32.set(v, base >>> 2);
+      check(m._ruv_quantize(base, dim, params.type, hasRange, params.min, params.max, pout, size));
+      return m.HEAPU8.slice(pout, pout + size);
+    },
+
+    dequantize(codes: Uint8Array, dim: number, params: QuantParams): Float32Array {
+      const outBytes = align64(dim * 4);
+      const base = reserve(outBytes + codes.length);
+      const pcodes = base + outBytes;
+      m.HEAPU8.set(codes, pcodes);
+      check(m._ruv_dequantize(pcodes, codes.length, dim, params.type, params.hasRange ? 1 : 0, params.min, params.max, base));
+      return m.HEAPF32.slice(base >>> 2, (base >>> 2) + dim);
+    },
+
+    quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number {
+      const codeBytes = align64(a.length);
+      const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
+      const pa = base + RESULT_SLOT_BYTES;
+      const pb = pa + codeBytes;
+      const heap = m.HEAPU8;
+      heap.set(a, pa);
+      heap.set(b, pb);
+      const hasRange = params.hasRange ? 1 : 0;
+      check(m._ruv_quantized_distance(pa, pb, a.length, dim, params.type, hasRange, params.min, params.max, metric, base));
+      return m.HEAPF32[base >>> 2]!;
+    },
+
+    hammingDistance(a: Uint8Array, b: Uint8Array): number {
+      const codeBytes = align64(a.length);
+      const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
+      const pa = base + RESULT_SLOT_BYTES;
+      const pb = pa + codeBytes;
+      const heap = m.HEAPU8;
+      heap.set(a, pa);
+      heap.set(b, pb);
+      check(m._ruv_hamming_distance(pa, pb, a.length, base));
+      return m.HEAPU32[base >>> 2]!;
+    },
+
+    noop(): void {
+      m._ruv_noop();
+    },
+
+    allocateHeapF32(length: number): WasmHeapF32 {
+      let ptr = m._ruv_alloc(Math.max(length, 1) * 4) >>> 0;
+      if (ptr === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${length} floats on the wasm heap`);
+      return {
+        length,
+        view(): Float32Array {
+          if (ptr === 0) throw new RuVectorError('INVALID_ARGUMENT', 'heap array already freed');
+          return new Float32Array(m.HEAPF32.buffer, ptr, length);
+        },
+        free(): void {
+          if (ptr !== 0) m._ruv_free(ptr);
+          ptr = 0;
+        },
+      };
+    },
+
+    dispose(): void {
+      if (scratch !== 0) m._ruv_free(scratch);
+      scratch = 0;
+      scratchBytes = 0;
+    },
+  };
+}
+
+/** Instantiates the Emscripten module; throws RuVectorError('BACKEND_UNAVAILABLE') saying why not. */
+export const load: BackendLoader = async (options): Promise<WasmKernels> => {
+  if (typeof WebAssembly !== 'object') throw unavailable('WebAssembly is not available here');
+  const m = await instantiate(options);
+  const abi = m._ruv_abi_version();
+  if (abi !== EXPECTED_ABI_VERSION) {
+    throw unavailable(`ruvector_wasm.wasm has C ABI version ${abi}, expected ${EXPECTED_ABI_VERSION}`);
+  }
+  return createKernels(m);
+};
