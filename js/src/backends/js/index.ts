@@ -1,0 +1,27 @@
+/**
+ * The js-fallback backend: pure TypeScript, runs wherever JavaScript does. Its kernels are the
+ * scalar twins of the C++ ones, so results agree within float rounding and quantized codes are
+ * bit-identical.
+ */
+import type { BackendKernels, BackendLoader, QuantParams } from '../../backend.js';
+import { quantizedByteLength } from '../../quant-layout.js';
+import { batchDistance, distance, normalize } from './distance.js';
+import { dequantize, hammingDistance, quantize, quantizedDistance } from './quant.js';
+
+/** The js-fallback kernels (stateless, so one shared object). */
+export const jsKernels: BackendKernels = Object.freeze({
+  name: 'js-fallback',
+  simdTarget: 'none',
+  distance,
+  batchDistance,
+  normalize,
+  quantizedSize: (params: QuantParams, dim: number) => quantizedByteLength(params, dim),
+  quantize,
+  dequantize,
+  quantizedDistance,
+  hammingDistance,
+  noop: () => {},
+});
+
+/** Loads the js-fallback backend; it has no artifacts, so it never fails and ignores the options. */
+export const load: BackendLoader = async () => jsKernels;
