@@ -7,15 +7,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifdef __cplusplus
-extern "C" {
-#endif
-
+/* Outside extern "C": emscripten.h declares C++ templates when compiled as C++. */
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/emscripten.h>
 #define RUV_API EMSCRIPTEN_KEEPALIVE
 #else
 #define RUV_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
 #endif
 
 /* Mirrors ruv::ErrorCode. */

@@ -1,0 +1,129 @@
+// Integer kernels on quantization codes (u8 x u8 -> integer sums, popcount), written once and
+// compiled per SIMD target (see int_ops.cc).
+#if defined(RUV_SIMD_INT_KERNELS_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef RUV_SIMD_INT_KERNELS_INL_H_
+#undef RUV_SIMD_INT_KERNELS_INL_H_
+#else
+#define RUV_SIMD_INT_KERNELS_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+
+#include "hwy/highway.h"
+#include "simd/int_ops.h"
+#include "simd/load_tail-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace ruv {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Codes are widened u8 -> i16 and multiplied with ReorderWidenMulAccumulate, which is one
+// pmaddwd / i32x4.dot_i16x8 per vector: i16 x i16 products summed pairwise into i32 lanes
+// (255 * 255 * 2 fits easily). Callers pass at most simd::kU8KernelBlock elements, so the i32
+// lanes never overflow.
+
+// sum a_i * b_i for n <= simd::kU8KernelBlock.
+HWY_NOINLINE uint32_t DotU8Kernel(const uint8_t* HWY_RESTRICT a, const uint8_t* HWY_RESTRICT b, size_t n) {
+  const hn::ScalableTag<int16_t> d16;
+  const hn::Repartition<int32_t, decltype(d16)> d32;
+  const hn::Rebind<uint8_t, decltype(d16)> d8;  // half a vector of bytes, one per i16 lane
+  const size_t N = hn::Lanes(d16);
+  // Two accumulator pairs so consecutive multiply-adds do not wait on each other.
+  auto s0 = hn::Zero(d32), s1 = hn::Zero(d32), t0 = hn::Zero(d32), t1 = hn::Zero(d32);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    s0 = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, a + i)),
+                                       hn::PromoteTo(d16, hn::LoadU(d8, b + i)), s0, s1);
+    t0 = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, a + i + N)),
+                                       hn::PromoteTo(d16, hn::LoadU(d8, b + i + N)), t0, t1);
+  }
+  for (; i + N <= n; i += N) {
+    s0 = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, hn::LoadU(d8, a + i)),
+                                       hn::PromoteTo(d16, hn::LoadU(d8, b + i)), s0, s1);
+  }
+  if (i < n) {
+    t0 = hn::ReorderWidenMulAccumulate(d32, hn::PromoteTo(d16, LoadTail(d8, a + i, n - i)),
+                                       hn::PromoteTo(d16, LoadTail(d8, b + i, n - i)), t0, t1);
+  }
+  const auto sum = hn::Add(hn::RearrangeToOddPlusEven(s0, s1), hn::RearrangeToOddPlusEven(t0, t1));
+  return static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d32, sum)));
+}
+
+// sum (a_i - b_i)^2 for n <= simd::kU8KernelBlock; differences fit i16 (-255..255).
+HWY_NOINLINE uint32_t SquaredL2U8Kernel(const uint8_t* HWY_RESTRICT a, const uint8_t* HWY_RESTRICT b,
+                                        size_t n) {
+  const hn::ScalableTag<int16_t> d16;
+  const hn::Repartition<int32_t, decltype(d16)> d32;
+  const hn::Rebind<uint8_t, decltype(d16)> d8;
+  const size_t N = hn::Lanes(d16);
+  auto s0 = hn::Zero(d32), s1 = hn::Zero(d32), t0 = hn::Zero(d32), t1 = hn::Zero(d32);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto d0 =
+        hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, a + i)), hn::PromoteTo(d16, hn::LoadU(d8, b + i)));
+    const auto d1 =
+        hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, a + i + N)), hn::PromoteTo(d16, hn::LoadU(d8, b + i + N)));
+    s0 = hn::ReorderWidenMulAccumulate(d32, d0, d0, s0, s1);
+    t0 = hn::ReorderWidenMulAccumulate(d32, d1, d1, t0, t1);
+  }
+  for (; i + N <= n; i += N) {
+    const auto d0 =
+        hn::Sub(hn::PromoteTo(d16, hn::LoadU(d8, a + i)), hn::PromoteTo(d16, hn::LoadU(d8, b + i)));
+    s0 = hn::ReorderWidenMulAccumulate(d32, d0, d0, s0, s1);
+  }
+  if (i < n) {
+    const auto d0 = hn::Sub(hn::PromoteTo(d16, LoadTail(d8, a + i, n - i)),
+                            hn::PromoteTo(d16, LoadTail(d8, b + i, n - i)));
+    t0 = hn::ReorderWidenMulAccumulate(d32, d0, d0, t0, t1);
+  }
+  const auto sum = hn::Add(hn::RearrangeToOddPlusEven(s0, s1), hn::RearrangeToOddPlusEven(t0, t1));
+  return static_cast<uint32_t>(hn::GetLane(hn::SumOfLanes(d32, sum)));
+}
+
+// sum a_i. SumsOf8 (psadbw) adds each group of 8 bytes into a u64 lane: no overflow for any n.
+HWY_NOINLINE uint64_t SumU8Kernel(const uint8_t* HWY_RESTRICT a, size_t n) {
+  const hn::ScalableTag<uint8_t> d8;
+  const hn::Repartition<uint64_t, decltype(d8)> d64;
+  const size_t N = hn::Lanes(d8);
+  auto s0 = hn::Zero(d64), s1 = hn::Zero(d64);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    s0 = hn::Add(s0, hn::SumsOf8(hn::LoadU(d8, a + i)));
+    s1 = hn::Add(s1, hn::SumsOf8(hn::LoadU(d8, a + i + N)));
+  }
+  for (; i + N <= n; i += N) s0 = hn::Add(s0, hn::SumsOf8(hn::LoadU(d8, a + i)));
+  if (i < n) s1 = hn::Add(s1, hn::SumsOf8(LoadTail(d8, a + i, n - i)));
+  return hn::GetLane(hn::SumOfLanes(d64, hn::Add(s0, s1)));
+}
+
+// Number of differing bits: popcount per byte (vpopcntb on AVX3_DL, a nibble table elsewhere),
+// then SumsOf8 into u64 lanes.
+HWY_NOINLINE uint64_t HammingKernel(const uint8_t* HWY_RESTRICT a, const uint8_t* HWY_RESTRICT b, size_t n) {
+  const hn::ScalableTag<uint8_t> d8;
+  const hn::Repartition<uint64_t, decltype(d8)> d64;
+  const size_t N = hn::Lanes(d8);
+  auto s0 = hn::Zero(d64), s1 = hn::Zero(d64);
+  size_t i = 0;
+  for (; i + 2 * N <= n; i += 2 * N) {
+    s0 = hn::Add(s0, hn::SumsOf8(hn::PopulationCount(hn::Xor(hn::LoadU(d8, a + i), hn::LoadU(d8, b + i)))));
+    s1 = hn::Add(
+        s1, hn::SumsOf8(hn::PopulationCount(hn::Xor(hn::LoadU(d8, a + i + N), hn::LoadU(d8, b + i + N)))));
+  }
+  for (; i + N <= n; i += N) {
+    s0 = hn::Add(s0, hn::SumsOf8(hn::PopulationCount(hn::Xor(hn::LoadU(d8, a + i), hn::LoadU(d8, b + i)))));
+  }
+  if (i < n) {
+    s1 = hn::Add(
+        s1,
+        hn::SumsOf8(hn::PopulationCount(hn::Xor(LoadTail(d8, a + i, n - i), LoadTail(d8, b + i, n - i)))));
+  }
+  return hn::GetLane(hn::SumOfLanes(d64, hn::Add(s0, s1)));
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace ruv
+HWY_AFTER_NAMESPACE();
+
+#endif  // RUV_SIMD_INT_KERNELS_INL_H_

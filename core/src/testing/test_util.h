@@ -1,0 +1,37 @@
+// Helpers shared by the core's unit tests: seeded random data and the awkward sizes every kernel
+// is checked at (below, at and above each vector width, plus the embedding widths in use).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace ruv::testing {
+
+inline constexpr size_t kAwkwardSizes[] = {1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 97, 384, 1000};
+
+inline std::vector<float> RandomFloats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+inline std::vector<uint8_t> RandomBytes(size_t n, uint32_t seed, int max = 255) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> dist(0, max);
+  std::vector<uint8_t> v(n);
+  for (uint8_t& x : v) x = static_cast<uint8_t>(dist(rng));
+  return v;
+}
+
+// |actual - expected| <= rel * |expected| + abs.
+inline bool Near(double actual, double expected, double rel, double abs) {
+  const double diff = actual > expected ? actual - expected : expected - actual;
+  const double mag = expected < 0 ? -expected : expected;
+  return diff <= rel * mag + abs;
+}
+
+}  // namespace ruv::testing
