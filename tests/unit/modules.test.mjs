@@ -1,0 +1,47 @@
+// WasmHnswIndex and WasmEmbedder in 0.1: arguments are checked now, and the operations reach the
+// runtime's modules, which throw UNSUPPORTED until HNSW and embeddings land.
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+
+import { RuVectorRuntime, WasmEmbedder, WasmHnswIndex } from '../../js/dist/index.js';
+
+const config = { dimensions: 4, m: 16, efConstruction: 100, efSearch: 50, distanceMetric: 'cosine' };
+const runtime = await RuVectorRuntime.create({ backend: 'js' });
+const error = (code, message) => ({ name: 'RuVectorError', code, message });
+
+afterEach(() => RuVectorRuntime.reset());
+
+test('WasmHnswIndex checks its configuration', () => {
+  assert.throws(() => new WasmHnswIndex({ ...config, dimensions: 0 }), error('INVALID_ARGUMENT', 'WasmHnswIndex: config.dimensions must be a positive integer (got 0)'));
+  assert.throws(() => new WasmHnswIndex({ ...config, m: 2.5 }), error('INVALID_ARGUMENT', 'WasmHnswIndex: config.m must be a positive integer (got 2.5)'));
+  assert.throws(() => new WasmHnswIndex({ ...config, distanceMetric: 'l1' }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new WasmHnswIndex(null), { code: 'INVALID_ARGUMENT' });
+});
+
+test('WasmHnswIndex: initialize and deserialize reject with UNSUPPORTED; other calls need an index', async () => {
+  const index = new WasmHnswIndex(config, { runtime });
+  await assert.rejects(index.initialize(), error('UNSUPPORTED', 'hnsw.create is not implemented yet in ruvector-runtime 0.1 (planned: HNSW index)'));
+  await assert.rejects(index.deserialize(new Uint8Array(4)), error('UNSUPPORTED', 'hnsw.deserialize is not implemented yet in ruvector-runtime 0.1 (planned: HNSW index)'));
+  await assert.rejects(index.insert('a', new Float32Array(4)), error('NOT_INITIALIZED', 'WasmHnswIndex.insert: the index is not initialized (call initialize() or deserialize())'));
+  await assert.rejects(index.search(new Float32Array(4), 3), { code: 'NOT_INITIALIZED' });
+  assert.throws(() => index.getStats(), { code: 'NOT_INITIALIZED' });
+  await index.dispose();
+});
+
+test('WasmHnswIndex uses the shared runtime when none is given', async () => {
+  const index = new WasmHnswIndex(config);
+  await assert.rejects(index.initialize(), { code: 'UNSUPPORTED' });
+  const shared = await RuVectorRuntime.initialize();
+  assert.ok(shared.getBackend());
+});
+
+test('WasmEmbedder: initialize rejects with UNSUPPORTED; embedding needs a model', async () => {
+  assert.throws(() => new WasmEmbedder({ modelPath: '' }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new WasmEmbedder({ modelPath: 'm', dimensions: -1 }), { code: 'INVALID_ARGUMENT' });
+  const embedder = new WasmEmbedder({ modelPath: 'models/all-MiniLM-L6-v2' }, { runtime });
+  assert.equal(embedder.getDimensions(), 384);
+  await assert.rejects(embedder.initialize(), error('UNSUPPORTED', 'embeddings.loadModel is not implemented yet in ruvector-runtime 0.1 (planned: embeddings)'));
+  await assert.rejects(embedder.embed('hello'), error('NOT_INITIALIZED', 'WasmEmbedder.embed: the embedder is not initialized (call initialize())'));
+  await assert.rejects(embedder.embedBatch(['a', 'b']), { code: 'NOT_INITIALIZED' });
+  await embedder.dispose();
+});
