@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+/**
+ * The `ruvector` command (Node only):
+ *   ruvector info  [--backend native|wasm|js]   which backend loads here, and why (JSON)
+ *   ruvector bench [--backend list] [--budget-ms N] [--rows N] [--dimensions N] [--json]
+ *                                              the ADR-006 vector-ops benchmark on each backend
+ */
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+
+import { formatBenchTable, runVectorOpsBench, type BenchTarget } from './bench/suite.js';
+import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
+
+const USAGE = `ruvector ${VERSION}
+usage:
+  ruvector info  [--backend native|wasm|js]
+      Loads the runtime (the backend given, else the first that loads) and prints describe().
+  ruvector bench [--backend native,wasm,js] [--budget-ms 300] [--rows 10000] [--dimensions 384] [--json]
+      Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline.
+  ruvector --version | --help
+`;
+
+class UsageError extends Error {}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer (got ${value})`);
+  return n;
+}
+
+function backendList(value: string | undefined): BackendChoice[] {
+  const names = (value ?? 'native,wasm,js').split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!['native', 'wasm', 'js', 'js-fallback'].includes(name)) throw new UsageError(`unknown backend '${name}' (expected native, wasm or js)`);
+  }
+  return names as BackendChoice[];
+}
+
+async function info(backend: string | undefined): Promise<void> {
+  const options = backend === undefined ? {} : { backend: backendList(backend)[0]! };
+  const runtime = await RuVectorRuntime.create(options);
+  process.stdout.write(`${JSON.stringify(runtime.describe(), null, 2)}\n`);
+}
+
+async function bench(values: Record<string, string | boolean | undefined>): Promise<void> {
+  const str = (key: string) => values[key] as string | undefined;
+  const options = {
+    budgetMs: positiveInt('budget-ms', str('budget-ms'), 300),
+    batchRows: positiveInt('rows', str('rows'), 10_000),
+    dimensions: positiveInt('dimensions', str('dimensions'), 384),
+  };
+  const targets: BenchTarget[] = [];
+  const skipped: string[] = [];
+  for (const backend of backendList(str('backend'))) {
+    try {
+      const runtime = await RuVectorRuntime.create({ backend });
+      const d = runtime.describe();
+      targets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps: runtime.getModules().vectorOps, noop: () => runtime.noop() });
+    } catch (e) {
+      skipped.push(`${backend}: ${(e as Error).message}`);
+    }
+  }
+  const rows = runVectorOpsBench(targets, options);
+  if (values['json'] === true) {
+    process.stdout.write(`${JSON.stringify({ version: VERSION, node: process.version, cpu: cpus()[0]?.model, targets: targets.map(({ backend, simdTarget }) => ({ backend, simdTarget })), skipped, options, rows }, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `ruvector ${VERSION} vectorOps benchmark  node ${process.version}  ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    `backends: ${targets.map((t) => `${t.backend} (${t.simdTarget})`).join(', ') || 'none'}`,
+    ...skipped.map((s) => `skipped ${s}`),
+    '',
+    formatBenchTable(rows),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      backend: { type: 'string' },
+      'budget-ms': { type: 'string' },
+      rows: { type: 'string' },
+      dimensions: { type: 'string' },
+      json: { type: 'boolean' },
+      version: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(USAGE);
+    return values.help ? 0 : 2;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  if (command === 'info') {
+    for (const key of ['budget-ms', 'rows', 'dimensions', 'json'] as const) {
+      if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to info`);
+    }
+    await info(values.backend);
+    return 0;
+  }
+  if (command === 'bench') {
+    await bench(values);
+    return 0;
+  }
+  throw new UsageError(`unknown command '${command}'`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`ruvector: ${(error as Error).message}\n${usage ? USAGE : ''}`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);
