@@ -139,12 +139,21 @@ async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
   const { wasmModule } = options;
   if (wasmModule !== undefined) {
     moduleOptions.instantiateWasm = (imports, receive) => {
-      WebAssembly.instantiate(wasmModule, imports).then(receive, rejectInstantiation);
+      WebAssembly.instantiate(wasmModule, imports)
+        .then((instance) => receive(instance)) // throws if the module is not ruvector_wasm.wasm
+        .catch(rejectInstantiation);
       return {};
     };
+  } else if (options.wasmBinary !== undefined) {
+    moduleOptions.wasmBinary = options.wasmBinary;
   } else {
-    moduleOptions.wasmBinary =
-      options.wasmBinary ?? (await readWasmBytes(options.wasmUrl ?? new URL('../../wasm/ruvector_wasm.wasm', import.meta.url)));
+    const source = options.wasmUrl ?? new URL('../../wasm/ruvector_wasm.wasm', import.meta.url);
+    try {
+      moduleOptions.wasmBinary = await readWasmBytes(source);
+    } catch (error) {
+      if (error instanceof RuVectorError) throw error;
+      throw unavailable(`cannot read ${String(source)}: ${String(error)}`, error);
+    }
   }
   try {
     return await Promise.race([factory(moduleOptions), instantiationFailed]);
