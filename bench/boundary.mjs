@@ -8,7 +8,8 @@ import { load as loadWasm } from '../js/dist/backends/wasm/index.js';
 const DIM = 384;
 const ROWS = 10_000;
 
-/** Median ns per call over `rounds` timed rounds of `iters` calls (after a warm-up round). */
+/** ns per call: best of `rounds` timed rounds of `iters` calls, after a warm-up round (the best
+ * round is the least disturbed by other processes on a shared machine). */
 function measure(fn, iters, rounds = 7) {
   for (let i = 0; i < iters; i++) fn();
   const samples = [];
@@ -18,7 +19,7 @@ function measure(fn, iters, rounds = 7) {
     samples.push(Number(process.hrtime.bigint() - t0) / iters);
   }
   samples.sort((a, b) => a - b);
-  return samples[rounds >> 1];
+  return samples[0];
 }
 
 function fmt(ns) {
