@@ -37,6 +37,13 @@ export interface BackendKernels {
   distance(a: Float32Array, b: Float32Array, metric: MetricId): number;
   /** `vectors` is flat row-major count x dim; returns `count` distances. */
   batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: MetricId): Float32Array;
+  /**
+   * Optional: distances from `query` to each of `rows` (at least one row, each a Float32Array of
+   * query.length; checked by vector-ops). Lets a backend read rows where they are, or copy them
+   * straight into its own memory, instead of vector-ops first flattening them into one array for
+   * `batchDistance`. Must give the same values as `batchDistance` on the flattened rows.
+   */
+  batchDistanceRows?(query: Float32Array, rows: readonly Float32Array[], metric: MetricId): Float32Array;
   normalize(v: Float32Array): Float32Array;
   quantizedSize(params: QuantParams, dim: number): number;
   /** Throws RuVectorError('NON_FINITE') when v holds NaN or +-Infinity. */

@@ -226,6 +226,19 @@ function corruptRange(fn: string, e: unknown, params: QuantParams, inputs: Reado
   return e;
 }
 
+/** Checks that every row is a Float32Array of `dim` elements. */
+function checkRows(fn: string, rows: unknown[], dim: number): asserts rows is Float32Array[] {
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (!(row instanceof Float32Array)) {
+      throw fail('INVALID_ARGUMENT', fn, `vectors[${r}] must be a Float32Array (got ${typeName(row)})`);
+    }
+    if (row.length !== dim) {
+      throw fail('DIMENSION_MISMATCH', fn, `vectors[${r}] has ${row.length} elements but query has ${dim}`);
+    }
+  }
+}
+
 /**
  * Builds the public {@link VectorOps} over one backend's kernels. The returned functions are
  * plain closures: destructuring them (`const { distance } = vectorOps`) is fine.
@@ -233,9 +246,8 @@ function corruptRange(fn: string, e: unknown, params: QuantParams, inputs: Reado
 export function createVectorOps(kernels: BackendKernels): VectorOps {
   let scratch = new Float32Array(0);
 
-  /** Copies rows into one row-major buffer (reused between calls when not too large). */
-  function flatten(fn: string, query: Float32Array, rows: unknown[]): Float32Array {
-    const dim = query.length;
+  /** Copies checked rows into one row-major buffer (reused between calls when not too large). */
+  function flatten(rows: readonly Float32Array[], dim: number): Float32Array {
     const total = rows.length * dim;
     let flat: Float32Array;
     if (total <= MAX_SCRATCH_FLOATS) {
@@ -244,16 +256,7 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
     } else {
       flat = new Float32Array(total);
     }
-    for (let r = 0; r < rows.length; r++) {
-      const row = rows[r];
-      if (!(row instanceof Float32Array)) {
-        throw fail('INVALID_ARGUMENT', fn, `vectors[${r}] must be a Float32Array (got ${typeName(row)})`);
-      }
-      if (row.length !== dim) {
-        throw fail('DIMENSION_MISMATCH', fn, `vectors[${r}] has ${row.length} elements but query has ${dim}`);
-      }
-      flat.set(row, r * dim);
-    }
+    for (let r = 0; r < rows.length; r++) flat.set(rows[r]!, r * dim);
     return flat;
   }
 
@@ -286,16 +289,22 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
         throw fail('DIMENSION_MISMATCH', fn, `vectors has ${vectors.length} elements, which is not a multiple of query's ${dim}`);
       }
       const m = metricArg(fn, metric);
-      // Rows are checked while they are copied; a flat array goes to the backend as it is.
-      const flat = isList ? flatten(fn, query, vectors) : vectors;
-      const count = flat.length / dim;
+      const count = isList ? vectors.length : vectors.length / dim;
+      if (isList) checkRows(fn, vectors, dim);
       if (count === 0) return new Float32Array(0);
 
-      const out = kernels.batchDistance(query, flat, count, m);
+      // A flat array goes to the backend as it is; rows go as they are when the backend can read
+      // them there, else they are copied into one flat buffer.
+      const out = !isList
+        ? kernels.batchDistance(query, vectors, count, m)
+        : kernels.batchDistanceRows !== undefined
+          ? kernels.batchDistanceRows(query, vectors, m)
+          : kernels.batchDistance(query, flatten(vectors, dim), count, m);
+
       for (let r = 0; r < count; r++) {
         if (Number.isFinite(out[r]!)) continue;
         blameInputs(fn, [['query', query]]);
-        const i = firstNonFinite(flat, r * dim, (r + 1) * dim);
+        const i = isList ? firstNonFinite(vectors[r]!) : firstNonFinite(vectors, r * dim, (r + 1) * dim);
         if (i >= 0) {
           throw isList
             ? nonFiniteIn(fn, `vectors[${r}]`, i)

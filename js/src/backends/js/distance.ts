@@ -52,6 +52,13 @@ export function batchDistance(query: Float32Array, vectors: Float32Array, count:
   return out;
 }
 
+/** batchDistance over separate rows: reads each row where it is (no flattening copy). */
+export function batchDistanceRows(query: Float32Array, rows: readonly Float32Array[], metric: MetricId): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let r = 0; r < rows.length; r++) out[r] = distanceAt(query, rows[r]!, 0, query.length, metric);
+  return out;
+}
+
 /** ruv::Normalize: v / |v| as a new array; a zero vector stays zero. */
 export function normalize(v: Float32Array): Float32Array {
   let sum = 0;

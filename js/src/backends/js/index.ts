@@ -5,7 +5,7 @@
  */
 import type { BackendKernels, BackendLoader, QuantParams } from '../../backend.js';
 import { quantizedByteLength } from '../../quant-layout.js';
-import { batchDistance, distance, normalize } from './distance.js';
+import { batchDistance, batchDistanceRows, distance, normalize } from './distance.js';
 import { dequantize, hammingDistance, quantize, quantizedDistance } from './quant.js';
 
 /** The js-fallback kernels (stateless, so one shared object). */
@@ -14,6 +14,7 @@ export const jsKernels: BackendKernels = Object.freeze({
   simdTarget: 'none',
   distance,
   batchDistance,
+  batchDistanceRows,
   normalize,
   quantizedSize: (params: QuantParams, dim: number) => quantizedByteLength(params, dim),
   quantize,
