@@ -63,12 +63,19 @@ export type FisherMatrix = Float32Array;
 
 /** ADR-006 `hnsw` module: an approximate nearest-neighbour index. */
 export interface HnswModule {
+  /** Creates an empty index. */
   create(config: HnswConfig): HnswIndexHandle;
+  /** Adds `vector` under `id`. */
   insert(handle: HnswIndexHandle, id: string, vector: Float32Array): void;
+  /** The `k` nearest entries to `query`, best first. */
   search(handle: HnswIndexHandle, query: Float32Array, k: number): SearchResult[];
+  /** Removes `id`; false when it was not there. */
   delete(handle: HnswIndexHandle, id: string): boolean;
+  /** The index as versioned, little-endian, checksummed bytes (readable by every backend). */
   serialize(handle: HnswIndexHandle): Uint8Array;
+  /** An index read from bytes made by `serialize` (CORRUPT_DATA when they do not parse). */
   deserialize(data: Uint8Array): HnswIndexHandle;
+  /** Releases the index; the handle must not be used afterwards. */
   free(handle: HnswIndexHandle): void;
 }
 
@@ -76,16 +83,23 @@ export interface HnswModule {
 export interface EmbeddingsModule {
   /** Loads a model from a path/URL or from its bytes. */
   loadModel(model: string | Uint8Array): EmbeddingModelHandle;
+  /** The (mean-pooled, L2-normalised) embedding of one text. */
   embed(handle: EmbeddingModelHandle, text: string): Float32Array;
+  /** The embeddings of several texts, in order. */
   embedBatch(handle: EmbeddingModelHandle, texts: string[]): Float32Array[];
+  /** Releases the model; the handle must not be used afterwards. */
   unloadModel(handle: EmbeddingModelHandle): void;
 }
 
 /** ADR-006 `learning` module: patterns, LoRA and EWC (ADR-007). */
 export interface LearningModule {
+  /** Stores a pattern: an embedding with caller-defined metadata. */
   createPattern(embedding: Float32Array, metadata: unknown): PatternHandle;
+  /** The patterns whose similarity to `query` is at least `threshold`, best first. */
   matchPatterns(query: Float32Array, patterns: PatternHandle[], threshold: number): PatternMatch[];
+  /** Trains a low-rank update from recorded trajectories. */
   trainLoRA(trajectories: Trajectory[], config: LoRAConfig): LoRAWeights;
+  /** Elastic weight consolidation: pulls `weights` toward their anchor, weighted by `fisher` and `lambda`. */
   applyEWC(weights: ModelWeights, fisher: FisherMatrix, lambda: number): ModelWeights;
 }
 
