@@ -33,3 +33,11 @@ export function codeBytes(type: QuantTypeId, dim: number): number {
 export function quantizedByteLength(params: QuantParams, dim: number): number {
   return headerBytes(params) + codeBytes(params.type, dim);
 }
+
+/**
+ * A usable affine range (the core's quant::IsValidRange): finite ends, min <= max, and a width
+ * max - min that is finite in float32. A stored range that fails this is corrupt data.
+ */
+export function isValidRange(min: number, max: number): boolean {
+  return Number.isFinite(min) && Number.isFinite(max) && min <= max && Number.isFinite(Math.fround(max - min));
+}

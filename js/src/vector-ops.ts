@@ -3,15 +3,15 @@
  * backend gives the same error code and the same message for the same bad input; backends only
  * compute (backend.ts).
  *
- * Non-finite input is found without slowing the common case: distance, batchDistance and normalize
- * check the results (a handful of values), and only when one is NaN or +-Infinity scan the inputs
- * to name the culprit. If every input is finite the result stands (float32 overflow is an answer,
+ * Non-finite input is found without scanning inputs on the common path: distance, batchDistance
+ * and normalize check their results (one value, one per row, or the normalized copy), and only
+ * when one is NaN or +-Infinity scan the inputs to name the culprit. If every input is finite the result stands (float32 overflow is an answer,
  * not an error). quantize and dequantize leave the detection to the backend (the core reports it)
  * and rebuild the message here, so it does not depend on the backend.
  */
 import { MetricId, QuantTypeId, type BackendKernels, type QuantParams } from './backend.js';
 import { RuVectorError, type RuVectorErrorCode } from './errors.js';
-import { codeBytes, headerBytes, RANGE_HEADER_BYTES } from './quant-layout.js';
+import { codeBytes, headerBytes, isValidRange, RANGE_HEADER_BYTES } from './quant-layout.js';
 import type { DistanceMetric, VectorOps } from './types.js';
 
 /** Metric names accepted by every function, in the order error messages list them. */
@@ -159,6 +159,9 @@ function quantConfigArg(fn: string, config: unknown): CheckedConfig {
     min = rangeBound(fn, 'min', c['min']);
     max = rangeBound(fn, 'max', c['max']);
     if (min > max) throw fail('INVALID_ARGUMENT', fn, `config.min (${min}) is greater than config.max (${max})`);
+    if (!isValidRange(Math.fround(min), Math.fround(max))) {
+      throw fail('INVALID_ARGUMENT', fn, `config.max - config.min overflows float32 (min ${min}, max ${max})`);
+    }
   }
 
   let dimensions: number | undefined;
@@ -219,7 +222,7 @@ function corruptRange(fn: string, e: unknown, params: QuantParams, inputs: Reado
     const view = new DataView(codes.buffer, codes.byteOffset, RANGE_HEADER_BYTES);
     const min = view.getFloat32(0, true);
     const max = view.getFloat32(4, true);
-    if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
+    if (!isValidRange(min, max)) {
       return fail('CORRUPT_DATA', fn, `${name} has a corrupt range header (min ${min}, max ${max})`, e);
     }
   }
@@ -335,6 +338,18 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
         if (isError(e, 'NON_FINITE')) {
           const i = firstNonFinite(vector);
           if (i >= 0) throw fail('NON_FINITE', fn, `vector contains a non-finite value at index ${i}`, e);
+        }
+        if (isError(e, 'INVALID_ARGUMENT') && headerBytes(checked.params) > 0) {
+          // The backend found the vector's own range unusable (max - min overflows float32).
+          let min = Infinity;
+          let max = -Infinity;
+          for (let i = 0; i < vector.length; i++) {
+            min = Math.min(min, vector[i]!);
+            max = Math.max(max, vector[i]!);
+          }
+          if (!isValidRange(min, max)) {
+            throw fail('INVALID_ARGUMENT', fn, `vector's value range overflows float32 (min ${min}, max ${max}); give a fixed config.min/config.max`, e);
+          }
         }
         throw e;
       }

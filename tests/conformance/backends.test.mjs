@@ -287,6 +287,28 @@ function conformance(name, ops, runtime) {
     }
   });
 
+  test('degenerate ranges: zero-width, subnormal-width and huge fixed ranges', () => {
+    const edges = [
+      [new Float32Array([0.25, 0.25, 0.25]), { type: 'scalar' }],
+      [new Float32Array([0, 1e-45, 0]), { type: 'scalar' }],
+      [new Float32Array([1e-45, 0, 1e-45]), { type: 'int4' }],
+      [new Float32Array([-0, 0, -0]), { type: 'int4' }],
+      [new Float32Array([3e38, -3e38, 0]), { type: 'scalar', min: -1e38, max: 1e38 }],
+      [new Float32Array([2, -2, 1]), { type: 'int4', min: 1, max: 1 }],
+    ];
+    for (const [v, config] of edges) {
+      const what = `${JSON.stringify(config)} [${[...v]}]`;
+      const codes = ops.quantize(v, config);
+      assertSame(codes, reference.ops.quantize(v, config), `codes ${what}`);
+      const dims = { ...config, dimensions: v.length };
+      assertSame(ops.dequantize(codes, dims), reference.ops.dequantize(codes, dims), `values ${what}`);
+    }
+    // A width whose scale overflows float32 codes everything as 0 (the scale counts as 0).
+    assertSame(ops.quantize(new Float32Array([0, 1e-45, 0]), { type: 'scalar' }).subarray(8), new Uint8Array(3), 'subnormal width');
+    // Outside a fixed range values clamp to the ends.
+    assertSame(ops.quantize(new Float32Array([3e38, -3e38, 0]), { type: 'scalar', min: -1e38, max: 1e38 }), new Uint8Array([255, 0, 128]), 'huge fixed range');
+  });
+
   test('every bad input gives the same error code and message', async (t) => {
     assert.ok(reference?.ops, 'the js-fallback backend must load');
     for (const c of errorCases()) {

@@ -6,7 +6,7 @@
  */
 import { MetricId, QuantTypeId, type QuantParams } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
-import { headerBytes, quantizedByteLength, quantLevels } from '../../quant-layout.js';
+import { headerBytes, isValidRange, quantizedByteLength, quantLevels } from '../../quant-layout.js';
 import { distance } from './distance.js';
 
 const f32 = Math.fround;
@@ -17,14 +17,21 @@ function nonFinite(index: number): RuVectorError {
 
 /**
  * round_half_even(t) clamped to [0, levels]. Clamping first keeps huge values (fixed ranges clamp
- * out-of-range input) away from the parity test; NaN, which only arises as 0 * Inf when the range
- * is subnormal (scale overflows) or overflows (scale is 0), maps to 0.
+ * out-of-range input) away from the parity test. NaN (Inf * 0: a value so far outside a zero-width
+ * fixed range that x - min overflows) maps to 0.
  */
 function toCode(t: number, levels: number): number {
   if (!(t > 0)) return 0;
   if (t >= levels) return levels;
   const r = Math.round(t); // rounds halves up
   return r - t === 0.5 && (r & 1) === 1 ? r - 1 : r;
+}
+
+/** levels / (max - min) in float32; 0 when the range is empty or the scale overflows (core quant::AffineScale). */
+function affineScale(min: number, max: number, levels: number): number {
+  if (max === min) return 0;
+  const scale = f32(levels / f32(max - min));
+  return Number.isFinite(scale) ? scale : 0;
 }
 
 /** min and max of v (float32 values), throwing NON_FINITE at the first NaN or +-Infinity. */
@@ -65,14 +72,16 @@ export function quantize(v: Float32Array, params: QuantParams): Uint8Array {
     if (bad >= 0) throw nonFinite(bad);
   } else {
     [min, max] = finiteRange(v);
+    if (!Number.isFinite(f32(max - min))) {
+      throw new RuVectorError('INVALID_ARGUMENT', "vector's value range max - min overflows float32");
+    }
     const header = new DataView(out.buffer, out.byteOffset, out.byteLength);
     header.setFloat32(0, min, true);
     header.setFloat32(4, max, true);
   }
 
   const levels = quantLevels(params.type);
-  const range = f32(max - min);
-  const scale = range === 0 ? 0 : f32(levels / range);
+  const scale = affineScale(min, max, levels);
   const base = headerBytes(params);
   if (params.type === QuantTypeId.Scalar) {
     for (let i = 0; i < dim; i++) out[base + i] = toCode(f32(f32(v[i]! - min) * scale), levels);
@@ -102,8 +111,8 @@ export function dequantize(codes: Uint8Array, dim: number, params: QuantParams):
     const header = new DataView(codes.buffer, codes.byteOffset, codes.byteLength);
     min = header.getFloat32(0, true);
     max = header.getFloat32(4, true);
-    if (!Number.isFinite(min) || !Number.isFinite(max) || min > max) {
-      throw new RuVectorError('CORRUPT_DATA', `stored range [${min}, ${max}] is not a finite range`);
+    if (!isValidRange(min, max)) {
+      throw new RuVectorError('CORRUPT_DATA', `stored range [${min}, ${max}] is not a valid range`);
     }
   }
 
