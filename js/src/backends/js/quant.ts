@@ -68,8 +68,7 @@ export function quantize(v: Float32Array, params: QuantParams): Uint8Array {
   if (params.hasRange) {
     min = f32(params.min);
     max = f32(params.max);
-    const bad = v.findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0) throw nonFinite(bad);
+    for (let i = 0; i < dim; i++) if (!Number.isFinite(v[i]!)) throw nonFinite(i);
   } else {
     [min, max] = finiteRange(v);
     if (!Number.isFinite(f32(max - min))) {
@@ -94,7 +93,7 @@ export function quantize(v: Float32Array, params: QuantParams): Uint8Array {
   return out;
 }
 
-/** ruv::Dequantize. Throws CORRUPT_DATA when a stored range is not finite or min > max. */
+/** ruv::Dequantize. Throws CORRUPT_DATA when a stored range is not a valid range (isValidRange). */
 export function dequantize(codes: Uint8Array, dim: number, params: QuantParams): Float32Array {
   const out = new Float32Array(dim);
   if (params.type === QuantTypeId.Binary) {
