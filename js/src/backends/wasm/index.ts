@@ -224,6 +224,23 @@ function createKernels(m: WasmModule): WasmKernels {
       return m.HEAPF32.slice(pout >>> 2, (pout >>> 2) + count);
     },
 
+    batchDistanceRows(query: Float32Array, rows: readonly Float32Array[], metric: MetricId): Float32Array {
+      // Rows are copied straight into the heap, back to back: one copy instead of a flatten + copy.
+      const dim = query.length;
+      const count = rows.length;
+      const queryBytes = align64(dim * 4);
+      const outBytes = align64(count * 4);
+      const base = reserve(queryBytes + outBytes + count * dim * 4);
+      const pq = base;
+      const pout = pq + queryBytes;
+      const heap = m.HEAPF32;
+      heap.set(query, pq >>> 2);
+      let at = (pout + outBytes) >>> 2;
+      for (let i = 0; i < count; i++, at += dim) heap.set(rows[i]!, at);
+      check(m._ruv_batch_distance(pq, pout + outBytes, count, dim, metric, pout));
+      return m.HEAPF32.slice(pout >>> 2, (pout >>> 2) + count);
+    },
+
     normalize(v: Float32Array): Float32Array {
       const base = reserve(v.length * 4);
       m.HEAPF32.set(v, base >>> 2);
