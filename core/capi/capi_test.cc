@@ -15,7 +15,7 @@
 
 namespace {
 
-using ruv::testing::RandomFloats;
+using ruv::test::RandomFloats;
 
 // Replaces the thread's message with one no other call produces, so each expectation sees the
 // message of its own call.

@@ -39,7 +39,8 @@ inline float FinishDistance(Metric metric, const DistanceParts& p, const float* 
       }
       break;
     case Metric::kEuclidean:
-      if (std::isfinite(p.primary)) return std::sqrt(p.primary);
+      // Also redone when 0: an exact zero and a sum lost to underflow look the same.
+      if (SafeSquaredNorm(p.primary)) return std::sqrt(p.primary);
       break;
     case Metric::kDotProduct:
       if (std::isfinite(p.primary)) return -p.primary;

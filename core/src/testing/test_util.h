@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-namespace ruv::testing {
+namespace ruv::test {
 
 inline constexpr size_t kAwkwardSizes[] = {1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 97, 384, 1000};
 
@@ -34,4 +34,4 @@ inline bool Near(double actual, double expected, double rel, double abs) {
   return diff <= rel * mag + abs;
 }
 
-}  // namespace ruv::testing
+}  // namespace ruv::test
