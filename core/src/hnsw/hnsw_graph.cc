@@ -1,0 +1,301 @@
+// Insertion and search of the HNSW graph (Malkov & Yashunin; hnswlib's variant). FORMAT.md
+// states the same algorithm in words for the other backends.
+#include <algorithm>
+#include <limits>
+
+#include "hnsw_graph.h"
+#include "level_generator.h"
+
+namespace ruv::hnsw {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+// Locks a node's link lists during a parallel build; does nothing otherwise.
+class MaybeLock {
+ public:
+  MaybeLock(std::mutex* mu, bool lock) : mu_(lock ? mu : nullptr) {
+    if (mu_) mu_->lock();
+  }
+  ~MaybeLock() {
+    if (mu_) mu_->unlock();
+  }
+  MaybeLock(const MaybeLock&) = delete;
+  MaybeLock& operator=(const MaybeLock&) = delete;
+
+ private:
+  std::mutex* mu_;
+};
+
+}  // namespace
+
+Graph::Graph(const HnswConfig& config)
+    : config_(config),
+      max_m0_(2 * config.m),
+      vectors_(config.dimensions, config.metric, config.storage),
+      rng_state_(config.seed) {}
+
+void PrepareScratch(const Graph& g, Scratch* s) {
+  const size_t dim = g.config().dimensions;
+  if (s->query.size() < dim) {
+    s->query.resize(dim);
+    s->row.resize(dim);
+    s->row2.resize(dim);
+  }
+}
+
+uint32_t Graph::Find(std::string_view id) const {
+  auto it = id_map_.find(id);
+  return it == id_map_.end() ? kNone : it->second;
+}
+
+void Graph::Reserve(size_t slots) {
+  const size_t cap = vectors_.capacity();
+  if (slots <= cap) return;
+  const size_t fresh = std::max<size_t>({slots, cap * 2, 16});
+  link0_.resize(fresh * (max_m0_ + 1), 0);
+  upper_.resize(fresh);
+  levels_.resize(fresh, 0);
+  live_.resize(fresh, 0);
+  ids_.resize(fresh);
+  vectors_.Reserve(fresh);
+}
+
+uint32_t Graph::Allocate(std::string_view id, uint32_t level, const float* prepared) {
+  const bool reuse = !free_.empty();
+  const uint32_t slot = reuse ? free_.back() : slot_count_;
+  if (!reuse) Reserve(size_t{slot_count_} + 1);
+  ids_[slot].assign(id);
+  id_map_.emplace(ids_[slot], slot);  // may throw: the graph's shape has not changed yet
+  if (reuse) {
+    free_.pop_back();
+  } else {
+    ++slot_count_;
+  }
+  levels_[slot] = static_cast<uint8_t>(level);
+  live_[slot] = 1;
+  ++live_count_;
+  links(slot, 0)[0] = 0;
+  upper_[slot].assign(size_t{level} * (config_.m + 1), 0);
+  vectors_.Set(slot, prepared);
+  return slot;
+}
+
+float Graph::NodeDistance(uint32_t a, uint32_t b, Scratch* s) const {
+  return vectors_.Distance(vectors_.RowQuery(a, s->row.data()), b);
+}
+
+Candidate Graph::Descend(const Query& q, uint32_t stop_level, bool lock) const {
+  Candidate cur{vectors_.Distance(q, entry_), entry_};
+  for (uint32_t level = max_level_; level > stop_level; --level) {
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      MaybeLock guard(lock ? &node_locks_[cur.slot] : nullptr, lock);
+      const uint32_t* ll = links(cur.slot, level);
+      const uint32_t count = ll[0];
+      for (uint32_t i = 1; i <= count; ++i) {
+        const float d = vectors_.Distance(q, ll[i]);
+        if (d < cur.dist) {
+          cur = {d, ll[i]};
+          changed = true;
+        }
+      }
+    }
+  }
+  return cur;
+}
+
+void Graph::SearchLayer(const Query& q, Candidate entry, size_t ef, uint32_t level,
+                        const std::function<bool(uint32_t)>* allow, bool lock,
+                        Scratch* s) const {
+  auto visited = visited_.Acquire(slot_count_);
+  std::vector<Candidate>& top = s->top;          // max-heap: worst result in front
+  std::vector<Candidate>& cand = s->candidates;  // min-heap: closest unexpanded in front
+  top.clear();
+  cand.clear();
+  visited->TestAndSet(entry.slot);
+  float bound = kInf;
+  if (live_[entry.slot] && (allow == nullptr || (*allow)(entry.slot))) {
+    top.push_back(entry);
+    bound = entry.dist;
+  }
+  cand.push_back(entry);
+  std::vector<uint32_t>& nbrs = s->links;
+  while (!cand.empty()) {
+    const Candidate c = cand.front();
+    if (c.dist > bound && top.size() >= ef) break;
+    std::pop_heap(cand.begin(), cand.end(), std::greater<>());
+    cand.pop_back();
+    {
+      MaybeLock guard(lock ? &node_locks_[c.slot] : nullptr, lock);
+      const uint32_t* ll = links(c.slot, level);
+      nbrs.assign(ll + 1, ll + 1 + ll[0]);
+    }
+    for (const uint32_t n : nbrs) {
+      if (visited->TestAndSet(n) || !live_[n]) continue;
+      const float d = vectors_.Distance(q, n);
+      if (top.size() < ef || d < bound) {
+        cand.push_back({d, n});
+        std::push_heap(cand.begin(), cand.end(), std::greater<>());
+        if (allow == nullptr || (*allow)(n)) {
+          top.push_back({d, n});
+          std::push_heap(top.begin(), top.end());
+          if (top.size() > ef) {
+            std::pop_heap(top.begin(), top.end());
+            top.pop_back();
+          }
+          bound = top.front().dist;
+        }
+      }
+    }
+  }
+}
+
+void Graph::SelectNeighbors(const std::vector<Candidate>& sorted, size_t max_count, Scratch* s,
+                            std::vector<Candidate>* out) const {
+  out->clear();
+  if (sorted.size() <= max_count) {
+    out->assign(sorted.begin(), sorted.end());
+    return;
+  }
+  for (const Candidate& c : sorted) {
+    if (out->size() >= max_count) break;
+    const Query qc = vectors_.RowQuery(c.slot, s->row2.data());
+    bool keep = true;
+    for (const Candidate& r : *out) {
+      if (vectors_.Distance(qc, r.slot) < c.dist) {
+        keep = false;
+        break;
+      }
+    }
+    if (keep) out->push_back(c);
+  }
+}
+
+void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool lock, Scratch* s) {
+  MaybeLock guard(lock ? &node_locks_[from] : nullptr, lock);
+  uint32_t* ll = links(from, level);
+  const uint32_t count = ll[0];
+  for (uint32_t i = 1; i <= count; ++i) {
+    if (ll[i] == to) return;
+  }
+  if (count < max_links(level)) {
+    ll[1 + count] = to;
+    ll[0] = count + 1;
+    return;
+  }
+  std::vector<Candidate> pool;
+  pool.reserve(count + 1);
+  pool.push_back({dist, to});
+  const Query qf = vectors_.RowQuery(from, s->row.data());
+  for (uint32_t i = 1; i <= count; ++i) pool.push_back({vectors_.Distance(qf, ll[i]), ll[i]});
+  std::sort(pool.begin(), pool.end());
+  std::vector<Candidate> kept;
+  SelectNeighbors(pool, max_links(level), s, &kept);
+  ll[0] = static_cast<uint32_t>(kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) ll[1 + i] = kept[i].slot;
+}
+
+void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate entry,
+                    uint32_t top_level, bool lock, Scratch* s) {
+  std::vector<Candidate> sorted;
+  std::vector<Candidate> chosen;
+  for (int64_t l = std::min(level, top_level); l >= 0; --l) {
+    const auto lv = static_cast<uint32_t>(l);
+    SearchLayer(q, entry, config_.ef_construction, lv, nullptr, lock, s);
+    sorted.assign(s->top.begin(), s->top.end());
+    std::sort(sorted.begin(), sorted.end());
+    // The node may have been reached through a link added by a parallel insert: not its own link.
+    std::erase_if(sorted, [slot](const Candidate& c) { return c.slot == slot; });
+    if (sorted.empty()) continue;
+    SelectNeighbors(sorted, config_.m, s, &chosen);
+    {
+      MaybeLock guard(lock ? &node_locks_[slot] : nullptr, lock);
+      uint32_t* ll = links(slot, lv);
+      ll[0] = static_cast<uint32_t>(chosen.size());
+      for (size_t i = 0; i < chosen.size(); ++i) ll[1 + i] = chosen[i].slot;
+    }
+    for (const Candidate& c : chosen) AddLink(c.slot, slot, c.dist, lv, lock, s);
+    entry = sorted.front();
+  }
+}
+
+void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
+  PrepareScratch(*this, s);
+  const uint32_t level = DrawLevel(&rng_state_, config_.m);
+  const Query q = vectors_.PrepareInto(vector, s->query.data());
+  const uint32_t slot = Allocate(id, level, s->query.data());
+  if (entry_ == kNone) {
+    entry_ = slot;
+    max_level_ = level;
+    return;
+  }
+  const Candidate ep = Descend(q, level, false);
+  Connect(slot, q, level, ep, max_level_, false, s);
+  if (level > max_level_) {
+    entry_ = slot;
+    max_level_ = level;
+  }
+}
+
+void Graph::ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
+                        Scratch* s) const {
+  std::vector<Candidate>& all = s->top;
+  all.clear();
+  for (uint32_t slot = 0; slot < slot_count_; ++slot) {
+    if (!live_[slot] || (allow != nullptr && !(*allow)(slot))) continue;
+    all.push_back({vectors_.Distance(q, slot), slot});
+  }
+  const size_t n = std::min(k, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<ptrdiff_t>(n), all.end());
+  s->selected.assign(all.begin(), all.begin() + static_cast<ptrdiff_t>(n));
+}
+
+void Graph::Search(const float* query, size_t k, size_t ef,
+                   const std::function<bool(uint32_t)>* allow, Scratch* s) const {
+  s->selected.clear();
+  if (live_count_ == 0 || k == 0) return;
+  PrepareScratch(*this, s);
+  const Query q = vectors_.PrepareInto(query, s->query.data());
+  ef = std::max(ef, k);
+  if (ef >= live_count_) {  // the walk would touch every node anyway: be exact
+    ExactSearch(q, k, allow, s);
+    return;
+  }
+  const Candidate ep = Descend(q, 0, false);
+  SearchLayer(q, ep, ef, 0, allow, false, s);
+  std::sort(s->top.begin(), s->top.end());
+  if (s->top.size() > k) s->top.resize(k);
+  s->selected.assign(s->top.begin(), s->top.end());
+}
+
+HnswStats Graph::Stats() const {
+  HnswStats st;
+  st.count = live_count_;
+  st.slots = slot_count_;
+  st.dimensions = config_.dimensions;
+  st.m = config_.m;
+  st.ef_construction = config_.ef_construction;
+  st.ef_search = config_.ef_search;
+  st.max_level = max_level_;
+  st.vector_bytes = vectors_.bytes();
+  size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) + levels_.capacity() +
+                 live_.capacity() + free_.capacity() * sizeof(uint32_t) +
+                 upper_.capacity() * sizeof(std::vector<uint32_t>) +
+                 ids_.capacity() * sizeof(std::string);
+  for (uint32_t i = 0; i < slot_count_; ++i) {
+    bytes += upper_[i].capacity() * sizeof(uint32_t);
+    if (ids_[i].capacity() > 15) bytes += ids_[i].capacity() + 1;
+  }
+  // unordered_map: one node (key copy + value + next pointer + hash) and one bucket per entry.
+  bytes += id_map_.size() * (sizeof(std::string) + 3 * sizeof(void*)) +
+           id_map_.bucket_count() * sizeof(void*);
+  for (const auto& [key, value] : id_map_) {
+    if (key.capacity() > 15) bytes += key.capacity() + 1;
+  }
+  st.memory_bytes = bytes + visited_.bytes();
+  return st;
+}
+
+}  // namespace ruv::hnsw

@@ -1,0 +1,145 @@
+// The HNSW graph behind ruv::HnswIndex (algorithm: FORMAT.md). Not synchronized by itself:
+// HnswIndex serializes writers; const members are safe to call concurrently. Internal.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "ruv/hnsw.h"
+#include "rw_lock.h"
+#include "vector_store.h"
+#include "visited_list.h"
+
+namespace ruv::hnsw {
+
+inline constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+// (distance, slot), ordered by distance then slot so that ties break the same everywhere.
+struct Candidate {
+  float dist;
+  uint32_t slot;
+};
+inline bool operator<(const Candidate& a, const Candidate& b) {
+  return a.dist < b.dist || (a.dist == b.dist && a.slot < b.slot);
+}
+inline bool operator>(const Candidate& a, const Candidate& b) { return b < a; }
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Per-thread working memory of a walk.
+struct Scratch {
+  std::vector<float> query;  // prepared query
+  std::vector<float> row;    // decoded rows (int8 storage)
+  std::vector<float> row2;
+  std::vector<Candidate> candidates;
+  std::vector<Candidate> top;
+  std::vector<Candidate> selected;
+  std::vector<uint32_t> links;
+};
+
+class Graph {
+ public:
+  explicit Graph(const HnswConfig& config);
+
+  const HnswConfig& config() const { return config_; }
+  uint32_t live_count() const { return live_count_; }
+  uint32_t slot_count() const { return slot_count_; }
+  uint32_t max_level() const { return max_level_; }
+  bool is_live(uint32_t slot) const { return slot < slot_count_ && live_[slot] != 0; }
+  const std::string& id(uint32_t slot) const { return ids_[slot]; }
+  uint32_t Find(std::string_view id) const;
+  const VectorStore& vectors() const { return vectors_; }
+
+  // --- insert / search (hnsw_graph.cc) -------------------------------------------------------
+  // Inserts a new id (not present) with a finite vector. Throws std::bad_alloc.
+  void Insert(std::string_view id, const float* vector, Scratch* scratch);
+  // Inserts many new, distinct ids using `threads` threads (hnsw_parallel.cc).
+  void InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries,
+                  unsigned threads);
+  // The k best live slots allowed by `allow` (nullptr: all), best first, into scratch->selected.
+  void Search(const float* query, size_t k, size_t ef, const std::function<bool(uint32_t)>* allow,
+              Scratch* scratch) const;
+
+  // --- removal (hnsw_delete.cc) --------------------------------------------------------------
+  // Removes a live slot and repairs the links that pointed to it.
+  void Remove(uint32_t slot, Scratch* scratch);
+
+  // --- bytes (hnsw_serialize.cc) -------------------------------------------------------------
+  void Serialize(std::vector<uint8_t>* out) const;
+  static Status Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Graph>* out);
+
+  HnswStats Stats() const;
+
+  // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
+  RwLock& lock() const { return rw_; }
+
+ private:
+  friend class GraphLoader;
+  friend class ParallelInserter;
+
+  uint32_t max_links(uint32_t level) const { return level == 0 ? max_m0_ : config_.m; }
+  // Link list of `slot` at `level`: [count][max_links(level) slots].
+  uint32_t* links(uint32_t slot, uint32_t level) {
+    return level == 0 ? link0_.data() + size_t{slot} * (max_m0_ + 1)
+                      : upper_[slot].data() + size_t{level - 1} * (config_.m + 1);
+  }
+  const uint32_t* links(uint32_t slot, uint32_t level) const {
+    return const_cast<Graph*>(this)->links(slot, level);
+  }
+
+  void Reserve(size_t slots);
+  // Takes a slot (free list first), sets id, level, vector; links empty.
+  uint32_t Allocate(std::string_view id, uint32_t level, const float* prepared);
+  // Greedy descent from the entry point down to level `stop` + 1; returns the closest slot.
+  Candidate Descend(const Query& q, uint32_t stop_level, bool lock) const;
+  // Best `ef` live slots reachable at `level` from `entry` (a max-heap in scratch->top).
+  // allow == nullptr: all live slots are results. `lock`: take per-node locks (parallel build).
+  void SearchLayer(const Query& q, Candidate entry, size_t ef, uint32_t level,
+                   const std::function<bool(uint32_t)>* allow, bool lock, Scratch* scratch) const;
+  // Links the node `slot` (its vector as query q) at levels min(level, top)..0 from `entry`.
+  void Connect(uint32_t slot, const Query& q, uint32_t level, Candidate entry, uint32_t top_level,
+               bool lock, Scratch* scratch);
+  // hnswlib's getNeighborsByHeuristic2: keeps a candidate unless it is closer to an already kept
+  // one than to the base. `sorted` ascending by distance to the base; result in scratch->selected.
+  void SelectNeighbors(const std::vector<Candidate>& sorted, size_t max_count, Scratch* scratch,
+                       std::vector<Candidate>* out) const;
+  // Adds `from` -> `to` at `level`; when full, re-selects `from`'s links with the heuristic.
+  void AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool lock, Scratch* scratch);
+  float NodeDistance(uint32_t a, uint32_t b, Scratch* scratch) const;
+  void ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
+                   Scratch* scratch) const;
+
+  HnswConfig config_;
+  uint32_t max_m0_;
+  VectorStore vectors_;
+  std::vector<uint32_t> link0_;               // capacity x (1 + 2m)
+  std::vector<std::vector<uint32_t>> upper_;  // per slot: level x (1 + m)
+  std::vector<uint8_t> levels_;
+  std::vector<uint8_t> live_;
+  std::vector<std::string> ids_;
+  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> id_map_;
+  std::vector<uint32_t> free_;  // stack: the last freed slot is reused first
+  uint32_t slot_count_ = 0;
+  uint32_t live_count_ = 0;
+  uint32_t entry_ = kNone;
+  uint32_t max_level_ = 0;
+  uint64_t rng_state_;
+  mutable RwLock rw_;
+  mutable VisitedListPool visited_;
+  // Parallel build only: one lock per slot guarding its link lists, one for entry_/max_level_.
+  std::unique_ptr<std::mutex[]> node_locks_;
+  size_t node_locks_size_ = 0;
+  mutable std::mutex entry_mu_;
+};
+
+}  // namespace ruv::hnsw

@@ -1,0 +1,189 @@
+// ruv::HnswIndex: argument checks, locking and error mapping around hnsw::Graph.
+#include <mutex>
+#include <new>
+#include <thread>
+
+#include "hnsw_graph.h"
+#include "ruv/hnsw.h"
+
+namespace ruv {
+namespace {
+
+using hnsw::Graph;
+using hnsw::Scratch;
+
+// Scratch of the calling thread, reused across calls (searches allocate nothing once warm).
+Scratch& ThreadScratch() {
+  thread_local Scratch scratch;
+  return scratch;
+}
+
+Status OutOfMemory() { return {ErrorCode::kOutOfMemory, "hnsw: out of memory"}; }
+
+Status CheckEntry(std::string_view id, const float* vector, uint32_t dim) {
+  if (id.empty()) return {ErrorCode::kInvalidArgument, "hnsw: empty id"};
+  if (id.size() > 0xFFFFFFFFu) return {ErrorCode::kInvalidArgument, "hnsw: id too long"};
+  if (vector == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null vector"};
+  if (!AllFinite(vector, dim)) return {ErrorCode::kNonFinite, "hnsw: vector holds NaN or Inf"};
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateHnswConfig(const HnswConfig& c) {
+  if (c.dimensions < 1 || c.dimensions > 65536) {
+    return {ErrorCode::kInvalidArgument, "hnsw: dimensions must be in [1, 65536]"};
+  }
+  if (c.m < 2 || c.m > 128) return {ErrorCode::kInvalidArgument, "hnsw: m must be in [2, 128]"};
+  if (c.ef_construction < 1 || c.ef_search < 1) {
+    return {ErrorCode::kInvalidArgument, "hnsw: ef_construction and ef_search must be >= 1"};
+  }
+  if (!IsValidMetric(static_cast<int>(c.metric))) {
+    return {ErrorCode::kInvalidArgument, "hnsw: unknown distance metric"};
+  }
+  if (c.storage != HnswStorage::kFloat32 && c.storage != HnswStorage::kInt8) {
+    return {ErrorCode::kInvalidArgument, "hnsw: unknown storage"};
+  }
+  return Status::Ok();
+}
+
+HnswIndex::HnswIndex(std::unique_ptr<Graph> graph) : graph_(std::move(graph)) {}
+HnswIndex::~HnswIndex() = default;
+
+Status HnswIndex::Create(const HnswConfig& config, std::unique_ptr<HnswIndex>* out) {
+  if (out == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null output"};
+  if (Status st = ValidateHnswConfig(config); !st.ok()) return st;
+  try {
+    out->reset(new HnswIndex(std::make_unique<Graph>(config)));
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
+Status HnswIndex::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<HnswIndex>* out) {
+  if (out == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null output"};
+  if (data == nullptr && size > 0) return {ErrorCode::kInvalidArgument, "hnsw: null data"};
+  try {
+    std::unique_ptr<Graph> graph;
+    if (Status st = Graph::Deserialize(data, size, &graph); !st.ok()) return st;
+    out->reset(new HnswIndex(std::move(graph)));
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
+Status HnswIndex::Insert(std::string_view id, const float* vector) {
+  if (Status st = CheckEntry(id, vector, graph_->config().dimensions); !st.ok()) return st;
+  std::unique_lock lock(graph_->lock());
+  try {
+    Scratch& s = ThreadScratch();
+    if (const uint32_t old = graph_->Find(id); old != hnsw::kNone) graph_->Remove(old, &s);
+    graph_->Insert(id, vector, &s);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
+Status HnswIndex::InsertBatch(std::span<const HnswEntry> entries, unsigned threads) {
+  const uint32_t dim = graph_->config().dimensions;
+  for (const HnswEntry& e : entries) {
+    if (Status st = CheckEntry(e.id, e.vector, dim); !st.ok()) return st;
+  }
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::unique_lock lock(graph_->lock());
+  try {
+    Scratch& s = ThreadScratch();
+    // Ids already present, or repeated within the batch, are replaced in order, one by one;
+    // the leading run of new distinct ids goes through the (possibly parallel) bulk path.
+    std::vector<std::pair<std::string_view, const float*>> fresh;
+    std::unordered_map<std::string_view, size_t> seen;
+    size_t i = 0;
+    for (; i < entries.size(); ++i) {
+      const HnswEntry& e = entries[i];
+      if (graph_->Find(e.id) != hnsw::kNone || !seen.emplace(e.id, i).second) break;
+      fresh.emplace_back(e.id, e.vector);
+    }
+    graph_->InsertMany(fresh, threads);
+    for (; i < entries.size(); ++i) {
+      const HnswEntry& e = entries[i];
+      if (const uint32_t old = graph_->Find(e.id); old != hnsw::kNone) graph_->Remove(old, &s);
+      graph_->Insert(e.id, e.vector, &s);
+    }
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
+Status HnswIndex::Search(const float* query, size_t k, const HnswSearchOptions& options,
+                         std::vector<HnswSearchHit>* out) const {
+  if (out == nullptr || query == nullptr) {
+    return {ErrorCode::kInvalidArgument, "hnsw: null query or output"};
+  }
+  out->clear();
+  if (!AllFinite(query, graph_->config().dimensions)) {
+    return {ErrorCode::kNonFinite, "hnsw: query holds NaN or Inf"};
+  }
+  std::shared_lock lock(graph_->lock());
+  try {
+    Scratch& s = ThreadScratch();
+    const size_t ef = options.ef != 0 ? options.ef : graph_->config().ef_search;
+    std::function<bool(uint32_t)> allow;
+    if (options.filter != nullptr && *options.filter) {
+      const HnswFilter& filter = *options.filter;
+      const Graph& g = *graph_;
+      allow = [&filter, &g](uint32_t slot) { return filter(g.id(slot)); };
+    }
+    graph_->Search(query, k, ef, allow ? &allow : nullptr, &s);
+    out->reserve(s.selected.size());
+    for (const hnsw::Candidate& c : s.selected) {
+      out->push_back({graph_->id(c.slot), graph_->vectors().Score(c.dist),
+                      graph_->vectors().MetricDistance(c.dist)});
+    }
+  } catch (const std::bad_alloc&) {
+    out->clear();
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
+bool HnswIndex::Remove(std::string_view id) {
+  std::unique_lock lock(graph_->lock());
+  const uint32_t slot = graph_->Find(id);
+  if (slot == hnsw::kNone) return false;
+  try {
+    graph_->Remove(slot, &ThreadScratch());
+  } catch (const std::bad_alloc&) {
+    return false;  // only the scratch growth can fail, before the graph is touched
+  }
+  return true;
+}
+
+bool HnswIndex::Contains(std::string_view id) const {
+  std::shared_lock lock(graph_->lock());
+  return graph_->Find(id) != hnsw::kNone;
+}
+
+Status HnswIndex::Serialize(std::vector<uint8_t>* out) const {
+  if (out == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null output"};
+  std::shared_lock lock(graph_->lock());
+  try {
+    graph_->Serialize(out);
+  } catch (const std::bad_alloc&) {
+    out->clear();
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
+HnswStats HnswIndex::Stats() const {
+  std::shared_lock lock(graph_->lock());
+  return graph_->Stats();
+}
+
+const HnswConfig& HnswIndex::config() const { return graph_->config(); }
+
+}  // namespace ruv

@@ -1,0 +1,229 @@
+// The one serialized form of an index (FORMAT.md): little-endian, versioned, CRC-32 checked,
+// holding the graph itself. Loading validates every count against the bytes that remain before
+// allocating, and every link, level, id and row before the index is used.
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "crc32.h"
+#include "hnsw_graph.h"
+#include "level_generator.h"
+
+namespace ruv::hnsw {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "the format is written as host bytes");
+
+constexpr uint8_t kMagic[8] = {'R', 'U', 'V', 'H', 'N', 'S', 'W', 0};
+constexpr uint32_t kVersion = 1;
+// magic + version + 6 config u32 + seed + rng state + 4 counts
+constexpr size_t kHeaderBytes = 8 + 4 + 6 * 4 + 8 + 8 + 4 * 4;
+
+class Writer {
+ public:
+  explicit Writer(std::vector<uint8_t>* out) : out_(out) {}
+  void Bytes(const void* p, size_t n) {
+    const auto* b = static_cast<const uint8_t*>(p);
+    out_->insert(out_->end(), b, b + n);
+  }
+  void U8(uint8_t v) { out_->push_back(v); }
+  void U32(uint32_t v) { Bytes(&v, 4); }
+  void U64(uint64_t v) { Bytes(&v, 8); }
+
+ private:
+  std::vector<uint8_t>* out_;
+};
+
+// Bounds-checked cursor: every read fails (returns false) instead of running past the end.
+class Reader {
+ public:
+  Reader(const uint8_t* p, size_t n) : p_(p), end_(p + n) {}
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  bool Bytes(size_t n, const uint8_t** out) {
+    if (n > remaining()) return false;
+    *out = p_;
+    p_ += n;
+    return true;
+  }
+  bool U8(uint8_t* v) {
+    if (remaining() < 1) return false;
+    *v = *p_++;
+    return true;
+  }
+  bool U32(uint32_t* v) { return Fixed(v, 4); }
+  bool U64(uint64_t* v) { return Fixed(v, 8); }
+
+ private:
+  template <typename T>
+  bool Fixed(T* v, size_t n) {
+    if (remaining() < n) return false;
+    std::memcpy(v, p_, n);
+    p_ += n;
+    return true;
+  }
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+Status Corrupt(const char* what) {
+  return {ErrorCode::kCorruptData, std::string("hnsw: corrupt index: ") + what};
+}
+
+}  // namespace
+
+void Graph::Serialize(std::vector<uint8_t>* out) const {
+  out->clear();
+  size_t estimate = kHeaderBytes + 8 + size_t{free_.size()} * 4;
+  estimate += size_t{live_count_} * (vectors_.row_bytes() + 16 + (max_m0_ + 1) * 4);
+  out->reserve(estimate);
+  Writer w(out);
+  w.Bytes(kMagic, 8);
+  w.U32(kVersion);
+  w.U32(config_.dimensions);
+  w.U32(config_.m);
+  w.U32(config_.ef_construction);
+  w.U32(config_.ef_search);
+  w.U32(static_cast<uint32_t>(config_.metric));
+  w.U32(static_cast<uint32_t>(config_.storage));
+  w.U64(config_.seed);
+  w.U64(rng_state_);
+  w.U32(slot_count_);
+  w.U32(live_count_);
+  w.U32(entry_);
+  w.U32(max_level_);
+  for (uint32_t slot = 0; slot < slot_count_; ++slot) {
+    if (!live_[slot]) {
+      w.U8(0);
+      continue;
+    }
+    w.U8(1);
+    w.U32(static_cast<uint32_t>(ids_[slot].size()));
+    w.Bytes(ids_[slot].data(), ids_[slot].size());
+    w.Bytes(vectors_.row(slot), vectors_.row_bytes());
+    w.U8(levels_[slot]);
+    for (uint32_t l = 0; l <= levels_[slot]; ++l) {
+      const uint32_t* ll = links(slot, l);
+      w.Bytes(ll, (size_t{ll[0]} + 1) * 4);
+    }
+  }
+  w.U32(static_cast<uint32_t>(free_.size()));
+  w.Bytes(free_.data(), free_.size() * 4);
+  w.U32(Crc32(out->data(), out->size()));
+}
+
+Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Graph>* out) {
+  if (size < kHeaderBytes + 8) return Corrupt("too short");
+  if (std::memcmp(data, kMagic, 8) != 0) return Corrupt("bad magic");
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, data + size - 4, 4);
+  if (Crc32(data, size - 4) != stored_crc) return Corrupt("checksum mismatch");
+
+  Reader r(data + 8, size - 12);  // after the magic, before the checksum
+  uint32_t version, metric, storage, slot_count, live_count, entry, max_level;
+  HnswConfig config;
+  uint64_t rng_state;
+  if (!(r.U32(&version) && r.U32(&config.dimensions) && r.U32(&config.m) &&
+         r.U32(&config.ef_construction) && r.U32(&config.ef_search) && r.U32(&metric) &&
+         r.U32(&storage) && r.U64(&config.seed) && r.U64(&rng_state) && r.U32(&slot_count) &&
+         r.U32(&live_count) && r.U32(&entry) && r.U32(&max_level))) {
+    return Corrupt("truncated header");
+  }
+  if (version != kVersion) return Corrupt("unsupported version");
+  if (metric > 2 || storage > 1) return Corrupt("unknown metric or storage");
+  config.metric = static_cast<Metric>(metric);
+  config.storage = static_cast<HnswStorage>(storage);
+  if (!ValidateHnswConfig(config).ok()) return Corrupt("invalid config");
+
+  auto g = std::make_unique<Graph>(config);
+  const size_t row_bytes = g->vectors_.row_bytes();
+  // Smallest encodings: a free slot is 1 byte + 4 in the free list; a live one has a 1-byte id,
+  // its row, its level and its level-0 count.
+  if (live_count > slot_count) return Corrupt("more live entries than slots");
+  const uint64_t min_live = 1 + 4 + 1 + row_bytes + 1 + 4;
+  const uint64_t min_bytes =
+      uint64_t{live_count} * min_live + uint64_t{slot_count - live_count} * 5 + 4;
+  if (min_bytes > r.remaining()) return Corrupt("counts exceed the data");
+
+  g->rng_state_ = rng_state;
+  g->Reserve(slot_count);
+  g->slot_count_ = slot_count;
+  uint32_t seen_live = 0;
+  uint32_t top_level = 0;
+  for (uint32_t slot = 0; slot < slot_count; ++slot) {
+    uint8_t state, level;
+    if (!r.U8(&state)) return Corrupt("truncated slot");
+    if (state == 0) continue;
+    if (state != 1) return Corrupt("bad slot state");
+    if (++seen_live > live_count) return Corrupt("live count mismatch");
+    uint32_t id_len;
+    const uint8_t* id;
+    const uint8_t* row;
+    if (!r.U32(&id_len) || id_len == 0 || !r.Bytes(id_len, &id)) return Corrupt("bad id");
+    if (!r.Bytes(row_bytes, &row) || !g->vectors_.LoadRow(slot, row)) return Corrupt("bad row");
+    if (!r.U8(&level) || level > kMaxLevel) return Corrupt("bad level");
+    g->ids_[slot].assign(reinterpret_cast<const char*>(id), id_len);
+    if (!g->id_map_.emplace(g->ids_[slot], slot).second) return Corrupt("duplicate id");
+    g->live_[slot] = 1;
+    g->levels_[slot] = level;
+    g->upper_[slot].assign(size_t{level} * (config.m + 1), 0);
+    top_level = std::max<uint32_t>(top_level, level);
+    for (uint32_t l = 0; l <= level; ++l) {
+      uint32_t count;
+      const uint8_t* ids;
+      if (!r.U32(&count) || count > g->max_links(l)) return Corrupt("bad link count");
+      if (!r.Bytes(size_t{count} * 4, &ids)) return Corrupt("truncated links");
+      uint32_t* ll = g->links(slot, l);
+      ll[0] = count;
+      std::memcpy(ll + 1, ids, size_t{count} * 4);
+    }
+  }
+  if (seen_live != live_count) return Corrupt("live count mismatch");
+  g->live_count_ = live_count;
+
+  // Links: to another live slot that exists at that level, without repeats.
+  std::vector<uint32_t> sorted;
+  for (uint32_t slot = 0; slot < slot_count; ++slot) {
+    if (!g->live_[slot]) continue;
+    for (uint32_t l = 0; l <= g->levels_[slot]; ++l) {
+      const uint32_t* ll = g->links(slot, l);
+      sorted.assign(ll + 1, ll + 1 + ll[0]);
+      for (const uint32_t t : sorted) {
+        if (t >= slot_count || t == slot || !g->live_[t] || g->levels_[t] < l) {
+          return Corrupt("bad link");
+        }
+      }
+      std::sort(sorted.begin(), sorted.end());
+      if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+        return Corrupt("repeated link");
+      }
+    }
+  }
+
+  if (live_count == 0) {
+    if (entry != kNone || max_level != 0) return Corrupt("entry point of an empty index");
+  } else if (entry >= slot_count || !g->live_[entry] || g->levels_[entry] != max_level ||
+             max_level != top_level) {
+    return Corrupt("bad entry point");
+  }
+  g->entry_ = entry;
+  g->max_level_ = max_level;
+
+  uint32_t free_count;
+  if (!r.U32(&free_count) || free_count != slot_count - live_count) {
+    return Corrupt("free list size mismatch");
+  }
+  std::vector<uint8_t> listed(slot_count, 0);
+  g->free_.resize(free_count);
+  for (uint32_t i = 0; i < free_count; ++i) {
+    uint32_t slot;
+    if (!r.U32(&slot)) return Corrupt("truncated free list");
+    if (slot >= slot_count || g->live_[slot] || listed[slot]) return Corrupt("bad free list");
+    listed[slot] = 1;
+    g->free_[i] = slot;
+  }
+  if (r.remaining() != 0) return Corrupt("trailing bytes");
+  *out = std::move(g);
+  return Status::Ok();
+}
+
+}  // namespace ruv::hnsw

@@ -1,0 +1,195 @@
+// Serialization: exact round trips, stable bytes, and hostile input that must give kCorruptData.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "crc32.h"
+#include "hnsw_test_util.h"
+#include "level_generator.h"
+#include "ruv/hnsw.h"
+
+namespace ruv::hnsw::testing {
+namespace {
+
+std::unique_ptr<HnswIndex> SmallIndex(HnswStorage storage = HnswStorage::kFloat32,
+                                      size_t n = 60) {
+  const Dataset d = RandomUnit(n, 6, 201);
+  HnswConfig c;
+  c.m = 4;
+  c.ef_construction = 16;
+  c.storage = storage;
+  auto index = Build(d, c);
+  for (size_t i = 0; i < n; i += 5) (void)index->Remove(Id(i));
+  return index;
+}
+
+void FixCrc(std::vector<uint8_t>* bytes) {
+  const uint32_t crc = Crc32(bytes->data(), bytes->size() - 4);
+  std::memcpy(bytes->data() + bytes->size() - 4, &crc, 4);
+}
+
+TEST(HnswSerializeTest, Crc32CheckValue) {
+  const char* s = "123456789";
+  EXPECT_EQ(Crc32(reinterpret_cast<const uint8_t*>(s), 9), 0xCBF43926u);
+}
+
+TEST(HnswSerializeTest, LevelGeneratorIsPinned) {
+  // Pinned values: the pure-TS twin must draw the same (FORMAT.md, "Levels").
+  uint64_t state = 0;
+  EXPECT_EQ(SplitMix64Next(&state), 0xE220A8397B1DCDAFull);
+  state = 0x5255564543544F52ull;
+  std::vector<uint32_t> levels;
+  size_t histogram[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 100000; ++i) {
+    const uint32_t l = DrawLevel(&state, 16);
+    if (i < 8) levels.push_back(l);
+    ++histogram[std::min<uint32_t>(l, 3)];
+  }
+  EXPECT_NEAR(histogram[0] / 100000.0, 15.0 / 16, 0.005);
+  EXPECT_NEAR(histogram[1] / 100000.0, 15.0 / 256, 0.003);
+}
+
+TEST(HnswSerializeTest, RoundTripKeepsResultsAndBytes) {
+  for (const HnswStorage storage : {HnswStorage::kFloat32, HnswStorage::kInt8}) {
+    const Dataset d = RandomUnit(Scaled(1500), 24, 211);
+    const Dataset q = RandomUnit(50, 24, 212);
+    HnswConfig c;
+    c.storage = storage;
+    auto index = Build(d, c);
+    ASSERT_NE(index, nullptr);
+    for (size_t i = 0; i < d.size(); i += 4) ASSERT_TRUE(index->Remove(Id(i)));
+    std::vector<uint8_t> bytes, again;
+    ASSERT_TRUE(index->Serialize(&bytes).ok());
+    std::unique_ptr<HnswIndex> loaded;
+    ASSERT_TRUE(HnswIndex::Deserialize(bytes.data(), bytes.size(), &loaded).ok());
+    ASSERT_TRUE(loaded->Serialize(&again).ok());
+    EXPECT_EQ(bytes, again);
+    EXPECT_EQ(loaded->Stats().count, index->Stats().count);
+    std::vector<HnswSearchHit> a, b;
+    for (size_t i = 0; i < q.size(); ++i) {
+      ASSERT_TRUE(index->Search(q.row(i), 10, {}, &a).ok());
+      ASSERT_TRUE(loaded->Search(q.row(i), 10, {}, &b).ok());
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t j = 0; j < a.size(); ++j) {
+        EXPECT_EQ(a[j].id, b[j].id);
+        EXPECT_EQ(a[j].distance, b[j].distance);
+      }
+    }
+    // The level generator state and the free list travel too: the same inserts on both sides
+    // give the same bytes.
+    for (size_t i = 0; i < 40; ++i) {
+      ASSERT_TRUE(index->Insert("new" + std::to_string(i), q.row(i)).ok());
+      ASSERT_TRUE(loaded->Insert("new" + std::to_string(i), q.row(i)).ok());
+    }
+    ASSERT_TRUE(index->Serialize(&bytes).ok());
+    ASSERT_TRUE(loaded->Serialize(&again).ok());
+    EXPECT_EQ(bytes, again);
+  }
+}
+
+TEST(HnswSerializeTest, EmptyIndexRoundTrips) {
+  HnswConfig c;
+  c.dimensions = 3;
+  std::unique_ptr<HnswIndex> index, loaded;
+  ASSERT_TRUE(HnswIndex::Create(c, &index).ok());
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(index->Serialize(&bytes).ok());
+  ASSERT_TRUE(HnswIndex::Deserialize(bytes.data(), bytes.size(), &loaded).ok());
+  EXPECT_EQ(loaded->Stats().count, 0u);
+  EXPECT_EQ(loaded->config().dimensions, 3u);
+}
+
+TEST(HnswSerializeTest, EveryTruncationIsCorrupt) {
+  auto index = SmallIndex();
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(index->Serialize(&bytes).ok());
+  std::unique_ptr<HnswIndex> loaded;
+  for (size_t len = 0; len < bytes.size(); ++len) {
+    std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(len));
+    EXPECT_EQ(HnswIndex::Deserialize(cut.data(), cut.size(), &loaded).code(), ErrorCode::kCorruptData)
+        << len;
+    // Even with a valid checksum over the cut bytes.
+    if (len >= 4) {
+      FixCrc(&cut);
+      EXPECT_EQ(HnswIndex::Deserialize(cut.data(), cut.size(), &loaded).code(),
+                ErrorCode::kCorruptData)
+          << len;
+    }
+  }
+}
+
+TEST(HnswSerializeTest, BitFlipsAreCaughtOrHarmless) {
+  for (const HnswStorage storage : {HnswStorage::kFloat32, HnswStorage::kInt8}) {
+    auto index = SmallIndex(storage);
+    std::vector<uint8_t> bytes;
+    ASSERT_TRUE(index->Serialize(&bytes).ok());
+    std::mt19937_64 rng(221);
+    std::unique_ptr<HnswIndex> loaded;
+    const float q[6] = {1, 0, 0, 0, 0, 0};
+    std::vector<HnswSearchHit> out;
+    for (int trial = 0; trial < (kSanitized ? 3000 : 20000); ++trial) {
+      std::vector<uint8_t> bad = bytes;
+      const int flips = 1 + static_cast<int>(rng() % 3);
+      for (int f = 0; f < flips; ++f) bad[rng() % (bad.size() - 4)] ^= uint8_t(1u << (rng() % 8));
+      // The checksum alone catches these.
+      EXPECT_EQ(HnswIndex::Deserialize(bad.data(), bad.size(), &loaded).code(), ErrorCode::kCorruptData);
+      // With a recomputed checksum the structural checks must hold: either rejected, or a
+      // usable index.
+      FixCrc(&bad);
+      const Status st = HnswIndex::Deserialize(bad.data(), bad.size(), &loaded);
+      if (st.ok()) {
+        ASSERT_TRUE(loaded->Search(q, 5, {}, &out).ok());
+        ASSERT_TRUE(loaded->Insert("x", q).ok());
+        ASSERT_TRUE(loaded->Search(q, 5, {}, &out).ok());
+      } else {
+        EXPECT_EQ(st.code(), ErrorCode::kCorruptData);
+      }
+    }
+  }
+}
+
+TEST(HnswSerializeTest, HostileCountsAreCorrupt) {
+  auto index = SmallIndex();
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(index->Serialize(&bytes).ok());
+  std::unique_ptr<HnswIndex> loaded;
+  // Header u32 fields after the magic: version, dim, m, efC, efS, metric, storage, then the u64
+  // seed and rng state, then slot count, live count, entry point, max level.
+  const size_t fields[] = {8, 12, 16, 20, 24, 28, 32, 52, 56, 60, 64};
+  for (const size_t offset : fields) {
+    for (const uint32_t value : {0u, 1u, 2u, 33u, 0x7FFFFFFFu, 0xFFFFFFFEu, 0xFFFFFFFFu}) {
+      std::vector<uint8_t> bad = bytes;
+      uint32_t original;
+      std::memcpy(&original, bad.data() + offset, 4);
+      if (original == value) continue;
+      std::memcpy(bad.data() + offset, &value, 4);
+      FixCrc(&bad);
+      const Status st = HnswIndex::Deserialize(bad.data(), bad.size(), &loaded);
+      // m, the ef values and the metric only steer the walk: a valid value gives a usable
+      // index. Version, dimensions, storage and the counts must be rejected when changed.
+      if (offset == 16 || offset == 20 || offset == 24 || offset == 28) {
+        if (st.ok()) {
+          std::vector<HnswSearchHit> out;
+          const float q[6] = {0, 1, 0, 0, 0, 0};
+          EXPECT_TRUE(loaded->Search(q, 3, {}, &out).ok());
+        } else {
+          EXPECT_EQ(st.code(), ErrorCode::kCorruptData);
+        }
+      } else {
+        EXPECT_EQ(st.code(), ErrorCode::kCorruptData) << offset << " " << value;
+      }
+    }
+  }
+  // Wrong magic, wrong version, trailing bytes.
+  std::vector<uint8_t> bad = bytes;
+  bad[0] = 'X';
+  FixCrc(&bad);
+  EXPECT_EQ(HnswIndex::Deserialize(bad.data(), bad.size(), &loaded).code(), ErrorCode::kCorruptData);
+  bad = bytes;
+  bad.insert(bad.end() - 4, 0);
+  FixCrc(&bad);
+  EXPECT_EQ(HnswIndex::Deserialize(bad.data(), bad.size(), &loaded).code(), ErrorCode::kCorruptData);
+}
+
+}  // namespace
+}  // namespace ruv::hnsw::testing

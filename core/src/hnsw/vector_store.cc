@@ -1,0 +1,166 @@
+#include "vector_store.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <new>
+
+#include "ruv/quant.h"
+
+namespace ruv::hnsw {
+namespace {
+
+constexpr size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+// sum q[i] * c[i] with eight independent accumulators (lets the compiler keep lanes apart).
+float DotF32U8(const float* q, const uint8_t* c, size_t n) {
+  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (size_t j = 0; j < 8; ++j) acc[j] += q[i + j] * static_cast<float>(c[i + j]);
+  }
+  for (; i < n; ++i) acc[0] += q[i] * static_cast<float>(c[i]);
+  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+float RangeMin(const uint8_t* row) {
+  float v;
+  std::memcpy(&v, row, 4);
+  return v;
+}
+float RangeMax(const uint8_t* row) {
+  float v;
+  std::memcpy(&v, row + 4, 4);
+  return v;
+}
+
+}  // namespace
+
+VectorStore::VectorStore(uint32_t dim, Metric metric, HnswStorage storage)
+    : dim_(dim), metric_(metric), storage_(storage) {
+  if (storage_ == HnswStorage::kFloat32) {
+    row_bytes_ = size_t{dim} * sizeof(float);
+    stride_ = RoundUp(row_bytes_, 64);
+  } else {
+    row_bytes_ = 8 + size_t{dim};
+    stride_ = RoundUp(row_bytes_, 8);
+  }
+}
+
+void VectorStore::Reserve(size_t slots) {
+  if (slots <= capacity_) return;
+  const size_t bytes = slots * stride_;
+  auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, RoundUp(bytes, 64)));
+  if (p == nullptr) throw std::bad_alloc();
+  std::unique_ptr<uint8_t, FreeDeleter> fresh(p);
+  if (capacity_ > 0) std::memcpy(p, data_.get(), capacity_ * stride_);
+  std::memset(p + capacity_ * stride_, 0, (slots - capacity_) * stride_);
+  if (storage_ == HnswStorage::kInt8 && metric_ == Metric::kEuclidean) aux_.resize(slots, 0.0f);
+  data_ = std::move(fresh);
+  capacity_ = slots;
+}
+
+Query VectorStore::PrepareInto(const float* v, float* out) const {
+  if (metric_ == Metric::kCosine) {
+    Normalize(v, dim_, out);
+  } else if (out != v) {
+    std::memcpy(out, v, size_t{dim_} * sizeof(float));
+  }
+  Query q;
+  q.v = out;
+  if (storage_ == HnswStorage::kInt8) {
+    float sum = 0.0f;
+    for (uint32_t i = 0; i < dim_; ++i) sum += out[i];
+    q.sum = sum;
+    q.norm2 = Dot(out, out, dim_);
+  }
+  return q;
+}
+
+Query VectorStore::RowQuery(uint32_t slot, float* buf) const {
+  if (storage_ == HnswStorage::kFloat32) {
+    Query q;
+    q.v = reinterpret_cast<const float*>(row(slot));
+    return q;
+  }
+  const uint8_t* r = row(slot);
+  const float lo = RangeMin(r);
+  const float step = (RangeMax(r) - lo) / 255.0f;
+  const uint8_t* codes = r + 8;
+  for (uint32_t i = 0; i < dim_; ++i) buf[i] = lo + static_cast<float>(codes[i]) * step;
+  Query q;
+  q.v = buf;
+  float sum = 0.0f;
+  for (uint32_t i = 0; i < dim_; ++i) sum += buf[i];
+  q.sum = sum;
+  q.norm2 = Dot(buf, buf, dim_);
+  return q;
+}
+
+void VectorStore::Set(uint32_t slot, const float* prepared) {
+  if (storage_ == HnswStorage::kFloat32) {
+    std::memcpy(mutable_row(slot), prepared, row_bytes_);
+    return;
+  }
+  QuantConfig qc;  // scalar, per-vector range
+  // Cannot fail: the input is finite and the output length matches QuantizedSize.
+  (void)Quantize(prepared, dim_, qc, mutable_row(slot), row_bytes_);
+  UpdateAux(slot);
+}
+
+void VectorStore::UpdateAux(uint32_t slot) {
+  if (aux_.empty()) return;
+  std::vector<float> buf(dim_);
+  aux_[slot] = RowQuery(slot, buf.data()).norm2;
+}
+
+bool VectorStore::LoadRow(uint32_t slot, const uint8_t* bytes) {
+  if (storage_ == HnswStorage::kFloat32) {
+    std::memcpy(mutable_row(slot), bytes, row_bytes_);  // little-endian hosts only (x86, arm, wasm)
+    return AllFinite(reinterpret_cast<const float*>(row(slot)), dim_);
+  }
+  const float lo = RangeMin(bytes);
+  const float hi = RangeMax(bytes);
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo <= hi)) return false;
+  std::memcpy(mutable_row(slot), bytes, row_bytes_);
+  UpdateAux(slot);
+  return true;
+}
+
+float VectorStore::Distance(const Query& q, uint32_t slot) const {
+  float d;
+  if (storage_ == HnswStorage::kFloat32) {
+    const float* r = reinterpret_cast<const float*>(row(slot));
+    switch (metric_) {
+      case Metric::kCosine: d = 1.0f - Dot(q.v, r, dim_); break;
+      case Metric::kEuclidean: d = SquaredL2(q.v, r, dim_); break;
+      default: d = -Dot(q.v, r, dim_); break;
+    }
+  } else {
+    const uint8_t* r = row(slot);
+    const float lo = RangeMin(r);
+    const float step = (RangeMax(r) - lo) / 255.0f;
+    const float dot = lo * q.sum + step * DotF32U8(q.v, r + 8, dim_);
+    switch (metric_) {
+      case Metric::kCosine: d = 1.0f - dot; break;
+      case Metric::kEuclidean: d = std::max(0.0f, q.norm2 - 2.0f * dot + aux_[slot]); break;
+      default: d = -dot; break;
+    }
+  }
+  return d != d ? std::numeric_limits<float>::infinity() : d;
+}
+
+float VectorStore::MetricDistance(float ordering) const {
+  return metric_ == Metric::kEuclidean ? std::sqrt(ordering) : ordering;
+}
+
+float VectorStore::Score(float ordering) const {
+  switch (metric_) {
+    case Metric::kCosine: return 1.0f - ordering;
+    case Metric::kEuclidean: return -std::sqrt(ordering);
+    default: return -ordering;
+  }
+}
+
+}  // namespace ruv::hnsw
