@@ -45,7 +45,8 @@ bool IsValidRange(float min, float max);
 // Reads and checks the stored range of untrusted per-vector codes (kCorruptData if unusable).
 Status ReadStoredRange(const uint8_t* codes, Range* range);
 
-// nibbles: ceil(n / 2) bytes, element 2i in the low nibble -> one byte per element.
+// Elements [begin, begin + n) of int4 codes (element 2i in the low nibble of byte i), one byte
+// per element; begin must be even.
 void UnpackNibbles(const uint8_t* nibbles, size_t begin, size_t n, uint8_t* out);
 
 }  // namespace ruv::quant

@@ -35,10 +35,9 @@ Status ReadStoredRange(const uint8_t* codes, Range* range) {
 }
 
 void UnpackNibbles(const uint8_t* nibbles, size_t begin, size_t n, uint8_t* out) {
-  for (size_t k = 0; k < n; ++k) {
-    const size_t i = begin + k;
-    out[k] = static_cast<uint8_t>((nibbles[i / 2] >> ((i % 2) * 4)) & 0x0F);
-  }
+  // begin is a multiple of kUnpackChunk, so element `begin` starts a byte.
+  UnpackNibblePairs(nibbles + begin / 2, n / 2, out);
+  if (n % 2 != 0) out[n - 1] = nibbles[(begin + n - 1) / 2] & 0x0F;
 }
 
 }  // namespace quant
@@ -73,10 +72,9 @@ void EncodeInt4(const float* v, size_t dim, float min, float max, float scale, u
   uint8_t codes[quant::kUnpackChunk];
   for (size_t begin = 0; begin < dim; begin += quant::kUnpackChunk) {
     const size_t n = std::min(quant::kUnpackChunk, dim - begin);
-    quant::AffineEncode(v + begin, n, min, max, scale, 15, codes);
+    quant::AffineEncode(v + begin, n, min, max, scale, codes);
     uint8_t* packed = out + begin / 2;
-    for (size_t k = 0; k + 1 < n; k += 2)
-      packed[k / 2] = static_cast<uint8_t>(codes[k] | (codes[k + 1] << 4));
+    quant::PackNibbles(codes, n / 2, packed);
     if (n % 2 != 0) packed[n / 2] = codes[n - 1];  // high nibble of the last byte stays zero
   }
 }
@@ -141,7 +139,7 @@ Status Quantize(const float* v, size_t dim, const QuantConfig& config, uint8_t* 
   const int levels = quant::Levels(config.type);
   const float scale = quant::AffineScale(range.min, range.max, levels);
   if (config.type == QuantType::kScalar) {
-    quant::AffineEncode(v, dim, range.min, range.max, scale, levels, codes);
+    quant::AffineEncode(v, dim, range.min, range.max, scale, codes);
   } else {
     EncodeInt4(v, dim, range.min, range.max, scale, codes);
   }

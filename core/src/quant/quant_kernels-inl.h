@@ -40,43 +40,95 @@ HWY_NOINLINE quant::MinMaxResult FiniteMinMaxKernel(const float* HWY_RESTRICT v,
     return r;
   }
   const auto exp_mask = hn::Set(du, 0x7F800000u);
-  auto lo = hn::LoadU(d, v), hi = lo;
-  auto exp_max = hn::And(hn::BitCast(du, lo), exp_mask);
+  // Two sets of running min / max / exponent: vminps has a few cycles of latency, and with one
+  // chain each the loop would wait on it instead of on the loads.
+  auto lo0 = hn::LoadU(d, v), hi0 = lo0, lo1 = lo0, hi1 = lo0;
+  auto exp0 = hn::And(hn::BitCast(du, lo0), exp_mask), exp1 = exp0;
   size_t i = N;
-  for (; i + N <= n; i += N) {
-    const auto x = hn::LoadU(d, v + i);
-    lo = hn::Min(lo, x);
-    hi = hn::Max(hi, x);
-    exp_max = hn::Max(exp_max, hn::And(hn::BitCast(du, x), exp_mask));
+  for (; i + 2 * N <= n; i += 2 * N) {
+    const auto x0 = hn::LoadU(d, v + i), x1 = hn::LoadU(d, v + i + N);
+    lo0 = hn::Min(lo0, x0);
+    hi0 = hn::Max(hi0, x0);
+    exp0 = hn::Max(exp0, hn::And(hn::BitCast(du, x0), exp_mask));
+    lo1 = hn::Min(lo1, x1);
+    hi1 = hn::Max(hi1, x1);
+    exp1 = hn::Max(exp1, hn::And(hn::BitCast(du, x1), exp_mask));
   }
-  if (i < n) {
-    const auto x = hn::LoadU(d, v + n - N);
-    lo = hn::Min(lo, x);
-    hi = hn::Max(hi, x);
-    exp_max = hn::Max(exp_max, hn::And(hn::BitCast(du, x), exp_mask));
+  // The rest: at most two more vectors, the last one overlapping its predecessor.
+  for (; i < n; i += N) {
+    const auto x = hn::LoadU(d, v + (i + N <= n ? i : n - N));
+    lo0 = hn::Min(lo0, x);
+    hi0 = hn::Max(hi0, x);
+    exp0 = hn::Max(exp0, hn::And(hn::BitCast(du, x), exp_mask));
   }
-  return quant::MinMaxResult{hn::GetLane(hn::MinOfLanes(d, lo)), hn::GetLane(hn::MaxOfLanes(d, hi)),
-                             hn::AllFalse(du, hn::Eq(exp_max, exp_mask))};
+  return quant::MinMaxResult{hn::GetLane(hn::MinOfLanes(d, hn::Min(lo0, lo1))),
+                             hn::GetLane(hn::MaxOfLanes(d, hn::Max(hi0, hi1))),
+                             hn::AllFalse(du, hn::Eq(hn::Max(exp0, exp1), exp_mask))};
 }
 
 // Clamping x into [min, max] first gives the same codes as clamping the rounded value (both
-// saturate at 0 and levels) and keeps t in [0, levels + tiny], so the int conversion cannot
-// overflow. NearestInt is cvtps2dq / f32x4.nearest: round half to even, as the formula says.
+// saturate at 0 and levels) and bounds t to [0, levels + a few ulp], which rounds into
+// [0, levels]: no integer clamp is needed afterwards.
+// Rounding adds 1.5 * 2^23: floats in [2^23, 2^24) are spaced 1 apart, so the IEEE addition
+// itself rounds t half-to-even to an integer, which lands in the low mantissa bits (the
+// constant is even, so ties keep their parity). That is 2 operations where NearestInt needs a
+// conversion plus an overflow fix-up, and it is exact for 0 <= t < 2^22.
 HWY_NOINLINE void AffineEncodeKernel(const float* HWY_RESTRICT v, size_t n, float min, float max, float scale,
-                                     int levels, uint8_t* HWY_RESTRICT codes) {
+                                     uint8_t* HWY_RESTRICT codes) {
   const hn::ScalableTag<float> d;
   const hn::RebindToSigned<decltype(d)> di;
   const hn::Rebind<uint8_t, decltype(di)> d8;
   const size_t N = hn::Lanes(d);
   const auto vmin = hn::Set(d, min), vmax = hn::Set(d, max), vscale = hn::Set(d, scale);
-  const auto vzero = hn::Zero(di), vlevels = hn::Set(di, levels);
+  const auto magic = hn::Set(d, 12582912.0f);
+  const auto magic_bits = hn::BitCast(di, magic);
   const auto encode = [&](hn::Vec<decltype(d)> x) {
     const auto t = hn::Mul(hn::Sub(hn::Min(hn::Max(x, vmin), vmax), vmin), vscale);
-    return hn::DemoteTo(d8, hn::Min(hn::Max(hn::NearestInt(t), vzero), vlevels));
+    return hn::DemoteTo(d8, hn::Sub(hn::BitCast(di, hn::Add(t, magic)), magic_bits));
   };
   size_t i = 0;
   for (; i + N <= n; i += N) hn::StoreU(encode(hn::LoadU(d, v + i)), d8, codes + i);
   if (i < n) StoreTail(d8, encode(LoadTail(d, v + i, n - i)), codes + i, n - i);
+}
+
+// out[j] = codes[2j] | codes[2j + 1] << 4 for j < pairs (codes <= 15).
+HWY_NOINLINE void PackNibblesKernel(const uint8_t* HWY_RESTRICT codes, size_t pairs,
+                                    uint8_t* HWY_RESTRICT out) {
+  const hn::ScalableTag<uint8_t> d;
+  const size_t N = hn::Lanes(d);
+  size_t j = 0;
+  for (; j + N <= pairs; j += N) {
+    hn::Vec<decltype(d)> even, odd;
+    hn::LoadInterleaved2(d, codes + 2 * j, even, odd);
+    hn::StoreU(hn::Or(even, hn::ShiftLeft<4>(odd)), d, out + j);
+  }
+  if (j < pairs) {
+    // Through a zeroed buffer of two vectors, so nothing past the codes is read.
+    HWY_ALIGN uint8_t buf[2 * HWY_MAX_BYTES] = {};
+    std::memcpy(buf, codes + 2 * j, 2 * (pairs - j));
+    hn::Vec<decltype(d)> even, odd;
+    hn::LoadInterleaved2(d, buf, even, odd);
+    StoreTail(d, hn::Or(even, hn::ShiftLeft<4>(odd)), out + j, pairs - j);
+  }
+}
+
+// The inverse: codes[2j] = packed[j] & 15, codes[2j + 1] = packed[j] >> 4.
+HWY_NOINLINE void UnpackNibblesKernel(const uint8_t* HWY_RESTRICT packed, size_t pairs,
+                                      uint8_t* HWY_RESTRICT codes) {
+  const hn::ScalableTag<uint8_t> d;
+  const size_t N = hn::Lanes(d);
+  const auto nibble = hn::Set(d, 0x0F);
+  size_t j = 0;
+  for (; j + N <= pairs; j += N) {
+    const auto bytes = hn::LoadU(d, packed + j);
+    hn::StoreInterleaved2(hn::And(bytes, nibble), hn::ShiftRight<4>(bytes), d, codes + 2 * j);
+  }
+  if (j < pairs) {
+    HWY_ALIGN uint8_t buf[2 * HWY_MAX_BYTES];
+    const auto bytes = LoadTail(d, packed + j, pairs - j);
+    hn::StoreInterleaved2(hn::And(bytes, nibble), hn::ShiftRight<4>(bytes), d, buf);
+    std::memcpy(codes + 2 * j, buf, 2 * (pairs - j));
+  }
 }
 
 // value = min + code * step, as two rounded float operations.

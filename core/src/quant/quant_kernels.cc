@@ -14,6 +14,8 @@ HWY_EXPORT(FiniteMinMaxKernel);
 HWY_EXPORT(AffineEncodeKernel);
 HWY_EXPORT(AffineDecodeKernel);
 HWY_EXPORT(BinaryEncodeKernel);
+HWY_EXPORT(PackNibblesKernel);
+HWY_EXPORT(UnpackNibblesKernel);
 
 bool FiniteMinMax(const float* v, size_t n, float* min, float* max) {
   const auto r = HWY_DYNAMIC_DISPATCH(FiniteMinMaxKernel)(v, n);
@@ -22,8 +24,16 @@ bool FiniteMinMax(const float* v, size_t n, float* min, float* max) {
   return r.finite;
 }
 
-void AffineEncode(const float* v, size_t n, float min, float max, float scale, int levels, uint8_t* codes) {
-  HWY_DYNAMIC_DISPATCH(AffineEncodeKernel)(v, n, min, max, scale, levels, codes);
+void AffineEncode(const float* v, size_t n, float min, float max, float scale, uint8_t* codes) {
+  HWY_DYNAMIC_DISPATCH(AffineEncodeKernel)(v, n, min, max, scale, codes);
+}
+
+void PackNibbles(const uint8_t* codes, size_t pairs, uint8_t* out) {
+  HWY_DYNAMIC_DISPATCH(PackNibblesKernel)(codes, pairs, out);
+}
+
+void UnpackNibblePairs(const uint8_t* packed, size_t pairs, uint8_t* codes) {
+  HWY_DYNAMIC_DISPATCH(UnpackNibblesKernel)(packed, pairs, codes);
 }
 
 void AffineDecode(const uint8_t* codes, size_t n, float min, float step, float* out) {

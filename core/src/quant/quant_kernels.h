@@ -18,8 +18,15 @@ struct MinMaxResult {
 // holds NaN or +-Infinity.
 bool FiniteMinMax(const float* v, size_t n, float* min, float* max);
 
-// codes[i] = clamp(round_half_even((v[i] - min) * scale), 0, levels); min <= max, v finite.
-void AffineEncode(const float* v, size_t n, float min, float max, float scale, int levels, uint8_t* codes);
+// codes[i] = clamp(round_half_even((v[i] - min) * scale), 0, levels) where
+// scale = AffineScale(min, max, levels); min <= max, v finite.
+void AffineEncode(const float* v, size_t n, float min, float max, float scale, uint8_t* codes);
+
+// out[j] = codes[2j] | codes[2j + 1] << 4 for j < pairs (codes <= 15).
+void PackNibbles(const uint8_t* codes, size_t pairs, uint8_t* out);
+
+// codes[2j] = packed[j] & 15, codes[2j + 1] = packed[j] >> 4 for j < pairs.
+void UnpackNibblePairs(const uint8_t* packed, size_t pairs, uint8_t* codes);
 
 // out[i] = min + codes[i] * step.
 void AffineDecode(const uint8_t* codes, size_t n, float min, float step, float* out);

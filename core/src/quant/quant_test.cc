@@ -157,7 +157,9 @@ TEST_P(QuantTest, PerVectorRangeIsStoredAndExtremesAreExact) {
     EXPECT_EQ(stored[1], hi);
     const auto back = DequantizeOk(codes, v.size(), Config(type));
     for (size_t i = 0; i < v.size(); ++i) {
-      if (v[i] == lo) EXPECT_EQ(back[i], lo);  // code 0 decodes to min exactly
+      if (v[i] == lo) {
+        EXPECT_EQ(back[i], lo);  // code 0 decodes to min exactly
+      }
     }
   }
 }
