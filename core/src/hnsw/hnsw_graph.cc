@@ -85,9 +85,10 @@ float Graph::NodeDistance(uint32_t a, uint32_t b, Scratch* s) const {
   return vectors_.Distance(vectors_.RowQuery(a, s->row.data()), b);
 }
 
-Candidate Graph::Descend(const Query& q, uint32_t stop_level, bool lock) const {
-  Candidate cur{vectors_.Distance(q, entry_), entry_};
-  for (uint32_t level = max_level_; level > stop_level; --level) {
+Candidate Graph::Descend(const Query& q, uint32_t entry, uint32_t top_level, uint32_t stop_level,
+                         bool lock) const {
+  Candidate cur{vectors_.Distance(q, entry), entry};
+  for (uint32_t level = top_level; level > stop_level; --level) {
     bool changed = true;
     while (changed) {
       changed = false;
@@ -231,7 +232,7 @@ void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
     max_level_ = level;
     return;
   }
-  const Candidate ep = Descend(q, level, false);
+  const Candidate ep = Descend(q, entry_, max_level_, level, false);
   Connect(slot, q, level, ep, max_level_, false, s);
   if (level > max_level_) {
     entry_ = slot;
@@ -263,7 +264,7 @@ void Graph::Search(const float* query, size_t k, size_t ef,
     ExactSearch(q, k, allow, s);
     return;
   }
-  const Candidate ep = Descend(q, 0, false);
+  const Candidate ep = Descend(q, entry_, max_level_, 0, false);
   SearchLayer(q, ep, ef, 0, allow, false, s);
   std::sort(s->top.begin(), s->top.end());
   if (s->top.size() > k) s->top.resize(k);

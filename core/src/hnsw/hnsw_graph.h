@@ -100,8 +100,9 @@ class Graph {
   void Reserve(size_t slots);
   // Takes a slot (free list first), sets id, level, vector; links empty.
   uint32_t Allocate(std::string_view id, uint32_t level, const float* prepared);
-  // Greedy descent from the entry point down to level `stop` + 1; returns the closest slot.
-  Candidate Descend(const Query& q, uint32_t stop_level, bool lock) const;
+  // Greedy descent from `entry` (on `top_level`) down to level `stop` + 1; returns the closest.
+  Candidate Descend(const Query& q, uint32_t entry, uint32_t top_level, uint32_t stop_level,
+                    bool lock) const;
   // Best `ef` live slots reachable at `level` from `entry` (a max-heap in scratch->top).
   // allow == nullptr: all live slots are results. `lock`: take per-node locks (parallel build).
   void SearchLayer(const Query& q, Candidate entry, size_t ef, uint32_t level,
@@ -138,7 +139,6 @@ class Graph {
   mutable VisitedListPool visited_;
   // Parallel build only: one lock per slot guarding its link lists, one for entry_/max_level_.
   std::unique_ptr<std::mutex[]> node_locks_;
-  size_t node_locks_size_ = 0;
   mutable std::mutex entry_mu_;
 };
 

@@ -1,13 +1,96 @@
-// Bulk insertion of new, distinct ids.
+// Bulk insertion of new, distinct ids, on several threads (hnswlib's scheme): slots, levels and
+// rows are assigned in entry order first, so the level generator draws what serial inserts
+// would; then threads take entries in turn and link them, each node's link lists guarded by its
+// own mutex and the entry point by entry_mu_. The caller holds the index exclusively.
+#include <algorithm>
+#include <atomic>
+#include <new>
+#include <system_error>
+#include <thread>
+
 #include "hnsw_graph.h"
+#include "level_generator.h"
 
 namespace ruv::hnsw {
 
+void PrepareScratch(const Graph& g, Scratch* s);
+
+namespace {
+// Below this many entries per thread, thread start-up costs more than it saves.
+constexpr size_t kMinEntriesPerThread = 256;
+}  // namespace
+
 void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries,
                        unsigned threads) {
-  (void)threads;
   Scratch s;
-  for (const auto& [id, vector] : entries) Insert(id, vector, &s);
+  size_t first = 0;
+  // The first node of an empty index has nothing to link to: insert it (and small batches) here.
+  if (entry_ == kNone && !entries.empty()) {
+    Insert(entries[0].first, entries[0].second, &s);
+    first = 1;
+  }
+  const size_t count = entries.size() - first;
+  threads = static_cast<unsigned>(std::min<size_t>(threads, count / kMinEntriesPerThread));
+  if (threads <= 1) {
+    for (size_t i = first; i < entries.size(); ++i) Insert(entries[i].first, entries[i].second, &s);
+    return;
+  }
+
+  PrepareScratch(*this, &s);
+  Reserve(size_t{slot_count_} + count);
+  std::vector<uint32_t> slots(count), levels(count);
+  for (size_t i = 0; i < count; ++i) {
+    const auto& [id, vector] = entries[first + i];
+    levels[i] = DrawLevel(&rng_state_, config_.m);
+    vectors_.PrepareInto(vector, s.query.data());
+    slots[i] = Allocate(id, levels[i], s.query.data());
+  }
+  node_locks_.reset(new std::mutex[slot_count_]);
+
+  std::atomic<size_t> next{0};
+  std::atomic<bool> out_of_memory{false};
+  auto link_all = [&] {
+    Scratch ts;
+    PrepareScratch(*this, &ts);
+    std::vector<float> query(config_.dimensions);
+    for (size_t i = next++; i < count; i = next++) {
+      const uint32_t slot = slots[i];
+      const uint32_t level = levels[i];
+      const Query q = vectors_.PrepareInto(entries[first + i].second, query.data());
+      std::unique_lock<std::mutex> top(entry_mu_);
+      const uint32_t entry = entry_;
+      const uint32_t top_level = max_level_;
+      if (level <= top_level) top.unlock();  // only a new top node keeps the entry point locked
+      const Candidate ep = Descend(q, entry, top_level, level, true);
+      Connect(slot, q, level, ep, top_level, true, &ts);
+      if (level > top_level) {
+        entry_ = slot;
+        max_level_ = level;
+      }
+    }
+  };
+  // An exception must not leave a worker thread (std::terminate): note it, rethrow after join.
+  auto work = [&] {
+    try {
+      link_all();
+    } catch (const std::bad_alloc&) {
+      out_of_memory = true;
+      next = count;
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no threads here (e.g. wasm without pthreads): the calling thread does the rest
+    }
+  }
+  work();
+  for (std::thread& t : pool) t.join();
+  node_locks_.reset();
+  if (out_of_memory) throw std::bad_alloc();
 }
 
 }  // namespace ruv::hnsw
