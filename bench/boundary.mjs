@@ -46,7 +46,7 @@ for (const k of [native, wasm]) {
   row(`batchDistance 1 x ${ROWS}x${DIM} cosine`, k.name + (k.name === 'wasm' ? ' (copy)' : ''),
     measure(() => k.batchDistance(vec, flat, ROWS, 0), 100));
 }
-const resident = wasm.allocateHeapF32(ROWS * DIM);
+const resident = wasm.allocateFloat32(ROWS * DIM);
 resident.view().set(flat);
 const view = resident.view();
 row(`batchDistance 1 x ${ROWS}x${DIM} cosine`, 'wasm (heap-resident)', measure(() => wasm.batchDistance(vec, view, ROWS, 0), 100));

@@ -11,6 +11,7 @@ export type {
   QuantizationConfig,
   QuantizationType,
   SearchResult,
+  VectorBuffer,
   VectorOps,
 } from './types.js';
 export type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams, QuantTypeId } from './backend.js';

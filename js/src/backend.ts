@@ -4,7 +4,7 @@
  * A backend may still report data-dependent failures by throwing RuVectorError (e.g. NON_FINITE
  * from quantize), with the codes of errors.ts.
  */
-import type { BackendName } from './types.js';
+import type { BackendName, VectorBuffer } from './types.js';
 
 /** Metric as the C ABI numbers it (ruv_metric). */
 export const enum MetricId {
@@ -52,6 +52,11 @@ export interface BackendKernels {
   dequantize(codes: Uint8Array, dim: number, params: QuantParams): Float32Array;
   quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number;
   hammingDistance(a: Uint8Array, b: Uint8Array): number;
+  /**
+   * Memory the backend reads without a copy (wasm: on its heap). Optional: the runtime hands out
+   * ordinary Float32Arrays for backends that read JS memory directly. `length` is validated.
+   */
+  allocateFloat32?(length: number): VectorBuffer;
   /** A call that does nothing, to measure the cost of crossing the boundary. */
   noop(): void;
   /** Releases backend resources (wasm heap scratch, ...). */

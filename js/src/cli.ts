@@ -56,7 +56,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
     try {
       const runtime = await RuVectorRuntime.create({ backend });
       const d = runtime.describe();
-      targets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps: runtime.getModules().vectorOps, noop: () => runtime.noop() });
+      targets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps: runtime.getModules().vectorOps, noop: () => runtime.noop(), createVectorBuffer: (n) => runtime.createVectorBuffer(n) });
     } catch (e) {
       skipped.push(`${backend}: ${(e as Error).message}`);
     }

@@ -15,7 +15,7 @@ import type { BackendKernels, BackendLoadOptions } from './backend.js';
 import { RuVectorError } from './errors.js';
 import { unsupportedModules, type WasmModules } from './modules.js';
 import { registeredBackends, type BackendRegistration } from './registry.js';
-import type { BackendName } from './types.js';
+import type { BackendName, VectorBuffer } from './types.js';
 import { createVectorOps, typeName } from './vector-ops.js';
 import { VERSION } from './version.js';
 
@@ -355,10 +355,47 @@ export class RuVectorRuntime {
     };
   }
 
+  /**
+   * A Float32Array of `length` elements that this runtime's backend reads without copying: on
+   * wasm it lives in the wasm heap, so `vectorOps.batchDistance(query, buffer.view(), metric)`
+   * streams the rows in place (the zero-copy fast path); on native and js-fallback it is an
+   * ordinary array. Call `free()` when done (wasm heap memory is not garbage-collected).
+   */
+  createVectorBuffer(length: number): VectorBuffer {
+    if (!Number.isSafeInteger(length) || length <= 0 || length > MAX_VECTOR_BUFFER_FLOATS) {
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `createVectorBuffer: length must be an integer in [1, ${MAX_VECTOR_BUFFER_FLOATS}] (got ${String(length)})`,
+      );
+    }
+    const inner: VectorBuffer = this.#kernels.allocateFloat32?.(length) ?? plainVectorBuffer(length);
+    let freed = false;
+    return {
+      length,
+      view(): Float32Array {
+        if (freed) throw new RuVectorError('INVALID_ARGUMENT', 'VectorBuffer.view: the buffer was freed');
+        return inner.view();
+      },
+      free(): void {
+        if (freed) return;
+        freed = true;
+        inner.free();
+      },
+    };
+  }
+
   /** An empty call into the backend: measures the cost of crossing its boundary (benchmarks). */
   noop(): void {
     this.#kernels.noop();
   }
+}
+
+/** Largest createVectorBuffer: 2^28 floats (1 GiB), well past what a wasm heap can hold. */
+const MAX_VECTOR_BUFFER_FLOATS = 2 ** 28;
+
+function plainVectorBuffer(length: number): VectorBuffer {
+  const array = new Float32Array(length);
+  return { length, view: () => array, free: () => undefined };
 }
 
 /** The fields of the options that loaders read. */

@@ -68,6 +68,23 @@ export interface IndexStats {
   backend: BackendName;
 }
 
+/**
+ * A Float32Array that the active backend reads without copying: on wasm it lives in the wasm
+ * heap, so `batchDistance(query, buffer.view(), metric)` skips copying the rows in. On native and
+ * js-fallback it is an ordinary array. Made by `RuVectorRuntime.createVectorBuffer`.
+ */
+export interface VectorBuffer {
+  /** Number of float32 elements. */
+  readonly length: number;
+  /**
+   * The elements. On wasm, memory growth detaches earlier views: take a fresh view after any
+   * call into the runtime instead of keeping one.
+   */
+  view(): Float32Array;
+  /** Releases the memory; any later `view()` throws. Calling it twice is harmless. */
+  free(): void;
+}
+
 /** ADR-006 `vectorOps`, plus code-domain distances for quantized storage. */
 export interface VectorOps {
   /** Distance between two vectors of equal length (smaller is closer). */

@@ -141,6 +141,39 @@ function conformance(name, ops, runtime) {
     assert.equal(ops.batchDistance(new Float32Array([1, 2]), new Float32Array(0), 'cosine').length, 0);
   });
 
+  test('createVectorBuffer: batchDistance reads it in place, equal to a plain array; free is final', () => {
+    const rand = mulberry32(4242);
+    const dim = 97;
+    const count = 300;
+    const query = randomVector(rand, dim);
+    const plain = new Float32Array(count * dim);
+    for (let i = 0; i < plain.length; i++) plain[i] = rand() * 2 - 1;
+    const buffer = runtime.createVectorBuffer(plain.length);
+    assert.equal(buffer.length, plain.length);
+    assert.ok(buffer.view().every((x) => x === 0), 'a new buffer is zeroed');
+    buffer.view().set(plain);
+    // Grow the wasm heap between writes and reads: the buffer's next view must still see the rows.
+    const growth = runtime.createVectorBuffer(4 * 1024 * 1024);
+    for (const metric of METRICS) {
+      const got = ops.batchDistance(query, buffer.view(), metric);
+      assertSame(got, ops.batchDistance(query, plain, metric), `${metric}: buffer vs plain array`);
+      for (let r = 0; r < count; r += 37) {
+        const want = referenceDistance(query, plain.subarray(r * dim, (r + 1) * dim), metric);
+        assertClose(assert, got[r], want.value, { scale: want.scale }, `${metric} row ${r} vs reference`);
+      }
+    }
+    growth.free();
+    buffer.free();
+    buffer.free();
+    const afterFree = thrown(assert, () => buffer.view(), 'view after free');
+    assert.ok(afterFree instanceof RuVectorError);
+    assert.equal(afterFree.code, 'INVALID_ARGUMENT');
+    assert.equal(afterFree.message, 'VectorBuffer.view: the buffer was freed');
+    for (const bad of [0, -1, 1.5, NaN, 2 ** 40, '8']) {
+      assert.equal(thrown(assert, () => runtime.createVectorBuffer(bad), `length ${String(bad)}`).code, 'INVALID_ARGUMENT');
+    }
+  });
+
   test('normalize: unit length, same direction, zero stays zero, input untouched', () => {
     for (const n of SIZES) {
       const v = randomVector(mulberry32(n), n, -5, 5);

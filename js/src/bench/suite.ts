@@ -2,7 +2,7 @@
  * ADR-006 benchmark suite for the modules that exist: each operation on every available
  * backend, beside a plain-JS baseline, with the ADR's target. Later modules add their rows here.
  */
-import type { BackendName, VectorOps } from '../types.js';
+import type { BackendName, VectorBuffer, VectorOps } from '../types.js';
 import { measure, randomVectors, type Measurement } from './measure.js';
 import {
   plainBatchCosine,
@@ -17,6 +17,8 @@ export interface BenchTarget {
   backend: BackendName;
   simdTarget: string;
   vectorOps: VectorOps;
+  /** Memory the backend reads in place (RuVectorRuntime.createVectorBuffer). */
+  createVectorBuffer?: (length: number) => VectorBuffer;
   /** An empty call across the backend's boundary, when the backend has one. */
   noop?: () => void;
 }
@@ -47,7 +49,7 @@ interface Case {
   operation: string;
   adrTargetUs?: number;
   plain?: () => unknown;
-  run: (ops: VectorOps) => () => unknown;
+  run: (ops: VectorOps, target: BenchTarget) => () => unknown;
 }
 
 export function runVectorOpsBench(targets: BenchTarget[], options: BenchOptions = {}): BenchRow[] {
@@ -93,6 +95,15 @@ export function runVectorOpsBench(targets: BenchTarget[], options: BenchOptions 
       run: (ops) => () => ops.batchDistance(a, flat, 'cosine'),
     },
     {
+      operation: `batchDistance cosine 1 x ${rows}x${dim} VectorBuffer`,
+      run: (ops, target) => {
+        if (!target.createVectorBuffer) return () => ops.batchDistance(a, flat, 'cosine');
+        const buffer = target.createVectorBuffer(flat.length);
+        buffer.view().set(flat);
+        return () => ops.batchDistance(a, buffer.view(), 'cosine');
+      },
+    },
+    {
       operation: `batchDistance cosine 1 x ${rows}x${dim} Float32Array[]`,
       run: (ops) => () => ops.batchDistance(a, rowViews, 'cosine'),
     },
@@ -107,7 +118,7 @@ export function runVectorOpsBench(targets: BenchTarget[], options: BenchOptions 
       result.push({ operation: c.operation, backend: 'plain-js', measurement: m, adrTargetUs: c.adrTargetUs, speedupVsPlainJs: 1 });
     }
     for (const t of targets) {
-      const m = measure(c.run(t.vectorOps), budgetMs);
+      const m = measure(c.run(t.vectorOps, t), budgetMs);
       result.push({
         operation: c.operation,
         backend: t.backend,

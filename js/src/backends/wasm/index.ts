@@ -10,6 +10,7 @@
  */
 import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
 import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+import type { VectorBuffer } from '../../types.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 1;
@@ -62,18 +63,9 @@ interface WasmModuleOptions {
 
 type WasmModuleFactory = (options: WasmModuleOptions) => Promise<WasmModule>;
 
-/** A Float32Array that lives on the wasm heap: batchDistance reads it without a copy. */
-export interface WasmHeapF32 {
-  readonly length: number;
-  /** A view of the array; take a new one after any call, as memory growth detaches old views. */
-  view(): Float32Array;
-  /** Returns the memory to the wasm heap; the array must not be used afterwards. */
-  free(): void;
-}
-
-/** The wasm backend's kernels, plus heap-resident arrays for zero-copy batch distances. */
+/** The wasm backend's kernels always offer heap-resident arrays (zero-copy batch distances). */
 export interface WasmKernels extends BackendKernels {
-  allocateHeapF32(length: number): WasmHeapF32;
+  allocateFloat32(length: number): VectorBuffer;
 }
 
 const SCRATCH_INITIAL_BYTES = 64 * 1024;
@@ -302,13 +294,15 @@ function createKernels(m: WasmModule): WasmKernels {
       m._ruv_noop();
     },
 
-    allocateHeapF32(length: number): WasmHeapF32 {
+    allocateFloat32(length: number): VectorBuffer {
       let ptr = m._ruv_alloc(Math.max(length, 1) * 4) >>> 0;
       if (ptr === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${length} floats on the wasm heap`);
+      // Reused heap memory holds old data: hand out zeros, like a new Float32Array.
+      new Float32Array(m.HEAPF32.buffer, ptr, length).fill(0);
       return {
         length,
         view(): Float32Array {
-          if (ptr === 0) throw new RuVectorError('INVALID_ARGUMENT', 'heap array already freed');
+          if (ptr === 0) throw new RuVectorError('INVALID_ARGUMENT', 'VectorBuffer.view: the buffer was freed');
           return new Float32Array(m.HEAPF32.buffer, ptr, length);
         },
         free(): void {
