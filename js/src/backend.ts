@@ -57,6 +57,8 @@ export interface BackendKernels {
    * ordinary Float32Arrays for backends that read JS memory directly. `length` is validated.
    */
   allocateFloat32?(length: number): VectorBuffer;
+  /** The HNSW index of this backend (core/src/hnsw/FORMAT.md: same algorithm and bytes everywhere). */
+  readonly hnsw?: HnswKernels;
   /** A call that does nothing, to measure the cost of crossing the boundary. */
   noop(): void;
   /** Releases backend resources (wasm heap scratch, ...). */
@@ -77,3 +79,72 @@ export interface BackendLoadOptions {
 
 /** Loads one backend or throws (with the reason) when it cannot run here. */
 export type BackendLoader = (options: BackendLoadOptions) => Promise<BackendKernels>;
+
+/** An HNSW config in C ABI terms (validated by the public layer). */
+export interface HnswParams {
+  dimensions: number;
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  metric: MetricId;
+  /** 0 = float32 rows, 1 = int8 codes (core/src/hnsw/FORMAT.md). */
+  storage: 0 | 1;
+  /** Level-generator seed as a bigint (u64); the same seed gives the same levels everywhere. */
+  seed: bigint;
+}
+
+/**
+ * Which entries a search may return, evaluated during the graph walk (never a post-filter):
+ * an allow-list of ids, or a predicate called with each candidate's id.
+ */
+export type HnswFilterSpec = { kind: 'ids'; ids: readonly string[] } | { kind: 'predicate'; allow: (id: string) => boolean };
+
+/** Hits of one search, best first; `scores` are similarities, `distances` the metric's. */
+export interface HnswHits {
+  ids: string[];
+  scores: Float32Array;
+  distances: Float32Array;
+}
+
+/** Counters of an index as the core reports them (ruv::HnswStats). */
+export interface HnswBackendStats {
+  count: number;
+  slots: number;
+  dimensions: number;
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+  maxLevel: number;
+  vectorBytes: number;
+  memoryBytes: number;
+}
+
+/**
+ * One index owned by a backend. Arguments are validated by the public layer (ids non-empty
+ * strings, vectors of the right length); data-dependent failures (NON_FINITE vectors,
+ * CORRUPT_DATA bytes) are thrown as RuVectorError by the backend.
+ */
+export interface HnswBackendIndex {
+  insert(id: string, vector: Float32Array): void;
+  /** `flat` is row-major ids.length x dimensions. Validates all entries before inserting any. */
+  insertBatch(ids: readonly string[], flat: Float32Array): void;
+  /** Same as insertBatch, off the JS thread where the backend can (native: both cores). */
+  insertBatchAsync?(ids: readonly string[], flat: Float32Array): Promise<void>;
+  /** `ef` 0 means the config's efSearch. */
+  search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits;
+  /** Same as search, off the JS thread where the backend can (not with a predicate filter). */
+  searchAsync?(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): Promise<HnswHits>;
+  remove(id: string): boolean;
+  contains(id: string): boolean;
+  serialize(): Uint8Array;
+  stats(): HnswBackendStats;
+  /** Releases the index; later calls throw NOT_INITIALIZED. Idempotent. */
+  free(): void;
+}
+
+/** HNSW entry points of a backend (absent on a backend without an index). */
+export interface HnswKernels {
+  create(params: HnswParams): HnswBackendIndex;
+  /** Throws RuVectorError('CORRUPT_DATA') for bytes that do not parse; never crashes. */
+  deserialize(bytes: Uint8Array): HnswBackendIndex;
+}
