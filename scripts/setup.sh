@@ -10,6 +10,7 @@ apt_packages=(
   libhwy-dev                                 # Google Highway: portable SIMD with run-time dispatch
   nlohmann-json3-dev                         # JSON for model configs (embeddings, later)
   emscripten binaryen                        # the wasm build (Debian's emcc 3.1.6)
+  clang-14 libclang-rt-14-dev                # libFuzzer targets (tests/fuzz)
 )
 missing=()
 for p in "${apt_packages[@]}"; do

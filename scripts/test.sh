@@ -34,6 +34,25 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count_ctest "$logs/asan.log"
 
+echo "== libFuzzer: untrusted HNSW bytes (bounded: RUVECTOR_FUZZ_SECONDS, default 60 s)"
+fuzz_seconds=${RUVECTOR_FUZZ_SECONDS:-60}
+if CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+     -DRUV_BUILD_FUZZ=ON -DRUV_BUILD_NODE=OFF -DRUV_BUILD_TESTS=OFF -DRUV_SANITIZE=address,undefined \
+     >"$logs/fuzz-build.log" 2>&1 \
+   && cmake --build build/fuzz -j2 --target hnsw_deserialize_fuzz hnsw_fuzz_seed >>"$logs/fuzz-build.log" 2>&1; then
+  rm -rf build/fuzz/corpus && mkdir -p build/fuzz/corpus
+  build/fuzz/tests/fuzz/hnsw_fuzz_seed build/fuzz/corpus >/dev/null
+  if build/fuzz/tests/fuzz/hnsw_deserialize_fuzz -max_total_time="$fuzz_seconds" -rss_limit_mb=2048 \
+       -print_final_stats=1 build/fuzz/corpus >"$logs/fuzz.log" 2>&1; then
+    echo "fuzz: $(grep -E '^stat::number_of_executed_units' "$logs/fuzz.log" | awk '{print $2}') inputs, no crash"
+    passed=$((passed + 1))
+  else
+    tail -40 "$logs/fuzz.log"; echo "fuzz: FAILED"; failed=$((failed + 1)); status=1
+  fi
+else
+  cat "$logs/fuzz-build.log"; echo "fuzz: build FAILED"; failed=$((failed + 1)); status=1
+fi
+
 echo "== node:test suites (conformance on native, wasm and js; unit tests)"
 RUVECTOR_REQUIRE_BACKENDS=native,wasm,js node --test --test-reporter=spec tests/ 2>&1 | tee "$logs/node.log" | tail -12
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
