@@ -1,5 +1,6 @@
 // The C ABI over the core (ruv_capi.h): argument validation, status codes and the per-thread
-// last-error message. Nothing here throws across the boundary, aborts or prints.
+// last-error message (capi_error.h: shared with the other capi files). Nothing here throws across
+// the boundary, aborts or prints.
 #include "ruv_capi.h"
 
 #include <cstdlib>
@@ -7,16 +8,17 @@
 #include <new>
 #include <string>
 
+#include "capi_error.h"
 #include "ruv/quant.h"
 #include "ruv/status.h"
 #include "ruv/vector_ops.h"
 
+namespace ruv::capi {
+
 namespace {
-
 thread_local std::string g_last_error;
+}  // namespace
 
-// Keeps the message for ruv_last_error_message() and returns the code. Assigning the message
-// may itself run out of memory; the code still gets through.
 int32_t Fail(ruv::ErrorCode code, const char* message) noexcept {
   try {
     g_last_error = message;
@@ -26,7 +28,6 @@ int32_t Fail(ruv::ErrorCode code, const char* message) noexcept {
   return static_cast<int32_t>(code);
 }
 
-// Returns the status code; a failure's message is kept, prefixed with the ABI function's name.
 int32_t Report(const char* function, const ruv::Status& status) noexcept {
   if (status.ok()) return RUV_OK;
   try {
@@ -37,19 +38,15 @@ int32_t Report(const char* function, const ruv::Status& status) noexcept {
   return static_cast<int32_t>(status.code());
 }
 
-// Runs `body` (which returns a ruv_status) so that no exception crosses the C boundary.
-template <class Body>
-int32_t Guard(Body&& body) noexcept {
-  try {
-    return body();
-  } catch (const std::bad_alloc&) {
-    return Fail(ruv::ErrorCode::kOutOfMemory, "out of memory");
-  } catch (const std::exception& e) {
-    return Fail(ruv::ErrorCode::kInternal, e.what());
-  } catch (...) {
-    return Fail(ruv::ErrorCode::kInternal, "unknown C++ exception");
-  }
-}
+const char* LastErrorMessage() noexcept { return g_last_error.c_str(); }
+
+}  // namespace ruv::capi
+
+namespace {
+
+using ruv::capi::Fail;
+using ruv::capi::Guard;
+using ruv::capi::Report;
 
 constexpr auto kInvalid = ruv::ErrorCode::kInvalidArgument;
 
@@ -70,7 +67,7 @@ ruv::QuantConfig MakeConfig(int32_t type, int32_t has_range, float min, float ma
 
 extern "C" {
 
-const char* ruv_last_error_message(void) { return g_last_error.c_str(); }
+const char* ruv_last_error_message(void) { return ruv::capi::LastErrorMessage(); }
 
 int32_t ruv_abi_version(void) { return 1; }
 
