@@ -49,6 +49,8 @@ interface Case {
   operation: string;
   adrTargetUs?: number;
   plain?: () => unknown;
+  /** Compare with the plain-JS baseline of this earlier operation (same work, other input form). */
+  baselineOf?: string;
   run: (ops: VectorOps, target: BenchTarget) => () => unknown;
 }
 
@@ -96,6 +98,7 @@ export function runVectorOpsBench(targets: BenchTarget[], options: BenchOptions 
     },
     {
       operation: `batchDistance cosine 1 x ${rows}x${dim} VectorBuffer`,
+      baselineOf: `batchDistance cosine 1 x ${rows}x${dim} flat`,
       run: (ops, target) => {
         if (!target.createVectorBuffer) return () => ops.batchDistance(a, flat, 'cosine');
         const buffer = target.createVectorBuffer(flat.length);
@@ -105,16 +108,19 @@ export function runVectorOpsBench(targets: BenchTarget[], options: BenchOptions 
     },
     {
       operation: `batchDistance cosine 1 x ${rows}x${dim} Float32Array[]`,
+      baselineOf: `batchDistance cosine 1 x ${rows}x${dim} flat`,
       run: (ops) => () => ops.batchDistance(a, rowViews, 'cosine'),
     },
   ];
 
   const result: BenchRow[] = [];
+  const plainMedians = new Map<string, number>();
   for (const c of cases) {
-    let plainMedian: number | undefined;
+    let plainMedian = c.baselineOf === undefined ? undefined : plainMedians.get(c.baselineOf);
     if (c.plain) {
       const m = measure(c.plain, budgetMs);
       plainMedian = m.medianUs;
+      plainMedians.set(c.operation, plainMedian);
       result.push({ operation: c.operation, backend: 'plain-js', measurement: m, adrTargetUs: c.adrTargetUs, speedupVsPlainJs: 1 });
     }
     for (const t of targets) {
