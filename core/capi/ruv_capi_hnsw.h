@@ -1,0 +1,111 @@
+/* ruvector-runtime C ABI, HNSW part: the index of core/include/ruv/hnsw.h behind an opaque handle,
+ * for both bindings (Node-API addon, Emscripten module). Same error model as ruv_capi.h: every
+ * function returning int32_t returns a ruv_status, and on failure the message is kept per thread
+ * for ruv_last_error_message(). Nothing here aborts, prints or lets an exception escape.
+ *
+ * Only plain pointers and sizes cross (no callbacks needed except the optional allow-predicate),
+ * so the same calls work from wasm through the heap.
+ *
+ * Ids are UTF-8 byte strings given as (pointer, length), not NUL-terminated. A list of ids is
+ * "packed": the bytes of all ids back to back in one buffer of `ids_size` bytes, plus one
+ * uint32_t length per id; the lengths must add up to exactly `ids_size`.
+ *
+ * Concurrency (that of ruv::HnswIndex): search, contains, serialize and stats on one handle may run
+ * concurrently from several threads; insert, insert_batch and remove take the index exclusively
+ * (they wait for running searches; a waiting writer goes ahead of later searches). ruv_hnsw_free
+ * must not race with any other call on the same handle. Results and bytes objects are independent
+ * of the index once returned.
+ *
+ * wasm note: the exported names are read by bindings/wasm/CMakeLists.txt from "RUV_API" lines;
+ * this header must be scanned there too (it lists ruv_capi.h only at the time of writing).
+ * The uint64_t `seed` of ruv_hnsw_create and the uint64_t stats become BigInt/i64 on the JS side
+ * (or a lo/hi i32 pair when Emscripten legalizes i64 without -sWASM_BIGINT). */
+#ifndef RUV_CAPI_HNSW_H_
+#define RUV_CAPI_HNSW_H_
+
+#include "ruv_capi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Storage of the vectors; mirrors ruv::HnswStorage (numbers are part of the serialized format). */
+typedef enum ruv_hnsw_storage { RUV_HNSW_FLOAT32 = 0, RUV_HNSW_INT8 = 1 } ruv_hnsw_storage;
+
+typedef struct ruv_hnsw ruv_hnsw;                 /* one index */
+typedef struct ruv_hnsw_results ruv_hnsw_results; /* hits of one search, best first */
+typedef struct ruv_bytes ruv_bytes;               /* an owned byte buffer (serialized index) */
+
+/* Allow-predicate of a search: nonzero lets the entry `id` be returned. Called during the graph
+ * walk, on the thread that called ruv_hnsw_search, with the index held shared: it must not call
+ * into the same index (a write would deadlock). */
+typedef int32_t (*ruv_hnsw_allow_fn)(void* ctx, const char* id, size_t id_len);
+
+/* Number of uint64_t values written by ruv_hnsw_stats. */
+#define RUV_HNSW_STATS_COUNT 9
+
+/* ---- lifetime --------------------------------------------------------------------------------
+ * Config limits (ruv::ValidateHnswConfig): dim 1..65536, m 2..128, ef_construction >= 1,
+ * ef_search >= 1, metric a ruv_metric, storage a ruv_hnsw_storage. RUV_INVALID_ARGUMENT otherwise. */
+RUV_API int32_t ruv_hnsw_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint32_t ef_search,
+                                int32_t metric, int32_t storage, uint64_t seed, ruv_hnsw** out);
+/* Loads bytes written by ruv_hnsw_serialize (core/src/hnsw/FORMAT.md). RUV_CORRUPT_DATA for
+ * anything malformed; never crashes on hostile bytes. */
+RUV_API int32_t ruv_hnsw_deserialize(const uint8_t* data, size_t size, ruv_hnsw** out);
+/* NULL-safe. */
+RUV_API void ruv_hnsw_free(ruv_hnsw* h);
+
+/* ---- writes ----------------------------------------------------------------------------------
+ * `dim` is the length of each vector and must equal the index's (RUV_DIMENSION_MISMATCH).
+ * An existing id is replaced. RUV_INVALID_ARGUMENT for an empty id, RUV_NON_FINITE for NaN/Inf. */
+RUV_API int32_t ruv_hnsw_insert(ruv_hnsw* h, const char* id, size_t id_len, const float* v, size_t dim);
+/* `count` entries: packed ids (ids, ids_size, id_lens) and `flat`, count x dim floats row-major.
+ * Validates every entry before inserting any; a later duplicate id replaces an earlier one.
+ * threads: 0 = all hardware threads, 1 = the calling thread only. count == 0 does nothing. */
+RUV_API int32_t ruv_hnsw_insert_batch(ruv_hnsw* h, const char* ids, size_t ids_size, const uint32_t* id_lens,
+                                      size_t count, const float* flat, size_t dim, uint32_t threads);
+/* *removed (may be NULL) = 1 when the id was present, else 0. */
+RUV_API int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int32_t* removed);
+
+/* ---- reads -----------------------------------------------------------------------------------
+ * Up to k live entries nearest to q (dim floats), best first; ef == 0 uses the index's ef_search.
+ * Filters (evaluated during the walk, never a post-filter; when both are given an entry must pass
+ * both): an allow-list of packed ids (allow_count == 0: no id filter; ids that are not in the
+ * index are ignored), and/or a predicate (allow_fn NULL: none). k == 0 gives empty results.
+ * *out is a new results object (free it with ruv_hnsw_results_free); untouched on failure. */
+RUV_API int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef,
+                                const char* allow_ids, size_t allow_ids_size, const uint32_t* allow_lens,
+                                size_t allow_count, ruv_hnsw_allow_fn allow_fn, void* allow_ctx,
+                                ruv_hnsw_results** out);
+/* *out = 1 when id is a live entry, else 0. */
+RUV_API int32_t ruv_hnsw_contains(const ruv_hnsw* h, const char* id, size_t id_len, int32_t* out);
+/* out[0..8] = count, slots, dimensions, m, ef_construction, ef_search, max_level, vector_bytes,
+ * memory_bytes (the field order of ruv::HnswStats and of HnswBackendStats in js/src/backend.ts). */
+RUV_API int32_t ruv_hnsw_stats(const ruv_hnsw* h, uint64_t* out);
+/* *out is a new bytes object holding the whole index (one consistent snapshot). */
+RUV_API int32_t ruv_hnsw_serialize(const ruv_hnsw* h, ruv_bytes** out);
+
+/* ---- search results (all NULL-safe on `r`: count/size 0, copies RUV_INVALID_ARGUMENT) -------- */
+RUV_API size_t ruv_hnsw_results_count(const ruv_hnsw_results* r);
+/* Similarity per hit, larger is better: cos (cosine), -L2 (euclidean), a.b (dot_product). count floats. */
+RUV_API int32_t ruv_hnsw_results_scores(const ruv_hnsw_results* r, float* out);
+/* Metric distance per hit, smaller is closer (ruv_distance's). count floats. */
+RUV_API int32_t ruv_hnsw_results_distances(const ruv_hnsw_results* r, float* out);
+/* Total bytes of all hit ids, packed. */
+RUV_API size_t ruv_hnsw_results_ids_size(const ruv_hnsw_results* r);
+/* Copies the packed ids (ids_size bytes into buf) and one length per hit (count into lens).
+ * With count == 0 both pointers may be NULL. */
+RUV_API int32_t ruv_hnsw_results_ids(const ruv_hnsw_results* r, char* buf, uint32_t* lens);
+RUV_API void ruv_hnsw_results_free(ruv_hnsw_results* r);
+
+/* ---- owned bytes (NULL-safe: size 0, data NULL) ---------------------------------------------- */
+RUV_API size_t ruv_bytes_size(const ruv_bytes* b);
+/* Valid until ruv_bytes_free(b); NULL when size is 0. */
+RUV_API const uint8_t* ruv_bytes_data(const ruv_bytes* b);
+RUV_API void ruv_bytes_free(ruv_bytes* b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RUV_CAPI_HNSW_H_ */
