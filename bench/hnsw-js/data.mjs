@@ -13,13 +13,14 @@ export const SEEDS = { data: 1, queries: 2, centers: 3 };
 /** Clusters of the clustered set. */
 export const CLUSTERS = 100;
 /**
- * Per-component noise of the clustered set. In 384 dimensions the noise has norm ~0.03*sqrt(384)
- * = 0.59 against a unit centre, so a point keeps cos ~0.86 to its centre while centres are
- * nearly orthogonal (|cos| ~ 0.05): clusters are well apart, and inside a cluster the
- * neighbours still have to be found among ~n/100 points. Chosen so hnswlib-node and usearch
- * reach recall@10 ~ 1.0 at ef=50 on 10k x 384, as issue 3 states.
+ * Per-component noise of the clustered set. In 384 dimensions the noise has norm ~0.05*sqrt(384)
+ * = 0.98 against a unit centre, so a point keeps cos ~0.71 to its centre (~0.5 to a cluster mate)
+ * while centres are nearly orthogonal (|cos| ~ 0.05): clusters are far apart, yet inside a
+ * cluster the neighbours still have to be searched for. Measured on 10k x 384 (M=16, efC=100):
+ * hnswlib-node and usearch reach recall@10 ~ 1.0 at ef=50 with p50 ~0.75x their uniform p50, as
+ * issue 3 states (sigma 0.03 and 0.08 also give ~1.0; 0.05 matches the stated latency ratio).
  */
-export const CLUSTER_SIGMA = 0.03;
+export const CLUSTER_SIGMA = 0.05;
 
 /** mulberry32: a small, fast 32-bit PRNG with a full 2^32 period; uniform in [0, 1). */
 export function mulberry32(seed) {
