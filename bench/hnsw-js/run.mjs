@@ -2,7 +2,8 @@
 // one run. Run bench/hnsw-js/setup.sh once, then for example:
 //   node bench/hnsw-js/run.mjs --data uniform --n 10000 --dim 384 --queries 500 \
 //        --m 16 --efc 100 --ef 50,200 --k 10 --threads 2 --json out.json
-// Options: --rounds N timed passes per ef (best p50 kept), --engines usearch,ruvector (prefixes).
+// Options: --rounds N timed passes per ef (best p50 kept), --builds N timed builds (fastest kept),
+// --engines usearch,ruvector (name prefixes).
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -17,7 +18,7 @@ const ds = loadData(opts, log);
 
 const results = [];
 for (const engine of allEngines(opts.engines)) {
-  const r = await benchEngine(engine, ds, opts, opts.efs, { rounds: opts.rounds, log });
+  const r = await benchEngine(engine, ds, opts, opts.efs, { rounds: opts.rounds, builds: opts.builds, log });
   if (r.warning) log(`${r.engine}: WARNING ${r.warning}`);
   results.push(r);
 }
@@ -37,7 +38,7 @@ for (const r of results.filter((x) => x.available)) {
 const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 const fmt = (cells) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
 console.log(`\n${opts.data} ${opts.n}x${opts.dim}, ${opts.queries} queries, M=${opts.m} efC=${opts.efc} k=${opts.k}; ` +
-  `best of ${opts.rounds} timed passes; load ${loadStart[0].toFixed(2)} -> ${loadEnd[0].toFixed(2)} on ${env.cores} cores`);
+  `best of ${opts.rounds} timed passes, fastest of ${opts.builds} builds; load ${loadStart[0].toFixed(2)} -> ${loadEnd[0].toFixed(2)} on ${env.cores} cores`);
 console.log(fmt(header));
 console.log(`|${widths.map((w, i) => (i < 2 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
 for (const l of lines) console.log(fmt(l));
