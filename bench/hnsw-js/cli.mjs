@@ -1,7 +1,7 @@
 // Command-line options and data loading shared by run.mjs and curve.mjs.
 import { parseArgs } from 'node:util';
 
-import { cachedGroundTruth, makeDataset } from './data.mjs';
+import { CLUSTER_SIGMA, cachedGroundTruth, makeDataset } from './data.mjs';
 
 const intList = (s) => s.split(',').map((x) => {
   const v = Number(x);
@@ -16,6 +16,7 @@ export function options(defaults) {
       data: { type: 'string', default: defaults.data },
       n: { type: 'string', default: defaults.n },
       dim: { type: 'string', default: '384' },
+      sigma: { type: 'string', default: String(CLUSTER_SIGMA) },
       queries: { type: 'string', default: '500' },
       m: { type: 'string', default: '16' },
       efc: { type: 'string', default: '100' },
@@ -35,6 +36,7 @@ export function options(defaults) {
     data: values.data,
     n: one('n'),
     dim: one('dim'),
+    sigma: Number(values.sigma),
     queries: one('queries'),
     m: one('m'),
     efc: one('efc'),
@@ -53,8 +55,10 @@ export function options(defaults) {
 /** Base vectors, queries and their exact top-k (cached in .cache/), with the time it took. */
 export function loadData(opts, log) {
   const t0 = process.hrtime.bigint();
-  const ds = makeDataset({ data: opts.data, n: opts.n, dim: opts.dim, queries: opts.queries });
-  ds.truth = cachedGroundTruth({ data: opts.data, n: opts.n, dim: opts.dim, queries: opts.queries, k: opts.k }, ds.base, ds.queries);
+  const params = { data: opts.data, n: opts.n, dim: opts.dim, queries: opts.queries, k: opts.k, sigma: opts.sigma };
+  if (!(opts.sigma > 0)) throw new Error(`--sigma must be a positive number (got ${opts.sigma})`);
+  const ds = makeDataset(params);
+  ds.truth = cachedGroundTruth(params, ds.base, ds.queries);
   log(`data: ${opts.data} ${opts.n} x ${opts.dim}, ${opts.queries} queries, truth top-${opts.k} ready in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
   return ds;
 }

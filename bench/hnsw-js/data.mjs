@@ -13,14 +13,15 @@ export const SEEDS = { data: 1, queries: 2, centers: 3 };
 /** Clusters of the clustered set. */
 export const CLUSTERS = 100;
 /**
- * Per-component noise of the clustered set. In 384 dimensions the noise has norm ~0.05*sqrt(384)
- * = 0.98 against a unit centre, so a point keeps cos ~0.71 to its centre (~0.5 to a cluster mate)
- * while centres are nearly orthogonal (|cos| ~ 0.05): clusters are far apart, yet inside a
- * cluster the neighbours still have to be searched for. Measured on 10k x 384 (M=16, efC=100):
- * hnswlib-node and usearch reach recall@10 ~ 1.0 at ef=50 with p50 ~0.75x their uniform p50, as
- * issue 3 states (sigma 0.03 and 0.08 also give ~1.0; 0.05 matches the stated latency ratio).
+ * Per-component noise of the clustered set (--sigma overrides it). In 384 dimensions the noise
+ * has norm ~0.08*sqrt(384) = 1.57 against a unit centre, so a point keeps cos ~0.54 to its centre
+ * (~0.3 to a cluster mate) while centres are nearly orthogonal (|cos| ~ 0.05): clusters are far
+ * apart, yet inside a cluster the neighbours are nearly as hard to find as in uniform data.
+ * Measured here on 10k x 384 (M=16, efC=100, ef=50), recall@10 of hnswlib-node / usearch:
+ * sigma 0.05: 0.9998 / 0.9998; 0.08: 0.9996 / 0.9994; 0.12: 0.981 / 0.981. 0.08 is the hardest
+ * round value that keeps the rivals at recall ~1.0, as issue 3 states for this set.
  */
-export const CLUSTER_SIGMA = 0.05;
+export const CLUSTER_SIGMA = 0.08;
 
 /** mulberry32: a small, fast 32-bit PRNG with a full 2^32 period; uniform in [0, 1). */
 export function mulberry32(seed) {
@@ -93,10 +94,12 @@ export function clusteredUnit(n, dim, seed, { clusters = CLUSTERS, sigma = CLUST
 }
 
 /** The base vectors and queries of a benchmark run, as flat Float32Arrays. */
-export function makeDataset({ data, n, dim, queries }) {
-  const gen = data === 'uniform' ? uniformUnit : data === 'clustered' ? clusteredUnit : null;
-  if (gen === null) throw new Error(`unknown --data ${data} (expected uniform or clustered)`);
-  return { base: gen(n, dim, SEEDS.data), queries: gen(queries, dim, SEEDS.queries) };
+export function makeDataset({ data, n, dim, queries, sigma = CLUSTER_SIGMA }) {
+  if (data === 'uniform') return { base: uniformUnit(n, dim, SEEDS.data), queries: uniformUnit(queries, dim, SEEDS.queries) };
+  if (data === 'clustered') {
+    return { base: clusteredUnit(n, dim, SEEDS.data, { sigma }), queries: clusteredUnit(queries, dim, SEEDS.queries, { sigma }) };
+  }
+  throw new Error(`unknown --data ${data} (expected uniform or clustered)`);
 }
 
 /**
@@ -157,10 +160,10 @@ export function groundTruth(base, queries, dim, k) {
 
 /** Ground truth for `params`, read from .cache/ when a previous run computed it. */
 export function cachedGroundTruth(params, base, queries) {
-  const { data, n, dim, queries: nq, k } = params;
+  const { data, n, dim, queries: nq, k, sigma = CLUSTER_SIGMA } = params;
   // The key covers everything the truth depends on, generator constants included.
   const key = createHash('sha256')
-    .update(JSON.stringify({ v: 1, data, n, dim, nq, k, SEEDS, CLUSTERS, CLUSTER_SIGMA }))
+    .update(JSON.stringify({ v: 1, data, n, dim, nq, k, SEEDS, CLUSTERS, sigma: data === 'clustered' ? sigma : null }))
     .digest('hex')
     .slice(0, 16);
   const file = join(CACHE_DIR, `gt-${data}-${n}x${dim}-q${nq}-k${k}-${key}.i32`);
