@@ -1,0 +1,281 @@
+// The HNSW part of the C ABI (ruv_capi_hnsw.h): argument checks and conversions around
+// ruv::HnswIndex. Errors go through capi_error.h, so ruv_last_error_message() covers these calls
+// too. Nothing here throws across the boundary, aborts or prints.
+#include "ruv_capi_hnsw.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "capi_error.h"
+#include "ruv/hnsw.h"
+#include "ruv/status.h"
+
+struct ruv_hnsw {
+  std::unique_ptr<ruv::HnswIndex> index;
+};
+
+struct ruv_hnsw_results {
+  std::vector<ruv::HnswSearchHit> hits;
+};
+
+struct ruv_bytes {
+  std::vector<uint8_t> data;
+};
+
+namespace {
+
+using ruv::capi::Fail;
+using ruv::capi::Guard;
+using ruv::capi::Report;
+
+constexpr auto kInvalid = ruv::ErrorCode::kInvalidArgument;
+constexpr auto kMismatch = ruv::ErrorCode::kDimensionMismatch;
+
+// Splits a packed id list into views over `ids`. Fails (with `fn`'s name) on null pointers with
+// nonzero sizes and on lengths that do not add up to `ids_size`, so nothing is read past the buffer.
+int32_t UnpackIds(const char* fn, const char* ids, size_t ids_size, const uint32_t* lens, size_t count,
+                  std::vector<std::string_view>* out) {
+  if (count != 0 && lens == nullptr) return Fail(kInvalid, (std::string(fn) + ": null id lengths").c_str());
+  if (ids_size != 0 && ids == nullptr) return Fail(kInvalid, (std::string(fn) + ": null ids").c_str());
+  out->clear();
+  out->reserve(count);
+  size_t offset = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (lens[i] > ids_size - offset) {
+      return Fail(kMismatch, (std::string(fn) + ": id lengths exceed ids_size").c_str());
+    }
+    out->emplace_back(ids + offset, lens[i]);
+    offset += lens[i];
+  }
+  if (offset != ids_size) return Fail(kMismatch, (std::string(fn) + ": id lengths do not add up to ids_size").c_str());
+  return RUV_OK;
+}
+
+// A single id: NULL is allowed only with length 0 (the core then reports the empty id).
+int32_t CheckId(const char* fn, const char* id, size_t id_len) {
+  if (id == nullptr && id_len != 0) return Fail(kInvalid, (std::string(fn) + ": null id").c_str());
+  return RUV_OK;
+}
+
+int32_t CheckDim(const char* fn, const ruv_hnsw* h, size_t dim) {
+  if (dim != h->index->config().dimensions) {
+    return Fail(kMismatch, (std::string(fn) + ": vector length " + std::to_string(dim) +
+                            " does not match the index's " +
+                            std::to_string(h->index->config().dimensions) + " dimensions")
+                               .c_str());
+  }
+  return RUV_OK;
+}
+
+std::string_view View(const char* id, size_t id_len) { return id_len == 0 ? std::string_view() : std::string_view(id, id_len); }
+
+}  // namespace
+
+extern "C" {
+
+int32_t ruv_hnsw_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint32_t ef_search, int32_t metric,
+                        int32_t storage, uint64_t seed, ruv_hnsw** out) {
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_create: null output");
+    ruv::HnswConfig config;
+    config.dimensions = dim;
+    config.m = m;
+    config.ef_construction = ef_construction;
+    config.ef_search = ef_search;
+    // Out-of-range enums are rejected by ValidateHnswConfig; the casts only carry the number there.
+    config.metric = static_cast<ruv::Metric>(metric);
+    config.storage = static_cast<ruv::HnswStorage>(storage);
+    config.seed = seed;
+    auto h = std::make_unique<ruv_hnsw>();
+    if (int32_t st = Report("ruv_hnsw_create", ruv::HnswIndex::Create(config, &h->index)); st != RUV_OK) return st;
+    *out = h.release();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_hnsw_deserialize(const uint8_t* data, size_t size, ruv_hnsw** out) {
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_deserialize: null output");
+    if (data == nullptr && size != 0) return Fail(kInvalid, "ruv_hnsw_deserialize: null data");
+    auto h = std::make_unique<ruv_hnsw>();
+    if (int32_t st = Report("ruv_hnsw_deserialize", ruv::HnswIndex::Deserialize(data, size, &h->index));
+        st != RUV_OK) {
+      return st;
+    }
+    *out = h.release();
+    return RUV_OK;
+  });
+}
+
+void ruv_hnsw_free(ruv_hnsw* h) { delete h; }
+
+int32_t ruv_hnsw_insert(ruv_hnsw* h, const char* id, size_t id_len, const float* v, size_t dim) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_insert: null index");
+    if (int32_t st = CheckId("ruv_hnsw_insert", id, id_len); st != RUV_OK) return st;
+    if (v == nullptr) return Fail(kInvalid, "ruv_hnsw_insert: null vector");
+    if (int32_t st = CheckDim("ruv_hnsw_insert", h, dim); st != RUV_OK) return st;
+    return Report("ruv_hnsw_insert", h->index->Insert(View(id, id_len), v));
+  });
+}
+
+int32_t ruv_hnsw_insert_batch(ruv_hnsw* h, const char* ids, size_t ids_size, const uint32_t* id_lens, size_t count,
+                              const float* flat, size_t dim, uint32_t threads) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_insert_batch: null index");
+    if (int32_t st = CheckDim("ruv_hnsw_insert_batch", h, dim); st != RUV_OK) return st;
+    if (count != 0 && flat == nullptr) return Fail(kInvalid, "ruv_hnsw_insert_batch: null vectors");
+    if (count > std::numeric_limits<size_t>::max() / dim / sizeof(float)) {
+      return Fail(kInvalid, "ruv_hnsw_insert_batch: count * dim overflows");
+    }
+    std::vector<std::string_view> views;
+    if (int32_t st = UnpackIds("ruv_hnsw_insert_batch", ids, ids_size, id_lens, count, &views); st != RUV_OK) {
+      return st;
+    }
+    if (count == 0) return RUV_OK;
+    std::vector<ruv::HnswEntry> entries(count);
+    for (size_t i = 0; i < count; ++i) entries[i] = {views[i], flat + i * dim};
+    return Report("ruv_hnsw_insert_batch", h->index->InsertBatch(entries, threads));
+  });
+}
+
+int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int32_t* removed) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_remove: null index");
+    if (int32_t st = CheckId("ruv_hnsw_remove", id, id_len); st != RUV_OK) return st;
+    const bool was = h->index->Remove(View(id, id_len));
+    if (removed != nullptr) *removed = was ? 1 : 0;
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef,
+                        const char* allow_ids, size_t allow_ids_size, const uint32_t* allow_lens, size_t allow_count,
+                        ruv_hnsw_allow_fn allow_fn, void* allow_ctx, ruv_hnsw_results** out) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_search: null index");
+    if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_search: null output");
+    if (q == nullptr) return Fail(kInvalid, "ruv_hnsw_search: null query");
+    if (int32_t st = CheckDim("ruv_hnsw_search", h, dim); st != RUV_OK) return st;
+    if (allow_count == 0 && allow_ids_size != 0) {
+      return Fail(kMismatch, "ruv_hnsw_search: allow_ids_size without allow_count");
+    }
+    std::vector<std::string_view> views;
+    if (int32_t st = UnpackIds("ruv_hnsw_search", allow_ids, allow_ids_size, allow_lens, allow_count, &views);
+        st != RUV_OK) {
+      return st;
+    }
+    // The allow-list is a hash set over views into the caller's buffer (alive for the call): one
+    // lookup per candidate the walk would return.
+    std::unordered_set<std::string_view> allowed(views.begin(), views.end());
+    const bool by_ids = allow_count != 0;
+    ruv::HnswFilter filter;
+    if (by_ids && allow_fn != nullptr) {
+      filter = [&](std::string_view id) {
+        return allowed.count(id) != 0 && allow_fn(allow_ctx, id.data(), id.size()) != 0;
+      };
+    } else if (by_ids) {
+      filter = [&](std::string_view id) { return allowed.count(id) != 0; };
+    } else if (allow_fn != nullptr) {
+      filter = [&](std::string_view id) { return allow_fn(allow_ctx, id.data(), id.size()) != 0; };
+    }
+    ruv::HnswSearchOptions options;
+    options.ef = ef;
+    options.filter = filter ? &filter : nullptr;
+    auto results = std::make_unique<ruv_hnsw_results>();
+    // k == 0 still goes through the core, so a NaN query fails the same way for every k.
+    if (int32_t st = Report("ruv_hnsw_search", h->index->Search(q, k, options, &results->hits)); st != RUV_OK) {
+      return st;
+    }
+    *out = results.release();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_hnsw_contains(const ruv_hnsw* h, const char* id, size_t id_len, int32_t* out) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_contains: null index");
+    if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_contains: null output");
+    if (int32_t st = CheckId("ruv_hnsw_contains", id, id_len); st != RUV_OK) return st;
+    *out = h->index->Contains(View(id, id_len)) ? 1 : 0;
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_hnsw_stats(const ruv_hnsw* h, uint64_t* out) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_stats: null index");
+    if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_stats: null output");
+    const ruv::HnswStats s = h->index->Stats();
+    const size_t values[RUV_HNSW_STATS_COUNT] = {s.count,     s.slots,     s.dimensions,   s.m,           s.ef_construction,
+                                                 s.ef_search, s.max_level, s.vector_bytes, s.memory_bytes};
+    for (size_t i = 0; i < RUV_HNSW_STATS_COUNT; ++i) out[i] = values[i];
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_hnsw_serialize(const ruv_hnsw* h, ruv_bytes** out) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_serialize: null index");
+    if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_serialize: null output");
+    auto bytes = std::make_unique<ruv_bytes>();
+    if (int32_t st = Report("ruv_hnsw_serialize", h->index->Serialize(&bytes->data)); st != RUV_OK) return st;
+    *out = bytes.release();
+    return RUV_OK;
+  });
+}
+
+size_t ruv_hnsw_results_count(const ruv_hnsw_results* r) { return r == nullptr ? 0 : r->hits.size(); }
+
+int32_t ruv_hnsw_results_scores(const ruv_hnsw_results* r, float* out) {
+  if (r == nullptr) return Fail(kInvalid, "ruv_hnsw_results_scores: null results");
+  if (out == nullptr && !r->hits.empty()) return Fail(kInvalid, "ruv_hnsw_results_scores: null output");
+  for (size_t i = 0; i < r->hits.size(); ++i) out[i] = r->hits[i].score;
+  return RUV_OK;
+}
+
+int32_t ruv_hnsw_results_distances(const ruv_hnsw_results* r, float* out) {
+  if (r == nullptr) return Fail(kInvalid, "ruv_hnsw_results_distances: null results");
+  if (out == nullptr && !r->hits.empty()) return Fail(kInvalid, "ruv_hnsw_results_distances: null output");
+  for (size_t i = 0; i < r->hits.size(); ++i) out[i] = r->hits[i].distance;
+  return RUV_OK;
+}
+
+size_t ruv_hnsw_results_ids_size(const ruv_hnsw_results* r) {
+  if (r == nullptr) return 0;
+  size_t total = 0;
+  for (const ruv::HnswSearchHit& hit : r->hits) total += hit.id.size();
+  return total;
+}
+
+int32_t ruv_hnsw_results_ids(const ruv_hnsw_results* r, char* buf, uint32_t* lens) {
+  if (r == nullptr) return Fail(kInvalid, "ruv_hnsw_results_ids: null results");
+  if (r->hits.empty()) return RUV_OK;
+  if (buf == nullptr || lens == nullptr) return Fail(kInvalid, "ruv_hnsw_results_ids: null output");
+  size_t offset = 0;
+  for (size_t i = 0; i < r->hits.size(); ++i) {
+    const std::string& id = r->hits[i].id;
+    std::memcpy(buf + offset, id.data(), id.size());
+    lens[i] = static_cast<uint32_t>(id.size());  // the core caps ids at 2^32 - 1 bytes
+    offset += id.size();
+  }
+  return RUV_OK;
+}
+
+void ruv_hnsw_results_free(ruv_hnsw_results* r) { delete r; }
+
+size_t ruv_bytes_size(const ruv_bytes* b) { return b == nullptr ? 0 : b->data.size(); }
+
+const uint8_t* ruv_bytes_data(const ruv_bytes* b) {
+  return b == nullptr || b->data.empty() ? nullptr : b->data.data();
+}
+
+void ruv_bytes_free(ruv_bytes* b) { delete b; }
+
+}  // extern "C"
