@@ -7,6 +7,8 @@ export type {
   BackendName,
   DistanceMetric,
   HnswConfig,
+  HnswSearchOptions,
+  HnswStorage,
   IndexStats,
   QuantizationConfig,
   QuantizationType,
@@ -28,6 +30,7 @@ export type {
   EmbeddingModelHandle,
   EmbeddingsModule,
   FisherMatrix,
+  HnswEntry,
   HnswIndexHandle,
   HnswModule,
   LearningModule,
@@ -40,6 +43,7 @@ export type {
   WasmModules,
 } from './modules.js';
 export { DISTANCE_METRICS, QUANTIZATION_TYPES } from './vector-ops.js';
+export { HNSW_STORAGES } from './hnsw-module.js';
 export { MemoryPool, type MemoryPoolOptions, type PoolStats } from './memory-pool.js';
 export { WasmHnswIndex, type RuntimeBinding } from './hnsw.js';
 export { WasmEmbedder, type EmbedderConfig } from './embedder.js';

@@ -1,13 +1,28 @@
 /**
- * WasmHnswIndex (ADR-006): an HNSW index over the runtime's `hnsw` module. In 0.1 that module
- * throws UNSUPPORTED, so `initialize()` rejects with UNSUPPORTED; the class checks its
- * configuration and arguments now so that behaviour stays when the module lands.
+ * WasmHnswIndex (ADR-006): an HNSW index over the runtime's `hnsw` module (hnsw-module.ts), with
+ * the ADR's methods. Arguments are checked by the module, so messages and codes are the same on
+ * every backend.
+ *
+ * Differences from the ADR sketch, on purpose:
+ * - `vectorCount` / `getStats()` come from the backend (the true live count after replacements
+ *   and deletions), never from a JS counter;
+ * - `search(query, k)` passes `k` as given (k larger than the count returns every live entry) and
+ *   takes options: `efSearch` per query and a `filter` applied during the graph walk;
+ * - re-inserting an existing id replaces its vector;
+ * - `insertBatch` checks every entry before inserting any, and runs off the event loop.
+ *
+ * Concurrency (core/src/hnsw/FORMAT.md): on native, `insertBatch` and searches without a
+ * predicate filter run on worker threads; searches run concurrently with each other, while inserts
+ * and deletes take the index exclusively (a waiting writer goes before later searches). On wasm
+ * and js-fallback everything runs on the JS thread; `insertBatch` inserts in short chunks and
+ * yields in between, so a search issued meanwhile may see part of the batch. `dispose()` and
+ * `deserialize()` wait for the calls in flight before freeing the old index.
  */
 import { RuVectorError } from './errors.js';
-import type { HnswIndexHandle } from './modules.js';
+import { checkHnswConfig } from './hnsw-module.js';
+import type { HnswEntry, HnswIndexHandle, HnswModule } from './modules.js';
 import { RuVectorRuntime } from './runtime.js';
-import type { HnswConfig, IndexStats, SearchResult } from './types.js';
-import { DISTANCE_METRICS, typeName } from './vector-ops.js';
+import type { HnswConfig, HnswSearchOptions, IndexStats, SearchResult } from './types.js';
 
 /** Where a {@link WasmHnswIndex} or {@link WasmEmbedder} finds its runtime. */
 export interface RuntimeBinding {
@@ -15,146 +30,157 @@ export interface RuntimeBinding {
   runtime?: RuVectorRuntime;
 }
 
-function positiveInteger(name: string, value: unknown): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new RuVectorError('INVALID_ARGUMENT', `WasmHnswIndex: config.${name} must be a positive integer (got ${String(value)})`);
-  }
-}
-
-/** Checks an {@link HnswConfig}; throws INVALID_ARGUMENT naming the first bad field. */
-function checkConfig(config: HnswConfig): HnswConfig {
-  if (typeof config !== 'object' || config === null) {
-    throw new RuVectorError('INVALID_ARGUMENT', `WasmHnswIndex: config must be an HnswConfig object (got ${typeName(config)})`);
-  }
-  positiveInteger('dimensions', config.dimensions);
-  positiveInteger('m', config.m);
-  positiveInteger('efConstruction', config.efConstruction);
-  positiveInteger('efSearch', config.efSearch);
-  if (!DISTANCE_METRICS.includes(config.distanceMetric)) {
-    throw new RuVectorError(
-      'INVALID_ARGUMENT',
-      `WasmHnswIndex: unknown config.distanceMetric ${String(config.distanceMetric)} (expected one of ${DISTANCE_METRICS.join(', ')})`,
-    );
-  }
-  return { ...config };
-}
-
-/** An approximate nearest-neighbour index (HNSW) with ADR-006's methods. */
+/**
+ * An approximate nearest-neighbour index (HNSW) with ADR-006's methods.
+ *
+ * ```ts
+ * const index = new WasmHnswIndex({ dimensions: 384, m: 16, efConstruction: 100, efSearch: 50, distanceMetric: 'cosine' });
+ * await index.initialize();
+ * await index.insertBatch([{ id: 'a', vector: va }, { id: 'b', vector: vb }]);
+ * const hits = await index.search(query, 10, { efSearch: 100, filter: (id) => id.startsWith('a') });
+ * // hits[0].score: similarity (higher is better); hits[0].distance: the metric's distance
+ * ```
+ */
 export class WasmHnswIndex {
   readonly #config: HnswConfig;
   readonly #binding: RuntimeBinding;
   #runtime: RuVectorRuntime | null = null;
   #handle: HnswIndexHandle | null = null;
-  #vectorCount = 0;
+  /** Calls that have crossed into the backend and not returned yet (awaited before a free). */
+  readonly #inFlight = new Set<Promise<unknown>>();
 
+  /** Checks `config` now (INVALID_ARGUMENT for a bad field); the index is made by `initialize()`. */
   constructor(config: HnswConfig, binding: RuntimeBinding = {}) {
-    this.#config = checkConfig(config);
+    this.#config = checkHnswConfig('WasmHnswIndex', config).config;
     this.#binding = binding;
   }
 
-  async #modules() {
+  async #hnsw(): Promise<HnswModule> {
     this.#runtime ??= this.#binding.runtime ?? (await RuVectorRuntime.initialize());
-    return this.#runtime.getModules();
+    return this.#runtime.getModules().hnsw;
   }
 
-  #ready(method: string): HnswIndexHandle {
-    if (this.#handle === null) {
+  /** The module and handle of an initialized index (the runtime is known once there is a handle). */
+  #ready(method: string): { hnsw: HnswModule; handle: HnswIndexHandle } {
+    if (this.#handle === null || this.#runtime === null) {
       throw new RuVectorError('NOT_INITIALIZED', `WasmHnswIndex.${method}: the index is not initialized (call initialize() or deserialize())`);
     }
-    return this.#handle;
+    return { hnsw: this.#runtime.getModules().hnsw, handle: this.#handle };
   }
 
-  #checkVector(method: string, name: string, vector: Float32Array): void {
-    if (!(vector instanceof Float32Array)) {
-      throw new RuVectorError('INVALID_ARGUMENT', `WasmHnswIndex.${method}: ${name} must be a Float32Array (got ${typeName(vector)})`);
-    }
-    if (vector.length !== this.#config.dimensions) {
-      throw new RuVectorError(
-        'DIMENSION_MISMATCH',
-        `WasmHnswIndex.${method}: ${name} has ${vector.length} elements but the index has ${this.#config.dimensions} dimensions`,
-      );
+  /** Runs `call` (an async call into the backend), remembered until it settles. */
+  async #track<T>(call: Promise<T>): Promise<T> {
+    this.#inFlight.add(call);
+    try {
+      return await call;
+    } finally {
+      this.#inFlight.delete(call);
     }
   }
 
-  /** Creates the empty index in the runtime's backend. */
+  /** Frees `handle` once every call in flight has settled. */
+  async #release(hnsw: HnswModule, handle: HnswIndexHandle): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    hnsw.free(handle);
+  }
+
+  /** Creates the empty index in the runtime's backend (INVALID_ARGUMENT when there already is one). */
   async initialize(): Promise<void> {
-    const { hnsw } = await this.#modules();
+    const hnsw = await this.#hnsw();
+    if (this.#handle !== null) {
+      throw new RuVectorError('INVALID_ARGUMENT', 'WasmHnswIndex.initialize: the index is already initialized (dispose() it first)');
+    }
     this.#handle = hnsw.create({ ...this.#config });
-    this.#vectorCount = 0;
   }
 
-  /** Adds one vector under `id`. */
+  /** Adds one vector under `id`; an existing `id` is replaced (the count does not change). */
   async insert(id: string, vector: Float32Array): Promise<void> {
-    const handle = this.#ready('insert');
-    this.#checkVector('insert', 'vector', vector);
-    (await this.#modules()).hnsw.insert(handle, id, vector);
-    this.#vectorCount++;
+    const { hnsw, handle } = this.#ready('insert');
+    hnsw.insert(handle, id, vector);
   }
 
-  /** Adds vectors in order; stops at the first failure (earlier entries stay inserted). */
-  async insertBatch(entries: Array<{ id: string; vector: Float32Array }>): Promise<void> {
-    const handle = this.#ready('insertBatch');
-    entries.forEach((e, i) => this.#checkVector('insertBatch', `entries[${i}].vector`, e.vector));
-    const { hnsw } = await this.#modules();
-    for (const entry of entries) {
-      hnsw.insert(handle, entry.id, entry.vector);
-      this.#vectorCount++;
-    }
+  /**
+   * Adds entries in order; a later duplicate id replaces an earlier one. Every entry is checked
+   * before any is inserted. Off the event loop: on native in worker threads, elsewhere in chunks.
+   */
+  async insertBatch(entries: ReadonlyArray<HnswEntry>): Promise<void> {
+    const { hnsw, handle } = this.#ready('insertBatch');
+    await this.#track(hnsw.insertBatchAsync(handle, entries));
   }
 
-  /** The `k` nearest vectors to `query`, best first (`score`: higher is better). */
-  async search(query: Float32Array, k: number): Promise<SearchResult[]> {
-    const handle = this.#ready('search');
-    this.#checkVector('search', 'query', query);
-    if (!Number.isSafeInteger(k) || k <= 0) {
-      throw new RuVectorError('INVALID_ARGUMENT', `WasmHnswIndex.search: k must be a positive integer (got ${String(k)})`);
-    }
-    return (await this.#modules()).hnsw.search(handle, query, Math.min(k, this.#vectorCount));
+  /**
+   * Up to `k` entries nearest to `query`, best first; every live entry when `k` exceeds the
+   * count. `score` is a similarity (cos, -L2 or a.b: higher is better), `distance` the metric's
+   * (smaller is closer). `options.efSearch` overrides the index's for this query; `options.filter`
+   * (a predicate, or a Set / array of ids) restricts the results during the walk.
+   */
+  async search(query: Float32Array, k: number, options?: HnswSearchOptions): Promise<SearchResult[]> {
+    const { hnsw, handle } = this.#ready('search');
+    return this.#track(hnsw.searchAsync(handle, query, k, options));
   }
 
   /** Removes `id`; false when it was not there. */
   async delete(id: string): Promise<boolean> {
-    const handle = this.#ready('delete');
-    const deleted = (await this.#modules()).hnsw.delete(handle, id);
-    if (deleted) this.#vectorCount--;
-    return deleted;
+    const { hnsw, handle } = this.#ready('delete');
+    return hnsw.delete(handle, id);
   }
 
-  /** The index as bytes (versioned, little-endian, checksummed; loadable by every backend). */
+  /** True when `id` is in the index. */
+  has(id: string): boolean {
+    const { hnsw, handle } = this.#ready('has');
+    return hnsw.has(handle, id);
+  }
+
+  /**
+   * The index as bytes (core/src/hnsw/FORMAT.md: versioned, little-endian, checksummed). Bytes
+   * from any backend load on every other one, giving the same graph and the same results.
+   */
   async serialize(): Promise<Uint8Array> {
-    const handle = this.#ready('serialize');
-    return (await this.#modules()).hnsw.serialize(handle);
+    const { hnsw, handle } = this.#ready('serialize');
+    return hnsw.serialize(handle);
   }
 
-  /** Replaces this index with one read from `data`. */
+  /**
+   * Replaces this index with one read from `data` (its config, e.g. dimensions, comes with it).
+   * CORRUPT_DATA when the bytes do not parse; the current index is then kept.
+   */
   async deserialize(data: Uint8Array): Promise<void> {
-    if (!(data instanceof Uint8Array)) {
-      throw new RuVectorError('INVALID_ARGUMENT', `WasmHnswIndex.deserialize: data must be a Uint8Array (got ${typeName(data)})`);
-    }
-    const { hnsw } = await this.#modules();
+    const hnsw = await this.#hnsw();
     const handle = hnsw.deserialize(data);
-    if (this.#handle !== null) hnsw.free(this.#handle);
+    const old = this.#handle;
     this.#handle = handle;
+    if (old !== null) await this.#release(hnsw, old);
   }
 
-  /** Size and parameters of the index, and the backend it runs on. */
+  /** Live entries now, as the backend counts them (0 before `initialize()`). */
+  get vectorCount(): number {
+    return this.#handle === null ? 0 : this.getStats().vectorCount;
+  }
+
+  /** Same as {@link vectorCount}. */
+  get size(): number {
+    return this.vectorCount;
+  }
+
+  /** Count, parameters, memory and backend, as the backend reports them. */
   getStats(): IndexStats {
-    this.#ready('getStats');
-    return {
-      vectorCount: this.#vectorCount,
-      dimensions: this.#config.dimensions,
-      m: this.#config.m,
-      efConstruction: this.#config.efConstruction,
-      efSearch: this.#config.efSearch,
-      backend: this.#runtime!.getBackend(),
-    };
+    const { hnsw, handle } = this.#ready('getStats');
+    return hnsw.stats(handle);
   }
 
-  /** Frees the index in the backend; the object can be initialized again. */
+  /**
+   * Frees the index in the backend, after the calls in flight settle; the object can be
+   * initialized again. Calling it twice is harmless.
+   */
   async dispose(): Promise<void> {
-    if (this.#handle === null) return;
-    (await this.#modules()).hnsw.free(this.#handle);
+    if (this.#handle === null || this.#runtime === null) return;
+    const handle = this.#handle;
     this.#handle = null;
-    this.#vectorCount = 0;
+    await this.#release(this.#runtime.getModules().hnsw, handle);
+  }
+
+  /** Same as {@link dispose}. */
+  async free(): Promise<void> {
+    return this.dispose();
   }
 }

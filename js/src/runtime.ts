@@ -9,11 +9,12 @@
  *   the loader's error as `cause`: it never falls back silently;
  * - every attempt and its error is kept and reported by `describe()`;
  * - logging goes to `options.logger` only (silent by default), never to the console;
- * - modules that do not exist yet throw UNSUPPORTED instead of returning made-up results.
+ * - modules that do not exist yet (or that the backend lacks, e.g. `hnsw` without `kernels.hnsw`)
+ *   throw UNSUPPORTED instead of returning made-up results.
  */
 import type { BackendKernels, BackendLoadOptions } from './backend.js';
 import { RuVectorError } from './errors.js';
-import { unsupportedModules, type WasmModules } from './modules.js';
+import { hnswModuleFor, unsupportedModules, type WasmModules } from './modules.js';
 import { registeredBackends, type BackendRegistration } from './registry.js';
 import type { BackendName, VectorBuffer } from './types.js';
 import { createVectorOps, typeName } from './vector-ops.js';
@@ -218,7 +219,11 @@ export class RuVectorRuntime {
   private constructor(kernels: BackendKernels, provenance: Provenance) {
     this.#kernels = kernels;
     this.#provenance = provenance;
-    this.#modules = Object.freeze({ vectorOps: createVectorOps(kernels), ...unsupportedModules() });
+    this.#modules = Object.freeze({
+      vectorOps: createVectorOps(kernels),
+      ...unsupportedModules(),
+      hnsw: hnswModuleFor(kernels.hnsw, kernels.name),
+    });
   }
 
   /**

@@ -263,7 +263,6 @@ describe('runtime surface', () => {
     const modules = runtime.getModules();
     assert.equal(typeof modules.vectorOps.distance, 'function');
     const expected = {
-      hnsw: ['HNSW index', ['create', 'insert', 'search', 'delete', 'serialize', 'deserialize', 'free']],
       embeddings: ['embeddings', ['loadModel', 'embed', 'embedBatch', 'unloadModel']],
       learning: ['pattern learning', ['createPattern', 'matchPatterns', 'trainLoRA', 'applyEWC']],
     };
@@ -278,6 +277,20 @@ describe('runtime surface', () => {
       }
     }
     assert.doesNotThrow(() => runtime.noop());
+  });
+
+  test('hnsw on a backend without an index throws UNSUPPORTED naming the function and the backend', async () => {
+    const bare = await RuVectorRuntime.create({ backends: [{ name: 'wasm', load: async () => async () => ({ ...jsKernels, name: 'wasm', hnsw: undefined }) }] });
+    const { hnsw } = bare.getModules();
+    const functions = ['create', 'insert', 'insertBatch', 'insertBatchAsync', 'search', 'searchAsync', 'delete', 'has', 'stats', 'serialize', 'deserialize', 'free'];
+    assert.deepEqual(Object.keys(hnsw).sort(), [...functions].sort());
+    for (const fn of functions) {
+      assert.throws(() => hnsw[fn](), {
+        name: 'RuVectorError',
+        code: 'UNSUPPORTED',
+        message: `hnsw.${fn} is not available on the wasm backend (it has no HNSW index yet)`,
+      });
+    }
   });
 
   test('VERSION matches package.json', () => {
