@@ -6,6 +6,7 @@
 import type { BackendKernels, BackendLoader, QuantParams } from '../../backend.js';
 import { quantizedByteLength } from '../../quant-layout.js';
 import { batchDistance, batchDistanceRows, distance, normalize } from './distance.js';
+import { jsHnswKernels } from './hnsw/index.js';
 import { dequantize, hammingDistance, quantize, quantizedDistance } from './quant.js';
 
 /** The js-fallback kernels (stateless, so one shared object). */
@@ -21,6 +22,7 @@ export const jsKernels: BackendKernels = Object.freeze({
   dequantize,
   quantizedDistance,
   hammingDistance,
+  hnsw: jsHnswKernels,
   noop: () => {},
 });
 

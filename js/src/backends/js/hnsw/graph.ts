@@ -1,0 +1,340 @@
+/**
+ * The HNSW graph (core/src/hnsw/hnsw_graph.cc; algorithm in FORMAT.md): slots, link lists, the
+ * walks (search_layer, greedy descent), neighbour selection and insertion. Storage is flat typed
+ * arrays: level-0 links in one Uint32Array of [count][2m slots] blocks, upper levels in one
+ * Uint32Array per node of [count][m slots] blocks, an epoch-tagged visited array never cleared.
+ */
+import type { HnswParams } from '../../../backend.js';
+import { CandHeap, CandList } from './heap.js';
+import { LevelGenerator } from './level-generator.js';
+import { Query, VectorStore } from './vector-store.js';
+
+export const NONE = 0xffffffff;
+
+/** Allow-predicate over slots during a walk; null allows every live slot. */
+export type SlotFilter = ((slot: number) => boolean) | null;
+
+export class Graph {
+  readonly params: HnswParams;
+  readonly m: number;
+  readonly maxM0: number;
+  readonly vectors: VectorStore;
+  readonly rng: LevelGenerator;
+  capacity = 0;
+  link0 = new Uint32Array(0);
+  upper: (Uint32Array | null)[] = [];
+  levels = new Uint8Array(0);
+  live = new Uint8Array(0);
+  ids: (string | undefined)[] = [];
+  idMap = new Map<string, number>();
+  /** Free slots as a stack: the last freed slot is reused first. */
+  free: number[] = [];
+  slotCount = 0;
+  liveCount = 0;
+  entry = NONE;
+  maxLevel = 0;
+
+  // Scratch of the walks (single-threaded: one set per index).
+  private visited = new Uint32Array(0);
+  private epoch = 0;
+  readonly cand = new CandHeap(false);
+  readonly top = new CandHeap(true);
+  /** Result of searchLayer, ascending. */
+  readonly found = new CandList();
+  readonly selected = new CandList();
+  readonly pool = new CandList();
+  private readonly chosen = new CandList();
+  readonly query: Query;
+  readonly rowQ: Query;
+  readonly rowQ2: Query;
+  private nbrs = new Uint32Array(0);
+
+  constructor(params: HnswParams) {
+    this.params = params;
+    this.m = params.m;
+    this.maxM0 = 2 * params.m;
+    this.vectors = new VectorStore(params.dimensions, params.metric, params.storage);
+    this.rng = new LevelGenerator(params.seed);
+    this.query = new Query(params.dimensions);
+    this.rowQ = new Query(params.dimensions);
+    this.rowQ2 = new Query(params.dimensions);
+    this.nbrs = new Uint32Array(this.maxM0);
+  }
+
+  maxLinks(level: number): number {
+    return level === 0 ? this.maxM0 : this.m;
+  }
+
+  /** Array holding links(slot, level); the block starts at linkOffset(slot, level): [count][ids]. */
+  linkArray(slot: number, level: number): Uint32Array {
+    return level === 0 ? this.link0 : this.upper[slot]!;
+  }
+
+  linkOffset(slot: number, level: number): number {
+    return level === 0 ? slot * (this.maxM0 + 1) : (level - 1) * (this.m + 1);
+  }
+
+  isLive(slot: number): boolean {
+    return slot < this.slotCount && this.live[slot] !== 0;
+  }
+
+  /** Grows per-slot arrays to hold `slots` slots (doubling, at least 16, as the core does). */
+  reserve(slots: number): void {
+    if (slots <= this.capacity) return;
+    const cap = Math.max(slots, this.capacity * 2, 16);
+    const link0 = new Uint32Array(cap * (this.maxM0 + 1));
+    link0.set(this.link0);
+    this.link0 = link0;
+    const levels = new Uint8Array(cap);
+    levels.set(this.levels);
+    this.levels = levels;
+    const live = new Uint8Array(cap);
+    live.set(this.live);
+    this.live = live;
+    this.vectors.reserve(cap);
+    this.capacity = cap;
+  }
+
+  /** Takes a slot (top of the free stack first) for `id` at `level`; its links start empty. */
+  allocate(id: string, level: number): number {
+    const reuse = this.free.length > 0;
+    const slot = reuse ? this.free.pop()! : this.slotCount;
+    if (!reuse) {
+      this.reserve(this.slotCount + 1);
+      this.slotCount++;
+    }
+    this.ids[slot] = id;
+    this.idMap.set(id, slot);
+    this.levels[slot] = level;
+    this.live[slot] = 1;
+    this.liveCount++;
+    this.link0[slot * (this.maxM0 + 1)] = 0;
+    this.upper[slot] = level > 0 ? new Uint32Array(level * (this.m + 1)) : null;
+    return slot;
+  }
+
+  /** Starts a walk: a fresh epoch makes every slot unvisited without clearing the array. */
+  private beginVisit(): void {
+    if (this.visited.length < this.slotCount) {
+      this.visited = new Uint32Array(this.capacity);
+      this.epoch = 0;
+    }
+    if (++this.epoch === 0x100000000) {
+      this.visited.fill(0);
+      this.epoch = 1;
+    }
+  }
+
+  /** Greedy descent from `entry` on `topLevel` down to level `stopLevel` + 1; returns the slot. */
+  descend(q: Query, entry: number, topLevel: number, stopLevel: number): number {
+    let cur = entry;
+    let curDist = this.vectors.distance(q, entry);
+    for (let level = topLevel; level > stopLevel; level--) {
+      let changed = true;
+      while (changed) {
+        changed = false;
+        const ll = this.linkArray(cur, level);
+        const off = this.linkOffset(cur, level);
+        const count = ll[off]!;
+        for (let i = 1; i <= count; i++) {
+          const n = ll[off + i]!;
+          const d = this.vectors.distance(q, n);
+          if (d < curDist) {
+            cur = n;
+            curDist = d;
+            changed = true;
+          }
+        }
+      }
+    }
+    this.descendDist = curDist;
+    return cur;
+  }
+
+  /** Distance of the slot the last descend returned. */
+  descendDist = 0;
+
+  /**
+   * FORMAT.md search_layer: best `ef` live allowed slots reachable at `level` from `entry`,
+   * left ascending in this.found. Rejected nodes are still expanded (the filter never prunes).
+   */
+  searchLayer(q: Query, entry: number, entryDist: number, ef: number, level: number, allow: SlotFilter): void {
+    const { cand, top, vectors, live } = this;
+    cand.clear();
+    top.clear();
+    this.beginVisit();
+    const visited = this.visited;
+    const epoch = this.epoch;
+    visited[entry] = epoch;
+    let bound = Infinity;
+    if (live[entry] !== 0 && (allow === null || allow(entry))) {
+      top.push(entryDist, entry);
+      bound = entryDist;
+    }
+    cand.push(entryDist, entry);
+    const nbrs = this.nbrs;
+    while (cand.size > 0) {
+      const cDist = cand.topDist();
+      if (cDist > bound && top.size >= ef) break;
+      const c = cand.topSlot();
+      cand.pop();
+      // Copied first: in the core another thread may change the list; here it keeps parity.
+      const ll = this.linkArray(c, level);
+      const off = this.linkOffset(c, level);
+      const count = ll[off]!;
+      for (let i = 0; i < count; i++) nbrs[i] = ll[off + 1 + i]!;
+      for (let i = 0; i < count; i++) {
+        const n = nbrs[i]!;
+        if (visited[n] === epoch) continue;
+        visited[n] = epoch;
+        if (live[n] === 0) continue;
+        const d = vectors.distance(q, n);
+        if (top.size < ef || d < bound) {
+          cand.push(d, n);
+          if (allow === null || allow(n)) {
+            top.push(d, n);
+            if (top.size > ef) top.pop();
+            bound = top.topDist();
+          }
+        }
+      }
+    }
+    top.drainAscending(this.found);
+  }
+
+  /**
+   * hnswlib's heuristic 2 over `sorted` (ascending by distance to the base): keeps a candidate
+   * unless it is closer to an already kept one than to the base. Result in `out`.
+   */
+  selectNeighbours(sorted: CandList, maxCount: number, out: CandList): void {
+    out.clear();
+    out.reserve(Math.min(sorted.size, maxCount));
+    if (sorted.size <= maxCount) {
+      for (let i = 0; i < sorted.size; i++) out.push(sorted.dist[i]!, sorted.slot[i]!);
+      return;
+    }
+    const vectors = this.vectors;
+    for (let i = 0; i < sorted.size && out.size < maxCount; i++) {
+      const cd = sorted.dist[i]!;
+      const cs = sorted.slot[i]!;
+      const qc = vectors.rowQuery(cs, this.rowQ2);
+      let keep = true;
+      for (let j = 0; j < out.size; j++) {
+        if (vectors.distance(qc, out.slot[j]!) < cd) {
+          keep = false;
+          break;
+        }
+      }
+      if (keep) out.push(cd, cs);
+    }
+  }
+
+  /** Writes `list` as links(slot, level). */
+  setLinks(slot: number, level: number, list: CandList): void {
+    const ll = this.linkArray(slot, level);
+    const off = this.linkOffset(slot, level);
+    ll[off] = list.size;
+    for (let i = 0; i < list.size; i++) ll[off + 1 + i] = list.slot[i]!;
+  }
+
+  /** Adds from -> to at `level`; when full, re-selects from's links with the heuristic. */
+  private addLink(from: number, to: number, dist: number, level: number): void {
+    const ll = this.linkArray(from, level);
+    const off = this.linkOffset(from, level);
+    const count = ll[off]!;
+    for (let i = 1; i <= count; i++) if (ll[off + i] === to) return;
+    if (count < this.maxLinks(level)) {
+      ll[off + 1 + count] = to;
+      ll[off] = count + 1;
+      return;
+    }
+    const pool = this.pool;
+    pool.clear();
+    pool.push(dist, to);
+    const qf = this.vectors.rowQuery(from, this.rowQ);
+    for (let i = 1; i <= count; i++) pool.push(this.vectors.distance(qf, ll[off + i]!), ll[off + i]!);
+    pool.sort();
+    this.selectNeighbours(pool, this.maxLinks(level), this.selected);
+    this.setLinks(from, level, this.selected);
+  }
+
+  /** Links the new node `slot` (query q) at levels min(level, topLevel) .. 0 from `entry`. */
+  private connect(slot: number, q: Query, level: number, entry: number, entryDist: number, topLevel: number): void {
+    const found = this.found;
+    const chosen = this.chosen;
+    for (let l = Math.min(level, topLevel); l >= 0; l--) {
+      this.searchLayer(q, entry, entryDist, this.params.efConstruction, l, null);
+      // Drop the node itself (only reachable in a parallel build; kept for parity).
+      let w = 0;
+      for (let i = 0; i < found.size; i++) {
+        if (found.slot[i] === slot) continue;
+        found.dist[w] = found.dist[i]!;
+        found.slot[w] = found.slot[i]!;
+        w++;
+      }
+      found.size = w;
+      if (w === 0) continue;
+      const nextEntry = found.slot[0]!;
+      const nextDist = found.dist[0]!;
+      this.selectNeighbours(found, this.m, chosen);
+      this.setLinks(slot, l, chosen);
+      for (let i = 0; i < chosen.size; i++) this.addLink(chosen.slot[i]!, slot, chosen.dist[i]!, l);
+      entry = nextEntry;
+      entryDist = nextDist;
+    }
+  }
+
+  /**
+   * Inserts a new id (not present) with a finite vector already prepared in this.query and, for
+   * int8 storage, its codes.
+   */
+  insertPrepared(id: string, codes: Uint8Array | null): void {
+    const level = this.rng.drawLevel(this.m);
+    const q = this.query;
+    const slot = this.allocate(id, level);
+    this.vectors.set(slot, q.v, codes);
+    if (this.entry === NONE) {
+      this.entry = slot;
+      this.maxLevel = level;
+      return;
+    }
+    const ep = this.descend(q, this.entry, this.maxLevel, level);
+    this.connect(slot, q, level, ep, this.descendDist, this.maxLevel);
+    if (level > this.maxLevel) {
+      this.entry = slot;
+      this.maxLevel = level;
+    }
+  }
+
+  /** Exact scan of every live allowed slot; the k best ascending in this.found. */
+  private exactSearch(q: Query, k: number, allow: SlotFilter): void {
+    const top = this.top;
+    top.clear();
+    for (let slot = 0; slot < this.slotCount; slot++) {
+      if (this.live[slot] === 0 || (allow !== null && !allow(slot))) continue;
+      const d = this.vectors.distance(q, slot);
+      if (top.size < k) {
+        top.push(d, slot);
+      } else if (d < top.topDist() || (d === top.topDist() && slot < top.topSlot())) {
+        top.pop();
+        top.push(d, slot);
+      }
+    }
+    top.drainAscending(this.found);
+  }
+
+  /** FORMAT.md search over the query prepared in this.query: the k best in this.found. */
+  searchPrepared(k: number, ef: number, allow: SlotFilter): void {
+    this.found.clear();
+    if (this.liveCount === 0 || k === 0) return;
+    const q = this.query;
+    ef = Math.max(ef, k);
+    if (ef >= this.liveCount) {
+      this.exactSearch(q, k, allow);
+      return;
+    }
+    const ep = this.descend(q, this.entry, this.maxLevel, 0);
+    this.searchLayer(q, ep, this.descendDist, ef, 0, allow);
+    if (this.found.size > k) this.found.size = k;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * HnswKernels of the js-fallback backend: the pure-TS twin of ruv::HnswIndex
+ * (core/src/hnsw/hnsw_index.cc): argument checks, error mapping and filters around Graph.
+ * Same algorithm and serialized bytes as the core (core/src/hnsw/FORMAT.md); inserts are serial
+ * (a batch draws the same levels and builds what the core's one-thread InsertBatch builds).
+ */
+import type { HnswBackendIndex, HnswBackendStats, HnswFilterSpec, HnswHits, HnswKernels, HnswParams } from '../../../backend.js';
+import { RuVectorError } from '../../../errors.js';
+import { Graph, type SlotFilter } from './graph.js';
+import { validateParams } from './params.js';
+import { removeSlot } from './remove.js';
+import { deserializeGraph, serializeGraph } from './serialize.js';
+
+const SURROGATE = /[\uD800-\uDFFF]/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * Ids are stored as their UTF-8 bytes, where a lone surrogate becomes U+FFFD (as in the native
+ * binding); ids are canonicalized the same way so that two ids equal as bytes are equal here.
+ */
+function canonicalId(id: string): string {
+  return SURROGATE.test(id) ? decoder.decode(encoder.encode(id)) : id;
+}
+
+function allFinite(v: Float32Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) {
+    const x = v[off + i]!;
+    // x - x is NaN exactly for NaN and +-Infinity: one comparison per element.
+    if (x - x !== 0) return false;
+  }
+  return true;
+}
+
+class JsHnswIndex implements HnswBackendIndex {
+  #g: Graph | null;
+
+  constructor(g: Graph) {
+    this.#g = g;
+  }
+
+  #graph(): Graph {
+    if (this.#g === null) throw new RuVectorError('NOT_INITIALIZED', 'hnsw: the index has been freed');
+    return this.#g;
+  }
+
+  /** Checks one entry; returns its canonical id. Throws before anything changes. */
+  #check(g: Graph, id: string, v: Float32Array, off: number): string {
+    if (typeof id !== 'string' || id.length === 0) throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: empty id');
+    if (v.length < off + g.params.dimensions) {
+      throw new RuVectorError('DIMENSION_MISMATCH', `hnsw: vector must have ${g.params.dimensions} values`);
+    }
+    if (!allFinite(v, off, g.params.dimensions)) throw new RuVectorError('NON_FINITE', 'hnsw: vector holds NaN or Inf');
+    return canonicalId(id);
+  }
+
+  /** Replaces or adds one checked entry. int8 codes are made first, so a failure changes nothing. */
+  #insertChecked(g: Graph, id: string, v: Float32Array, off: number): void {
+    g.vectors.prepareInto(v, off, g.query);
+    const codes = g.vectors.int8 ? g.vectors.encode(g.query.v) : null;
+    const old = g.idMap.get(id);
+    if (old !== undefined) removeSlot(g, old);
+    g.insertPrepared(id, codes);
+  }
+
+  insert(id: string, vector: Float32Array): void {
+    const g = this.#graph();
+    const key = this.#check(g, id, vector, 0);
+    if (vector.length !== g.params.dimensions) {
+      throw new RuVectorError('DIMENSION_MISMATCH', `hnsw: vector must have ${g.params.dimensions} values`);
+    }
+    this.#insertChecked(g, key, vector, 0);
+  }
+
+  insertBatch(ids: readonly string[], flat: Float32Array): void {
+    const g = this.#graph();
+    const dim = g.params.dimensions;
+    if (flat.length !== ids.length * dim) {
+      throw new RuVectorError('DIMENSION_MISMATCH', `hnsw: batch must hold ${ids.length} x ${dim} values`);
+    }
+    // Every entry is validated before any is inserted (ruv::HnswIndex::InsertBatch).
+    const keys = ids.map((id, i) => this.#check(g, id, flat, i * dim));
+    if (g.vectors.int8) {
+      for (let i = 0; i < keys.length; i++) {
+        g.vectors.prepareInto(flat, i * dim, g.query);
+        g.vectors.encode(g.query.v); // throws INVALID_ARGUMENT for a range overflowing float32
+      }
+    }
+    for (let i = 0; i < keys.length; i++) this.#insertChecked(g, keys[i]!, flat, i * dim);
+  }
+
+  search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits {
+    const g = this.#graph();
+    if (query.length !== g.params.dimensions) {
+      throw new RuVectorError('DIMENSION_MISMATCH', `hnsw: query must have ${g.params.dimensions} values`);
+    }
+    if (!allFinite(query, 0, query.length)) throw new RuVectorError('NON_FINITE', 'hnsw: query holds NaN or Inf');
+    let allow: SlotFilter = null;
+    if (filter?.kind === 'ids') {
+      const slots = new Set<number>();
+      for (const id of filter.ids) {
+        const slot = g.idMap.get(canonicalId(id));
+        if (slot !== undefined) slots.add(slot);
+      }
+      allow = (slot) => slots.has(slot);
+    } else if (filter?.kind === 'predicate') {
+      const fn = filter.allow;
+      const ids = g.ids;
+      allow = (slot) => fn(ids[slot]!) === true;
+    }
+    g.vectors.prepareInto(query, 0, g.query);
+    g.searchPrepared(k, ef === 0 ? g.params.efSearch : ef, allow);
+    const found = g.found;
+    const n = found.size;
+    const hits: HnswHits = { ids: new Array<string>(n), scores: new Float32Array(n), distances: new Float32Array(n) };
+    for (let i = 0; i < n; i++) {
+      const od = found.dist[i]!;
+      hits.ids[i] = g.ids[found.slot[i]!]!;
+      hits.scores[i] = g.vectors.score(od);
+      hits.distances[i] = g.vectors.metricDistance(od);
+    }
+    return hits;
+  }
+
+  remove(id: string): boolean {
+    const g = this.#graph();
+    const slot = g.idMap.get(canonicalId(id));
+    if (slot === undefined) return false;
+    removeSlot(g, slot);
+    return true;
+  }
+
+  contains(id: string): boolean {
+    const g = this.#graph();
+    return g.idMap.has(canonicalId(id));
+  }
+
+  serialize(): Uint8Array {
+    return serializeGraph(this.#graph());
+  }
+
+  stats(): HnswBackendStats {
+    const g = this.#graph();
+    const vectorBytes = g.vectors.bytes();
+    let upperBytes = 0;
+    let idBytes = 0;
+    for (let slot = 0; slot < g.slotCount; slot++) {
+      upperBytes += g.upper[slot]?.byteLength ?? 0;
+      idBytes += 2 * (g.ids[slot]?.length ?? 0);
+    }
+    // Approximate, like the core's: typed arrays, link blocks, ids twice (array + map key is the
+    // same string in V8, counted once) plus ~48 bytes of Map entry per id.
+    const memoryBytes =
+      vectorBytes + g.link0.byteLength + g.levels.byteLength + g.live.byteLength + 4 * g.free.length + upperBytes + idBytes + 48 * g.idMap.size;
+    return {
+      count: g.liveCount,
+      slots: g.slotCount,
+      dimensions: g.params.dimensions,
+      m: g.params.m,
+      efConstruction: g.params.efConstruction,
+      efSearch: g.params.efSearch,
+      maxLevel: g.maxLevel,
+      vectorBytes,
+      memoryBytes,
+    };
+  }
+
+  free(): void {
+    this.#g = null;
+  }
+}
+
+/** The js-fallback HNSW entry points. */
+export const jsHnswKernels: HnswKernels = Object.freeze({
+  create(params: HnswParams): HnswBackendIndex {
+    const reason = validateParams(params);
+    if (reason !== null) throw new RuVectorError('INVALID_ARGUMENT', reason);
+    return new JsHnswIndex(new Graph({ ...params }));
+  },
+  deserialize(bytes: Uint8Array): HnswBackendIndex {
+    if (!(bytes instanceof Uint8Array)) throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: bytes must be a Uint8Array');
+    return new JsHnswIndex(deserializeGraph(bytes));
+  },
+});
