@@ -9,6 +9,7 @@ static Napi::Object InitRuvectorNative(Napi::Env env, Napi::Object exports) {
   ruv_node::RegisterRuntime(env, exports);
   ruv_node::RegisterVectorOps(env, exports);
   ruv_node::RegisterQuant(env, exports);
+  ruv_node::RegisterHnsw(env, exports);
   return exports;
 }
 

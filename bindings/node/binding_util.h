@@ -99,5 +99,6 @@ inline void RequireLength(Napi::Env env, bool ok, const char* what) {
 void RegisterVectorOps(Napi::Env env, Napi::Object exports);
 void RegisterQuant(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
+void RegisterHnsw(Napi::Env env, Napi::Object exports);
 
 }  // namespace ruv_node
