@@ -1,0 +1,628 @@
+// The pure-TS HNSW twin (js/src/backends/js/hnsw) against core/src/hnsw/FORMAT.md: pinned level
+// generator and CRC, recall against brute force, removal and re-insert semantics, slot reuse,
+// byte-exact serialization (including indexes serialized by the C++ core, embedded below), and
+// CORRUPT_DATA for every malformed input.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { jsKernels } from '../../js/dist/backends/js/index.js';
+import { crc32 } from '../../js/dist/backends/js/hnsw/crc32.js';
+import { LevelGenerator } from '../../js/dist/backends/js/hnsw/level-generator.js';
+
+const hnsw = jsKernels.hnsw;
+const COSINE = 0;
+const EUCLIDEAN = 1;
+const DOT = 2;
+
+function lcg(seed) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+/** n x dim uniform in [-1, 1). */
+function randomData(n, dim, seed) {
+  const rnd = lcg(seed);
+  return Array.from({ length: n }, () => Float32Array.from({ length: dim }, rnd));
+}
+
+/** n x dim around `centers` random centers (Box-Muller noise of `sigma`). */
+function clusteredData(n, dim, seed, centers = 20, sigma = 0.1) {
+  const rnd = lcg(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log((rnd() + 1) / 2 + 1e-12)) * Math.cos(Math.PI * (rnd() + 1));
+  const cs = Array.from({ length: centers }, () => Float32Array.from({ length: dim }, rnd));
+  return Array.from({ length: n }, (_, i) => Float32Array.from(cs[i % centers], (x) => x + sigma * gauss()));
+}
+
+function od(metric, q, v) {
+  let dot = 0;
+  let qq = 0;
+  let vv = 0;
+  let l2 = 0;
+  for (let i = 0; i < q.length; i++) {
+    dot += q[i] * v[i];
+    qq += q[i] * q[i];
+    vv += v[i] * v[i];
+    l2 += (q[i] - v[i]) ** 2;
+  }
+  if (metric === COSINE) return qq === 0 || vv === 0 ? 1 : 1 - dot / Math.sqrt(qq * vv);
+  return metric === EUCLIDEAN ? l2 : -dot;
+}
+
+/** Ids of the k nearest live entries of `entries` ([id, vector] pairs) by brute force. */
+function bruteForce(metric, entries, q, k) {
+  return entries
+    .map(([id, v]) => [od(metric, q, v), id])
+    .sort((a, b) => a[0] - b[0])
+    .slice(0, k)
+    .map((x) => x[1]);
+}
+
+function params(over = {}) {
+  return { dimensions: 32, m: 16, efConstruction: 200, efSearch: 50, metric: COSINE, storage: 0, seed: 42n, ...over };
+}
+
+function build(p, entries) {
+  const index = hnsw.create(params(p));
+  for (const [id, v] of entries) index.insert(id, v);
+  return index;
+}
+
+function named(vectors, prefix = 'id') {
+  return vectors.map((v, i) => [`${prefix}${i}`, v]);
+}
+
+/** Mean recall@k of `index` over `queries` against brute force on `entries`. */
+function recall(index, metric, entries, queries, k = 10, ef = 0) {
+  let hits = 0;
+  for (const q of queries) {
+    const truth = new Set(bruteForce(metric, entries, q, k));
+    for (const id of index.search(q, k, ef).ids) if (truth.has(id)) hits++;
+  }
+  return hits / (queries.length * k);
+}
+
+function assertCode(fn, code, reason) {
+  assert.throws(fn, (e) => {
+    assert.equal(e.name, 'RuVectorError', `${e}`);
+    assert.equal(e.code, code, `${e.message}`);
+    if (reason) assert.match(e.message, reason);
+    return true;
+  });
+}
+
+/**
+ * Indexes serialized by the C++ core (ruv::HnswIndex: 40 inserts of lcg(dataSeed) vectors as
+ * id0..id39, then Remove of every 7th id, then Serialize; dimensions 4, m 4, efConstruction 16,
+ * efSearch 8, seed 99), and the core's Search(k 5, ef 6) ids for the 3 queries drawn after the
+ * data. Euclidean float32, dot int8 and cosine float32.
+ */
+const CPP_FIXTURES = [
+  {
+    metric: 1,
+    storage: 0,
+    dataSeed: 11,
+    top5: [["id32", "id8", "id11", "id37", "id26"], ["id32", "id11", "id33", "id8", "id38"], ["id36", "id3", "id26", "id12", "id25"]],
+    base64:
+      'UlVWSE5TVwABAAAABAAAAAQAAAAQAAAACAAAAAEAAAAAAAAAYwAAAAAAAADRLLbZIK2zXygAAAAiAAAAAgAAAAMAAAAAAQMAAABpZDEEX9w+GX' +
+      'kxP2lpVL+E8d4+AQUAAAARAAAAGQAAAB8AAAAkAAAACgAAAAIAAAAlAAAAEAAAAAEDAAAAaWQyGe9Kv9uREr9qThM/MALrvgMDAAAACQAAABQA' +
+      'AAAGAAAAAwAAAA0AAAAQAAAAJQAAAAEAAAAQAAAAAAAAAAEDAAAAaWQz/BKQvhNelL52QxY9jDORPgAEAAAAGgAAACQAAAAEAAAADAAAAAEDAA' +
+      'AAaWQ0Ek5cvr8GLb3OfKw+bE1OvgAGAAAAFAAAAAMAAAAbAAAAJwAAABIAAAAfAAAAAQMAAABpZDWEEj+/DGnuPuK1Cz+0lG2/AAMAAAATAAAA' +
+      'EgAAABQAAAABAwAAAGlkNqvqyL4r0T+/OvgbPvxdZr8ABgAAAA0AAAAnAAAAAgAAACIAAAASAAAAHgAAAAABAwAAAGlkOLM+bz/Z2We/wPqMvk' +
+      'UTDT8AAgAAAAMAAAALAAAAAQMAAABpZDmjr2+/RUASv1QSOD8ilyW/AAMAAAACAAAABQAAABMAAAABBAAAAGlkMTBUeN6+zBc+P1tpAD+oPGA/' +
+      'AQMAAAAlAAAAJAAAAB8AAAACAAAAJQAAABAAAAABBAAAAGlkMTGK5eY+H9QwvxtDm72qNT8+AQUAAAAdAAAACAAAAAwAAAAhAAAAIAAAAAQAAA' +
+      'AWAAAAAgAAAAEAAAAgAAAAAQQAAABpZDEyS/UQPvfHMr7/EPy+tYlwPgAHAAAAAwAAAAsAAAABAAAAEAAAABEAAAAZAAAAIgAAAAEEAAAAaWQx' +
+      'M8lutr1I02e/75UEP4esOb8BAwAAAAYAAAAnAAAAIQAAAAIAAAACAAAAFgAAAAABBAAAAGlkMTV7pOG+glh9P3XRNr+31Cu/AAIAAAAfAAAAEA' +
+      'AAAAEEAAAAaWQxNqZda79XkgE97jHjvsVHtL4CAwAAABIAAAAkAAAAHgAAAAMAAAACAAAAAQAAAAoAAAABAAAAAgAAAAEEAAAAaWQxN7HZ7T6u' +
+      'r8E8TlUYv9VorD0AAwAAAAwAAAABAAAAHQAAAAEEAAAAaWQxOJsjHL9IqnI+TpRrvnifM78ABwAAABAAAAAFAAAABAAAAAYAAAAnAAAAIgAAAB' +
+      '4AAAABBAAAAGlkMTlYIV2/1uPKPqJ7dj/RRnK/AAIAAAAFAAAACQAAAAEEAAAAaWQyMGyw+L7fDIe+OhsYP1X7ob4ABQAAAAQAAAACAAAABQAA' +
+      'ABcAAAAhAAAAAAEEAAAAaWQyMskvMD+fx26/YuqVPu5Icr4BAwAAAAsAAAANAAAAHQAAAAIAAAALAAAADQAAAAEEAAAAaWQyM4pgLL+P12i+4K' +
+      'hKP2Xc7LwAAwAAABQAAAAmAAAACgAAAAEEAAAAaWQyNKIHaz8PhWs+Et5SP+ooC78AAwAAAAQAAAAbAAAAIAAAAAEEAAAAaWQyNc9TWz4Cbbi9' +
+      'UVBIv+7quz4AAgAAAAwAAAABAAAAAQQAAABpZDI216qvvohJB7/bMTs9EfWpPgADAAAAAwAAACEAAAAiAAAAAQQAAABpZDI3R10vvVXMZD5HYE' +
+      '4/JtqCPgAIAAAAJQAAAAQAAAADAAAAIAAAACEAAAAaAAAACwAAAA0AAAAAAQQAAABpZDI5u2zwPoNlJL9aMAi+ni+PvgAGAAAACwAAABYAAAAR' +
+      'AAAABAAAACIAAAAnAAAAAQQAAABpZDMwOLlcvympf79OIWG/K/dQvwAEAAAABgAAACIAAAASAAAAJwAAAAEEAAAAaWQzMSXjJD7W/lY/qdAMvr' +
+      'yjar4ABgAAAA8AAAABAAAABAAAACUAAAAkAAAACgAAAAEEAAAAaWQzMok+Wj/4xSe+vDdPPy4UBj8BAwAAACUAAAAYAAAACwAAAAMAAAALAAAA' +
+      'CgAAACUAAAABBAAAAGlkMzNEnUy+ngEzv5jimj6bwem8AAUAAAAmAAAAGgAAABQAAAANAAAACwAAAAEEAAAAaWQzNDkDgb6CNDa/Ivyyvo+qAT' +
+      '0ABwAAABoAAAAMAAAAHQAAAAYAAAAeAAAAJwAAABIAAAAAAQQAAABpZDM2z+zzvnv547vwXEe8DAGNPgAIAAAAAwAAABAAAAAXAAAAGwAAAAoA' +
+      'AAAfAAAABQAAAA8AAAABBAAAAGlkMzfRK7E+HmDWPtcRCT+9tAA/AQQAAAAbAAAAIAAAAAoAAAAfAAAABAAAACAAAAAKAAAAAQAAAAIAAAABBA' +
+      'AAAGlkMzgxaf2+krlUv6dN3j4UyHw+AAIAAAAhAAAAFwAAAAEEAAAAaWQzOeRN1j2f8sS+1s7FPtuKWr8ABwAAAA0AAAAGAAAABAAAAB0AAAAS' +
+      'AAAAIgAAAB4AAAAGAAAAAAAAAAcAAAAOAAAAFQAAABwAAAAjAAAAhzEEww==',
+  },
+  {
+    metric: 2,
+    storage: 1,
+    dataSeed: 12,
+    top5: [["id30", "id24", "id3", "id39", "id17"], ["id20", "id29", "id11", "id19", "id24"], ["id5", "id37", "id33", "id9", "id15"]],
+    base64:
+      'UlVWSE5TVwABAAAABAAAAAQAAAAQAAAACAAAAAIAAAABAAAAYwAAAAAAAADRLLbZIK2zXygAAAAiAAAAAgAAAAMAAAAAAQMAAABpZDG1VXK+hR' +
+      'WJPgDXiP8BBAAAABoAAAACAAAAFgAAAAMAAAACAAAAIAAAAAsAAAABAwAAAGlkMtxiBL+bHmk/hAsA/wMGAAAAHwAAABAAAAAGAAAAIgAAABkA' +
+      'AAASAAAABAAAABAAAAABAAAAFgAAACAAAAABAAAAEAAAAAAAAAABAwAAAGlkMzHCSL/nlvw+W0//AAACAAAAHgAAAAUAAAABAwAAAGlkNHcW27' +
+      '5vHm8/YU7/AAAIAAAAEQAAACEAAAALAAAAEwAAACcAAAAIAAAAGQAAAAoAAAABAwAAAGlkNZvdSL+jwyI//0N4AAADAAAAJQAAAAMAAAAkAAAA' +
+      'AQMAAABpZDb1Jia/GGAiP2KcAP8AAgAAACAAAAAMAAAAAAEDAAAAaWQ4cz6dPvx1XD//AGIpAAYAAAAEAAAAAgAAAAkAAAAMAAAAEwAAABkAAA' +
+      'ABAwAAAGlkOeZibb874UY//wDYVgAEAAAAIQAAAAsAAAAIAAAAEgAAAAEEAAAAaWQxML4xeL8olQU/AP9lpAEIAAAAIAAAABYAAAAeAAAAJwAA' +
+      'ABcAAAAEAAAAGQAAACEAAAADAAAAIAAAABYAAAALAAAAAQQAAABpZDEx80gxv87ZNz9AAP9CAQMAAAAeAAAACQAAAB0AAAAEAAAAJQAAABAAAA' +
+      'AKAAAAAgAAAAEEAAAAaWQxMpeF3L1Kvzw//8IAEwAHAAAAGQAAAA8AAAAIAAAADQAAAAUAAAAWAAAABgAAAAEEAAAAaWQxM8hWQTx7Xyg/AP8k' +
+      'IgEHAAAAGQAAAAwAAAAKAAAAFgAAAAYAAAAEAAAAEgAAAAIAAAAgAAAACwAAAAABBAAAAGlkMTXZCje/fnFaP/+GADoABwAAAAUAAAAMAAAAAg' +
+      'AAABsAAAAiAAAAJQAAACYAAAABBAAAAGlkMTZYh32/dC/aPadPAP8CCAAAAAIAAAAkAAAAFwAAAAoAAAAWAAAABQAAAB4AAAAnAAAAAwAAAAIA' +
+      'AAAKAAAACwAAAAEAAAACAAAAAQQAAABpZDE3w7tiv74eQT+LJ/8AAAcAAAADAAAACQAAAAsAAAAEAAAAGAAAAB4AAAAhAAAAAQQAAABpZDE4MW' +
+      'Ddvvxs3D6cANj/AAYAAAAUAAAAEwAAAAkAAAACAAAAGQAAAA0AAAABBAAAAGlkMTlSmYg9SIt6PwAL/7QABQAAABQAAAAIAAAABAAAABIAAAAg' +
+      'AAAAAQQAAABpZDIwASh2v/cIcT8Ac/L/AAgAAAAaAAAAEwAAAB0AAAAgAAAAHgAAABIAAAAKAAAAFwAAAAABBAAAAGlkMjKIZA+/xprWPnj/AG' +
+      'sBBQAAAAoAAAAGAAAADAAAAA0AAAAZAAAAAwAAAAoAAAACAAAAJQAAAAEEAAAAaWQyM3rvIr94jsy9NAD/7gAEAAAAHgAAABAAAAAKAAAACQAA' +
+      'AAEEAAAAaWQyNJuUUr83hwQ/ACv/KwAEAAAAHgAAABEAAAAXAAAACgAAAAEEAAAAaWQyNQmRHz3rrHc///kA2gAHAAAAIgAAAAgAAAAMAAAAGg' +
+      'AAAA0AAAACAAAAEgAAAAEEAAAAaWQyNkUPHL9feFI/AOro/wAEAAAAFAAAABkAAAAKAAAAAQAAAAEEAAAAaWQyNyMQr7411s4+/3JOAAADAAAA' +
+      'DwAAAAkAAAAlAAAAAAEEAAAAaWQyOe7dDL/m0CA/JQD/uAADAAAAFAAAAAsAAAAfAAAAAQQAAABpZDMwE/x3v16qPj8AUf8fAAYAAAAYAAAAEQ' +
+      'AAAAMAAAAnAAAAFwAAAAoAAAABBAAAAGlkMzGhWga/1SpYPwA6Hv8ABQAAACAAAAAUAAAAAgAAAAYAAAAdAAAAAQQAAABpZDMyG00zvwHWfD8E' +
+      'qgD/AQQAAAAfAAAABgAAAAoAAAAUAAAABAAAAAoAAAACAAAAAQAAAA0AAAABBAAAAGlkMzPJ72C/9CEtP/9O2QAACAAAAAkAAAAlAAAAEQAAAA' +
+      'UAAAAEAAAAJwAAABkAAAAKAAAAAQQAAABpZDM0wyNBvyfsaz//qQCxAAQAAAAZAAAADwAAAAIAAAAWAAAAAAEEAAAAaWQzNjkaCb9xnHU9/wAH' +
+      'tgACAAAAEAAAAAUAAAABBAAAAGlkMzfmJj2/RNdpP/9LfwABBQAAACEAAAAFAAAADwAAABsAAAAmAAAAAgAAAAsAAAAWAAAAAQQAAABpZDM4xq' +
+      'ChvmkLaT//WzEAAAMAAAAlAAAADwAAABkAAAABBAAAAGlkMznmCFy/S8ONPnbw/wAAAwAAAB4AAAAhAAAAFgAAAAYAAAAAAAAABwAAAA4AAAAV' +
+      'AAAAHAAAACMAAAAssW26',
+  },
+  {
+    metric: 0,
+    storage: 0,
+    dataSeed: 13,
+    top5: [["id5", "id23", "id4", "id26", "id31"], ["id9", "id18", "id16", "id36", "id19"], ["id5", "id39", "id24", "id23", "id9"]],
+    base64:
+      'UlVWSE5TVwABAAAABAAAAAQAAAAQAAAACAAAAAAAAAAAAAAAYwAAAAAAAADRLLbZIK2zXygAAAAiAAAAAgAAAAMAAAAAAQMAAABpZDGjEjC/mj' +
+      'B2vmRCLj+L8Js9AQQAAAAWAAAAIQAAAAIAAAADAAAAAwAAABYAAAACAAAACgAAAAEDAAAAaWQyJPlJvyewtr6yC9A+YGCVPgMDAAAAAQAAAAwA' +
+      'AAANAAAAAwAAAAEAAAAlAAAADQAAAAEAAAAQAAAAAAAAAAEDAAAAaWQzhR2ovpDr2L7SilU/Hw0FPgADAAAAAQAAACIAAAAKAAAAAQMAAABpZD' +
+      'QkpeI+9lCpPGumBb+zjjq/AAUAAAAFAAAACAAAAAoAAAALAAAAFAAAAAEDAAAAaWQ194xuPPSyFD+hYyC/H/0EvwAGAAAAFwAAAAQAAAAfAAAA' +
+      'GAAAAAkAAAAKAAAAAQMAAABpZDaWlIo99mxcv4679j5bOBc+AAQAAAAiAAAADAAAABsAAAAPAAAAAAEDAAAAaWQ43qsrPxE90b7JdBW/XgBTPg' +
+      'ADAAAAHQAAABQAAAAPAAAAAQMAAABpZDmcowc/LWNGPzctrT7WkIa9AAMAAAASAAAAEAAAAB8AAAABBAAAAGlkMTAlKsM+XSptPoG5ET/szzC/' +
+      'AQYAAAAbAAAAJAAAABkAAAAJAAAAGAAAAAUAAAADAAAACwAAABAAAAABAAAAAQQAAABpZDExXBAWP89t8L458Ki+CmQSvwEEAAAAJgAAAAQAAA' +
+      'AIAAAAHgAAAAMAAAAgAAAACgAAAA0AAAABBAAAAGlkMTKIshu/xwAxv+hOgT5FG5i+AAMAAAAWAAAAIAAAAAYAAAABBAAAAGlkMTOcX+Y9D+Zh' +
+      'PjgFn77t72o/AQQAAAAdAAAAEAAAABcAAAACAAAABAAAABAAAAACAAAAJQAAAAsAAAAAAQQAAABpZDE1n2ANPjkbOr+Axyu/0WI/vQAEAAAAJg' +
+      'AAAAgAAAAlAAAAFwAAAAEEAAAAaWQxNm1ttz7J0yA/AxngPnDDCD8CBQAAAAkAAAANAAAAAwAAABEAAAATAAAAAgAAAA0AAAAKAAAAAQAAAAIA' +
+      'AAABBAAAAGlkMTecowS/d1ZUP1V1+T2OlS0+AAUAAAAYAAAAFwAAABAAAAAhAAAAJwAAAAEEAAAAaWQxOBcpBj9QwBY/el8LPxvIkr4ABQAAAA' +
+      'kAAAAKAAAAGAAAAB4AAAAkAAAAAQQAAABpZDE5cBMuP2Fo/72lnS0/nz5/PgAEAAAAIgAAABsAAAAQAAAACAAAAAEEAAAAaWQyMAjyBD8LZEU9' +
+      'ekdVv76FPD4ACAAAAAgAAAAdAAAAHwAAAAQAAAANAAAABQAAABcAAAAJAAAAAAEEAAAAaWQyMrM6UL++fle+9RkKP5SCY70BBAAAAAEAAAAMAA' +
+      'AAGQAAABEAAAADAAAAAQAAAAsAAAAgAAAAAQQAAABpZDIz3J6Gvv2wKD/SOC+/JdorvgAFAAAABQAAABoAAAARAAAAJwAAAB0AAAABBAAAAGlk' +
+      'MjTHRAi/UXQLP7fYTD50yR2/AAUAAAAnAAAABQAAAAoAAAAWAAAACQAAAAEEAAAAaWQyNRnveb5+mJa8/ohAP/KmHL8ABwAAAAoAAAAYAAAAFg' +
+      'AAAAEAAAAnAAAAGgAAABcAAAABBAAAAGlkMjYdzyy/dNtRvWHIAr+Voge/AAYAAAAnAAAAFwAAACUAAAAgAAAADwAAAAIAAAABBAAAAGlkMjex' +
+      'GAc/xREZvgKFGT8LLBW/AAUAAAAKAAAAHgAAABMAAAALAAAABgAAAAABBAAAAGlkMjmetww/j9CnvoaR374J3CE/AAMAAAAIAAAADQAAACIAAA' +
+      'ABBAAAAGlkMzDrIkA/0TMAPpJRmT7PXBO/AAMAAAAbAAAAEgAAAAsAAAABBAAAAGlkMzFGYCQ/2hYYP9e19b5usoi9AAgAAAAUAAAABQAAAAkA' +
+      'AAAXAAAACAAAAB0AAAALAAAADQAAAAEEAAAAaWQzMqRAMb7npli/aqY4vv3b8L4BAwAAACYAAAAlAAAADAAAAAMAAAALAAAAFgAAACUAAAABBA' +
+      'AAAGlkMzNP9RC/uBIQvvtwPD9+ra8+AAMAAAABAAAAEQAAABMAAAABBAAAAGlkMzRgGJc9CkjlvobrJj9Fexs/AAQAAAAGAAAAAwAAABMAAAAd' +
+      'AAAAAAEEAAAAaWQzNtr7wz52xxk/5zkgP3Ckor4AAwAAABIAAAAKAAAAEQAAAAEEAAAAaWQzNx1m677P51K/1n6pvkBqjTwBBQAAACAAAAAPAA' +
+      'AAAgAAABoAAAAXAAAABAAAACAAAAACAAAACwAAAA0AAAABBAAAAGlkMzhi1V8+s0Mkv2dt0756thu/AAMAAAALAAAAIAAAAA8AAAABBAAAAGlk' +
+      'Mzm4Rwu/MfkQP4fX8D1Lmxu/AAQAAAAYAAAAEQAAABoAAAAXAAAABgAAAAAAAAAHAAAADgAAABUAAAAcAAAAIwAAADaWxYQ=',
+  },
+];
+
+/** Field offsets of a valid serialized index (FORMAT.md "Serialized format, version 1"). */
+function parse(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u32 = (o) => view.getUint32(o, true);
+  const dim = u32(12);
+  const rowBytes = u32(32) === 0 ? 4 * dim : 8 + dim;
+  const slotCount = u32(52);
+  const slots = [];
+  let o = 68;
+  for (let s = 0; s < slotCount; s++) {
+    const rec = { off: o, state: bytes[o] };
+    o++;
+    if (rec.state === 1) {
+      rec.idLen = u32(o);
+      rec.idOff = o + 4;
+      rec.id = new TextDecoder().decode(bytes.subarray(rec.idOff, rec.idOff + rec.idLen));
+      rec.rowOff = rec.idOff + rec.idLen;
+      rec.levelOff = rec.rowOff + rowBytes;
+      rec.level = bytes[rec.levelOff];
+      o = rec.levelOff + 1;
+      rec.links = [];
+      for (let l = 0; l <= rec.level; l++) {
+        const count = u32(o);
+        rec.links.push({ countOff: o, ids: Array.from({ length: count }, (_, i) => u32(o + 4 + 4 * i)) });
+        o += 4 + 4 * count;
+      }
+    }
+    slots.push(rec);
+  }
+  const freeCount = u32(o);
+  const free = Array.from({ length: freeCount }, (_, i) => u32(o + 4 + 4 * i));
+  return { view, slots, freeCountOff: o, free, crcOff: o + 4 + 4 * freeCount };
+}
+
+/** Rewrites the trailing CRC so that a change reaches the inner loading rules. */
+function repairCrc(bytes) {
+  new DataView(bytes.buffer, bytes.byteOffset).setUint32(bytes.length - 4, crc32(bytes, 0, bytes.length - 4), true);
+  return bytes;
+}
+
+/** A small index with free slots, several levels and links, in the given metric and storage. */
+function smallIndex(metric = EUCLIDEAN, storage = 0) {
+  const index = build({ dimensions: 4, m: 4, efConstruction: 16, efSearch: 8, metric, storage, seed: 7n }, named(randomData(40, 4, 3)));
+  for (let i = 0; i < 40; i += 9) index.remove(`id${i}`);
+  return index;
+}
+
+test('level generator: splitmix64 pinned value and level distribution', () => {
+  const g = new LevelGenerator(0n);
+  assert.equal(g.next(), 0xe220a8397b1dcdafn);
+  assert.equal(g.state, 0x9e3779b97f4a7c15n);
+  const levels = new LevelGenerator(1n);
+  const counts = new Array(32).fill(0);
+  for (let i = 0; i < 20000; i++) counts[levels.drawLevel(16)]++;
+  // P(level >= 1) = 1/16.
+  assert.ok(Math.abs(counts[0] / 20000 - 15 / 16) < 0.01, `${counts[0]}`);
+});
+
+test('crc32: check value of "123456789"', () => {
+  assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
+  assert.equal(crc32(new Uint8Array(0)), 0);
+});
+
+test('indexes serialized by the C++ core load, re-serialize identically and search the same', () => {
+  for (const fx of CPP_FIXTURES) {
+    const bytes = Uint8Array.from(Buffer.from(fx.base64, 'base64'));
+    const index = hnsw.deserialize(bytes);
+    assert.deepEqual(index.serialize(), bytes, `metric ${fx.metric}`);
+    // The same inserts and removes in JS (tools: 40 x 4, remove every 7th; queries follow the data).
+    const rnd = lcg(fx.dataSeed);
+    const data = Array.from({ length: 40 }, () => Float32Array.from({ length: 4 }, rnd));
+    const queries = Array.from({ length: 3 }, () => Float32Array.from({ length: 4 }, rnd));
+    queries.forEach((q, i) => assert.deepEqual(index.search(q, 5, 6).ids, fx.top5[i], `metric ${fx.metric} query ${i}`));
+    const mine = build({ dimensions: 4, m: 4, efConstruction: 16, efSearch: 8, metric: fx.metric, storage: fx.storage, seed: 99n }, named(data));
+    for (let i = 0; i < 40; i += 7) mine.remove(`id${i}`);
+    if (fx.metric !== COSINE) {
+      // Same input rows: the same graph, byte for byte.
+      assert.deepEqual(mine.serialize(), bytes, `metric ${fx.metric} storage ${fx.storage}`);
+    } else {
+      // Normalized rows may differ in a last bit (float32 sum of squares: SIMD lanes vs one sum).
+      queries.forEach((q, i) => assert.deepEqual(mine.search(q, 5, 6).ids, fx.top5[i]));
+    }
+  }
+});
+
+test('recall@10 >= 0.9 against brute force (2000 x 32, random and clustered)', () => {
+  const cases = [
+    ['random cosine', randomData(2000, 32, 1), COSINE, 0],
+    ['clustered cosine', clusteredData(2000, 32, 2), COSINE, 0],
+    ['random euclidean', randomData(2000, 32, 3), EUCLIDEAN, 0],
+    ['random dot', randomData(2000, 32, 4), DOT, 0],
+    ['clustered euclidean int8', clusteredData(2000, 32, 5), EUCLIDEAN, 1],
+  ];
+  for (const [name, data, metric, storage] of cases) {
+    const entries = named(data);
+    const index = build({ metric, storage }, entries);
+    const queries = randomData(100, 32, 99);
+    const r = recall(index, metric, entries, queries);
+    assert.ok(r >= (storage === 1 ? 0.95 : 0.9), `${name}: recall ${r}`);
+  }
+});
+
+test('every id finds itself; k > count returns all live; reported distance and score', () => {
+  const entries = named(randomData(2000, 32, 6));
+  const index = build({ metric: EUCLIDEAN }, entries);
+  let found = 0;
+  for (const [id, v] of entries) if (index.search(v, 1, 0).ids[0] === id) found++;
+  assert.equal(found, entries.length);
+
+  const small = build({ metric: EUCLIDEAN, dimensions: 2 }, [['a', new Float32Array([0, 0])], ['b', new Float32Array([3, 4])]]);
+  const hits = small.search(new Float32Array([0, 0]), 10, 0);
+  assert.deepEqual(hits.ids, ['a', 'b']);
+  assert.deepEqual(Array.from(hits.distances), [0, 5]);
+  assert.deepEqual(Array.from(hits.scores), [-0, -5]);
+  const cos = build({ metric: COSINE, dimensions: 2 }, [['x', new Float32Array([2, 0])], ['y', new Float32Array([0, 1])]]);
+  const c = cos.search(new Float32Array([1, 0]), 2, 0);
+  assert.deepEqual(c.ids, ['x', 'y']);
+  assert.deepEqual(Array.from(c.distances), [0, 1]);
+  assert.deepEqual(Array.from(c.scores), [1, 0]);
+  const dot = build({ metric: DOT, dimensions: 2 }, [['p', new Float32Array([2, 0])], ['q', new Float32Array([1, 0])]]);
+  const d = dot.search(new Float32Array([1, 1]), 2, 0);
+  assert.deepEqual(d.ids, ['p', 'q']);
+  assert.deepEqual(Array.from(d.distances), [-2, -1]);
+  assert.deepEqual(Array.from(d.scores), [2, 1]);
+  assert.deepEqual(small.search(new Float32Array([0, 0]), 0, 0).ids, []);
+});
+
+test('exact scan when ef >= live count: brute-force order, ties by slot', () => {
+  const entries = named(randomData(300, 8, 7));
+  entries.push(['dup', entries[5][1]]); // exact tie with id5, a later slot
+  const index = build({ dimensions: 8, metric: EUCLIDEAN }, entries);
+  const q = entries[5][1];
+  const hits = index.search(q, 20, 1000);
+  assert.deepEqual(hits.ids, bruteForce(EUCLIDEAN, entries, q, 20));
+  assert.deepEqual(hits.ids.slice(0, 2), ['id5', 'dup']);
+});
+
+test('remove 30%: removed ids never return; recall within 0.02 of a fresh build', () => {
+  const data = clusteredData(2000, 32, 8);
+  const entries = named(data);
+  const index = build({ metric: EUCLIDEAN }, entries);
+  const rnd = lcg(9);
+  const removed = new Set();
+  while (removed.size < 600) removed.add(`id${Math.floor(((rnd() + 1) / 2) * 2000)}`);
+  for (const id of removed) assert.equal(index.remove(id), true);
+  for (const id of removed) assert.equal(index.contains(id), false);
+  assert.equal(index.remove([...removed][0]), false);
+  assert.equal(index.stats().count, 1400);
+  assert.equal(index.stats().slots, 2000);
+  const survivors = entries.filter(([id]) => !removed.has(id));
+  const queries = randomData(100, 32, 10);
+  for (const q of queries) for (const id of index.search(q, 10, 0).ids) assert.ok(!removed.has(id), id);
+  // No link points to a free slot after the repair.
+  const p = parse(index.serialize());
+  for (const rec of p.slots) for (const l of rec.links ?? []) for (const t of l.ids) assert.equal(p.slots[t].state, 1);
+  const fresh = build({ metric: EUCLIDEAN }, survivors);
+  const rRemoved = recall(index, EUCLIDEAN, survivors, queries);
+  const rFresh = recall(fresh, EUCLIDEAN, survivors, queries);
+  assert.ok(rRemoved >= rFresh - 0.02, `after removal ${rRemoved}, fresh ${rFresh}`);
+});
+
+test('re-insert replaces; free slots are reused last-freed first', () => {
+  const index = build({ dimensions: 2, metric: EUCLIDEAN }, ['a', 'b', 'c', 'd', 'e'].map((id, i) => [id, new Float32Array([i, 0])]));
+  index.remove('b'); // slot 1
+  index.remove('d'); // slot 3
+  let p = parse(index.serialize());
+  assert.deepEqual(p.free, [1, 3]);
+  index.insert('x', new Float32Array([10, 0])); // takes slot 3
+  index.insert('y', new Float32Array([11, 0])); // takes slot 1
+  index.insert('z', new Float32Array([12, 0])); // a new slot 5
+  p = parse(index.serialize());
+  assert.deepEqual(p.slots.map((s) => s.id), ['a', 'y', 'c', 'x', 'e', 'z']);
+  assert.deepEqual(p.free, []);
+  // Re-insert: removes the old entry (its slot goes on the free stack), then takes that top slot.
+  index.insert('c', new Float32Array([100, 0]));
+  assert.equal(index.stats().count, 6);
+  assert.deepEqual(index.search(new Float32Array([100, 0]), 1, 0).ids, ['c']);
+  assert.deepEqual(index.search(new Float32Array([2, 0]), 1, 0).ids, ['a']);
+  p = parse(index.serialize());
+  assert.equal(p.slots[2].id, 'c');
+});
+
+test('insertBatch: same bytes as inserts one by one; a later duplicate wins; validated first', () => {
+  const data = randomData(300, 8, 11);
+  const ids = data.map((_, i) => `k${i % 250}`); // the last 50 repeat earlier ids
+  const flat = new Float32Array(300 * 8);
+  data.forEach((v, i) => flat.set(v, i * 8));
+  const batch = hnsw.create(params({ dimensions: 8 }));
+  batch.insertBatch(ids, flat);
+  const serial = hnsw.create(params({ dimensions: 8 }));
+  ids.forEach((id, i) => serial.insert(id, data[i]));
+  assert.deepEqual(batch.serialize(), serial.serialize());
+  assert.equal(batch.stats().count, 250);
+  assert.deepEqual(batch.search(data[299], 1, 0).ids, ['k49']);
+
+  const bad = flat.slice();
+  bad[300 * 8 - 1] = NaN;
+  const untouched = hnsw.create(params({ dimensions: 8 }));
+  assertCode(() => untouched.insertBatch(ids, bad), 'NON_FINITE');
+  assert.equal(untouched.stats().count, 0);
+  assertCode(() => untouched.insertBatch(['a', ''], flat.subarray(0, 16)), 'INVALID_ARGUMENT');
+  assert.equal(untouched.stats().count, 0);
+});
+
+test('filters: allow-lists and predicates during the walk', () => {
+  const entries = named(clusteredData(2000, 32, 12));
+  const index = build({ metric: COSINE }, entries);
+  const allowed = entries.filter((_, i) => i % 20 === 3);
+  const allowedIds = new Set(allowed.map(([id]) => id));
+  const queries = randomData(30, 32, 13);
+  let hits = 0;
+  for (const q of queries) {
+    const r = index.search(q, 10, 0, { kind: 'ids', ids: [...allowedIds, 'unknown'] });
+    assert.equal(r.ids.length, 10);
+    for (const id of r.ids) assert.ok(allowedIds.has(id), id);
+    const truth = new Set(bruteForce(COSINE, allowed, q, 10));
+    hits += r.ids.filter((id) => truth.has(id)).length;
+    const asked = [];
+    const p = index.search(q, 10, 0, { kind: 'predicate', allow: (id) => (asked.push(id), allowedIds.has(id)) });
+    assert.deepEqual(p.ids, r.ids);
+    assert.ok(asked.length > 0 && asked.every((id) => index.contains(id)));
+  }
+  assert.ok(hits / 300 >= 0.9, `filtered recall ${hits / 300}`);
+  assert.deepEqual(index.search(queries[0], 10, 0, { kind: 'ids', ids: [] }).ids, []);
+});
+
+test('serialize -> deserialize: identical bytes and identical results in every metric and storage', () => {
+  for (const metric of [COSINE, EUCLIDEAN, DOT]) {
+    for (const storage of [0, 1]) {
+      const entries = named(randomData(500, 16, 14 + metric));
+      const index = build({ dimensions: 16, metric, storage }, entries);
+      for (let i = 0; i < 500; i += 11) index.remove(`id${i}`);
+      const bytes = index.serialize();
+      const copy = hnsw.deserialize(bytes);
+      assert.deepEqual(copy.serialize(), bytes);
+      // Capacity (vectorBytes, memoryBytes) is rebuilt on load, the counters travel.
+      const counters = ({ vectorBytes, memoryBytes, ...rest }) => (assert.ok(vectorBytes > 0 && memoryBytes > 0), rest);
+      assert.deepEqual(counters(copy.stats()), counters(index.stats()));
+      for (const q of randomData(20, 16, 15)) assert.deepEqual(copy.search(q, 10, 20), index.search(q, 10, 20));
+      // Both go on the same way: the level generator state travels with the bytes.
+      copy.insert('new', entries[1][1]);
+      index.insert('new', entries[1][1]);
+      assert.deepEqual(copy.serialize(), index.serialize());
+    }
+  }
+  const empty = hnsw.create(params()).serialize();
+  assert.equal(empty.length, 76);
+  assert.deepEqual(hnsw.deserialize(empty).serialize(), empty);
+});
+
+test('every truncation and every bit flip is CORRUPT_DATA', () => {
+  for (const [metric, storage] of [[EUCLIDEAN, 0], [COSINE, 1]]) {
+    const bytes = smallIndex(metric, storage).serialize();
+    for (let n = 0; n < bytes.length; n++) assertCode(() => hnsw.deserialize(bytes.subarray(0, n)), 'CORRUPT_DATA');
+    const rnd = lcg(16);
+    for (let i = 0; i < 300; i++) {
+      const bit = Math.floor(((rnd() + 1) / 2) * bytes.length * 8);
+      const flipped = bytes.slice();
+      flipped[bit >> 3] ^= 1 << (bit & 7);
+      assertCode(() => hnsw.deserialize(flipped), 'CORRUPT_DATA');
+      // With the CRC repaired the flip reaches the inner rules: rejected, or (a float bit, the
+      // rng state, ef_search...) a valid index that round-trips and stays usable.
+      repairCrc(flipped);
+      let loaded;
+      try {
+        loaded = hnsw.deserialize(flipped);
+      } catch (e) {
+        assert.equal(e.code, 'CORRUPT_DATA', `${e}`);
+        continue;
+      }
+      assert.deepEqual(loaded.serialize(), flipped);
+      const dim = loaded.stats().dimensions;
+      loaded.search(new Float32Array(dim).fill(0.5), 5, 0);
+      loaded.remove('id1');
+      loaded.insert('fresh', new Float32Array(dim).fill(0.25));
+    }
+  }
+});
+
+test('each loading rule is enforced (CRC repaired)', () => {
+  const base = smallIndex().serialize();
+  const p = parse(base);
+  const live = p.slots.filter((s) => s.state === 1);
+  const [a, b] = live;
+  const withLinks = live.find((s) => s.links[0].ids.length >= 2);
+  const upper = live.find((s) => s.level >= 1);
+  const cases = [
+    ['version', (x, v) => v.setUint32(8, 2, true), /unsupported version/],
+    ['metric', (x, v) => v.setUint32(28, 3, true), /unknown metric or storage/],
+    ['storage', (x, v) => v.setUint32(32, 2, true), /unknown metric or storage/],
+    ['m', (x, v) => v.setUint32(16, 1, true), /invalid config/],
+    ['dimensions', (x, v) => v.setUint32(12, 0, true), /invalid config/],
+    ['ef_search', (x, v) => v.setUint32(24, 0, true), /invalid config/],
+    ['live > slots', (x, v) => v.setUint32(56, v.getUint32(52, true) + 1, true), /more live entries than slots/],
+    ['huge slot count', (x, v) => v.setUint32(52, 0xfffffff0, true), /counts exceed the data/],
+    ['huge live count', (x, v) => (v.setUint32(52, 0x10000000, true), v.setUint32(56, 0x10000000, true)), /counts exceed the data/],
+    ['slot state', (x) => (x[a.off] = 2), /bad slot state/],
+    ['empty id', (x, v) => v.setUint32(a.idOff - 4, 0, true), /bad id/],
+    ['id past the end', (x, v) => v.setUint32(a.idOff - 4, 0x7fffffff, true), /bad id/],
+    ['row NaN', (x, v) => v.setFloat32(a.rowOff, NaN, true), /bad row/],
+    ['row Inf', (x, v) => v.setFloat32(a.rowOff + 4, -Infinity, true), /bad row/],
+    ['level', (x) => (x[a.levelOff] = 32), /bad level|link/],
+    ['duplicate id', (x) => x.set(x.subarray(a.idOff, a.idOff + a.idLen), b.idOff), /duplicate id/, a.idLen === b.idLen],
+    ['id not UTF-8', (x) => (x[a.idOff] = 0xff), /not UTF-8/],
+    ['link count', (x, v) => v.setUint32(a.links[0].countOff, 9, true), /bad link count/],
+    ['self link', (x, v) => v.setUint32(withLinks.links[0].countOff + 4, p.slots.indexOf(withLinks), true), /bad link/],
+    ['link to a free slot', (x, v) => v.setUint32(withLinks.links[0].countOff + 4, p.free[0], true), /bad link/],
+    ['link past the slots', (x, v) => v.setUint32(withLinks.links[0].countOff + 4, 1000, true), /bad link/],
+    ['repeated link', (x, v) => v.setUint32(withLinks.links[0].countOff + 8, withLinks.links[0].ids[0], true), /repeated link/],
+    ['link to a lower node', (x, v) => v.setUint32(upper.links[1].countOff + 4, live.find((s) => s.level === 0 && s !== upper) ? p.slots.indexOf(live.find((s) => s.level === 0 && s !== upper)) : 0, true), /bad link/, upper?.links[1].ids.length > 0],
+    ['entry point', (x, v) => v.setUint32(60, p.free[0], true), /bad entry point/],
+    ['max level', (x, v) => v.setUint32(64, v.getUint32(64, true) + 1, true), /bad entry point/],
+    ['free count', (x, v) => v.setUint32(p.freeCountOff, p.free.length - 1, true), /free list size mismatch|trailing/],
+    ['free entry live', (x, v) => v.setUint32(p.freeCountOff + 4, p.slots.indexOf(a), true), /bad free list/],
+    ['free entry twice', (x, v) => v.setUint32(p.freeCountOff + 8, p.free[0], true), /bad free list/, p.free.length >= 2],
+  ];
+  for (const [name, mutate, reason, applicable = true] of cases) {
+    if (!applicable) continue;
+    const bytes = base.slice();
+    mutate(bytes, new DataView(bytes.buffer));
+    assertCode(() => hnsw.deserialize(repairCrc(bytes)), 'CORRUPT_DATA', reason);
+    assert.ok(name);
+  }
+  // Trailing bytes between the free list and the CRC; a bad magic; a bad CRC.
+  const longer = new Uint8Array(base.length + 4);
+  longer.set(base.subarray(0, base.length - 4));
+  assertCode(() => hnsw.deserialize(repairCrc(longer)), 'CORRUPT_DATA', /trailing bytes/);
+  const magic = base.slice();
+  magic[0] = 0x41;
+  assertCode(() => hnsw.deserialize(repairCrc(magic)), 'CORRUPT_DATA', /bad magic/);
+  const crc = base.slice();
+  crc[crc.length - 1] ^= 1;
+  assertCode(() => hnsw.deserialize(crc), 'CORRUPT_DATA', /checksum mismatch/);
+  // int8 rows: min > max.
+  const q = smallIndex(EUCLIDEAN, 1).serialize();
+  const qa = parse(q).slots.find((s) => s.state === 1);
+  const qv = new DataView(q.buffer);
+  qv.setFloat32(qa.rowOff, qv.getFloat32(qa.rowOff + 4, true) + 1, true);
+  assertCode(() => hnsw.deserialize(repairCrc(q)), 'CORRUPT_DATA', /bad row/);
+  // An empty index with an entry point.
+  const empty = hnsw.create(params()).serialize();
+  new DataView(empty.buffer).setUint32(60, 0, true);
+  assertCode(() => hnsw.deserialize(repairCrc(empty)), 'CORRUPT_DATA', /entry point of an empty index/);
+});
+
+test('errors: NON_FINITE vectors and queries, INVALID_ARGUMENT configs, NOT_INITIALIZED after free', () => {
+  assertCode(() => hnsw.create(params({ m: 1 })), 'INVALID_ARGUMENT', /m must be/);
+  assertCode(() => hnsw.create(params({ dimensions: 0 })), 'INVALID_ARGUMENT');
+  const index = hnsw.create(params({ dimensions: 3 }));
+  assertCode(() => index.insert('a', new Float32Array([1, NaN, 0])), 'NON_FINITE', /NaN or Inf/);
+  assertCode(() => index.insert('a', new Float32Array([1, Infinity, 0])), 'NON_FINITE');
+  assert.equal(index.contains('a'), false);
+  index.insert('a', new Float32Array([1, 2, 3]));
+  assertCode(() => index.search(new Float32Array([NaN, 0, 0]), 1, 0), 'NON_FINITE');
+  // A zero vector is stored (as zero) under cosine.
+  index.insert('zero', new Float32Array(3));
+  assert.equal(index.search(new Float32Array([0, 0, 0]), 2, 0).ids.length, 2);
+  // int8 with a range that overflows float32: refused before anything changes.
+  const q = hnsw.create(params({ dimensions: 2, metric: EUCLIDEAN, storage: 1 }));
+  assertCode(() => q.insert('big', new Float32Array([-3e38, 3e38])), 'INVALID_ARGUMENT');
+  assert.equal(q.stats().count, 0);
+  assertCode(() => hnsw.deserialize(new Uint8Array(10)), 'CORRUPT_DATA', /too short/);
+
+  index.free();
+  index.free();
+  const calls = [
+    () => index.insert('b', new Float32Array(3)),
+    () => index.insertBatch(['b'], new Float32Array(3)),
+    () => index.search(new Float32Array(3), 1, 0),
+    () => index.remove('a'),
+    () => index.contains('a'),
+    () => index.serialize(),
+    () => index.stats(),
+  ];
+  for (const call of calls) assertCode(call, 'NOT_INITIALIZED');
+});
+
+test('stats: counts and sizes', () => {
+  const index = smallIndex(EUCLIDEAN, 1);
+  const s = index.stats();
+  assert.equal(s.count, 35);
+  assert.equal(s.slots, 40);
+  assert.equal(s.dimensions, 4);
+  assert.equal(s.m, 4);
+  assert.equal(s.efConstruction, 16);
+  assert.equal(s.efSearch, 8);
+  assert.ok(s.vectorBytes >= 40 * 12 && s.memoryBytes > s.vectorBytes);
+  assert.equal(s.maxLevel, parse(index.serialize()).view.getUint32(64, true));
+});
+
+/** The native backend's HNSW, or the reason it cannot be used here. */
+async function nativeHnsw() {
+  try {
+    const { load } = await import('../../js/dist/backends/native/index.js');
+    const kernels = await load({});
+    return kernels.hnsw ? { hnsw: kernels.hnsw } : { reason: 'the native backend does not expose hnsw yet' };
+  } catch (e) {
+    return { reason: `native backend unavailable: ${e.message}` };
+  }
+}
+
+test('cross-backend: native bytes load in JS with the same top-10, and JS bytes load natively', async (t) => {
+  const native = await nativeHnsw();
+  if (!native.hnsw) {
+    t.skip(native.reason);
+    return;
+  }
+  for (const metric of [COSINE, EUCLIDEAN, DOT]) {
+    for (const storage of [0, 1]) {
+      const p = params({ dimensions: 24, m: 8, efConstruction: 64, metric, storage });
+      const entries = named(clusteredData(1500, 24, 20 + metric));
+      const queries = randomData(50, 24, 30);
+      const n = native.hnsw.create(p);
+      const j = hnsw.create(p);
+      for (const [id, v] of entries) {
+        n.insert(id, v);
+        j.insert(id, v);
+      }
+      for (let i = 0; i < 1500; i += 7) {
+        n.remove(`id${i}`);
+        j.remove(`id${i}`);
+      }
+      const nBytes = n.serialize();
+      const jBytes = j.serialize();
+      if (metric !== COSINE) assert.deepEqual(jBytes, nBytes, 'same input rows: the same bytes');
+      const fromNative = hnsw.deserialize(nBytes);
+      assert.deepEqual(fromNative.serialize(), nBytes);
+      const fromJs = native.hnsw.deserialize(jBytes);
+      assert.deepEqual(fromJs.serialize(), jBytes);
+      for (const q of queries) {
+        assert.deepEqual(fromNative.search(q, 10, 20).ids, n.search(q, 10, 20).ids);
+        assert.deepEqual(fromJs.search(q, 10, 20).ids, j.search(q, 10, 20).ids);
+      }
+      for (const x of [n, fromJs]) x.free();
+    }
+  }
+});
