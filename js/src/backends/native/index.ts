@@ -7,7 +7,19 @@
  * Node-only: this module imports nothing from Node at load time, so importing it elsewhere is
  * harmless; `load` reports why it cannot run.
  */
-import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
+import type {
+  BackendKernels,
+  BackendLoader,
+  BackendLoadOptions,
+  HnswBackendIndex,
+  HnswBackendStats,
+  HnswFilterSpec,
+  HnswHits,
+  HnswKernels,
+  HnswParams,
+  MetricId,
+  QuantParams,
+} from '../../backend.js';
 import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
@@ -36,6 +48,31 @@ interface NativeAddon {
     metric: number,
   ): number;
   hammingDistance(a: Uint8Array, b: Uint8Array): number;
+  /** bindings/node/hnsw_binding.cc: `new HnswIndex(bytes)` deserializes. */
+  HnswIndex: new (
+    ...args: [dim: number, m: number, efConstruction: number, efSearch: number, metric: number, storage: number, seed: bigint] | [bytes: Uint8Array]
+  ) => NativeHnsw;
+}
+
+/** One index of the addon (a ruv_hnsw* with a GC finalizer). */
+interface NativeHnsw {
+  insert(id: string, vector: Float32Array): void;
+  insertBatch(ids: readonly string[], flat: Float32Array): void;
+  insertBatchAsync(ids: readonly string[], flat: Float32Array): Promise<void>;
+  search(
+    query: Float32Array,
+    k: number,
+    ef: number,
+    allowIds: readonly string[] | null,
+    predicate: ((id: string) => boolean) | null,
+  ): HnswHits;
+  searchAsync(query: Float32Array, k: number, ef: number, allowIds: readonly string[] | null): Promise<HnswHits>;
+  remove(id: string): boolean;
+  contains(id: string): boolean;
+  serialize(): Uint8Array;
+  /** ruv_hnsw_stats order: count, slots, dimensions, m, efConstruction, efSearch, maxLevel, vectorBytes, memoryBytes. */
+  stats(): number[];
+  free(): void;
 }
 
 /** Turns the addon's status errors into RuVectorError; other errors pass through. */
@@ -81,6 +118,135 @@ async function loadAddon(options: BackendLoadOptions): Promise<NativeAddon> {
     throw unavailable(`${path} has C ABI version ${String(abi)}, expected ${EXPECTED_ABI_VERSION}`);
   }
   return addon;
+}
+
+/**
+ * HnswBackendIndex over the addon's HnswIndex: convert, call, convert back.
+ *
+ * Async and concurrency (bindings/node/hnsw_binding.cc): insertBatchAsync runs on a libuv worker
+ * using every core; several are run one after another in call order. While one is pending, the
+ * synchronous methods throw INVALID_ARGUMENT instead of blocking the event loop on the core's
+ * write lock for the whole build: await it first. searchAsync runs on a libuv worker too; with a
+ * predicate filter it falls back to the synchronous search on this thread (the predicate is a JS
+ * function, which only this thread may call) and returns a settled promise. A predicate that
+ * throws makes the search throw that exception; a predicate must not call into its own index.
+ */
+function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
+  let freed = false;
+  const live = (): NativeHnsw => {
+    if (freed) throw new RuVectorError('NOT_INITIALIZED', 'HNSW index was freed');
+    return native;
+  };
+  const allowIds = (filter?: HnswFilterSpec): readonly string[] | null => (filter?.kind === 'ids' ? filter.ids : null);
+  const predicate = (filter?: HnswFilterSpec): ((id: string) => boolean) | null =>
+    filter?.kind === 'predicate' ? filter.allow : null;
+
+  const index: HnswBackendIndex = {
+    insert(id: string, vector: Float32Array): void {
+      try {
+        live().insert(id, vector);
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    insertBatch(ids: readonly string[], flat: Float32Array): void {
+      try {
+        live().insertBatch(ids, flat);
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    async insertBatchAsync(ids: readonly string[], flat: Float32Array): Promise<void> {
+      try {
+        await live().insertBatchAsync(ids, flat);
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits {
+      try {
+        return live().search(query, k, ef, allowIds(filter), predicate(filter));
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    async searchAsync(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): Promise<HnswHits> {
+      if (filter?.kind === 'predicate') return index.search(query, k, ef, filter);
+      try {
+        return await live().searchAsync(query, k, ef, allowIds(filter));
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    remove(id: string): boolean {
+      try {
+        return live().remove(id);
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    contains(id: string): boolean {
+      try {
+        return live().contains(id);
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    serialize(): Uint8Array {
+      try {
+        return live().serialize();
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    stats(): HnswBackendStats {
+      let s: number[];
+      try {
+        s = live().stats();
+      } catch (error) {
+        rethrow(error);
+      }
+      const [count = 0, slots = 0, dimensions = 0, m = 0, efConstruction = 0, efSearch = 0, maxLevel = 0] = s;
+      const [vectorBytes = 0, memoryBytes = 0] = s.slice(7);
+      return { count, slots, dimensions, m, efConstruction, efSearch, maxLevel, vectorBytes, memoryBytes };
+    },
+    free(): void {
+      if (freed) return;
+      freed = true;
+      // The addon releases the index now, or when its pending async calls settle.
+      native.free();
+    },
+  };
+  return index;
+}
+
+function createHnswKernels(addon: NativeAddon): HnswKernels {
+  return {
+    create(params: HnswParams): HnswBackendIndex {
+      try {
+        return wrapHnsw(
+          new addon.HnswIndex(
+            params.dimensions,
+            params.m,
+            params.efConstruction,
+            params.efSearch,
+            params.metric,
+            params.storage,
+            params.seed,
+          ),
+        );
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    deserialize(bytes: Uint8Array): HnswBackendIndex {
+      try {
+        return wrapHnsw(new addon.HnswIndex(bytes));
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+  };
 }
 
 function createKernels(addon: NativeAddon): BackendKernels {
@@ -155,6 +321,8 @@ function createKernels(addon: NativeAddon): BackendKernels {
         rethrow(error);
       }
     },
+
+    hnsw: createHnswKernels(addon),
 
     noop(): void {
       addon.noop();
