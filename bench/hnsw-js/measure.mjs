@@ -114,7 +114,7 @@ export async function benchEngine(engine, ds, params, efs, { rounds = 3, builds 
     result.warning = 'recall did not change with ef: is ef honoured by this engine?';
   }
   if (threads > 1) {
-    if (engine.parallelBuild) {
+    if (engine.canBuildWith(threads)) {
       const par = await fastestBuild(engine, ds.base, { ...cfg, threads }, builds);
       await par.index.free();
       result.buildSecondsParallel = par.seconds;

@@ -12,7 +12,7 @@ export function engines() {
       name: 'hnswlib-node',
       version: installedVersion('hnswlib-node'),
       // Its JS API has addPoint only (one point per call, on the JS thread): no parallel build.
-      parallelBuild: false,
+      canBuildWith: (threads) => threads === 1,
       async open() {
         lib = require('hnswlib-node');
       },

@@ -14,7 +14,8 @@ export function engines() {
     {
       name: 'usearch',
       version: installedVersion('usearch'),
-      parallelBuild: true,
+      // add() takes a thread count.
+      canBuildWith: () => true,
       async open() {
         lib = require('usearch');
       },
