@@ -16,8 +16,8 @@
  * must not race with any other call on the same handle. Results and bytes objects are independent
  * of the index once returned.
  *
- * wasm note: the exported names are read by bindings/wasm/CMakeLists.txt from "RUV_API" lines;
- * this header must be scanned there too (it lists ruv_capi.h only at the time of writing).
+ * wasm note: bindings/wasm/CMakeLists.txt exports every function declared on a line starting
+ * "RUV_API ... ruv_name(" in core/capi/ruv_capi*.h: keep each declaration's name on that line.
  * The uint64_t `seed` of ruv_hnsw_create and the uint64_t stats become BigInt/i64 on the JS side
  * (or a lo/hi i32 pair when Emscripten legalizes i64 without -sWASM_BIGINT). */
 #ifndef RUV_CAPI_HNSW_H_
