@@ -412,6 +412,12 @@ test('filters: allow-lists and predicates during the walk', () => {
     assert.ok(asked.length > 0 && asked.every((id) => index.contains(id)));
   }
   assert.ok(hits / 300 >= 0.9, `filtered recall ${hits / 300}`);
+  // A predicate must not re-enter its index; its exceptions reach the caller; truthy counts.
+  const reenter = { kind: 'predicate', allow: () => index.search(queries[0], 1, 0) };
+  assertCode(() => index.search(queries[0], 10, 0, reenter), 'INVALID_ARGUMENT', /must not call into/);
+  assert.throws(() => index.search(queries[0], 10, 0, { kind: 'predicate', allow: () => { throw new Error('boom'); } }), /boom/);
+  assert.equal(index.search(queries[0], 10, 0, { kind: 'predicate', allow: () => 1 }).ids.length, 10);
+  assert.equal(index.stats().count, 2000);
   assert.deepEqual(index.search(queries[0], 10, 0, { kind: 'ids', ids: [] }).ids, []);
 });
 

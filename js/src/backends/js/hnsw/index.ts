@@ -34,6 +34,8 @@ function allFinite(v: Float32Array, off: number, n: number): boolean {
 
 class JsHnswIndex implements HnswBackendIndex {
   #g: Graph | null;
+  /** True while a predicate filter runs: the walk's scratch and graph must not change under it. */
+  #inPredicate = false;
 
   constructor(g: Graph) {
     this.#g = g;
@@ -41,6 +43,9 @@ class JsHnswIndex implements HnswBackendIndex {
 
   #graph(): Graph {
     if (this.#g === null) throw new RuVectorError('NOT_INITIALIZED', 'hnsw: the index has been freed');
+    if (this.#inPredicate) {
+      throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: a filter predicate must not call into its own index');
+    }
     return this.#g;
   }
 
@@ -106,10 +111,16 @@ class JsHnswIndex implements HnswBackendIndex {
     } else if (filter?.kind === 'predicate') {
       const fn = filter.allow;
       const ids = g.ids;
-      allow = (slot) => fn(ids[slot]!) === true;
+      // Truthiness, as the native binding reads the predicate's result (ToBoolean).
+      allow = (slot) => Boolean(fn(ids[slot]!));
     }
     g.vectors.prepareInto(query, 0, g.query);
-    g.searchPrepared(k, ef === 0 ? g.params.efSearch : ef, allow);
+    this.#inPredicate = filter?.kind === 'predicate';
+    try {
+      g.searchPrepared(k, ef === 0 ? g.params.efSearch : ef, allow);
+    } finally {
+      this.#inPredicate = false;
+    }
     const found = g.found;
     const n = found.size;
     const hits: HnswHits = { ids: new Array<string>(n), scores: new Float32Array(n), distances: new Float32Array(n) };
@@ -166,6 +177,9 @@ class JsHnswIndex implements HnswBackendIndex {
   }
 
   free(): void {
+    if (this.#inPredicate) {
+      throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: a filter predicate must not call into its own index');
+    }
     this.#g = null;
   }
 }
