@@ -440,6 +440,12 @@ test('serialize -> deserialize: identical bytes and identical results in every m
       assert.deepEqual(copy.serialize(), index.serialize());
     }
   }
+  // The smallest live record (1-byte id, no links) passes the size rule: 11 + row bytes a record.
+  const one = hnsw.create(params({ dimensions: 2 }));
+  one.insert('a', new Float32Array([1, 0]));
+  const oneBytes = one.serialize();
+  assert.equal(oneBytes.length, 76 + 1 + 4 + 1 + 8 + 1 + 4);
+  assert.deepEqual(hnsw.deserialize(oneBytes).serialize(), oneBytes);
   const empty = hnsw.create(params()).serialize();
   assert.equal(empty.length, 76);
   assert.deepEqual(hnsw.deserialize(empty).serialize(), empty);
