@@ -29,7 +29,7 @@ const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
 
 /** Size of the fixed header of the serialized format (FORMAT.md), up to and with max_level. */
-const HEADER_BYTES = 72;
+const HEADER_BYTES = 68;
 /** Smallest valid serialized index: the header, free_count and the CRC. */
 const MIN_SERIALIZED_BYTES = 76;
 const MAGIC = [0x52, 0x55, 0x56, 0x48, 0x4e, 0x53, 0x57, 0x00];
@@ -410,6 +410,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
 
     search(handle, query, k, options) {
       const s = prepareSearch('hnsw.search', handle, query, k, options);
+      if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
       const hits = s.record.index.search(s.query, s.k, s.search.ef, s.search.filter);
       s.search.rethrow();
       return toResults(hits);
@@ -417,6 +418,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
 
     async searchAsync(handle, query, k, options) {
       const s = prepareSearch('hnsw.searchAsync', handle, query, k, options);
+      if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
       const index = s.record.index;
       if (index.searchAsync !== undefined && s.search.filter?.kind !== 'predicate') {
         // The query is copied: the caller may reuse its array while the search runs elsewhere.

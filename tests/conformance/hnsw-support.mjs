@@ -1,0 +1,157 @@
+// Shared pieces of the HNSW conformance files: seeded data sets, a float64 brute-force reference
+// (independent of every backend), which backends have an index, CRC-32 to forge hostile bytes.
+import { BACKENDS, loadBackends, mulberry32, requiredBackends } from './support.mjs';
+
+export { BACKENDS, mulberry32 };
+
+/** Backends whose HNSW tests must run (CI will set RUVECTOR_REQUIRE_HNSW=native,wasm,js). */
+export function requiredHnsw() {
+  const list = (process.env.RUVECTOR_REQUIRE_HNSW ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of list) {
+    if (!BACKENDS.includes(name)) throw new Error(`RUVECTOR_REQUIRE_HNSW names an unknown backend '${name}'`);
+  }
+  return new Set(list);
+}
+
+/**
+ * Every backend with { name, runtime?, hnsw?, skip? }: `hnsw` when the backend loaded and has an
+ * index; else `skip` says why. A backend in RUVECTOR_REQUIRE_HNSW (or RUVECTOR_REQUIRE_BACKENDS
+ * when it did not load at all) gets `mustRun`, so its tests fail instead of skipping.
+ */
+export async function loadHnswBackends() {
+  const loaded = await loadBackends();
+  const requireHnsw = requiredHnsw();
+  const requireLoad = requiredBackends();
+  const out = [];
+  for (const name of BACKENDS) {
+    const entry = loaded.get(name);
+    if (entry.runtime === undefined) {
+      out.push({ name, skip: `${name} backend did not load: ${entry.error?.message}`, mustRun: requireHnsw.has(name) || requireLoad.has(name) });
+      continue;
+    }
+    const hnsw = entry.runtime.getModules().hnsw;
+    try {
+      hnsw.free(hnsw.create({ dimensions: 2, m: 2, efConstruction: 1, efSearch: 1, distanceMetric: 'cosine' }));
+      out.push({ name, runtime: entry.runtime, hnsw, ops: entry.ops });
+    } catch (e) {
+      if (e?.code !== 'UNSUPPORTED') throw e;
+      out.push({ name, runtime: entry.runtime, skip: `hnsw not available on ${name}`, mustRun: requireHnsw.has(name) });
+    }
+  }
+  return out;
+}
+
+/** A standard normal deviate (Box-Muller) from `rand`. */
+function gaussian(rand) {
+  const u = 1 - rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+function unit(v) {
+  let n = 0;
+  for (const x of v) n += x * x;
+  n = Math.sqrt(n);
+  for (let i = 0; i < v.length; i++) v[i] /= n;
+  return v;
+}
+
+/**
+ * A seeded data set of `n` unit vectors of `dim` (+ `queries` held-out queries): `uniform`
+ * (directions uniform on the sphere) or `clustered` (30 centres, sigma 0.1 around each).
+ */
+export function dataset(kind, n, dim, queries, seed) {
+  const rand = mulberry32(seed);
+  const centres = Array.from({ length: 30 }, () => unit(Float32Array.from({ length: dim }, () => gaussian(rand))));
+  const point = () => {
+    if (kind === 'uniform') return unit(Float32Array.from({ length: dim }, () => gaussian(rand)));
+    const c = centres[Math.floor(rand() * centres.length)];
+    return unit(Float32Array.from(c, (x) => x + 0.1 * gaussian(rand)));
+  };
+  const vectors = Array.from({ length: n }, point);
+  return { kind, dim, ids: vectors.map((_, i) => `${kind}-${i}`), vectors, queries: Array.from({ length: queries }, point) };
+}
+
+/** The metric's distance in float64 (vector_ops.h definitions). */
+export function refDistance(a, b, metric) {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  let l2 = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i] * b[i];
+    na += a[i] * a[i];
+    nb += b[i] * b[i];
+    l2 += (a[i] - b[i]) ** 2;
+  }
+  if (metric === 'cosine') return na === 0 || nb === 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
+  if (metric === 'euclidean') return Math.sqrt(l2);
+  return -dot;
+}
+
+/** The similarity a result's score must hold for a distance (FORMAT.md). */
+export function scoreOf(distance, metric) {
+  return metric === 'cosine' ? 1 - distance : -distance;
+}
+
+/** Exact top-k of `query` among `entries` ([id, vector] pairs), best first: [{ id, distance }]. */
+export function bruteForce(entries, query, k, metric) {
+  const all = [];
+  for (const [id, v] of entries) all.push({ id, distance: refDistance(query, v, metric) });
+  all.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : 1));
+  return all.slice(0, k);
+}
+
+/** |got ∩ want| / |want| over ids. */
+export function recallOf(got, want) {
+  if (want.length === 0) return 1;
+  const ids = new Set(got.map((r) => r.id));
+  return want.filter((r) => ids.has(r.id)).length / want.length;
+}
+
+/** Mean of an array of numbers. */
+export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32/IEEE (zlib) of bytes. */
+export function crc32(bytes) {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A copy of serialized bytes with the trailing CRC recomputed (so only the loading rules judge it). */
+export function withCrc(bytes) {
+  const out = bytes.slice();
+  new DataView(out.buffer).setUint32(out.length - 4, crc32(out.subarray(0, out.length - 4)), true);
+  return out;
+}
+
+/** Fixed header offsets of the serialized format, version 1 (core/src/hnsw/FORMAT.md). */
+export const OFFSETS = {
+  version: 8,
+  dimensions: 12,
+  m: 16,
+  efConstruction: 20,
+  efSearch: 24,
+  metric: 28,
+  storage: 32,
+  seed: 36,
+  rng: 44,
+  slotCount: 52,
+  liveCount: 56,
+  entryPoint: 60,
+  maxLevel: 64,
+  firstSlot: 68,
+};
