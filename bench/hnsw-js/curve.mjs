@@ -3,12 +3,12 @@
 //   node bench/hnsw-js/curve.mjs                      # clustered 100k x 384, ef 16..256
 //   node bench/hnsw-js/curve.mjs --n 20000 --rounds 1 # quicker
 // Outputs default to bench/hnsw-js/results/curve-<data>-<n>.{json,svg,png}.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 import { loadData, log, options } from './cli.mjs';
 import { allEngines, benchEngine, environment } from './measure.mjs';
-import { writePlot } from './plot.mjs';
+import { curveSpec, writePlot } from './plot.mjs';
 
 const TARGET = 0.95;
 
@@ -56,11 +56,7 @@ const png = opts.png ?? `${base}.png`;
 writeFileSync(json, `${JSON.stringify({ env, load: { start: loadStart, end: loadEnd }, params: { ...opts, json: undefined, svg: undefined, png: undefined }, results }, null, 2)}\n`);
 
 const available = results.filter((r) => r.available);
-const converter = writePlot(svg, png, {
-  title: `${opts.data} ${opts.n} x ${opts.dim}, M=${opts.m} efC=${opts.efc}, k=${opts.k}, ef ${opts.efs[0]}..${opts.efs.at(-1)}`,
-  series: available.map((r) => ({ name: `${r.engine} ${r.version ?? ''}`.trim(), points: r.rows })),
-  notes: results.filter((r) => !r.available).map((r) => `${r.engine}: unavailable`),
-});
+const converter = writePlot(svg, png, curveSpec(JSON.parse(readFileSync(json, 'utf8'))));
 
 console.log(`\n${opts.data} ${opts.n}x${opts.dim}, ${opts.queries} queries, M=${opts.m} efC=${opts.efc} k=${opts.k}; load ${loadStart[0].toFixed(2)} -> ${loadEnd[0].toFixed(2)} on ${env.cores} cores`);
 for (const r of available) {

@@ -1,11 +1,14 @@
 // Recall/QPS plot as a self-contained SVG (no plotting library is guaranteed here), converted to
-// PNG by rsvg-convert or ImageMagick when one of them really works.
+// PNG by rsvg-convert or ImageMagick when one of them really works. Run directly, it redraws the
+// plot of a curve JSON without measuring again:
+//   node bench/hnsw-js/plot.mjs bench/hnsw-js/results/curve-clustered-100000.json
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
-const W = 760;
+const W = 940;
 const H = 500;
-const PAD = { left: 72, right: 180, top: 48, bottom: 56 };
+const PAD = { left: 72, right: 340, top: 48, bottom: 56 };
 // Colour-blind-safe (Okabe-Ito), in a fixed engine order so colours match across plots.
 const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000'];
 
@@ -91,8 +94,25 @@ export function svgToPng(svgPath, pngPath) {
   return null;
 }
 
+/** The plot of a curve.mjs result (its JSON object): available engines as series. */
+export function curveSpec({ params: p, results }) {
+  return {
+    title: `${p.data} ${p.n} x ${p.dim}, M=${p.m} efC=${p.efc}, k=${p.k}, ef ${p.efs[0]}..${p.efs.at(-1)}`,
+    series: results.filter((r) => r.available).map((r) => ({ name: `${r.engine} ${r.version ?? ''}`.trim(), points: r.rows })),
+    notes: results.filter((r) => !r.available).map((r) => `${r.engine}: unavailable`),
+  };
+}
+
 /** Writes the SVG, and the PNG when a converter exists; returns the PNG converter or null. */
 export function writePlot(svgPath, pngPath, spec) {
   writeFileSync(svgPath, recallQpsSvg(spec));
   return pngPath ? svgToPng(svgPath, pngPath) : null;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const json = process.argv[2];
+  if (!json?.endsWith('.json')) throw new Error('usage: node plot.mjs results/curve-<data>-<n>.json');
+  const stem = json.slice(0, -'.json'.length);
+  const converter = writePlot(`${stem}.svg`, `${stem}.png`, curveSpec(JSON.parse(readFileSync(json, 'utf8'))));
+  console.log(`wrote ${stem}.svg${converter ? `, ${stem}.png (${converter})` : ''}`);
 }
