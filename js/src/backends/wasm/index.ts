@@ -7,16 +7,21 @@
  * Inputs are copied into one scratch arena on the wasm heap (allocated once with ruv_alloc and
  * doubled when a call needs more, never malloc/free per call) and results are copied out with
  * slice(). batchDistance skips the copy of `vectors` when they already live on the wasm heap.
+ * The HNSW index (hnsw.ts) shares the arena; a call that grew it past SCRATCH_KEEP_BYTES (a big
+ * insertBatch or deserialize) gives it back afterwards. Calls made from inside an HNSW filter
+ * predicate use an arena of their own (one per nesting depth): the search in flight still reads
+ * its query and allow-list from the outer one.
  */
 import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
 import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
 import type { VectorBuffer } from '../../types.js';
+import { createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 1;
 
 /** The part of the Emscripten module this adapter uses (pointers and size_t are 32-bit numbers). */
-interface WasmModule {
+interface WasmModule extends WasmHnswExports {
   /** Views of the current wasm memory; the glue replaces them when memory grows. */
   HEAPU8: Uint8Array;
   HEAPU32: Uint32Array;
@@ -69,6 +74,8 @@ export interface WasmKernels extends BackendKernels {
 }
 
 const SCRATCH_INITIAL_BYTES = 64 * 1024;
+/** A scratch arena grown past this by one call is freed after it (kept for the calls that follow). */
+const SCRATCH_KEEP_BYTES = 4 * 1024 * 1024;
 /** Slot at the start of the scratch arena for scalar results (float / uint32). */
 const RESULT_SLOT_BYTES = 64;
 
@@ -157,19 +164,29 @@ async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
 
 /** BackendKernels over the C ABI of an instantiated module. */
 function createKernels(m: WasmModule): WasmKernels {
-  let scratch = 0;
-  let scratchBytes = 0;
+  // One arena per predicate nesting depth (depth 0: ordinary calls).
+  const scratch: number[] = [0];
+  const scratchBytes: number[] = [0];
+  let depth = 0;
 
   /** Base of a scratch arena of at least `bytes`, grown by doubling. May grow wasm memory. */
   const reserve = (bytes: number): number => {
-    if (bytes <= scratchBytes) return scratch;
-    let size = Math.max(scratchBytes * 2, SCRATCH_INITIAL_BYTES);
+    const d = depth;
+    if (bytes <= scratchBytes[d]!) return scratch[d]!;
+    let size = Math.max(scratchBytes[d]! * 2, SCRATCH_INITIAL_BYTES);
     while (size < bytes) size *= 2;
-    if (scratch !== 0) m._ruv_free(scratch);
-    scratch = m._ruv_alloc(size) >>> 0;
-    scratchBytes = scratch === 0 ? 0 : size;
-    if (scratch === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${size} bytes on the wasm heap`);
-    return scratch;
+    if (scratch[d] !== 0) m._ruv_free(scratch[d]!);
+    const base = m._ruv_alloc(size) >>> 0;
+    scratch[d] = base;
+    scratchBytes[d] = base === 0 ? 0 : size;
+    if (base === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${size} bytes on the wasm heap`);
+    return base;
+  };
+
+  const freeScratch = (d: number): void => {
+    if (scratch[d] !== 0) m._ruv_free(scratch[d]!);
+    scratch[d] = 0;
+    scratchBytes[d] = 0;
   };
 
   const check = (status: number): void => {
@@ -178,11 +195,31 @@ function createKernels(m: WasmModule): WasmKernels {
     }
   };
 
+  const arena: ScratchArena = {
+    reserve: (bytes) => reserve(bytes),
+    trim(): void {
+      if (scratchBytes[depth]! > SCRATCH_KEEP_BYTES) freeScratch(depth);
+    },
+    check: (status) => check(status),
+    enterCallback(): void {
+      depth++;
+      if (scratch.length === depth) {
+        scratch.push(0);
+        scratchBytes.push(0);
+      }
+    },
+    leaveCallback(): void {
+      depth--; // the nested arena is kept for the next predicate (allocated on first use only)
+    },
+  };
+
   reserve(SCRATCH_INITIAL_BYTES);
+  const hnsw = createWasmHnsw(m, arena);
 
   return {
     name: 'wasm',
     simdTarget: m.UTF8ToString(m._ruv_simd_target()),
+    hnsw,
 
     distance(a: Float32Array, b: Float32Array, metric: MetricId): number {
       const dim = a.length;
@@ -313,9 +350,7 @@ function createKernels(m: WasmModule): WasmKernels {
     },
 
     dispose(): void {
-      if (scratch !== 0) m._ruv_free(scratch);
-      scratch = 0;
-      scratchBytes = 0;
+      for (let d = 0; d < scratch.length; d++) freeScratch(d);
     },
   };
 }

@@ -1,0 +1,442 @@
+/**
+ * The HNSW index of the wasm backend: HnswKernels over the C ABI of core/capi/ruv_capi_hnsw.h.
+ *
+ * Crossing the boundary:
+ * - Ids go in as UTF-8 written straight into the scratch arena (ASCII by hand, the rest with
+ *   TextEncoder.encodeInto); a list of ids is packed back to back with one uint32 length per id,
+ *   as the C ABI takes it. Hits come out through the results accessors into scratch and are
+ *   decoded with TextDecoder (from the heap view: wasm memory is a plain, non-shared ArrayBuffer
+ *   here; a shared or resizable one is copied first).
+ * - The u64 seed of ruv_hnsw_create crosses as a BigInt (the module is linked with -sWASM_BIGINT).
+ * - A predicate filter: the C ABI takes a C function pointer. bindings/wasm/module.c has one C
+ *   function that forwards to `Module.ruvHnswAllow` (an EM_JS import); its table index comes from
+ *   ruv_wasm_hnsw_allow_fn(). The search sets the current predicate before the call and clears it
+ *   after. The predicate's exceptions are caught (so none unwinds through the core, which would
+ *   leave the index locked and the search's memory leaked), later candidates are rejected without
+ *   calling it, and the exception is rethrown once ruv_hnsw_search has returned.
+ * - A predicate may call the vector kernels: those calls use a nested scratch arena, since the
+ *   search in flight reads its query and allow-list from the outer one. Calling into the index
+ *   being searched throws INVALID_ARGUMENT, as on native and js (the search holds it; a write
+ *   would deadlock or change the graph under the walk). So do insert, insertBatch, remove and
+ *   search on any other index: the core keeps one walk scratch per thread
+ *   (core/src/hnsw/hnsw_index.cc ThreadScratch), which the search in flight is using.
+ * - A predicate's result is read by truthiness, as on native and js.
+ *
+ * No async variants: wasm runs on the JS thread (the public layer chunks big batches itself).
+ */
+import type {
+  HnswBackendIndex,
+  HnswBackendStats,
+  HnswFilterSpec,
+  HnswHits,
+  HnswKernels,
+  HnswParams,
+} from '../../backend.js';
+import { RuVectorError } from '../../errors.js';
+
+/** The HNSW part of the Emscripten module (pointers and size_t are 32-bit numbers). */
+export interface WasmHnswExports {
+  HEAPU8: Uint8Array;
+  HEAPU32: Uint32Array;
+  HEAPF32: Float32Array;
+  /** Called by bindings/wasm/module.c for each candidate of a search with a predicate. */
+  ruvHnswAllow?: (ctx: number, id: number, idLen: number) => number;
+  _ruv_hnsw_create(dim: number, m: number, efc: number, efs: number, metric: number, storage: number, seed: bigint, out: number): number;
+  _ruv_hnsw_deserialize(data: number, size: number, out: number): number;
+  _ruv_hnsw_free(h: number): void;
+  _ruv_hnsw_insert(h: number, id: number, idLen: number, v: number, dim: number): number;
+  _ruv_hnsw_insert_batch(
+    h: number,
+    ids: number,
+    idsSize: number,
+    idLens: number,
+    count: number,
+    flat: number,
+    dim: number,
+    threads: number,
+  ): number;
+  _ruv_hnsw_remove(h: number, id: number, idLen: number, removed: number): number;
+  _ruv_hnsw_search(
+    h: number,
+    q: number,
+    dim: number,
+    k: number,
+    ef: number,
+    allowIds: number,
+    allowIdsSize: number,
+    allowLens: number,
+    allowCount: number,
+    allowFn: number,
+    allowCtx: number,
+    out: number,
+  ): number;
+  _ruv_hnsw_contains(h: number, id: number, idLen: number, out: number): number;
+  _ruv_hnsw_stats(h: number, out: number): number;
+  _ruv_hnsw_serialize(h: number, out: number): number;
+  _ruv_hnsw_results_count(r: number): number;
+  _ruv_hnsw_results_scores(r: number, out: number): number;
+  _ruv_hnsw_results_distances(r: number, out: number): number;
+  _ruv_hnsw_results_ids_size(r: number): number;
+  _ruv_hnsw_results_ids(r: number, buf: number, lens: number): number;
+  _ruv_hnsw_results_free(r: number): void;
+  _ruv_bytes_size(b: number): number;
+  _ruv_bytes_data(b: number): number;
+  _ruv_bytes_free(b: number): void;
+  _ruv_wasm_hnsw_allow_fn(): number;
+}
+
+/** The scratch arena of the backend (index.ts), shared with the vector kernels. */
+export interface ScratchArena {
+  /** Base of at least `bytes` of scratch (64-byte aligned); may grow wasm memory. */
+  reserve(bytes: number): number;
+  /** Gives back a scratch arena that a big call grew past what later calls need. */
+  trim(): void;
+  /** Throws the RuVectorError of a failed C ABI status. */
+  check(status: number): void;
+  /** Around a filter predicate: calls it makes reserve from a nested arena. */
+  enterCallback(): void;
+  leaveCallback(): void;
+}
+
+/** Slot of 64 bytes at the start of a call's scratch for out-parameters (pointers, flags). */
+const OUT_SLOT_BYTES = 64;
+const STATS_COUNT = 9; // RUV_HNSW_STATS_COUNT
+/**
+ * insert_batch on the calling thread. The module has no pthreads, and its C++ exceptions are not
+ * caught (Emscripten's default): threads > 1 makes std::thread throw and aborts the module.
+ */
+const WASM_THREADS = 1;
+
+const align64 = (bytes: number): number => (bytes + 63) & ~63;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Upper bound of the UTF-8 bytes of `s` (3 per UTF-16 unit; a surrogate pair takes 4 of 6). */
+const maxUtf8 = (s: string): number => 3 * s.length;
+
+/** Writes `s` as UTF-8 at heap[at..]; room for maxUtf8(s) bytes. Returns the bytes written. */
+function writeUtf8(heap: Uint8Array, at: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return encoder.encodeInto(s, heap.subarray(at, at + maxUtf8(s))).written;
+    heap[at + i] = c;
+  }
+  return n;
+}
+
+/** Decodes heap[at .. at+len) as UTF-8 (short ASCII by hand: cheaper than TextDecoder there). */
+function readUtf8(heap: Uint8Array, at: number, len: number): string {
+  if (len <= 16) {
+    let s = '';
+    let i = 0;
+    for (; i < len; i++) {
+      const b = heap[at + i]!;
+      if (b >= 0x80) break;
+      s += String.fromCharCode(b);
+    }
+    if (i === len) return s;
+  }
+  const view = heap.subarray(at, at + len);
+  // TextDecoder refuses views of a SharedArrayBuffer (pthreads builds) or a resizable buffer.
+  const buffer = view.buffer as ArrayBuffer & { resizable?: boolean };
+  return decoder.decode(buffer instanceof ArrayBuffer && buffer.resizable !== true ? view : view.slice());
+}
+
+/** A u64 the C ABI wrote at heap byte `at` (little-endian), as a number (exact below 2^53). */
+const readU64 = (u32: Uint32Array, at: number): number => u32[at >>> 2]! + u32[(at >>> 2) + 1]! * 0x1_0000_0000;
+
+/** The current predicate of a search in flight and what it threw. */
+interface PredicateFrame {
+  allow: (id: string) => boolean;
+  failed: boolean;
+  error: unknown;
+}
+
+/** HnswKernels over an instantiated module; shares the scratch arena of the vector kernels. */
+export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKernels {
+  const allowFn = m._ruv_wasm_hnsw_allow_fn() >>> 0;
+  let frame: PredicateFrame | null = null;
+  /** Predicates running now (nested calls from inside one). */
+  let predicateDepth = 0;
+
+  m.ruvHnswAllow = (_ctx: number, idPtr: number, idLen: number): number => {
+    const f = frame;
+    if (f === null || f.failed) return 0;
+    arena.enterCallback();
+    predicateDepth++;
+    try {
+      return f.allow(readUtf8(m.HEAPU8, idPtr >>> 0, idLen >>> 0)) ? 1 : 0;
+    } catch (error) {
+      f.failed = true;
+      f.error = error;
+      return 0;
+    } finally {
+      predicateDepth--;
+      arena.leaveCallback();
+    }
+  };
+
+  // Heap memory is not garbage-collected: an index dropped without free() is freed here.
+  const finalizer =
+    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<number>((h) => m._ruv_hnsw_free(h)) : null;
+
+  const { check } = arena;
+
+  /** The ruv_hnsw* a call just wrote at `outPtr`, wrapped. */
+  function wrap(outPtr: number): HnswBackendIndex {
+    let handle = m.HEAPU32[outPtr >>> 2]!;
+    /** Searches of this index in flight (their predicates are running). */
+    let searching = 0;
+
+    const live = (fn: string): number => {
+      if (handle === 0) throw new RuVectorError('NOT_INITIALIZED', `hnsw.${fn}: the index was freed`);
+      if (searching !== 0) {
+        throw new RuVectorError('INVALID_ARGUMENT', `hnsw.${fn}: a filter predicate must not call into its own index`);
+      }
+      return handle;
+    };
+
+    /** live(), for the calls that use the core's per-thread walk scratch. */
+    const walker = (fn: string): number => {
+      const h = live(fn);
+      if (predicateDepth !== 0) {
+        throw new RuVectorError(
+          'INVALID_ARGUMENT',
+          `hnsw.${fn}: cannot run inside a filter predicate (the search in flight uses this thread's HNSW scratch)`,
+        );
+      }
+      return h;
+    };
+
+    /** Scratch with an out slot and the UTF-8 of `id` after it; returns [base, idPtr, idLen]. */
+    const withId = (id: string): [number, number, number] => {
+      const base = arena.reserve(OUT_SLOT_BYTES + maxUtf8(id));
+      const pid = base + OUT_SLOT_BYTES;
+      return [base, pid, writeUtf8(m.HEAPU8, pid, id)];
+    };
+
+    const index: HnswBackendIndex = {
+      insert(id: string, vector: Float32Array): void {
+        const h = walker('insert');
+        const dim = vector.length;
+        const vecBytes = align64(dim * 4);
+        const base = arena.reserve(vecBytes + maxUtf8(id));
+        m.HEAPF32.set(vector, base >>> 2);
+        const len = writeUtf8(m.HEAPU8, base + vecBytes, id);
+        check(m._ruv_hnsw_insert(h, base + vecBytes, len, base, dim));
+      },
+
+      insertBatch(ids: readonly string[], flat: Float32Array): void {
+        const h = walker('insertBatch');
+        const count = ids.length;
+        if (count === 0) return;
+        const dim = flat.length / count;
+        // Zero-copy when the rows already live on the wasm heap (a VectorBuffer): their address
+        // stays valid when reserve() grows memory (growth keeps contents and addresses).
+        const resident = flat.buffer === m.HEAPU8.buffer;
+        const residentPtr = flat.byteOffset;
+        let idBytes = 0;
+        for (let i = 0; i < count; i++) idBytes += maxUtf8(ids[i]!);
+        const lensBytes = align64(count * 4);
+        const vecBytes = resident ? 0 : align64(flat.length * 4);
+        const base = arena.reserve(lensBytes + vecBytes + idBytes);
+        const plens = base;
+        const pflat = resident ? residentPtr : base + lensBytes;
+        const pids = base + lensBytes + vecBytes;
+        if (!resident) m.HEAPF32.set(flat, pflat >>> 2);
+        const heap = m.HEAPU8;
+        const lens = m.HEAPU32;
+        let at = pids;
+        for (let i = 0; i < count; i++) {
+          const n = writeUtf8(heap, at, ids[i]!);
+          lens[(plens >>> 2) + i] = n;
+          at += n;
+        }
+        try {
+          check(m._ruv_hnsw_insert_batch(h, pids, at - pids, plens, count, pflat, dim, WASM_THREADS));
+        } finally {
+          arena.trim();
+        }
+      },
+
+      search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits {
+        const h = walker('search');
+        const dim = query.length;
+        const queryBytes = align64(dim * 4);
+        let allowCount = 0;
+        let idBytes = 0;
+        if (filter?.kind === 'ids') {
+          allowCount = filter.ids.length;
+          for (let i = 0; i < allowCount; i++) idBytes += maxUtf8(filter.ids[i]!);
+          // The C ABI reads allow_count 0 as "no id filter"; an empty allow-list allows nothing:
+          // search with k = 0, which still checks the query (NON_FINITE) like any search.
+          if (allowCount === 0) k = 0;
+        }
+        const lensBytes = align64(allowCount * 4);
+        const base = arena.reserve(OUT_SLOT_BYTES + queryBytes + lensBytes + idBytes);
+        const pq = base + OUT_SLOT_BYTES;
+        const plens = pq + queryBytes;
+        const pids = plens + lensBytes;
+        m.HEAPF32.set(query, pq >>> 2);
+        let idsSize = 0;
+        if (filter?.kind === 'ids') {
+          const heap = m.HEAPU8;
+          const lens = m.HEAPU32;
+          for (let i = 0; i < allowCount; i++) {
+            const n = writeUtf8(heap, pids + idsSize, filter.ids[i]!);
+            lens[(plens >>> 2) + i] = n;
+            idsSize += n;
+          }
+        }
+        let predicate: PredicateFrame | null = null;
+        if (filter?.kind === 'predicate') predicate = { allow: filter.allow, failed: false, error: undefined };
+        const outer = frame;
+        frame = predicate;
+        searching++;
+        let status: number;
+        try {
+          status = m._ruv_hnsw_search(
+            h,
+            pq,
+            dim,
+            k,
+            ef,
+            allowCount === 0 ? 0 : pids,
+            idsSize,
+            allowCount === 0 ? 0 : plens,
+            allowCount,
+            predicate === null ? 0 : allowFn,
+            0,
+            base,
+          );
+        } finally {
+          frame = outer;
+          searching--;
+        }
+        check(status);
+        const results = m.HEAPU32[base >>> 2]!;
+        try {
+          if (predicate?.failed) throw predicate.error;
+          return readHits(results);
+        } finally {
+          m._ruv_hnsw_results_free(results);
+        }
+      },
+
+      remove(id: string): boolean {
+        const h = walker('remove');
+        const [base, pid, len] = withId(id);
+        check(m._ruv_hnsw_remove(h, pid, len, base));
+        return m.HEAPU32[base >>> 2] !== 0;
+      },
+
+      contains(id: string): boolean {
+        const h = live('contains');
+        const [base, pid, len] = withId(id);
+        check(m._ruv_hnsw_contains(h, pid, len, base));
+        return m.HEAPU32[base >>> 2] !== 0;
+      },
+
+      serialize(): Uint8Array {
+        const h = live('serialize');
+        const base = arena.reserve(OUT_SLOT_BYTES);
+        check(m._ruv_hnsw_serialize(h, base));
+        const bytes = m.HEAPU32[base >>> 2]!;
+        try {
+          const data = m._ruv_bytes_data(bytes) >>> 0;
+          return m.HEAPU8.slice(data, data + (m._ruv_bytes_size(bytes) >>> 0));
+        } finally {
+          m._ruv_bytes_free(bytes);
+        }
+      },
+
+      stats(): HnswBackendStats {
+        const h = live('stats');
+        const base = arena.reserve(STATS_COUNT * 8);
+        check(m._ruv_hnsw_stats(h, base));
+        const u32 = m.HEAPU32;
+        return {
+          count: readU64(u32, base),
+          slots: readU64(u32, base + 8),
+          dimensions: readU64(u32, base + 16),
+          m: readU64(u32, base + 24),
+          efConstruction: readU64(u32, base + 32),
+          efSearch: readU64(u32, base + 40),
+          maxLevel: readU64(u32, base + 48),
+          vectorBytes: readU64(u32, base + 56),
+          memoryBytes: readU64(u32, base + 64),
+        };
+      },
+
+      free(): void {
+        if (handle === 0) return;
+        live('free');
+        finalizer?.unregister(index);
+        m._ruv_hnsw_free(handle);
+        handle = 0;
+      },
+    };
+    finalizer?.register(index, handle, index);
+    return index;
+  }
+
+  /** Copies the hits of a results object out of the heap (scratch: scores, distances, ids). */
+  function readHits(results: number): HnswHits {
+    const count = m._ruv_hnsw_results_count(results) >>> 0;
+    const idsSize = m._ruv_hnsw_results_ids_size(results) >>> 0;
+    const floatBytes = align64(count * 4);
+    const base = arena.reserve(3 * floatBytes + idsSize);
+    const pscores = base;
+    const pdist = base + floatBytes;
+    const plens = pdist + floatBytes;
+    const pids = plens + floatBytes;
+    check(m._ruv_hnsw_results_scores(results, pscores));
+    check(m._ruv_hnsw_results_distances(results, pdist));
+    check(m._ruv_hnsw_results_ids(results, pids, plens));
+    const heap = m.HEAPU8;
+    const lens = m.HEAPU32;
+    const ids = new Array<string>(count);
+    for (let i = 0, at = pids; i < count; i++) {
+      const n = lens[(plens >>> 2) + i]!;
+      ids[i] = readUtf8(heap, at, n);
+      at += n;
+    }
+    return {
+      ids,
+      scores: m.HEAPF32.slice(pscores >>> 2, (pscores >>> 2) + count),
+      distances: m.HEAPF32.slice(pdist >>> 2, (pdist >>> 2) + count),
+    };
+  }
+
+  return {
+    create(params: HnswParams): HnswBackendIndex {
+      const base = arena.reserve(OUT_SLOT_BYTES);
+      check(
+        m._ruv_hnsw_create(
+          params.dimensions,
+          params.m,
+          params.efConstruction,
+          params.efSearch,
+          params.metric,
+          params.storage,
+          BigInt.asUintN(64, params.seed),
+          base,
+        ),
+      );
+      return wrap(base);
+    },
+
+    deserialize(bytes: Uint8Array): HnswBackendIndex {
+      const base = arena.reserve(OUT_SLOT_BYTES + bytes.length);
+      m.HEAPU8.set(bytes, base + OUT_SLOT_BYTES);
+      try {
+        check(m._ruv_hnsw_deserialize(base + OUT_SLOT_BYTES, bytes.length, base));
+        return wrap(base);
+      } finally {
+        arena.trim();
+      }
+    },
+  };
+}
