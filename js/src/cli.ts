@@ -2,21 +2,25 @@
 /**
  * The `ruvector` command (Node only):
  *   ruvector info  [--backend native|wasm|js]   which backend loads here, and why (JSON)
- *   ruvector bench [--backend list] [--budget-ms N] [--rows N] [--dimensions N] [--json]
- *                                              the ADR-006 vector-ops benchmark on each backend
+ *   ruvector bench [--backend list] [--suite vector-ops,hnsw] [--budget-ms N] [--rows N]
+ *                  [--dimensions N] [--hnsw-n N] [--hnsw-queries N] [--json]
+ *                                              the ADR-006 benchmarks (vector ops, HNSW) on each backend
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 
-import { formatBenchTable, runVectorOpsBench, type BenchTarget } from './bench/suite.js';
+import { formatHnswTable, runHnswBench, type HnswBenchOptions, type HnswBenchRow, type HnswBenchTarget } from './bench/hnsw-suite.js';
+import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
 
 const USAGE = `ruvector ${VERSION}
 usage:
   ruvector info  [--backend native|wasm|js]
       Loads the runtime (the backend given, else the first that loads) and prints describe().
-  ruvector bench [--backend native,wasm,js] [--budget-ms 300] [--rows 10000] [--dimensions 384] [--json]
-      Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline.
+  ruvector bench [--backend native,wasm,js] [--suite vector-ops,hnsw] [--budget-ms 300] [--rows 10000]
+                 [--dimensions 384] [--hnsw-n 10000] [--hnsw-queries 500] [--json]
+      Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline, and the
+      ADR-006 HNSW benchmark (build, search p50/p99, QPS, recall@10; --hnsw-n scales it down).
   ruvector --version | --help
 `;
 
@@ -43,36 +47,56 @@ async function info(backend: string | undefined): Promise<void> {
   process.stdout.write(`${JSON.stringify(runtime.describe(), null, 2)}\n`);
 }
 
+const SUITES = ['vector-ops', 'hnsw'] as const;
+
+function suiteList(value: string | undefined): Set<string> {
+  const names = (value ?? SUITES.join(',')).split(',').map((s) => s.trim());
+  for (const name of names) {
+    if (!(SUITES as readonly string[]).includes(name)) throw new UsageError(`unknown suite '${name}' (expected ${SUITES.join(' or ')})`);
+  }
+  return new Set(names);
+}
+
 async function bench(values: Record<string, string | boolean | undefined>): Promise<void> {
   const str = (key: string) => values[key] as string | undefined;
+  const suites = suiteList(str('suite'));
   const options = {
     budgetMs: positiveInt('budget-ms', str('budget-ms'), 300),
     batchRows: positiveInt('rows', str('rows'), 10_000),
     dimensions: positiveInt('dimensions', str('dimensions'), 384),
   };
+  const hnswOptions: HnswBenchOptions = {
+    n: positiveInt('hnsw-n', str('hnsw-n'), 10_000),
+    queries: positiveInt('hnsw-queries', str('hnsw-queries'), 500),
+  };
   const targets: BenchTarget[] = [];
+  const hnswTargets: HnswBenchTarget[] = [];
   const skipped: string[] = [];
   for (const backend of backendList(str('backend'))) {
     try {
       const runtime = await RuVectorRuntime.create({ backend });
       const d = runtime.describe();
-      targets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps: runtime.getModules().vectorOps, noop: () => runtime.noop(), createVectorBuffer: (n) => runtime.createVectorBuffer(n) });
+      const { vectorOps, hnsw } = runtime.getModules();
+      targets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, noop: () => runtime.noop(), createVectorBuffer: (n) => runtime.createVectorBuffer(n) });
+      hnswTargets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, hnsw });
     } catch (e) {
       skipped.push(`${backend}: ${(e as Error).message}`);
     }
   }
-  const rows = runVectorOpsBench(targets, options);
+  const rows: BenchRow[] = suites.has('vector-ops') ? runVectorOpsBench(targets, options) : [];
+  const hnswRows: HnswBenchRow[] = suites.has('hnsw') ? await runHnswBench(hnswTargets, hnswOptions) : [];
   if (values['json'] === true) {
-    process.stdout.write(`${JSON.stringify({ version: VERSION, node: process.version, cpu: cpus()[0]?.model, targets: targets.map(({ backend, simdTarget }) => ({ backend, simdTarget })), skipped, options, rows }, null, 2)}\n`);
+    const out = { version: VERSION, node: process.version, cpu: cpus()[0]?.model, targets: targets.map(({ backend, simdTarget }) => ({ backend, simdTarget })), skipped, options, rows, hnswOptions, hnswRows };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
   const lines = [
-    `ruvector ${VERSION} vectorOps benchmark  node ${process.version}  ${cpus()[0]?.model ?? 'unknown CPU'}`,
+    `ruvector ${VERSION} benchmark  node ${process.version}  ${cpus()[0]?.model ?? 'unknown CPU'}`,
     `backends: ${targets.map((t) => `${t.backend} (${t.simdTarget})`).join(', ') || 'none'}`,
     ...skipped.map((s) => `skipped ${s}`),
-    '',
-    formatBenchTable(rows),
   ];
+  if (suites.has('vector-ops')) lines.push('', formatBenchTable(rows));
+  if (suites.has('hnsw')) lines.push('', formatHnswTable(hnswRows, hnswOptions));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -85,6 +109,9 @@ async function main(argv: string[]): Promise<number> {
       'budget-ms': { type: 'string' },
       rows: { type: 'string' },
       dimensions: { type: 'string' },
+      suite: { type: 'string' },
+      'hnsw-n': { type: 'string' },
+      'hnsw-queries': { type: 'string' },
       json: { type: 'boolean' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
@@ -101,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   if (command === 'info') {
-    for (const key of ['budget-ms', 'rows', 'dimensions', 'json'] as const) {
+    for (const key of ['budget-ms', 'rows', 'dimensions', 'suite', 'hnsw-n', 'hnsw-queries', 'json'] as const) {
       if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to info`);
     }
     await info(values.backend);
