@@ -348,6 +348,12 @@ for (const backend of backends) {
       const q = data.queries[3];
       const exact = await index.search(q, 20, { efSearch: 1000 });
       assert.deepEqual(exact.map((r) => r.id), bruteForce(live, q, 20, 'cosine').map((r) => r.id));
+      const allowed = new Set(live.filter((_, i) => i % 10 === 3).map(([id]) => id));
+      const allowedLive = live.filter(([id]) => allowed.has(id));
+      for (const filter of [allowed, [...allowed], (id) => allowed.has(id)]) {
+        const got = await index.search(q, 5, { filter, efSearch: 1000 });
+        assert.deepEqual(got.map((r) => r.id), bruteForce(allowedLive, q, 5, 'cosine').map((r) => r.id), `class search with a ${typeof filter === 'function' ? 'predicate' : 'list'} filter`);
+      }
       const bytes = await index.serialize();
       const other = new WasmHnswIndex({ ...CONFIG, dimensions: 3, distanceMetric: 'euclidean' }, { runtime: backend.runtime });
       await other.deserialize(bytes);
