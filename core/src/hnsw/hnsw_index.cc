@@ -1,7 +1,9 @@
 // ruv::HnswIndex: argument checks, locking and error mapping around hnsw::Graph.
+#include <memory>
 #include <mutex>
 #include <new>
 #include <thread>
+#include <vector>
 
 #include "hnsw_graph.h"
 #include "ruv/hnsw.h"
@@ -13,10 +15,35 @@ using hnsw::Graph;
 using hnsw::Scratch;
 
 // Scratch of the calling thread, reused across calls (searches allocate nothing once warm).
-Scratch& ThreadScratch() {
-  thread_local Scratch scratch;
-  return scratch;
-}
+// A search filter may call into another index, even search it, on the same thread: each nesting
+// level leases its own scratch so an inner walk cannot clobber the outer one.
+class ScratchLease {
+ public:
+  ScratchLease() : depth_(Depth()) {
+    std::vector<std::unique_ptr<Scratch>>& pool = Pool();
+    if (pool.size() <= depth_) pool.push_back(std::make_unique<Scratch>());  // may throw bad_alloc
+    scratch_ = pool[depth_].get();
+    ++Depth();
+  }
+  ~ScratchLease() { --Depth(); }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+
+  Scratch& get() { return *scratch_; }
+
+ private:
+  static size_t& Depth() {
+    thread_local size_t depth = 0;
+    return depth;
+  }
+  static std::vector<std::unique_ptr<Scratch>>& Pool() {
+    thread_local std::vector<std::unique_ptr<Scratch>> pool;
+    return pool;
+  }
+
+  size_t depth_;
+  Scratch* scratch_ = nullptr;
+};
 
 Status OutOfMemory() { return {ErrorCode::kOutOfMemory, "hnsw: out of memory"}; }
 
@@ -78,7 +105,8 @@ Status HnswIndex::Insert(std::string_view id, const float* vector) {
   if (Status st = CheckEntry(id, vector, graph_->config().dimensions); !st.ok()) return st;
   std::unique_lock lock(graph_->lock());
   try {
-    Scratch& s = ThreadScratch();
+    ScratchLease lease;
+    Scratch& s = lease.get();
     if (const uint32_t old = graph_->Find(id); old != hnsw::kNone) graph_->Remove(old, &s);
     graph_->Insert(id, vector, &s);
   } catch (const std::bad_alloc&) {
@@ -95,7 +123,8 @@ Status HnswIndex::InsertBatch(std::span<const HnswEntry> entries, unsigned threa
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   std::unique_lock lock(graph_->lock());
   try {
-    Scratch& s = ThreadScratch();
+    ScratchLease lease;
+    Scratch& s = lease.get();
     // Ids already present, or repeated within the batch, are replaced in order, one by one;
     // the leading run of new distinct ids goes through the (possibly parallel) bulk path.
     std::vector<std::pair<std::string_view, const float*>> fresh;
@@ -129,7 +158,8 @@ Status HnswIndex::Search(const float* query, size_t k, const HnswSearchOptions& 
   }
   std::shared_lock lock(graph_->lock());
   try {
-    Scratch& s = ThreadScratch();
+    ScratchLease lease;
+    Scratch& s = lease.get();
     const size_t ef = options.ef != 0 ? options.ef : graph_->config().ef_search;
     std::function<bool(uint32_t)> allow;
     if (options.filter != nullptr && *options.filter) {
@@ -155,7 +185,8 @@ bool HnswIndex::Remove(std::string_view id) {
   const uint32_t slot = graph_->Find(id);
   if (slot == hnsw::kNone) return false;
   try {
-    graph_->Remove(slot, &ThreadScratch());
+    ScratchLease lease;
+    graph_->Remove(slot, &lease.get());
   } catch (const std::bad_alloc&) {
     return false;  // only the scratch growth can fail, before the graph is touched
   }

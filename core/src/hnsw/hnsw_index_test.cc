@@ -168,6 +168,36 @@ TEST(HnswIndexTest, FilteredSearchAtTenPercent) {
   }
 }
 
+// A filter may search another index on the same thread (e.g. "allow ids whose profile matches"):
+// the inner walk must not clobber the outer one's scratch.
+TEST(HnswIndexTest, FilterThatSearchesAnotherIndexLeavesResultsIntact) {
+  const Dataset d = RandomUnit(Scaled(1500), 32, 74);
+  const Dataset other_rows = RandomUnit(300, 32, 75);
+  const Dataset q = RandomUnit(20, 32, 76);
+  auto index = Build(d, Config());
+  auto other = Build(other_rows, Config());
+  ASSERT_NE(index, nullptr);
+  ASSERT_NE(other, nullptr);
+  size_t inner_searches = 0;
+  const HnswFilter nested = [&](std::string_view id) {
+    std::vector<HnswSearchHit> inner;
+    EXPECT_TRUE(other->Search(other_rows.row(inner_searches % other_rows.size()), 5, {}, &inner).ok());
+    EXPECT_EQ(inner.size(), 5u);
+    ++inner_searches;
+    return id.size() > 0;  // allows everything: results must equal the unfiltered search
+  };
+  HnswSearchOptions with_filter;
+  with_filter.filter = &nested;
+  std::vector<HnswSearchHit> plain, filtered;
+  for (size_t qi = 0; qi < q.size(); ++qi) {
+    ASSERT_TRUE(index->Search(q.row(qi), 10, {}, &plain).ok());
+    ASSERT_TRUE(index->Search(q.row(qi), 10, with_filter, &filtered).ok());
+    ASSERT_EQ(filtered.size(), plain.size());
+    for (size_t i = 0; i < plain.size(); ++i) EXPECT_EQ(filtered[i].id, plain[i].id) << "query " << qi;
+  }
+  EXPECT_GT(inner_searches, 0u);
+}
+
 TEST(HnswIndexTest, DeleteThirtyPercentKeepsRecall) {
   const size_t n = Scaled(3000);
   const Dataset d = RandomUnit(n, 32, 81);
