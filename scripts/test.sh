@@ -54,7 +54,7 @@ else
 fi
 
 echo "== node:test suites (conformance on native, wasm and js; unit tests)"
-RUVECTOR_REQUIRE_BACKENDS=native,wasm,js node --test --test-reporter=spec tests/ 2>&1 | tee "$logs/node.log" | tail -12
+RUVECTOR_REQUIRE_BACKENDS=native,wasm,js RUVECTOR_REQUIRE_HNSW=native,wasm,js node --test --test-reporter=spec tests/ 2>&1 | tee "$logs/node.log" | tail -12
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 np=$(grep -E "^ℹ pass [0-9]+" "$logs/node.log" | tail -1 | grep -oE "[0-9]+")
 nf=$(grep -E "^ℹ fail [0-9]+" "$logs/node.log" | tail -1 | grep -oE "[0-9]+")
