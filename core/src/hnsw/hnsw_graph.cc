@@ -96,6 +96,7 @@ Candidate Graph::Descend(const Query& q, uint32_t entry, uint32_t top_level, uin
       const uint32_t* ll = links(cur.slot, level);
       const uint32_t count = ll[0];
       for (uint32_t i = 1; i <= count; ++i) {
+        if (lock && !Linked(ll[i])) continue;
         const float d = vectors_.Distance(q, ll[i]);
         if (d < cur.dist) {
           cur = {d, ll[i]};
@@ -134,7 +135,7 @@ void Graph::SearchLayer(const Query& q, Candidate entry, size_t ef, uint32_t lev
       nbrs.assign(ll + 1, ll + 1 + ll[0]);
     }
     for (const uint32_t n : nbrs) {
-      if (visited->TestAndSet(n) || !live_[n]) continue;
+      if (visited->TestAndSet(n) || !live_[n] || (lock && !Linked(n))) continue;
       const float d = vectors_.Distance(q, n);
       if (top.size() < ef || d < bound) {
         cand.push_back({d, n});
@@ -207,7 +208,8 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
     SearchLayer(q, entry, config_.ef_construction, lv, nullptr, lock, s);
     sorted.assign(s->top.begin(), s->top.end());
     std::sort(sorted.begin(), sorted.end());
-    // The node may have been reached through a link added by a parallel insert: not its own link.
+    // Never reached in a parallel build either (walks step over nodes still being linked): kept
+    // as a guard, a node must not link to itself.
     std::erase_if(sorted, [slot](const Candidate& c) { return c.slot == slot; });
     if (sorted.empty()) continue;
     SelectNeighbors(sorted, config_.m, s, &chosen);
@@ -269,6 +271,29 @@ void Graph::Search(const float* query, size_t k, size_t ef,
   std::sort(s->top.begin(), s->top.end());
   if (s->top.size() > k) s->top.resize(k);
   s->selected.assign(s->top.begin(), s->top.end());
+}
+
+std::vector<uint32_t> Graph::UnreachableForTest() const {
+  std::vector<uint8_t> seen(slot_count_, 0);
+  std::vector<uint32_t> queue;
+  if (entry_ != kNone) {
+    seen[entry_] = 1;
+    queue.push_back(entry_);
+  }
+  for (size_t i = 0; i < queue.size(); ++i) {
+    const uint32_t* ll = links(queue[i], 0);
+    for (uint32_t j = 1; j <= ll[0]; ++j) {
+      if (!seen[ll[j]]) {
+        seen[ll[j]] = 1;
+        queue.push_back(ll[j]);
+      }
+    }
+  }
+  std::vector<uint32_t> out;
+  for (uint32_t slot = 0; slot < slot_count_; ++slot) {
+    if (live_[slot] && !seen[slot]) out.push_back(slot);
+  }
+  return out;
 }
 
 HnswStats Graph::Stats() const {

@@ -80,6 +80,10 @@ class Graph {
 
   HnswStats Stats() const;
 
+  // Test support: live slots that a breadth-first walk over level-0 links from the entry point
+  // does not reach (ascending). Empty for a healthy graph.
+  std::vector<uint32_t> UnreachableForTest() const;
+
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
   RwLock& lock() const { return rw_; }
 
@@ -139,6 +143,13 @@ class Graph {
   mutable VisitedListPool visited_;
   // Parallel build only: one lock per slot guarding its link lists, one for entry_/max_level_.
   std::unique_ptr<std::mutex[]> node_locks_;
+  // Parallel build only: whether a slot is fully linked (all its levels). Walks of other threads
+  // step over a node still being linked, as if it were not there yet (hnswlib gets the same by
+  // holding the node's lock for its whole insertion): otherwise another thread could take it as
+  // the entry of a level whose links it has not written yet, find nothing else there, link its
+  // own node to it alone, and have that link overwritten when the list is written.
+  std::unique_ptr<std::atomic<bool>[]> linked_;
+  bool Linked(uint32_t slot) const { return linked_[slot].load(std::memory_order_acquire); }
   mutable std::mutex entry_mu_;
 };
 

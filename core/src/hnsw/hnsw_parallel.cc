@@ -46,6 +46,9 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
     slots[i] = Allocate(id, levels[i], s.query.data());
   }
   node_locks_.reset(new std::mutex[slot_count_]);
+  linked_.reset(new std::atomic<bool>[slot_count_]);
+  for (uint32_t i = 0; i < slot_count_; ++i) linked_[i].store(true, std::memory_order_relaxed);
+  for (const uint32_t slot : slots) linked_[slot].store(false, std::memory_order_relaxed);
 
   std::atomic<size_t> next{0};
   std::atomic<bool> out_of_memory{false};
@@ -63,6 +66,7 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
       if (level <= top_level) top.unlock();  // only a new top node keeps the entry point locked
       const Candidate ep = Descend(q, entry, top_level, level, true);
       Connect(slot, q, level, ep, top_level, true, &ts);
+      linked_[slot].store(true, std::memory_order_release);
       if (level > top_level) {
         entry_ = slot;
         max_level_ = level;
@@ -90,6 +94,7 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   work();
   for (std::thread& t : pool) t.join();
   node_locks_.reset();
+  linked_.reset();
   if (out_of_memory) throw std::bad_alloc();
 }
 

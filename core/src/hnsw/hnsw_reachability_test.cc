@@ -1,0 +1,70 @@
+// Product rule: every stored id stays findable after any insert / remove / replace / batch
+// sequence. Checked on the graph itself: a breadth-first walk over level-0 links from the entry
+// point reaches every live node, and every node is found by a search with its own vector.
+#include <gtest/gtest.h>
+
+#include "hnsw_graph.h"
+#include "hnsw_test_util.h"
+
+namespace ruv::hnsw::testing {
+namespace {
+
+HnswConfig Config(size_t dim, Metric metric, uint32_t m = 8, uint32_t ef_construction = 64) {
+  HnswConfig c;
+  c.dimensions = static_cast<uint32_t>(dim);
+  c.metric = metric;
+  c.m = m;
+  c.ef_construction = ef_construction;
+  c.seed = 7;
+  return c;
+}
+
+// Every live id whose own vector (row of d) does not bring it back among the first k at ef.
+std::vector<std::string> NotFoundByOwnVector(const Graph& g, const Dataset& d,
+                                             const std::vector<size_t>& row_of_slot, size_t k,
+                                             size_t ef) {
+  std::vector<std::string> missing;
+  Scratch s;
+  for (uint32_t slot = 0; slot < g.slot_count(); ++slot) {
+    if (!g.is_live(slot)) continue;
+    g.Search(d.row(row_of_slot[slot]), k, ef, nullptr, &s);
+    bool found = false;
+    for (const Candidate& c : s.selected) found = found || c.slot == slot;
+    if (!found) missing.push_back(g.id(slot));
+  }
+  return missing;
+}
+
+std::string Describe(const Graph& g, const std::vector<uint32_t>& slots) {
+  std::string out;
+  for (const uint32_t s : slots) out += g.id(s) + " ";
+  return out;
+}
+
+TEST(HnswReachabilityTest, ParallelBatchKeepsEveryNodeReachable) {
+  const size_t n = std::max<size_t>(Scaled(1500), 1100);  // >= 256 entries per thread at 4
+  const size_t dim = 32;
+  const Dataset d = Clustered(n, dim, 30, 0.1f, 411);
+  std::vector<std::string> ids(n);
+  std::vector<std::pair<std::string_view, const float*>> entries;
+  for (size_t i = 0; i < n; ++i) ids[i] = Id(i);
+  for (size_t i = 0; i < n; ++i) entries.emplace_back(ids[i], d.row(i));
+  const int rounds = testing::kSanitized ? 2 : 5;
+  for (const unsigned threads : {2u, 4u}) {
+    for (int round = 0; round < rounds; ++round) {
+      Graph g(Config(dim, Metric::kCosine, 16, 100));
+      g.InsertMany(entries, threads);
+      ASSERT_EQ(g.live_count(), n);
+      std::vector<size_t> row_of_slot(g.slot_count());
+      for (size_t i = 0; i < n; ++i) row_of_slot[g.Find(ids[i])] = i;
+      const std::vector<uint32_t> lost = g.UnreachableForTest();
+      ASSERT_TRUE(lost.empty()) << threads << " threads, round " << round << ": unreachable "
+                                << Describe(g, lost);
+      EXPECT_EQ(NotFoundByOwnVector(g, d, row_of_slot, 10, 64), std::vector<std::string>{})
+          << threads << " threads, round " << round;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ruv::hnsw::testing
