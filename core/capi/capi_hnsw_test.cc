@@ -240,6 +240,31 @@ TEST(CApiHnsw, IdAndPredicateFiltersMatchBruteForce) {
   ruv_hnsw_free(h);
 }
 
+TEST(CApiHnsw, EmptyAllowListAllowsNothingNullMeansNoFilter) {
+  const Dataset d = RandomUnit(300, 8, 21);
+  ruv_hnsw* h = BuildBatch(d, RUV_METRIC_COSINE, 1);
+  const char empty = 0;
+  const uint32_t no_lens = 0;
+  ruv_hnsw_results* r = nullptr;
+  // Non-NULL allow_ids with allow_count 0: an empty allow-list, nothing passes (with a predicate too).
+  ASSERT_EQ(ruv_hnsw_search(h, d.row(0), d.dim, 5, 0, &empty, 0, nullptr, 0, nullptr, nullptr, &r), RUV_OK);
+  EXPECT_EQ(Take(r).ids.size(), 0u);
+  auto all = [](void*, const char*, size_t) -> int32_t { return 1; };
+  ASSERT_EQ(ruv_hnsw_search(h, d.row(0), d.dim, 5, 0, &empty, 0, &no_lens, 0, all, nullptr, &r), RUV_OK);
+  EXPECT_EQ(Take(r).ids.size(), 0u);
+  // The query is still checked.
+  const float nan[8] = {std::numeric_limits<float>::quiet_NaN()};
+  r = nullptr;
+  EXPECT_EQ(ruv_hnsw_search(h, nan, 8, 5, 0, &empty, 0, nullptr, 0, nullptr, nullptr, &r), RUV_NON_FINITE);
+  EXPECT_EQ(r, nullptr);
+  // NULL allow_ids with allow_count 0: no id filter.
+  ASSERT_EQ(ruv_hnsw_search(h, d.row(0), d.dim, 5, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r), RUV_OK);
+  const Hits got = Take(r);
+  ASSERT_EQ(got.ids.size(), 5u);
+  EXPECT_EQ(got.ids[0], Id(0));
+  ruv_hnsw_free(h);
+}
+
 TEST(CApiHnsw, SerializeRoundTripGivesIdenticalBytesAndResults) {
   const Dataset d = RandomUnit(500, 12, 5);
   ruv_hnsw* h = BuildBatch(d, RUV_METRIC_DOT_PRODUCT, 2);

@@ -171,10 +171,14 @@ int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k,
         st != RUV_OK) {
       return st;
     }
+    // An allow-list is given when allow_ids is non-NULL or allow_count is nonzero; an empty one
+    // (non-NULL allow_ids, allow_count 0) allows nothing. The search still runs, with k = 0, so a
+    // NaN query fails the same way (and the walk does not scan the graph for nothing).
+    const bool by_ids = allow_ids != nullptr || allow_count != 0;
+    if (by_ids && allow_count == 0) k = 0;
     // The allow-list is a hash set over views into the caller's buffer (alive for the call): one
     // lookup per candidate the walk would return.
     std::unordered_set<std::string_view> allowed(views.begin(), views.end());
-    const bool by_ids = allow_count != 0;
     ruv::HnswFilter filter;
     if (by_ids && allow_fn != nullptr) {
       filter = [&](std::string_view id) {

@@ -70,8 +70,10 @@ RUV_API int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int3
 /* ---- reads -----------------------------------------------------------------------------------
  * Up to k live entries nearest to q (dim floats), best first; ef == 0 uses the index's ef_search.
  * Filters (evaluated during the walk, never a post-filter; when both are given an entry must pass
- * both): an allow-list of packed ids (allow_count == 0: no id filter; ids that are not in the
- * index are ignored), and/or a predicate (allow_fn NULL: none). k == 0 gives empty results.
+ * both): an allow-list of packed ids (ids that are not in the index are ignored), and/or a
+ * predicate (allow_fn NULL: none). No allow-list: allow_ids NULL and allow_count 0. An empty
+ * allow-list (allow_ids non-NULL, allow_count 0, allow_ids_size 0) allows nothing: empty results
+ * (the query is still checked). k == 0 gives empty results.
  * *out is a new results object (free it with ruv_hnsw_results_free); untouched on failure. */
 RUV_API int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef,
                                 const char* allow_ids, size_t allow_ids_size, const uint32_t* allow_lens,

@@ -270,9 +270,8 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
         if (filter?.kind === 'ids') {
           allowCount = filter.ids.length;
           for (let i = 0; i < allowCount; i++) idBytes += maxUtf8(filter.ids[i]!);
-          // The C ABI reads allow_count 0 as "no id filter"; an empty allow-list allows nothing:
-          // search with k = 0, which still checks the query (NON_FINITE) like any search.
-          if (allowCount === 0) k = 0;
+          // An empty allow-list allows nothing: the C ABI reads a non-NULL allow_ids with
+          // allow_count 0 so (NULL means no id filter), and still checks the query.
         }
         const lensBytes = align64(allowCount * 4);
         const base = arena.reserve(OUT_SLOT_BYTES + queryBytes + lensBytes + idBytes);
@@ -303,9 +302,9 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
             dim,
             k,
             ef,
-            allowCount === 0 ? 0 : pids,
+            filter?.kind === 'ids' ? pids : 0,
             idsSize,
-            allowCount === 0 ? 0 : plens,
+            filter?.kind === 'ids' ? plens : 0,
             allowCount,
             predicate === null ? 0 : allowFn,
             0,
