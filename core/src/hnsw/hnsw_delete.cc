@@ -37,11 +37,22 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
       }
       std::sort(pool.begin(), pool.end());
       SelectNeighbors(pool, max_links(l), s, &kept);
+      if (l == 0) {
+        SetLinks0(n, kept);  // keeps in-degrees; notes nodes left without in- or out-links
+        continue;
+      }
       ll[0] = static_cast<uint32_t>(kept.size());
       for (size_t i = 0; i < kept.size(); ++i) ll[1 + i] = kept[i].slot;
     }
   }
-  links(slot, 0)[0] = 0;
+  {
+    uint32_t* ll = links(slot, 0);
+    for (uint32_t i = 1; i <= ll[0]; ++i) {
+      if (--in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
+    }
+    ll[0] = 0;
+    in0_[slot] = 0;
+  }
   upper_[slot].clear();
   upper_[slot].shrink_to_fit();
   levels_[slot] = 0;
@@ -60,6 +71,7 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
       }
     }
   }
+  Reconnect(s);
 }
 
 }  // namespace ruv::hnsw

@@ -56,6 +56,7 @@ void Graph::Reserve(size_t slots) {
   link0_.resize(fresh * (max_m0_ + 1), 0);
   upper_.resize(fresh);
   levels_.resize(fresh, 0);
+  in0_.resize(fresh, 0);
   live_.resize(fresh, 0);
   ids_.resize(fresh);
   vectors_.Reserve(fresh);
@@ -73,6 +74,7 @@ uint32_t Graph::Allocate(std::string_view id, uint32_t level, const float* prepa
     ++slot_count_;
   }
   levels_[slot] = static_cast<uint8_t>(level);
+  in0_[slot] = 0;
   live_[slot] = 1;
   ++live_count_;
   links(slot, 0)[0] = 0;
@@ -185,6 +187,7 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   if (count < max_links(level)) {
     ll[1 + count] = to;
     ll[0] = count + 1;
+    if (level == 0 && !lock) ++in0_[to];
     return;
   }
   std::vector<Candidate> pool;
@@ -195,6 +198,10 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   std::sort(pool.begin(), pool.end());
   std::vector<Candidate> kept;
   SelectNeighbors(pool, max_links(level), s, &kept);
+  if (level == 0 && !lock) {  // in-degrees are kept serially only (a parallel build recounts)
+    SetLinks0(from, kept);
+    return;
+  }
   ll[0] = static_cast<uint32_t>(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) ll[1 + i] = kept[i].slot;
 }
@@ -218,6 +225,9 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
       uint32_t* ll = links(slot, lv);
       ll[0] = static_cast<uint32_t>(chosen.size());
       for (size_t i = 0; i < chosen.size(); ++i) ll[1 + i] = chosen[i].slot;
+      if (lv == 0 && !lock) {
+        for (const Candidate& c : chosen) ++in0_[c.slot];
+      }
     }
     for (const Candidate& c : chosen) AddLink(c.slot, slot, c.dist, lv, lock, s);
     entry = sorted.front();
@@ -240,6 +250,8 @@ void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
     entry_ = slot;
     max_level_ = level;
   }
+  touched_.push_back(slot);  // every chosen neighbour may have pruned it away again
+  Reconnect(s);
 }
 
 void Graph::ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
@@ -306,7 +318,8 @@ HnswStats Graph::Stats() const {
   st.ef_search = config_.ef_search;
   st.max_level = max_level_;
   st.vector_bytes = vectors_.bytes();
-  size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) + levels_.capacity() +
+  size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) +
+                 in0_.capacity() * sizeof(uint32_t) + levels_.capacity() +
                  live_.capacity() + free_.capacity() * sizeof(uint32_t) +
                  upper_.capacity() * sizeof(std::vector<uint32_t>) +
                  ids_.capacity() * sizeof(std::string);

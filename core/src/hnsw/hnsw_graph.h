@@ -83,6 +83,8 @@ class Graph {
   // Test support: live slots that a breadth-first walk over level-0 links from the entry point
   // does not reach (ascending). Empty for a healthy graph.
   std::vector<uint32_t> UnreachableForTest() const;
+  // Test support: whether the kept level-0 in-degrees equal a recount.
+  bool InDegreesConsistentForTest() const;
 
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
   RwLock& lock() const { return rw_; }
@@ -121,6 +123,19 @@ class Graph {
   // Adds `from` -> `to` at `level`; when full, re-selects `from`'s links with the heuristic.
   void AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool lock, Scratch* scratch);
   float NodeDistance(uint32_t a, uint32_t b, Scratch* scratch) const;
+  // Level-0 in-degrees (FORMAT.md "reachability"). Counts are kept by serial inserts and
+  // removals; a parallel build and a load recount them.
+  void RebuildInDegrees();
+  // Writes `kept` as links(n, 0), updating in-degrees; targets left with none go to touched_.
+  void SetLinks0(uint32_t n, const std::vector<Candidate>& kept);
+  // Reconnects every live slot of touched_ (ascending, once) left with no level-0 out-links or
+  // no level-0 in-links; clears touched_.
+  void Reconnect(Scratch* scratch);
+  // Adds the link n -> x at level 0 (appended, or in place of n's farthest link whose target keeps
+  // another in-link); false when n cannot take it.
+  bool LinkTo(uint32_t x, uint32_t n, Scratch* scratch);
+  // Whether every level-0 in-link of x comes from an out-neighbour whose only in-link is x.
+  bool ClosedPair(uint32_t x) const;
   void ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
                    Scratch* scratch) const;
 
@@ -129,6 +144,8 @@ class Graph {
   VectorStore vectors_;
   std::vector<uint32_t> link0_;               // capacity x (1 + 2m)
   std::vector<std::vector<uint32_t>> upper_;  // per slot: level x (1 + m)
+  std::vector<uint32_t> in0_;      // per slot: how many level-0 lists hold it (derived)
+  std::vector<uint32_t> touched_;  // slots whose in-degree fell to <= 1 in the current operation
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> live_;
   std::vector<std::string> ids_;

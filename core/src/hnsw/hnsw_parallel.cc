@@ -95,7 +95,14 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   for (std::thread& t : pool) t.join();
   node_locks_.reset();
   linked_.reset();
+  // In-degrees were not kept by the threads: recount, then reconnect any node left without
+  // level-0 in-links (pruned away by a neighbour) or closed in a pair, in slot order.
+  RebuildInDegrees();
   if (out_of_memory) throw std::bad_alloc();
+  for (uint32_t slot = 0; slot < slot_count_; ++slot) {
+    if (live_[slot] && (in0_[slot] <= 1 || links(slot, 0)[0] == 0)) touched_.push_back(slot);
+  }
+  Reconnect(&s);
 }
 
 }  // namespace ruv::hnsw

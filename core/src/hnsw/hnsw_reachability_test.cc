@@ -3,6 +3,8 @@
 // point reaches every live node, and every node is found by a search with its own vector.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "hnsw_graph.h"
 #include "hnsw_test_util.h"
 
@@ -41,6 +43,54 @@ std::string Describe(const Graph& g, const std::vector<uint32_t>& slots) {
   return out;
 }
 
+// Seeded random inserts, replaces (remove + insert of the same id with a new vector) and removes
+// on clustered data, which is where the heuristic prunes hardest.
+void RandomOperations(Metric metric, uint64_t seed) {
+  const size_t kEf = 100;  // moderate: the graph holds about 370 nodes, m = 8
+  const size_t dim = 16;
+  const size_t pool = 2000;
+  const Dataset d = Clustered(pool, dim, 12, 0.08f, seed);
+  Graph g(Config(dim, metric, 8));
+  Scratch s;
+  std::mt19937_64 rng(seed);
+  std::vector<size_t> row_of_slot;
+  const size_t ids = 500;
+  auto put = [&](size_t id, size_t row) {
+    if (const uint32_t old = g.Find(Id(id)); old != kNone) g.Remove(old, &s);
+    g.Insert(Id(id), d.row(row), &s);
+    const uint32_t slot = g.Find(Id(id));
+    if (row_of_slot.size() <= slot) row_of_slot.resize(slot + 1);
+    row_of_slot[slot] = row;
+  };
+  for (size_t i = 0; i < 300; ++i) put(i, rng() % pool);
+  const size_t steps = Scaled(4000);
+  for (size_t step = 0; step < steps; ++step) {
+    const size_t id = rng() % ids;
+    if (rng() % 4 == 0) {
+      if (const uint32_t slot = g.Find(Id(id)); slot != kNone) g.Remove(slot, &s);
+    } else {
+      put(id, rng() % pool);
+    }
+    if (step % 50 == 0 || step + 1 == steps) {
+      const std::vector<uint32_t> lost = g.UnreachableForTest();
+      ASSERT_TRUE(lost.empty()) << "metric " << static_cast<int>(metric) << " step " << step
+                                << ": unreachable " << Describe(g, lost);
+      ASSERT_TRUE(g.InDegreesConsistentForTest()) << "step " << step;
+    }
+  }
+  // Dot product: a longer vector may outscore a node's own; reachability is what counts there.
+  if (metric != Metric::kDotProduct) {
+    EXPECT_EQ(NotFoundByOwnVector(g, d, row_of_slot, 10, kEf), std::vector<std::string>{})
+        << "metric " << static_cast<int>(metric) << " seed " << seed;
+  }
+}
+
+TEST(HnswReachabilityTest, RandomInsertReplaceRemoveKeepsEveryNodeReachable) {
+  for (const Metric metric : {Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct}) {
+    for (const uint64_t seed : {11u, 12u, 13u}) RandomOperations(metric, seed);
+  }
+}
+
 TEST(HnswReachabilityTest, ParallelBatchKeepsEveryNodeReachable) {
   const size_t n = std::max<size_t>(Scaled(1500), 1100);  // >= 256 entries per thread at 4
   const size_t dim = 32;
@@ -60,6 +110,7 @@ TEST(HnswReachabilityTest, ParallelBatchKeepsEveryNodeReachable) {
       const std::vector<uint32_t> lost = g.UnreachableForTest();
       ASSERT_TRUE(lost.empty()) << threads << " threads, round " << round << ": unreachable "
                                 << Describe(g, lost);
+      ASSERT_TRUE(g.InDegreesConsistentForTest());
       EXPECT_EQ(NotFoundByOwnVector(g, d, row_of_slot, 10, 64), std::vector<std::string>{})
           << threads << " threads, round " << round;
     }

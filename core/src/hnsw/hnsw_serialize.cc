@@ -222,6 +222,7 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
     g->free_[i] = slot;
   }
   if (r.remaining() != 0) return Corrupt("trailing bytes");
+  g->RebuildInDegrees();
   *out = std::move(g);
   return Status::Ok();
 }

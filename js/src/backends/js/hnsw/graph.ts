@@ -5,7 +5,7 @@
  * Uint32Array per node of [count][m slots] blocks, an epoch-tagged visited array never cleared.
  */
 import type { HnswParams } from '../../../backend.js';
-import { CandHeap, CandList } from './heap.js';
+import { CandHeap, CandList, candLess } from './heap.js';
 import { LevelGenerator } from './level-generator.js';
 import { Query, VectorStore } from './vector-store.js';
 
@@ -24,6 +24,10 @@ export class Graph {
   link0 = new Uint32Array(0);
   upper: (Uint32Array | null)[] = [];
   levels = new Uint8Array(0);
+  /** Level-0 in-degree per slot (derived: kept by insert and remove, recounted on load). */
+  in0 = new Uint32Array(0);
+  /** Slots whose level-0 in-degree fell to 0 (or lists left empty) in the current operation. */
+  touched: number[] = [];
   live = new Uint8Array(0);
   ids: (string | undefined)[] = [];
   idMap = new Map<string, number>();
@@ -88,6 +92,9 @@ export class Graph {
     const levels = new Uint8Array(cap);
     levels.set(this.levels);
     this.levels = levels;
+    const in0 = new Uint32Array(cap);
+    in0.set(this.in0);
+    this.in0 = in0;
     const live = new Uint8Array(cap);
     live.set(this.live);
     this.live = live;
@@ -106,6 +113,7 @@ export class Graph {
     this.ids[slot] = id;
     this.idMap.set(id, slot);
     this.levels[slot] = level;
+    this.in0[slot] = 0;
     this.live[slot] = 1;
     this.liveCount++;
     this.link0[slot * (this.maxM0 + 1)] = 0;
@@ -246,6 +254,7 @@ export class Graph {
     if (count < this.maxLinks(level)) {
       ll[off + 1 + count] = to;
       ll[off] = count + 1;
+      if (level === 0) this.in0[to]!++;
       return;
     }
     const pool = this.pool;
@@ -255,7 +264,146 @@ export class Graph {
     for (let i = 1; i <= count; i++) pool.push(this.vectors.distance(qf, ll[off + i]!), ll[off + i]!);
     pool.sort();
     this.selectNeighbours(pool, this.maxLinks(level), this.selected);
-    this.setLinks(from, level, this.selected);
+    if (level === 0) this.setLinks0(from, this.selected);
+    else this.setLinks(from, level, this.selected);
+  }
+
+  /** Recounts the level-0 in-degrees (after a load). */
+  rebuildInDegrees(): void {
+    const { in0, link0, live } = this;
+    in0.fill(0);
+    const stride = this.maxM0 + 1;
+    for (let n = 0; n < this.slotCount; n++) {
+      if (live[n] === 0) continue;
+      const off = n * stride;
+      const count = link0[off]!;
+      for (let i = 1; i <= count; i++) in0[link0[off + i]!]!++;
+    }
+  }
+
+  /** Writes `list` as links(n, 0), keeping in-degrees; targets left with none go to touched. */
+  setLinks0(n: number, list: CandList): void {
+    const { in0, link0 } = this;
+    const off = n * (this.maxM0 + 1);
+    const count = link0[off]!;
+    for (let i = 1; i <= count; i++) in0[link0[off + i]!]!--;
+    for (let i = 0; i < list.size; i++) in0[list.slot[i]!]!++;
+    for (let i = 1; i <= count; i++) if (in0[link0[off + i]!]! <= 1) this.touched.push(link0[off + i]!);
+    this.setLinks(n, 0, list);
+    if (list.size === 0) this.touched.push(n);
+  }
+
+  /**
+   * Gives `x` (no level-0 in-links) the link n -> x: appended when links(n, 0) has room, else in
+   * place of its farthest link (candidate order) whose target keeps another in-link.
+   */
+  private linkTo(x: number, n: number): boolean {
+    const { in0, link0, vectors } = this;
+    const off = n * (this.maxM0 + 1);
+    const count = link0[off]!;
+    if (count < this.maxM0) {
+      link0[off + 1 + count] = x;
+      link0[off] = count + 1;
+      in0[x]!++;
+      return true;
+    }
+    const qn = vectors.rowQuery(n, this.rowQ);
+    let best = 0;
+    let worstDist = 0;
+    let worstSlot = 0;
+    for (let i = 1; i <= count; i++) {
+      const t = link0[off + i]!;
+      if (in0[t]! < 2) continue;
+      const d = vectors.distance(qn, t);
+      if (best === 0 || candLess(worstDist, worstSlot, d, t)) {
+        best = i;
+        worstDist = d;
+        worstSlot = t;
+      }
+    }
+    if (best === 0) return false;
+    in0[link0[off + best]!]!--;
+    link0[off + best] = x;
+    in0[x]!++;
+    return true;
+  }
+
+  /** Whether links(from, 0) holds `to`. */
+  private linksTo(from: number, to: number): boolean {
+    const off = from * (this.maxM0 + 1);
+    const count = this.link0[off]!;
+    for (let i = 1; i <= count; i++) if (this.link0[off + i] === to) return true;
+    return false;
+  }
+
+  /**
+   * True when every level-0 in-link of x (in0[x] >= 1 of them) comes from one of its own
+   * out-neighbours n, and each such n has x as its only in-link.
+   */
+  private closedPair(x: number): boolean {
+    const { in0, link0 } = this;
+    const off = x * (this.maxM0 + 1);
+    const count = link0[off]!;
+    let mutual = 0;
+    for (let i = 1; i <= count; i++) {
+      const n = link0[off + i]!;
+      if (!this.linksTo(n, x)) continue;
+      if (in0[n] !== 1) return false;
+      mutual++;
+    }
+    return mutual === in0[x];
+  }
+
+  /**
+   * FORMAT.md reachability: every live slot of `touched` (ascending, once) left with no level-0
+   * out-links gets them, and one left with no level-0 in-link gets one. Clears `touched`.
+   */
+  reconnect(): void {
+    const touched = this.touched;
+    if (touched.length === 0) return;
+    touched.sort((a, b) => a - b);
+    const { in0, link0, live, vectors } = this;
+    const stride = this.maxM0 + 1;
+    let prev = -1;
+    for (const x of touched) {
+      if (x === prev) continue;
+      prev = x;
+      if (live[x] === 0 || this.liveCount < 2) continue;
+      // Every other live slot by distance to x, computed only when a rare fallback needs it.
+      let all: { d: number; s: number }[] | null = null;
+      const byDistance = (): { d: number; s: number }[] => {
+        if (all === null) {
+          const qx = vectors.rowQuery(x, this.rowQ);
+          all = [];
+          for (let n = 0; n < this.slotCount; n++) {
+            if (live[n] !== 0 && n !== x) all.push({ d: vectors.distance(qx, n), s: n });
+          }
+          all.sort((a, b) => (candLess(a.d, a.s, b.d, b.s) ? -1 : candLess(b.d, b.s, a.d, a.s) ? 1 : 0));
+        }
+        return all;
+      };
+      const off = x * stride;
+      if (link0[off] === 0) {
+        const near = byDistance();
+        const head = this.pool;
+        head.clear();
+        for (let i = 0; i < near.length && i < this.params.efConstruction; i++) head.push(near[i]!.d, near[i]!.s);
+        this.selectNeighbours(head, this.m, this.selected);
+        this.setLinks(x, 0, this.selected);
+        for (let i = 0; i < this.selected.size; i++) in0[this.selected.slot[i]!]!++;
+      }
+      if (in0[x] === 0) {
+        let linked = false;
+        for (let i = 1; i <= link0[off]! && !linked; i++) linked = this.linkTo(x, link0[off + i]!);
+        if (linked) continue;
+        for (const c of byDistance()) if (this.linkTo(x, c.s)) break;
+      } else if (this.closedPair(x)) {
+        // Every in-link of x comes from an out-neighbour whose only in-link is x: x and those
+        // neighbours may form an island. Link x from the nearest node outside it.
+        for (const c of byDistance()) if (!this.linksTo(c.s, x) && this.linkTo(x, c.s)) break;
+      }
+    }
+    touched.length = 0;
   }
 
   /** Links the new node `slot` (query q) at levels min(level, topLevel) .. 0 from `entry`. */
@@ -278,6 +426,7 @@ export class Graph {
       const nextDist = found.dist[0]!;
       this.selectNeighbours(found, this.m, chosen);
       this.setLinks(slot, l, chosen);
+      if (l === 0) for (let i = 0; i < chosen.size; i++) this.in0[chosen.slot[i]!]!++;
       for (let i = 0; i < chosen.size; i++) this.addLink(chosen.slot[i]!, slot, chosen.dist[i]!, l);
       entry = nextEntry;
       entryDist = nextDist;
@@ -304,6 +453,8 @@ export class Graph {
       this.entry = slot;
       this.maxLevel = level;
     }
+    this.touched.push(slot); // every chosen neighbour may have pruned it away again
+    this.reconnect();
   }
 
   /** Exact scan of every live allowed slot; the k best ascending in this.found. */

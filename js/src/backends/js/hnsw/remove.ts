@@ -45,10 +45,17 @@ export function removeSlot(g: Graph, slot: number): void {
       }
       pool.sort();
       g.selectNeighbours(pool, g.maxLinks(l), selected);
-      g.setLinks(n, l, selected);
+      if (l === 0) g.setLinks0(n, selected);
+      else g.setLinks(n, l, selected);
     }
   }
-  g.link0[slot * (g.maxM0 + 1)] = 0;
+  const roff = slot * (g.maxM0 + 1);
+  for (let i = 1; i <= g.link0[roff]!; i++) {
+    const t = g.link0[roff + i]!;
+    if (--g.in0[t]! <= 1) g.touched.push(t);
+  }
+  g.link0[roff] = 0;
+  g.in0[slot] = 0;
   g.upper[slot] = null;
   levels[slot] = 0;
   g.idMap.delete(g.ids[slot]!);
@@ -65,4 +72,5 @@ export function removeSlot(g: Graph, slot: number): void {
       }
     }
   }
+  g.reconnect();
 }

@@ -201,6 +201,7 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
   g.liveCount = liveCount;
 
   checkLinks(g);
+  g.rebuildInDegrees();
 
   if (liveCount === 0) {
     if (entry !== NONE || maxLevel !== 0) throw corrupt('entry point of an empty index');
