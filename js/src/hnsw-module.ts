@@ -274,7 +274,16 @@ interface IndexRecord {
   dimensions: number;
   metric: DistanceMetric;
   storage: HnswStorage;
+  /** insertBatchAsync calls in flight (a backend may refuse synchronous calls meanwhile). */
+  asyncWrites?: number;
 }
+
+/**
+ * Multiply-adds a search may do before it is worth a thread hand-off: about 1 ms of work here
+ * (ef 50, m 16, 384-d is ~0.6 M and takes ~40 us natively, while the hop to a worker and back
+ * costs ~25 us). Smaller searches run on the JS thread, larger ones on a worker.
+ */
+const OFF_THREAD_SEARCH_WORK = 1 << 24;
 
 /** One entry of `insertBatch`: extra keys (metadata of the caller) are ignored. */
 export interface HnswEntry {
@@ -356,6 +365,14 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
     return { record, query: q, k: kk, search: searchOptionsArg(fn, options) };
   }
 
+  /** Whether a search is big enough to leave the JS thread (see OFF_THREAD_SEARCH_WORK). */
+  function worthAWorker(record: IndexRecord, index: HnswBackendIndex, k: number, ef: number): boolean {
+    if ((record.asyncWrites ?? 0) > 0) return true; // the index is busy: wait on a worker, never here
+    const stats = index.stats();
+    const candidates = Math.min(stats.count, Math.max(k, ef === 0 ? stats.efSearch : ef));
+    return candidates * 2 * stats.m * record.dimensions > OFF_THREAD_SEARCH_WORK;
+  }
+
   const module: HnswModule = {
     create(config) {
       const fn = 'hnsw.create';
@@ -387,7 +404,12 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       if (ids.length === 0) return;
       const index = record.index;
       if (index.insertBatchAsync !== undefined) {
-        await index.insertBatchAsync(ids, flat);
+        record.asyncWrites = (record.asyncWrites ?? 0) + 1;
+        try {
+          await index.insertBatchAsync(ids, flat);
+        } finally {
+          record.asyncWrites -= 1;
+        }
         return;
       }
       // No worker thread here: insert in chunks of about CHUNK_TARGET_MS, yielding in between, so
@@ -420,7 +442,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       const s = prepareSearch('hnsw.searchAsync', handle, query, k, options);
       if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
       const index = s.record.index;
-      if (index.searchAsync !== undefined && s.search.filter?.kind !== 'predicate') {
+      if (index.searchAsync !== undefined && s.search.filter?.kind !== 'predicate' && worthAWorker(s.record, index, s.k, s.search.ef)) {
         // The query is copied: the caller may reuse its array while the search runs elsewhere.
         return toResults(await index.searchAsync(s.query.slice(), s.k, s.search.ef, s.search.filter));
       }

@@ -285,7 +285,8 @@ describe('WasmHnswIndex over a mock backend', () => {
     assert.equal(index.vectorCount, 2, 'replacing keeps the count');
     assert.deepEqual((await index.search(v(0, 0, 1), 5)).map((r) => r.id), ['a', 'b']);
     await index.search(v(0, 0, 1), 5, { filter: () => true });
-    assert.deepEqual(calls.filter((c) => c[0] !== 'search').map((c) => c[0]), ['insertBatchAsync', 'insertBatch', 'insert', 'searchAsync']);
+    // Both searches are far below a worker hop's worth of work: they run on the JS thread.
+    assert.deepEqual(calls.filter((c) => c[0] !== 'search').map((c) => c[0]), ['insertBatchAsync', 'insertBatch', 'insert']);
     assert.equal(await index.delete('a'), true);
     assert.equal(index.getStats().vectorCount, 1);
     assert.equal(index.has('b'), true);
@@ -299,6 +300,30 @@ describe('WasmHnswIndex over a mock backend', () => {
     assert.equal(index.vectorCount, 1);
     await index.free();
     await index.free();
+  });
+
+  test('a search worth more than ~1 ms of work goes to searchAsync; a pending async batch forces it too', async () => {
+    const { kernels, calls } = mockHnsw({ async: true });
+    const runtime = await runtimeWith(kernels);
+    const big = { ...config, dimensions: 256, m: 32 };
+    const index = new WasmHnswIndex(big, { runtime });
+    await index.initialize();
+    const n = 1100; // 1100 candidates x 2m x 256-d = 18 M multiply-adds > 2^24
+    const row = (i) => Float32Array.from({ length: 256 }, (_, j) => Math.sin(i * 7 + j));
+    await index.insertBatch(Array.from({ length: n }, (_, i) => ({ id: `r${i}`, vector: row(i) })));
+    calls.length = 0;
+    await index.search(row(3), 5); // ef 10: small
+    assert.deepEqual(calls.map((c) => c[0]), ['search']);
+    calls.length = 0;
+    const hits = await index.search(row(3), 5, { efSearch: n });
+    assert.deepEqual(calls.map((c) => c[0]), ['searchAsync', 'search']);
+    assert.equal(hits[0].id, 'r3');
+    calls.length = 0;
+    const pending = index.insertBatch([{ id: 'x', vector: row(9) }]);
+    await index.search(row(3), 5); // small, but a batch is in flight on a worker
+    await pending;
+    assert.deepEqual(calls.map((c) => c[0]).slice(0, 2), ['insertBatchAsync', 'searchAsync']);
+    await index.dispose();
   });
 
   test('without insertBatchAsync, a batch is inserted in chunks with yields in between', async () => {
