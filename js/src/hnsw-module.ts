@@ -276,6 +276,9 @@ interface IndexRecord {
   storage: HnswStorage;
   /** insertBatchAsync calls in flight (a backend may refuse synchronous calls meanwhile). */
   asyncWrites?: number;
+  /** Fixed at creation, read once: links per node and default efSearch (search cost estimate). */
+  m?: number;
+  efSearch?: number;
 }
 
 /**
@@ -324,6 +327,9 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       : undefined;
 
   function newHandle(record: IndexRecord): HnswIndexHandle {
+    const { m, efSearch } = record.index!.stats();
+    record.m = m;
+    record.efSearch = efSearch;
     const handle = Object.freeze(Object.create(null, { [Symbol.toStringTag]: { value: 'HnswIndexHandle' } })) as HnswIndexHandle;
     records.set(handle, record);
     finalizer?.register(handle, record.index!, handle);
@@ -366,11 +372,12 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
   }
 
   /** Whether a search is big enough to leave the JS thread (see OFF_THREAD_SEARCH_WORK). */
-  function worthAWorker(record: IndexRecord, index: HnswBackendIndex, k: number, ef: number): boolean {
+  function worthAWorker(record: IndexRecord, k: number, ef: number): boolean {
     if ((record.asyncWrites ?? 0) > 0) return true; // the index is busy: wait on a worker, never here
-    const stats = index.stats();
-    const candidates = Math.min(stats.count, Math.max(k, ef === 0 ? stats.efSearch : ef));
-    return candidates * 2 * stats.m * record.dimensions > OFF_THREAD_SEARCH_WORK;
+    // No stats() call here: the live count costs a trip into the backend (and its lock) per
+    // search; the estimate ignores it, so a tiny index with a huge ef merely takes the worker.
+    const candidates = Math.max(k, ef === 0 ? record.efSearch! : ef);
+    return candidates * 2 * record.m! * record.dimensions > OFF_THREAD_SEARCH_WORK;
   }
 
   const module: HnswModule = {
@@ -442,7 +449,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       const s = prepareSearch('hnsw.searchAsync', handle, query, k, options);
       if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
       const index = s.record.index;
-      if (index.searchAsync !== undefined && s.search.filter?.kind !== 'predicate' && worthAWorker(s.record, index, s.k, s.search.ef)) {
+      if (index.searchAsync !== undefined && s.search.filter?.kind !== 'predicate' && worthAWorker(s.record, s.k, s.search.ef)) {
         // The query is copied: the caller may reuse its array while the search runs elsewhere.
         return toResults(await index.searchAsync(s.query.slice(), s.k, s.search.ef, s.search.filter));
       }

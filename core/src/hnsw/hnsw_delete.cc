@@ -53,6 +53,7 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
     ll[0] = 0;
     in0_[slot] = 0;
   }
+  node_heap_bytes_ -= NodeHeapBytes(slot);
   upper_[slot].clear();
   upper_[slot].shrink_to_fit();
   levels_[slot] = 0;

@@ -80,7 +80,16 @@ uint32_t Graph::Allocate(std::string_view id, uint32_t level, const float* prepa
   links(slot, 0)[0] = 0;
   upper_[slot].assign(size_t{level} * (config_.m + 1), 0);
   vectors_.Set(slot, prepared);
+  node_heap_bytes_ += NodeHeapBytes(slot);
   return slot;
+}
+
+size_t Graph::NodeHeapBytes(uint32_t slot) const {
+  // std::string keeps up to 15 chars inline (libstdc++ / libc++ short-string buffers); the id
+  // is stored twice, in ids_ and as the id map's key.
+  const std::string& id = ids_[slot];
+  const size_t id_heap = id.capacity() > 15 ? id.capacity() + 1 : 0;
+  return upper_[slot].capacity() * sizeof(uint32_t) + 2 * id_heap;
 }
 
 float Graph::NodeDistance(uint32_t a, uint32_t b, Scratch* s) const {
@@ -323,16 +332,10 @@ HnswStats Graph::Stats() const {
                  live_.capacity() + free_.capacity() * sizeof(uint32_t) +
                  upper_.capacity() * sizeof(std::vector<uint32_t>) +
                  ids_.capacity() * sizeof(std::string);
-  for (uint32_t i = 0; i < slot_count_; ++i) {
-    bytes += upper_[i].capacity() * sizeof(uint32_t);
-    if (ids_[i].capacity() > 15) bytes += ids_[i].capacity() + 1;
-  }
+  bytes += node_heap_bytes_;
   // unordered_map: one node (key copy + value + next pointer + hash) and one bucket per entry.
   bytes += id_map_.size() * (sizeof(std::string) + 3 * sizeof(void*)) +
            id_map_.bucket_count() * sizeof(void*);
-  for (const auto& [key, value] : id_map_) {
-    if (key.capacity() > 15) bytes += key.capacity() + 1;
-  }
   st.memory_bytes = bytes + visited_.bytes();
   return st;
 }

@@ -149,6 +149,10 @@ class Graph {
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> live_;
   std::vector<std::string> ids_;
+  // Heap bytes of the live nodes' upper link lists, ids and id-map keys, kept up to date by
+  // Allocate / Remove / Deserialize so that Stats() is O(1) (callers read counts often).
+  size_t node_heap_bytes_ = 0;
+  size_t NodeHeapBytes(uint32_t slot) const;
   std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> id_map_;
   std::vector<uint32_t> free_;  // stack: the last freed slot is reused first
   uint32_t slot_count_ = 0;
