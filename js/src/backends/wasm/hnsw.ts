@@ -17,9 +17,8 @@
  * - A predicate may call the vector kernels: those calls use a nested scratch arena, since the
  *   search in flight reads its query and allow-list from the outer one. Calling into the index
  *   being searched throws INVALID_ARGUMENT, as on native and js (the search holds it; a write
- *   would deadlock or change the graph under the walk). So do insert, insertBatch, remove and
- *   search on any other index: the core keeps one walk scratch per thread
- *   (core/src/hnsw/hnsw_index.cc ThreadScratch), which the search in flight is using.
+ *   would deadlock or change the graph under the walk). Any call on another index works, searches
+ *   included: the core leases one walk scratch per nesting level (hnsw_index.cc ScratchLease).
  * - A predicate's result is read by truthiness, as on native and js.
  *
  * No async variants: wasm runs on the JS thread (the public layer chunks big batches itself).
@@ -198,18 +197,6 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
       return handle;
     };
 
-    /** live(), for the calls that use the core's per-thread walk scratch. */
-    const walker = (fn: string): number => {
-      const h = live(fn);
-      if (predicateDepth !== 0) {
-        throw new RuVectorError(
-          'INVALID_ARGUMENT',
-          `hnsw.${fn}: cannot run inside a filter predicate (the search in flight uses this thread's HNSW scratch)`,
-        );
-      }
-      return h;
-    };
-
     /** Scratch with an out slot and the UTF-8 of `id` after it; returns [base, idPtr, idLen]. */
     const withId = (id: string): [number, number, number] => {
       const base = arena.reserve(OUT_SLOT_BYTES + maxUtf8(id));
@@ -219,7 +206,7 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
 
     const index: HnswBackendIndex = {
       insert(id: string, vector: Float32Array): void {
-        const h = walker('insert');
+        const h = live('insert');
         const dim = vector.length;
         const vecBytes = align64(dim * 4);
         const base = arena.reserve(vecBytes + maxUtf8(id));
@@ -229,7 +216,7 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
       },
 
       insertBatch(ids: readonly string[], flat: Float32Array): void {
-        const h = walker('insertBatch');
+        const h = live('insertBatch');
         const count = ids.length;
         if (count === 0) return;
         const dim = flat.length / count;
@@ -262,7 +249,7 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
       },
 
       search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits {
-        const h = walker('search');
+        const h = live('search');
         const dim = query.length;
         const queryBytes = align64(dim * 4);
         let allowCount = 0;
@@ -325,7 +312,7 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
       },
 
       remove(id: string): boolean {
-        const h = walker('remove');
+        const h = live('remove');
         const [base, pid, len] = withId(id);
         check(m._ruv_hnsw_remove(h, pid, len, base));
         return m.HEAPU32[base >>> 2] !== 0;
