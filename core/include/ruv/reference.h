@@ -27,6 +27,8 @@ uint64_t DotU8(const uint8_t* a, const uint8_t* b, size_t n);
 uint64_t SquaredL2U8(const uint8_t* a, const uint8_t* b, size_t n);
 uint64_t SumU8(const uint8_t* a, size_t n);
 uint64_t Hamming(const uint8_t* a, const uint8_t* b, size_t bytes);
+// sum q_i * codes_i in double (twin of simd::DotF32U8, the int8 HNSW row product).
+double DotF32U8(const float* q, const uint8_t* codes, size_t n);
 
 // ---- quantization (formulas of quant.h, float32, no FMA) ----
 // min and max of v (v finite, n > 0).

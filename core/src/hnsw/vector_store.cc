@@ -6,23 +6,14 @@
 #include <limits>
 #include <new>
 
+#include "quant/quant_kernels.h"
 #include "ruv/quant.h"
+#include "simd/int_ops.h"
 
 namespace ruv::hnsw {
 namespace {
 
 constexpr size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
-
-// sum q[i] * c[i] with eight independent accumulators (lets the compiler keep lanes apart).
-float DotF32U8(const float* q, const uint8_t* c, size_t n) {
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (size_t j = 0; j < 8; ++j) acc[j] += q[i + j] * static_cast<float>(c[i + j]);
-  }
-  for (; i < n; ++i) acc[0] += q[i] * static_cast<float>(c[i]);
-  return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
 
 float RangeMin(const uint8_t* row) {
   float v;
@@ -88,7 +79,8 @@ Query VectorStore::RowQuery(uint32_t slot, float* buf) const {
   const float lo = RangeMin(r);
   const float step = (RangeMax(r) - lo) / 255.0f;
   const uint8_t* codes = r + 8;
-  for (uint32_t i = 0; i < dim_; ++i) buf[i] = lo + static_cast<float>(codes[i]) * step;
+  // SIMD decode, bit-identical to lo + code * step in two rounded operations (no FMA).
+  quant::AffineDecode(codes, dim_, lo, step, buf);
   Query q;
   q.v = buf;
   float sum = 0.0f;
@@ -141,7 +133,7 @@ float VectorStore::Distance(const Query& q, uint32_t slot) const {
     const uint8_t* r = row(slot);
     const float lo = RangeMin(r);
     const float step = (RangeMax(r) - lo) / 255.0f;
-    const float dot = lo * q.sum + step * DotF32U8(q.v, r + 8, dim_);
+    const float dot = lo * q.sum + step * simd::DotF32U8(q.v, r + 8, dim_);
     switch (metric_) {
       case Metric::kCosine: d = 1.0f - dot; break;
       case Metric::kEuclidean: d = std::max(0.0f, q.norm2 - 2.0f * dot + aux_[slot]); break;

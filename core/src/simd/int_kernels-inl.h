@@ -98,6 +98,28 @@ HWY_NOINLINE uint64_t SumU8Kernel(const uint8_t* HWY_RESTRICT a, size_t n) {
   return hn::GetLane(hn::SumOfLanes(d64, hn::Add(s0, s1)));
 }
 
+// sum q_i * c_i (float query, u8 codes): the asymmetric int8 distance of the HNSW index. A
+// quarter vector of bytes is widened u8 -> i32 -> f32 per float vector (PromoteTo + ConvertTo,
+// exact for 0..255), then multiply-added into four float accumulators as in DotKernel.
+HWY_NOINLINE float DotF32U8Kernel(const float* HWY_RESTRICT q, const uint8_t* HWY_RESTRICT c, size_t n) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<uint8_t, decltype(di)> d8;  // one byte per float lane
+  const size_t N = hn::Lanes(df);
+  const auto widen = [&](hn::Vec<decltype(d8)> v) { return hn::ConvertTo(df, hn::PromoteTo(di, v)); };
+  auto s0 = hn::Zero(df), s1 = hn::Zero(df), s2 = hn::Zero(df), s3 = hn::Zero(df);
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    s0 = hn::MulAdd(hn::LoadU(df, q + i), widen(hn::LoadU(d8, c + i)), s0);
+    s1 = hn::MulAdd(hn::LoadU(df, q + i + N), widen(hn::LoadU(d8, c + i + N)), s1);
+    s2 = hn::MulAdd(hn::LoadU(df, q + i + 2 * N), widen(hn::LoadU(d8, c + i + 2 * N)), s2);
+    s3 = hn::MulAdd(hn::LoadU(df, q + i + 3 * N), widen(hn::LoadU(d8, c + i + 3 * N)), s3);
+  }
+  for (; i + N <= n; i += N) s0 = hn::MulAdd(hn::LoadU(df, q + i), widen(hn::LoadU(d8, c + i)), s0);
+  if (i < n) s1 = hn::MulAdd(LoadTail(df, q + i, n - i), widen(LoadTail(d8, c + i, n - i)), s1);
+  return hn::GetLane(hn::SumOfLanes(df, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
+}
+
 // Number of differing bits: popcount per byte (vpopcntb on AVX3_DL, a nibble table elsewhere),
 // then SumsOf8 into u64 lanes.
 HWY_NOINLINE uint64_t HammingKernel(const uint8_t* HWY_RESTRICT a, const uint8_t* HWY_RESTRICT b, size_t n) {

@@ -15,4 +15,8 @@ uint64_t DotU8Wide(const uint8_t* a, const uint8_t* b, size_t n);
 uint64_t SquaredL2U8Wide(const uint8_t* a, const uint8_t* b, size_t n);
 uint64_t SumU8Wide(const uint8_t* a, size_t n);
 
+// sum q_i * codes_i in float32 (four SIMD accumulators): the asymmetric float-query x u8-code
+// product of int8 HNSW rows. reference::DotF32U8 is its scalar twin (in double).
+float DotF32U8(const float* q, const uint8_t* codes, size_t n);
+
 }  // namespace ruv::simd

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -15,7 +16,9 @@ namespace ruv {
 namespace {
 
 using test::kAwkwardSizes;
+using test::Near;
 using test::RandomBytes;
+using test::RandomFloats;
 
 class IntOpsTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(IntOpsTest);
@@ -50,12 +53,53 @@ TEST_P(IntOpsTest, ExtremeCodesDoNotOverflowLanes) {
   }
 }
 
+TEST_P(IntOpsTest, DotF32U8MatchesReference) {
+  for (size_t n : {size_t{1}, size_t{3}, size_t{7}, size_t{15}, size_t{16}, size_t{17}, size_t{97},
+                   size_t{384}, size_t{1000}}) {
+    for (uint32_t seed : {11u, 12u, 13u}) {
+      SCOPED_TRACE(::testing::Message() << "n " << n << " seed " << seed);
+      const auto q = RandomFloats(n, seed * 1000 + static_cast<uint32_t>(n));
+      const auto c = RandomBytes(n, seed * 2000 + static_cast<uint32_t>(n));
+      const double expected = reference::DotF32U8(q.data(), c.data(), n);
+      // The query mixes signs, so the sum may cancel: the error is bounded relative to
+      // sum |q_i| c_i, the magnitude the float32 accumulators carry.
+      double magnitude = 0.0;
+      for (size_t i = 0; i < n; ++i) magnitude += std::abs(static_cast<double>(q[i])) * c[i];
+      EXPECT_TRUE(Near(simd::DotF32U8(q.data(), c.data(), n), expected, 1e-5, 1e-5 * magnitude))
+          << simd::DotF32U8(q.data(), c.data(), n) << " vs " << expected;
+      // Positive query: no cancellation, plain relative tolerance.
+      const auto p = RandomFloats(n, seed * 3000 + static_cast<uint32_t>(n), 0.0f, 1.0f);
+      const double expected_p = reference::DotF32U8(p.data(), c.data(), n);
+      EXPECT_TRUE(Near(simd::DotF32U8(p.data(), c.data(), n), expected_p, 1e-5, 0.0))
+          << simd::DotF32U8(p.data(), c.data(), n) << " vs " << expected_p;
+    }
+  }
+}
+
+TEST_P(IntOpsTest, DotF32U8ExactOnSmallIntegers) {
+  // Integer queries and codes keep every partial sum exact in float32: the widening of each code
+  // (0 and 255 included) must be exact and every element counted once, tail included.
+  for (size_t n : kAwkwardSizes) {
+    SCOPED_TRACE(::testing::Message() << "n " << n);
+    std::vector<float> q(n);
+    std::vector<uint8_t> c(n);
+    for (size_t i = 0; i < n; ++i) {
+      q[i] = static_cast<float>(static_cast<int>(i % 7) - 3);
+      c[i] = static_cast<uint8_t>(i % 3 == 0 ? 255 : i % 256);
+    }
+    EXPECT_EQ(static_cast<double>(simd::DotF32U8(q.data(), c.data(), n)),
+              reference::DotF32U8(q.data(), c.data(), n));
+  }
+}
+
 TEST_P(IntOpsTest, EmptyInputsSumToZero) {
   const uint8_t a[1] = {7};
   EXPECT_EQ(DotU8(a, a, 0), 0u);
   EXPECT_EQ(SquaredL2U8(a, a, 0), 0u);
   EXPECT_EQ(SumU8(a, 0), 0u);
   EXPECT_EQ(HammingDistance(a, a, 0), 0u);
+  const float q[1] = {1.0f};
+  EXPECT_EQ(simd::DotF32U8(q, a, 0), 0.0f);
 }
 
 }  // namespace

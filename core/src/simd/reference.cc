@@ -72,6 +72,12 @@ uint64_t SquaredL2U8(const uint8_t* a, const uint8_t* b, size_t n) {
   return sum;
 }
 
+double DotF32U8(const float* q, const uint8_t* codes, size_t n) {
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) sum += static_cast<double>(q[i]) * codes[i];
+  return sum;
+}
+
 uint64_t SumU8(const uint8_t* a, size_t n) {
   uint64_t sum = 0;
   for (size_t i = 0; i < n; ++i) sum += a[i];
