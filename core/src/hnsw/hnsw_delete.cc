@@ -49,7 +49,9 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
     uint32_t* ll = links(slot, 0);
     for (uint32_t i = 1; i <= ll[0]; ++i) {
       if (--in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
+      dropped_.emplace_back(slot, ll[i]);  // its tree children get new parents (FORMAT.md)
     }
+    if (slot < parent_.size()) parent_[slot] = kNone;
     ll[0] = 0;
     in0_[slot] = 0;
   }
@@ -63,6 +65,7 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
   free_.push_back(slot);
   --live_count_;
   if (entry_ == slot) {
+    sweep_ = true;  // a new entry point: check the whole graph from it
     entry_ = kNone;
     max_level_ = 0;
     for (uint32_t n = 0; n < slot_count_; ++n) {

@@ -258,7 +258,9 @@ void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
   if (level > max_level_) {
     entry_ = slot;
     max_level_ = level;
+    sweep_ = true;  // a new entry point: check the whole graph from it
   }
+  inserted_ = slot;
   touched_.push_back(slot);  // every chosen neighbour may have pruned it away again
   Reconnect(s);
 }

@@ -129,8 +129,16 @@ class Graph {
   // Writes `kept` as links(n, 0), updating in-degrees; targets left with none go to touched_.
   void SetLinks0(uint32_t n, const std::vector<Candidate>& kept);
   // Reconnects every live slot of touched_ (ascending, once) left with no level-0 out-links or
-  // no level-0 in-links; clears touched_.
+  // no level-0 in-links; clears touched_. Then checks reachability (below).
   void Reconnect(Scratch* scratch);
+  // FORMAT.md "reachability tree": keeps parent_ a tree of level-0 links rooted at the entry
+  // point (new node and dropped tree links re-parented locally), else sweeps: a breadth-first
+  // walk from the entry point that links every live slot it misses and rebuilds the tree.
+  // Clears dropped_, sweep_ and inserted_.
+  void CheckReachable(Scratch* scratch);
+  bool Reparent(uint32_t v);
+  void Sweep(Scratch* scratch);
+  void BuildTree();
   // Adds the link n -> x at level 0 (appended, or in place of n's farthest link whose target keeps
   // another in-link); false when n cannot take it.
   bool LinkTo(uint32_t x, uint32_t n, Scratch* scratch);
@@ -146,6 +154,13 @@ class Graph {
   std::vector<std::vector<uint32_t>> upper_;  // per slot: level x (1 + m)
   std::vector<uint32_t> in0_;      // per slot: how many level-0 lists hold it (derived)
   std::vector<uint32_t> touched_;  // slots whose in-degree fell to <= 1 in the current operation
+  // Level-0 links (from, to) removed in the current operation, and whether it needs a full sweep
+  // (a removal, a new entry point, a parallel build). Derived, never serialized.
+  std::vector<std::pair<uint32_t, uint32_t>> dropped_;
+  bool sweep_ = false;
+  uint32_t inserted_ = kNone;      // the slot the current insert added
+  std::vector<uint32_t> parent_;   // reachability tree over level-0 links (derived)
+  std::vector<uint32_t> walk_;     // queue of Sweep
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> live_;
   std::vector<std::string> ids_;

@@ -102,6 +102,7 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   for (uint32_t slot = 0; slot < slot_count_; ++slot) {
     if (live_[slot] && (in0_[slot] <= 1 || links(slot, 0)[0] == 0)) touched_.push_back(slot);
   }
+  sweep_ = true;
   Reconnect(&s);
 }
 

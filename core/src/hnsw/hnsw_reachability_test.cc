@@ -45,11 +45,22 @@ std::string Describe(const Graph& g, const std::vector<uint32_t>& slots) {
 
 // Seeded random inserts, replaces (remove + insert of the same id with a new vector) and removes
 // on clustered data, which is where the heuristic prunes hardest.
-void RandomOperations(Metric metric, uint64_t seed) {
+// With `lengths`, each row is scaled by a seeded factor in [0.2, 5): dot product then favours
+// long rows, which is where closed groups of three or more nodes used to be cut off.
+void RandomOperations(Metric metric, uint64_t seed, bool lengths = false,
+                      size_t check_every = 50) {
   const size_t kEf = 100;  // moderate: the graph holds about 370 nodes, m = 8
   const size_t dim = 16;
   const size_t pool = 2000;
-  const Dataset d = Clustered(pool, dim, 12, 0.08f, seed);
+  Dataset d = Clustered(pool, dim, 12, 0.08f, seed);
+  if (lengths) {
+    std::mt19937_64 len_rng(seed ^ 0x5DEECE66Dull);
+    std::uniform_real_distribution<float> len(0.2f, 5.0f);
+    for (size_t i = 0; i < pool; ++i) {
+      const float f = len(len_rng);
+      for (size_t j = 0; j < dim; ++j) d.data[i * dim + j] *= f;
+    }
+  }
   Graph g(Config(dim, metric, 8));
   Scratch s;
   std::mt19937_64 rng(seed);
@@ -71,15 +82,16 @@ void RandomOperations(Metric metric, uint64_t seed) {
     } else {
       put(id, rng() % pool);
     }
-    if (step % 50 == 0 || step + 1 == steps) {
+    if (step % check_every == 0 || step + 1 == steps) {
       const std::vector<uint32_t> lost = g.UnreachableForTest();
-      ASSERT_TRUE(lost.empty()) << "metric " << static_cast<int>(metric) << " step " << step
+      ASSERT_TRUE(lost.empty()) << "metric " << static_cast<int>(metric) << " seed " << seed
+                                << (lengths ? " (scaled rows)" : "") << " step " << step
                                 << ": unreachable " << Describe(g, lost);
       ASSERT_TRUE(g.InDegreesConsistentForTest()) << "step " << step;
     }
   }
   // Dot product: a longer vector may outscore a node's own; reachability is what counts there.
-  if (metric != Metric::kDotProduct) {
+  if (metric != Metric::kDotProduct && !lengths) {
     EXPECT_EQ(NotFoundByOwnVector(g, d, row_of_slot, 10, kEf), std::vector<std::string>{})
         << "metric " << static_cast<int>(metric) << " seed " << seed;
   }
@@ -88,6 +100,14 @@ void RandomOperations(Metric metric, uint64_t seed) {
 TEST(HnswReachabilityTest, RandomInsertReplaceRemoveKeepsEveryNodeReachable) {
   for (const Metric metric : {Metric::kCosine, Metric::kEuclidean, Metric::kDotProduct}) {
     for (const uint64_t seed : {11u, 12u, 13u}) RandomOperations(metric, seed);
+  }
+}
+
+// Dot product over rows of very different lengths (and euclidean over the same rows): the case
+// where a closed group of three or more nodes could lose its last in-link from outside.
+TEST(HnswReachabilityTest, DotProductOverScaledRowsKeepsEveryNodeReachable) {
+  for (const Metric metric : {Metric::kDotProduct, Metric::kEuclidean}) {
+    for (const uint64_t seed : {21u, 22u, 23u, 24u}) RandomOperations(metric, seed, true, 10);
   }
 }
 

@@ -36,6 +36,10 @@ void Graph::SetLinks0(uint32_t n, const std::vector<Candidate>& kept) {
   for (const Candidate& c : kept) ++in0_[c.slot];
   for (uint32_t i = 1; i <= count; ++i) {
     if (in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
+    if (!sweep_ && std::none_of(kept.begin(), kept.end(),
+                                [t = ll[i]](const Candidate& c) { return c.slot == t; })) {
+      dropped_.emplace_back(n, ll[i]);
+    }
   }
   ll[0] = static_cast<uint32_t>(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) ll[1 + i] = kept[i].slot;
@@ -83,6 +87,7 @@ bool Graph::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
     }
   }
   if (best == 0) return false;
+  if (!sweep_) dropped_.emplace_back(n, ll[best]);
   --in0_[ll[best]];
   ll[best] = x;
   ++in0_[x];
@@ -90,7 +95,6 @@ bool Graph::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
 }
 
 void Graph::Reconnect(Scratch* s) {
-  if (touched_.empty()) return;
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
   std::vector<Candidate> all;   // every other live slot by distance to x (rare fallbacks only)
@@ -137,6 +141,138 @@ void Graph::Reconnect(Scratch* s) {
     }
   }
   touched_.clear();
+  CheckReachable(s);
+}
+
+namespace {
+constexpr uint32_t kChainLimit = 64;  // FORMAT.md: parent steps followed before giving up
+}  // namespace
+
+// A new parent for v: the first candidate that is live, links to v, and whose parent chain
+// reaches the entry point within kChainLimit steps without passing v. Candidates: v's level-0
+// out-neighbours (stored order), then the `from` of each dropped link (order of dropped_).
+bool Graph::Reparent(uint32_t v) {
+  auto adopt = [&](uint32_t w) {
+    if (!live_[w] || !Holds(links(w, 0), v)) return false;
+    uint32_t x = w;
+    for (uint32_t step = 0; step < kChainLimit && x != kNone && x != v; ++step) {
+      if (x == entry_) {
+        parent_[v] = w;
+        return true;
+      }
+      x = parent_[x];
+    }
+    return false;
+  };
+  const uint32_t* lv = links(v, 0);
+  for (uint32_t i = 1; i <= lv[0]; ++i) {
+    if (adopt(lv[i])) return true;
+  }
+  for (const auto& [u, t] : dropped_) {
+    if (adopt(u)) return true;
+  }
+  return false;
+}
+
+void Graph::CheckReachable(Scratch* s) {
+  if (parent_.size() < slot_count_) parent_.resize(slot_count_, kNone);
+  bool sweep = sweep_;
+  if (!sweep && inserted_ != kNone && !Reparent(inserted_)) sweep = true;
+  for (size_t i = 0; i < dropped_.size() && !sweep; ++i) {
+    const auto [u, v] = dropped_[i];
+    if (!live_[v] || parent_[v] != u || Holds(links(u, 0), v)) continue;
+    if (!Reparent(v)) sweep = true;
+  }
+  dropped_.clear();
+  inserted_ = kNone;
+  sweep_ = true;  // the sweep's own link changes are not recorded
+  if (sweep) Sweep(s);
+  sweep_ = false;
+}
+
+void Graph::BuildTree() {
+  parent_.assign(slot_count_, kNone);
+  walk_.clear();
+  if (entry_ == kNone) return;
+  std::vector<uint8_t> reached(slot_count_, 0);
+  reached[entry_] = 1;
+  walk_.push_back(entry_);
+  for (size_t i = 0; i < walk_.size(); ++i) {
+    const uint32_t* ll = links(walk_[i], 0);
+    for (uint32_t j = 1; j <= ll[0]; ++j) {
+      if (!reached[ll[j]]) {
+        reached[ll[j]] = 1;
+        parent_[ll[j]] = walk_[i];
+        walk_.push_back(ll[j]);
+      }
+    }
+  }
+}
+
+void Graph::Sweep(Scratch* s) {
+  if (entry_ == kNone) return;
+  std::vector<uint8_t> reached(slot_count_, 0);
+  auto extend = [&](uint32_t from, uint32_t parent) {
+    size_t i = walk_.size();
+    reached[from] = 1;
+    parent_[from] = parent;
+    walk_.push_back(from);
+    for (; i < walk_.size(); ++i) {
+      const uint32_t* ll = links(walk_[i], 0);
+      for (uint32_t j = 1; j <= ll[0]; ++j) {
+        if (!reached[ll[j]]) {
+          reached[ll[j]] = 1;
+          parent_[ll[j]] = walk_[i];
+          walk_.push_back(ll[j]);
+        }
+      }
+    }
+  };
+  std::vector<Candidate> all;
+  for (uint32_t pass = 0; pass < live_count_; ++pass) {
+    std::fill(reached.begin(), reached.end(), uint8_t{0});
+    walk_.clear();
+    std::fill(parent_.begin(), parent_.end(), kNone);
+    extend(entry_, kNone);
+    if (walk_.size() == live_count_) return;
+    bool any = false;
+    for (uint32_t x = 0; x < slot_count_; ++x) {
+      if (!live_[x] || reached[x]) continue;
+      // Candidates: x's reached out-neighbours in stored order, then every reached live slot by
+      // distance to x. First the first one with room (appending never cuts a path), else the
+      // first that LinkTo accepts.
+      const uint32_t* lx = links(x, 0);
+      all.clear();
+      for (uint32_t i = 1; i <= lx[0]; ++i) {
+        if (reached[lx[i]]) all.push_back({0.0f, lx[i]});
+      }
+      const size_t own = all.size();
+      const Query qx = vectors_.RowQuery(x, s->row.data());
+      for (uint32_t n = 0; n < slot_count_; ++n) {
+        if (live_[n] && reached[n]) all.push_back({vectors_.Distance(qx, n), n});
+      }
+      std::sort(all.begin() + static_cast<ptrdiff_t>(own), all.end());
+      uint32_t from = kNone;
+      for (const Candidate& c : all) {
+        uint32_t* ll = links(c.slot, 0);
+        if (ll[0] < max_m0_) {
+          ll[1 + ll[0]] = x;
+          ++ll[0];
+          ++in0_[x];
+          from = c.slot;
+          break;
+        }
+      }
+      for (size_t i = 0; i < all.size() && from == kNone; ++i) {
+        if (LinkTo(x, all[i].slot, s)) from = all[i].slot;
+      }
+      if (from != kNone) {
+        any = true;
+        extend(x, from);
+      }
+    }
+    if (!any) return;
+  }
 }
 
 }  // namespace ruv::hnsw

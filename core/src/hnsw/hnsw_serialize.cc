@@ -224,6 +224,7 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
   }
   if (r.remaining() != 0) return Corrupt("trailing bytes");
   g->RebuildInDegrees();
+  g->BuildTree();
   *out = std::move(g);
   return Status::Ok();
 }

@@ -28,6 +28,15 @@ export class Graph {
   in0 = new Uint32Array(0);
   /** Slots whose level-0 in-degree fell to 0 (or lists left empty) in the current operation. */
   touched: number[] = [];
+  /** Level-0 links removed in the current operation, as [from, to] pairs (derived). */
+  dropped: number[] = [];
+  /** Whether the current operation ends with a full sweep (a removal, a new entry point). */
+  sweep = false;
+  /** The slot the current insert added, or NONE. */
+  private inserted = NONE;
+  /** Reachability tree over level-0 links (derived: FORMAT.md "reachability tree"). */
+  private parent: number[] = [];
+  private walk: number[] = [];
   live = new Uint8Array(0);
   ids: (string | undefined)[] = [];
   idMap = new Map<string, number>();
@@ -288,7 +297,15 @@ export class Graph {
     const count = link0[off]!;
     for (let i = 1; i <= count; i++) in0[link0[off + i]!]!--;
     for (let i = 0; i < list.size; i++) in0[list.slot[i]!]!++;
-    for (let i = 1; i <= count; i++) if (in0[link0[off + i]!]! <= 1) this.touched.push(link0[off + i]!);
+    for (let i = 1; i <= count; i++) {
+      const t = link0[off + i]!;
+      if (in0[t]! <= 1) this.touched.push(t);
+      if (!this.sweep) {
+        let kept = false;
+        for (let j = 0; j < list.size && !kept; j++) kept = list.slot[j] === t;
+        if (!kept) this.dropped.push(n, t);
+      }
+    }
     this.setLinks(n, 0, list);
     if (list.size === 0) this.touched.push(n);
   }
@@ -322,6 +339,7 @@ export class Graph {
       }
     }
     if (best === 0) return false;
+    if (!this.sweep) this.dropped.push(n, link0[off + best]!);
     in0[link0[off + best]!]!--;
     link0[off + best] = x;
     in0[x]!++;
@@ -360,7 +378,6 @@ export class Graph {
    */
   reconnect(): void {
     const touched = this.touched;
-    if (touched.length === 0) return;
     touched.sort((a, b) => a - b);
     const { in0, link0, live, vectors } = this;
     const stride = this.maxM0 + 1;
@@ -404,6 +421,161 @@ export class Graph {
       }
     }
     touched.length = 0;
+    this.checkReachable();
+  }
+
+  /**
+   * A new parent for v: the first candidate that is live, links to v, and whose parent chain
+   * reaches the entry point within 64 steps without passing v. Candidates: v's level-0
+   * out-neighbours (stored order), then the `from` of each dropped link (order of dropped).
+   */
+  private reparent(v: number): boolean {
+    const { link0, parent, dropped, live } = this;
+    const adopt = (w: number): boolean => {
+      if (live[w] === 0 || !this.linksTo(w, v)) return false;
+      let x = w;
+      for (let step = 0; step < 64 && x !== NONE && x !== v; step++) {
+        if (x === this.entry) {
+          parent[v] = w;
+          return true;
+        }
+        x = parent[x]!;
+      }
+      return false;
+    };
+    const off = v * (this.maxM0 + 1);
+    const count = link0[off]!;
+    for (let i = 1; i <= count; i++) if (adopt(link0[off + i]!)) return true;
+    for (let i = 0; i < dropped.length; i += 2) if (adopt(dropped[i]!)) return true;
+    return false;
+  }
+
+  /**
+   * FORMAT.md reachability tree: the new node and every node whose tree link was dropped get a
+   * parent locally, else a full sweep. Clears dropped, sweep and inserted.
+   */
+  private checkReachable(): void {
+    const { dropped, live, parent } = this;
+    while (parent.length < this.slotCount) parent.push(NONE);
+    let sweep = this.sweep;
+    if (!sweep && this.inserted !== NONE && !this.reparent(this.inserted)) sweep = true;
+    for (let i = 0; i < dropped.length && !sweep; i += 2) {
+      const u = dropped[i]!;
+      const v = dropped[i + 1]!;
+      if (live[v] === 0 || parent[v] !== u || this.linksTo(u, v)) continue;
+      if (!this.reparent(v)) sweep = true;
+    }
+    dropped.length = 0;
+    this.inserted = NONE;
+    this.sweep = true; // the sweep's own link changes are not recorded
+    if (sweep) this.sweepAll();
+    this.sweep = false;
+  }
+
+  /** A removed slot has no parent (chains through it fail until its children are re-parented). */
+  clearParent(slot: number): void {
+    if (slot < this.parent.length) this.parent[slot] = NONE;
+  }
+
+  /** The breadth-first tree of level-0 links from the entry point (after a load). */
+  buildTree(): void {
+    const { link0, parent } = this;
+    const stride = this.maxM0 + 1;
+    parent.length = this.slotCount;
+    parent.fill(NONE);
+    if (this.entry === NONE) return;
+    const reached = new Uint8Array(this.slotCount);
+    const walk = this.walk;
+    walk.length = 0;
+    reached[this.entry] = 1;
+    walk.push(this.entry);
+    for (let i = 0; i < walk.length; i++) {
+      const off = walk[i]! * stride;
+      const count = link0[off]!;
+      for (let j = 1; j <= count; j++) {
+        const t = link0[off + j]!;
+        if (reached[t] === 0) {
+          reached[t] = 1;
+          parent[t] = walk[i]!;
+          walk.push(t);
+        }
+      }
+    }
+  }
+
+  /** Breadth-first walk from the entry point over level 0; links every live slot it misses. */
+  private sweepAll(): void {
+    if (this.entry === NONE) return;
+    const { link0, live, vectors, in0, parent } = this;
+    const stride = this.maxM0 + 1;
+    const reached = new Uint8Array(this.slotCount);
+    const walk = this.walk;
+    const extend = (from: number, up: number): void => {
+      let i = walk.length;
+      reached[from] = 1;
+      parent[from] = up;
+      walk.push(from);
+      for (; i < walk.length; i++) {
+        const off = walk[i]! * stride;
+        const count = link0[off]!;
+        for (let j = 1; j <= count; j++) {
+          const t = link0[off + j]!;
+          if (reached[t] === 0) {
+            reached[t] = 1;
+            parent[t] = walk[i]!;
+            walk.push(t);
+          }
+        }
+      }
+    };
+    const all: { d: number; s: number }[] = [];
+    const cmp = (a: { d: number; s: number }, b: { d: number; s: number }): number =>
+      candLess(a.d, a.s, b.d, b.s) ? -1 : candLess(b.d, b.s, a.d, a.s) ? 1 : 0;
+    for (let pass = 0; pass < this.liveCount; pass++) {
+      reached.fill(0);
+      walk.length = 0;
+      parent.fill(NONE);
+      extend(this.entry, NONE);
+      if (walk.length === this.liveCount) return;
+      let any = false;
+      for (let x = 0; x < this.slotCount; x++) {
+        if (live[x] === 0 || reached[x] !== 0) continue;
+        // x's reached out-neighbours in stored order, then every reached live slot by distance
+        // to x: the first with room takes x (appending never cuts a path), else the first that
+        // linkTo accepts.
+        const xoff = x * stride;
+        all.length = 0;
+        for (let i = 1; i <= link0[xoff]!; i++) {
+          const n = link0[xoff + i]!;
+          if (reached[n] !== 0) all.push({ d: 0, s: n });
+        }
+        const qx = vectors.rowQuery(x, this.rowQ2);
+        const rest: { d: number; s: number }[] = [];
+        for (let n = 0; n < this.slotCount; n++) {
+          if (live[n] !== 0 && reached[n] !== 0) rest.push({ d: vectors.distance(qx, n), s: n });
+        }
+        rest.sort(cmp);
+        for (const c of rest) all.push(c);
+        let from = NONE;
+        for (const c of all) {
+          const off = c.s * stride;
+          const count = link0[off]!;
+          if (count < this.maxM0) {
+            link0[off + 1 + count] = x;
+            link0[off] = count + 1;
+            in0[x]!++;
+            from = c.s;
+            break;
+          }
+        }
+        for (let i = 0; i < all.length && from === NONE; i++) if (this.linkTo(x, all[i]!.s)) from = all[i]!.s;
+        if (from !== NONE) {
+          any = true;
+          extend(x, from);
+        }
+      }
+      if (!any) return;
+    }
   }
 
   /** Links the new node `slot` (query q) at levels min(level, topLevel) .. 0 from `entry`. */
@@ -452,7 +624,9 @@ export class Graph {
     if (level > this.maxLevel) {
       this.entry = slot;
       this.maxLevel = level;
+      this.sweep = true; // a new entry point: check the whole graph from it
     }
+    this.inserted = slot;
     this.touched.push(slot); // every chosen neighbour may have pruned it away again
     this.reconnect();
   }

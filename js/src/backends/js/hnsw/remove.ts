@@ -53,7 +53,9 @@ export function removeSlot(g: Graph, slot: number): void {
   for (let i = 1; i <= g.link0[roff]!; i++) {
     const t = g.link0[roff + i]!;
     if (--g.in0[t]! <= 1) g.touched.push(t);
+    g.dropped.push(slot, t); // its tree children get new parents (FORMAT.md)
   }
+  g.clearParent(slot);
   g.link0[roff] = 0;
   g.in0[slot] = 0;
   g.upper[slot] = null;
@@ -63,6 +65,7 @@ export function removeSlot(g: Graph, slot: number): void {
   g.free.push(slot);
   g.liveCount--;
   if (g.entry === slot) {
+    g.sweep = true; // a new entry point: check the whole graph from it
     g.entry = NONE;
     g.maxLevel = 0;
     for (let n = 0; n < g.slotCount; n++) {

@@ -202,6 +202,7 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
 
   checkLinks(g);
   g.rebuildInDegrees();
+  g.buildTree();
 
   if (liveCount === 0) {
     if (entry !== NONE || maxLevel !== 0) throw corrupt('entry point of an empty index');
