@@ -18,20 +18,13 @@ namespace ruv {
 namespace {
 
 using test::kAwkwardSizes;
+using test::QuantConfigOf;
 using test::RandomFloats;
 
-QuantConfig Config(QuantType type, bool fixed = false, float min = 0.0f, float max = 0.0f) {
-  QuantConfig c;
-  c.type = type;
-  c.has_fixed_range = fixed;
-  c.min = min;
-  c.max = max;
-  return c;
-}
-
 std::vector<QuantConfig> AllConfigs() {
-  return {Config(QuantType::kScalar), Config(QuantType::kScalar, true, -0.8f, 0.6f), Config(QuantType::kInt4),
-          Config(QuantType::kInt4, true, -0.8f, 0.6f), Config(QuantType::kBinary)};
+  return {QuantConfigOf(QuantType::kScalar), QuantConfigOf(QuantType::kScalar, true, -0.8f, 0.6f),
+          QuantConfigOf(QuantType::kInt4), QuantConfigOf(QuantType::kInt4, true, -0.8f, 0.6f),
+          QuantConfigOf(QuantType::kBinary)};
 }
 
 std::vector<uint8_t> QuantizeOk(const std::vector<float>& v, const QuantConfig& config) {
@@ -101,7 +94,7 @@ TEST_P(QuantTest, TiesRoundHalfToEven) {
   // Range [0, levels] makes scale exactly 1, so x = k + 0.5 is an exact tie.
   for (QuantType type : {QuantType::kScalar, QuantType::kInt4}) {
     const int levels = type == QuantType::kScalar ? 255 : 15;
-    const QuantConfig config = Config(type, true, 0.0f, static_cast<float>(levels));
+    const QuantConfig config = QuantConfigOf(type, true, 0.0f, static_cast<float>(levels));
     for (size_t dim : {size_t{1}, size_t{7}, size_t{17}, size_t{97}}) {
       std::vector<float> v(dim);
       std::vector<uint8_t> expected(dim);
@@ -118,7 +111,7 @@ TEST_P(QuantTest, TiesRoundHalfToEven) {
     }
   }
   // Just below and above a tie go down and up.
-  const QuantConfig scalar = Config(QuantType::kScalar, true, 0.0f, 255.0f);
+  const QuantConfig scalar = QuantConfigOf(QuantType::kScalar, true, 0.0f, 255.0f);
   const std::vector<float> near_ties = {std::nextafter(2.5f, 0.0f), std::nextafter(2.5f, 5.0f),
                                         std::nextafter(0.5f, 0.0f), std::nextafter(0.5f, 1.0f)};
   EXPECT_EQ(QuantizeOk(near_ties, scalar), (std::vector<uint8_t>{2, 3, 0, 1}));
@@ -150,12 +143,12 @@ TEST_P(QuantTest, PerVectorRangeIsStoredAndExtremesAreExact) {
   float lo, hi;
   reference::MinMax(v.data(), v.size(), &lo, &hi);
   for (QuantType type : {QuantType::kScalar, QuantType::kInt4}) {
-    const auto codes = QuantizeOk(v, Config(type));
+    const auto codes = QuantizeOk(v, QuantConfigOf(type));
     float stored[2];
     std::memcpy(stored, codes.data(), sizeof(stored));
     EXPECT_EQ(stored[0], lo);
     EXPECT_EQ(stored[1], hi);
-    const auto back = DequantizeOk(codes, v.size(), Config(type));
+    const auto back = DequantizeOk(codes, v.size(), QuantConfigOf(type));
     for (size_t i = 0; i < v.size(); ++i) {
       if (v[i] == lo) {
         EXPECT_EQ(back[i], lo);  // code 0 decodes to min exactly
@@ -167,34 +160,35 @@ TEST_P(QuantTest, PerVectorRangeIsStoredAndExtremesAreExact) {
 TEST_P(QuantTest, ConstantVectorCodesZeroAndDecodesToItself) {
   for (QuantType type : {QuantType::kScalar, QuantType::kInt4}) {
     const std::vector<float> v(17, 0.375f);
-    const auto codes = QuantizeOk(v, Config(type));
+    const auto codes = QuantizeOk(v, QuantConfigOf(type));
     for (size_t i = 8; i < codes.size(); ++i) EXPECT_EQ(codes[i], 0);
-    for (float x : DequantizeOk(codes, v.size(), Config(type))) EXPECT_EQ(x, 0.375f);
+    for (float x : DequantizeOk(codes, v.size(), QuantConfigOf(type))) EXPECT_EQ(x, 0.375f);
   }
 }
 
 TEST_P(QuantTest, FixedRangeClampsOutliers) {
   const std::vector<float> v = {-100.0f, -1.0f, 0.0f, 1.0f, 100.0f, 3e38f, -3e38f};
-  const auto scalar = QuantizeOk(v, Config(QuantType::kScalar, true, -1.0f, 1.0f));
+  const auto scalar = QuantizeOk(v, QuantConfigOf(QuantType::kScalar, true, -1.0f, 1.0f));
   EXPECT_EQ(scalar, (std::vector<uint8_t>{0, 0, 128, 255, 255, 255, 0}));  // 127.5 ties to 128
-  const auto int4 = QuantizeOk(v, Config(QuantType::kInt4, true, -1.0f, 1.0f));
+  const auto int4 = QuantizeOk(v, QuantConfigOf(QuantType::kInt4, true, -1.0f, 1.0f));
   // 0 -> 7.5 ties to 8; element 6 sits alone in the low nibble of the last byte.
   EXPECT_EQ(int4, (std::vector<uint8_t>{0x00, 0xF8, 0xFF, 0x00}));
 }
 
 TEST_P(QuantTest, PaddingBitsAreZero) {
   const std::vector<float> v(13, 5.0f);
-  const auto bits = QuantizeOk(v, Config(QuantType::kBinary));
+  const auto bits = QuantizeOk(v, QuantConfigOf(QuantType::kBinary));
   EXPECT_EQ(bits, (std::vector<uint8_t>{0xFF, 0x1F}));
-  const auto nibbles = QuantizeOk(std::vector<float>(3, 1.0f), Config(QuantType::kInt4, true, 0.0f, 1.0f));
+  const auto nibbles =
+      QuantizeOk(std::vector<float>(3, 1.0f), QuantConfigOf(QuantType::kInt4, true, 0.0f, 1.0f));
   EXPECT_EQ(nibbles, (std::vector<uint8_t>{0xFF, 0x0F}));
 }
 
 TEST_P(QuantTest, BinaryIsSignOfStrictlyPositive) {
   const std::vector<float> v = {1.0f, -1.0f, 0.0f, -0.0f, 1e-45f, -1e-45f, 3.0f, 0.5f, -2.0f};
-  const auto bits = QuantizeOk(v, Config(QuantType::kBinary));
+  const auto bits = QuantizeOk(v, QuantConfigOf(QuantType::kBinary));
   EXPECT_EQ(bits, (std::vector<uint8_t>{0b11010001, 0b0}));
-  EXPECT_EQ(DequantizeOk(bits, v.size(), Config(QuantType::kBinary)),
+  EXPECT_EQ(DequantizeOk(bits, v.size(), QuantConfigOf(QuantType::kBinary)),
             (std::vector<float>{1, -1, -1, -1, 1, -1, 1, 1, -1}));
 }
 
@@ -202,11 +196,11 @@ TEST_P(QuantTest, NarrowRangeNeverProducesNaN) {
   // max - min = 1e-44: 255 / (max - min) overflows float32; codes are 0 and decode near min.
   const std::vector<float> v = {0.0f, 1e-44f, 5e-45f};
   for (QuantType type : {QuantType::kScalar, QuantType::kInt4}) {
-    const auto codes = QuantizeOk(v, Config(type));
+    const auto codes = QuantizeOk(v, QuantConfigOf(type));
     std::vector<uint8_t> expected(codes.size());
-    reference::Quantize(v.data(), v.size(), Config(type), expected.data());
+    reference::Quantize(v.data(), v.size(), QuantConfigOf(type), expected.data());
     EXPECT_EQ(codes, expected);
-    for (float x : DequantizeOk(codes, v.size(), Config(type))) {
+    for (float x : DequantizeOk(codes, v.size(), QuantConfigOf(type))) {
       EXPECT_FALSE(std::isnan(x));
       EXPECT_LE(std::fabs(x), 1e-44f);
     }
@@ -234,15 +228,15 @@ TEST_P(QuantTest, Validation) {
   const auto v = RandomFloats(10, 800);
   std::vector<uint8_t> out(64);
   std::vector<float> back(10);
-  const QuantConfig scalar = Config(QuantType::kScalar);
+  const QuantConfig scalar = QuantConfigOf(QuantType::kScalar);
   EXPECT_EQ(Quantize(v.data(), 0, scalar, out.data(), 8).code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(Quantize(v.data(), 10, scalar, out.data(), 17).code(), ErrorCode::kDimensionMismatch);
   EXPECT_EQ(Quantize(v.data(), 10, scalar, out.data(), 19).code(), ErrorCode::kDimensionMismatch);
-  EXPECT_EQ(Quantize(v.data(), 10, Config(static_cast<QuantType>(3)), out.data(), 18).code(),
+  EXPECT_EQ(Quantize(v.data(), 10, QuantConfigOf(static_cast<QuantType>(3)), out.data(), 18).code(),
             ErrorCode::kInvalidArgument);
   for (auto [lo, hi] : {std::pair{1.0f, 0.0f}, std::pair{std::nanf(""), 1.0f}, std::pair{0.0f, INFINITY},
                         std::pair{-3e38f, 3e38f}}) {
-    const QuantConfig bad = Config(QuantType::kScalar, true, lo, hi);
+    const QuantConfig bad = QuantConfigOf(QuantType::kScalar, true, lo, hi);
     EXPECT_EQ(ValidateQuantConfig(bad).code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(Quantize(v.data(), 10, bad, out.data(), 10).code(), ErrorCode::kInvalidArgument);
     EXPECT_EQ(Dequantize(out.data(), 10, 10, bad, back.data()).code(), ErrorCode::kInvalidArgument);
@@ -253,8 +247,8 @@ TEST_P(QuantTest, Validation) {
   EXPECT_EQ(Quantize(wide.data(), 2, scalar, wide_out.data(), wide_out.size()).code(),
             ErrorCode::kInvalidArgument);
   // Binary ignores the range entirely.
-  EXPECT_TRUE(ValidateQuantConfig(Config(QuantType::kBinary, true, 1.0f, 0.0f)).ok());
-  EXPECT_EQ(QuantizedSize(Config(static_cast<QuantType>(7)), 10), 0u);
+  EXPECT_TRUE(ValidateQuantConfig(QuantConfigOf(QuantType::kBinary, true, 1.0f, 0.0f)).ok());
+  EXPECT_EQ(QuantizedSize(QuantConfigOf(static_cast<QuantType>(7)), 10), 0u);
   EXPECT_EQ(Dequantize(out.data(), 18, 0, scalar, back.data()).code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(Dequantize(out.data(), 17, 10, scalar, back.data()).code(), ErrorCode::kDimensionMismatch);
 }

@@ -15,16 +15,8 @@ namespace ruv {
 namespace {
 
 using test::Near;
+using test::QuantConfigOf;
 using test::RandomFloats;
-
-QuantConfig Config(QuantType type, bool fixed = false, float min = 0.0f, float max = 0.0f) {
-  QuantConfig c;
-  c.type = type;
-  c.has_fixed_range = fixed;
-  c.min = min;
-  c.max = max;
-  return c;
-}
 
 class QuantizedDistanceTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(QuantizedDistanceTest);
@@ -50,8 +42,9 @@ void ExpectMatchesDequantized(const std::vector<float>& a, const std::vector<flo
 }
 
 TEST_P(QuantizedDistanceTest, MatchesDistanceOfDequantizedVectors) {
-  const QuantConfig configs[] = {Config(QuantType::kScalar), Config(QuantType::kScalar, true, -1.0f, 1.0f),
-                                 Config(QuantType::kInt4), Config(QuantType::kInt4, true, -1.0f, 1.0f)};
+  const QuantConfig configs[] = {
+      QuantConfigOf(QuantType::kScalar), QuantConfigOf(QuantType::kScalar, true, -1.0f, 1.0f),
+      QuantConfigOf(QuantType::kInt4), QuantConfigOf(QuantType::kInt4, true, -1.0f, 1.0f)};
   for (const QuantConfig& config : configs) {
     for (size_t dim : test::kAwkwardSizes) {
       for (uint32_t seed = 0; seed < 4; ++seed) {
@@ -73,8 +66,8 @@ TEST_P(QuantizedDistanceTest, LongVectorsSpanKernelBlocksAndUnpackChunks) {
   const auto a = RandomFloats(dim, 300, 0.0f, 1.0f), b = RandomFloats(dim, 301, 0.0f, 1.0f);
   for (QuantType type : {QuantType::kScalar, QuantType::kInt4}) {
     SCOPED_TRACE(::testing::Message() << "type " << static_cast<int>(type));
-    ExpectMatchesDequantized(a, b, Config(type));
-    ExpectMatchesDequantized(a, b, Config(type, true, 0.0f, 1.0f));
+    ExpectMatchesDequantized(a, b, QuantConfigOf(type));
+    ExpectMatchesDequantized(a, b, QuantConfigOf(type, true, 0.0f, 1.0f));
   }
 }
 
@@ -82,7 +75,7 @@ TEST_P(QuantizedDistanceTest, ZeroVectorCosineIsOne) {
   const std::vector<float> zero(17, 0.0f);
   const auto v = RandomFloats(17, 400);
   for (QuantType type : {QuantType::kScalar, QuantType::kInt4}) {
-    const QuantConfig config = Config(type);
+    const QuantConfig config = QuantConfigOf(type);
     const size_t len = QuantizedSize(config, 17);
     std::vector<uint8_t> cz(len), cv(len);
     ASSERT_TRUE(Quantize(zero.data(), 17, config, cz.data(), len).ok());
@@ -97,12 +90,13 @@ TEST_P(QuantizedDistanceTest, ZeroVectorCosineIsOne) {
 
 TEST_P(QuantizedDistanceTest, Validation) {
   const auto v = RandomFloats(16, 500);
-  const QuantConfig scalar = Config(QuantType::kScalar);
+  const QuantConfig scalar = QuantConfigOf(QuantType::kScalar);
   std::vector<uint8_t> c(QuantizedSize(scalar, 16));
   ASSERT_TRUE(Quantize(v.data(), 16, scalar, c.data(), c.size()).ok());
   float d;
   EXPECT_EQ(
-      QuantizedDistance(c.data(), c.data(), 2, 16, Config(QuantType::kBinary), Metric::kCosine, &d).code(),
+      QuantizedDistance(c.data(), c.data(), 2, 16, QuantConfigOf(QuantType::kBinary), Metric::kCosine, &d)
+          .code(),
       ErrorCode::kInvalidArgument);
   EXPECT_EQ(QuantizedDistance(c.data(), c.data(), c.size(), 0, scalar, Metric::kCosine, &d).code(),
             ErrorCode::kInvalidArgument);

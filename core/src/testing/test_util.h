@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "ruv/quant.h"
+
 namespace ruv::test {
 
 inline constexpr size_t kAwkwardSizes[] = {1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 97, 384, 1000};
@@ -32,6 +34,16 @@ inline bool Near(double actual, double expected, double rel, double abs) {
   const double diff = actual > expected ? actual - expected : expected - actual;
   const double mag = expected < 0 ? -expected : expected;
   return diff <= rel * mag + abs;
+}
+
+// A QuantConfig in one expression (the tests build many).
+inline QuantConfig QuantConfigOf(QuantType type, bool fixed = false, float min = 0.0f, float max = 0.0f) {
+  QuantConfig c;
+  c.type = type;
+  c.has_fixed_range = fixed;
+  c.min = min;
+  c.max = max;
+  return c;
 }
 
 }  // namespace ruv::test
