@@ -12,6 +12,10 @@ status=0
 passed=0
 failed=0
 
+show_ctest_failures() {  # the tail above hides them: print each failing test's output
+  grep -E -B2 -A25 "^\[  FAILED  \]|Failure$|: Failure" "$1" | head -120
+}
+
 count_ctest() {  # "100% tests passed, 0 tests failed out of 57"
   local line total bad
   line=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$1" | tail -1)
@@ -22,7 +26,7 @@ count_ctest() {  # "100% tests passed, 0 tests failed out of 57"
 
 echo "== C++ core tests (release build)"
 ctest --test-dir build/native --output-on-failure -j2 2>&1 | tee "$logs/ctest.log" | tail -3
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || { status=1; show_ctest_failures "$logs/ctest.log"; }
 count_ctest "$logs/ctest.log"
 
 echo "== C++ core tests under AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -31,7 +35,7 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DRUV_SANITIZE=addres
   || { cat "$logs/asan-build.log"; status=1; }
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan --output-on-failure -j2 2>&1 | tee "$logs/asan.log" | tail -3
-[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+[ "${PIPESTATUS[0]}" -eq 0 ] || { status=1; show_ctest_failures "$logs/asan.log"; }
 count_ctest "$logs/asan.log"
 
 echo "== libFuzzer: untrusted HNSW bytes (bounded: RUVECTOR_FUZZ_SECONDS, default 60 s)"
