@@ -1,6 +1,6 @@
 // Shared pieces of the HNSW conformance files: seeded data sets, a float64 brute-force reference
 // (independent of every backend), which backends have an index, CRC-32 to forge hostile bytes.
-import { BACKENDS, loadBackends, mulberry32, requiredBackends } from './support.mjs';
+import { BACKENDS, loadBackends, mulberry32, referenceDistance, requiredBackends } from './support.mjs';
 
 export { BACKENDS, mulberry32 };
 
@@ -74,21 +74,9 @@ export function dataset(kind, n, dim, queries, seed) {
   return { kind, dim, ids: vectors.map((_, i) => `${kind}-${i}`), vectors, queries: Array.from({ length: queries }, point) };
 }
 
-/** The metric's distance in float64 (vector_ops.h definitions). */
+/** The metric's distance in float64 (vector_ops.h definitions): support.mjs's reference. */
 export function refDistance(a, b, metric) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  let l2 = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-    l2 += (a[i] - b[i]) ** 2;
-  }
-  if (metric === 'cosine') return na === 0 || nb === 0 ? 1 : 1 - dot / Math.sqrt(na * nb);
-  if (metric === 'euclidean') return Math.sqrt(l2);
-  return -dot;
+  return referenceDistance(a, b, metric).value;
 }
 
 /** The similarity a result's score must hold for a distance (FORMAT.md). */
