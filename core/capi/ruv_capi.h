@@ -28,7 +28,8 @@ typedef enum ruv_status {
   RUV_CORRUPT_DATA = 4,
   RUV_OUT_OF_MEMORY = 5,
   RUV_UNSUPPORTED = 6,
-  RUV_INTERNAL = 7
+  RUV_INTERNAL = 7,
+  RUV_MODEL_LOAD_FAILED = 8
 } ruv_status;
 
 /* Mirrors ruv::Metric. */

@@ -39,4 +39,5 @@ export const CAPI_STATUS_CODES: readonly RuVectorErrorCode[] = [
   'OUT_OF_MEMORY',
   'UNSUPPORTED',
   'INTERNAL',
+  'MODEL_LOAD_FAILED',
 ];

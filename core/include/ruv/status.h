@@ -17,6 +17,7 @@ enum class ErrorCode : int {
   kOutOfMemory = 5,
   kUnsupported = 6,        // a feature that is not implemented (never faked)
   kInternal = 7,
+  kModelLoadFailed = 8,    // model files that are valid bytes but not a model we can run
 };
 
 const char* ErrorCodeName(ErrorCode code);

@@ -20,6 +20,8 @@ const char* ErrorCodeName(ErrorCode code) {
       return "UNSUPPORTED";
     case ErrorCode::kInternal:
       return "INTERNAL";
+    case ErrorCode::kModelLoadFailed:
+      return "MODEL_LOAD_FAILED";
   }
   return "UNKNOWN";
 }
