@@ -1,0 +1,15 @@
+// SHA-256 (FIPS 180-4), for the integrity checks of untrusted bundles. Small and portable: the
+// same code in the native and wasm builds, so a digest never depends on the backend.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace ruv {
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+Sha256Digest Sha256(const uint8_t* data, size_t size);
+
+}  // namespace ruv

@@ -1,0 +1,30 @@
+// Reader of the model bundle (.ruvmodel, BUNDLE.md beside this file): one checksummed byte string
+// holding a Hugging Face model folder's files. Untrusted: every rule of BUNDLE.md is checked in
+// its order, and nothing is allocated beyond what the input's length bounds (file data are views).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ruv/status.h"
+
+namespace ruv::embed {
+
+struct BundleFile {
+  std::string name;                // relative path, e.g. "onnx/model.onnx"
+  std::span<const uint8_t> data;   // inside the bundle
+};
+
+struct Bundle {
+  std::string model_id;
+  std::string revision;
+  std::vector<BundleFile> files;   // in the bundle's (strictly increasing) name order
+};
+
+// CORRUPT_DATA "bundle: <rule>" at the first rule of BUNDLE.md that `data` breaks.
+Status ReadBundle(std::span<const uint8_t> data, Bundle* out);
+
+}  // namespace ruv::embed
