@@ -1,0 +1,230 @@
+#include "embed/embedding_model.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "embed/encoder/bert_encoder.h"
+#include "embed/encoder/pooling.h"
+#include "embed/model/onnx_bert.h"
+#include "embed/model/safetensors.h"
+#include "embed/tokenizer/tokenizer.h"
+
+namespace ruv::embed {
+namespace {
+
+using Json = nlohmann::json;
+
+Status LoadFailed(const std::string& what) { return Status(ErrorCode::kModelLoadFailed, what); }
+
+std::string_view Text(std::span<const uint8_t> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+const std::span<const uint8_t>* Find(const ModelFiles& files, std::string_view name) {
+  auto it = files.find(name);
+  return it == files.end() ? nullptr : &it->second;
+}
+
+// Parses an optional JSON file (nullptr when absent); CORRUPT_DATA naming it when it is not JSON.
+Status ParseJson(const ModelFiles& files, std::string_view name, Json* out, bool* present) {
+  const auto* bytes = Find(files, name);
+  *present = bytes != nullptr;
+  if (bytes == nullptr) return Status::Ok();
+  *out = Json::parse(Text(*bytes), nullptr, /*allow_exceptions=*/false);
+  if (out->is_discarded()) return Status(ErrorCode::kCorruptData, std::string(name) + ": not valid JSON");
+  return Status::Ok();
+}
+
+// sentence-transformers' modules.json: the folder of the Pooling module (if any) and whether a
+// Normalize module follows it.
+struct Modules {
+  std::string pooling_dir = "1_Pooling";
+  bool has_normalize = false;
+  bool present = false;
+};
+
+Status ReadModules(const ModelFiles& files, Modules* out) {
+  Json j;
+  if (Status s = ParseJson(files, "modules.json", &j, &out->present); !s.ok() || !out->present) return s;
+  if (!j.is_array()) return LoadFailed("modules.json: expected an array of modules");
+  for (const Json& m : j) {
+    if (!m.is_object() || !m.contains("type") || !m["type"].is_string()) {
+      return LoadFailed("modules.json: every module needs a string \"type\"");
+    }
+    const std::string type = m["type"].get<std::string>();
+    const std::string path = m.contains("path") && m["path"].is_string() ? m["path"].get<std::string>() : "";
+    if (type == "sentence_transformers.models.Pooling") {
+      out->pooling_dir = path;
+    } else if (type == "sentence_transformers.models.Normalize") {
+      out->has_normalize = true;
+    } else if (type != "sentence_transformers.models.Transformer") {
+      return LoadFailed("modules.json: module type " + type + " is not supported (Transformer, Pooling, Normalize)");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ReadPooling(const ModelFiles& files, const Modules& modules, PoolingMode* out) {
+  *out = PoolingMode::kMean;
+  Json j;
+  bool present = false;
+  const std::string name = (modules.pooling_dir.empty() ? "" : modules.pooling_dir + "/") + "config.json";
+  if (modules.pooling_dir.empty()) return Status::Ok();
+  if (Status s = ParseJson(files, name, &j, &present); !s.ok() || !present) return s;
+  if (!j.is_object()) return LoadFailed(name + ": expected an object");
+  auto flag = [&](const char* key) { return j.contains(key) && j[key].is_boolean() && j[key].get<bool>(); };
+  const bool cls = flag("pooling_mode_cls_token"), mean = flag("pooling_mode_mean_tokens");
+  for (const char* other : {"pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens",
+                            "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"}) {
+    if (flag(other)) return LoadFailed(name + ": " + other + " is not supported (mean or CLS pooling)");
+  }
+  if (cls && mean) return LoadFailed(name + ": both CLS and mean pooling set (one mode, concatenation unsupported)");
+  if (cls) *out = PoolingMode::kCls;
+  return Status::Ok();
+}
+
+Status ReadSentenceBertMax(const ModelFiles& files, uint32_t* out) {
+  *out = 0;
+  Json j;
+  bool present = false;
+  if (Status s = ParseJson(files, "sentence_bert_config.json", &j, &present); !s.ok() || !present) return s;
+  if (j.is_object() && j.contains("max_seq_length")) {
+    if (!j["max_seq_length"].is_number_unsigned()) {
+      return LoadFailed("sentence_bert_config.json: max_seq_length must be a positive integer");
+    }
+    *out = static_cast<uint32_t>(std::min<uint64_t>(j["max_seq_length"].get<uint64_t>(), 1u << 20));
+  }
+  return Status::Ok();
+}
+
+Status LoadTokenizer(const ModelFiles& files, std::unique_ptr<Tokenizer>* out) {
+  if (const auto* tj = Find(files, "tokenizer.json")) {
+    if (Status s = Tokenizer::FromTokenizerJson(Text(*tj), out); !s.ok()) {
+      return Status(s.code(), "tokenizer.json: " + s.message());
+    }
+    return Status::Ok();
+  }
+  const auto* vocab = Find(files, "vocab.txt");
+  if (vocab == nullptr) return LoadFailed("the model has neither tokenizer.json nor vocab.txt");
+  const auto* config = Find(files, "tokenizer_config.json");
+  const auto* special = Find(files, "special_tokens_map.json");
+  return Tokenizer::FromVocab(Text(*vocab), config ? Text(*config) : std::string_view(),
+                              special ? Text(*special) : std::string_view(), out);
+}
+
+Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConfig& config, BertWeights* w,
+                   WeightsFormat* used) {
+  const auto* st = Find(files, "model.safetensors");
+  const auto* onnx = Find(files, "onnx/model.onnx");
+  if (onnx == nullptr) onnx = Find(files, "model.onnx");
+  if (wanted == WeightsFormat::kAuto) wanted = st != nullptr ? WeightsFormat::kSafetensors : WeightsFormat::kOnnx;
+  if (wanted == WeightsFormat::kSafetensors) {
+    if (st == nullptr) return LoadFailed("the model has no model.safetensors");
+    *used = WeightsFormat::kSafetensors;
+    Status s = LoadBertSafetensors(st->data(), st->size(), config, w);
+    return s.ok() ? s : Status(s.code(), "model.safetensors: " + s.message());
+  }
+  if (onnx == nullptr) return LoadFailed("the model has no onnx/model.onnx (nor model.safetensors)");
+  *used = WeightsFormat::kOnnx;
+  Status s = LoadBertOnnx(onnx->data(), onnx->size(), config, w);
+  return s.ok() ? s : Status(s.code(), "onnx/model.onnx: " + s.message());
+}
+
+}  // namespace
+
+EmbeddingModel::EmbeddingModel() = default;
+EmbeddingModel::~EmbeddingModel() = default;
+
+Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options,
+                            std::unique_ptr<EmbeddingModel>* out) {
+  if (options.pooling < -1 || options.pooling > 1) return Status(ErrorCode::kInvalidArgument, "pooling must be -1, 0 or 1");
+  if (options.normalize < -1 || options.normalize > 1) {
+    return Status(ErrorCode::kInvalidArgument, "normalize must be -1, 0 or 1");
+  }
+  std::unique_ptr<EmbeddingModel> model(new EmbeddingModel());
+  ModelInfo& info = model->info_;
+  const auto* config_json = Find(files, "config.json");
+  if (config_json == nullptr) return LoadFailed("the model has no config.json");
+  if (Status s = ParseBertConfig(std::string(Text(*config_json)), &info.config); !s.ok()) {
+    return Status(s.code(), "config.json: " + s.message());
+  }
+  const BertConfig& config = info.config;
+  info.dimensions = static_cast<uint32_t>(config.hidden_size);
+
+  Modules modules;
+  PoolingMode pooling;
+  uint32_t sbert_max = 0;
+  if (Status s = ReadModules(files, &modules); !s.ok()) return s;
+  if (Status s = ReadPooling(files, modules, &pooling); !s.ok()) return s;
+  if (Status s = ReadSentenceBertMax(files, &sbert_max); !s.ok()) return s;
+  info.pooling = options.pooling >= 0 ? static_cast<Pooling>(options.pooling) : static_cast<Pooling>(pooling);
+  info.normalize = options.normalize >= 0 ? options.normalize == 1 : (!modules.present || modules.has_normalize);
+
+  if (Status s = LoadTokenizer(files, &model->tokenizer_); !s.ok()) return s;
+  if (model->tokenizer_->vocab_size() > static_cast<size_t>(config.vocab_size)) {
+    return LoadFailed("the tokenizer's vocabulary (" + std::to_string(model->tokenizer_->vocab_size()) +
+                      ") is larger than config.json's vocab_size (" + std::to_string(config.vocab_size) + ")");
+  }
+
+  const auto positions = static_cast<uint32_t>(config.max_position_embeddings);
+  if (options.max_tokens != 0) {
+    if (options.max_tokens < 2 || options.max_tokens > positions) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "maxTokens must be 2.." + std::to_string(positions) + " (max_position_embeddings)");
+    }
+    info.max_tokens = options.max_tokens, info.max_tokens_source = MaxTokensSource::kOption;
+  } else if (sbert_max != 0) {
+    info.max_tokens = sbert_max, info.max_tokens_source = MaxTokensSource::kSentenceBert;
+  } else if (model->tokenizer_->truncation_max_length() != 0) {
+    info.max_tokens = static_cast<uint32_t>(std::min<size_t>(model->tokenizer_->truncation_max_length(), 1u << 20));
+    info.max_tokens_source = MaxTokensSource::kTokenizer;
+  } else {
+    info.max_tokens = positions, info.max_tokens_source = MaxTokensSource::kPositions;
+  }
+  info.max_tokens = std::min(info.max_tokens, positions);
+
+  BertWeights weights;
+  if (Status s = LoadWeights(files, options.weights, config, &weights, &info.weights); !s.ok()) return s;
+  if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_); !s.ok()) return s;
+  *out = std::move(model);
+  return Status::Ok();
+}
+
+Status EmbeddingModel::Tokenize(std::string_view text, const std::string_view* pair, TokenizedText* out) const {
+  Encoding enc;
+  Status s = pair == nullptr ? tokenizer_->Encode(text, info_.max_tokens, &enc)
+                             : tokenizer_->EncodePair(text, *pair, info_.max_tokens, &enc);
+  if (!s.ok()) return s;
+  out->ids = std::move(enc.ids);
+  out->type_ids = std::move(enc.type_ids);
+  return Status::Ok();
+}
+
+Status EmbeddingModel::Embed(std::span<const std::string_view> texts, float* out) const {
+  if (texts.empty()) return Status::Ok();
+  std::vector<int32_t> ids, type_ids;
+  std::vector<uint32_t> lengths;
+  lengths.reserve(texts.size());
+  Encoding enc;
+  for (std::string_view text : texts) {
+    if (Status s = tokenizer_->Encode(text, info_.max_tokens, &enc); !s.ok()) return s;
+    ids.insert(ids.end(), enc.ids.begin(), enc.ids.end());
+    type_ids.insert(type_ids.end(), enc.type_ids.begin(), enc.type_ids.end());
+    lengths.push_back(static_cast<uint32_t>(enc.ids.size()));
+  }
+  std::vector<float> hidden(ids.size() * info_.dimensions);
+  EncoderScratch scratch;
+  if (Status s = encoder_->Forward(ids, type_ids, lengths, hidden.data(), &scratch); !s.ok()) return s;
+  return Pool(hidden.data(), info_.dimensions, lengths, static_cast<PoolingMode>(info_.pooling), info_.normalize, out);
+}
+
+Status EmbeddingModel::HiddenStates(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                                    std::span<const uint32_t> lengths, float* out) const {
+  EncoderScratch scratch;
+  return encoder_->Forward(ids, type_ids, lengths, out, &scratch);
+}
+
+}  // namespace ruv::embed

@@ -1,0 +1,82 @@
+// A sentence-embedding model: the files of a Hugging Face model folder (config.json, tokenizer,
+// weights, sentence-transformers' modules.json / 1_Pooling / sentence_bert_config.json) turned into
+// tokenizer + BERT encoder + pooling. What the C ABI (core/capi/ruv_capi_embed.h) exposes.
+//
+// Max tokens, one rule (reported in ModelInfo::max_tokens_source): an explicit option wins; else
+// sentence_bert_config.json's max_seq_length (sentence-transformers' own limit: 256 for
+// all-MiniLM-L6-v2, whose tokenizer.json bakes in 128 and tokenizer_config 512); else the
+// tokenizer's truncation length / model_max_length; else max_position_embeddings. Never more than
+// max_position_embeddings.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "embed/bert_model.h"
+#include "ruv/status.h"
+
+namespace ruv::embed {
+
+class Tokenizer;
+class BertEncoder;
+
+enum class Pooling : int32_t { kMean = 0, kCls = 1 };
+enum class WeightsFormat : int32_t { kAuto = 0, kOnnx = 1, kSafetensors = 2 };
+enum class MaxTokensSource : int32_t { kOption = 0, kSentenceBert = 1, kTokenizer = 2, kPositions = 3 };
+
+// The files of a model folder by relative path ("config.json", "onnx/model.onnx"); views into
+// bytes the caller keeps alive for the duration of EmbeddingModel::Load.
+using ModelFiles = std::map<std::string, std::span<const uint8_t>, std::less<>>;
+
+struct ModelOptions {
+  uint32_t max_tokens = 0;  // 0: the rule above
+  int32_t pooling = -1;     // -1: from 1_Pooling/config.json (else mean); else a Pooling
+  int32_t normalize = -1;   // -1: from modules.json (Normalize module; yes when absent); 0/1
+  WeightsFormat weights = WeightsFormat::kAuto;
+};
+
+struct ModelInfo {
+  uint32_t dimensions = 0;
+  uint32_t max_tokens = 0;
+  MaxTokensSource max_tokens_source = MaxTokensSource::kPositions;
+  Pooling pooling = Pooling::kMean;
+  bool normalize = true;
+  BertConfig config;
+  WeightsFormat weights = WeightsFormat::kOnnx;
+};
+
+struct TokenizedText {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;
+};
+
+class EmbeddingModel {
+ public:
+  static Status Load(const ModelFiles& files, const ModelOptions& options, std::unique_ptr<EmbeddingModel>* out);
+  ~EmbeddingModel();
+
+  const ModelInfo& info() const { return info_; }
+
+  // Token ids of `text` (or of the pair text, pair when `pair` is given), truncated to max_tokens.
+  Status Tokenize(std::string_view text, const std::string_view* pair, TokenizedText* out) const;
+
+  // count x dimensions floats into `out`: one forward pass over all texts, packed end to end.
+  Status Embed(std::span<const std::string_view> texts, float* out) const;
+
+  // last_hidden_state of token sequences given directly (tests against reference runtimes).
+  Status HiddenStates(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                      std::span<const uint32_t> lengths, float* out) const;
+
+ private:
+  EmbeddingModel();
+  ModelInfo info_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<BertEncoder> encoder_;
+};
+
+}  // namespace ruv::embed
