@@ -32,3 +32,5 @@ npm_install() {  # $1: folder with package.json + package-lock.json
 }
 npm_install js
 npm_install bindings/node
+export ONNXRUNTIME_NODE_INSTALL=skip  # transformers.js pulls onnxruntime-node: no CUDA download
+npm_install tools                    # golden-id generators (tools/tokenizer/golden.mjs)
