@@ -8,7 +8,8 @@ apt_packages=(
   build-essential cmake ninja-build pkg-config
   libgtest-dev googletest libbenchmark-dev   # C++ tests and micro-benchmarks
   libhwy-dev                                 # Google Highway: portable SIMD with run-time dispatch
-  nlohmann-json3-dev                         # JSON for model configs (embeddings, later)
+  nlohmann-json3-dev                         # JSON: tokenizer.json, config.json
+  unicode-data                               # UCD 15.0 for tools/unicode/gen_unicode_tables.py
   emscripten binaryen                        # the wasm build (Debian's emcc 3.1.6)
   clang-14 libclang-rt-14-dev                # libFuzzer targets (tests/fuzz)
 )
@@ -31,3 +32,5 @@ npm_install() {  # $1: folder with package.json + package-lock.json
 }
 npm_install js
 npm_install bindings/node
+export ONNXRUNTIME_NODE_INSTALL=skip  # transformers.js pulls onnxruntime-node: no CUDA download
+npm_install tools                    # golden-id generators (tools/tokenizer/golden.mjs)
