@@ -11,6 +11,7 @@ apt_packages=(
   nlohmann-json3-dev                         # JSON for model configs (embeddings, later)
   emscripten binaryen                        # the wasm build (Debian's emcc 3.1.6)
   clang-14 libclang-rt-14-dev                # libFuzzer targets (tests/fuzz)
+  python3-torch python3-onnx                 # tools/models/make_bert_model.py: the test models
 )
 missing=()
 for p in "${apt_packages[@]}"; do
