@@ -12,6 +12,7 @@ apt_packages=(
   unicode-data                               # UCD 15.0 for tools/unicode/gen_unicode_tables.py
   emscripten binaryen                        # the wasm build (Debian's emcc 3.1.6)
   clang-14 libclang-rt-14-dev                # libFuzzer targets (tests/fuzz)
+  python3-torch python3-onnx                 # tools/models/make_bert_model.py: the test models
 )
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -24,6 +24,18 @@ count_ctest() {  # "100% tests passed, 0 tests failed out of 57"
   passed=$((passed + ${total:-0} - ${bad:-0})); failed=$((failed + ${bad:-0}))
 }
 
+echo "== test models (tools/models/make_bert_model.py, seeded; the C++ tests read RUV_TEST_MODELS)"
+export RUV_TEST_MODELS="$PWD/build/models"
+make_model() {  # $1: folder name under build/models, then the generator's options
+  local name=$1; shift
+  /usr/bin/python3 tools/models/make_bert_model.py "$@" --out "$RUV_TEST_MODELS/$name" >"$logs/model-$name.log" 2>&1 \
+    || { cat "$logs/model-$name.log"; echo "test model $name: FAILED"; status=1; }
+}
+make_model tiny --preset tiny
+make_model minilm --preset minilm
+# bert.-prefixed safetensors, LayerNormalization op (opset 17), gelu_new, CLS pooling.
+make_model tiny-variant --preset tiny --prefix-bert --layernorm op --act gelu_new --pooling cls --seed 99
+
 echo "== C++ core tests (release build)"
 ctest --test-dir build/native --output-on-failure -j2 2>&1 | tee "$logs/ctest.log" | tail -3
 [ "${PIPESTATUS[0]}" -eq 0 ] || { status=1; show_ctest_failures "$logs/ctest.log"; }

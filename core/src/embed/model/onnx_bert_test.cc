@@ -1,0 +1,180 @@
+#include "embed/model/onnx_bert.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "embed/model/model_test_util.h"
+#include "embed/model/onnx_proto.h"
+#include "embed/model/safetensors.h"
+
+namespace ruv::embed {
+namespace {
+
+struct Loaded {
+  BertConfig config;
+  std::vector<uint8_t> onnx;
+};
+
+Loaded Read(const std::string& dir) {
+  Loaded l;
+  EXPECT_TRUE(ParseBertConfig(testing::ReadText(dir + "/config.json"), &l.config).ok());
+  l.onnx = testing::ReadBytes(dir + "/onnx/model.onnx");
+  return l;
+}
+
+void ExpectOnnxEqualsSafetensorsAndTorch(const std::string& dir) {
+  Loaded l = Read(dir);
+  BertWeights from_onnx, from_st;
+  Status s = LoadBertOnnx(l.onnx.data(), l.onnx.size(), l.config, &from_onnx);
+  ASSERT_TRUE(s.ok()) << s.message();
+  const std::vector<uint8_t> st = testing::ReadBytes(dir + "/model.safetensors");
+  s = LoadBertSafetensors(st.data(), st.size(), l.config, &from_st);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::vector<BertTensorSlot> a = BertTensorSlots(l.config, &from_onnx), b = BertTensorSlots(l.config, &from_st);
+  for (size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE(a[i].name);
+    ASSERT_EQ(a[i].dst->size(), b[i].dst->size());
+    EXPECT_EQ(std::memcmp(a[i].dst->data(), b[i].dst->data(), 4 * a[i].dst->size()), 0);  // bitwise
+  }
+  testing::ExpectWeightsMatchTorch(dir, l.config, std::move(from_onnx));
+}
+
+TEST(OnnxBert, TinyExportEqualsSafetensorsAndTorch) {
+  RUV_REQUIRE_MODEL(dir, "tiny");
+  ExpectOnnxEqualsSafetensorsAndTorch(dir);
+}
+
+TEST(OnnxBert, LayerNormalizationOpAndGeluNewExport) {
+  RUV_REQUIRE_MODEL(dir, "tiny-variant");
+  ExpectOnnxEqualsSafetensorsAndTorch(dir);
+}
+
+TEST(OnnxBert, MiniLmShapedExportEqualsSafetensorsAndTorch) {
+  RUV_REQUIRE_MODEL(dir, "minilm");
+  ExpectOnnxEqualsSafetensorsAndTorch(dir);
+}
+
+Status LoadWith(const Loaded& l, const BertConfig& c) {
+  BertWeights w;
+  return LoadBertOnnx(l.onnx.data(), l.onnx.size(), c, &w);
+}
+
+void ExpectFails(const Status& s, const std::string& word) {
+  EXPECT_EQ(s.code(), ErrorCode::kModelLoadFailed);
+  EXPECT_NE(s.message().find(word), std::string::npos) << s.message();
+}
+
+TEST(OnnxBert, GraphDisagreeingWithConfigFailsSayingWhy) {
+  RUV_REQUIRE_MODEL(dir, "tiny");
+  const Loaded l = Read(dir);
+  BertConfig c = l.config;
+  c.hidden_act = HiddenAct::kRelu;
+  ExpectFails(LoadWith(l, c), "hidden_act");
+  c = l.config;
+  c.num_layers = 1;
+  ExpectFails(LoadWith(l, c), "not the graph's output");
+  c = l.config;
+  c.layer_norm_eps = 1e-5f;
+  ExpectFails(LoadWith(l, c), "epsilon");
+  c = l.config;
+  c.num_heads = 2;
+  ExpectFails(LoadWith(l, c), "1/sqrt(head size)");
+  c = l.config;
+  c.intermediate_size = 32;
+  ExpectFails(LoadWith(l, c), "shape");
+  c = l.config;
+  c.vocab_size = 500000, c.hidden_size = 4096, c.num_heads = 64;
+  ExpectFails(LoadWith(l, c), "more weights");
+}
+
+// Renames every occurrence of op type `from` (same length: the protobuf stays well-formed).
+std::vector<uint8_t> RenameOp(std::vector<uint8_t> b, const std::string& from, const std::string& to) {
+  for (size_t i = 0; i + from.size() <= b.size(); ++i) {
+    if (std::memcmp(&b[i], from.data(), from.size()) == 0 && i > 0 && b[i - 1] == from.size()) {
+      std::memcpy(&b[i], to.data(), to.size());
+    }
+  }
+  return b;
+}
+
+TEST(OnnxBert, UnknownOpsAreNamed) {
+  RUV_REQUIRE_MODEL(dir, "tiny");
+  Loaded l = Read(dir);
+  l.onnx = RenameOp(l.onnx, "Erf", "Elu");
+  ExpectFails(LoadWith(l, l.config), "Elu");
+  l = Read(dir);
+  l.onnx = RenameOp(l.onnx, "Softmax", "Hardmax");
+  EXPECT_EQ(LoadWith(l, l.config).code(), ErrorCode::kModelLoadFailed);
+  l = Read(dir);
+  l.onnx = RenameOp(l.onnx, "Sqrt", "Sign");
+  ExpectFails(LoadWith(l, l.config), "LayerNorm");
+}
+
+TEST(OnnxBert, TruncatedAndBitFlippedExportsNeverCrash) {
+  RUV_REQUIRE_MODEL(dir, "tiny");
+  const Loaded l = Read(dir);
+  BertWeights w;
+  for (size_t cut : {size_t{0}, size_t{1}, size_t{10}, size_t{1000}, l.onnx.size() / 3, l.onnx.size() - 1}) {
+    const Status s = LoadBertOnnx(l.onnx.data(), cut, l.config, &w);
+    EXPECT_FALSE(s.ok()) << cut;
+    EXPECT_TRUE(s.code() == ErrorCode::kCorruptData || s.code() == ErrorCode::kModelLoadFailed) << cut;
+  }
+  // Graph structure sits after the large initializers: flip bits all over, densely at the end.
+  uint32_t rng = 12345;
+  for (int i = 0; i < 400; ++i) {
+    rng = rng * 1664525u + 1013904223u;
+    const size_t span = i % 2 ? l.onnx.size() : 64 * 1024;
+    const size_t pos = l.onnx.size() - 1 - (rng >> 8) % span;
+    std::vector<uint8_t> f = l.onnx;
+    f[pos] ^= static_cast<uint8_t>(1u << (rng & 7));
+    BertWeights flipped;
+    (void)LoadBertOnnx(f.data(), f.size(), l.config, &flipped);  // any status; ASan checks the rest
+  }
+}
+
+// A hand-encoded ModelProto: graph { initializer { dims 2 dims 1 data_type 1 name "w" <extra> } }.
+std::vector<uint8_t> TinyProto(const std::vector<uint8_t>& tensor_extra) {
+  std::vector<uint8_t> t = {0x08, 0x02, 0x08, 0x01, 0x10, 0x01, 0x42, 0x01, 'w'};
+  t.insert(t.end(), tensor_extra.begin(), tensor_extra.end());
+  std::vector<uint8_t> g = {0x2a, static_cast<uint8_t>(t.size())};
+  g.insert(g.end(), t.begin(), t.end());
+  std::vector<uint8_t> m = {0x08, 0x07, 0x3a, static_cast<uint8_t>(g.size())};
+  m.insert(m.end(), g.begin(), g.end());
+  return m;
+}
+
+TEST(OnnxProto, ReadsUnpackedDimsAndPackedFloatData) {
+  // float_data packed: field 4, 8 bytes = 1.5f, -2.0f.
+  const std::vector<uint8_t> f = TinyProto({0x22, 0x08, 0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x00, 0xc0});
+  onnx::Model m;
+  ASSERT_TRUE(onnx::ParseModel(f.data(), f.size(), &m).ok());
+  EXPECT_EQ(m.ir_version, 7);
+  ASSERT_EQ(m.graph.initializers.size(), 1u);
+  EXPECT_EQ(m.graph.initializers[0].dims, (std::vector<int64_t>{2, 1}));
+  std::vector<float> v;
+  ASSERT_TRUE(onnx::FloatValues(m.graph.initializers[0], &v));
+  EXPECT_EQ(v, (std::vector<float>{1.5f, -2.0f}));
+}
+
+TEST(OnnxProto, ExternalDataIsRejectedAndLyingLengthsAreCorrupt) {
+  onnx::Model m;
+  std::vector<uint8_t> f = TinyProto({0x70, 0x01});  // data_location = EXTERNAL
+  Status s = onnx::ParseModel(f.data(), f.size(), &m);
+  EXPECT_EQ(s.code(), ErrorCode::kModelLoadFailed);
+  EXPECT_NE(s.message().find("external"), std::string::npos) << s.message();
+  f = TinyProto({0x4a, 0x7f, 0x00});  // raw_data claiming 127 bytes, 1 present
+  EXPECT_EQ(onnx::ParseModel(f.data(), f.size(), &m).code(), ErrorCode::kCorruptData);
+  f = TinyProto({0x4a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01});  // 2^64 - 1
+  EXPECT_EQ(onnx::ParseModel(f.data(), f.size(), &m).code(), ErrorCode::kCorruptData);
+  f = TinyProto({0x0b});  // a group start: never in ONNX
+  EXPECT_EQ(onnx::ParseModel(f.data(), f.size(), &m).code(), ErrorCode::kCorruptData);
+  f = {0x08, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};  // 11-byte varint
+  EXPECT_EQ(onnx::ParseModel(f.data(), f.size(), &m).code(), ErrorCode::kCorruptData);
+  f = {0x08, 0x07};  // no graph
+  EXPECT_EQ(onnx::ParseModel(f.data(), f.size(), &m).code(), ErrorCode::kCorruptData);
+}
+
+}  // namespace
+}  // namespace ruv::embed

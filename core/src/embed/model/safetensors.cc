@@ -1,0 +1,163 @@
+#include "embed/model/safetensors.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "embed/model/bert_tensors.h"
+
+namespace ruv::embed {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
+
+// The reference implementation refuses headers over 100 MB; so do we (and before parsing).
+constexpr uint64_t kMaxHeaderBytes = 100u << 20;
+
+Status Corrupt(const std::string& what) { return {ErrorCode::kCorruptData, "model.safetensors: " + what}; }
+
+size_t DtypeSize(const std::string& d) {
+  if (d == "F64" || d == "I64" || d == "U64") return 8;
+  if (d == "F32" || d == "I32" || d == "U32") return 4;
+  if (d == "F16" || d == "BF16" || d == "I16" || d == "U16") return 2;
+  if (d == "I8" || d == "U8" || d == "BOOL" || d == "F8_E4M3" || d == "F8_E5M2") return 1;
+  return 0;
+}
+
+// Reads a non-negative JSON integer no larger than `max` (type checked first: no exceptions).
+bool ReadCount(const nlohmann::json& v, uint64_t max, uint64_t* out) {
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) return false;
+  *out = v.get<uint64_t>();
+  return *out <= max;
+}
+
+Status ParseEntry(const std::string& name, const nlohmann::json& e, const uint8_t* base, uint64_t data_size,
+                  SafetensorsTensor* t) {
+  if (!e.is_object()) return Corrupt("entry " + name + " is not an object");
+  const auto dtype = e.find("dtype"), shape = e.find("shape"), offsets = e.find("data_offsets");
+  if (dtype == e.end() || !dtype->is_string()) return Corrupt("tensor " + name + " has no dtype");
+  if (shape == e.end() || !shape->is_array()) return Corrupt("tensor " + name + " has no shape");
+  if (offsets == e.end() || !offsets->is_array() || offsets->size() != 2) {
+    return Corrupt("tensor " + name + " has no data_offsets pair");
+  }
+  t->dtype = dtype->get<std::string>();
+  const size_t elem = DtypeSize(t->dtype);
+  if (elem == 0) return {ErrorCode::kModelLoadFailed, "tensor " + name + " has unknown dtype " + t->dtype};
+  uint64_t begin = 0, end = 0;
+  if (!ReadCount((*offsets)[0], data_size, &begin) || !ReadCount((*offsets)[1], data_size, &end) || begin > end) {
+    return Corrupt("tensor " + name + ": data_offsets outside the file");
+  }
+  // The element count must equal the byte range / dtype size; each dimension is bounded by the
+  // data size so the running product cannot overflow before it is compared.
+  uint64_t count = 1;
+  if (shape->size() > 8) return Corrupt("tensor " + name + " has more than 8 dimensions");
+  for (const auto& d : *shape) {
+    uint64_t dim = 0;
+    if (!ReadCount(d, data_size, &dim)) return Corrupt("tensor " + name + " has a bad dimension");
+    count = dim == 0 ? 0 : count * dim;
+    if (count > data_size) return Corrupt("tensor " + name + " is larger than the file");
+    t->shape.push_back(static_cast<int64_t>(dim));
+  }
+  if (count * elem != end - begin) return Corrupt("tensor " + name + ": shape and data_offsets disagree");
+  t->data = base + begin;
+  t->size = static_cast<size_t>(end - begin);
+  return Status::Ok();
+}
+
+float HalfToFloat(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else {  // subnormal half: normalize
+    int e = -1;
+    uint32_t m = mant;
+    do {
+      ++e;
+      m <<= 1;
+    } while ((m & 0x400u) == 0);
+    bits = sign | (static_cast<uint32_t>(112 - e) << 23) | ((m & 0x3ffu) << 13);
+  }
+  return std::bit_cast<float>(bits);
+}
+
+Status ToFloats(const std::string& name, const SafetensorsTensor& t, std::vector<float>* out) {
+  const size_t n = t.size / DtypeSize(t.dtype);
+  out->resize(n);
+  if (t.dtype == "F32") {
+    std::memcpy(out->data(), t.data, t.size);
+  } else if (t.dtype == "F16" || t.dtype == "BF16") {
+    for (size_t i = 0; i < n; ++i) {
+      uint16_t v;
+      std::memcpy(&v, t.data + 2 * i, 2);
+      (*out)[i] = t.dtype == "F16" ? HalfToFloat(v) : std::bit_cast<float>(static_cast<uint32_t>(v) << 16);
+    }
+  } else {
+    return {ErrorCode::kModelLoadFailed, "tensor " + name + " has dtype " + t.dtype + ", not a float type"};
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseSafetensors(const uint8_t* data, size_t size, std::map<std::string, SafetensorsTensor>* out) {
+  out->clear();
+  if (size < 8) return Corrupt("shorter than its 8-byte header length");
+  uint64_t header_len;
+  std::memcpy(&header_len, data, 8);
+  if (header_len > size - 8 || header_len > kMaxHeaderBytes) return Corrupt("header length beyond the file");
+  const char* text = reinterpret_cast<const char*>(data + 8);
+  const nlohmann::json header = nlohmann::json::parse(text, text + header_len, nullptr, /*allow_exceptions=*/false);
+  if (header.is_discarded() || !header.is_object()) return Corrupt("header is not a JSON object");
+  const uint8_t* base = data + 8 + header_len;
+  const uint64_t data_size = size - 8 - header_len;
+  std::vector<std::pair<size_t, size_t>> ranges;
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    if (it.key() == "__metadata__") continue;
+    SafetensorsTensor t;
+    Status s = ParseEntry(it.key(), it.value(), base, data_size, &t);
+    if (!s.ok()) return s;
+    ranges.emplace_back(static_cast<size_t>(t.data - base), static_cast<size_t>(t.data - base) + t.size);
+    (*out)[it.key()] = std::move(t);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i) {
+    if (ranges[i].first < ranges[i - 1].second) return Corrupt("tensors' data ranges overlap");
+  }
+  return Status::Ok();
+}
+
+Status LoadBertSafetensors(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out) {
+  std::map<std::string, SafetensorsTensor> tensors;
+  Status s = ParseSafetensors(data, size, &tensors);
+  if (!s.ok()) return s;
+  // 2 bytes per value at least (F16/BF16): a config implying more than the file holds fails
+  // here, before any tensor is allocated.
+  if (BertWeightFloats(config) > size / 2) {
+    return {ErrorCode::kModelLoadFailed, "config.json implies more weights than model.safetensors holds"};
+  }
+  const std::string prefix = tensors.count("bert.embeddings.word_embeddings.weight") ? "bert." : "";
+  BertWeights w;
+  for (const BertTensorSlot& slot : BertTensorSlots(config, &w)) {
+    const auto it = tensors.find(prefix + slot.name);
+    if (it == tensors.end()) return {ErrorCode::kModelLoadFailed, "model.safetensors has no tensor " + prefix + slot.name};
+    if (it->second.shape != slot.shape) {
+      std::string want;
+      for (int64_t d : slot.shape) want += (want.empty() ? "" : ",") + std::to_string(d);
+      return {ErrorCode::kModelLoadFailed, "tensor " + it->first + " does not have the shape [" + want +
+                                               "] config.json implies"};
+    }
+    if (!(s = ToFloats(it->first, it->second, slot.dst)).ok()) return s;
+  }
+  if (!(s = CheckBertWeights(config, w)).ok()) return s;
+  *out = std::move(w);
+  return Status::Ok();
+}
+
+}  // namespace ruv::embed
