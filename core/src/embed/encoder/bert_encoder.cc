@@ -13,7 +13,9 @@ Status LoadFailed(const std::string& what) {
   return Status(ErrorCode::kModelLoadFailed, "BERT encoder: " + what);
 }
 
-Status Invalid(const std::string& what) { return Status(ErrorCode::kInvalidArgument, "BERT encoder: " + what); }
+Status Invalid(const std::string& what) {
+  return Status(ErrorCode::kInvalidArgument, "BERT encoder: " + what);
+}
 
 std::vector<float> Pack(const std::vector<float>& w, size_t n, size_t k) {
   std::vector<float> packed(kernels::PackedWeightSize(n, k));
@@ -36,8 +38,10 @@ float* Reserve(std::vector<float>* v, size_t n) {
 Status CheckSizes(const BertConfig& c, const BertWeights& w) {
   const size_t h = c.hidden_size, i = c.intermediate_size;
   auto is = [](const std::vector<float>& v, size_t n) { return v.size() == n; };
-  if (!is(w.word_embeddings, size_t(c.vocab_size) * h) || !is(w.position_embeddings, size_t(c.max_position_embeddings) * h) ||
-      !is(w.token_type_embeddings, size_t(c.type_vocab_size) * h) || !is(w.emb_ln_gamma, h) || !is(w.emb_ln_beta, h))
+  if (!is(w.word_embeddings, size_t(c.vocab_size) * h) ||
+      !is(w.position_embeddings, size_t(c.max_position_embeddings) * h) ||
+      !is(w.token_type_embeddings, size_t(c.type_vocab_size) * h) || !is(w.emb_ln_gamma, h) ||
+      !is(w.emb_ln_beta, h))
     return LoadFailed("embedding tensor sizes disagree with the config");
   if (w.layers.size() != size_t(c.num_layers)) return LoadFailed("layer count disagrees with the config");
   for (const BertLayerWeights& l : w.layers) {
@@ -52,7 +56,8 @@ Status CheckSizes(const BertConfig& c, const BertWeights& w) {
 
 }  // namespace
 
-Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out) {
+Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights,
+                           std::unique_ptr<BertEncoder>* out) {
   if (out == nullptr) return Invalid("null output");
   if (config.hidden_size <= 0 || config.num_heads <= 0 || config.hidden_size % config.num_heads != 0)
     return LoadFailed("hidden_size must be a positive multiple of num_attention_heads");
@@ -131,7 +136,8 @@ Status BertEncoder::CheckArguments(std::span<const int32_t> ids, std::span<const
   if (total != ids.size()) return Invalid("sequence lengths do not add up to the number of ids");
   for (size_t t = 0; t < ids.size(); ++t) {
     if (ids[t] < 0 || ids[t] >= config_.vocab_size)
-      return Invalid("token id " + std::to_string(ids[t]) + " out of range [0, " + std::to_string(config_.vocab_size) + ")");
+      return Invalid("token id " + std::to_string(ids[t]) + " out of range [0, " +
+                     std::to_string(config_.vocab_size) + ")");
     if (type_ids[t] < 0 || type_ids[t] >= config_.type_vocab_size)
       return Invalid("token type id " + std::to_string(type_ids[t]) + " out of range");
   }
@@ -172,8 +178,8 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
     start += len;
   }
   kernels::Gemm(context, tokens, h, layer.attn_out_w.data(), h, nullptr, projected);
-  kernels::BiasResidualLayerNorm(projected, layer.attn_out_b.data(), hidden, tokens, h, layer.attn_ln_gamma.data(),
-                                 layer.attn_ln_beta.data(), eps);
+  kernels::BiasResidualLayerNorm(projected, layer.attn_out_b.data(), hidden, tokens, h,
+                                 layer.attn_ln_gamma.data(), layer.attn_ln_beta.data(), eps);
   kernels::Gemm(hidden, tokens, h, layer.inter_w.data(), inter, nullptr, intermediate);
   kernels::BiasActivation(intermediate, tokens, inter, layer.inter_b.data(), config_.hidden_act);
   kernels::Gemm(intermediate, tokens, inter, layer.out_w.data(), h, nullptr, projected);

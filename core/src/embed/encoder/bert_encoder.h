@@ -37,7 +37,8 @@ class BertEncoder {
   // type id out of range, an empty sequence, a sequence longer than max_position_embeddings, or
   // lengths that do not add up to ids.size().
   Status Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
-                 std::span<const uint32_t> seq_lengths, float* last_hidden_state, EncoderScratch* scratch) const;
+                 std::span<const uint32_t> seq_lengths, float* last_hidden_state,
+                 EncoderScratch* scratch) const;
 
   const BertConfig& config() const { return config_; }
 

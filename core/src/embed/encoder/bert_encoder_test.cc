@@ -81,7 +81,8 @@ double MaxDiffAgainstReference(const BertConfig& c, const BertWeights& w, const 
     const std::vector<int32_t> ids(b.ids.begin() + start, b.ids.begin() + start + len);
     const std::vector<int32_t> types(b.type_ids.begin() + start, b.type_ids.begin() + start + len);
     const test::Matrix ref = RefBertForward(c, w, ids, types);
-    for (size_t e = 0; e < len * h; ++e) max_diff = std::max(max_diff, std::fabs(out[start * h + e] - ref[e]));
+    for (size_t e = 0; e < len * h; ++e)
+      max_diff = std::max(max_diff, std::fabs(out[start * h + e] - ref[e]));
     start += len;
   }
   return max_diff;
@@ -96,7 +97,8 @@ void ExpectMatchesReference(const BertConfig& c, uint32_t seed, const std::vecto
   const std::vector<float> out = RunBatch(*enc, b, &scratch);
   const double diff = MaxDiffAgainstReference(c, w, b, out);
   ::testing::Test::RecordProperty("max_abs_diff", std::to_string(diff));
-  std::printf("[ max abs diff vs float64 ] %.3g (hidden %d, lengths %zu)\n", diff, c.hidden_size, lengths.size());
+  std::printf("[ max abs diff vs float64 ] %.3g (hidden %d, lengths %zu)\n", diff, c.hidden_size,
+              lengths.size());
   EXPECT_LE(diff, kHiddenTolerance);
 }
 
@@ -151,7 +153,8 @@ TEST(BertEncoderTest, BatchResultsEqualEachSequenceAlone) {
       one.lengths = {len};
       EncoderScratch fresh;
       const std::vector<float> alone = RunBatch(*enc, one, &fresh);
-      for (size_t e = 0; e < len * h; ++e) ASSERT_EQ(alone[e], together[start * h + e]) << "len " << len << " e " << e;
+      for (size_t e = 0; e < len * h; ++e)
+        ASSERT_EQ(alone[e], together[start * h + e]) << "len " << len << " e " << e;
       start += len;
     }
   }
@@ -252,7 +255,8 @@ TEST(PoolingTest, RejectsEmptySequencesAndZeroWidth) {
   EXPECT_EQ(Pool(hidden.data(), 4, with_empty, PoolingMode::kMean, false, out.data()).code(),
             ErrorCode::kInvalidArgument);
   const std::vector<uint32_t> ok = {2};
-  EXPECT_EQ(Pool(hidden.data(), 0, ok, PoolingMode::kMean, false, out.data()).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Pool(hidden.data(), 0, ok, PoolingMode::kMean, false, out.data()).code(),
+            ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -69,8 +69,9 @@ HWY_INLINE void GemmTileRows(size_t rows, const float* a, size_t lda, const floa
 // Loop order: k blocks, then panels, then row tiles. Every (panel, row tile) pair of one k block
 // is independent, so the thread pool of the speed work can split the row tiles (or the panels)
 // of each k block across threads without changing any result.
-HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k, const float* HWY_RESTRICT packed,
-                             size_t n, const float* HWY_RESTRICT bias, float* HWY_RESTRICT c) {
+HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
+                             const float* HWY_RESTRICT packed, size_t n, const float* HWY_RESTRICT bias,
+                             float* HWY_RESTRICT c) {
   constexpr size_t W = kernels::kPanelWidth;
   if (k == 0) {
     for (size_t i = 0; i < m; ++i)
@@ -100,7 +101,8 @@ HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k, co
         if (bias != nullptr) std::memcpy(tile_bias, bias + col0, cols * sizeof(float));
         if (!first)
           for (size_t r = 0; r < rows; ++r) std::memcpy(tile + r * W, c_tile + r * n, cols * sizeof(float));
-        GemmTileRows<kGemmRows>(rows, a_tile, k, panel, kc, bias != nullptr ? tile_bias : nullptr, first, tile, W);
+        GemmTileRows<kGemmRows>(rows, a_tile, k, panel, kc, bias != nullptr ? tile_bias : nullptr, first,
+                                tile, W);
         for (size_t r = 0; r < rows; ++r) std::memcpy(c_tile + r * n, tile + r * W, cols * sizeof(float));
       }
     }

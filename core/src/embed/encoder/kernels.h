@@ -25,8 +25,7 @@ void PackWeights(const float* w, size_t n, size_t k, float* packed);
 
 // c[m, n] = a[m, k] x W^T + bias (bias may be null: zero), W packed by PackWeights. Rows of a
 // and c are contiguous (lda = k, ldc = n).
-void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias,
-          float* c);
+void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias, float* c);
 
 // x[r, :] = act(x[r, :] + bias) for rows x cols, in place.
 void BiasActivation(float* x, size_t rows, size_t cols, const float* bias, HiddenAct act);

@@ -57,7 +57,8 @@ void BiasResidualLayerNorm(const float* x, const float* bias, float* residual, s
   std::vector<double> row(cols);
   for (size_t r = 0; r < rows; ++r) {
     for (size_t j = 0; j < cols; ++j)
-      row[j] = static_cast<double>(x[r * cols + j]) + (bias != nullptr ? bias[j] : 0.0f) + residual[r * cols + j];
+      row[j] =
+          static_cast<double>(x[r * cols + j]) + (bias != nullptr ? bias[j] : 0.0f) + residual[r * cols + j];
     NormalizeRow(row.data(), cols, gamma, beta, eps, residual + r * cols);
   }
 }
@@ -96,7 +97,8 @@ void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_h
       SoftmaxRow(scores, len);
       for (size_t d = 0; d < head_dim; ++d) {
         double sum = 0.0;
-        for (size_t j = 0; j < len; ++j) sum += static_cast<double>(scores[j]) * qkv[j * stride + 2 * hidden + off + d];
+        for (size_t j = 0; j < len; ++j)
+          sum += static_cast<double>(scores[j]) * qkv[j * stride + 2 * hidden + off + d];
         ctx[i * hidden + off + d] = static_cast<float>(sum);
       }
     }

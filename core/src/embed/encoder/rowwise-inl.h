@@ -25,57 +25,87 @@ using ruv::HWY_NAMESPACE::LoadTail;
 using ruv::HWY_NAMESPACE::StoreTail;
 
 // erf(x) as the ratio of an odd degree-13 and an even degree-8 polynomial on [-4, 4] (the fit
-// Eigen and XNNPACK use; max abs error ~1e-7 over the float range, checked against std::erf in
-// kernels_test.cc). erf(4) = 1 - 1.5e-8, so clamping beyond +-4 costs no accuracy.
+// Eigen and XNNPACK use: 7e-8 max abs error in exact arithmetic; erf(4) = 1 - 1.5e-8, so
+// clamping beyond +-4 costs nothing). It is evaluated in float64 (D's lanes are double): in
+// float32 the polynomials' terms grow to ~15x the result near |x| = 3.5..4 and the rounding
+// alone reaches 3.2e-7.
 template <class D, class V>
 HWY_INLINE V ErfApprox(D d, V x) {
-  x = hn::Min(hn::Max(x, hn::Set(d, -4.0f)), hn::Set(d, 4.0f));
+  using T = hn::TFromD<D>;
+  x = hn::Min(hn::Max(x, hn::Set(d, T(-4))), hn::Set(d, T(4)));
   const V x2 = hn::Mul(x, x);
-  V p = hn::MulAdd(x2, hn::Set(d, -2.72614225801306e-10f), hn::Set(d, 2.77068142495902e-08f));
-  p = hn::MulAdd(x2, p, hn::Set(d, -2.10102402082508e-06f));
-  p = hn::MulAdd(x2, p, hn::Set(d, -5.69250639462346e-05f));
-  p = hn::MulAdd(x2, p, hn::Set(d, -7.34990630326855e-04f));
-  p = hn::MulAdd(x2, p, hn::Set(d, -2.95459980854025e-03f));
-  p = hn::MulAdd(x2, p, hn::Set(d, -1.60960333262415e-02f));
+  V p = hn::MulAdd(x2, hn::Set(d, T(-2.72614225801306e-10f)), hn::Set(d, T(2.77068142495902e-08f)));
+  p = hn::MulAdd(x2, p, hn::Set(d, T(-2.10102402082508e-06f)));
+  p = hn::MulAdd(x2, p, hn::Set(d, T(-5.69250639462346e-05f)));
+  p = hn::MulAdd(x2, p, hn::Set(d, T(-7.34990630326855e-04f)));
+  p = hn::MulAdd(x2, p, hn::Set(d, T(-2.95459980854025e-03f)));
+  p = hn::MulAdd(x2, p, hn::Set(d, T(-1.60960333262415e-02f)));
   p = hn::Mul(x, p);
-  V q = hn::MulAdd(x2, hn::Set(d, -1.45660718464996e-05f), hn::Set(d, -2.13374055278905e-04f));
-  q = hn::MulAdd(x2, q, hn::Set(d, -1.68282697438203e-03f));
-  q = hn::MulAdd(x2, q, hn::Set(d, -7.37332916720468e-03f));
-  q = hn::MulAdd(x2, q, hn::Set(d, -1.42647390514189e-02f));
+  V q = hn::MulAdd(x2, hn::Set(d, T(-1.45660718464996e-05f)), hn::Set(d, T(-2.13374055278905e-04f)));
+  q = hn::MulAdd(x2, q, hn::Set(d, T(-1.68282697438203e-03f)));
+  q = hn::MulAdd(x2, q, hn::Set(d, T(-7.37332916720468e-03f)));
+  q = hn::MulAdd(x2, q, hn::Set(d, T(-1.42647390514189e-02f)));
   return hn::Div(p, q);
 }
 
+// The float64 lanes of erf and GELU(erf) and the float32 lanes they are read from and written to.
+using ErfTag = hn::ScalableTag<double>;
+using ErfFloatTag = hn::Rebind<float, ErfTag>;
+
+// erf(x) for float32 lanes, through float64.
+HWY_INLINE hn::Vec<ErfFloatTag> ErfOfFloats(hn::Vec<ErfFloatTag> x) {
+  const ErfTag dd;
+  return hn::DemoteTo(ErfFloatTag(), ErfApprox(dd, hn::PromoteTo(dd, x)));
+}
+
+// 0.5 x (1 + erf(x / sqrt(2))) for float32 lanes, through float64.
+HWY_INLINE hn::Vec<ErfFloatTag> GeluOfFloats(hn::Vec<ErfFloatTag> x) {
+  const ErfTag dd;
+  const auto xd = hn::PromoteTo(dd, x);
+  const auto e = ErfApprox(dd, hn::Mul(xd, hn::Set(dd, 0.70710678118654752)));
+  return hn::DemoteTo(ErfFloatTag(), hn::Mul(hn::Mul(hn::Set(dd, 0.5), xd), hn::Add(hn::Set(dd, 1.0), e)));
+}
+
+// gelu_new and relu in float32 (Highway's Tanh is within 4 ulp).
 template <class D, class V>
 HWY_INLINE V ActivationVec(D d, V x, HiddenAct act) {
-  switch (act) {
-    case HiddenAct::kGelu: {
-      // 0.5 x (1 + erf(x / sqrt(2)))
-      const V e = ErfApprox(d, hn::Mul(x, hn::Set(d, 0.70710678118654752f)));
-      return hn::Mul(hn::Mul(hn::Set(d, 0.5f), x), hn::Add(hn::Set(d, 1.0f), e));
-    }
-    case HiddenAct::kGeluNew: {
-      // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
-      const V x3 = hn::Mul(hn::Mul(x, x), x);
-      const V inner = hn::Mul(hn::Set(d, 0.7978845608028654f), hn::MulAdd(hn::Set(d, 0.044715f), x3, x));
-      return hn::Mul(hn::Mul(hn::Set(d, 0.5f), x), hn::Add(hn::Set(d, 1.0f), hn::Tanh(d, inner)));
-    }
-    case HiddenAct::kRelu:
-      return hn::Max(x, hn::Zero(d));
+  if (act == HiddenAct::kGeluNew) {
+    // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+    const V x3 = hn::Mul(hn::Mul(x, x), x);
+    const V inner = hn::Mul(hn::Set(d, 0.7978845608028654f), hn::MulAdd(hn::Set(d, 0.044715f), x3, x));
+    return hn::Mul(hn::Mul(hn::Set(d, 0.5f), x), hn::Add(hn::Set(d, 1.0f), hn::Tanh(d, inner)));
   }
-  return x;
+  return hn::Max(x, hn::Zero(d));
 }
 
 HWY_NOINLINE void ErfKernel(const float* HWY_RESTRICT x, size_t n, float* HWY_RESTRICT out) {
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
+  const ErfFloatTag df;
+  const size_t N = hn::Lanes(df);
   size_t i = 0;
-  for (; i + N <= n; i += N) hn::StoreU(ErfApprox(d, hn::LoadU(d, x + i)), d, out + i);
-  if (i < n) StoreTail(d, ErfApprox(d, LoadTail(d, x + i, n - i)), out + i, n - i);
+  for (; i + N <= n; i += N) hn::StoreU(ErfOfFloats(hn::LoadU(df, x + i)), df, out + i);
+  if (i < n) StoreTail(df, ErfOfFloats(LoadTail(df, x + i, n - i)), out + i, n - i);
+}
+
+HWY_INLINE void BiasGeluRows(float* HWY_RESTRICT x, size_t rows, size_t cols,
+                             const float* HWY_RESTRICT bias) {
+  const ErfFloatTag df;
+  const size_t N = hn::Lanes(df);
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = x + r * cols;
+    size_t j = 0;
+    for (; j + N <= cols; j += N)
+      hn::StoreU(GeluOfFloats(hn::Add(hn::LoadU(df, row + j), hn::LoadU(df, bias + j))), df, row + j);
+    if (j < cols) {
+      const size_t t = cols - j;
+      StoreTail(df, GeluOfFloats(hn::Add(LoadTail(df, row + j, t), LoadTail(df, bias + j, t))), row + j, t);
+    }
+  }
 }
 
 // The switch on the activation is hoisted out of the loops: one loop per activation.
 template <HiddenAct kAct>
-HWY_INLINE void BiasActivationRows(float* HWY_RESTRICT x, size_t rows, size_t cols, const float* HWY_RESTRICT bias) {
+HWY_INLINE void BiasActivationRows(float* HWY_RESTRICT x, size_t rows, size_t cols,
+                                   const float* HWY_RESTRICT bias) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   for (size_t r = 0; r < rows; ++r) {
@@ -85,16 +115,17 @@ HWY_INLINE void BiasActivationRows(float* HWY_RESTRICT x, size_t rows, size_t co
       hn::StoreU(ActivationVec(d, hn::Add(hn::LoadU(d, row + j), hn::LoadU(d, bias + j)), kAct), d, row + j);
     if (j < cols) {
       const size_t t = cols - j;
-      StoreTail(d, ActivationVec(d, hn::Add(LoadTail(d, row + j, t), LoadTail(d, bias + j, t)), kAct), row + j, t);
+      StoreTail(d, ActivationVec(d, hn::Add(LoadTail(d, row + j, t), LoadTail(d, bias + j, t)), kAct),
+                row + j, t);
     }
   }
 }
 
-HWY_NOINLINE void BiasActivationKernel(float* HWY_RESTRICT x, size_t rows, size_t cols, const float* HWY_RESTRICT bias,
-                                       HiddenAct act) {
+HWY_NOINLINE void BiasActivationKernel(float* HWY_RESTRICT x, size_t rows, size_t cols,
+                                       const float* HWY_RESTRICT bias, HiddenAct act) {
   switch (act) {
     case HiddenAct::kGelu:
-      return BiasActivationRows<HiddenAct::kGelu>(x, rows, cols, bias);
+      return BiasGeluRows(x, rows, cols, bias);
     case HiddenAct::kGeluNew:
       return BiasActivationRows<HiddenAct::kGeluNew>(x, rows, cols, bias);
     case HiddenAct::kRelu:
@@ -131,7 +162,8 @@ HWY_INLINE void LayerNormRow(float* HWY_RESTRICT row, size_t cols, const float* 
   }
   if (j < cols) {
     // Zeroed lanes past the row would add mean^2 each: mask them out.
-    const auto c = hn::IfThenElseZero(hn::FirstN(d, cols - j), hn::Sub(LoadTail(d, row + j, cols - j), vmean));
+    const auto c =
+        hn::IfThenElseZero(hn::FirstN(d, cols - j), hn::Sub(LoadTail(d, row + j, cols - j), vmean));
     s1 = hn::MulAdd(c, c, s1);
   }
   const float var = SumLanes(d, hn::Add(s0, s1)) / static_cast<float>(cols);
@@ -147,8 +179,9 @@ HWY_INLINE void LayerNormRow(float* HWY_RESTRICT row, size_t cols, const float* 
   }
 }
 
-HWY_NOINLINE void LayerNormKernel(float* HWY_RESTRICT x, size_t rows, size_t cols, const float* HWY_RESTRICT gamma,
-                                  const float* HWY_RESTRICT beta, float eps) {
+HWY_NOINLINE void LayerNormKernel(float* HWY_RESTRICT x, size_t rows, size_t cols,
+                                  const float* HWY_RESTRICT gamma, const float* HWY_RESTRICT beta,
+                                  float eps) {
   for (size_t r = 0; r < rows; ++r) LayerNormRow(x + r * cols, cols, gamma, beta, eps);
 }
 
@@ -219,7 +252,8 @@ HWY_INLINE float HeadDot(const float* HWY_RESTRICT a, const float* HWY_RESTRICT 
 // One query row at a time: its scores against every key of the sequence, softmax, then the
 // weighted sum of the values, one vector of head dimensions at a time.
 HWY_NOINLINE void AttentionSequenceKernel(const float* HWY_RESTRICT qkv, size_t len, size_t hidden,
-                                          size_t num_heads, float* HWY_RESTRICT scores, float* HWY_RESTRICT ctx) {
+                                          size_t num_heads, float* HWY_RESTRICT scores,
+                                          float* HWY_RESTRICT ctx) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const size_t head_dim = hidden / num_heads, stride = 3 * hidden;
@@ -235,7 +269,8 @@ HWY_NOINLINE void AttentionSequenceKernel(const float* HWY_RESTRICT qkv, size_t 
       size_t c = 0;
       for (; c + N <= head_dim; c += N) {
         auto acc = hn::Zero(d);
-        for (size_t j = 0; j < len; ++j) acc = hn::MulAdd(hn::Set(d, scores[j]), hn::LoadU(d, values + j * stride + c), acc);
+        for (size_t j = 0; j < len; ++j)
+          acc = hn::MulAdd(hn::Set(d, scores[j]), hn::LoadU(d, values + j * stride + c), acc);
         hn::StoreU(acc, d, out + c);
       }
       if (c < head_dim) {
