@@ -7,10 +7,12 @@
 
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "embed/encoder/kernels.cc"
-#include "embed/encoder/gemm-inl.h"
-#include "embed/encoder/rowwise-inl.h"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "hwy/highway.h"
+// clang-format off: the kernels must come after foreach_target.h
+#include "embed/encoder/gemm-inl.h"
+#include "embed/encoder/rowwise-inl.h"
+// clang-format on
 
 #if HWY_ONCE
 namespace ruv::embed {
