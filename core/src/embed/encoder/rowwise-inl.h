@@ -26,9 +26,9 @@ using ruv::HWY_NAMESPACE::StoreTail;
 
 // erf(x) as the ratio of an odd degree-13 and an even degree-8 polynomial on [-4, 4] (the fit
 // Eigen and XNNPACK use: 7e-8 max abs error in exact arithmetic; erf(4) = 1 - 1.5e-8, so
-// clamping beyond +-4 costs nothing). It is evaluated in float64 (D's lanes are double): in
-// float32 the polynomials' terms grow to ~15x the result near |x| = 3.5..4 and the rounding
-// alone reaches 3.2e-7.
+// clamping beyond +-4 costs nothing). It is evaluated in float64 where the target has it (see
+// ErfTag): in float32 the polynomials' terms grow to ~15x the result near |x| = 3.5..4 and the
+// rounding alone reaches 3.2e-7.
 template <class D, class V>
 HWY_INLINE V ErfApprox(D d, V x) {
   using T = hn::TFromD<D>;
@@ -48,22 +48,33 @@ HWY_INLINE V ErfApprox(D d, V x) {
   return hn::Div(p, q);
 }
 
+#if HWY_HAVE_FLOAT64
 // The float64 lanes of erf and GELU(erf) and the float32 lanes they are read from and written to.
 using ErfTag = hn::ScalableTag<double>;
 using ErfFloatTag = hn::Rebind<float, ErfTag>;
+HWY_INLINE hn::Vec<ErfTag> ToErfLanes(hn::Vec<ErfFloatTag> x) { return hn::PromoteTo(ErfTag(), x); }
+HWY_INLINE hn::Vec<ErfFloatTag> FromErfLanes(hn::Vec<ErfTag> x) { return hn::DemoteTo(ErfFloatTag(), x); }
+#else
+// Highway 1.0.3 has no float64 vectors on WASM SIMD128: there erf stays in float32 (max abs
+// error 3.2e-7 instead of 9.5e-8; a scalar float64 erf would cost milliseconds per text).
+using ErfTag = hn::ScalableTag<float>;
+using ErfFloatTag = ErfTag;
+HWY_INLINE hn::Vec<ErfTag> ToErfLanes(hn::Vec<ErfFloatTag> x) { return x; }
+HWY_INLINE hn::Vec<ErfFloatTag> FromErfLanes(hn::Vec<ErfTag> x) { return x; }
+#endif
 
-// erf(x) for float32 lanes, through float64.
+// erf(x) for float32 lanes.
 HWY_INLINE hn::Vec<ErfFloatTag> ErfOfFloats(hn::Vec<ErfFloatTag> x) {
-  const ErfTag dd;
-  return hn::DemoteTo(ErfFloatTag(), ErfApprox(dd, hn::PromoteTo(dd, x)));
+  return FromErfLanes(ErfApprox(ErfTag(), ToErfLanes(x)));
 }
 
-// 0.5 x (1 + erf(x / sqrt(2))) for float32 lanes, through float64.
+// 0.5 x (1 + erf(x / sqrt(2))) for float32 lanes.
 HWY_INLINE hn::Vec<ErfFloatTag> GeluOfFloats(hn::Vec<ErfFloatTag> x) {
-  const ErfTag dd;
-  const auto xd = hn::PromoteTo(dd, x);
-  const auto e = ErfApprox(dd, hn::Mul(xd, hn::Set(dd, 0.70710678118654752)));
-  return hn::DemoteTo(ErfFloatTag(), hn::Mul(hn::Mul(hn::Set(dd, 0.5), xd), hn::Add(hn::Set(dd, 1.0), e)));
+  using T = hn::TFromD<ErfTag>;
+  const ErfTag de;
+  const auto xe = ToErfLanes(x);
+  const auto e = ErfApprox(de, hn::Mul(xe, hn::Set(de, T(0.70710678118654752))));
+  return FromErfLanes(hn::Mul(hn::Mul(hn::Set(de, T(0.5)), xe), hn::Add(hn::Set(de, T(1)), e)));
 }
 
 // gelu_new and relu in float32 (Highway's Tanh is within 4 ulp).
