@@ -1,0 +1,211 @@
+#include "embed/encoder/bert_encoder.h"
+
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "embed/encoder/kernels.h"
+
+namespace ruv::embed {
+namespace {
+
+Status LoadFailed(const std::string& what) {
+  return Status(ErrorCode::kModelLoadFailed, "BERT encoder: " + what);
+}
+
+Status Invalid(const std::string& what) {
+  return Status(ErrorCode::kInvalidArgument, "BERT encoder: " + what);
+}
+
+std::vector<float> Pack(const std::vector<float>& w, size_t n, size_t k) {
+  std::vector<float> packed(kernels::PackedWeightSize(n, k));
+  kernels::PackWeights(w.data(), n, k, packed.data());
+  return packed;
+}
+
+// Frees a tensor's memory now (clear() keeps the capacity), so a loaded model holds its weights
+// once, packed, rather than twice.
+void Release(std::vector<float>* v) { std::vector<float>().swap(*v); }
+
+// Grows a scratch buffer, never shrinks it: a warm scratch is never reallocated.
+float* Reserve(std::vector<float>* v, size_t n) {
+  if (v->size() < n) v->resize(n);
+  return v->data();
+}
+
+// The encoder's own guard against out-of-bounds reads when it is handed weights directly; the
+// loaders' CheckBertWeights gives the file-level diagnosis first.
+Status CheckSizes(const BertConfig& c, const BertWeights& w) {
+  const size_t h = c.hidden_size, i = c.intermediate_size;
+  auto is = [](const std::vector<float>& v, size_t n) { return v.size() == n; };
+  if (!is(w.word_embeddings, size_t(c.vocab_size) * h) ||
+      !is(w.position_embeddings, size_t(c.max_position_embeddings) * h) ||
+      !is(w.token_type_embeddings, size_t(c.type_vocab_size) * h) || !is(w.emb_ln_gamma, h) ||
+      !is(w.emb_ln_beta, h))
+    return LoadFailed("embedding tensor sizes disagree with the config");
+  if (w.layers.size() != size_t(c.num_layers)) return LoadFailed("layer count disagrees with the config");
+  for (const BertLayerWeights& l : w.layers) {
+    if (!is(l.q_w, h * h) || !is(l.k_w, h * h) || !is(l.v_w, h * h) || !is(l.q_b, h) || !is(l.k_b, h) ||
+        !is(l.v_b, h) || !is(l.attn_out_w, h * h) || !is(l.attn_out_b, h) || !is(l.attn_ln_gamma, h) ||
+        !is(l.attn_ln_beta, h) || !is(l.inter_w, i * h) || !is(l.inter_b, i) || !is(l.out_w, h * i) ||
+        !is(l.out_b, h) || !is(l.out_ln_gamma, h) || !is(l.out_ln_beta, h))
+      return LoadFailed("layer tensor sizes disagree with the config");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights,
+                           std::unique_ptr<BertEncoder>* out) {
+  if (out == nullptr) return Invalid("null output");
+  if (config.hidden_size <= 0 || config.num_heads <= 0 || config.hidden_size % config.num_heads != 0)
+    return LoadFailed("hidden_size must be a positive multiple of num_attention_heads");
+  if (config.vocab_size <= 0 || config.num_layers < 0 || config.intermediate_size <= 0 ||
+      config.max_position_embeddings <= 0 || config.type_vocab_size <= 0 || !(config.layer_norm_eps >= 0.0f))
+    return LoadFailed("config sizes must be positive");
+  if (config.hidden_act != HiddenAct::kGelu && config.hidden_act != HiddenAct::kGeluNew &&
+      config.hidden_act != HiddenAct::kRelu)
+    return LoadFailed("unknown hidden_act");
+  Status sizes = CheckSizes(config, weights);
+  if (!sizes.ok()) return sizes;
+
+  std::unique_ptr<BertEncoder> enc(new BertEncoder());
+  enc->config_ = config;
+  enc->word_embeddings_ = std::move(weights.word_embeddings);
+  enc->position_embeddings_ = std::move(weights.position_embeddings);
+  enc->token_type_embeddings_ = std::move(weights.token_type_embeddings);
+  enc->emb_ln_gamma_ = std::move(weights.emb_ln_gamma);
+  enc->emb_ln_beta_ = std::move(weights.emb_ln_beta);
+
+  const size_t h = config.hidden_size, inter = config.intermediate_size;
+  const float q_scale = 1.0f / std::sqrt(static_cast<float>(h / config.num_heads));
+  enc->layers_.reserve(weights.layers.size());
+  for (BertLayerWeights& l : weights.layers) {
+    PackedLayer p;
+    // Rows [0, h) of the fused weight are Wq (pre-scaled), [h, 2h) Wk, [2h, 3h) Wv: each
+    // token's GEMM output row is its q | k | v.
+    std::vector<float> qkv_w(3 * h * h);
+    p.qkv_b.resize(3 * h);
+    for (size_t e = 0; e < h * h; ++e) {
+      qkv_w[e] = l.q_w[e] * q_scale;
+      qkv_w[h * h + e] = l.k_w[e];
+      qkv_w[2 * h * h + e] = l.v_w[e];
+    }
+    for (size_t e = 0; e < h; ++e) {
+      p.qkv_b[e] = l.q_b[e] * q_scale;
+      p.qkv_b[h + e] = l.k_b[e];
+      p.qkv_b[2 * h + e] = l.v_b[e];
+    }
+    for (auto* v : {&l.q_w, &l.k_w, &l.v_w, &l.q_b, &l.k_b, &l.v_b}) Release(v);
+    p.qkv_w = Pack(qkv_w, 3 * h, h);
+    Release(&qkv_w);
+    p.attn_out_w = Pack(l.attn_out_w, h, h);
+    Release(&l.attn_out_w);
+    p.inter_w = Pack(l.inter_w, inter, h);
+    Release(&l.inter_w);
+    p.out_w = Pack(l.out_w, h, inter);
+    Release(&l.out_w);
+    p.attn_out_b = std::move(l.attn_out_b);
+    p.attn_ln_gamma = std::move(l.attn_ln_gamma);
+    p.attn_ln_beta = std::move(l.attn_ln_beta);
+    p.inter_b = std::move(l.inter_b);
+    p.out_b = std::move(l.out_b);
+    p.out_ln_gamma = std::move(l.out_ln_gamma);
+    p.out_ln_beta = std::move(l.out_ln_beta);
+    enc->layers_.push_back(std::move(p));
+  }
+  weights.layers.clear();
+  *out = std::move(enc);
+  return Status::Ok();
+}
+
+Status BertEncoder::CheckArguments(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                                   std::span<const uint32_t> seq_lengths, size_t* longest) const {
+  if (ids.size() != type_ids.size()) return Invalid("ids and type_ids differ in length");
+  size_t total = 0;
+  *longest = 0;
+  for (uint32_t len : seq_lengths) {
+    if (len == 0) return Invalid("empty sequence");
+    if (len > static_cast<uint32_t>(config_.max_position_embeddings))
+      return Invalid("sequence of " + std::to_string(len) + " tokens exceeds max_position_embeddings " +
+                     std::to_string(config_.max_position_embeddings));
+    total += len;  // each term <= max_position_embeddings: no overflow for any real span
+    if (len > *longest) *longest = len;
+  }
+  if (total != ids.size()) return Invalid("sequence lengths do not add up to the number of ids");
+  for (size_t t = 0; t < ids.size(); ++t) {
+    if (ids[t] < 0 || ids[t] >= config_.vocab_size)
+      return Invalid("token id " + std::to_string(ids[t]) + " out of range [0, " +
+                     std::to_string(config_.vocab_size) + ")");
+    if (type_ids[t] < 0 || type_ids[t] >= config_.type_vocab_size)
+      return Invalid("token type id " + std::to_string(type_ids[t]) + " out of range");
+  }
+  return Status::Ok();
+}
+
+void BertEncoder::Embed(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                        std::span<const uint32_t> seq_lengths, float* hidden) const {
+  const size_t h = config_.hidden_size;
+  size_t t = 0;
+  for (uint32_t len : seq_lengths) {
+    for (size_t pos = 0; pos < len; ++pos, ++t) {
+      const float* word = word_embeddings_.data() + static_cast<size_t>(ids[t]) * h;
+      const float* position = position_embeddings_.data() + pos * h;
+      const float* type = token_type_embeddings_.data() + static_cast<size_t>(type_ids[t]) * h;
+      float* row = hidden + t * h;
+      for (size_t j = 0; j < h; ++j) row[j] = word[j] + position[j] + type[j];
+    }
+  }
+  kernels::LayerNorm(hidden, t, h, emb_ln_gamma_.data(), emb_ln_beta_.data(), config_.layer_norm_eps);
+}
+
+// Every GEMM runs on all the batch's tokens at once (packed rows); only attention is per
+// sequence. The GEMMs' row tiles are independent, which is where a thread pool will split them.
+void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens,
+                           float* hidden, EncoderScratch* s) const {
+  const size_t h = config_.hidden_size, inter = config_.intermediate_size, heads = config_.num_heads;
+  const float eps = config_.layer_norm_eps;
+  float* qkv = s->qkv.data();
+  float* context = s->context.data();
+  float* projected = s->projected.data();
+  float* intermediate = s->intermediate.data();
+
+  kernels::Gemm(hidden, tokens, h, layer.qkv_w.data(), 3 * h, layer.qkv_b.data(), qkv);
+  size_t start = 0;
+  for (uint32_t len : seq_lengths) {
+    kernels::AttentionSequence(qkv + start * 3 * h, len, h, heads, s->scores.data(), context + start * h);
+    start += len;
+  }
+  kernels::Gemm(context, tokens, h, layer.attn_out_w.data(), h, nullptr, projected);
+  kernels::BiasResidualLayerNorm(projected, layer.attn_out_b.data(), hidden, tokens, h,
+                                 layer.attn_ln_gamma.data(), layer.attn_ln_beta.data(), eps);
+  kernels::Gemm(hidden, tokens, h, layer.inter_w.data(), inter, nullptr, intermediate);
+  kernels::BiasActivation(intermediate, tokens, inter, layer.inter_b.data(), config_.hidden_act);
+  kernels::Gemm(intermediate, tokens, inter, layer.out_w.data(), h, nullptr, projected);
+  kernels::BiasResidualLayerNorm(projected, layer.out_b.data(), hidden, tokens, h, layer.out_ln_gamma.data(),
+                                 layer.out_ln_beta.data(), eps);
+}
+
+Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                            std::span<const uint32_t> seq_lengths, float* last_hidden_state,
+                            EncoderScratch* scratch) const {
+  size_t longest = 0;
+  Status args = CheckArguments(ids, type_ids, seq_lengths, &longest);
+  if (!args.ok()) return args;
+  const size_t tokens = ids.size();
+  if (tokens == 0) return Status::Ok();
+  if (last_hidden_state == nullptr || scratch == nullptr) return Invalid("null output or scratch");
+  const size_t h = config_.hidden_size;
+  Reserve(&scratch->qkv, tokens * 3 * h);
+  Reserve(&scratch->context, tokens * h);
+  Reserve(&scratch->projected, tokens * h);
+  Reserve(&scratch->intermediate, tokens * static_cast<size_t>(config_.intermediate_size));
+  Reserve(&scratch->scores, longest);
+
+  Embed(ids, type_ids, seq_lengths, last_hidden_state);
+  for (const PackedLayer& layer : layers_) RunLayer(layer, seq_lengths, tokens, last_hidden_state, scratch);
+  return Status::Ok();
+}
+
+}  // namespace ruv::embed

@@ -1,0 +1,70 @@
+// Run-time dispatch of the encoder kernels (gemm-inl.h, rowwise-inl.h). Natively this file is
+// compiled once per x86 target by foreach_target.h; in wasm (HWY_COMPILE_ONLY_STATIC) once, and
+// HWY_DYNAMIC_DISPATCH is a static call.
+#include "embed/encoder/kernels.h"
+
+#include <cstring>
+
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "embed/encoder/kernels.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+// clang-format off: the kernels must come after foreach_target.h
+#include "embed/encoder/gemm-inl.h"
+#include "embed/encoder/rowwise-inl.h"
+// clang-format on
+
+#if HWY_ONCE
+namespace ruv::embed {
+
+HWY_EXPORT(GemmKernel);
+HWY_EXPORT(BiasActivationKernel);
+HWY_EXPORT(BiasResidualLayerNormKernel);
+HWY_EXPORT(LayerNormKernel);
+HWY_EXPORT(SoftmaxRowKernel);
+HWY_EXPORT(AttentionSequenceKernel);
+HWY_EXPORT(ErfKernel);
+
+namespace kernels {
+
+void PackWeights(const float* w, size_t n, size_t k, float* packed) {
+  const size_t panels = (n + kPanelWidth - 1) / kPanelWidth;
+  std::memset(packed, 0, PackedWeightSize(n, k) * sizeof(float));
+  for (size_t p = 0; p < panels; ++p) {
+    float* panel = packed + p * kPanelWidth * k;
+    for (size_t j = 0; j < kPanelWidth && p * kPanelWidth + j < n; ++j) {
+      const float* row = w + (p * kPanelWidth + j) * k;
+      for (size_t c = 0; c < k; ++c) panel[c * kPanelWidth + j] = row[c];
+    }
+  }
+}
+
+void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias, float* c) {
+  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c);
+}
+
+void BiasActivation(float* x, size_t rows, size_t cols, const float* bias, HiddenAct act) {
+  HWY_DYNAMIC_DISPATCH(BiasActivationKernel)(x, rows, cols, bias, act);
+}
+
+void BiasResidualLayerNorm(const float* x, const float* bias, float* residual, size_t rows, size_t cols,
+                           const float* gamma, const float* beta, float eps) {
+  HWY_DYNAMIC_DISPATCH(BiasResidualLayerNormKernel)(x, bias, residual, rows, cols, gamma, beta, eps);
+}
+
+void LayerNorm(float* x, size_t rows, size_t cols, const float* gamma, const float* beta, float eps) {
+  HWY_DYNAMIC_DISPATCH(LayerNormKernel)(x, rows, cols, gamma, beta, eps);
+}
+
+void SoftmaxRow(float* x, size_t n) { HWY_DYNAMIC_DISPATCH(SoftmaxRowKernel)(x, n); }
+
+void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scores,
+                       float* ctx) {
+  HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, scores, ctx);
+}
+
+void Erf(const float* x, size_t n, float* out) { HWY_DYNAMIC_DISPATCH(ErfKernel)(x, n, out); }
+
+}  // namespace kernels
+}  // namespace ruv::embed
+#endif  // HWY_ONCE

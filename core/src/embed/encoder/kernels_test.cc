@@ -1,0 +1,137 @@
+// Every encoder kernel on every SIMD target compiled in, against its scalar twin
+// (kernels_reference.h), at awkward sizes; erf against std::erf. Tolerances are per kernel.
+#include "embed/encoder/kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <vector>
+
+#include "embed/encoder/kernels_reference.h"
+#include "hwy/tests/hwy_gtest.h"
+#include "testing/test_util.h"
+
+namespace ruv::embed {
+namespace {
+
+using ruv::test::RandomFloats;
+
+constexpr size_t kSizes[] = {1, 3, 17, 97, 384, 1536};
+constexpr HiddenAct kActs[] = {HiddenAct::kGelu, HiddenAct::kGeluNew, HiddenAct::kRelu};
+
+class EncoderKernelsTest : public hwy::TestWithParamTarget {};
+HWY_TARGET_INSTANTIATE_TEST_SUITE_P(EncoderKernelsTest);
+
+TEST_P(EncoderKernelsTest, GemmMatchesReference) {
+  // m around every row-tile height (2, 4, 8) and n around the 16-wide panels; k across the
+  // 256-deep k blocks. Float32 accumulation error scales with sum |a w|, not with the result.
+  for (size_t m : {size_t{1}, size_t{3}, size_t{9}, size_t{17}, size_t{97}}) {
+    for (size_t n : {size_t{1}, size_t{3}, size_t{16}, size_t{17}, size_t{97}, size_t{384}}) {
+      for (size_t k : kSizes) {
+        if (m * n * k > 20'000'000) continue;
+        SCOPED_TRACE(::testing::Message() << "m " << m << " n " << n << " k " << k);
+        const auto a = RandomFloats(m * k, 1), w = RandomFloats(n * k, 2), bias = RandomFloats(n, 3);
+        std::vector<float> packed(kernels::PackedWeightSize(n, k));
+        kernels::PackWeights(w.data(), n, k, packed.data());
+        for (bool with_bias : {true, false}) {
+          const float* b = with_bias ? bias.data() : nullptr;
+          std::vector<float> c(m * n + 1, -7.0f), expected(m * n);
+          kernels::Gemm(a.data(), m, k, packed.data(), n, b, c.data());
+          reference::Gemm(a.data(), m, k, w.data(), n, b, expected.data());
+          for (size_t i = 0; i < m; ++i)
+            for (size_t j = 0; j < n; ++j) {
+              double abs_sum = 1.0;
+              for (size_t p = 0; p < k; ++p) abs_sum += std::fabs(a[i * k + p] * w[j * k + p]);
+              ASSERT_NEAR(c[i * n + j], expected[i * n + j], 1e-6 * abs_sum) << i << "," << j;
+            }
+          EXPECT_EQ(c[m * n], -7.0f) << "wrote past the end";
+        }
+      }
+    }
+  }
+}
+
+TEST_P(EncoderKernelsTest, ErfWithin1e7OfStdErf) {
+  std::vector<float> x;
+  for (float v = -8.0f; v <= 8.0f; v += 1.0f / 1024) x.push_back(v);
+  x.insert(x.end(), {0.0f, -0.0f, 1e-30f, -1e-30f, 1e30f, -1e30f, INFINITY, -INFINITY});
+  std::vector<float> out(x.size());
+  kernels::Erf(x.data(), x.size(), out.data());
+  double max_err = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    max_err = std::max(max_err, std::fabs(out[i] - std::erf(double(x[i]))));
+  EXPECT_LE(max_err, 1.2e-7);
+  std::printf("[ erf max abs error vs std::erf ] %.3g\n", max_err);
+  RecordProperty("erf_max_abs_error", std::to_string(max_err));
+}
+
+TEST_P(EncoderKernelsTest, BiasActivationMatchesReference) {
+  for (HiddenAct act : kActs) {
+    for (size_t cols : kSizes) {
+      SCOPED_TRACE(::testing::Message() << "act " << static_cast<int>(act) << " cols " << cols);
+      const size_t rows = 3;
+      auto x = RandomFloats(rows * cols, 4, -6.0f, 6.0f);
+      const auto bias = RandomFloats(cols, 5);
+      auto expected = x;
+      kernels::BiasActivation(x.data(), rows, cols, bias.data(), act);
+      reference::BiasActivation(expected.data(), rows, cols, bias.data(), act);
+      for (size_t i = 0; i < x.size(); ++i)
+        ASSERT_NEAR(x[i], expected[i], 1e-6 * (1 + std::fabs(expected[i]))) << i;
+    }
+  }
+}
+
+TEST_P(EncoderKernelsTest, LayerNormsMatchReference) {
+  for (size_t cols : kSizes) {
+    SCOPED_TRACE(::testing::Message() << "cols " << cols);
+    const size_t rows = 5;
+    // An offset of 3 makes a one-pass variance lose digits; the kernel must not.
+    const auto x = RandomFloats(rows * cols, 6, 2.0f, 4.0f), bias = RandomFloats(cols, 7);
+    const auto gamma = RandomFloats(cols, 8, 0.5f, 1.5f), beta = RandomFloats(cols, 9);
+    const auto residual = RandomFloats(rows * cols, 10);
+    for (bool with_bias : {true, false}) {
+      auto got = residual, expected = residual;
+      const float* b = with_bias ? bias.data() : nullptr;
+      kernels::BiasResidualLayerNorm(x.data(), b, got.data(), rows, cols, gamma.data(), beta.data(), 1e-12f);
+      reference::BiasResidualLayerNorm(x.data(), b, expected.data(), rows, cols, gamma.data(), beta.data(),
+                                       1e-12f);
+      for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], expected[i], 2e-5) << i;
+    }
+    auto got = x, expected = x;
+    kernels::LayerNorm(got.data(), rows, cols, gamma.data(), beta.data(), 1e-5f);
+    reference::LayerNorm(expected.data(), rows, cols, gamma.data(), beta.data(), 1e-5f);
+    for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], expected[i], 2e-5) << i;
+  }
+}
+
+TEST_P(EncoderKernelsTest, SoftmaxMatchesReference) {
+  for (size_t n : kSizes) {
+    SCOPED_TRACE(::testing::Message() << "n " << n);
+    auto x = RandomFloats(n, 11, -20.0f, 20.0f);
+    auto expected = x;
+    kernels::SoftmaxRow(x.data(), n);
+    reference::SoftmaxRow(expected.data(), n);
+    for (size_t i = 0; i < n; ++i) ASSERT_NEAR(x[i], expected[i], 1e-6 * expected[i] + 1e-9) << i;
+  }
+}
+
+TEST_P(EncoderKernelsTest, AttentionMatchesReference) {
+  struct Shape {
+    size_t hidden, heads;
+  };
+  // Head widths 8, 17 (no vector multiple), 32 (MiniLM) and 64 (BERT-base).
+  for (Shape s : {Shape{32, 4}, Shape{51, 3}, Shape{384, 12}, Shape{128, 2}}) {
+    for (size_t len : {size_t{1}, size_t{3}, size_t{17}, size_t{97}}) {
+      SCOPED_TRACE(::testing::Message() << "hidden " << s.hidden << " heads " << s.heads << " len " << len);
+      const auto qkv = RandomFloats(len * 3 * s.hidden, 12, -2.0f, 2.0f);
+      std::vector<float> scores(len), ctx(len * s.hidden, NAN), expected(len * s.hidden);
+      kernels::AttentionSequence(qkv.data(), len, s.hidden, s.heads, scores.data(), ctx.data());
+      reference::AttentionSequence(qkv.data(), len, s.hidden, s.heads, scores.data(), expected.data());
+      for (size_t i = 0; i < ctx.size(); ++i) ASSERT_NEAR(ctx[i], expected[i], 1e-5) << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ruv::embed
