@@ -1,10 +1,13 @@
 /**
  * The contract between the public API and a backend. Arguments reaching a backend are already
- * validated by vector-ops.ts (types, lengths, metric, config), so a backend only computes.
+ * validated by each module's checks (vector-ops/, hnsw/: types, lengths, metric, config), so a backend only computes.
  * A backend may still report data-dependent failures by throwing RuVectorError (e.g. NON_FINITE
  * from quantize), with the codes of errors.ts.
  */
-import type { BackendName, VectorBuffer } from './types.js';
+import type { VectorBuffer } from './vector-ops/types.js';
+
+/** Name of a backend: the Node-API addon, the Emscripten module, or pure TypeScript. */
+export type BackendName = 'native' | 'wasm' | 'js-fallback';
 
 /** Metric as the C ABI numbers it (ruv_metric). */
 export const enum MetricId {

@@ -12,12 +12,12 @@
  * - modules that do not exist yet (or that the backend lacks, e.g. `hnsw` without `kernels.hnsw`)
  *   throw UNSUPPORTED instead of returning made-up results.
  */
-import type { BackendKernels, BackendLoadOptions } from './backend.js';
+import type { BackendKernels, BackendLoadOptions, BackendName } from './backend.js';
+import { fail, quoteList, rejectUnknownKeys, typeName } from './check.js';
 import { RuVectorError } from './errors.js';
-import { hnswModuleFor, unsupportedModules, type WasmModules } from './modules.js';
+import { createModules, type WasmModules } from './modules.js';
 import { registeredBackends, type BackendRegistration } from './registry.js';
-import type { BackendName, VectorBuffer } from './types.js';
-import { createVectorOps, typeName } from './vector-ops.js';
+import type { VectorBuffer } from './vector-ops/types.js';
 import { VERSION } from './version.js';
 
 /** A backend as a caller may name it: `'js'` is short for `'js-fallback'`. */
@@ -28,6 +28,12 @@ export interface RuntimeLogger {
   debug?(message: string): void;
   info?(message: string): void;
   warn?(message: string): void;
+}
+
+/** Where a {@link WasmHnswIndex} or {@link WasmEmbedder} finds its runtime. */
+export interface RuntimeBinding {
+  /** Use this runtime instead of the shared one from `RuVectorRuntime.initialize()`. */
+  runtime?: RuVectorRuntime;
 }
 
 /** Options of {@link RuVectorRuntime.initialize} and {@link RuVectorRuntime.create}. */
@@ -87,11 +93,8 @@ const KERNEL_FUNCTIONS: readonly (keyof BackendKernels)[] = [
 ];
 
 const toName = (choice: BackendChoice): BackendName => (choice === 'js' ? 'js-fallback' : choice);
-const quoteList = (items: readonly string[]) => items.map((s) => `'${s}'`).join(', ');
 
-function invalid(method: string, message: string): RuVectorError {
-  return new RuVectorError('INVALID_ARGUMENT', `${method}: ${message}`);
-}
+const invalid = (method: string, message: string): RuVectorError => fail('INVALID_ARGUMENT', method, message);
 
 /** Checks every option; unknown keys and wrong types are rejected, never ignored. */
 function checkOptions(method: string, options: unknown): RuntimeOptions {
@@ -100,9 +103,7 @@ function checkOptions(method: string, options: unknown): RuntimeOptions {
     throw invalid(method, `options must be an object (got ${typeName(options)})`);
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.includes(key)) throw invalid(method, `unknown option '${key}' (allowed: ${OPTION_KEYS.join(', ')})`);
-  }
+  rejectUnknownKeys(method, o, OPTION_KEYS, 'option');
   if (o['backend'] !== undefined && !CHOICES.includes(o['backend'] as BackendChoice)) {
     throw invalid(method, `unknown backend ${typeof o['backend'] === 'string' ? `'${o['backend']}'` : typeName(o['backend'])} (expected one of ${quoteList(CHOICES)})`);
   }
@@ -219,11 +220,7 @@ export class RuVectorRuntime {
   private constructor(kernels: BackendKernels, provenance: Provenance) {
     this.#kernels = kernels;
     this.#provenance = provenance;
-    this.#modules = Object.freeze({
-      vectorOps: createVectorOps(kernels),
-      ...unsupportedModules(),
-      hnsw: hnswModuleFor(kernels.hnsw, kernels.name),
-    });
+    this.#modules = createModules(kernels);
   }
 
   /**

@@ -4,8 +4,9 @@
  * insertBatch, off the event loop where the backend can), search latency p50/p99, QPS (one query
  * at a time on the calling thread), recall@10 against a brute force, and the index's memory.
  */
-import type { HnswModule } from '../modules.js';
-import type { BackendName, VectorOps } from '../types.js';
+import type { BackendName } from '../backend.js';
+import type { HnswModule } from '../hnsw/types.js';
+import type { VectorOps } from '../vector-ops/types.js';
 import { randomVectors } from './measure.js';
 
 /** One backend under test; `hnsw` throws UNSUPPORTED when the backend has no index. */

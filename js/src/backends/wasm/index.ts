@@ -14,7 +14,7 @@
  */
 import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
 import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
-import type { VectorBuffer } from '../../types.js';
+import type { VectorBuffer } from '../../vector-ops/types.js';
 import { createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
