@@ -109,7 +109,7 @@ export interface HnswHits {
   distances: Float32Array;
 }
 
-/** Counters of an index as the core reports them (ruv::HnswStats). */
+/** Counters and config of an index as the core reports them (ruv_hnsw_stats_t). */
 export interface HnswBackendStats {
   count: number;
   slots: number;
@@ -120,6 +120,9 @@ export interface HnswBackendStats {
   maxLevel: number;
   vectorBytes: number;
   memoryBytes: number;
+  metric: MetricId;
+  /** 0 = float32 rows, 1 = int8 codes. */
+  storage: 0 | 1;
 }
 
 /**

@@ -22,8 +22,6 @@ const SEARCH_OPTION_KEYS: readonly string[] = ['efSearch', 'filter'];
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
 
-/** Size of the fixed header of the serialized format (FORMAT.md), up to and with max_level. */
-const HEADER_BYTES = 68;
 /** Smallest valid serialized index: the header, free_count and the CRC. */
 const MIN_SERIALIZED_BYTES = 76;
 const MAGIC = [0x52, 0x55, 0x56, 0x48, 0x4e, 0x53, 0x57, 0x00];
@@ -206,33 +204,21 @@ export function bytesArg(fn: string, data: unknown): Uint8Array {
   return data;
 }
 
-/** What the public layer keeps from a serialized header (FORMAT.md), after the cheap checks. */
-export interface Header {
-  dimensions: number;
-  metric: DistanceMetric;
-  storage: HnswStorage;
-}
-
 /**
  * Checks the parts of the header that say what the bytes are (size, magic, version) with messages
  * of its own, so the commonest mistakes read alike on every backend; the backend checks the rest.
  */
-export function readHeader(fn: string, data: Uint8Array): Header {
+export function checkHeader(fn: string, data: Uint8Array): void {
   if (data.length < MIN_SERIALIZED_BYTES) {
     throw fail('CORRUPT_DATA', fn, `data has ${data.length} bytes, fewer than the ${MIN_SERIALIZED_BYTES} of the smallest serialized HNSW index`);
   }
   for (let i = 0; i < MAGIC.length; i++) {
     if (data[i] !== MAGIC[i]) throw fail('CORRUPT_DATA', fn, 'data is not a serialized HNSW index (no RUVHNSW magic)');
   }
-  const view = new DataView(data.buffer, data.byteOffset, HEADER_BYTES);
-  const version = view.getUint32(8, true);
+  const version = new DataView(data.buffer, data.byteOffset, MIN_SERIALIZED_BYTES).getUint32(8, true);
   if (version !== FORMAT_VERSION) {
     throw fail('CORRUPT_DATA', fn, `serialized HNSW format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`);
   }
-  return {
-    dimensions: view.getUint32(12, true),
-    metric: DISTANCE_METRICS[view.getUint32(28, true)] ?? 'cosine',
-    storage: HNSW_STORAGES[view.getUint32(32, true)] ?? 'float32',
-  };
+
 }
 

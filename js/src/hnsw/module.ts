@@ -3,23 +3,21 @@
  * arguments are checked by checks.ts, handles kept by handles.ts, and the choice between the JS
  * thread, chunks and a worker made by schedule.ts; the backend computes.
  */
-import type { HnswBackendIndex, HnswHits, HnswKernels } from '../backend.js';
-import type { BackendName } from '../backend.js';
+import type { BackendName, HnswBackendIndex, HnswHits, HnswKernels } from '../backend.js';
 import { fail, typeName } from '../check.js';
 import { RuVectorError } from '../errors.js';
 import { createHandleRegistry } from '../handles.js';
 import { runInChunks, worthAWorker } from '../schedule.js';
 import { standIn } from '../stand-in.js';
-import type { DistanceMetric } from '../vector-ops/types.js';
-import { bytesArg, checkHnswConfig, idArg, kArg, readHeader, searchOptionsArg, vectorArg } from './checks.js';
-import type { HnswEntry, HnswIndexHandle, HnswModule, HnswStorage, IndexStats, SearchResult } from './types.js';
+import { DISTANCE_METRICS } from '../vector-ops/checks.js';
+import { bytesArg, checkHeader, checkHnswConfig, HNSW_STORAGES, idArg, kArg, searchOptionsArg, vectorArg } from './checks.js';
+import type { HnswEntry, HnswIndexHandle, HnswModule, IndexStats, SearchResult } from './types.js';
 
 /** What the module keeps beside a live handle's backend index. */
 interface IndexMeta {
+  /** Fixed at creation, read once from the backend's stats: the vector length, links per node
+   * and default efSearch (argument checks and the search cost estimate). */
   dimensions: number;
-  metric: DistanceMetric;
-  storage: HnswStorage;
-  /** Fixed at creation, read once: links per node and default efSearch (search cost estimate). */
   m: number;
   efSearch: number;
   /** insertBatchAsync calls in flight (a backend may refuse synchronous calls meanwhile). */
@@ -66,9 +64,9 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
     reentrant: 'filter predicate',
   });
 
-  function open(index: HnswBackendIndex, dimensions: number, metric: DistanceMetric, storage: HnswStorage): HnswIndexHandle {
-    const { m, efSearch } = index.stats();
-    return handles.open(index, { dimensions, metric, storage, m, efSearch, asyncWrites: 0 });
+  function open(index: HnswBackendIndex): HnswIndexHandle {
+    const { dimensions, m, efSearch } = index.stats();
+    return handles.open(index, { dimensions, m, efSearch, asyncWrites: 0 });
   }
 
   function prepareSearch(fn: string, handle: unknown, query: unknown, k: unknown, options: unknown) {
@@ -97,9 +95,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
 
   const module: HnswModule = {
     create(config) {
-      const checked = checkHnswConfig('hnsw.create', config);
-      const { dimensions, distanceMetric, storage } = checked.config;
-      return open(kernels.create(checked.params), dimensions, distanceMetric, storage);
+      return open(kernels.create(checkHnswConfig('hnsw.create', config).params));
     },
 
     insert(handle, id, vector) {
@@ -173,8 +169,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
     },
 
     stats(handle) {
-      const { resource: index, meta } = handles.use('hnsw.stats', handle);
-      const s = index.stats();
+      const s = handles.use('hnsw.stats', handle).resource.stats();
       const stats: IndexStats = {
         vectorCount: s.count,
         dimensions: s.dimensions,
@@ -182,8 +177,8 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
         efConstruction: s.efConstruction,
         efSearch: s.efSearch,
         backend,
-        distanceMetric: meta.metric,
-        storage: meta.storage,
+        distanceMetric: DISTANCE_METRICS[s.metric]!,
+        storage: HNSW_STORAGES[s.storage]!,
         vectorBytes: s.vectorBytes,
         memoryBytes: s.memoryBytes,
       };
@@ -196,7 +191,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
 
     deserialize(data) {
       const fn = 'hnsw.deserialize';
-      const header = readHeader(fn, bytesArg(fn, data));
+      checkHeader(fn, bytesArg(fn, data));
       let index: HnswBackendIndex;
       try {
         index = kernels.deserialize(data);
@@ -206,7 +201,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
         }
         throw e;
       }
-      return open(index, header.dimensions, header.metric, header.storage);
+      return open(index);
     },
 
     free(handle) {

@@ -18,7 +18,7 @@ import type { VectorBuffer } from '../../vector-ops/types.js';
 import { createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
-const EXPECTED_ABI_VERSION = 1;
+const EXPECTED_ABI_VERSION = 2;
 
 /** The part of the Emscripten module this adapter uses (pointers and size_t are 32-bit numbers). */
 interface WasmModule extends WasmHnswExports {
