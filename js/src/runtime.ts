@@ -12,7 +12,7 @@
  * - modules that do not exist yet (or that the backend lacks, e.g. `hnsw` without `kernels.hnsw`)
  *   throw UNSUPPORTED instead of returning made-up results.
  */
-import type { BackendKernels, BackendLoadOptions, BackendName } from './backend.js';
+import { REQUIRED_KERNEL_FUNCTIONS, type BackendKernels, type BackendLoadOptions, type BackendName } from './backend.js';
 import { fail, quoteList, rejectUnknownKeys, typeName } from './check.js';
 import { RuVectorError } from './errors.js';
 import { createModules, type WasmModules } from './modules.js';
@@ -80,17 +80,6 @@ export interface RuntimeDescription {
 const CHOICES: readonly BackendChoice[] = ['native', 'wasm', 'js', 'js-fallback'];
 const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js-fallback'];
 const OPTION_KEYS: readonly string[] = ['backend', 'logger', 'backends', 'nativePath', 'wasmModule', 'wasmBinary', 'wasmUrl'];
-const KERNEL_FUNCTIONS: readonly (keyof BackendKernels)[] = [
-  'distance',
-  'batchDistance',
-  'normalize',
-  'quantizedSize',
-  'quantize',
-  'dequantize',
-  'quantizedDistance',
-  'hammingDistance',
-  'noop',
-];
 
 const toName = (choice: BackendChoice): BackendName => (choice === 'js' ? 'js-fallback' : choice);
 
@@ -174,7 +163,7 @@ function checkKernels(name: BackendName, kernels: unknown): BackendKernels {
   }
   const k = kernels as BackendKernels;
   if (k.name !== name) throw new RuVectorError('INTERNAL', `the ${name} loader returned the backend '${String(k.name)}'`);
-  const missing = KERNEL_FUNCTIONS.filter((f) => typeof k[f] !== 'function');
+  const missing = REQUIRED_KERNEL_FUNCTIONS.filter((f) => typeof k[f] !== 'function');
   if (missing.length > 0) throw new RuVectorError('INTERNAL', `the ${name} backend lacks ${missing.join(', ')}`);
   return k;
 }
