@@ -216,6 +216,17 @@ function createKernels(m: WasmModule): WasmKernels {
   reserve(SCRATCH_INITIAL_BYTES);
   const hnsw = createWasmHnsw(m, arena);
 
+  /** Scratch with a result slot and two code buffers after it, filled: [base, pa, pb]. */
+  const twoCodes = (a: Uint8Array, b: Uint8Array): [number, number, number] => {
+    const codeBytes = align64(a.length);
+    const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
+    const pa = base + RESULT_SLOT_BYTES;
+    const pb = pa + codeBytes;
+    m.HEAPU8.set(a, pa);
+    m.HEAPU8.set(b, pb);
+    return [base, pa, pb];
+  };
+
   return {
     name: 'wasm',
     simdTarget: m.UTF8ToString(m._ruv_simd_target()),
@@ -303,26 +314,14 @@ function createKernels(m: WasmModule): WasmKernels {
     },
 
     quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number {
-      const codeBytes = align64(a.length);
-      const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
-      const pa = base + RESULT_SLOT_BYTES;
-      const pb = pa + codeBytes;
-      const heap = m.HEAPU8;
-      heap.set(a, pa);
-      heap.set(b, pb);
+      const [base, pa, pb] = twoCodes(a, b);
       const hasRange = params.hasRange ? 1 : 0;
       check(m._ruv_quantized_distance(pa, pb, a.length, dim, params.type, hasRange, params.min, params.max, metric, base));
       return m.HEAPF32[base >>> 2]!;
     },
 
     hammingDistance(a: Uint8Array, b: Uint8Array): number {
-      const codeBytes = align64(a.length);
-      const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
-      const pa = base + RESULT_SLOT_BYTES;
-      const pb = pa + codeBytes;
-      const heap = m.HEAPU8;
-      heap.set(a, pa);
-      heap.set(b, pb);
+      const [base, pa, pb] = twoCodes(a, b);
       check(m._ruv_hamming_distance(pa, pb, a.length, base));
       return m.HEAPU32[base >>> 2]!;
     },
