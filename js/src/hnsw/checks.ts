@@ -197,7 +197,8 @@ export function searchOptionsArg(fn: string, options: unknown): CheckedSearch {
   throw fail('INVALID_ARGUMENT', fn, `options.filter must be a function, a Set of ids or an array of ids (got ${typeName(filter)})`);
 }
 
-export function bytesArg(fn: string, data: unknown): Uint8Array {
+/** The `data` of deserialize: a Uint8Array (its bytes are checked by checkHeader and the backend). */
+export function serializedArg(fn: string, data: unknown): Uint8Array {
   if (!(data instanceof Uint8Array)) {
     throw fail('INVALID_ARGUMENT', fn, `data must be a Uint8Array (got ${typeName(data)})`);
   }

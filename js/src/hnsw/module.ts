@@ -10,7 +10,7 @@ import { createHandleRegistry } from '../handles.js';
 import { runInChunks, worthAWorker } from '../schedule.js';
 import { standIn } from '../stand-in.js';
 import { DISTANCE_METRICS } from '../vector-ops/checks.js';
-import { bytesArg, checkHeader, checkHnswConfig, HNSW_STORAGES, idArg, kArg, searchOptionsArg, vectorArg } from './checks.js';
+import { checkHeader, checkHnswConfig, HNSW_STORAGES, idArg, kArg, searchOptionsArg, serializedArg, vectorArg } from './checks.js';
 import type { HnswEntry, HnswIndexHandle, HnswModule, IndexStats, SearchResult } from './types.js';
 
 /** What the module keeps beside a live handle's backend index. */
@@ -191,7 +191,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
 
     deserialize(data) {
       const fn = 'hnsw.deserialize';
-      checkHeader(fn, bytesArg(fn, data));
+      checkHeader(fn, serializedArg(fn, data));
       let index: HnswBackendIndex;
       try {
         index = kernels.deserialize(data);

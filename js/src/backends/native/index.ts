@@ -19,7 +19,7 @@ import type {
   MetricId,
   QuantParams,
 } from '../../backend.js';
-import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
 import { decodeHits, decodeStats } from '../../hnsw/codec.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
@@ -94,9 +94,7 @@ function guarded<T>(call: () => T): T {
   }
 }
 
-function unavailable(reason: string, cause?: unknown): RuVectorError {
-  return new RuVectorError('BACKEND_UNAVAILABLE', `native backend unavailable: ${reason}`, { cause });
-}
+const unavailable = (reason: string, cause?: unknown): RuVectorError => backendUnavailable('native', reason, cause);
 
 /** Path of the addon: explicit option, then RUVECTOR_NATIVE_PATH, then dist/native/ in this package. */
 async function addonPath(options: BackendLoadOptions): Promise<string> {

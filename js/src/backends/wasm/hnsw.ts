@@ -99,7 +99,8 @@ const OUT_SLOT_BYTES = 64;
  */
 const WASM_THREADS = 1;
 
-const align64 = (bytes: number): number => (bytes + 63) & ~63;
+/** `bytes` rounded up to a multiple of 64 (scratch regions start on cache lines). */
+export const align64 = (bytes: number): number => (bytes + 63) & ~63;
 
 const encoder = new TextEncoder();
 

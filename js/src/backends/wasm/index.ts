@@ -13,9 +13,9 @@
  * its query and allow-list from the outer one.
  */
 import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
-import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
 import type { VectorBuffer } from '../../vector-ops/types.js';
-import { createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
+import { align64, createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 2;
@@ -79,11 +79,8 @@ const SCRATCH_KEEP_BYTES = 4 * 1024 * 1024;
 /** Slot at the start of the scratch arena for scalar results (float / uint32). */
 const RESULT_SLOT_BYTES = 64;
 
-const align64 = (bytes: number): number => (bytes + 63) & ~63;
 
-function unavailable(reason: string, cause?: unknown): RuVectorError {
-  return new RuVectorError('BACKEND_UNAVAILABLE', `wasm backend unavailable: ${reason}`, { cause });
-}
+const unavailable = (reason: string, cause?: unknown): RuVectorError => backendUnavailable('wasm', reason, cause);
 
 function isNodeOrDeno(): boolean {
   const g = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
