@@ -5,6 +5,19 @@
 namespace ruv_node {
 namespace {
 
+// A quantization config as four arguments from `first` on: type, hasRange, min, max.
+struct QuantConfig {
+  int32_t type;
+  bool has_range;
+  float min;
+  float max;
+};
+
+QuantConfig QuantConfigArgs(const Napi::CallbackInfo& info, size_t first) {
+  return {Int32Arg(info, first), BoolArg(info, first + 1), FloatArg(info, first + 2),
+          FloatArg(info, first + 3)};
+}
+
 // quantizedSize(type: number, hasRange: boolean, dim: number): number
 Napi::Value QuantizedSize(const Napi::CallbackInfo& info) {
   size_t size = ruv_quantized_size(Int32Arg(info, 0), BoolArg(info, 1), SizeArg(info, 2));
@@ -16,12 +29,9 @@ Napi::Value QuantizedSize(const Napi::CallbackInfo& info) {
 void Quantize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto v = TypedArrayArg<float>(info, 0);
-  int32_t type = Int32Arg(info, 1);
-  bool has_range = BoolArg(info, 2);
-  float min = FloatArg(info, 3);
-  float max = FloatArg(info, 4);
+  const QuantConfig c = QuantConfigArgs(info, 1);
   auto out = TypedArrayArg<uint8_t>(info, 5);
-  Check(env, ruv_quantize(v.data, v.length, type, has_range, min, max, out.data, out.length));
+  Check(env, ruv_quantize(v.data, v.length, c.type, c.has_range, c.min, c.max, out.data, out.length));
 }
 
 // dequantize(codes: Uint8Array, type, hasRange, min, max, out: Float32Array): void
@@ -29,12 +39,10 @@ void Quantize(const Napi::CallbackInfo& info) {
 void Dequantize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto codes = TypedArrayArg<uint8_t>(info, 0);
-  int32_t type = Int32Arg(info, 1);
-  bool has_range = BoolArg(info, 2);
-  float min = FloatArg(info, 3);
-  float max = FloatArg(info, 4);
+  const QuantConfig c = QuantConfigArgs(info, 1);
   auto out = TypedArrayArg<float>(info, 5);
-  Check(env, ruv_dequantize(codes.data, codes.length, out.length, type, has_range, min, max, out.data));
+  Check(env,
+        ruv_dequantize(codes.data, codes.length, out.length, c.type, c.has_range, c.min, c.max, out.data));
 }
 
 // quantizedDistance(a: Uint8Array, b: Uint8Array, dim, type, hasRange, min, max, metric): number
@@ -43,14 +51,12 @@ Napi::Value QuantizedDistance(const Napi::CallbackInfo& info) {
   auto a = TypedArrayArg<uint8_t>(info, 0);
   auto b = TypedArrayArg<uint8_t>(info, 1);
   size_t dim = SizeArg(info, 2);
-  int32_t type = Int32Arg(info, 3);
-  bool has_range = BoolArg(info, 4);
-  float min = FloatArg(info, 5);
-  float max = FloatArg(info, 6);
+  const QuantConfig c = QuantConfigArgs(info, 3);
   int32_t metric = Int32Arg(info, 7);
   RequireLength(env, a.length == b.length, "code vectors have different lengths");
   float out = 0;
-  Check(env, ruv_quantized_distance(a.data, b.data, a.length, dim, type, has_range, min, max, metric, &out));
+  Check(env, ruv_quantized_distance(a.data, b.data, a.length, dim, c.type, c.has_range, c.min, c.max, metric,
+                                    &out));
   return Napi::Number::New(env, out);
 }
 

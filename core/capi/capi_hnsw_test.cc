@@ -54,30 +54,44 @@ struct Hits {
   std::vector<float> scores, distances;
 };
 
-// Reads a results object through every accessor, then frees it.
-Hits Take(ruv_hnsw_results* r) {
+// Reads packed hits by the layout documented in ruv_capi_hnsw.h (count, ids_size, scores,
+// distances, id lengths, ids), checking that the sizes add up, then frees them.
+Hits Take(ruv_bytes* r) {
   Hits hits;
-  const size_t n = ruv_hnsw_results_count(r);
+  const uint8_t* data = ruv_bytes_data(r);
+  const size_t size = ruv_bytes_size(r);
+  EXPECT_GE(size, size_t{RUV_HNSW_HITS_HEADER_BYTES});
+  uint32_t header[2] = {0, 0};
+  if (size >= RUV_HNSW_HITS_HEADER_BYTES) std::memcpy(header, data, sizeof(header));
+  const size_t n = header[0];
+  EXPECT_EQ(size, RUV_HNSW_HITS_HEADER_BYTES + n * 12 + header[1]);
+  if (size != RUV_HNSW_HITS_HEADER_BYTES + n * 12 + header[1]) {
+    ruv_bytes_free(r);
+    return hits;
+  }
+  const uint8_t* at = data + RUV_HNSW_HITS_HEADER_BYTES;
   hits.scores.resize(n);
   hits.distances.resize(n);
-  std::string buf(ruv_hnsw_results_ids_size(r), '\0');
   std::vector<uint32_t> lens(n);
-  EXPECT_EQ(ruv_hnsw_results_scores(r, hits.scores.data()), RUV_OK);
-  EXPECT_EQ(ruv_hnsw_results_distances(r, hits.distances.data()), RUV_OK);
-  EXPECT_EQ(ruv_hnsw_results_ids(r, buf.data(), lens.data()), RUV_OK);
+  if (n != 0) {
+    std::memcpy(hits.scores.data(), at, n * 4);
+    std::memcpy(hits.distances.data(), at + n * 4, n * 4);
+    std::memcpy(lens.data(), at + n * 8, n * 4);
+  }
+  const char* ids = reinterpret_cast<const char*>(at + n * 12);
   size_t offset = 0;
   for (uint32_t len : lens) {
-    hits.ids.push_back(buf.substr(offset, len));
+    hits.ids.emplace_back(ids + offset, len);
     offset += len;
   }
-  EXPECT_EQ(offset, buf.size());
-  ruv_hnsw_results_free(r);
+  EXPECT_EQ(offset, header[1]);
+  ruv_bytes_free(r);
   return hits;
 }
 
-Hits Search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef = 0, const Packed* allow = nullptr,
-            ruv_hnsw_allow_fn fn = nullptr, void* ctx = nullptr) {
-  ruv_hnsw_results* r = nullptr;
+Hits Search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef = 0,
+            const Packed* allow = nullptr, ruv_hnsw_allow_fn fn = nullptr, void* ctx = nullptr) {
+  ruv_bytes* r = nullptr;
   const int32_t st = ruv_hnsw_search(h, q, dim, k, ef, allow ? allow->bytes.data() : nullptr,
                                      allow ? allow->bytes.size() : 0, allow ? allow->lens.data() : nullptr,
                                      allow ? allow->lens.size() : 0, fn, ctx, &r);
@@ -181,22 +195,24 @@ TEST(CApiHnsw, InsertContainsRemoveStats) {
   EXPECT_EQ(flag, 0);
   EXPECT_NE(Search(h, d.row(5), d.dim, 1, 200).ids.at(0), Id(5));
 
-  uint64_t stats[RUV_HNSW_STATS_COUNT];
-  ASSERT_EQ(ruv_hnsw_stats(h, stats), RUV_OK);
-  EXPECT_EQ(stats[0], 98u);   // count
-  EXPECT_EQ(stats[1], 100u);  // slots (two free)
-  EXPECT_EQ(stats[2], 8u);    // dimensions
-  EXPECT_EQ(stats[3], 16u);   // m
-  EXPECT_EQ(stats[4], 200u);  // ef_construction
-  EXPECT_EQ(stats[5], 64u);   // ef_search
-  EXPECT_LT(stats[6], 32u);   // max_level
-  EXPECT_GE(stats[7], 100u * 8 * sizeof(float));  // vector_bytes (allocated capacity)
-  EXPECT_GT(stats[8], stats[7]);                  // memory_bytes
+  ruv_hnsw_stats_t stats;
+  ASSERT_EQ(ruv_hnsw_stats(h, &stats), RUV_OK);
+  EXPECT_EQ(stats.count, 98u);
+  EXPECT_EQ(stats.slots, 100u);  // two free
+  EXPECT_EQ(stats.dimensions, 8u);
+  EXPECT_EQ(stats.m, 16u);
+  EXPECT_EQ(stats.ef_construction, 200u);
+  EXPECT_EQ(stats.ef_search, 64u);
+  EXPECT_LT(stats.max_level, 32u);
+  EXPECT_GE(stats.vector_bytes, 100u * 8 * sizeof(float));  // allocated capacity
+  EXPECT_GT(stats.memory_bytes, stats.vector_bytes);
+  EXPECT_EQ(stats.metric, uint64_t{RUV_METRIC_EUCLIDEAN});
+  EXPECT_EQ(stats.storage, uint64_t{RUV_HNSW_FLOAT32});
 
   // Replacing an id keeps the count.
   ASSERT_EQ(ruv_hnsw_insert(h, "id-7", 4, d.row(0), d.dim), RUV_OK);
-  ASSERT_EQ(ruv_hnsw_stats(h, stats), RUV_OK);
-  EXPECT_EQ(stats[0], 98u);
+  ASSERT_EQ(ruv_hnsw_stats(h, &stats), RUV_OK);
+  EXPECT_EQ(stats.count, 98u);
   ruv_hnsw_free(h);
 }
 
@@ -245,7 +261,7 @@ TEST(CApiHnsw, EmptyAllowListAllowsNothingNullMeansNoFilter) {
   ruv_hnsw* h = BuildBatch(d, RUV_METRIC_COSINE, 1);
   const char empty = 0;
   const uint32_t no_lens = 0;
-  ruv_hnsw_results* r = nullptr;
+  ruv_bytes* r = nullptr;
   // Non-NULL allow_ids with allow_count 0: an empty allow-list, nothing passes (with a predicate too).
   ASSERT_EQ(ruv_hnsw_search(h, d.row(0), d.dim, 5, 0, &empty, 0, nullptr, 0, nullptr, nullptr, &r), RUV_OK);
   EXPECT_EQ(Take(r).ids.size(), 0u);
@@ -312,14 +328,16 @@ TEST(CApiHnsw, Int8StorageRoundTrips) {
   std::vector<std::string> ids;
   for (size_t i = 0; i < d.size(); ++i) ids.push_back(Id(i));
   Packed p(ids);
-  ASSERT_EQ(ruv_hnsw_insert_batch(h, p.bytes.data(), p.bytes.size(), p.lens.data(), ids.size(), d.data.data(), 24, 0),
+  ASSERT_EQ(ruv_hnsw_insert_batch(h, p.bytes.data(), p.bytes.size(), p.lens.data(), ids.size(), d.data.data(),
+                                  24, 0),
             RUV_OK);
   EXPECT_EQ(Search(h, d.row(3), 24, 1, 300).ids.at(0), Id(3));
-  uint64_t stats[RUV_HNSW_STATS_COUNT];
-  ASSERT_EQ(ruv_hnsw_stats(h, stats), RUV_OK);
+  ruv_hnsw_stats_t stats;
+  ASSERT_EQ(ruv_hnsw_stats(h, &stats), RUV_OK);
+  EXPECT_EQ(stats.storage, uint64_t{RUV_HNSW_INT8});
   // [min][max][codes] per row: at least that, and below float rows for the same entries.
-  EXPECT_GE(stats[7], 300u * (24 + 8));
-  EXPECT_LT(stats[7], 300u * 24 * sizeof(float));
+  EXPECT_GE(stats.vector_bytes, 300u * (24 + 8));
+  EXPECT_LT(stats.vector_bytes, 300u * 24 * sizeof(float));
   ruv_hnsw_free(h);
 }
 
@@ -367,7 +385,7 @@ TEST(CApiHnsw, ReadErrors) {
   const float v[4] = {1, 2, 3, 4};
   const float nan[4] = {1, NAN, 3, 4};
   ASSERT_EQ(ruv_hnsw_insert(h, "a", 1, v, 4), RUV_OK);
-  ruv_hnsw_results* r = nullptr;
+  ruv_bytes* r = nullptr;
   const uint32_t lens[1] = {1};
   EXPECT_FAILS_WITH(ruv_hnsw_search(nullptr, v, 4, 1, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r),
                     RUV_INVALID_ARGUMENT);
@@ -377,12 +395,18 @@ TEST(CApiHnsw, ReadErrors) {
                     RUV_INVALID_ARGUMENT);
   EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 5, 1, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r),
                     RUV_DIMENSION_MISMATCH);
-  EXPECT_FAILS_WITH(ruv_hnsw_search(h, nan, 4, 1, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r), RUV_NON_FINITE);
-  EXPECT_FAILS_WITH(ruv_hnsw_search(h, nan, 4, 0, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r), RUV_NON_FINITE);
-  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, nullptr, 1, lens, 1, nullptr, nullptr, &r), RUV_INVALID_ARGUMENT);
-  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, "a", 1, nullptr, 1, nullptr, nullptr, &r), RUV_INVALID_ARGUMENT);
-  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, "ab", 2, lens, 1, nullptr, nullptr, &r), RUV_DIMENSION_MISMATCH);
-  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, "a", 1, lens, 0, nullptr, nullptr, &r), RUV_DIMENSION_MISMATCH);
+  EXPECT_FAILS_WITH(ruv_hnsw_search(h, nan, 4, 1, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r),
+                    RUV_NON_FINITE);
+  EXPECT_FAILS_WITH(ruv_hnsw_search(h, nan, 4, 0, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r),
+                    RUV_NON_FINITE);
+  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, nullptr, 1, lens, 1, nullptr, nullptr, &r),
+                    RUV_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, "a", 1, nullptr, 1, nullptr, nullptr, &r),
+                    RUV_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, "ab", 2, lens, 1, nullptr, nullptr, &r),
+                    RUV_DIMENSION_MISMATCH);
+  EXPECT_FAILS_WITH(ruv_hnsw_search(h, v, 4, 1, 0, "a", 1, lens, 0, nullptr, nullptr, &r),
+                    RUV_DIMENSION_MISMATCH);
   EXPECT_EQ(r, nullptr);
 
   // k == 0 and an allow-list naming nothing present give empty (but valid) results.
@@ -397,31 +421,15 @@ TEST(CApiHnsw, ReadErrors) {
   EXPECT_FAILS_WITH(ruv_hnsw_contains(nullptr, "a", 1, &flag), RUV_INVALID_ARGUMENT);
   EXPECT_FAILS_WITH(ruv_hnsw_contains(h, "a", 1, nullptr), RUV_INVALID_ARGUMENT);
   EXPECT_FAILS_WITH(ruv_hnsw_contains(h, nullptr, 1, &flag), RUV_INVALID_ARGUMENT);
-  uint64_t stats[RUV_HNSW_STATS_COUNT];
-  EXPECT_FAILS_WITH(ruv_hnsw_stats(nullptr, stats), RUV_INVALID_ARGUMENT);
+  ruv_hnsw_stats_t stats;
+  EXPECT_FAILS_WITH(ruv_hnsw_stats(nullptr, &stats), RUV_INVALID_ARGUMENT);
   EXPECT_FAILS_WITH(ruv_hnsw_stats(h, nullptr), RUV_INVALID_ARGUMENT);
 
-  // Results accessors: NULL-safe counts, NULL outputs only when there is nothing to copy.
-  EXPECT_EQ(ruv_hnsw_results_count(nullptr), 0u);
-  EXPECT_EQ(ruv_hnsw_results_ids_size(nullptr), 0u);
-  float f = 0;
-  uint32_t len = 0;
-  char c = 0;
-  EXPECT_FAILS_WITH(ruv_hnsw_results_scores(nullptr, &f), RUV_INVALID_ARGUMENT);
-  EXPECT_FAILS_WITH(ruv_hnsw_results_distances(nullptr, &f), RUV_INVALID_ARGUMENT);
-  EXPECT_FAILS_WITH(ruv_hnsw_results_ids(nullptr, &c, &len), RUV_INVALID_ARGUMENT);
-  ASSERT_EQ(ruv_hnsw_search(h, v, 4, 1, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r), RUV_OK);
-  EXPECT_FAILS_WITH(ruv_hnsw_results_scores(r, nullptr), RUV_INVALID_ARGUMENT);
-  EXPECT_FAILS_WITH(ruv_hnsw_results_distances(r, nullptr), RUV_INVALID_ARGUMENT);
-  EXPECT_FAILS_WITH(ruv_hnsw_results_ids(r, nullptr, &len), RUV_INVALID_ARGUMENT);
-  EXPECT_FAILS_WITH(ruv_hnsw_results_ids(r, &c, nullptr), RUV_INVALID_ARGUMENT);
-  ruv_hnsw_results_free(r);
+  // Packed hits of an empty search: just the header, count 0 and ids_size 0.
   ASSERT_EQ(ruv_hnsw_search(h, v, 4, 0, 0, nullptr, 0, nullptr, 0, nullptr, nullptr, &r), RUV_OK);
-  EXPECT_EQ(ruv_hnsw_results_scores(r, nullptr), RUV_OK);
-  EXPECT_EQ(ruv_hnsw_results_distances(r, nullptr), RUV_OK);
-  EXPECT_EQ(ruv_hnsw_results_ids(r, nullptr, nullptr), RUV_OK);
-  ruv_hnsw_results_free(r);
-  ruv_hnsw_results_free(nullptr);
+  EXPECT_EQ(ruv_bytes_size(r), size_t{RUV_HNSW_HITS_HEADER_BYTES});
+  const Hits none_hits = Take(r);
+  EXPECT_TRUE(none_hits.ids.empty());
   ruv_hnsw_free(h);
 }
 

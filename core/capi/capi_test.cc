@@ -35,7 +35,7 @@ void ResetError() {
   } while (0)
 
 TEST(CApi, VersionTargetNoop) {
-  EXPECT_EQ(ruv_abi_version(), 1);
+  EXPECT_EQ(ruv_abi_version(), 2);  // 2: packed HNSW hits and the stats struct
   ASSERT_NE(ruv_simd_target(), nullptr);
   EXPECT_GT(std::strlen(ruv_simd_target()), 0u);
   EXPECT_STREQ(ruv_simd_target(), ruv::ActiveSimdTarget());

@@ -69,7 +69,7 @@ extern "C" {
 
 const char* ruv_last_error_message(void) { return ruv::capi::LastErrorMessage(); }
 
-int32_t ruv_abi_version(void) { return 1; }
+int32_t ruv_abi_version(void) { return 2; }
 
 const char* ruv_simd_target(void) { return ruv::ActiveSimdTarget(); }
 

@@ -20,10 +20,6 @@ struct ruv_hnsw {
   std::unique_ptr<ruv::HnswIndex> index;
 };
 
-struct ruv_hnsw_results {
-  std::vector<ruv::HnswSearchHit> hits;
-};
-
 struct ruv_bytes {
   std::vector<uint8_t> data;
 };
@@ -71,6 +67,39 @@ int32_t CheckDim(const char* fn, const ruv_hnsw* h, size_t dim) {
                                .c_str());
   }
   return RUV_OK;
+}
+
+// Appends `n` 4-byte little-endian values (uint32 or float32) to `out`. Every target is
+// little-endian (x86-64, arm64, wasm32), so this is the values' own bytes.
+template <typename T>
+void Put(std::vector<uint8_t>* out, const T* values, size_t n) {
+  static_assert(sizeof(T) == 4);
+  const size_t at = out->size();
+  out->resize(at + n * 4);
+  if (n != 0) std::memcpy(out->data() + at, values, n * 4);
+}
+
+// The packed hits of ruv_capi_hnsw.h: count, ids_size, scores, distances, id lengths, ids.
+void PackHits(const std::vector<ruv::HnswSearchHit>& hits, std::vector<uint8_t>* out) {
+  const size_t n = hits.size();
+  std::vector<float> scores(n);
+  std::vector<float> distances(n);
+  std::vector<uint32_t> lens(n);
+  size_t ids_size = 0;
+  for (size_t i = 0; i < n; ++i) {
+    scores[i] = hits[i].score;
+    distances[i] = hits[i].distance;
+    lens[i] = static_cast<uint32_t>(hits[i].id.size());  // the core caps ids at 2^32 - 1 bytes
+    ids_size += hits[i].id.size();
+  }
+  out->clear();
+  out->reserve(RUV_HNSW_HITS_HEADER_BYTES + n * 12 + ids_size);
+  const uint32_t header[2] = {static_cast<uint32_t>(n), static_cast<uint32_t>(ids_size)};
+  Put(out, header, 2);
+  Put(out, scores.data(), n);
+  Put(out, distances.data(), n);
+  Put(out, lens.data(), n);
+  for (const ruv::HnswSearchHit& hit : hits) out->insert(out->end(), hit.id.begin(), hit.id.end());
 }
 
 std::string_view View(const char* id, size_t id_len) { return id_len == 0 ? std::string_view() : std::string_view(id, id_len); }
@@ -157,7 +186,7 @@ int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int32_t* rem
 
 int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef,
                         const char* allow_ids, size_t allow_ids_size, const uint32_t* allow_lens, size_t allow_count,
-                        ruv_hnsw_allow_fn allow_fn, void* allow_ctx, ruv_hnsw_results** out) {
+                        ruv_hnsw_allow_fn allow_fn, void* allow_ctx, ruv_bytes** out) {
   return Guard([&]() -> int32_t {
     if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_search: null index");
     if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_search: null output");
@@ -192,12 +221,13 @@ int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k,
     ruv::HnswSearchOptions options;
     options.ef = ef;
     options.filter = filter ? &filter : nullptr;
-    auto results = std::make_unique<ruv_hnsw_results>();
+    std::vector<ruv::HnswSearchHit> hits;
     // k == 0 still goes through the core, so a NaN query fails the same way for every k.
-    if (int32_t st = Report("ruv_hnsw_search", h->index->Search(q, k, options, &results->hits)); st != RUV_OK) {
+    if (int32_t st = Report("ruv_hnsw_search", h->index->Search(q, k, options, &hits)); st != RUV_OK)
       return st;
-    }
-    *out = results.release();
+    auto packed = std::make_unique<ruv_bytes>();
+    PackHits(hits, &packed->data);
+    *out = packed.release();
     return RUV_OK;
   });
 }
@@ -212,14 +242,24 @@ int32_t ruv_hnsw_contains(const ruv_hnsw* h, const char* id, size_t id_len, int3
   });
 }
 
-int32_t ruv_hnsw_stats(const ruv_hnsw* h, uint64_t* out) {
+int32_t ruv_hnsw_stats(const ruv_hnsw* h, ruv_hnsw_stats_t* out) {
   return Guard([&]() -> int32_t {
     if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_stats: null index");
     if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_stats: null output");
+    static_assert(sizeof(ruv_hnsw_stats_t) == RUV_HNSW_STATS_COUNT * sizeof(uint64_t));
     const ruv::HnswStats s = h->index->Stats();
-    const size_t values[RUV_HNSW_STATS_COUNT] = {s.count,     s.slots,     s.dimensions,   s.m,           s.ef_construction,
-                                                 s.ef_search, s.max_level, s.vector_bytes, s.memory_bytes};
-    for (size_t i = 0; i < RUV_HNSW_STATS_COUNT; ++i) out[i] = values[i];
+    const ruv::HnswConfig& config = h->index->config();
+    *out = {s.count,
+            s.slots,
+            s.dimensions,
+            s.m,
+            s.ef_construction,
+            s.ef_search,
+            s.max_level,
+            s.vector_bytes,
+            s.memory_bytes,
+            static_cast<uint64_t>(config.metric),
+            static_cast<uint64_t>(config.storage)};
     return RUV_OK;
   });
 }
@@ -234,45 +274,6 @@ int32_t ruv_hnsw_serialize(const ruv_hnsw* h, ruv_bytes** out) {
     return RUV_OK;
   });
 }
-
-size_t ruv_hnsw_results_count(const ruv_hnsw_results* r) { return r == nullptr ? 0 : r->hits.size(); }
-
-int32_t ruv_hnsw_results_scores(const ruv_hnsw_results* r, float* out) {
-  if (r == nullptr) return Fail(kInvalid, "ruv_hnsw_results_scores: null results");
-  if (out == nullptr && !r->hits.empty()) return Fail(kInvalid, "ruv_hnsw_results_scores: null output");
-  for (size_t i = 0; i < r->hits.size(); ++i) out[i] = r->hits[i].score;
-  return RUV_OK;
-}
-
-int32_t ruv_hnsw_results_distances(const ruv_hnsw_results* r, float* out) {
-  if (r == nullptr) return Fail(kInvalid, "ruv_hnsw_results_distances: null results");
-  if (out == nullptr && !r->hits.empty()) return Fail(kInvalid, "ruv_hnsw_results_distances: null output");
-  for (size_t i = 0; i < r->hits.size(); ++i) out[i] = r->hits[i].distance;
-  return RUV_OK;
-}
-
-size_t ruv_hnsw_results_ids_size(const ruv_hnsw_results* r) {
-  if (r == nullptr) return 0;
-  size_t total = 0;
-  for (const ruv::HnswSearchHit& hit : r->hits) total += hit.id.size();
-  return total;
-}
-
-int32_t ruv_hnsw_results_ids(const ruv_hnsw_results* r, char* buf, uint32_t* lens) {
-  if (r == nullptr) return Fail(kInvalid, "ruv_hnsw_results_ids: null results");
-  if (r->hits.empty()) return RUV_OK;
-  if (buf == nullptr || lens == nullptr) return Fail(kInvalid, "ruv_hnsw_results_ids: null output");
-  size_t offset = 0;
-  for (size_t i = 0; i < r->hits.size(); ++i) {
-    const std::string& id = r->hits[i].id;
-    std::memcpy(buf + offset, id.data(), id.size());
-    lens[i] = static_cast<uint32_t>(id.size());  // the core caps ids at 2^32 - 1 bytes
-    offset += id.size();
-  }
-  return RUV_OK;
-}
-
-void ruv_hnsw_results_free(ruv_hnsw_results* r) { delete r; }
 
 size_t ruv_bytes_size(const ruv_bytes* b) { return b == nullptr ? 0 : b->data.size(); }
 

@@ -18,8 +18,11 @@
  *
  * wasm note: bindings/wasm/CMakeLists.txt exports every function declared on a line starting
  * "RUV_API ... ruv_name(" in core/capi/ruv_capi*.h: keep each declaration's name on that line.
- * The uint64_t `seed` of ruv_hnsw_create and the uint64_t stats become BigInt/i64 on the JS side
- * (or a lo/hi i32 pair when Emscripten legalizes i64 without -sWASM_BIGINT). */
+ * The uint64_t `seed` of ruv_hnsw_create becomes a BigInt/i64 on the JS side (or a lo/hi i32 pair
+ * when Emscripten legalizes i64 without -sWASM_BIGINT); stats are read from memory, not returned.
+ *
+ * Results cross as bytes, decoded in one place on the JS side (js/src/hnsw/codec.ts), whatever the
+ * binding: a search writes one packed hits buffer, stats one fixed struct (layouts below). */
 #ifndef RUV_CAPI_HNSW_H_
 #define RUV_CAPI_HNSW_H_
 
@@ -32,17 +35,37 @@ extern "C" {
 /* Storage of the vectors; mirrors ruv::HnswStorage (numbers are part of the serialized format). */
 typedef enum ruv_hnsw_storage { RUV_HNSW_FLOAT32 = 0, RUV_HNSW_INT8 = 1 } ruv_hnsw_storage;
 
-typedef struct ruv_hnsw ruv_hnsw;                 /* one index */
-typedef struct ruv_hnsw_results ruv_hnsw_results; /* hits of one search, best first */
-typedef struct ruv_bytes ruv_bytes;               /* an owned byte buffer (serialized index) */
+typedef struct ruv_hnsw ruv_hnsw;   /* one index */
+typedef struct ruv_bytes ruv_bytes; /* an owned byte buffer (serialized index, packed hits) */
 
 /* Allow-predicate of a search: nonzero lets the entry `id` be returned. Called during the graph
  * walk, on the thread that called ruv_hnsw_search, with the index held shared: it must not call
  * into the same index (a write would deadlock). */
 typedef int32_t (*ruv_hnsw_allow_fn)(void* ctx, const char* id, size_t id_len);
 
-/* Number of uint64_t values written by ruv_hnsw_stats. */
-#define RUV_HNSW_STATS_COUNT 9
+/* What ruv_hnsw_stats writes: RUV_HNSW_STATS_COUNT uint64_t in this order, no padding (the
+ * order of ruv::HnswStats, then the config's metric and storage). js/src/hnsw/codec.ts reads it. */
+typedef struct ruv_hnsw_stats_t {
+  uint64_t count; /* live entries */
+  uint64_t slots; /* live + free slots */
+  uint64_t dimensions;
+  uint64_t m;
+  uint64_t ef_construction;
+  uint64_t ef_search;
+  uint64_t max_level;
+  uint64_t vector_bytes;
+  uint64_t memory_bytes;
+  uint64_t metric;  /* a ruv_metric */
+  uint64_t storage; /* a ruv_hnsw_storage */
+} ruv_hnsw_stats_t;
+#define RUV_HNSW_STATS_COUNT 11
+
+/* Packed hits of one search (a ruv_bytes), best first; little-endian, every field 4 bytes:
+ *   uint32 count | uint32 ids_size | float32 scores[count] | float32 distances[count]
+ *   | uint32 id_lens[count] | ids_size bytes of UTF-8 ids back to back.
+ * score: similarity, larger is better: cos (cosine), -L2 (euclidean), a.b (dot_product);
+ * distance: the metric's, smaller is closer (ruv_distance's). */
+#define RUV_HNSW_HITS_HEADER_BYTES 8
 
 /* ---- lifetime --------------------------------------------------------------------------------
  * Config limits (ruv::ValidateHnswConfig): dim 1..65536, m 2..128, ef_construction >= 1,
@@ -74,31 +97,18 @@ RUV_API int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int3
  * predicate (allow_fn NULL: none). No allow-list: allow_ids NULL and allow_count 0. An empty
  * allow-list (allow_ids non-NULL, allow_count 0, allow_ids_size 0) allows nothing: empty results
  * (the query is still checked). k == 0 gives empty results.
- * *out is a new results object (free it with ruv_hnsw_results_free); untouched on failure. */
+ * *out is a new bytes object holding the packed hits (layout above; free it with ruv_bytes_free);
+ * untouched on failure. */
 RUV_API int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef,
                                 const char* allow_ids, size_t allow_ids_size, const uint32_t* allow_lens,
                                 size_t allow_count, ruv_hnsw_allow_fn allow_fn, void* allow_ctx,
-                                ruv_hnsw_results** out);
+                                ruv_bytes** out);
 /* *out = 1 when id is a live entry, else 0. */
 RUV_API int32_t ruv_hnsw_contains(const ruv_hnsw* h, const char* id, size_t id_len, int32_t* out);
-/* out[0..8] = count, slots, dimensions, m, ef_construction, ef_search, max_level, vector_bytes,
- * memory_bytes (the field order of ruv::HnswStats and of HnswBackendStats in js/src/backend.ts). */
-RUV_API int32_t ruv_hnsw_stats(const ruv_hnsw* h, uint64_t* out);
+/* Counters and config of the index (ruv_hnsw_stats_t). */
+RUV_API int32_t ruv_hnsw_stats(const ruv_hnsw* h, ruv_hnsw_stats_t* out);
 /* *out is a new bytes object holding the whole index (one consistent snapshot). */
 RUV_API int32_t ruv_hnsw_serialize(const ruv_hnsw* h, ruv_bytes** out);
-
-/* ---- search results (all NULL-safe on `r`: count/size 0, copies RUV_INVALID_ARGUMENT) -------- */
-RUV_API size_t ruv_hnsw_results_count(const ruv_hnsw_results* r);
-/* Similarity per hit, larger is better: cos (cosine), -L2 (euclidean), a.b (dot_product). count floats. */
-RUV_API int32_t ruv_hnsw_results_scores(const ruv_hnsw_results* r, float* out);
-/* Metric distance per hit, smaller is closer (ruv_distance's). count floats. */
-RUV_API int32_t ruv_hnsw_results_distances(const ruv_hnsw_results* r, float* out);
-/* Total bytes of all hit ids, packed. */
-RUV_API size_t ruv_hnsw_results_ids_size(const ruv_hnsw_results* r);
-/* Copies the packed ids (ids_size bytes into buf) and one length per hit (count into lens).
- * With count == 0 both pointers may be NULL. */
-RUV_API int32_t ruv_hnsw_results_ids(const ruv_hnsw_results* r, char* buf, uint32_t* lens);
-RUV_API void ruv_hnsw_results_free(ruv_hnsw_results* r);
 
 /* ---- owned bytes (NULL-safe: size 0, data NULL) ---------------------------------------------- */
 RUV_API size_t ruv_bytes_size(const ruv_bytes* b);

@@ -3,48 +3,42 @@
  * workers and Deno). The entry points differ only in the backends they register.
  */
 export { RuVectorError, type RuVectorErrorCode } from './errors.js';
+export type { DistanceMetric, QuantizationConfig, QuantizationType, VectorBuffer, VectorOps } from './vector-ops/types.js';
 export type {
-  BackendName,
-  DistanceMetric,
   HnswConfig,
+  HnswEntry,
+  HnswIndexHandle,
+  HnswModule,
   HnswSearchOptions,
   HnswStorage,
   IndexStats,
-  QuantizationConfig,
-  QuantizationType,
   SearchResult,
-  VectorBuffer,
-  VectorOps,
-} from './types.js';
-export type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams, QuantTypeId } from './backend.js';
+} from './hnsw/types.js';
+export type { EmbeddingModelHandle, EmbeddingsModule } from './embeddings/types.js';
+export type { LearningModule } from './learning/module.js';
+export type { WasmModules } from './modules.js';
+export type {
+  BackendKernels,
+  BackendLoader,
+  BackendLoadOptions,
+  BackendName,
+  MetricId,
+  QuantParams,
+  QuantTypeId,
+} from './backend.js';
 export {
   RuVectorRuntime,
   type BackendAttempt,
   type BackendChoice,
+  type RuntimeBinding,
   type RuntimeDescription,
   type RuntimeLogger,
   type RuntimeOptions,
 } from './runtime.js';
 export type { BackendRegistration } from './registry.js';
-export type {
-  EmbeddingModelHandle,
-  EmbeddingsModule,
-  FisherMatrix,
-  HnswEntry,
-  HnswIndexHandle,
-  HnswModule,
-  LearningModule,
-  LoRAConfig,
-  LoRAWeights,
-  ModelWeights,
-  PatternHandle,
-  PatternMatch,
-  Trajectory,
-  WasmModules,
-} from './modules.js';
-export { DISTANCE_METRICS, QUANTIZATION_TYPES } from './vector-ops.js';
-export { HNSW_STORAGES } from './hnsw-module.js';
+export { DISTANCE_METRICS, QUANTIZATION_TYPES } from './vector-ops/checks.js';
+export { HNSW_STORAGES } from './hnsw/checks.js';
 export { MemoryPool, type MemoryPoolOptions, type PoolStats } from './memory-pool.js';
-export { WasmHnswIndex, type RuntimeBinding } from './hnsw.js';
-export { WasmEmbedder, type EmbedderConfig } from './embedder.js';
+export { WasmHnswIndex } from './hnsw/wasm-hnsw-index.js';
+export { WasmEmbedder, type EmbedderConfig } from './embeddings/embedder.js';
 export { VERSION } from './version.js';

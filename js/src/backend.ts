@@ -1,10 +1,14 @@
 /**
  * The contract between the public API and a backend. Arguments reaching a backend are already
- * validated by vector-ops.ts (types, lengths, metric, config), so a backend only computes.
+ * validated by each module's checks (vector-ops/, hnsw/: types, lengths, metric, config), so a
+ * backend only computes.
  * A backend may still report data-dependent failures by throwing RuVectorError (e.g. NON_FINITE
  * from quantize), with the codes of errors.ts.
  */
-import type { BackendName, VectorBuffer } from './types.js';
+import type { VectorBuffer } from './vector-ops/types.js';
+
+/** Name of a backend: the Node-API addon, the Emscripten module, or pure TypeScript. */
+export type BackendName = 'native' | 'wasm' | 'js-fallback';
 
 /** Metric as the C ABI numbers it (ruv_metric). */
 export const enum MetricId {
@@ -29,11 +33,8 @@ export interface QuantParams {
   max: number;
 }
 
-/** Compute kernels of one backend; all inputs already validated. */
-export interface BackendKernels {
-  readonly name: BackendName;
-  /** SIMD target in use, e.g. 'AVX3_ZEN4', 'AVX2', 'WASM_SIMD128', or 'none' for JS. */
-  readonly simdTarget: string;
+/** Vector kernels (the `vectorOps` module's distances and normalization). */
+export interface VectorKernels {
   distance(a: Float32Array, b: Float32Array, metric: MetricId): number;
   /** `vectors` is flat row-major count x dim; returns `count` distances. */
   batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: MetricId): Float32Array;
@@ -45,6 +46,15 @@ export interface BackendKernels {
    */
   batchDistanceRows?(query: Float32Array, rows: readonly Float32Array[], metric: MetricId): Float32Array;
   normalize(v: Float32Array): Float32Array;
+  /**
+   * Memory the backend reads without a copy (wasm: on its heap). Optional: the runtime hands out
+   * ordinary Float32Arrays for backends that read JS memory directly. `length` is validated.
+   */
+  allocateFloat32?(length: number): VectorBuffer;
+}
+
+/** Quantization kernels (the `vectorOps` module's codes). */
+export interface QuantKernels {
   quantizedSize(params: QuantParams, dim: number): number;
   /** Throws RuVectorError('NON_FINITE') when v holds NaN or +-Infinity. */
   quantize(v: Float32Array, params: QuantParams): Uint8Array;
@@ -52,11 +62,18 @@ export interface BackendKernels {
   dequantize(codes: Uint8Array, dim: number, params: QuantParams): Float32Array;
   quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number;
   hammingDistance(a: Uint8Array, b: Uint8Array): number;
-  /**
-   * Memory the backend reads without a copy (wasm: on its heap). Optional: the runtime hands out
-   * ordinary Float32Arrays for backends that read JS memory directly. `length` is validated.
-   */
-  allocateFloat32?(length: number): VectorBuffer;
+}
+
+/**
+ * Compute kernels of one backend, grouped by module; all inputs already validated. The groups
+ * are flat members of one object (what loaders return and tests wrap): `vector` and `quant` are
+ * required, a module's optional group (`hnsw` now; embeddings and learning next) is a member of
+ * its own whose absence makes that module throw UNSUPPORTED.
+ */
+export interface BackendKernels extends VectorKernels, QuantKernels {
+  readonly name: BackendName;
+  /** SIMD target in use, e.g. 'AVX3_ZEN4', 'AVX2', 'WASM_SIMD128', or 'none' for JS. */
+  readonly simdTarget: string;
   /** The HNSW index of this backend (core/src/hnsw/FORMAT.md: same algorithm and bytes everywhere). */
   readonly hnsw?: HnswKernels;
   /** A call that does nothing, to measure the cost of crossing the boundary. */
@@ -64,6 +81,28 @@ export interface BackendKernels {
   /** Releases backend resources (wasm heap scratch, ...). */
   dispose?(): void;
 }
+
+/** The required functions of a kernel group (optional members left out). */
+type RequiredFunctions<T> = {
+  [K in keyof T]-?: undefined extends T[K] ? never : T[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof T];
+
+/** A list naming exactly the required functions of `T` (a compile error when one is missing). */
+function requiredList<T>() {
+  return <const L extends readonly RequiredFunctions<T>[]>(
+    list: L & ([RequiredFunctions<T>] extends [L[number]] ? unknown : 'lists every required function'),
+  ): L => list;
+}
+
+/**
+ * Every function a backend must have, group by group, in the order messages list them. Derived
+ * from the groups above: adding a required kernel without listing it here does not compile.
+ */
+export const REQUIRED_KERNEL_FUNCTIONS: readonly (keyof BackendKernels)[] = Object.freeze([
+  ...requiredList<VectorKernels>()(['distance', 'batchDistance', 'normalize']),
+  ...requiredList<QuantKernels>()(['quantizedSize', 'quantize', 'dequantize', 'quantizedDistance', 'hammingDistance']),
+  ...requiredList<Pick<BackendKernels, 'noop'>>()(['noop']),
+]);
 
 /** Where a backend finds its compiled artifacts; every field is optional. */
 export interface BackendLoadOptions {
@@ -106,7 +145,7 @@ export interface HnswHits {
   distances: Float32Array;
 }
 
-/** Counters of an index as the core reports them (ruv::HnswStats). */
+/** Counters and config of an index as the core reports them (ruv_hnsw_stats_t). */
 export interface HnswBackendStats {
   count: number;
   slots: number;
@@ -117,6 +156,9 @@ export interface HnswBackendStats {
   maxLevel: number;
   vectorBytes: number;
   memoryBytes: number;
+  metric: MetricId;
+  /** 0 = float32 rows, 1 = int8 codes. */
+  storage: 0 | 1;
 }
 
 /**

@@ -41,3 +41,8 @@ export const CAPI_STATUS_CODES: readonly RuVectorErrorCode[] = [
   'INTERNAL',
   'MODEL_LOAD_FAILED',
 ];
+
+/** BACKEND_UNAVAILABLE from a loader: `<backend> backend unavailable: <reason>`. */
+export function backendUnavailable(backend: string, reason: string, cause?: unknown): RuVectorError {
+  return new RuVectorError('BACKEND_UNAVAILABLE', `${backend} backend unavailable: ${reason}`, { cause });
+}

@@ -3,7 +3,7 @@
  * (embedding, search) do not allocate per call.
  */
 import { RuVectorError } from './errors.js';
-import { typeName } from './vector-ops.js';
+import { typeName } from './check.js';
 
 /** Options of {@link MemoryPool}. */
 export interface MemoryPoolOptions {

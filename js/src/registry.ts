@@ -5,8 +5,7 @@
  * Registering is idempotent per name, so loading both entry points in one process still gives
  * one deterministic order.
  */
-import type { BackendLoader } from './backend.js';
-import type { BackendName } from './types.js';
+import type { BackendLoader, BackendName } from './backend.js';
 
 /** One entry of the backend registry: a name and a lazy import of its loader. */
 export interface BackendRegistration {

@@ -12,12 +12,12 @@
  * - modules that do not exist yet (or that the backend lacks, e.g. `hnsw` without `kernels.hnsw`)
  *   throw UNSUPPORTED instead of returning made-up results.
  */
-import type { BackendKernels, BackendLoadOptions } from './backend.js';
+import { REQUIRED_KERNEL_FUNCTIONS, type BackendKernels, type BackendLoadOptions, type BackendName } from './backend.js';
+import { fail, quoteList, rejectUnknownKeys, typeName } from './check.js';
 import { RuVectorError } from './errors.js';
-import { hnswModuleFor, unsupportedModules, type WasmModules } from './modules.js';
+import { createModules, type WasmModules } from './modules.js';
 import { registeredBackends, type BackendRegistration } from './registry.js';
-import type { BackendName, VectorBuffer } from './types.js';
-import { createVectorOps, typeName } from './vector-ops.js';
+import type { VectorBuffer } from './vector-ops/types.js';
 import { VERSION } from './version.js';
 
 /** A backend as a caller may name it: `'js'` is short for `'js-fallback'`. */
@@ -28,6 +28,12 @@ export interface RuntimeLogger {
   debug?(message: string): void;
   info?(message: string): void;
   warn?(message: string): void;
+}
+
+/** Where a {@link WasmHnswIndex} or {@link WasmEmbedder} finds its runtime. */
+export interface RuntimeBinding {
+  /** Use this runtime instead of the shared one from `RuVectorRuntime.initialize()`. */
+  runtime?: RuVectorRuntime;
 }
 
 /** Options of {@link RuVectorRuntime.initialize} and {@link RuVectorRuntime.create}. */
@@ -74,24 +80,10 @@ export interface RuntimeDescription {
 const CHOICES: readonly BackendChoice[] = ['native', 'wasm', 'js', 'js-fallback'];
 const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js-fallback'];
 const OPTION_KEYS: readonly string[] = ['backend', 'logger', 'backends', 'nativePath', 'wasmModule', 'wasmBinary', 'wasmUrl'];
-const KERNEL_FUNCTIONS: readonly (keyof BackendKernels)[] = [
-  'distance',
-  'batchDistance',
-  'normalize',
-  'quantizedSize',
-  'quantize',
-  'dequantize',
-  'quantizedDistance',
-  'hammingDistance',
-  'noop',
-];
 
 const toName = (choice: BackendChoice): BackendName => (choice === 'js' ? 'js-fallback' : choice);
-const quoteList = (items: readonly string[]) => items.map((s) => `'${s}'`).join(', ');
 
-function invalid(method: string, message: string): RuVectorError {
-  return new RuVectorError('INVALID_ARGUMENT', `${method}: ${message}`);
-}
+const invalid = (method: string, message: string): RuVectorError => fail('INVALID_ARGUMENT', method, message);
 
 /** Checks every option; unknown keys and wrong types are rejected, never ignored. */
 function checkOptions(method: string, options: unknown): RuntimeOptions {
@@ -100,9 +92,7 @@ function checkOptions(method: string, options: unknown): RuntimeOptions {
     throw invalid(method, `options must be an object (got ${typeName(options)})`);
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!OPTION_KEYS.includes(key)) throw invalid(method, `unknown option '${key}' (allowed: ${OPTION_KEYS.join(', ')})`);
-  }
+  rejectUnknownKeys(method, o, OPTION_KEYS, 'option');
   if (o['backend'] !== undefined && !CHOICES.includes(o['backend'] as BackendChoice)) {
     throw invalid(method, `unknown backend ${typeof o['backend'] === 'string' ? `'${o['backend']}'` : typeName(o['backend'])} (expected one of ${quoteList(CHOICES)})`);
   }
@@ -173,7 +163,7 @@ function checkKernels(name: BackendName, kernels: unknown): BackendKernels {
   }
   const k = kernels as BackendKernels;
   if (k.name !== name) throw new RuVectorError('INTERNAL', `the ${name} loader returned the backend '${String(k.name)}'`);
-  const missing = KERNEL_FUNCTIONS.filter((f) => typeof k[f] !== 'function');
+  const missing = REQUIRED_KERNEL_FUNCTIONS.filter((f) => typeof k[f] !== 'function');
   if (missing.length > 0) throw new RuVectorError('INTERNAL', `the ${name} backend lacks ${missing.join(', ')}`);
   return k;
 }
@@ -219,11 +209,7 @@ export class RuVectorRuntime {
   private constructor(kernels: BackendKernels, provenance: Provenance) {
     this.#kernels = kernels;
     this.#provenance = provenance;
-    this.#modules = Object.freeze({
-      vectorOps: createVectorOps(kernels),
-      ...unsupportedModules(),
-      hnsw: hnswModuleFor(kernels.hnsw, kernels.name),
-    });
+    this.#modules = createModules(kernels);
   }
 
   /**

@@ -79,9 +79,9 @@ class MockIndex {
   }
   stats() {
     this.#live();
-    const { dimensions, m, efConstruction, efSearch } = this.params;
+    const { dimensions, m, efConstruction, efSearch, metric, storage } = this.params;
     const n = this.entries.size;
-    return { count: n, slots: n, dimensions, m, efConstruction, efSearch, maxLevel: 0, vectorBytes: n * dimensions * 4, memoryBytes: n * dimensions * 4 + 100 };
+    return { count: n, slots: n, dimensions, m, efConstruction, efSearch, maxLevel: 0, vectorBytes: n * dimensions * 4, memoryBytes: n * dimensions * 4 + 100, metric, storage };
   }
   free() {
     this.freed = true;

@@ -4,9 +4,10 @@
  * insertBatch, off the event loop where the backend can), search latency p50/p99, QPS (one query
  * at a time on the calling thread), recall@10 against a brute force, and the index's memory.
  */
-import type { HnswModule } from '../modules.js';
-import type { BackendName, VectorOps } from '../types.js';
-import { randomVectors } from './measure.js';
+import type { BackendName } from '../backend.js';
+import type { HnswModule } from '../hnsw/types.js';
+import type { VectorOps } from '../vector-ops/types.js';
+import { percentile, randomVectors } from './measure.js';
 
 /** One backend under test; `hnsw` throws UNSUPPORTED when the backend has no index. */
 export interface HnswBenchTarget {
@@ -74,10 +75,6 @@ function smallest(values: Float32Array, k: number): number[] {
     best[j] = i;
   }
   return best;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
 /** Why `hnsw` cannot run here (its UNSUPPORTED message), or undefined when it can. */

@@ -16,7 +16,8 @@ export interface Measurement {
 
 const now = (): number => performance.now();
 
-function percentile(sorted: number[], q: number): number {
+/** The q-quantile (0..1) of ascending `sorted`: the nearest-rank definition. */
+export function percentile(sorted: number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
   return sorted[i]!;
 }

@@ -2,7 +2,8 @@
  * ADR-006 benchmark suite for the modules that exist: each operation on every available
  * backend, beside a plain-JS baseline, with the ADR's target. Later modules add their rows here.
  */
-import type { BackendName, VectorBuffer, VectorOps } from '../types.js';
+import type { BackendName } from '../backend.js';
+import type { VectorBuffer, VectorOps } from '../vector-ops/types.js';
 import { measure, randomVectors, type Measurement } from './measure.js';
 import {
   plainBatchCosine,

@@ -4,7 +4,7 @@
  * bit-identical.
  */
 import type { BackendKernels, BackendLoader, QuantParams } from '../../backend.js';
-import { quantizedByteLength } from '../../quant-layout.js';
+import { quantizedByteLength } from '../../vector-ops/quant-layout.js';
 import { batchDistance, batchDistanceRows, distance, normalize } from './distance.js';
 import { jsHnswKernels } from './hnsw/index.js';
 import { dequantize, hammingDistance, quantize, quantizedDistance } from './quant.js';

@@ -6,7 +6,7 @@
  */
 import { MetricId, QuantTypeId, type QuantParams } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
-import { headerBytes, isValidRange, quantizedByteLength, quantLevels } from '../../quant-layout.js';
+import { headerBytes, isValidRange, quantizedByteLength, quantLevels } from '../../vector-ops/quant-layout.js';
 import { distance } from './distance.js';
 
 const f32 = Math.fround;

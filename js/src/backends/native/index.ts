@@ -12,7 +12,6 @@ import type {
   BackendLoader,
   BackendLoadOptions,
   HnswBackendIndex,
-  HnswBackendStats,
   HnswFilterSpec,
   HnswHits,
   HnswKernels,
@@ -20,10 +19,11 @@ import type {
   MetricId,
   QuantParams,
 } from '../../backend.js';
-import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+import { decodeHits, decodeStats } from '../../hnsw/codec.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
-const EXPECTED_ABI_VERSION = 1;
+const EXPECTED_ABI_VERSION = 2;
 
 /** What bindings/node exports; argument order follows core/capi/ruv_capi.h. */
 interface NativeAddon {
@@ -54,7 +54,8 @@ interface NativeAddon {
   ) => NativeHnsw;
 }
 
-/** One index of the addon (a ruv_hnsw* with a GC finalizer). */
+/** One index of the addon (a ruv_hnsw* with a GC finalizer). Hits and stats come back as the C
+ * ABI's bytes, decoded by hnsw/codec.ts. */
 interface NativeHnsw {
   insert(id: string, vector: Float32Array): void;
   insertBatch(ids: readonly string[], flat: Float32Array): void;
@@ -65,13 +66,13 @@ interface NativeHnsw {
     ef: number,
     allowIds: readonly string[] | null,
     predicate: ((id: string) => boolean) | null,
-  ): HnswHits;
-  searchAsync(query: Float32Array, k: number, ef: number, allowIds: readonly string[] | null): Promise<HnswHits>;
+  ): Uint8Array;
+  searchAsync(query: Float32Array, k: number, ef: number, allowIds: readonly string[] | null): Promise<Uint8Array>;
   remove(id: string): boolean;
   contains(id: string): boolean;
   serialize(): Uint8Array;
-  /** ruv_hnsw_stats order: count, slots, dimensions, m, efConstruction, efSearch, maxLevel, vectorBytes, memoryBytes. */
-  stats(): number[];
+  /** The bytes of ruv_hnsw_stats_t. */
+  stats(): Uint8Array;
   free(): void;
 }
 
@@ -84,9 +85,16 @@ function rethrow(error: unknown): never {
   throw error;
 }
 
-function unavailable(reason: string, cause?: unknown): RuVectorError {
-  return new RuVectorError('BACKEND_UNAVAILABLE', `native backend unavailable: ${reason}`, { cause });
+/** Runs a call into the addon, turning its status errors into RuVectorError. */
+function guarded<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    rethrow(error);
+  }
 }
+
+const unavailable = (reason: string, cause?: unknown): RuVectorError => backendUnavailable('native', reason, cause);
 
 /** Path of the addon: explicit option, then RUVECTOR_NATIVE_PATH, then dist/native/ in this package. */
 async function addonPath(options: BackendLoadOptions): Promise<string> {
@@ -142,74 +150,28 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
     filter?.kind === 'predicate' ? filter.allow : null;
 
   const index: HnswBackendIndex = {
-    insert(id: string, vector: Float32Array): void {
-      try {
-        live().insert(id, vector);
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-    insertBatch(ids: readonly string[], flat: Float32Array): void {
-      try {
-        live().insertBatch(ids, flat);
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-    async insertBatchAsync(ids: readonly string[], flat: Float32Array): Promise<void> {
+    insert: (id, vector) => guarded(() => live().insert(id, vector)),
+    insertBatch: (ids, flat) => guarded(() => live().insertBatch(ids, flat)),
+    async insertBatchAsync(ids, flat) {
       try {
         await live().insertBatchAsync(ids, flat);
       } catch (error) {
         rethrow(error);
       }
     },
-    search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits {
-      try {
-        return live().search(query, k, ef, allowIds(filter), predicate(filter));
-      } catch (error) {
-        rethrow(error);
-      }
-    },
+    search: (query, k, ef, filter) => decodeHits(guarded(() => live().search(query, k, ef, allowIds(filter), predicate(filter)))),
     async searchAsync(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): Promise<HnswHits> {
       if (filter?.kind === 'predicate') return index.search(query, k, ef, filter);
       try {
-        return await live().searchAsync(query, k, ef, allowIds(filter));
+        return decodeHits(await live().searchAsync(query, k, ef, allowIds(filter)));
       } catch (error) {
         rethrow(error);
       }
     },
-    remove(id: string): boolean {
-      try {
-        return live().remove(id);
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-    contains(id: string): boolean {
-      try {
-        return live().contains(id);
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-    serialize(): Uint8Array {
-      try {
-        return live().serialize();
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-    stats(): HnswBackendStats {
-      let s: number[];
-      try {
-        s = live().stats();
-      } catch (error) {
-        rethrow(error);
-      }
-      const [count = 0, slots = 0, dimensions = 0, m = 0, efConstruction = 0, efSearch = 0, maxLevel = 0] = s;
-      const [vectorBytes = 0, memoryBytes = 0] = s.slice(7);
-      return { count, slots, dimensions, m, efConstruction, efSearch, maxLevel, vectorBytes, memoryBytes };
-    },
+    remove: (id) => guarded(() => live().remove(id)),
+    contains: (id) => guarded(() => live().contains(id)),
+    serialize: () => guarded(() => live().serialize()),
+    stats: () => decodeStats(guarded(() => live().stats())),
     free(): void {
       if (freed) return;
       freed = true;
@@ -222,30 +184,9 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
 
 function createHnswKernels(addon: NativeAddon): HnswKernels {
   return {
-    create(params: HnswParams): HnswBackendIndex {
-      try {
-        return wrapHnsw(
-          new addon.HnswIndex(
-            params.dimensions,
-            params.m,
-            params.efConstruction,
-            params.efSearch,
-            params.metric,
-            params.storage,
-            params.seed,
-          ),
-        );
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-    deserialize(bytes: Uint8Array): HnswBackendIndex {
-      try {
-        return wrapHnsw(new addon.HnswIndex(bytes));
-      } catch (error) {
-        rethrow(error);
-      }
-    },
+    create: (p: HnswParams) =>
+      wrapHnsw(guarded(() => new addon.HnswIndex(p.dimensions, p.m, p.efConstruction, p.efSearch, p.metric, p.storage, p.seed))),
+    deserialize: (bytes: Uint8Array) => wrapHnsw(guarded(() => new addon.HnswIndex(bytes))),
   };
 }
 
@@ -253,80 +194,33 @@ function createKernels(addon: NativeAddon): BackendKernels {
   return {
     name: 'native',
     simdTarget: addon.simdTarget(),
-
-    distance(a: Float32Array, b: Float32Array, metric: MetricId): number {
-      try {
-        return addon.distance(a, b, metric);
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-
+    distance: (a: Float32Array, b: Float32Array, metric: MetricId) => guarded(() => addon.distance(a, b, metric)),
     batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: MetricId): Float32Array {
       const out = new Float32Array(count);
-      try {
-        addon.batchDistance(query, vectors, count, metric, out);
-      } catch (error) {
-        rethrow(error);
-      }
+      guarded(() => addon.batchDistance(query, vectors, count, metric, out));
       return out;
     },
-
     normalize(v: Float32Array): Float32Array {
       const out = new Float32Array(v.length);
-      try {
-        addon.normalize(v, out);
-      } catch (error) {
-        rethrow(error);
-      }
+      guarded(() => addon.normalize(v, out));
       return out;
     },
-
-    quantizedSize(params: QuantParams, dim: number): number {
-      return addon.quantizedSize(params.type, params.hasRange, dim);
-    },
-
+    quantizedSize: (params: QuantParams, dim: number) => addon.quantizedSize(params.type, params.hasRange, dim),
     quantize(v: Float32Array, params: QuantParams): Uint8Array {
       const out = new Uint8Array(addon.quantizedSize(params.type, params.hasRange, v.length));
-      try {
-        addon.quantize(v, params.type, params.hasRange, params.min, params.max, out);
-      } catch (error) {
-        rethrow(error);
-      }
+      guarded(() => addon.quantize(v, params.type, params.hasRange, params.min, params.max, out));
       return out;
     },
-
     dequantize(codes: Uint8Array, dim: number, params: QuantParams): Float32Array {
       const out = new Float32Array(dim);
-      try {
-        addon.dequantize(codes, params.type, params.hasRange, params.min, params.max, out);
-      } catch (error) {
-        rethrow(error);
-      }
+      guarded(() => addon.dequantize(codes, params.type, params.hasRange, params.min, params.max, out));
       return out;
     },
-
-    quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number {
-      try {
-        return addon.quantizedDistance(a, b, dim, params.type, params.hasRange, params.min, params.max, metric);
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-
-    hammingDistance(a: Uint8Array, b: Uint8Array): number {
-      try {
-        return addon.hammingDistance(a, b);
-      } catch (error) {
-        rethrow(error);
-      }
-    },
-
+    quantizedDistance: (a: Uint8Array, b: Uint8Array, dim: number, p: QuantParams, metric: MetricId) =>
+      guarded(() => addon.quantizedDistance(a, b, dim, p.type, p.hasRange, p.min, p.max, metric)),
+    hammingDistance: (a: Uint8Array, b: Uint8Array) => guarded(() => addon.hammingDistance(a, b)),
     hnsw: createHnswKernels(addon),
-
-    noop(): void {
-      addon.noop();
-    },
+    noop: () => addon.noop(),
   };
 }
 

@@ -4,9 +4,8 @@
  * Crossing the boundary:
  * - Ids go in as UTF-8 written straight into the scratch arena (ASCII by hand, the rest with
  *   TextEncoder.encodeInto); a list of ids is packed back to back with one uint32 length per id,
- *   as the C ABI takes it. Hits come out through the results accessors into scratch and are
- *   decoded with TextDecoder (from the heap view: wasm memory is a plain, non-shared ArrayBuffer
- *   here; a shared or resizable one is copied first).
+ *   as the C ABI takes it. Hits come back packed in one bytes object and stats as one struct,
+ *   both decoded from the heap by hnsw/codec.ts (the decoder the native adapter uses too).
  * - The u64 seed of ruv_hnsw_create crosses as a BigInt (the module is linked with -sWASM_BIGINT).
  * - A predicate filter: the C ABI takes a C function pointer. bindings/wasm/module.c has one C
  *   function that forwards to `Module.ruvHnswAllow` (an EM_JS import); its table index comes from
@@ -32,6 +31,7 @@ import type {
   HnswParams,
 } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
+import { decodeHits, decodeStats, readUtf8, STATS_BYTES } from '../../hnsw/codec.js';
 
 /** The HNSW part of the Emscripten module (pointers and size_t are 32-bit numbers). */
 export interface WasmHnswExports {
@@ -72,12 +72,6 @@ export interface WasmHnswExports {
   _ruv_hnsw_contains(h: number, id: number, idLen: number, out: number): number;
   _ruv_hnsw_stats(h: number, out: number): number;
   _ruv_hnsw_serialize(h: number, out: number): number;
-  _ruv_hnsw_results_count(r: number): number;
-  _ruv_hnsw_results_scores(r: number, out: number): number;
-  _ruv_hnsw_results_distances(r: number, out: number): number;
-  _ruv_hnsw_results_ids_size(r: number): number;
-  _ruv_hnsw_results_ids(r: number, buf: number, lens: number): number;
-  _ruv_hnsw_results_free(r: number): void;
   _ruv_bytes_size(b: number): number;
   _ruv_bytes_data(b: number): number;
   _ruv_bytes_free(b: number): void;
@@ -99,17 +93,16 @@ export interface ScratchArena {
 
 /** Slot of 64 bytes at the start of a call's scratch for out-parameters (pointers, flags). */
 const OUT_SLOT_BYTES = 64;
-const STATS_COUNT = 9; // RUV_HNSW_STATS_COUNT
 /**
  * insert_batch on the calling thread. The module has no pthreads, and its C++ exceptions are not
  * caught (Emscripten's default): threads > 1 makes std::thread throw and aborts the module.
  */
 const WASM_THREADS = 1;
 
-const align64 = (bytes: number): number => (bytes + 63) & ~63;
+/** `bytes` rounded up to a multiple of 64 (scratch regions start on cache lines). */
+export const align64 = (bytes: number): number => (bytes + 63) & ~63;
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** Upper bound of the UTF-8 bytes of `s` (3 per UTF-16 unit; a surrogate pair takes 4 of 6). */
 const maxUtf8 = (s: string): number => 3 * s.length;
@@ -124,27 +117,6 @@ function writeUtf8(heap: Uint8Array, at: number, s: string): number {
   }
   return n;
 }
-
-/** Decodes heap[at .. at+len) as UTF-8 (short ASCII by hand: cheaper than TextDecoder there). */
-function readUtf8(heap: Uint8Array, at: number, len: number): string {
-  if (len <= 16) {
-    let s = '';
-    let i = 0;
-    for (; i < len; i++) {
-      const b = heap[at + i]!;
-      if (b >= 0x80) break;
-      s += String.fromCharCode(b);
-    }
-    if (i === len) return s;
-  }
-  const view = heap.subarray(at, at + len);
-  // TextDecoder refuses views of a SharedArrayBuffer (pthreads builds) or a resizable buffer.
-  const buffer = view.buffer as ArrayBuffer & { resizable?: boolean };
-  return decoder.decode(buffer instanceof ArrayBuffer && buffer.resizable !== true ? view : view.slice());
-}
-
-/** A u64 the C ABI wrote at heap byte `at` (little-endian), as a number (exact below 2^53). */
-const readU64 = (u32: Uint32Array, at: number): number => u32[at >>> 2]! + u32[(at >>> 2) + 1]! * 0x1_0000_0000;
 
 /** The current predicate of a search in flight and what it threw. */
 interface PredicateFrame {
@@ -302,12 +274,12 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
           searching--;
         }
         check(status);
-        const results = m.HEAPU32[base >>> 2]!;
+        const hits = m.HEAPU32[base >>> 2]!;
         try {
           if (predicate?.failed) throw predicate.error;
-          return readHits(results);
+          return decodeHits(bytesOf(hits));
         } finally {
-          m._ruv_hnsw_results_free(results);
+          m._ruv_bytes_free(hits);
         }
       },
 
@@ -331,8 +303,7 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
         check(m._ruv_hnsw_serialize(h, base));
         const bytes = m.HEAPU32[base >>> 2]!;
         try {
-          const data = m._ruv_bytes_data(bytes) >>> 0;
-          return m.HEAPU8.slice(data, data + (m._ruv_bytes_size(bytes) >>> 0));
+          return bytesOf(bytes).slice();
         } finally {
           m._ruv_bytes_free(bytes);
         }
@@ -340,20 +311,9 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
 
       stats(): HnswBackendStats {
         const h = live('stats');
-        const base = arena.reserve(STATS_COUNT * 8);
+        const base = arena.reserve(STATS_BYTES);
         check(m._ruv_hnsw_stats(h, base));
-        const u32 = m.HEAPU32;
-        return {
-          count: readU64(u32, base),
-          slots: readU64(u32, base + 8),
-          dimensions: readU64(u32, base + 16),
-          m: readU64(u32, base + 24),
-          efConstruction: readU64(u32, base + 32),
-          efSearch: readU64(u32, base + 40),
-          maxLevel: readU64(u32, base + 48),
-          vectorBytes: readU64(u32, base + 56),
-          memoryBytes: readU64(u32, base + 64),
-        };
+        return decodeStats(m.HEAPU8.subarray(base, base + STATS_BYTES));
       },
 
       free(): void {
@@ -368,32 +328,10 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
     return index;
   }
 
-  /** Copies the hits of a results object out of the heap (scratch: scores, distances, ids). */
-  function readHits(results: number): HnswHits {
-    const count = m._ruv_hnsw_results_count(results) >>> 0;
-    const idsSize = m._ruv_hnsw_results_ids_size(results) >>> 0;
-    const floatBytes = align64(count * 4);
-    const base = arena.reserve(3 * floatBytes + idsSize);
-    const pscores = base;
-    const pdist = base + floatBytes;
-    const plens = pdist + floatBytes;
-    const pids = plens + floatBytes;
-    check(m._ruv_hnsw_results_scores(results, pscores));
-    check(m._ruv_hnsw_results_distances(results, pdist));
-    check(m._ruv_hnsw_results_ids(results, pids, plens));
-    const heap = m.HEAPU8;
-    const lens = m.HEAPU32;
-    const ids = new Array<string>(count);
-    for (let i = 0, at = pids; i < count; i++) {
-      const n = lens[(plens >>> 2) + i]!;
-      ids[i] = readUtf8(heap, at, n);
-      at += n;
-    }
-    return {
-      ids,
-      scores: m.HEAPF32.slice(pscores >>> 2, (pscores >>> 2) + count),
-      distances: m.HEAPF32.slice(pdist >>> 2, (pdist >>> 2) + count),
-    };
+  /** The heap bytes of a ruv_bytes object (valid until it is freed or memory grows). */
+  function bytesOf(bytes: number): Uint8Array {
+    const data = m._ruv_bytes_data(bytes) >>> 0;
+    return m.HEAPU8.subarray(data, data + (m._ruv_bytes_size(bytes) >>> 0));
   }
 
   return {

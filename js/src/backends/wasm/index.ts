@@ -13,12 +13,12 @@
  * its query and allow-list from the outer one.
  */
 import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
-import { CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
-import type { VectorBuffer } from '../../types.js';
-import { createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
+import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+import type { VectorBuffer } from '../../vector-ops/types.js';
+import { align64, createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
-const EXPECTED_ABI_VERSION = 1;
+const EXPECTED_ABI_VERSION = 2;
 
 /** The part of the Emscripten module this adapter uses (pointers and size_t are 32-bit numbers). */
 interface WasmModule extends WasmHnswExports {
@@ -79,11 +79,8 @@ const SCRATCH_KEEP_BYTES = 4 * 1024 * 1024;
 /** Slot at the start of the scratch arena for scalar results (float / uint32). */
 const RESULT_SLOT_BYTES = 64;
 
-const align64 = (bytes: number): number => (bytes + 63) & ~63;
 
-function unavailable(reason: string, cause?: unknown): RuVectorError {
-  return new RuVectorError('BACKEND_UNAVAILABLE', `wasm backend unavailable: ${reason}`, { cause });
-}
+const unavailable = (reason: string, cause?: unknown): RuVectorError => backendUnavailable('wasm', reason, cause);
 
 function isNodeOrDeno(): boolean {
   const g = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
@@ -216,6 +213,17 @@ function createKernels(m: WasmModule): WasmKernels {
   reserve(SCRATCH_INITIAL_BYTES);
   const hnsw = createWasmHnsw(m, arena);
 
+  /** Scratch with a result slot and two code buffers after it, filled: [base, pa, pb]. */
+  const twoCodes = (a: Uint8Array, b: Uint8Array): [number, number, number] => {
+    const codeBytes = align64(a.length);
+    const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
+    const pa = base + RESULT_SLOT_BYTES;
+    const pb = pa + codeBytes;
+    m.HEAPU8.set(a, pa);
+    m.HEAPU8.set(b, pb);
+    return [base, pa, pb];
+  };
+
   return {
     name: 'wasm',
     simdTarget: m.UTF8ToString(m._ruv_simd_target()),
@@ -303,26 +311,14 @@ function createKernels(m: WasmModule): WasmKernels {
     },
 
     quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number {
-      const codeBytes = align64(a.length);
-      const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
-      const pa = base + RESULT_SLOT_BYTES;
-      const pb = pa + codeBytes;
-      const heap = m.HEAPU8;
-      heap.set(a, pa);
-      heap.set(b, pb);
+      const [base, pa, pb] = twoCodes(a, b);
       const hasRange = params.hasRange ? 1 : 0;
       check(m._ruv_quantized_distance(pa, pb, a.length, dim, params.type, hasRange, params.min, params.max, metric, base));
       return m.HEAPF32[base >>> 2]!;
     },
 
     hammingDistance(a: Uint8Array, b: Uint8Array): number {
-      const codeBytes = align64(a.length);
-      const base = reserve(RESULT_SLOT_BYTES + 2 * codeBytes);
-      const pa = base + RESULT_SLOT_BYTES;
-      const pb = pa + codeBytes;
-      const heap = m.HEAPU8;
-      heap.set(a, pa);
-      heap.set(b, pb);
+      const [base, pa, pb] = twoCodes(a, b);
       check(m._ruv_hamming_distance(pa, pb, a.length, base));
       return m.HEAPU32[base >>> 2]!;
     },

@@ -171,6 +171,8 @@ class JsHnswIndex implements HnswBackendIndex {
       efConstruction: g.params.efConstruction,
       efSearch: g.params.efSearch,
       maxLevel: g.maxLevel,
+      metric: g.params.metric,
+      storage: g.params.storage,
       vectorBytes,
       memoryBytes,
     };

@@ -2,10 +2,9 @@
  * WasmEmbedder (ADR-006): text to vectors over the runtime's `embeddings` module. In 0.1 that
  * module throws UNSUPPORTED, so `initialize()` rejects with UNSUPPORTED.
  */
-import { RuVectorError } from './errors.js';
-import type { RuntimeBinding } from './hnsw.js';
-import type { EmbeddingModelHandle } from './modules.js';
-import { RuVectorRuntime } from './runtime.js';
+import { RuVectorError } from '../errors.js';
+import { RuVectorRuntime, type RuntimeBinding } from '../runtime.js';
+import type { EmbeddingModelHandle } from './types.js';
 
 /** Configuration of a {@link WasmEmbedder}. */
 export interface EmbedderConfig {

@@ -1,8 +1,8 @@
 /**
  * Byte layout of quantized codes (core/include/ruv/quant.h), shared by the argument checks in
- * vector-ops.ts and the js-fallback kernels so both compute sizes one way.
+ * vector-ops/checks.ts and the js-fallback kernels so both compute sizes one way.
  */
-import { QuantTypeId, type QuantParams } from './backend.js';
+import { QuantTypeId, type QuantParams } from '../backend.js';
 
 /** Bytes of the per-vector range header: two little-endian float32 (min, max). */
 export const RANGE_HEADER_BYTES = 8;

@@ -1,5 +1,5 @@
 /**
- * WasmHnswIndex (ADR-006): an HNSW index over the runtime's `hnsw` module (hnsw-module.ts), with
+ * WasmHnswIndex (ADR-006): an HNSW index over the runtime's `hnsw` module (module.ts), with
  * the ADR's methods. Arguments are checked by the module, so messages and codes are the same on
  * every backend.
  *
@@ -18,17 +18,10 @@
  * yields in between, so a search issued meanwhile may see part of the batch. `dispose()` and
  * `deserialize()` wait for the calls in flight before freeing the old index.
  */
-import { RuVectorError } from './errors.js';
-import { checkHnswConfig } from './hnsw-module.js';
-import type { HnswEntry, HnswIndexHandle, HnswModule } from './modules.js';
-import { RuVectorRuntime } from './runtime.js';
-import type { HnswConfig, HnswSearchOptions, IndexStats, SearchResult } from './types.js';
-
-/** Where a {@link WasmHnswIndex} or {@link WasmEmbedder} finds its runtime. */
-export interface RuntimeBinding {
-  /** Use this runtime instead of the shared one from `RuVectorRuntime.initialize()`. */
-  runtime?: RuVectorRuntime;
-}
+import { RuVectorError } from '../errors.js';
+import { RuVectorRuntime, type RuntimeBinding } from '../runtime.js';
+import { checkHnswConfig } from './checks.js';
+import type { HnswConfig, HnswEntry, HnswIndexHandle, HnswModule, HnswSearchOptions, IndexStats, SearchResult } from './types.js';
 
 /**
  * An approximate nearest-neighbour index (HNSW) with ADR-006's methods.

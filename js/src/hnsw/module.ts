@@ -1,0 +1,236 @@
+/**
+ * The public `hnsw` module (ADR-006's functional face) over a backend's {@link HnswKernels}:
+ * arguments are checked by checks.ts, handles kept by handles.ts, and the choice between the JS
+ * thread, chunks and a worker made by schedule.ts; the backend computes.
+ */
+import type { BackendName, HnswBackendIndex, HnswHits, HnswKernels } from '../backend.js';
+import { fail, typeName } from '../check.js';
+import { RuVectorError } from '../errors.js';
+import { createHandleRegistry } from '../handles.js';
+import { runInChunks, worthAWorker } from '../schedule.js';
+import { standIn } from '../stand-in.js';
+import { DISTANCE_METRICS } from '../vector-ops/checks.js';
+import { checkHeader, checkHnswConfig, HNSW_STORAGES, idArg, kArg, searchOptionsArg, serializedArg, vectorArg } from './checks.js';
+import type { HnswEntry, HnswIndexHandle, HnswModule, IndexStats, SearchResult } from './types.js';
+
+/** What the module keeps beside a live handle's backend index. */
+interface IndexMeta {
+  /** Fixed at creation, read once from the backend's stats: the vector length, links per node
+   * and default efSearch (argument checks and the search cost estimate). */
+  dimensions: number;
+  m: number;
+  efSearch: number;
+  /** insertBatchAsync calls in flight (a backend may refuse synchronous calls meanwhile). */
+  asyncWrites: number;
+}
+
+/** Converts a backend's hits into results, best first. */
+function toResults(hits: HnswHits): SearchResult[] {
+  const out: SearchResult[] = new Array(hits.ids.length);
+  for (let i = 0; i < hits.ids.length; i++) {
+    out[i] = { id: hits.ids[i]!, score: hits.scores[i]!, distance: hits.distances[i]! };
+  }
+  return out;
+}
+
+/** Checks every entry, then copies the vectors into one row-major array. */
+function checkEntries(fn: string, entries: unknown, dimensions: number): { ids: string[]; flat: Float32Array } {
+  if (!Array.isArray(entries)) {
+    throw fail('INVALID_ARGUMENT', fn, `entries must be an array of { id, vector } (got ${typeName(entries)})`);
+  }
+  const ids: string[] = new Array(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const e: unknown = entries[i];
+    if (typeof e !== 'object' || e === null) {
+      throw fail('INVALID_ARGUMENT', fn, `entries[${i}] must be an object { id, vector } (got ${typeName(e)})`);
+    }
+    ids[i] = idArg(fn, `entries[${i}].id`, (e as HnswEntry).id);
+    vectorArg(fn, `entries[${i}].vector`, (e as HnswEntry).vector, dimensions);
+  }
+  const flat = new Float32Array(entries.length * dimensions);
+  for (let i = 0; i < entries.length; i++) flat.set((entries[i] as HnswEntry).vector, i * dimensions);
+  return { ids, flat };
+}
+
+/**
+ * The real `hnsw` module over `kernels` (a backend that has an index). `backend` names it in
+ * {@link IndexStats}.
+ */
+export function createHnswModule(kernels: HnswKernels, backend: BackendName): HnswModule {
+  const handles = createHandleRegistry<HnswIndexHandle, HnswBackendIndex, IndexMeta>({
+    tag: 'HnswIndexHandle',
+    what: 'an HNSW index handle',
+    noun: 'index',
+    reentrant: 'filter predicate',
+  });
+
+  function open(index: HnswBackendIndex): HnswIndexHandle {
+    const { dimensions, m, efSearch } = index.stats();
+    return handles.open(index, { dimensions, m, efSearch, asyncWrites: 0 });
+  }
+
+  function prepareSearch(fn: string, handle: unknown, query: unknown, k: unknown, options: unknown) {
+    const { resource: index, meta } = handles.use(fn, handle);
+    const q = vectorArg(fn, 'query', query, meta.dimensions);
+    const kk = kArg(fn, k);
+    return { index, meta, query: q, k: kk, search: searchOptionsArg(fn, options) };
+  }
+
+  /** A search on this thread; a predicate filter runs with the handle marked busy (no re-entry). */
+  function searchHere(handle: unknown, s: ReturnType<typeof prepareSearch>): SearchResult[] {
+    const run = () => s.index.search(s.query, s.k, s.search.ef, s.search.filter);
+    const hits = s.search.filter?.kind === 'predicate' ? handles.exclusive(handle, run) : run();
+    s.search.rethrow();
+    return toResults(hits);
+  }
+
+  /** Whether a search is big enough to leave the JS thread (schedule.ts). */
+  function searchOffThread(meta: IndexMeta, k: number, ef: number): boolean {
+    // No stats() call here: the live count costs a trip into the backend (and its lock) per
+    // search; the estimate ignores it, so a tiny index with a huge ef merely takes the worker.
+    const candidates = Math.max(k, ef === 0 ? meta.efSearch : ef);
+    // A busy index (an async write in flight): wait on a worker, never here.
+    return worthAWorker(candidates * 2 * meta.m * meta.dimensions, meta.asyncWrites > 0);
+  }
+
+  const module: HnswModule = {
+    create(config) {
+      return open(kernels.create(checkHnswConfig('hnsw.create', config).params));
+    },
+
+    insert(handle, id, vector) {
+      const fn = 'hnsw.insert';
+      const { resource: index, meta } = handles.use(fn, handle);
+      idArg(fn, 'id', id);
+      vectorArg(fn, 'vector', vector, meta.dimensions);
+      index.insert(id, vector);
+    },
+
+    insertBatch(handle, entries) {
+      const fn = 'hnsw.insertBatch';
+      const { resource: index, meta } = handles.use(fn, handle);
+      const { ids, flat } = checkEntries(fn, entries, meta.dimensions);
+      if (ids.length > 0) index.insertBatch(ids, flat);
+    },
+
+    async insertBatchAsync(handle, entries) {
+      const fn = 'hnsw.insertBatchAsync';
+      const { resource: index, meta } = handles.use(fn, handle);
+      const { ids, flat } = checkEntries(fn, entries, meta.dimensions);
+      if (ids.length === 0) return;
+      if (index.insertBatchAsync !== undefined) {
+        meta.asyncWrites += 1;
+        try {
+          await index.insertBatchAsync(ids, flat);
+        } finally {
+          meta.asyncWrites -= 1;
+        }
+        return;
+      }
+      // No worker thread here: insert in chunks, yielding in between, so the event loop keeps
+      // turning. The entries were all checked above, so a chunk can only fail for lack of
+      // memory; the final state equals one insertBatch (same order, serial).
+      const dim = meta.dimensions;
+      await runInChunks(
+        ids.length,
+        (start, end) => index.insertBatch(ids.slice(start, end), flat.subarray(start * dim, end * dim)),
+        () => handles.stillLive(fn, handle, index),
+      );
+    },
+
+    search(handle, query, k, options) {
+      const s = prepareSearch('hnsw.search', handle, query, k, options);
+      if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
+      return searchHere(handle, s);
+    },
+
+    async searchAsync(handle, query, k, options) {
+      const s = prepareSearch('hnsw.searchAsync', handle, query, k, options);
+      if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
+      if (s.index.searchAsync !== undefined && s.search.filter?.kind !== 'predicate' && searchOffThread(s.meta, s.k, s.search.ef)) {
+        // The query is copied: the caller may reuse its array while the search runs elsewhere.
+        return toResults(await s.index.searchAsync(s.query.slice(), s.k, s.search.ef, s.search.filter));
+      }
+      return searchHere(handle, s);
+    },
+
+    delete(handle, id) {
+      const fn = 'hnsw.delete';
+      const { resource: index } = handles.use(fn, handle);
+      idArg(fn, 'id', id);
+      return index.remove(id);
+    },
+
+    has(handle, id) {
+      const fn = 'hnsw.has';
+      const { resource: index } = handles.use(fn, handle);
+      idArg(fn, 'id', id);
+      return index.contains(id);
+    },
+
+    stats(handle) {
+      const s = handles.use('hnsw.stats', handle).resource.stats();
+      const stats: IndexStats = {
+        vectorCount: s.count,
+        dimensions: s.dimensions,
+        m: s.m,
+        efConstruction: s.efConstruction,
+        efSearch: s.efSearch,
+        backend,
+        distanceMetric: DISTANCE_METRICS[s.metric]!,
+        storage: HNSW_STORAGES[s.storage]!,
+        vectorBytes: s.vectorBytes,
+        memoryBytes: s.memoryBytes,
+      };
+      return stats;
+    },
+
+    serialize(handle) {
+      return handles.use('hnsw.serialize', handle).resource.serialize();
+    },
+
+    deserialize(data) {
+      const fn = 'hnsw.deserialize';
+      checkHeader(fn, serializedArg(fn, data));
+      let index: HnswBackendIndex;
+      try {
+        index = kernels.deserialize(data);
+      } catch (e) {
+        if (e instanceof RuVectorError && e.code === 'CORRUPT_DATA') {
+          throw fail('CORRUPT_DATA', fn, `data is not a valid serialized HNSW index (${e.message})`, e);
+        }
+        throw e;
+      }
+      return open(index);
+    },
+
+    free(handle) {
+      handles.free('hnsw.free', handle);
+    },
+  };
+  return Object.freeze(module);
+}
+
+const HNSW_FUNCTIONS: ReadonlyArray<keyof HnswModule> = [
+  'create',
+  'insert',
+  'insertBatch',
+  'insertBatchAsync',
+  'search',
+  'searchAsync',
+  'delete',
+  'has',
+  'stats',
+  'serialize',
+  'deserialize',
+  'free',
+];
+
+/**
+ * The `hnsw` module of a backend: the real one when the backend has an index (`kernels.hnsw`),
+ * else a stand-in whose every call throws UNSUPPORTED.
+ */
+export function hnswModuleFor(kernels: HnswKernels | undefined, backend: BackendName): HnswModule {
+  if (kernels !== undefined) return createHnswModule(kernels, backend);
+  return standIn<HnswModule>(HNSW_FUNCTIONS, (name) => `hnsw.${name} is not available on the ${backend} backend (it has no HNSW index yet)`);
+}
