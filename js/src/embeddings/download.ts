@@ -43,7 +43,9 @@ export interface WantedFile {
 
 /** A file a download produced: its name (the chosen candidate), URL and verified bytes. */
 export interface DownloadedFile extends ModelCacheEntry {
+  /** The chosen candidate's name (relative path). */
   name: string;
+  /** The URL it was fetched from (also its cache key). */
   url: string;
 }
 

@@ -11,6 +11,9 @@
  * A persistent tier that fails to store (a full Cache API: `QuotaExceededError`, a read-only
  * disk) falls back to memory with a warning; storing never fails a load.
  *
+ * Keys are URLs (any string works): a file cached for a branch revision such as `main` is used
+ * as it is until deleted; pin a commit revision when the exact model matters.
+ *
  * Node modules are imported dynamically, and only when the file tier is used, so this module is
  * safe in the web entry.
  */
@@ -43,7 +46,9 @@ export interface ModelCacheOptions {
 
 /** A verified cache entry: the bytes and their SHA-256 (lowercase hex). */
 export interface ModelCacheEntry {
+  /** The entry's bytes. */
   data: Uint8Array;
+  /** Lowercase hex SHA-256 of `data`. */
   sha256: string;
 }
 
