@@ -261,3 +261,40 @@ test('ModelCache get/set round trip in each tier, keyed by any string', async ()
     assert.equal(await cache.get('model-a'), null);
   }
 });
+
+test('environment defaults: a global caches selects the Cache API; RUVECTOR_CACHE_DIR and RUVECTOR_MODEL_HOST are honoured', async (t) => {
+  const dir = cacheDir();
+  const saved = { dir: process.env.RUVECTOR_CACHE_DIR, host: process.env.RUVECTOR_MODEL_HOST };
+  t.after(() => {
+    for (const [name, value] of [['RUVECTOR_CACHE_DIR', saved.dir], ['RUVECTOR_MODEL_HOST', saved.host]]) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    delete globalThis.caches;
+  });
+  process.env.RUVECTOR_CACHE_DIR = dir;
+  const fileCache = new ModelCache();
+  assert.equal(fileCache.persistence, 'file');
+  await fileCache.set('https://example.test/a', new Uint8Array([9]));
+  assert.deepEqual(readdirSync(dir), [sha256('https://example.test/a').slice(0, 32)], "the ADR's hashed name, in RUVECTOR_CACHE_DIR");
+
+  globalThis.caches = memoryCaches();
+  assert.equal(new ModelCache().persistence, 'cache-api');
+
+  process.env.RUVECTOR_MODEL_HOST = 'https://mirror.example/';
+  assert.equal(hubFileUrl(MINILM, 'config.json'), `https://mirror.example/${MINILM}/resolve/main/config.json`);
+  assert.equal(hubFileUrl(MINILM, 'config.json', { host: 'http://h' }), `http://h/${MINILM}/resolve/main/config.json`, 'the option wins');
+});
+
+test('without Content-Length the sizes are reported as unknown (null) and the load still completes', async () => {
+  const server = await startModelServer(tree.root, { chunked: true });
+  try {
+    const events = [];
+    const { files } = await resolveModel(MINILM, { host: server.host, cache: false, onProgress: (e) => events.push(e) });
+    assertFiles(files, tree.minilm, MINILM_FILES);
+    assert.ok(events.length > 0 && events.every((e) => e.total === null && e.modelTotal === null));
+    assert.equal(events.at(-1).modelLoaded, [...files.values()].reduce((a, b) => a + b.length, 0));
+  } finally {
+    await server.close();
+  }
+});

@@ -57,7 +57,7 @@ const LFS = /\.(safetensors|onnx|bin)$/;
 /**
  * Serves `root`. Options: `dropAfter: { file, bytes }` closes the socket after that many body
  * bytes of `file`; `wrongBody: file` flips a byte of that file's body (its ETag stays the true
- * SHA-256); `status: { [file]: code }` answers that status. LFS-like files (weights) get an
+ * SHA-256); `status: { [file]: code }` answers that status; `chunked` omits Content-Length. LFS-like files (weights) get an
  * `x-linked-etag` of their SHA-256, others a 40-hex git-style `etag`. `requests` counts requests per
  * URL path; `port` reuses a port (so cache keys, which are URLs, stay the same). Also serves /plain/<org>/<name>/<file> (a plain folder URL).
  */
@@ -78,7 +78,8 @@ export async function startModelServer(root, options = {}) {
     } catch {
       return res.writeHead(404).end('Entry not found');
     }
-    const headers = { 'content-type': 'application/octet-stream', 'content-length': body.length };
+    const headers = { 'content-type': 'application/octet-stream' };
+    if (!options.chunked) headers['content-length'] = body.length;
     if (LFS.test(file)) headers['x-linked-etag'] = `"${sha256(body)}"`;
     else headers.etag = `"${sha256(body).slice(0, 40)}"`;
     res.writeHead(200, headers);
