@@ -5,12 +5,17 @@
  *   ruvector bench [--backend list] [--suite vector-ops,hnsw] [--budget-ms N] [--rows N]
  *                  [--dimensions N] [--hnsw-n N] [--hnsw-queries N] [--json]
  *                                              the ADR-006 benchmarks (vector ops, HNSW) on each backend
+ *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
+ *                                              packs a model folder into one .ruvmodel bundle
  */
+import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
+import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { formatHnswTable, runHnswBench, type HnswBenchOptions, type HnswBenchRow, type HnswBenchTarget } from './bench/hnsw-suite.js';
 import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
+import { resolveModelBundle, type WeightsChoice } from './embeddings/index.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
 
 const USAGE = `ruvector ${VERSION}
@@ -21,6 +26,10 @@ usage:
                  [--dimensions 384] [--hnsw-n 10000] [--hnsw-queries 500] [--json]
       Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline, and the
       ADR-006 HNSW benchmark (build, search p50/p99, QPS, recall@10; --hnsw-n scales it down).
+  ruvector pack-model <folder> [-o <folder name>.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
+      Packs a Hugging Face model folder (config.json, tokenizer.json or vocab.txt, weights, and the
+      optional tokenizer/sentence-transformers files) into one checksummed .ruvmodel bundle
+      (core/src/embed/model/BUNDLE.md), the single Uint8Array that loadModel takes.
   ruvector --version | --help
 `;
 
@@ -100,6 +109,17 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+async function packModel(folder: string, values: Record<string, string | boolean | undefined>): Promise<void> {
+  const weights = (values['weights'] as string | undefined) ?? 'auto';
+  if (!['auto', 'onnx', 'safetensors'].includes(weights)) throw new UsageError(`--weights must be auto, onnx or safetensors (got ${weights})`);
+  const modelId = values['model-id'] as string | undefined;
+  const output = resolve((values['output'] as string | undefined) ?? `${basename(resolve(folder))}.ruvmodel`);
+  const { bundle, provenance } = await resolveModelBundle({ folder }, { weights: weights as WeightsChoice, ...(modelId === undefined ? {} : { modelId }) });
+  await writeFile(output, bundle);
+  const files = Object.keys(provenance.filesSha256).sort();
+  process.stdout.write(`${output}: ${bundle.length} bytes, ${files.length} files (${files.join(', ')}), model ${provenance.modelId}, content sha256 ${provenance.contentSha256}\n`);
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -113,6 +133,9 @@ async function main(argv: string[]): Promise<number> {
       'hnsw-n': { type: 'string' },
       'hnsw-queries': { type: 'string' },
       json: { type: 'boolean' },
+      output: { type: 'string', short: 'o' },
+      weights: { type: 'string' },
+      'model-id': { type: 'string' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -125,6 +148,14 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || command === undefined) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (command === 'pack-model') {
+    if (rest.length !== 1) throw new UsageError('pack-model takes one model folder');
+    await packModel(rest[0]!, values);
+    return 0;
+  }
+  for (const key of ['output', 'weights', 'model-id'] as const) {
+    if (values[key] !== undefined) throw new UsageError(`--${key} applies to pack-model only`);
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   if (command === 'info') {
