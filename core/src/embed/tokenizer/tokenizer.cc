@@ -35,6 +35,16 @@ Tokenizer::Tokenizer(TokenizerSpec spec) : spec_(std::move(spec)) {}
 Status Tokenizer::Create(TokenizerSpec spec, std::unique_ptr<Tokenizer>* out) {
   if (spec.vocab.empty()) return LoadFailed("empty vocabulary");
   if (spec.single.empty()) return LoadFailed("no post-processor template");
+  // Truncation budgets each sequence once: a template must hold A (and, for pairs, B) once.
+  auto count = [](const std::vector<TokenizerSpec::Piece>& pieces, int sequence) {
+    return std::count_if(pieces.begin(), pieces.end(), [&](const auto& p) { return p.sequence == sequence; });
+  };
+  if (count(spec.single, 0) != 1 || count(spec.single, 1) != 0) {
+    return LoadFailed("the single template must hold sequence A once and no B");
+  }
+  if (!spec.pair.empty() && (count(spec.pair, 0) != 1 || count(spec.pair, 1) != 1)) {
+    return LoadFailed("the pair template must hold sequences A and B once each");
+  }
   std::unique_ptr<Tokenizer> t(new Tokenizer(std::move(spec)));
   const TokenizerSpec& s = t->spec_;
   int32_t max_id = -1;

@@ -162,6 +162,13 @@ TEST(TokenizerTest, HostileFilesFailCleanly) {
             ErrorCode::kModelLoadFailed);
   EXPECT_EQ(Tokenizer::FromTokenizerJson(TinyJson("[]", R"({"type":"BertNormalizer","lowercase":"yes"})"), &t).code(),
             ErrorCode::kModelLoadFailed);
+  // A template holding A twice would defeat truncation's budget (found by tokenizer_fuzz).
+  bad = TinyJson("[]");
+  bad.replace(bad.find(R"({"type":"BertProcessing")"), bad.find(R"(,
+    "model")") - bad.find(R"({"type":"BertProcessing")"),
+              R"({"type":"TemplateProcessing","single":[{"Sequence":{"id":"A","type_id":0}},)"
+              R"({"Sequence":{"id":"A","type_id":0}}],"special_tokens":{}})");
+  EXPECT_EQ(Tokenizer::FromTokenizerJson(bad, &t).code(), ErrorCode::kModelLoadFailed);
   EXPECT_EQ(Tokenizer::FromVocab("", "", "", &t).code(), ErrorCode::kModelLoadFailed);
   EXPECT_EQ(Tokenizer::FromVocab("[UNK]\na\n", "", "", &t).code(), ErrorCode::kModelLoadFailed);  // no [CLS]
   EXPECT_EQ(Tokenizer::FromVocab("[UNK]\n[CLS]\n[SEP]\n", "{", "", &t).code(), ErrorCode::kCorruptData);
