@@ -79,7 +79,8 @@ Status Tokenizer::Create(TokenizerSpec spec, std::unique_ptr<Tokenizer>* out) {
   for (const auto* pieces : {&s.single, &s.pair}) {
     for (const auto& p : *pieces) {
       for (int32_t id : p.ids) {
-        if (id < 0 || id > max_id) return LoadFailed("template token id " + std::to_string(id) + " out of range");
+        if (id < 0 || id > max_id)
+          return LoadFailed("template token id " + std::to_string(id) + " out of range");
       }
     }
   }
@@ -186,8 +187,8 @@ Status Tokenizer::Encode(std::string_view text, size_t max_tokens, Encoding* out
   if (max_tokens > 0) {
     const size_t specials = SpecialCount(spec_.single);
     if (max_tokens < specials) {
-      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) +
-                                               " cannot hold the " + std::to_string(specials) + " special tokens"};
+      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) + " cannot hold the " +
+                                               std::to_string(specials) + " special tokens"};
     }
     if (a.size() + specials > max_tokens) a.resize(max_tokens - specials);
   }
@@ -204,8 +205,8 @@ Status Tokenizer::EncodePair(std::string_view text_a, std::string_view text_b, s
   if (max_tokens > 0) {
     const size_t specials = SpecialCount(spec_.pair);
     if (max_tokens < specials) {
-      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) +
-                                               " cannot hold the " + std::to_string(specials) + " special tokens"};
+      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) + " cannot hold the " +
+                                               std::to_string(specials) + " special tokens"};
     }
     if (a.size() + b.size() + specials > max_tokens) {
       const auto [n1, n2] = LongestFirst(a.size(), b.size(), max_tokens - specials);
