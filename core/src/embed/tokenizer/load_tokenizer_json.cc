@@ -61,7 +61,8 @@ Status ReadModel(const Json& model, size_t limit, TokenizerSpec* spec) {
   }
   const auto max_chars = model.find("max_input_chars_per_word");
   if (max_chars != model.end() && !max_chars->is_null()) {
-    if (!max_chars->is_number_unsigned()) return Bad("'max_input_chars_per_word' is not a non-negative integer");
+    if (!max_chars->is_number_unsigned())
+      return Bad("'max_input_chars_per_word' is not a non-negative integer");
     spec->max_input_chars_per_word = max_chars->get<uint64_t>();
   }
   return Status::Ok();
@@ -75,7 +76,8 @@ Status ReadNormalizer(const Json& n, TokenizerSpec* spec) {
   if (!n.is_object()) return Bad("'normalizer' is not an object");
   std::string type;
   if (Status s = ReadString(n, "type", &type); !s.ok()) return s;
-  if (type != "BertNormalizer") return Bad("normalizer '" + type + "' is not supported (BertNormalizer only)");
+  if (type != "BertNormalizer")
+    return Bad("normalizer '" + type + "' is not supported (BertNormalizer only)");
   BertNormalizerOptions& o = spec->normalizer;
   if (Status s = ReadBool(n, "clean_text", &o.clean_text); !s.ok()) return s;
   if (Status s = ReadBool(n, "handle_chinese_chars", &o.handle_chinese_chars); !s.ok()) return s;
@@ -124,7 +126,8 @@ Status ReadTemplate(const Json& items, const Json& special_tokens, std::vector<T
       std::string name;
       if (Status s = ReadString(*sp, "id", &name); !s.ok()) return s;
       const auto entry = special_tokens.is_object() ? special_tokens.find(name) : special_tokens.end();
-      if (entry == special_tokens.end() || !entry->is_object()) return Bad("template token '" + name + "' undefined");
+      if (entry == special_tokens.end() || !entry->is_object())
+        return Bad("template token '" + name + "' undefined");
       const auto ids = entry->find("ids");
       if (ids == entry->end() || !ids->is_array()) return Bad("template token '" + name + "' has no ids");
       for (const Json& v : *ids) {
@@ -138,7 +141,8 @@ Status ReadTemplate(const Json& items, const Json& special_tokens, std::vector<T
     }
     const auto type_id = body->find("type_id");
     if (type_id != body->end()) {
-      if (!type_id->is_number_unsigned() || type_id->get<uint64_t>() > 255) return Bad("bad template type_id");
+      if (!type_id->is_number_unsigned() || type_id->get<uint64_t>() > 255)
+        return Bad("bad template type_id");
       p.type_id = static_cast<int32_t>(type_id->get<uint64_t>());
     }
     out->push_back(std::move(p));
@@ -152,8 +156,8 @@ Status ReadBertProcessing(const Json& pp, TokenizerSpec* spec) {
   const char* keys[2] = {"cls", "sep"};
   for (int k = 0; k < 2; ++k) {
     const auto v = pp.find(keys[k]);
-    if (v == pp.end() || !v->is_array() || v->size() != 2 || !(*v)[0].is_string() || !(*v)[1].is_number_unsigned() ||
-        (*v)[1].get<uint64_t>() > INT32_MAX) {
+    if (v == pp.end() || !v->is_array() || v->size() != 2 || !(*v)[0].is_string() ||
+        !(*v)[1].is_number_unsigned() || (*v)[1].get<uint64_t>() > INT32_MAX) {
       return Bad(std::string("BertProcessing '") + keys[k] + "' is not [token, id]");
     }
     ids[k] = static_cast<int32_t>((*v)[1].get<uint64_t>());
@@ -164,7 +168,8 @@ Status ReadBertProcessing(const Json& pp, TokenizerSpec* spec) {
 }
 
 Status ReadPostProcessor(const Json& pp, TokenizerSpec* spec) {
-  if (!pp.is_object()) return Bad("'post_processor' is not an object (a BERT tokenizer adds [CLS] and [SEP])");
+  if (!pp.is_object())
+    return Bad("'post_processor' is not an object (a BERT tokenizer adds [CLS] and [SEP])");
   std::string type;
   if (Status s = ReadString(pp, "type", &type); !s.ok()) return s;
   if (type == "BertProcessing") return ReadBertProcessing(pp, spec);
@@ -201,7 +206,8 @@ Status Tokenizer::FromTokenizerJson(std::string_view text, std::unique_ptr<Token
     std::string type;
     if (!pre->is_object()) return Bad("'pre_tokenizer' is not an object");
     if (Status s = ReadString(*pre, "type", &type); !s.ok()) return s;
-    if (type != "BertPreTokenizer") return Bad("pre_tokenizer '" + type + "' is not supported (BertPreTokenizer only)");
+    if (type != "BertPreTokenizer")
+      return Bad("pre_tokenizer '" + type + "' is not supported (BertPreTokenizer only)");
   }
   const auto added = root.find("added_tokens");
   if (added != root.end()) {

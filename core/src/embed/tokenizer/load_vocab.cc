@@ -60,7 +60,8 @@ Status Tokenizer::FromVocab(std::string_view vocab_txt, std::string_view tokeniz
                             std::string_view special_tokens_map_json, std::unique_ptr<Tokenizer>* out) {
   Json config, special_map;
   if (Status s = ParseObject(tokenizer_config_json, "tokenizer_config.json", &config); !s.ok()) return s;
-  if (Status s = ParseObject(special_tokens_map_json, "special_tokens_map.json", &special_map); !s.ok()) return s;
+  if (Status s = ParseObject(special_tokens_map_json, "special_tokens_map.json", &special_map); !s.ok())
+    return s;
 
   TokenizerSpec spec;
   // One token a line; id = line number; trailing whitespace (\r of CRLF files) is not part of it.
@@ -70,7 +71,8 @@ Status Tokenizer::FromVocab(std::string_view vocab_txt, std::string_view tokeniz
     size_t end = vocab_txt.find('\n', line_start);
     if (end == std::string_view::npos) end = vocab_txt.size();
     std::string_view line = vocab_txt.substr(line_start, end - line_start);
-    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+      line.remove_suffix(1);
     spec.vocab[std::string(line)] = id++;  // a repeated token keeps its last line, as HF
     line_start = end + 1;
   }
@@ -91,8 +93,10 @@ Status Tokenizer::FromVocab(std::string_view vocab_txt, std::string_view tokeniz
     const char* key;
     std::string* value;
   };
-  const Name names[] = {{"unk_token", &spec.unk_token}, {"cls_token", &spec.cls_token},
-                        {"sep_token", &spec.sep_token}, {"pad_token", &spec.pad_token},
+  const Name names[] = {{"unk_token", &spec.unk_token},
+                        {"cls_token", &spec.cls_token},
+                        {"sep_token", &spec.sep_token},
+                        {"pad_token", &spec.pad_token},
                         {"mask_token", &spec.mask_token}};
   for (const Name& nm : names) {
     if (Status s = ReadTokenName(config, nm.key, cfg, nm.value); !s.ok()) return s;

@@ -35,6 +35,16 @@ Tokenizer::Tokenizer(TokenizerSpec spec) : spec_(std::move(spec)) {}
 Status Tokenizer::Create(TokenizerSpec spec, std::unique_ptr<Tokenizer>* out) {
   if (spec.vocab.empty()) return LoadFailed("empty vocabulary");
   if (spec.single.empty()) return LoadFailed("no post-processor template");
+  // Truncation budgets each sequence once: a template must hold A (and, for pairs, B) once.
+  auto count = [](const std::vector<TokenizerSpec::Piece>& pieces, int sequence) {
+    return std::count_if(pieces.begin(), pieces.end(), [&](const auto& p) { return p.sequence == sequence; });
+  };
+  if (count(spec.single, 0) != 1 || count(spec.single, 1) != 0) {
+    return LoadFailed("the single template must hold sequence A once and no B");
+  }
+  if (!spec.pair.empty() && (count(spec.pair, 0) != 1 || count(spec.pair, 1) != 1)) {
+    return LoadFailed("the pair template must hold sequences A and B once each");
+  }
   std::unique_ptr<Tokenizer> t(new Tokenizer(std::move(spec)));
   const TokenizerSpec& s = t->spec_;
   int32_t max_id = -1;
@@ -69,7 +79,8 @@ Status Tokenizer::Create(TokenizerSpec spec, std::unique_ptr<Tokenizer>* out) {
   for (const auto* pieces : {&s.single, &s.pair}) {
     for (const auto& p : *pieces) {
       for (int32_t id : p.ids) {
-        if (id < 0 || id > max_id) return LoadFailed("template token id " + std::to_string(id) + " out of range");
+        if (id < 0 || id > max_id)
+          return LoadFailed("template token id " + std::to_string(id) + " out of range");
       }
     }
   }
@@ -176,8 +187,8 @@ Status Tokenizer::Encode(std::string_view text, size_t max_tokens, Encoding* out
   if (max_tokens > 0) {
     const size_t specials = SpecialCount(spec_.single);
     if (max_tokens < specials) {
-      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) +
-                                               " cannot hold the " + std::to_string(specials) + " special tokens"};
+      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) + " cannot hold the " +
+                                               std::to_string(specials) + " special tokens"};
     }
     if (a.size() + specials > max_tokens) a.resize(max_tokens - specials);
   }
@@ -194,8 +205,8 @@ Status Tokenizer::EncodePair(std::string_view text_a, std::string_view text_b, s
   if (max_tokens > 0) {
     const size_t specials = SpecialCount(spec_.pair);
     if (max_tokens < specials) {
-      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) +
-                                               " cannot hold the " + std::to_string(specials) + " special tokens"};
+      return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) + " cannot hold the " +
+                                               std::to_string(specials) + " special tokens"};
     }
     if (a.size() + b.size() + specials > max_tokens) {
       const auto [n1, n2] = LongestFirst(a.size(), b.size(), max_tokens - specials);

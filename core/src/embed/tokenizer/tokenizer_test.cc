@@ -30,7 +30,8 @@ TEST_P(MiniLmGoldenTest, EveryCaseMatchesHuggingFace) {
   const nlohmann::json golden = nlohmann::json::parse(golden_text);
   std::unique_ptr<Tokenizer> tok;
   if (GetParam()) {
-    ASSERT_TRUE(Tokenizer::FromVocab(ReadFile(kModelDir + "vocab.txt"), ReadFile(kModelDir + "tokenizer_config.json"),
+    ASSERT_TRUE(Tokenizer::FromVocab(ReadFile(kModelDir + "vocab.txt"),
+                                     ReadFile(kModelDir + "tokenizer_config.json"),
                                      ReadFile(kModelDir + "special_tokens_map.json"), &tok)
                     .ok());
   } else {
@@ -61,7 +62,8 @@ INSTANTIATE_TEST_SUITE_P(BothLoaders, MiniLmGoldenTest, ::testing::Values(false,
 TEST(TokenizerTest, AccessorsComeFromTheFiles) {
   std::unique_ptr<Tokenizer> a, b;
   ASSERT_TRUE(Tokenizer::FromTokenizerJson(ReadFile(kModelDir + "tokenizer.json"), &a).ok());
-  ASSERT_TRUE(Tokenizer::FromVocab(ReadFile(kModelDir + "vocab.txt"), ReadFile(kModelDir + "tokenizer_config.json"),
+  ASSERT_TRUE(Tokenizer::FromVocab(ReadFile(kModelDir + "vocab.txt"),
+                                   ReadFile(kModelDir + "tokenizer_config.json"),
                                    ReadFile(kModelDir + "special_tokens_map.json"), &b)
                   .ok());
   // The vocabulary's own lines (vocab.txt is 0-based): [PAD] line 1, [UNK] 101, [CLS] 102, ...
@@ -160,8 +162,16 @@ TEST(TokenizerTest, HostileFilesFailCleanly) {
             ErrorCode::kModelLoadFailed);
   EXPECT_EQ(Tokenizer::FromTokenizerJson(TinyJson("[]", R"({"type":"NFKC"})"), &t).code(),
             ErrorCode::kModelLoadFailed);
-  EXPECT_EQ(Tokenizer::FromTokenizerJson(TinyJson("[]", R"({"type":"BertNormalizer","lowercase":"yes"})"), &t).code(),
+  EXPECT_EQ(Tokenizer::FromTokenizerJson(TinyJson("[]", R"({"type":"BertNormalizer","lowercase":"yes"})"), &t)
+                .code(),
             ErrorCode::kModelLoadFailed);
+  // A template holding A twice would defeat truncation's budget (found by tokenizer_fuzz).
+  bad = TinyJson("[]");
+  bad.replace(bad.find(R"({"type":"BertProcessing")"), bad.find(R"(,
+    "model")") - bad.find(R"({"type":"BertProcessing")"),
+              R"({"type":"TemplateProcessing","single":[{"Sequence":{"id":"A","type_id":0}},)"
+              R"({"Sequence":{"id":"A","type_id":0}}],"special_tokens":{}})");
+  EXPECT_EQ(Tokenizer::FromTokenizerJson(bad, &t).code(), ErrorCode::kModelLoadFailed);
   EXPECT_EQ(Tokenizer::FromVocab("", "", "", &t).code(), ErrorCode::kModelLoadFailed);
   EXPECT_EQ(Tokenizer::FromVocab("[UNK]\na\n", "", "", &t).code(), ErrorCode::kModelLoadFailed);  // no [CLS]
   EXPECT_EQ(Tokenizer::FromVocab("[UNK]\n[CLS]\n[SEP]\n", "{", "", &t).code(), ErrorCode::kCorruptData);

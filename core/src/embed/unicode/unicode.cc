@@ -142,8 +142,8 @@ bool IsChineseChar(char32_t cp) {
 }
 
 bool IsBertPunctuation(char32_t cp) {
-  const bool ascii = (cp >= 0x21 && cp <= 0x2F) || (cp >= 0x3A && cp <= 0x40) ||
-                     (cp >= 0x5B && cp <= 0x60) || (cp >= 0x7B && cp <= 0x7E);
+  const bool ascii = (cp >= 0x21 && cp <= 0x2F) || (cp >= 0x3A && cp <= 0x40) || (cp >= 0x5B && cp <= 0x60) ||
+                     (cp >= 0x7B && cp <= 0x7E);
   return ascii || IsPunctuation(cp);
 }
 
@@ -164,9 +164,9 @@ void AppendCanonicalDecomposition(char32_t cp, std::u32string* out) {
     if (s % kTCount != 0) out->push_back(kTBase + s % kTCount);
     return;
   }
-  const auto it = std::lower_bound(std::begin(kDecompositions), std::end(kDecompositions),
-                                   static_cast<uint32_t>(cp),
-                                   [](const DecompositionEntry& e, uint32_t c) { return e.cp < c; });
+  const auto it =
+      std::lower_bound(std::begin(kDecompositions), std::end(kDecompositions), static_cast<uint32_t>(cp),
+                       [](const DecompositionEntry& e, uint32_t c) { return e.cp < c; });
   if (it == std::end(kDecompositions) || it->cp != cp) {
     out->push_back(cp);
     return;
@@ -199,9 +199,9 @@ void AppendLowercase(char32_t cp, std::u32string* out) {
     out->push_back(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp);
     return;
   }
-  const auto sp = std::lower_bound(std::begin(kSpecialLowercase), std::end(kSpecialLowercase),
-                                   static_cast<uint32_t>(cp),
-                                   [](const SpecialLowercase& e, uint32_t c) { return e.cp < c; });
+  const auto sp =
+      std::lower_bound(std::begin(kSpecialLowercase), std::end(kSpecialLowercase), static_cast<uint32_t>(cp),
+                       [](const SpecialLowercase& e, uint32_t c) { return e.cp < c; });
   if (sp != std::end(kSpecialLowercase) && sp->cp == cp) {
     out->append(sp->chars, sp->length);
     return;
