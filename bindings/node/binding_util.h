@@ -23,6 +23,23 @@ template <>
 inline constexpr napi_typedarray_type kTypedArrayType<float> = napi_float32_array;
 template <>
 inline constexpr napi_typedarray_type kTypedArrayType<uint8_t> = napi_uint8_array;
+template <>
+inline constexpr napi_typedarray_type kTypedArrayType<int32_t> = napi_int32_array;
+template <>
+inline constexpr napi_typedarray_type kTypedArrayType<uint32_t> = napi_uint32_array;
+
+inline const char* ExpectedTypedArray(napi_typedarray_type type) {
+  switch (type) {
+    case napi_float32_array:
+      return "expected a Float32Array";
+    case napi_int32_array:
+      return "expected an Int32Array";
+    case napi_uint32_array:
+      return "expected a Uint32Array";
+    default:
+      return "expected a Uint8Array";
+  }
+}
 
 // Pointer and length of a typed array argument: its own memory, already adjusted by byteOffset.
 // Throws a TypeError when the argument is not a typed array of element type T.
@@ -34,9 +51,7 @@ ArrayView<T> TypedArrayArg(const Napi::CallbackInfo& info, size_t index) {
   napi_status status =
       napi_get_typedarray_info(info.Env(), info[index], &type, &length, &data, nullptr, nullptr);
   if (status != napi_ok || type != kTypedArrayType<T>) {
-    throw Napi::TypeError::New(info.Env(), kTypedArrayType<T> == napi_float32_array
-                                               ? "expected a Float32Array"
-                                               : "expected a Uint8Array");
+    throw Napi::TypeError::New(info.Env(), ExpectedTypedArray(kTypedArrayType<T>));
   }
   return {static_cast<T*>(data), length};
 }
@@ -100,5 +115,6 @@ void RegisterVectorOps(Napi::Env env, Napi::Object exports);
 void RegisterQuant(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterHnsw(Napi::Env env, Napi::Object exports);
+void RegisterEmbed(Napi::Env env, Napi::Object exports);
 
 }  // namespace ruv_node

@@ -14,7 +14,6 @@ export type {
   IndexStats,
   SearchResult,
 } from './hnsw/types.js';
-export type { EmbeddingModelHandle, EmbeddingsModule } from './embeddings/types.js';
 export type { LearningModule } from './learning/module.js';
 export type { WasmModules } from './modules.js';
 export type {
@@ -40,5 +39,6 @@ export { DISTANCE_METRICS, QUANTIZATION_TYPES } from './vector-ops/checks.js';
 export { HNSW_STORAGES } from './hnsw/checks.js';
 export { MemoryPool, type MemoryPoolOptions, type PoolStats } from './memory-pool.js';
 export { WasmHnswIndex } from './hnsw/wasm-hnsw-index.js';
-export { WasmEmbedder, type EmbedderConfig } from './embeddings/embedder.js';
+export { WasmEmbedder, EMBED_BATCH_CHUNK, type EmbedderConfig } from './embeddings/embedder.js';
+export type { EmbeddingModelHandle, EmbeddingModelInfo, EmbeddingsModule, LoadModelOptions, Tokenized } from './embeddings/types.js';
 export { VERSION } from './version.js';

@@ -76,6 +76,8 @@ export interface BackendKernels extends VectorKernels, QuantKernels {
   readonly simdTarget: string;
   /** The HNSW index of this backend (core/src/hnsw/FORMAT.md: same algorithm and bytes everywhere). */
   readonly hnsw?: HnswKernels;
+  /** Sentence embeddings (core/src/embed); absent on js-fallback, whose `embeddings` module throws UNSUPPORTED. */
+  readonly embed?: EmbedKernels;
   /** A call that does nothing, to measure the cost of crossing the boundary. */
   noop(): void;
   /** Releases backend resources (wasm heap scratch, ...). */
@@ -189,4 +191,44 @@ export interface HnswKernels {
   create(params: HnswParams): HnswBackendIndex;
   /** Throws RuVectorError('CORRUPT_DATA') for bytes that do not parse; never crashes. */
   deserialize(bytes: Uint8Array): HnswBackendIndex;
+}
+
+/** Options of a model load in C ABI terms (ruv_embed_options), validated by embeddings/checks.ts. */
+export interface EmbedLoadParams {
+  /** 0: the model's own rule (core/src/embed/embedding_model.h). */
+  maxTokens: number;
+  /** -1 from the files, 0 mean, 1 CLS. */
+  pooling: -1 | 0 | 1;
+  /** -1 from the files, 0 no, 1 yes. */
+  normalize: -1 | 0 | 1;
+  /** 0 auto, 1 onnx, 2 safetensors. */
+  weights: 0 | 1 | 2;
+}
+
+/** Texts packed as the C ABI takes them (embeddings/codec.ts): UTF-8 back to back + one length each. */
+export interface PackedTexts {
+  bytes: Uint8Array;
+  lengths: Uint32Array;
+}
+
+/** One loaded model of a backend (a ruv_embed*). */
+export interface EmbedBackendModel {
+  /** The RUV_EMBED_INFO_COUNT values of ruv_embed_info, decoded by embeddings/codec.ts. */
+  info(): Uint32Array;
+  /** count x dimensions floats, row-major. */
+  embed(texts: PackedTexts): Float32Array;
+  /** The same, off the JS thread where the backend can (native: a libuv worker). */
+  embedAsync(texts: PackedTexts): Promise<Float32Array>;
+  /** Token ids (and type ids) of one text or a pair, truncated to the model's max tokens. */
+  tokenize(text: Uint8Array, pair: Uint8Array | null): { ids: Int32Array; typeIds: Int32Array };
+  /** last_hidden_state, tokens x dimensions, of sequences given as ids (`lengths` per sequence). */
+  hiddenStates(ids: Int32Array, typeIds: Int32Array, lengths: Uint32Array): Float32Array;
+  /** Releases the model; idempotent. */
+  free(): void;
+}
+
+/** The embeddings kernels of a backend. */
+export interface EmbedKernels {
+  /** Loads a model bundle (core/src/embed/model/BUNDLE.md); off the JS thread where the backend can. */
+  load(bundle: Uint8Array, params: EmbedLoadParams): Promise<EmbedBackendModel>;
 }

@@ -24,7 +24,7 @@ export function createModules(kernels: BackendKernels): WasmModules {
   return Object.freeze({
     vectorOps: createVectorOps(kernels),
     hnsw: hnswModuleFor(kernels.hnsw, kernels.name),
-    embeddings: createEmbeddingsModule(),
+    embeddings: createEmbeddingsModule(kernels.embed, kernels.name),
     learning: createLearningModule(),
   });
 }

@@ -1,4 +1,6 @@
 /** Public types of the `embeddings` module (ADR-006). */
+import type { BackendName } from '../backend.js';
+import type { ModelProvenance, ModelSource, ResolveModelOptions } from './sources.js';
 
 declare const handleKind: unique symbol;
 
@@ -7,15 +9,82 @@ export interface EmbeddingModelHandle {
   readonly [handleKind]: 'EmbeddingModel';
 }
 
+/**
+ * Options of `loadModel`: how to find the files (see {@link ResolveModelOptions}: weights,
+ * revision, host, pathTemplate, fetch, cache, onProgress, logger, modelId) and how to run the model.
+ */
+export interface LoadModelOptions extends ResolveModelOptions {
+  /**
+   * Most tokens per text, special tokens included (2 .. max_position_embeddings). Default: the
+   * model's own rule: sentence_bert_config.json's max_seq_length, else the tokenizer's truncation
+   * length, else max_position_embeddings (all-MiniLM-L6-v2: 256). Longer texts are truncated.
+   */
+  maxTokens?: number;
+  /** Pooling of token vectors (default: the folder's 1_Pooling/config.json, else mean). */
+  pooling?: 'mean' | 'cls';
+  /** L2-normalize embeddings (default: modules.json's Normalize module; yes without modules.json). */
+  normalize?: boolean;
+}
+
+/** What a loaded model is, where it came from and how it runs: never a guess. */
+export interface EmbeddingModelInfo {
+  /** Model id (Hub id, folder name, URL, or the bundle's recorded id). */
+  modelId: string;
+  /** Hub revision or the bundle's recorded one; null when unknown. */
+  revision: string | null;
+  /** SHA-256 over the model's files (one id for its exact content). */
+  contentSha256: string;
+  /** How the model was found. */
+  source: ModelProvenance;
+  /** Length of every embedding. */
+  dimensions: number;
+  /** Most tokens per text, special tokens included, and which rule set it. */
+  maxTokens: number;
+  maxTokensSource: 'option' | 'sentence_bert_config' | 'tokenizer' | 'max_position_embeddings';
+  pooling: 'mean' | 'cls';
+  normalize: boolean;
+  /** Weights precision (fp32 in this version). */
+  dtype: 'fp32';
+  /** Which weights file was loaded. */
+  weights: 'onnx' | 'safetensors';
+  layers: number;
+  heads: number;
+  vocabSize: number;
+  /** The backend computing the embeddings. */
+  backend: BackendName;
+}
+
+/** Token ids of a text (or pair) as the model sees them. */
+export interface Tokenized {
+  ids: number[];
+  typeIds: number[];
+}
 
 /** ADR-006 `embeddings` module: text to vectors with a BERT-family model. */
 export interface EmbeddingsModule {
-  /** Loads a model from a path/URL or from its bytes. */
-  loadModel(model: string | Uint8Array): EmbeddingModelHandle;
-  /** The (mean-pooled, L2-normalised) embedding of one text. */
+  /**
+   * Loads a model from a folder path, an http(s) URL of a folder, a Hugging Face id (or the ADR's
+   * short names such as `minilm-l6-v2`), or the bytes of a bundle (`ruvector pack-model`).
+   * Asynchronous (files are read or fetched; natively the weights are packed off the JS thread).
+   */
+  loadModel(source: ModelSource, options?: LoadModelOptions): Promise<EmbeddingModelHandle>;
+  /** The embedding of one text (runs on the calling thread). */
   embed(handle: EmbeddingModelHandle, text: string): Float32Array;
-  /** The embeddings of several texts, in order. */
+  /** The embeddings of several texts, in order: one forward pass, each independent of the others. */
   embedBatch(handle: EmbeddingModelHandle, texts: string[]): Float32Array[];
-  /** Releases the model; the handle must not be used afterwards. */
+  /** `embed` off the JS thread where the backend can (native). */
+  embedAsync(handle: EmbeddingModelHandle, text: string): Promise<Float32Array>;
+  /** `embedBatch` off the JS thread where the backend can (native). */
+  embedBatchAsync(handle: EmbeddingModelHandle, texts: string[]): Promise<Float32Array[]>;
+  /** Token ids of a text or a pair, truncated to the model's max tokens. */
+  tokenize(handle: EmbeddingModelHandle, text: string, pair?: string): Tokenized;
+  /**
+   * last_hidden_state of token sequences (for checks against reference runtimes): one
+   * Float32Array (tokens x dimensions) per sequence. typeIds default to zeros.
+   */
+  hiddenStates(handle: EmbeddingModelHandle, sequences: ReadonlyArray<readonly number[]>, typeIds?: ReadonlyArray<readonly number[]>): Float32Array[];
+  /** What the model is and how it runs. */
+  modelInfo(handle: EmbeddingModelHandle): EmbeddingModelInfo;
+  /** Releases the model; later calls with the handle throw NOT_INITIALIZED. Idempotent. */
   unloadModel(handle: EmbeddingModelHandle): void;
 }

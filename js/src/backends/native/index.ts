@@ -19,14 +19,16 @@ import type {
   MetricId,
   QuantParams,
 } from '../../backend.js';
-import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
+import { backendUnavailable, RuVectorError } from '../../errors.js';
 import { decodeHits, decodeStats } from '../../hnsw/codec.js';
+import { createEmbedKernels, type NativeEmbedAddon } from './embed.js';
+import { guarded, rethrow } from './status.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 2;
 
 /** What bindings/node exports; argument order follows core/capi/ruv_capi.h. */
-interface NativeAddon {
+interface NativeAddon extends NativeEmbedAddon {
   abiVersion(): number;
   simdTarget(): string;
   noop(): void;
@@ -74,24 +76,6 @@ interface NativeHnsw {
   /** The bytes of ruv_hnsw_stats_t. */
   stats(): Uint8Array;
   free(): void;
-}
-
-/** Turns the addon's status errors into RuVectorError; other errors pass through. */
-function rethrow(error: unknown): never {
-  const status = (error as { ruvStatus?: unknown } | null)?.ruvStatus;
-  if (typeof status === 'number') {
-    throw new RuVectorError(CAPI_STATUS_CODES[status] ?? 'INTERNAL', (error as Error).message);
-  }
-  throw error;
-}
-
-/** Runs a call into the addon, turning its status errors into RuVectorError. */
-function guarded<T>(call: () => T): T {
-  try {
-    return call();
-  } catch (error) {
-    rethrow(error);
-  }
 }
 
 const unavailable = (reason: string, cause?: unknown): RuVectorError => backendUnavailable('native', reason, cause);
@@ -220,6 +204,7 @@ function createKernels(addon: NativeAddon): BackendKernels {
       guarded(() => addon.quantizedDistance(a, b, dim, p.type, p.hasRange, p.min, p.max, metric)),
     hammingDistance: (a: Uint8Array, b: Uint8Array) => guarded(() => addon.hammingDistance(a, b)),
     hnsw: createHnswKernels(addon),
+    embed: createEmbedKernels(addon),
     noop: () => addon.noop(),
   };
 }

@@ -15,15 +15,17 @@
 import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
 import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
 import type { VectorBuffer } from '../../vector-ops/types.js';
+import { createWasmEmbed, type WasmEmbedExports } from './embed.js';
 import { align64, createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 2;
 
 /** The part of the Emscripten module this adapter uses (pointers and size_t are 32-bit numbers). */
-interface WasmModule extends WasmHnswExports {
+interface WasmModule extends WasmHnswExports, WasmEmbedExports {
   /** Views of the current wasm memory; the glue replaces them when memory grows. */
   HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
   HEAPU32: Uint32Array;
   HEAPF32: Float32Array;
   UTF8ToString(ptr: number): string;
@@ -228,6 +230,7 @@ function createKernels(m: WasmModule): WasmKernels {
     name: 'wasm',
     simdTarget: m.UTF8ToString(m._ruv_simd_target()),
     hnsw,
+    embed: createWasmEmbed(m, arena),
 
     distance(a: Float32Array, b: Float32Array, metric: MetricId): number {
       const dim = a.length;

@@ -1,0 +1,130 @@
+/**
+ * EmbedKernels over the embeddings C ABI of the wasm module (core/capi/ruv_capi_embed.h).
+ * The bundle is copied once into its own heap block (freed right after the load: the core keeps
+ * what it needs); texts, ids and results go through the backend's scratch arena. The module has
+ * no threads: embedAsync computes on the calling thread and returns a settled promise.
+ */
+import type { EmbedBackendModel, EmbedKernels, EmbedLoadParams, PackedTexts } from '../../backend.js';
+import { RuVectorError } from '../../errors.js';
+import { EMBED_INFO_COUNT, encodeLoadParams } from '../../embeddings/codec.js';
+import { align64, type ScratchArena } from './hnsw.js';
+
+/** The embeddings exports of the module (pointers and size_t are 32-bit numbers). */
+export interface WasmEmbedExports {
+  HEAPU8: Uint8Array;
+  HEAP32: Int32Array;
+  HEAPU32: Uint32Array;
+  HEAPF32: Float32Array;
+  _ruv_alloc(bytes: number): number;
+  _ruv_free(ptr: number): void;
+  _ruv_embed_load(bundle: number, size: number, options: number, out: number): number;
+  _ruv_embed_free(m: number): void;
+  _ruv_embed_info(m: number, out: number): number;
+  _ruv_embed_texts(m: number, texts: number, textsSize: number, lens: number, count: number, out: number, outLen: number): number;
+  _ruv_embed_tokenize(
+    m: number,
+    text: number,
+    textLen: number,
+    pair: number,
+    pairLen: number,
+    ids: number,
+    typeIds: number,
+    capacity: number,
+    count: number,
+  ): number;
+  _ruv_embed_hidden_states(m: number, ids: number, typeIds: number, lens: number, count: number, out: number, outLen: number): number;
+}
+
+export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): EmbedKernels {
+  function open(handle: number): EmbedBackendModel {
+    let h = handle;
+    const live = (): number => {
+      if (h === 0) throw new RuVectorError('NOT_INITIALIZED', 'embeddings: the model was freed');
+      return h;
+    };
+    const info = (): Uint32Array => {
+      const base = arena.reserve(EMBED_INFO_COUNT * 4);
+      arena.check(m._ruv_embed_info(live(), base));
+      return m.HEAPU32.slice(base >>> 2, (base >>> 2) + EMBED_INFO_COUNT);
+    };
+    const dimensions = info()[0]!;
+
+    const embed = (t: PackedTexts): Float32Array => {
+      const count = t.lengths.length;
+      const textBytes = align64(t.bytes.length);
+      const lenBytes = align64(count * 4);
+      const outLen = count * dimensions;
+      const base = arena.reserve(textBytes + lenBytes + outLen * 4);
+      const pLens = base + textBytes;
+      const pOut = pLens + lenBytes;
+      m.HEAPU8.set(t.bytes, base);
+      m.HEAPU32.set(t.lengths, pLens >>> 2);
+      arena.check(m._ruv_embed_texts(live(), base, t.bytes.length, pLens, count, pOut, outLen));
+      const out = m.HEAPF32.slice(pOut >>> 2, (pOut >>> 2) + outLen);
+      arena.trim();
+      return out;
+    };
+
+    return {
+      info,
+      embed,
+      embedAsync: async (t) => embed(t),
+      tokenize(text, pair) {
+        const tokenizeInto = (capacity: number): { count: number; ids: number } => {
+          const aBytes = align64(text.length + 1);
+          const bBytes = align64((pair?.length ?? 0) + 1);
+          const base = arena.reserve(64 + aBytes + bBytes + 8 * capacity);
+          const pA = base + 64;
+          const pB = pA + aBytes;
+          const pIds = pB + bBytes;
+          m.HEAPU8.set(text, pA);
+          if (pair !== null) m.HEAPU8.set(pair, pB);
+          arena.check(m._ruv_embed_tokenize(live(), pA, text.length, pair === null ? 0 : pB, pair?.length ?? 0, pIds, pIds + 4 * capacity, capacity, base));
+          return { count: m.HEAPU32[base >>> 2]!, ids: pIds };
+        };
+        let r = tokenizeInto(512);
+        if (r.count > 512) r = tokenizeInto(r.count);
+        const capacity = Math.max(512, r.count);
+        const ids = m.HEAP32.slice(r.ids >>> 2, (r.ids >>> 2) + r.count);
+        const typeIds = m.HEAP32.slice((r.ids >>> 2) + capacity, (r.ids >>> 2) + capacity + r.count);
+        return { ids, typeIds };
+      },
+      hiddenStates(ids, typeIds, lengths) {
+        const idBytes = align64(ids.length * 4);
+        const lenBytes = align64(lengths.length * 4);
+        const outLen = ids.length * dimensions;
+        const base = arena.reserve(2 * idBytes + lenBytes + outLen * 4);
+        const pTypes = base + idBytes;
+        const pLens = pTypes + idBytes;
+        const pOut = pLens + lenBytes;
+        m.HEAP32.set(ids, base >>> 2);
+        m.HEAP32.set(typeIds, pTypes >>> 2);
+        m.HEAPU32.set(lengths, pLens >>> 2);
+        arena.check(m._ruv_embed_hidden_states(live(), base, pTypes, pLens, lengths.length, pOut, outLen));
+        const out = m.HEAPF32.slice(pOut >>> 2, (pOut >>> 2) + outLen);
+        arena.trim();
+        return out;
+      },
+      free() {
+        if (h !== 0) m._ruv_embed_free(h);
+        h = 0;
+      },
+    };
+  }
+
+  return {
+    async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
+      const pBundle = m._ruv_alloc(Math.max(bundle.length, 1)) >>> 0;
+      if (pBundle === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${bundle.length} bytes on the wasm heap for the model`);
+      try {
+        m.HEAPU8.set(bundle, pBundle);
+        const base = arena.reserve(64);
+        m.HEAP32.set(encodeLoadParams(p), base >>> 2);
+        arena.check(m._ruv_embed_load(pBundle, bundle.length, base, base + 32));
+        return open(m.HEAPU32[(base + 32) >>> 2]!);
+      } finally {
+        m._ruv_free(pBundle);
+      }
+    },
+  };
+}
