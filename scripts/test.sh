@@ -33,6 +33,7 @@ make_model() {  # $1: folder name under build/models, then the generator's optio
 }
 make_model tiny --preset tiny
 make_model minilm --preset minilm
+make_model micro --preset micro  # also the seed of the onnx/safetensors fuzz targets
 # bert.-prefixed safetensors, LayerNormalization op (opset 17), gelu_new, CLS pooling.
 make_model tiny-variant --preset tiny --prefix-bert --layernorm op --act gelu_new --pooling cls --seed 99
 

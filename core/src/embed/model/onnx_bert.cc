@@ -412,6 +412,9 @@ Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, 
   if (!s.ok()) return s;
   // fp32 weights: a config implying more floats than the file can hold fails before allocating.
   if (BertWeightFloats(config) > size / 4) return Fail("config.json implies more weights than the file holds");
+  for (const Node& n : model.graph.nodes) {  // the walk reads outputs[0] of the nodes it visits
+    if (n.outputs.empty()) return Fail(Describe(&n) + " has no outputs");
+  }
   const GraphIndex g(model.graph);
   if (!g.IsGraphInput("input_ids")) return Fail("the graph has no input_ids input");
   BertWeights w;

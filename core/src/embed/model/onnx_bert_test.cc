@@ -51,6 +51,15 @@ TEST(OnnxBert, LayerNormalizationOpAndGeluNewExport) {
   ExpectOnnxEqualsSafetensorsAndTorch(dir);
 }
 
+// The fuzz targets' seed (tests/fuzz/*_fuzz.cc hard-code this preset's config).
+TEST(OnnxBert, MicroFuzzSeedLoads) {
+  RUV_REQUIRE_MODEL(dir, "micro");
+  ExpectOnnxEqualsSafetensorsAndTorch(dir);
+  const Loaded l = Read(dir);
+  EXPECT_EQ(l.config.vocab_size, 100);
+  EXPECT_EQ(l.config.max_position_embeddings, 16);
+}
+
 TEST(OnnxBert, MiniLmShapedExportEqualsSafetensorsAndTorch) {
   RUV_REQUIRE_MODEL(dir, "minilm");
   ExpectOnnxEqualsSafetensorsAndTorch(dir);

@@ -8,6 +8,14 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "ONNX raw_data is little-endian");
 
+// std::bit_cast is missing from Emscripten 3.1.6's libc++.
+float FloatFromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+
 // Counts far above any BERT export's (bge-large: ~4k nodes, ~400 initializers) that keep the
 // parsed structures' memory within a small multiple of the input even for messages of 2 bytes.
 constexpr size_t kMaxNodes = 100000, kMaxInitializers = 100000, kMaxNodeArity = 1024, kMaxAttributes = 64;
@@ -93,9 +101,9 @@ struct Reader {
     if (wire == kLengthDelimited) {
       Reader r = Sub();
       if ((r.end - r.p) % 4 != 0) ok = false;
-      while (!r.done()) out->push_back(std::bit_cast<float>(r.Fixed32()));
+      while (!r.done()) out->push_back(FloatFromBits(r.Fixed32()));
     } else if (wire == kFixed32) {
-      out->push_back(std::bit_cast<float>(Fixed32()));
+      out->push_back(FloatFromBits(Fixed32()));
     } else {
       ok = false;
     }
@@ -146,7 +154,7 @@ void ParseAttribute(Reader r, Attribute* a, Reader& parent) {
     if (f == 1 && Want(r, w, kLengthDelimited)) {
       a->name = r.String();
     } else if (f == 2 && Want(r, w, kFixed32)) {
-      a->f = std::bit_cast<float>(r.Fixed32());
+      a->f = FloatFromBits(r.Fixed32());
     } else if (f == 3 && Want(r, w, kVarint)) {
       a->i = static_cast<int64_t>(r.Varint());
     } else if (f == 5 && Want(r, w, kLengthDelimited)) {

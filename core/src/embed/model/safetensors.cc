@@ -13,6 +13,14 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
+// std::bit_cast is missing from Emscripten 3.1.6's libc++.
+float FloatFromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+
 // The reference implementation refuses headers over 100 MB; so do we (and before parsing).
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 
@@ -84,7 +92,7 @@ float HalfToFloat(uint16_t h) {
     } while ((m & 0x400u) == 0);
     bits = sign | (static_cast<uint32_t>(112 - e) << 23) | ((m & 0x3ffu) << 13);
   }
-  return std::bit_cast<float>(bits);
+  return FloatFromBits(bits);
 }
 
 Status ToFloats(const std::string& name, const SafetensorsTensor& t, std::vector<float>* out) {
@@ -96,7 +104,7 @@ Status ToFloats(const std::string& name, const SafetensorsTensor& t, std::vector
     for (size_t i = 0; i < n; ++i) {
       uint16_t v;
       std::memcpy(&v, t.data + 2 * i, 2);
-      (*out)[i] = t.dtype == "F16" ? HalfToFloat(v) : std::bit_cast<float>(static_cast<uint32_t>(v) << 16);
+      (*out)[i] = t.dtype == "F16" ? HalfToFloat(v) : FloatFromBits(static_cast<uint32_t>(v) << 16);
     }
   } else {
     return {ErrorCode::kModelLoadFailed, "tensor " + name + " has dtype " + t.dtype + ", not a float type"};

@@ -1,0 +1,25 @@
+// libFuzzer target: ruv::embed::LoadBertOnnx (the protobuf wire reader and the BERT graph walk)
+// on arbitrary bytes must return a Status: never crash, hang or allocate beyond a small multiple
+// of the input. The config is the generator's "micro" preset, so the seed
+// (tools/models/make_bert_model.py --preset micro: onnx/model.onnx) loads and mutations of it
+// reach deep into the graph walk.
+// Run (bounded): ./onnx_fuzz -max_total_time=20 corpus/
+#include <cstddef>
+#include <cstdint>
+
+#include "embed/bert_model.h"
+#include "embed/model/onnx_bert.h"
+#include "embed/model/onnx_proto.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ruv::embed::BertConfig config;
+  config.vocab_size = 100, config.hidden_size = 32, config.num_layers = 2, config.num_heads = 4;
+  config.intermediate_size = 64, config.max_position_embeddings = 16, config.type_vocab_size = 2;
+  ruv::embed::BertWeights weights;
+  const ruv::Status s = ruv::embed::LoadBertOnnx(data, size, config, &weights);
+  // An accepted graph must have produced weights of exactly the config's shapes.
+  if (s.ok() && !ruv::embed::CheckBertWeights(config, weights).ok()) __builtin_trap();
+  ruv::embed::onnx::Model model;
+  (void)ruv::embed::onnx::ParseModel(data, size, &model);
+  return 0;
+}

@@ -1,0 +1,19 @@
+// libFuzzer target: ruv::embed::LoadBertSafetensors on arbitrary bytes must return a Status:
+// never crash, hang or allocate beyond the input's size. The config is the generator's "micro"
+// preset (seed: tools/models/make_bert_model.py --preset micro: model.safetensors).
+// Run (bounded): ./safetensors_fuzz -max_total_time=20 corpus/
+#include <cstddef>
+#include <cstdint>
+
+#include "embed/bert_model.h"
+#include "embed/model/safetensors.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  ruv::embed::BertConfig config;
+  config.vocab_size = 100, config.hidden_size = 32, config.num_layers = 2, config.num_heads = 4;
+  config.intermediate_size = 64, config.max_position_embeddings = 16, config.type_vocab_size = 2;
+  ruv::embed::BertWeights weights;
+  const ruv::Status s = ruv::embed::LoadBertSafetensors(data, size, config, &weights);
+  if (s.ok() && !ruv::embed::CheckBertWeights(config, weights).ok()) __builtin_trap();
+  return 0;
+}
