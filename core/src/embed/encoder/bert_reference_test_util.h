@@ -13,6 +13,19 @@
 
 namespace ruv::embed::test {
 
+// True in the ASan/UBSan build, where the tests shrink their slowest cases.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 inline BertConfig TinyConfig() {
   BertConfig c;
   c.vocab_size = 100;
