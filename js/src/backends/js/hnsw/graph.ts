@@ -41,8 +41,11 @@ export class Graph {
   private mayStrand = false;
 
   // Scratch of the walks (single-threaded: one set per index).
-  private visited = new Uint32Array(0);
-  private epoch = 0;
+  /** Epoch-tagged marks of the current walk (searchLayer, the reachability walk). */
+  visited = new Uint32Array(0);
+  epoch = 0;
+  /** Queue of the reachability walk. */
+  queue = new Uint32Array(0);
   readonly cand = new CandHeap(false);
   readonly top = new CandHeap(true);
   /** Result of searchLayer, ascending. */
@@ -118,7 +121,7 @@ export class Graph {
   }
 
   /** Starts a walk: a fresh epoch makes every slot unvisited without clearing the array. */
-  private beginVisit(): void {
+  beginVisit(): void {
     if (this.visited.length < this.slotCount) {
       this.visited = new Uint32Array(this.capacity);
       this.epoch = 0;

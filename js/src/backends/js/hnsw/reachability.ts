@@ -11,24 +11,27 @@ import type { Graph } from './graph.js';
 import { NONE } from './graph.js';
 import { candLess } from './heap.js';
 
-/** Marks in `reached` everything a level-0 walk from `from` reaches; returns how many it marked. */
-function walkFrom(g: Graph, from: number, reached: Uint8Array, queue: number[]): number {
+/**
+ * Breadth-first walk over level 0 from `from`: marks (g.visited = g.epoch) and appends to
+ * `queue` from `length` on every slot it reaches first; returns the new queue length.
+ */
+function walkFrom(g: Graph, from: number, queue: Uint32Array, length: number): number {
+  const { link0, visited, epoch } = g;
   const stride = g.maxM0 + 1;
-  const start = queue.length;
-  reached[from] = 1;
-  queue.push(from);
-  for (let i = start; i < queue.length; i++) {
+  visited[from] = epoch;
+  queue[length++] = from;
+  for (let i = length - 1; i < length; i++) {
     const off = queue[i]! * stride;
-    const count = g.link0[off]!;
+    const count = link0[off]!;
     for (let j = 1; j <= count; j++) {
-      const t = g.link0[off + j]!;
-      if (reached[t] === 0) {
-        reached[t] = 1;
-        queue.push(t);
+      const t = link0[off + j]!;
+      if (visited[t] !== epoch) {
+        visited[t] = epoch;
+        queue[length++] = t;
       }
     }
   }
-  return queue.length - start;
+  return length;
 }
 
 /** Level-0 in-degree of every slot. */
@@ -80,21 +83,22 @@ function replaceFarthest(g: Graph, n: number, x: number, in0: Uint32Array): bool
 /** Links every live slot a level-0 walk from the entry point misses (see the file comment). */
 export function keepReachable(g: Graph): void {
   if (g.entry === NONE) return;
-  const reached = new Uint8Array(g.slotCount);
-  const queue: number[] = [];
+  if (g.queue.length < g.slotCount) g.queue = new Uint32Array(g.capacity);
+  const queue = g.queue;
   const near: { d: number; s: number }[] = [];
   for (let pass = 0; pass < g.liveCount; pass++) {
-    reached.fill(0);
-    queue.length = 0;
-    if (walkFrom(g, g.entry, reached, queue) === g.liveCount) return;
+    g.beginVisit();
+    const { visited, epoch } = g;
+    let length = walkFrom(g, g.entry, queue, 0);
+    if (length === g.liveCount) return;
     const in0 = inDegrees(g);
     let linked = false;
     for (let x = 0; x < g.slotCount; x++) {
-      if (g.live[x] === 0 || reached[x] !== 0) continue;
+      if (g.live[x] === 0 || visited[x] === epoch) continue;
       const qx = g.vectors.rowQuery(x, g.rowQ2);
       near.length = 0;
       for (let n = 0; n < g.slotCount; n++) {
-        if (reached[n] !== 0 && g.live[n] !== 0) near.push({ d: g.vectors.distance(qx, n), s: n });
+        if (visited[n] === epoch && g.live[n] !== 0) near.push({ d: g.vectors.distance(qx, n), s: n });
       }
       near.sort((a, b) => (candLess(a.d, a.s, b.d, b.s) ? -1 : 1));
       // Appending never cuts a path, so every reached node with room comes before a replacement.
@@ -102,7 +106,7 @@ export function keepReachable(g: Graph): void {
       for (const c of near) if (from === NONE && append(g, c.s, x, in0)) from = c.s;
       for (const c of near) if (from === NONE && replaceFarthest(g, c.s, x, in0)) from = c.s;
       if (from !== NONE) {
-        walkFrom(g, x, reached, queue);
+        length = walkFrom(g, x, queue, length);
         linked = true;
       }
     }

@@ -23,10 +23,12 @@ export function removeSlot(g: Graph, slot: number): void {
       if (live[n] === 0 || levels[n]! < l) continue;
       const ll = g.linkArray(n, l);
       const off = g.linkOffset(n, l);
-      const links = ll.subarray(off + 1, off + 1 + ll[off]!);
-      if (!links.includes(slot)) continue;
+      const count = ll[off]!;
+      let holds = false;
+      for (let i = 1; i <= count && !holds; i++) holds = ll[off + i] === slot;
+      if (!holds) continue;
       merged.clear();
-      for (const x of links) merged.add(x);
+      for (let i = 1; i <= count; i++) merged.add(ll[off + i]!);
       for (const x of removedLinks) merged.add(x);
       const qn = vectors.rowQuery(n, g.rowQ);
       pool.clear();
