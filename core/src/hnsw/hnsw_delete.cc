@@ -7,10 +7,8 @@
 
 namespace ruv::hnsw {
 
-void PrepareScratch(const Graph& g, Scratch* s);
-
 void Graph::Remove(uint32_t slot, Scratch* s) {
-  PrepareScratch(*this, s);
+  PrepareScratch(config_.dimensions, s);
   live_[slot] = 0;
   const uint32_t level = levels_[slot];
   std::vector<uint32_t> removed_links;
@@ -24,7 +22,7 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
       if (!live_[n] || levels_[n] < l) continue;
       uint32_t* ll = links(n, l);
       const uint32_t count = ll[0];
-      if (std::find(ll + 1, ll + 1 + count, slot) == ll + 1 + count) continue;
+      if (!LinksHold(ll, slot)) continue;
       pool_slots.assign(ll + 1, ll + 1 + count);
       pool_slots.insert(pool_slots.end(), removed_links.begin(), removed_links.end());
       std::sort(pool_slots.begin(), pool_slots.end());
@@ -38,23 +36,15 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
       std::sort(pool.begin(), pool.end());
       SelectNeighbors(pool, max_links(l), s, &kept);
       if (l == 0) {
-        SetLinks0(n, kept);  // keeps in-degrees; notes nodes left without in- or out-links
+        reach_.SetLinks0(n, kept);  // keeps in-degrees; notes nodes left without in- or out-links
         continue;
       }
       ll[0] = static_cast<uint32_t>(kept.size());
       for (size_t i = 0; i < kept.size(); ++i) ll[1 + i] = kept[i].slot;
     }
   }
-  {
-    uint32_t* ll = links(slot, 0);
-    for (uint32_t i = 1; i <= ll[0]; ++i) {
-      if (--in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
-      dropped_.emplace_back(slot, ll[i]);  // its tree children get new parents (FORMAT.md)
-    }
-    if (slot < parent_.size()) parent_[slot] = kNone;
-    ll[0] = 0;
-    in0_[slot] = 0;
-  }
+  reach_.NoteRemoved(slot);
+  links(slot, 0)[0] = 0;
   node_heap_bytes_ -= NodeHeapBytes(slot);
   upper_[slot].clear();
   upper_[slot].shrink_to_fit();
@@ -65,7 +55,7 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
   free_.push_back(slot);
   --live_count_;
   if (entry_ == slot) {
-    sweep_ = true;  // a new entry point: check the whole graph from it
+    reach_.NoteNewEntry();  // check the whole graph from it
     entry_ = kNone;
     max_level_ = 0;
     for (uint32_t n = 0; n < slot_count_; ++n) {
@@ -75,7 +65,7 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
       }
     }
   }
-  Reconnect(s);
+  reach_.Repair(s);
 }
 
 }  // namespace ruv::hnsw

@@ -35,15 +35,6 @@ Graph::Graph(const HnswConfig& config)
       vectors_(config.dimensions, config.metric, config.storage),
       rng_state_(config.seed) {}
 
-void PrepareScratch(const Graph& g, Scratch* s) {
-  const size_t dim = g.config().dimensions;
-  if (s->query.size() < dim) {
-    s->query.resize(dim);
-    s->row.resize(dim);
-    s->row2.resize(dim);
-  }
-}
-
 uint32_t Graph::Find(std::string_view id) const {
   auto it = id_map_.find(id);
   return it == id_map_.end() ? kNone : it->second;
@@ -56,7 +47,7 @@ void Graph::Reserve(size_t slots) {
   link0_.resize(fresh * (max_m0_ + 1), 0);
   upper_.resize(fresh);
   levels_.resize(fresh, 0);
-  in0_.resize(fresh, 0);
+  reach_.Reserve(fresh);
   live_.resize(fresh, 0);
   ids_.resize(fresh);
   vectors_.Reserve(fresh);
@@ -74,7 +65,7 @@ uint32_t Graph::Allocate(std::string_view id, uint32_t level, const float* prepa
     ++slot_count_;
   }
   levels_[slot] = static_cast<uint8_t>(level);
-  in0_[slot] = 0;
+  reach_.ResetSlot(slot);
   live_[slot] = 1;
   ++live_count_;
   links(slot, 0)[0] = 0;
@@ -196,7 +187,7 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   if (count < max_links(level)) {
     ll[1 + count] = to;
     ll[0] = count + 1;
-    if (level == 0 && !lock) ++in0_[to];
+    if (level == 0 && !lock) reach_.AddInLink(to);
     return;
   }
   std::vector<Candidate> pool;
@@ -208,7 +199,7 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   std::vector<Candidate> kept;
   SelectNeighbors(pool, max_links(level), s, &kept);
   if (level == 0 && !lock) {  // in-degrees are kept serially only (a parallel build recounts)
-    SetLinks0(from, kept);
+    reach_.SetLinks0(from, kept);
     return;
   }
   ll[0] = static_cast<uint32_t>(kept.size());
@@ -235,7 +226,7 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
       ll[0] = static_cast<uint32_t>(chosen.size());
       for (size_t i = 0; i < chosen.size(); ++i) ll[1 + i] = chosen[i].slot;
       if (lv == 0 && !lock) {
-        for (const Candidate& c : chosen) ++in0_[c.slot];
+        for (const Candidate& c : chosen) reach_.AddInLink(c.slot);
       }
     }
     for (const Candidate& c : chosen) AddLink(c.slot, slot, c.dist, lv, lock, s);
@@ -244,7 +235,7 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
 }
 
 void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
-  PrepareScratch(*this, s);
+  PrepareScratch(config_.dimensions, s);
   const uint32_t level = DrawLevel(&rng_state_, config_.m);
   const Query q = vectors_.PrepareInto(vector, s->query.data());
   const uint32_t slot = Allocate(id, level, s->query.data());
@@ -258,11 +249,10 @@ void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
   if (level > max_level_) {
     entry_ = slot;
     max_level_ = level;
-    sweep_ = true;  // a new entry point: check the whole graph from it
+    reach_.NoteNewEntry();  // check the whole graph from it
   }
-  inserted_ = slot;
-  touched_.push_back(slot);  // every chosen neighbour may have pruned it away again
-  Reconnect(s);
+  reach_.NoteInserted(slot);
+  reach_.Repair(s);
 }
 
 void Graph::ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
@@ -282,7 +272,7 @@ void Graph::Search(const float* query, size_t k, size_t ef,
                    const std::function<bool(uint32_t)>* allow, Scratch* s) const {
   s->selected.clear();
   if (live_count_ == 0 || k == 0) return;
-  PrepareScratch(*this, s);
+  PrepareScratch(config_.dimensions, s);
   const Query q = vectors_.PrepareInto(query, s->query.data());
   ef = std::max(ef, k);
   if (ef >= live_count_) {  // the walk would touch every node anyway: be exact
@@ -296,22 +286,28 @@ void Graph::Search(const float* query, size_t k, size_t ef,
   s->selected.assign(s->top.begin(), s->top.end());
 }
 
+void Graph::WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector<uint32_t>* queue,
+                       std::vector<uint32_t>* parent) const {
+  size_t i = queue->size();
+  (*reached)[from] = 1;
+  queue->push_back(from);
+  for (; i < queue->size(); ++i) {
+    const uint32_t node = (*queue)[i];
+    const uint32_t* ll = links(node, 0);
+    for (uint32_t j = 1; j <= ll[0]; ++j) {
+      const uint32_t t = ll[j];
+      if ((*reached)[t]) continue;
+      (*reached)[t] = 1;
+      if (parent != nullptr) (*parent)[t] = node;
+      queue->push_back(t);
+    }
+  }
+}
+
 std::vector<uint32_t> Graph::UnreachableForTest() const {
   std::vector<uint8_t> seen(slot_count_, 0);
   std::vector<uint32_t> queue;
-  if (entry_ != kNone) {
-    seen[entry_] = 1;
-    queue.push_back(entry_);
-  }
-  for (size_t i = 0; i < queue.size(); ++i) {
-    const uint32_t* ll = links(queue[i], 0);
-    for (uint32_t j = 1; j <= ll[0]; ++j) {
-      if (!seen[ll[j]]) {
-        seen[ll[j]] = 1;
-        queue.push_back(ll[j]);
-      }
-    }
-  }
+  if (entry_ != kNone) WalkLevel0(entry_, &seen, &queue, nullptr);
   std::vector<uint32_t> out;
   for (uint32_t slot = 0; slot < slot_count_; ++slot) {
     if (live_[slot] && !seen[slot]) out.push_back(slot);
@@ -330,7 +326,7 @@ HnswStats Graph::Stats() const {
   st.max_level = max_level_;
   st.vector_bytes = vectors_.bytes();
   size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) +
-                 in0_.capacity() * sizeof(uint32_t) + levels_.capacity() +
+                 reach_.bytes() + levels_.capacity() +
                  live_.capacity() + free_.capacity() * sizeof(uint32_t) +
                  upper_.capacity() * sizeof(std::vector<uint32_t>) +
                  ids_.capacity() * sizeof(std::string);

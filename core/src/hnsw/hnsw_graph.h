@@ -12,39 +12,18 @@
 #include <utility>
 #include <vector>
 
+#include "reachability.h"
 #include "ruv/hnsw.h"
 #include "rw_lock.h"
+#include "scratch.h"
 #include "vector_store.h"
 #include "visited_list.h"
 
 namespace ruv::hnsw {
 
-inline constexpr uint32_t kNone = 0xFFFFFFFFu;
-
-// (distance, slot), ordered by distance then slot so that ties break the same everywhere.
-struct Candidate {
-  float dist;
-  uint32_t slot;
-};
-inline bool operator<(const Candidate& a, const Candidate& b) {
-  return a.dist < b.dist || (a.dist == b.dist && a.slot < b.slot);
-}
-inline bool operator>(const Candidate& a, const Candidate& b) { return b < a; }
-
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// Per-thread working memory of a walk.
-struct Scratch {
-  std::vector<float> query;  // prepared query
-  std::vector<float> row;    // decoded rows (int8 storage)
-  std::vector<float> row2;
-  std::vector<Candidate> candidates;
-  std::vector<Candidate> top;
-  std::vector<Candidate> selected;
-  std::vector<uint32_t> links;
 };
 
 class Graph {
@@ -84,7 +63,7 @@ class Graph {
   // does not reach (ascending). Empty for a healthy graph.
   std::vector<uint32_t> UnreachableForTest() const;
   // Test support: whether the kept level-0 in-degrees equal a recount.
-  bool InDegreesConsistentForTest() const;
+  bool InDegreesConsistentForTest() const { return reach_.ConsistentForTest(); }
 
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
   RwLock& lock() const { return rw_; }
@@ -92,6 +71,7 @@ class Graph {
  private:
   friend class GraphLoader;
   friend class ParallelInserter;
+  friend class Reachability;
 
   uint32_t max_links(uint32_t level) const { return level == 0 ? max_m0_ : config_.m; }
   // Link list of `slot` at `level`: [count][max_links(level) slots].
@@ -123,27 +103,11 @@ class Graph {
   // Adds `from` -> `to` at `level`; when full, re-selects `from`'s links with the heuristic.
   void AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool lock, Scratch* scratch);
   float NodeDistance(uint32_t a, uint32_t b, Scratch* scratch) const;
-  // Level-0 in-degrees (FORMAT.md "reachability"). Counts are kept by serial inserts and
-  // removals; a parallel build and a load recount them.
-  void RebuildInDegrees();
-  // Writes `kept` as links(n, 0), updating in-degrees; targets left with none go to touched_.
-  void SetLinks0(uint32_t n, const std::vector<Candidate>& kept);
-  // Reconnects every live slot of touched_ (ascending, once) left with no level-0 out-links or
-  // no level-0 in-links; clears touched_. Then checks reachability (below).
-  void Reconnect(Scratch* scratch);
-  // FORMAT.md "reachability tree": keeps parent_ a tree of level-0 links rooted at the entry
-  // point (new node and dropped tree links re-parented locally), else sweeps: a breadth-first
-  // walk from the entry point that links every live slot it misses and rebuilds the tree.
-  // Clears dropped_, sweep_ and inserted_.
-  void CheckReachable(Scratch* scratch);
-  bool Reparent(uint32_t v);
-  void Sweep(Scratch* scratch);
-  void BuildTree();
-  // Adds the link n -> x at level 0 (appended, or in place of n's farthest link whose target keeps
-  // another in-link); false when n cannot take it.
-  bool LinkTo(uint32_t x, uint32_t n, Scratch* scratch);
-  // Whether every level-0 in-link of x comes from an out-neighbour whose only in-link is x.
-  bool ClosedPair(uint32_t x) const;
+  // Breadth-first walk over level-0 links: marks `from` reached and appends it to `queue`, then
+  // expands the queue from there, appending every slot it reaches first (and, when `parent` is
+  // not null, noting the slot it was reached from). `reached` holds one flag per slot.
+  void WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector<uint32_t>* queue,
+                  std::vector<uint32_t>* parent) const;
   void ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
                    Scratch* scratch) const;
 
@@ -152,15 +116,7 @@ class Graph {
   VectorStore vectors_;
   std::vector<uint32_t> link0_;               // capacity x (1 + 2m)
   std::vector<std::vector<uint32_t>> upper_;  // per slot: level x (1 + m)
-  std::vector<uint32_t> in0_;      // per slot: how many level-0 lists hold it (derived)
-  std::vector<uint32_t> touched_;  // slots whose in-degree fell to <= 1 in the current operation
-  // Level-0 links (from, to) removed in the current operation, and whether it needs a full sweep
-  // (a removal, a new entry point, a parallel build). Derived, never serialized.
-  std::vector<std::pair<uint32_t, uint32_t>> dropped_;
-  bool sweep_ = false;
-  uint32_t inserted_ = kNone;      // the slot the current insert added
-  std::vector<uint32_t> parent_;   // reachability tree over level-0 links (derived)
-  std::vector<uint32_t> walk_;     // queue of Sweep
+  Reachability reach_{*this};  // level-0 in-degrees and parent tree (derived)
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> live_;
   std::vector<std::string> ids_;

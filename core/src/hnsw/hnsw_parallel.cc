@@ -13,8 +13,6 @@
 
 namespace ruv::hnsw {
 
-void PrepareScratch(const Graph& g, Scratch* s);
-
 namespace {
 // Below this many entries per thread, thread start-up costs more than it saves.
 constexpr size_t kMinEntriesPerThread = 256;
@@ -36,7 +34,7 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
     return;
   }
 
-  PrepareScratch(*this, &s);
+  PrepareScratch(config_.dimensions, &s);
   Reserve(size_t{slot_count_} + count);
   std::vector<uint32_t> slots(count), levels(count);
   for (size_t i = 0; i < count; ++i) {
@@ -54,7 +52,7 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   std::atomic<bool> out_of_memory{false};
   auto link_all = [&] {
     Scratch ts;
-    PrepareScratch(*this, &ts);
+    PrepareScratch(config_.dimensions, &ts);
     std::vector<float> query(config_.dimensions);
     for (size_t i = next++; i < count; i = next++) {
       const uint32_t slot = slots[i];
@@ -97,13 +95,10 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   linked_.reset();
   // In-degrees were not kept by the threads: recount, then reconnect any node left without
   // level-0 in-links (pruned away by a neighbour) or closed in a pair, in slot order.
-  RebuildInDegrees();
+  reach_.Recount();
   if (out_of_memory) throw std::bad_alloc();
-  for (uint32_t slot = 0; slot < slot_count_; ++slot) {
-    if (live_[slot] && (in0_[slot] <= 1 || links(slot, 0)[0] == 0)) touched_.push_back(slot);
-  }
-  sweep_ = true;
-  Reconnect(&s);
+  reach_.NoteParallelBuild();
+  reach_.Repair(&s);
 }
 
 }  // namespace ruv::hnsw

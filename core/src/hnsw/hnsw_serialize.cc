@@ -223,8 +223,8 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
     g->free_[i] = slot;
   }
   if (r.remaining() != 0) return Corrupt("trailing bytes");
-  g->RebuildInDegrees();
-  g->BuildTree();
+  g->reach_.Recount();
+  g->reach_.BuildTree();
   *out = std::move(g);
   return Status::Ok();
 }

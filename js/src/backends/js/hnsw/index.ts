@@ -1,8 +1,8 @@
 /**
- * HnswKernels of the js-fallback backend: the pure-TS twin of ruv::HnswIndex
- * (core/src/hnsw/hnsw_index.cc): argument checks, error mapping and filters around Graph.
- * Same algorithm and serialized bytes as the core (core/src/hnsw/FORMAT.md); inserts are serial
- * (a batch draws the same levels and builds what the core's one-thread InsertBatch builds).
+ * HnswKernels of the js-fallback backend: argument checks, error mapping and filters around
+ * Graph, with the core's (ruv::HnswIndex) checks and messages. Compatible with the core, not
+ * identical (core/src/hnsw/FORMAT.md "Backends"): the same bytes load everywhere and give the
+ * same search results; the graphs each backend builds may differ. Inserts are serial.
  */
 import type { HnswBackendIndex, HnswBackendStats, HnswFilterSpec, HnswHits, HnswKernels, HnswParams } from '../../../backend.js';
 import { RuVectorError } from '../../../errors.js';

@@ -201,8 +201,6 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
   g.liveCount = liveCount;
 
   checkLinks(g);
-  g.rebuildInDegrees();
-  g.buildTree();
 
   if (liveCount === 0) {
     if (entry !== NONE || maxLevel !== 0) throw corrupt('entry point of an empty index');

@@ -3,41 +3,43 @@
 // the removed node's links with it. Level-0 in-degrees are counted as lists change; a live node
 // left with none, with no out-links, or whose only in-links come from neighbours that only it
 // links to (a closed pair) is reconnected at the end of the operation, in ascending slot order,
-// without ever taking the last in-link of another node. The TS twin (graph.ts) does the same.
+// without ever taking the last in-link of another node.
+#include "reachability.h"
+
 #include <algorithm>
 
 #include "hnsw_graph.h"
 
 namespace ruv::hnsw {
 
-void Graph::RebuildInDegrees() {
+void Reachability::Recount() {
   std::fill(in0_.begin(), in0_.end(), 0u);
-  for (uint32_t n = 0; n < slot_count_; ++n) {
-    if (!live_[n]) continue;
-    const uint32_t* ll = links(n, 0);
+  for (uint32_t n = 0; n < g_.slot_count_; ++n) {
+    if (!g_.live_[n]) continue;
+    const uint32_t* ll = g_.links(n, 0);
     for (uint32_t i = 1; i <= ll[0]; ++i) ++in0_[ll[i]];
   }
 }
 
-bool Graph::InDegreesConsistentForTest() const {
-  std::vector<uint32_t> count(slot_count_, 0);
-  for (uint32_t n = 0; n < slot_count_; ++n) {
-    if (!live_[n]) continue;
-    const uint32_t* ll = links(n, 0);
+bool Reachability::ConsistentForTest() const {
+  std::vector<uint32_t> count(g_.slot_count_, 0);
+  for (uint32_t n = 0; n < g_.slot_count_; ++n) {
+    if (!g_.live_[n]) continue;
+    const uint32_t* ll = g_.links(n, 0);
     for (uint32_t i = 1; i <= ll[0]; ++i) ++count[ll[i]];
   }
   return std::equal(count.begin(), count.end(), in0_.begin());
 }
 
-void Graph::SetLinks0(uint32_t n, const std::vector<Candidate>& kept) {
-  uint32_t* ll = links(n, 0);
+void Reachability::SetLinks0(uint32_t n, const std::vector<Candidate>& kept) {
+  uint32_t* ll = g_.links(n, 0);
   const uint32_t count = ll[0];
   for (uint32_t i = 1; i <= count; ++i) --in0_[ll[i]];
   for (const Candidate& c : kept) ++in0_[c.slot];
   for (uint32_t i = 1; i <= count; ++i) {
     if (in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
-    if (!sweep_ && std::none_of(kept.begin(), kept.end(),
-                                [t = ll[i]](const Candidate& c) { return c.slot == t; })) {
+    if (!sweep_ &&
+        std::none_of(kept.begin(), kept.end(), [t = ll[i]](const Candidate& c) { return c.slot == t; })) {
       dropped_.emplace_back(n, ll[i]);
     }
   }
@@ -46,41 +48,52 @@ void Graph::SetLinks0(uint32_t n, const std::vector<Candidate>& kept) {
   if (kept.empty()) touched_.push_back(n);
 }
 
-namespace {
-bool Holds(const uint32_t* ll, uint32_t slot) {
-  return std::find(ll + 1, ll + 1 + ll[0], slot) != ll + 1 + ll[0];
+void Reachability::NoteRemoved(uint32_t slot) {
+  const uint32_t* ll = g_.links(slot, 0);
+  for (uint32_t i = 1; i <= ll[0]; ++i) {
+    if (--in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
+    dropped_.emplace_back(slot, ll[i]);  // its tree children get new parents (FORMAT.md)
+  }
+  if (slot < parent_.size()) parent_[slot] = kNone;
+  in0_[slot] = 0;
 }
-}  // namespace
 
-bool Graph::ClosedPair(uint32_t x) const {
-  const uint32_t* lx = links(x, 0);
+void Reachability::NoteParallelBuild() {
+  for (uint32_t slot = 0; slot < g_.slot_count_; ++slot) {
+    if (g_.live_[slot] && (in0_[slot] <= 1 || g_.links(slot, 0)[0] == 0)) touched_.push_back(slot);
+  }
+  sweep_ = true;
+}
+
+bool Reachability::ClosedPair(uint32_t x) const {
+  const uint32_t* lx = g_.links(x, 0);
   uint32_t mutual = 0;
   for (uint32_t i = 1; i <= lx[0]; ++i) {
     const uint32_t n = lx[i];
-    if (!Holds(links(n, 0), x)) continue;
+    if (!LinksHold(g_.links(n, 0), x)) continue;
     if (in0_[n] != 1) return false;
     ++mutual;
   }
   return mutual == in0_[x];
 }
 
-bool Graph::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
-  uint32_t* ll = links(n, 0);
+bool Reachability::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
+  uint32_t* ll = g_.links(n, 0);
   const uint32_t count = ll[0];
-  if (count < max_m0_) {
+  if (count < g_.max_m0_) {
     ll[1 + count] = x;
     ll[0] = count + 1;
     ++in0_[x];
     return true;
   }
   // Full: replace the farthest link (candidate order) whose target keeps another in-link.
-  const Query qn = vectors_.RowQuery(n, s->row.data());
+  const Query qn = g_.vectors_.RowQuery(n, s->row.data());
   uint32_t best = 0;
   Candidate worst{0, 0};
   for (uint32_t i = 1; i <= count; ++i) {
     const uint32_t t = ll[i];
     if (in0_[t] < 2) continue;
-    const Candidate c{vectors_.Distance(qn, t), t};
+    const Candidate c{g_.vectors_.Distance(qn, t), t};
     if (best == 0 || worst < c) {
       best = i;
       worst = c;
@@ -94,31 +107,36 @@ bool Graph::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
   return true;
 }
 
-void Graph::Reconnect(Scratch* s) {
+void Reachability::Repair(Scratch* s) {
+  Reconnect(s);
+  CheckReachable(s);
+}
+
+void Reachability::Reconnect(Scratch* s) {
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  std::vector<Candidate> all;   // every other live slot by distance to x (rare fallbacks only)
+  std::vector<Candidate> all;  // every other live slot by distance to x (rare fallbacks only)
   std::vector<Candidate> kept;
   for (const uint32_t x : touched_) {
-    if (!live_[x] || live_count_ < 2) continue;
+    if (!g_.live_[x] || g_.live_count_ < 2) continue;
     all.clear();
     auto by_distance = [&]() -> const std::vector<Candidate>& {
       if (all.empty()) {
-        const Query qx = vectors_.RowQuery(x, s->row.data());
-        for (uint32_t n = 0; n < slot_count_; ++n) {
-          if (live_[n] && n != x) all.push_back({vectors_.Distance(qx, n), n});
+        const Query qx = g_.vectors_.RowQuery(x, s->row.data());
+        for (uint32_t n = 0; n < g_.slot_count_; ++n) {
+          if (g_.live_[n] && n != x) all.push_back({g_.vectors_.Distance(qx, n), n});
         }
         std::sort(all.begin(), all.end());
       }
       return all;
     };
-    uint32_t* lx = links(x, 0);
+    uint32_t* lx = g_.links(x, 0);
     if (lx[0] == 0) {
       // No out-links (a removal took them all): the heuristic over the efConstruction nearest.
       const std::vector<Candidate>& near = by_distance();
-      const size_t n = std::min<size_t>(near.size(), config_.ef_construction);
+      const size_t n = std::min<size_t>(near.size(), g_.config_.ef_construction);
       const std::vector<Candidate> head(near.begin(), near.begin() + static_cast<ptrdiff_t>(n));
-      SelectNeighbors(head, config_.m, s, &kept);
+      g_.SelectNeighbors(head, g_.config_.m, s, &kept);
       lx[0] = static_cast<uint32_t>(kept.size());
       for (size_t i = 0; i < kept.size(); ++i) {
         lx[1 + i] = kept[i].slot;
@@ -136,12 +154,11 @@ void Graph::Reconnect(Scratch* s) {
       // Every in-link of x comes from an out-neighbour whose only in-link is x: x and those
       // neighbours may form an island. Link x from the nearest node outside it.
       for (const Candidate& c : by_distance()) {
-        if (!Holds(links(c.slot, 0), x) && LinkTo(x, c.slot, s)) break;
+        if (!LinksHold(g_.links(c.slot, 0), x) && LinkTo(x, c.slot, s)) break;
       }
     }
   }
   touched_.clear();
-  CheckReachable(s);
 }
 
 namespace {
@@ -151,12 +168,12 @@ constexpr uint32_t kChainLimit = 64;  // FORMAT.md: parent steps followed before
 // A new parent for v: the first candidate that is live, links to v, and whose parent chain
 // reaches the entry point within kChainLimit steps without passing v. Candidates: v's level-0
 // out-neighbours (stored order), then the `from` of each dropped link (order of dropped_).
-bool Graph::Reparent(uint32_t v) {
+bool Reachability::Reparent(uint32_t v) {
   auto adopt = [&](uint32_t w) {
-    if (!live_[w] || !Holds(links(w, 0), v)) return false;
+    if (!g_.live_[w] || !LinksHold(g_.links(w, 0), v)) return false;
     uint32_t x = w;
     for (uint32_t step = 0; step < kChainLimit && x != kNone && x != v; ++step) {
-      if (x == entry_) {
+      if (x == g_.entry_) {
         parent_[v] = w;
         return true;
       }
@@ -164,7 +181,7 @@ bool Graph::Reparent(uint32_t v) {
     }
     return false;
   };
-  const uint32_t* lv = links(v, 0);
+  const uint32_t* lv = g_.links(v, 0);
   for (uint32_t i = 1; i <= lv[0]; ++i) {
     if (adopt(lv[i])) return true;
   }
@@ -174,13 +191,13 @@ bool Graph::Reparent(uint32_t v) {
   return false;
 }
 
-void Graph::CheckReachable(Scratch* s) {
-  if (parent_.size() < slot_count_) parent_.resize(slot_count_, kNone);
+void Reachability::CheckReachable(Scratch* s) {
+  if (parent_.size() < g_.slot_count_) parent_.resize(g_.slot_count_, kNone);
   bool sweep = sweep_;
   if (!sweep && inserted_ != kNone && !Reparent(inserted_)) sweep = true;
   for (size_t i = 0; i < dropped_.size() && !sweep; ++i) {
     const auto [u, v] = dropped_[i];
-    if (!live_[v] || parent_[v] != u || Holds(links(u, 0), v)) continue;
+    if (!g_.live_[v] || parent_[v] != u || LinksHold(g_.links(u, 0), v)) continue;
     if (!Reparent(v)) sweep = true;
   }
   dropped_.clear();
@@ -190,72 +207,45 @@ void Graph::CheckReachable(Scratch* s) {
   sweep_ = false;
 }
 
-void Graph::BuildTree() {
-  parent_.assign(slot_count_, kNone);
+void Reachability::BuildTree() {
+  parent_.assign(g_.slot_count_, kNone);
   walk_.clear();
-  if (entry_ == kNone) return;
-  std::vector<uint8_t> reached(slot_count_, 0);
-  reached[entry_] = 1;
-  walk_.push_back(entry_);
-  for (size_t i = 0; i < walk_.size(); ++i) {
-    const uint32_t* ll = links(walk_[i], 0);
-    for (uint32_t j = 1; j <= ll[0]; ++j) {
-      if (!reached[ll[j]]) {
-        reached[ll[j]] = 1;
-        parent_[ll[j]] = walk_[i];
-        walk_.push_back(ll[j]);
-      }
-    }
-  }
+  if (g_.entry_ == kNone) return;
+  std::vector<uint8_t> reached(g_.slot_count_, 0);
+  g_.WalkLevel0(g_.entry_, &reached, &walk_, &parent_);
 }
 
-void Graph::Sweep(Scratch* s) {
-  if (entry_ == kNone) return;
-  std::vector<uint8_t> reached(slot_count_, 0);
-  auto extend = [&](uint32_t from, uint32_t parent) {
-    size_t i = walk_.size();
-    reached[from] = 1;
-    parent_[from] = parent;
-    walk_.push_back(from);
-    for (; i < walk_.size(); ++i) {
-      const uint32_t* ll = links(walk_[i], 0);
-      for (uint32_t j = 1; j <= ll[0]; ++j) {
-        if (!reached[ll[j]]) {
-          reached[ll[j]] = 1;
-          parent_[ll[j]] = walk_[i];
-          walk_.push_back(ll[j]);
-        }
-      }
-    }
-  };
+void Reachability::Sweep(Scratch* s) {
+  if (g_.entry_ == kNone) return;
+  std::vector<uint8_t> reached(g_.slot_count_, 0);
   std::vector<Candidate> all;
-  for (uint32_t pass = 0; pass < live_count_; ++pass) {
+  for (uint32_t pass = 0; pass < g_.live_count_; ++pass) {
     std::fill(reached.begin(), reached.end(), uint8_t{0});
     walk_.clear();
     std::fill(parent_.begin(), parent_.end(), kNone);
-    extend(entry_, kNone);
-    if (walk_.size() == live_count_) return;
+    g_.WalkLevel0(g_.entry_, &reached, &walk_, &parent_);
+    if (walk_.size() == g_.live_count_) return;
     bool any = false;
-    for (uint32_t x = 0; x < slot_count_; ++x) {
-      if (!live_[x] || reached[x]) continue;
+    for (uint32_t x = 0; x < g_.slot_count_; ++x) {
+      if (!g_.live_[x] || reached[x]) continue;
       // Candidates: x's reached out-neighbours in stored order, then every reached live slot by
       // distance to x. First the first one with room (appending never cuts a path), else the
       // first that LinkTo accepts.
-      const uint32_t* lx = links(x, 0);
+      const uint32_t* lx = g_.links(x, 0);
       all.clear();
       for (uint32_t i = 1; i <= lx[0]; ++i) {
         if (reached[lx[i]]) all.push_back({0.0f, lx[i]});
       }
       const size_t own = all.size();
-      const Query qx = vectors_.RowQuery(x, s->row.data());
-      for (uint32_t n = 0; n < slot_count_; ++n) {
-        if (live_[n] && reached[n]) all.push_back({vectors_.Distance(qx, n), n});
+      const Query qx = g_.vectors_.RowQuery(x, s->row.data());
+      for (uint32_t n = 0; n < g_.slot_count_; ++n) {
+        if (g_.live_[n] && reached[n]) all.push_back({g_.vectors_.Distance(qx, n), n});
       }
       std::sort(all.begin() + static_cast<ptrdiff_t>(own), all.end());
       uint32_t from = kNone;
       for (const Candidate& c : all) {
-        uint32_t* ll = links(c.slot, 0);
-        if (ll[0] < max_m0_) {
+        uint32_t* ll = g_.links(c.slot, 0);
+        if (ll[0] < g_.max_m0_) {
           ll[1 + ll[0]] = x;
           ++ll[0];
           ++in0_[x];
@@ -268,7 +258,8 @@ void Graph::Sweep(Scratch* s) {
       }
       if (from != kNone) {
         any = true;
-        extend(x, from);
+        parent_[x] = from;
+        g_.WalkLevel0(x, &reached, &walk_, &parent_);
       }
     }
     if (!any) return;

@@ -1,0 +1,87 @@
+// Reachability state of the HNSW graph's level 0 (FORMAT.md "reachability"): kept level-0
+// in-degrees, the nodes an operation touched, the tree links it dropped, and the parent tree
+// rooted at the entry point. Graph tells it what an insert, a removal, a parallel build or a
+// load changed; Repair() then reconnects the nodes left without in- or out-links and keeps
+// every live node reachable from the entry point. Derived state only, never serialized.
+// Not synchronized: Graph calls it from its (serialized) writers only. Internal.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "scratch.h"
+
+namespace ruv::hnsw {
+
+class Graph;
+
+class Reachability {
+ public:
+  explicit Reachability(Graph& graph) : g_(graph) {}
+  Reachability(const Reachability&) = delete;
+  Reachability& operator=(const Reachability&) = delete;
+
+  // --- in-degrees -----------------------------------------------------------------------------
+  void Reserve(size_t slots) { in0_.resize(slots, 0); }
+  void ResetSlot(uint32_t slot) { in0_[slot] = 0; }
+  void AddInLink(uint32_t to) { ++in0_[to]; }
+  // Recounts every in-degree from the level-0 lists (a parallel build and a load do not keep
+  // them as they go).
+  void Recount();
+  // Test support: whether the kept in-degrees equal a recount.
+  bool ConsistentForTest() const;
+  size_t bytes() const { return in0_.capacity() * sizeof(uint32_t); }
+
+  // --- what the current operation changed -----------------------------------------------------
+  // Writes `kept` as links(n, 0), updating in-degrees; targets left with <= 1 in-link and `n`
+  // left with no out-link are noted as touched; dropped links are noted for the tree.
+  void SetLinks0(uint32_t n, const std::vector<Candidate>& kept);
+  // An insert added `slot` (all its neighbours may have pruned it away again).
+  void NoteInserted(uint32_t slot) {
+    inserted_ = slot;
+    touched_.push_back(slot);
+  }
+  // The entry point changed: the whole graph is checked from it.
+  void NoteNewEntry() { sweep_ = true; }
+  // `slot` is being removed: its level-0 out-links go (call before clearing its list).
+  void NoteRemoved(uint32_t slot);
+  // A parallel build linked nodes without keeping the state: recount, touch every weak node,
+  // sweep. (Call after Recount.)
+  void NoteParallelBuild();
+
+  // Reconnects every live touched slot (ascending, once) left with no level-0 out-links, no
+  // level-0 in-links or closed in a pair; then keeps the parent tree (re-parenting locally, else
+  // sweeping). Clears the operation's notes.
+  void Repair(Scratch* scratch);
+  // Rebuilds the parent tree by a walk from the entry point (after a load).
+  void BuildTree();
+
+ private:
+  void Reconnect(Scratch* scratch);
+  // FORMAT.md "reachability tree": keeps parent_ a tree of level-0 links rooted at the entry
+  // point (new node and dropped tree links re-parented locally), else sweeps: a breadth-first
+  // walk from the entry point that links every live slot it misses and rebuilds the tree.
+  void CheckReachable(Scratch* scratch);
+  bool Reparent(uint32_t v);
+  void Sweep(Scratch* scratch);
+  // Adds the link n -> x at level 0 (appended, or in place of n's farthest link whose target
+  // keeps another in-link); false when n cannot take it.
+  bool LinkTo(uint32_t x, uint32_t n, Scratch* scratch);
+  // Whether every level-0 in-link of x comes from an out-neighbour whose only in-link is x.
+  bool ClosedPair(uint32_t x) const;
+
+  Graph& g_;
+  std::vector<uint32_t> in0_;      // per slot: how many level-0 lists hold it
+  std::vector<uint32_t> touched_;  // slots whose in-degree fell to <= 1 in the current operation
+  // Level-0 links (from, to) removed in the current operation, and whether it needs a full sweep
+  // (a removal, a new entry point, a parallel build).
+  std::vector<std::pair<uint32_t, uint32_t>> dropped_;
+  bool sweep_ = false;
+  uint32_t inserted_ = kNone;     // the slot the current insert added
+  std::vector<uint32_t> parent_;  // reachability tree over level-0 links
+  std::vector<uint32_t> walk_;    // queue of Sweep / BuildTree
+};
+
+}  // namespace ruv::hnsw

@@ -1,0 +1,49 @@
+// Working memory shared by the HNSW graph's walks and its reachability repair: the candidate
+// type, the per-thread scratch buffers, and the link-list helpers both sides read. Internal.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace ruv::hnsw {
+
+inline constexpr uint32_t kNone = 0xFFFFFFFFu;
+
+// (distance, slot), ordered by distance then slot so that ties break the same everywhere.
+struct Candidate {
+  float dist;
+  uint32_t slot;
+};
+inline bool operator<(const Candidate& a, const Candidate& b) {
+  return a.dist < b.dist || (a.dist == b.dist && a.slot < b.slot);
+}
+inline bool operator>(const Candidate& a, const Candidate& b) { return b < a; }
+
+// Per-thread working memory of a walk.
+struct Scratch {
+  std::vector<float> query;  // prepared query
+  std::vector<float> row;    // decoded rows (int8 storage)
+  std::vector<float> row2;
+  std::vector<Candidate> candidates;
+  std::vector<Candidate> top;
+  std::vector<Candidate> selected;
+  std::vector<uint32_t> links;
+};
+
+// Sizes the row buffers of `s` for vectors of `dimensions` floats (grows only).
+inline void PrepareScratch(size_t dimensions, Scratch* s) {
+  if (s->query.size() < dimensions) {
+    s->query.resize(dimensions);
+    s->row.resize(dimensions);
+    s->row2.resize(dimensions);
+  }
+}
+
+// Whether the link list `ll` ([count][slots...]) holds `slot`.
+inline bool LinksHold(const uint32_t* ll, uint32_t slot) {
+  return std::find(ll + 1, ll + 1 + ll[0], slot) != ll + 1 + ll[0];
+}
+
+}  // namespace ruv::hnsw
