@@ -11,6 +11,7 @@ apt_packages=(
   nlohmann-json3-dev                         # JSON for model configs (embeddings, later)
   emscripten binaryen                        # the wasm build (Debian's emcc 3.1.6)
   clang-14 libclang-rt-14-dev                # libFuzzer targets (tests/fuzz)
+  clang-format-14 clang-tidy-14              # scripts/lint.sh (.clang-format, .clang-tidy)
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -31,3 +32,4 @@ npm_install() {  # $1: folder with package.json + package-lock.json
 }
 npm_install js
 npm_install bindings/node
+npm_install tools/lint   # eslint + typescript-eslint, prettier (scripts/lint.sh)

@@ -17,12 +17,19 @@ const RESULT_TYPES = {
 const isArrayLike = (x) => Array.isArray(x) || ArrayBuffer.isView(x);
 
 function snapshot(args) {
-  return args.map((a) => (ArrayBuffer.isView(a) ? a.slice() : Array.isArray(a) ? a.map((r) => (ArrayBuffer.isView(r) ? r.slice() : r)) : a));
+  return args.map((a) =>
+    ArrayBuffer.isView(a)
+      ? a.slice()
+      : Array.isArray(a)
+        ? a.map((r) => (ArrayBuffer.isView(r) ? r.slice() : r))
+        : a,
+  );
 }
 
 function sameElements(got, want) {
   if (got.length !== want.length) return `lengths ${got.length} vs ${want.length}`;
-  for (let i = 0; i < got.length; i++) if (!Object.is(got[i], want[i])) return `index ${i}: ${got[i]} vs ${want[i]}`;
+  for (let i = 0; i < got.length; i++)
+    if (!Object.is(got[i], want[i])) return `index ${i}: ${got[i]} vs ${want[i]}`;
   return null;
 }
 
@@ -43,7 +50,8 @@ export function runCase(assert, c, { ops, ref }) {
   args.forEach((a, i) => assert.ok(a !== result, `${c.label}: the result is argument ${i} itself`));
   snapshot(args).forEach((a, i) => {
     const b = before[i];
-    if (ArrayBuffer.isView(b)) assert.equal(sameElements(a, b), null, `${c.label}: argument ${i} was changed`);
+    if (ArrayBuffer.isView(b))
+      assert.equal(sameElements(a, b), null, `${c.label}: argument ${i} was changed`);
   });
   const got = c.derive ? c.derive(result) : result;
   switch (c.check) {
@@ -58,7 +66,13 @@ export function runCase(assert, c, { ops, ref }) {
       assert.equal(got.length, want.length, `${c.label}: length`);
       const scales = Array.isArray(tol.scale) ? tol.scale : null;
       for (let i = 0; i < want.length; i++) {
-        assertClose(assert, got[i], want[i], { ...tol, scale: scales ? scales[i] : tol.scale }, `${c.label} [${i}]`);
+        assertClose(
+          assert,
+          got[i],
+          want[i],
+          { ...tol, scale: scales ? scales[i] : tol.scale },
+          `${c.label} [${i}]`,
+        );
       }
       return;
     }

@@ -38,9 +38,15 @@ function cosine(a, b) {
 const runtime = await RuVectorRuntime.create();
 const backend = runtime.getBackend();
 
-await check(`the registry picks ${expected} (${process.execArgv.join(' ') || 'no flags'}, RUVECTOR_BACKEND=${process.env.RUVECTOR_BACKEND ?? ''})`, () => {
-  ensure(backend === expected, `picked ${backend}; attempts: ${JSON.stringify(runtime.describe().attempts)}`);
-});
+await check(
+  `the registry picks ${expected} (${process.execArgv.join(' ') || 'no flags'}, RUVECTOR_BACKEND=${process.env.RUVECTOR_BACKEND ?? ''})`,
+  () => {
+    ensure(
+      backend === expected,
+      `picked ${backend}; attempts: ${JSON.stringify(runtime.describe().attempts)}`,
+    );
+  },
+);
 
 await check(`${backend}: cosine distance of 384-d vectors matches the float64 formula`, () => {
   const a = vec(384);
@@ -50,39 +56,42 @@ await check(`${backend}: cosine distance of 384-d vectors matches the float64 fo
   ensure(Math.abs(got - want) <= 1e-5, `got ${got}, want ${want}`);
 });
 
-await check(`${backend}: HNSW recall@10 >= 0.9 against brute force; serialized bytes load and answer the same`, async () => {
-  const dim = 16;
-  const entries = Array.from({ length: 800 }, (_, i) => ({ id: `v${i}`, vector: vec(dim) }));
-  const config = { dimensions: dim, m: 12, efConstruction: 80, efSearch: 64, distanceMetric: 'cosine' };
-  const index = new WasmHnswIndex(config, { runtime });
-  await index.initialize();
-  await index.insertBatch(entries);
-  let hits = 0;
-  const queries = Array.from({ length: 20 }, () => vec(dim));
-  const answers = [];
-  for (const q of queries) {
-    const truth = new Set(
-      entries
-        .map((e) => [cosine(q, e.vector), e.id])
-        .sort((x, y) => x[0] - y[0])
-        .slice(0, 10)
-        .map((x) => x[1]),
-    );
-    const got = await index.search(q, 10);
-    answers.push(got.map((r) => r.id).join());
-    hits += got.filter((r) => truth.has(r.id)).length;
-  }
-  ensure(hits / (10 * queries.length) >= 0.9, `recall ${hits / (10 * queries.length)}`);
-  const bytes = await index.serialize();
-  await index.dispose();
-  const loaded = new WasmHnswIndex(config, { runtime });
-  await loaded.deserialize(bytes);
-  ensure(loaded.vectorCount === entries.length, `loaded ${loaded.vectorCount} vectors`);
-  for (let i = 0; i < queries.length; i++) {
-    const again = (await loaded.search(queries[i], 10)).map((r) => r.id).join();
-    ensure(again === answers[i], `query ${i}: ${again} after loading, ${answers[i]} before`);
-  }
-  await loaded.dispose();
-});
+await check(
+  `${backend}: HNSW recall@10 >= 0.9 against brute force; serialized bytes load and answer the same`,
+  async () => {
+    const dim = 16;
+    const entries = Array.from({ length: 800 }, (_, i) => ({ id: `v${i}`, vector: vec(dim) }));
+    const config = { dimensions: dim, m: 12, efConstruction: 80, efSearch: 64, distanceMetric: 'cosine' };
+    const index = new WasmHnswIndex(config, { runtime });
+    await index.initialize();
+    await index.insertBatch(entries);
+    let hits = 0;
+    const queries = Array.from({ length: 20 }, () => vec(dim));
+    const answers = [];
+    for (const q of queries) {
+      const truth = new Set(
+        entries
+          .map((e) => [cosine(q, e.vector), e.id])
+          .sort((x, y) => x[0] - y[0])
+          .slice(0, 10)
+          .map((x) => x[1]),
+      );
+      const got = await index.search(q, 10);
+      answers.push(got.map((r) => r.id).join());
+      hits += got.filter((r) => truth.has(r.id)).length;
+    }
+    ensure(hits / (10 * queries.length) >= 0.9, `recall ${hits / (10 * queries.length)}`);
+    const bytes = await index.serialize();
+    await index.dispose();
+    const loaded = new WasmHnswIndex(config, { runtime });
+    await loaded.deserialize(bytes);
+    ensure(loaded.vectorCount === entries.length, `loaded ${loaded.vectorCount} vectors`);
+    for (let i = 0; i < queries.length; i++) {
+      const again = (await loaded.search(queries[i], 10)).map((r) => r.id).join();
+      ensure(again === answers[i], `query ${i}: ${again} after loading, ${answers[i]} before`);
+    }
+    await loaded.dispose();
+  },
+);
 
 process.exitCode = failures === 0 ? 0 : 1;

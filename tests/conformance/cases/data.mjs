@@ -82,4 +82,3 @@ export function rangeOf(v) {
   }
   return [min, max];
 }
-

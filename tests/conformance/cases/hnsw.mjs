@@ -29,5 +29,11 @@ export const RECALL_CASES = [
   ...['uniform', 'clustered'].flatMap((data) =>
     METRICS.map((metric) => ({ data, metric, storage: 'float32', minRecall: 0.9, tolerance: 2e-5 })),
   ),
-  ...METRICS.map((metric) => ({ data: 'clustered', metric, storage: 'int8', minRecall: 0.9, tolerance: 0.02 })),
+  ...METRICS.map((metric) => ({
+    data: 'clustered',
+    metric,
+    storage: 'int8',
+    minRecall: 0.9,
+    tolerance: 0.02,
+  })),
 ];

@@ -23,14 +23,22 @@ function unit(v) {
  */
 export function dataset(kind, n, dim, queries, seed) {
   const rand = mulberry32(seed);
-  const centres = Array.from({ length: 30 }, () => unit(Float32Array.from({ length: dim }, () => gaussian(rand))));
+  const centres = Array.from({ length: 30 }, () =>
+    unit(Float32Array.from({ length: dim }, () => gaussian(rand))),
+  );
   const point = () => {
     if (kind === 'uniform') return unit(Float32Array.from({ length: dim }, () => gaussian(rand)));
     const c = centres[Math.floor(rand() * centres.length)];
     return unit(Float32Array.from(c, (x) => x + 0.1 * gaussian(rand)));
   };
   const vectors = Array.from({ length: n }, point);
-  return { kind, dim, ids: vectors.map((_, i) => `${kind}-${i}`), vectors, queries: Array.from({ length: queries }, point) };
+  return {
+    kind,
+    dim,
+    ids: vectors.map((_, i) => `${kind}-${i}`),
+    vectors,
+    queries: Array.from({ length: queries }, point),
+  };
 }
 
 /** The metric's distance in float64 (vector_ops.h definitions): data.mjs's reference. */
@@ -56,7 +64,8 @@ export function bruteForce(entries, query, k, metric, { ties = 'id' } = {}) {
 }
 
 /** bruteForce's ids only. */
-export const bruteForceIds = (entries, query, k, metric, options) => bruteForce(entries, query, k, metric, options).map((r) => r.id);
+export const bruteForceIds = (entries, query, k, metric, options) =>
+  bruteForce(entries, query, k, metric, options).map((r) => r.id);
 
 /** Mean recall@k of `search(query) -> ids` over `queries`, against bruteForce on `entries`. */
 export function meanRecall(search, entries, queries, k, metric) {
@@ -82,4 +91,3 @@ export function recallOf(got, want) {
 
 /** Mean of an array of numbers. */
 export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-
