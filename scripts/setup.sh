@@ -13,6 +13,7 @@ apt_packages=(
   emscripten binaryen                        # the wasm build (Debian's emcc 3.1.6)
   clang-14 libclang-rt-14-dev                # libFuzzer targets (tests/fuzz)
   python3-torch python3-onnx                 # tools/models/make_bert_model.py: the test models
+  clang-format-14 clang-tidy-14              # scripts/lint.sh (.clang-format, .clang-tidy)
 )
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -35,3 +36,4 @@ npm_install js
 npm_install bindings/node
 export ONNXRUNTIME_NODE_INSTALL=skip  # transformers.js pulls onnxruntime-node: no CUDA download
 npm_install tools                    # golden-id generators (tools/tokenizer/golden.mjs)
+npm_install tools/lint   # eslint + typescript-eslint, prettier (scripts/lint.sh)

@@ -33,12 +33,19 @@ const VARIANTS = [
   { label: 'cosine float32', config: { distanceMetric: 'cosine' }, n: 1000, deletes: 0 },
   { label: 'euclidean int8 with deletions', config: { distanceMetric: 'euclidean', storage: 'int8' }, n: 700, deletes: 90 },
   { label: 'dot_product float32 with deletions, seed 7', config: { distanceMetric: 'dot_product', seed: 7 }, n: 600, deletes: 60 },
+  // Every metric in both storages (was tests/unit/js-hnsw's native <-> js check).
+  { label: 'cosine int8 with deletions', config: { distanceMetric: 'cosine', storage: 'int8' }, n: 500, deletes: 40 },
+  { label: 'euclidean float32 with deletions', config: { distanceMetric: 'euclidean' }, n: 500, deletes: 40 },
+  { label: 'dot_product int8 with deletions', config: { distanceMetric: 'dot_product', storage: 'int8' }, n: 500, deletes: 40 },
+  // Natively a parallel bulk build (was tests/unit/wasm-hnsw's native <-> wasm check).
+  { label: 'cosine float32 built by insertBatch', config: { distanceMetric: 'cosine' }, n: 1000, deletes: 0, batch: true },
 ];
 
-/** Builds one variant on `hnsw` (inserts one by one, then deletes every 7th id). */
+/** Builds one variant on `hnsw` (inserts one by one or one insertBatch, then deletes every 7th id). */
 function build(hnsw, variant) {
   const h = hnsw.create({ dimensions: DIM, m: 12, efConstruction: 80, efSearch: 40, ...variant.config });
-  for (let i = 0; i < variant.n; i++) hnsw.insert(h, data.ids[i], data.vectors[i]);
+  if (variant.batch) hnsw.insertBatch(h, data.ids.slice(0, variant.n).map((id, i) => ({ id, vector: data.vectors[i] })));
+  else for (let i = 0; i < variant.n; i++) hnsw.insert(h, data.ids[i], data.vectors[i]);
   for (let i = 0; i < variant.deletes; i++) hnsw.delete(h, data.ids[i * 7]);
   return h;
 }
@@ -73,6 +80,24 @@ test('an index serialized by each backend loads on every other: same stats, byte
         });
         target.hnsw.free(loaded);
       }
+    }
+  }
+});
+
+// The same inserts give the same graph everywhere when the rows are stored as given (cosine
+// normalizes rows, whose last bit may differ between SIMD lanes and one sum): moved from
+// tests/unit/js-hnsw.test.mjs, which checked it for native and js.
+test('the same inserts and deletes give the same bytes on every backend (euclidean, dot_product; float32, int8)', (t) => {
+  if (!ready(t, 2)) return;
+  for (const variant of VARIANTS.filter((v) => !v.batch && v.config.distanceMetric !== 'cosine')) {
+    const [first, ...rest] = available.map((b) => {
+      const h = build(b.hnsw, variant);
+      const bytes = b.hnsw.serialize(h);
+      b.hnsw.free(h);
+      return { name: b.name, bytes };
+    });
+    for (const other of rest) {
+      assert.ok(Buffer.from(other.bytes).equals(Buffer.from(first.bytes)), `${variant.label}: ${other.name} bytes differ from ${first.name}'s`);
     }
   }
 });

@@ -1,8 +1,9 @@
-// Shared pieces of the HNSW conformance files: seeded data sets, a float64 brute-force reference
-// (independent of every backend), which backends have an index, CRC-32 to forge hostile bytes.
-import { BACKENDS, loadBackends, mulberry32, referenceDistance, requiredBackends } from './support.mjs';
+// Shared pieces of the HNSW conformance files: which backends have an index, CRC-32 to forge
+// hostile bytes, the format's offsets. Data sets and brute-force recall: cases/recall.mjs.
+import { BACKENDS, loadBackends, mulberry32, requiredBackends } from './support.mjs';
 
 export { BACKENDS, mulberry32 };
+export { bruteForce, bruteForceIds, dataset, mean, meanRecall, recallOf, refDistance, scoreOf } from './cases/recall.mjs';
 
 /** Backends whose HNSW tests must run (CI will set RUVECTOR_REQUIRE_HNSW=native,wasm,js). */
 export function requiredHnsw() {
@@ -43,64 +44,6 @@ export async function loadHnswBackends() {
   }
   return out;
 }
-
-/** A standard normal deviate (Box-Muller) from `rand`. */
-function gaussian(rand) {
-  const u = 1 - rand();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
-function unit(v) {
-  let n = 0;
-  for (const x of v) n += x * x;
-  n = Math.sqrt(n);
-  for (let i = 0; i < v.length; i++) v[i] /= n;
-  return v;
-}
-
-/**
- * A seeded data set of `n` unit vectors of `dim` (+ `queries` held-out queries): `uniform`
- * (directions uniform on the sphere) or `clustered` (30 centres, sigma 0.1 around each).
- */
-export function dataset(kind, n, dim, queries, seed) {
-  const rand = mulberry32(seed);
-  const centres = Array.from({ length: 30 }, () => unit(Float32Array.from({ length: dim }, () => gaussian(rand))));
-  const point = () => {
-    if (kind === 'uniform') return unit(Float32Array.from({ length: dim }, () => gaussian(rand)));
-    const c = centres[Math.floor(rand() * centres.length)];
-    return unit(Float32Array.from(c, (x) => x + 0.1 * gaussian(rand)));
-  };
-  const vectors = Array.from({ length: n }, point);
-  return { kind, dim, ids: vectors.map((_, i) => `${kind}-${i}`), vectors, queries: Array.from({ length: queries }, point) };
-}
-
-/** The metric's distance in float64 (vector_ops.h definitions): support.mjs's reference. */
-export function refDistance(a, b, metric) {
-  return referenceDistance(a, b, metric).value;
-}
-
-/** The similarity a result's score must hold for a distance (FORMAT.md). */
-export function scoreOf(distance, metric) {
-  return metric === 'cosine' ? 1 - distance : -distance;
-}
-
-/** Exact top-k of `query` among `entries` ([id, vector] pairs), best first: [{ id, distance }]. */
-export function bruteForce(entries, query, k, metric) {
-  const all = [];
-  for (const [id, v] of entries) all.push({ id, distance: refDistance(query, v, metric) });
-  all.sort((a, b) => a.distance - b.distance || (a.id < b.id ? -1 : 1));
-  return all.slice(0, k);
-}
-
-/** |got ∩ want| / |want| over ids. */
-export function recallOf(got, want) {
-  if (want.length === 0) return 1;
-  const ids = new Set(got.map((r) => r.id));
-  return want.filter((r) => ids.has(r.id)).length / want.length;
-}
-
-/** Mean of an array of numbers. */
-export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);

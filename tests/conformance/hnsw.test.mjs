@@ -10,17 +10,17 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { WasmHnswIndex } from '../../js/dist/index.js';
-import { bruteForce, dataset, loadHnswBackends, mean, mulberry32, recallOf, refDistance, scoreOf } from './hnsw-support.mjs';
+import { HNSW_CONFIG, HNSW_DIM, HNSW_K, HNSW_N, hnswData, RECALL_CASES } from './cases/hnsw.mjs';
+import { bruteForce, loadHnswBackends, mean, mulberry32, recallOf, refDistance, scoreOf } from './hnsw-support.mjs';
 
 const METRICS = ['cosine', 'euclidean', 'dot_product'];
-const N = 1500;
-const DIM = 32;
-const QUERIES = 40;
-const K = 10;
-const CONFIG = { dimensions: DIM, m: 16, efConstruction: 100, efSearch: 64 };
+const N = HNSW_N;
+const DIM = HNSW_DIM;
+const K = HNSW_K;
+const CONFIG = HNSW_CONFIG;
 
 const backends = await loadHnswBackends();
-const DATA = { uniform: dataset('uniform', N, DIM, QUERIES, 11), clustered: dataset('clustered', N, DIM, QUERIES, 12) };
+const DATA = hnswData();
 const entriesOf = (data) => data.ids.map((id, i) => [id, data.vectors[i]]);
 
 /** Exact top-K of every query of `data` for `metric` (float64), computed once. */
@@ -75,45 +75,35 @@ for (const backend of backends) {
     }
     const copyOf = (kind, metric, storage) => hnsw.deserialize(bytesOf(kind, metric, storage));
 
+    /** One row of RECALL_CASES: recall@K of a copy of the built index, every result checked. */
+    function checkRecall(row) {
+      const data = DATA[row.data];
+      const byId = new Map(entriesOf(data));
+      const what = `${row.data} ${row.metric} ${row.storage}`;
+      const h = copyOf(row.data, row.metric, row.storage);
+      const s = hnsw.stats(h);
+      assert.equal(s.vectorCount, N);
+      assert.equal(s.storage, row.storage);
+      if (row.storage === 'int8') assert.ok(s.vectorBytes < N * DIM * 4, `int8 rows take ${s.vectorBytes} bytes`);
+      const want = truth(data, row.metric);
+      const recalls = data.queries.map((q, i) => {
+        const got = hnsw.search(h, q, K);
+        assert.equal(got.length, K);
+        checkResults(got, q, byId, row.metric, `${what} query ${i}`, { tolerance: row.tolerance });
+        return recallOf(got, want[i]);
+      });
+      assert.ok(mean(recalls) >= row.minRecall, `${what}: recall@${K} ${mean(recalls)} < ${row.minRecall}`);
+      hnsw.free(h);
+    }
+
     test(`recall@${K} >= 0.9 against brute force, ${N} x ${DIM} uniform and clustered, every metric`, (t) => {
       if (!ready(t)) return;
-      for (const kind of ['uniform', 'clustered']) {
-        const data = DATA[kind];
-        const byId = new Map(entriesOf(data));
-        for (const metric of METRICS) {
-          const h = copyOf(kind, metric);
-          assert.equal(hnsw.stats(h).vectorCount, N);
-          const want = truth(data, metric);
-          const recalls = data.queries.map((q, i) => {
-            const got = hnsw.search(h, q, K);
-            assert.equal(got.length, K);
-            checkResults(got, q, byId, metric, `${kind} ${metric} query ${i}`);
-            return recallOf(got, want[i]);
-          });
-          assert.ok(mean(recalls) >= 0.9, `${kind} ${metric}: recall@${K} ${mean(recalls)} < 0.9`);
-          hnsw.free(h);
-        }
-      }
+      for (const row of RECALL_CASES.filter((r) => r.storage === 'float32')) checkRecall(row);
     });
 
     test('int8 storage: recall@10 >= 0.9 on clustered data; distances to the dequantized rows', (t) => {
       if (!ready(t)) return;
-      const data = DATA.clustered;
-      const byId = new Map(entriesOf(data));
-      for (const metric of METRICS) {
-        const h = copyOf('clustered', metric, 'int8');
-        const s = hnsw.stats(h);
-        assert.equal(s.storage, 'int8');
-        assert.ok(s.vectorBytes < N * DIM * 4, `int8 rows take ${s.vectorBytes} bytes`);
-        const want = truth(data, metric);
-        const recalls = data.queries.map((q, i) => {
-          const got = hnsw.search(h, q, K);
-          checkResults(got, q, byId, metric, `int8 ${metric} query ${i}`, { tolerance: 0.02 });
-          return recallOf(got, want[i]);
-        });
-        assert.ok(mean(recalls) >= 0.9, `int8 ${metric}: recall ${mean(recalls)}`);
-        hnsw.free(h);
-      }
+      for (const row of RECALL_CASES.filter((r) => r.storage === 'int8')) checkRecall(row);
     });
 
     test('every stored id is found by its own vector', (t) => {

@@ -16,8 +16,7 @@ void Exercise(const uint8_t* data, size_t size) {
   std::unique_ptr<ruv::HnswIndex> index;
   if (!ruv::HnswIndex::Deserialize(data, size, &index).ok()) return;
   std::vector<uint8_t> again;
-  if (!index->Serialize(&again).ok() || again.size() != size ||
-      std::memcmp(again.data(), data, size) != 0) {
+  if (!index->Serialize(&again).ok() || again.size() != size || std::memcmp(again.data(), data, size) != 0) {
     __builtin_trap();  // an accepted index must re-serialize to the same bytes
   }
   std::vector<float> q(index->config().dimensions, 0.5f);

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { jsKernels } from '../../js/dist/backends/js/index.js';
 import { crc32 } from '../../js/dist/backends/js/hnsw/crc32.js';
 import { LevelGenerator } from '../../js/dist/backends/js/hnsw/level-generator.js';
+import { bruteForceIds, meanRecall, METRIC_OF_CODE } from '../conformance/cases/recall.mjs';
 
 const hnsw = jsKernels.hnsw;
 const COSINE = 0;
@@ -33,28 +34,9 @@ function clusteredData(n, dim, seed, centers = 20, sigma = 0.1) {
   return Array.from({ length: n }, (_, i) => Float32Array.from(cs[i % centers], (x) => x + sigma * gauss()));
 }
 
-function od(metric, q, v) {
-  let dot = 0;
-  let qq = 0;
-  let vv = 0;
-  let l2 = 0;
-  for (let i = 0; i < q.length; i++) {
-    dot += q[i] * v[i];
-    qq += q[i] * q[i];
-    vv += v[i] * v[i];
-    l2 += (q[i] - v[i]) ** 2;
-  }
-  if (metric === COSINE) return qq === 0 || vv === 0 ? 1 : 1 - dot / Math.sqrt(qq * vv);
-  return metric === EUCLIDEAN ? l2 : -dot;
-}
-
-/** Ids of the k nearest live entries of `entries` ([id, vector] pairs) by brute force. */
+/** Ids of the k nearest entries of `entries` ([id, vector] pairs) by brute force; ties by slot. */
 function bruteForce(metric, entries, q, k) {
-  return entries
-    .map(([id, v]) => [od(metric, q, v), id])
-    .sort((a, b) => a[0] - b[0])
-    .slice(0, k)
-    .map((x) => x[1]);
+  return bruteForceIds(entries, q, k, METRIC_OF_CODE[metric], { ties: 'order' });
 }
 
 function params(over = {}) {
@@ -73,12 +55,7 @@ function named(vectors, prefix = 'id') {
 
 /** Mean recall@k of `index` over `queries` against brute force on `entries`. */
 function recall(index, metric, entries, queries, k = 10, ef = 0) {
-  let hits = 0;
-  for (const q of queries) {
-    const truth = new Set(bruteForce(metric, entries, q, k));
-    for (const id of index.search(q, k, ef).ids) if (truth.has(id)) hits++;
-  }
-  return hits / (queries.length * k);
+  return meanRecall((q) => index.search(q, k, ef).ids, entries, queries, k, METRIC_OF_CODE[metric]);
 }
 
 function assertCode(fn, code, reason) {
@@ -661,55 +638,6 @@ test('stats: counts and sizes', () => {
 });
 
 /** The native backend's HNSW, or the reason it cannot be used here. */
-async function nativeHnsw() {
-  try {
-    const { load } = await import('../../js/dist/backends/native/index.js');
-    const kernels = await load({});
-    return kernels.hnsw ? { hnsw: kernels.hnsw } : { reason: 'the native backend does not expose hnsw yet' };
-  } catch (e) {
-    return { reason: `native backend unavailable: ${e.message}` };
-  }
-}
 
-test('cross-backend: native bytes load in JS with the same top-10, and JS bytes load natively', async (t) => {
-  const native = await nativeHnsw();
-  if (!native.hnsw) {
-    t.skip(native.reason);
-    return;
-  }
-  for (const metric of [COSINE, EUCLIDEAN, DOT]) {
-    for (const storage of [0, 1]) {
-      const p = params({ dimensions: 24, m: 8, efConstruction: 64, metric, storage });
-      const entries = named(clusteredData(1500, 24, 20 + metric));
-      const queries = randomData(50, 24, 30);
-      const n = native.hnsw.create(p);
-      const j = hnsw.create(p);
-      for (const [id, v] of entries) {
-        n.insert(id, v);
-        j.insert(id, v);
-      }
-      for (let i = 0; i < 1500; i += 7) {
-        n.remove(`id${i}`);
-        j.remove(`id${i}`);
-      }
-      const nBytes = n.serialize();
-      const jBytes = j.serialize();
-      // Compatible, not identical (FORMAT.md "Backends"): each backend builds its own graph from
-      // the same operations; the JS one finds the brute-force neighbours as well as the core's.
-      const live = entries.filter((_, i) => i % 7 !== 0);
-      const rJs = recall(j, metric, live, queries, 10, 20);
-      const rNative = recall(n, metric, live, queries, 10, 20);
-      t.diagnostic(`metric ${metric} storage ${storage}: recall@10 (ef 20) js ${rJs}, native ${rNative}`);
-      assert.ok(rJs >= rNative - 0.02, `metric ${metric} storage ${storage}: recall js ${rJs}, native ${rNative}`);
-      const fromNative = hnsw.deserialize(nBytes);
-      assert.deepEqual(fromNative.serialize(), nBytes);
-      const fromJs = native.hnsw.deserialize(jBytes);
-      assert.deepEqual(fromJs.serialize(), jBytes);
-      for (const q of queries) {
-        assert.deepEqual(fromNative.search(q, 10, 20).ids, n.search(q, 10, 20).ids);
-        assert.deepEqual(fromJs.search(q, 10, 20).ids, j.search(q, 10, 20).ids);
-      }
-      for (const x of [n, fromJs]) x.free();
-    }
-  }
-});
+// Native <-> js bytes (load, re-serialize, same results; same inserts, same bytes) are checked for
+// every backend pair in tests/conformance/hnsw-cross.test.mjs.

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { bruteForceIds } from '../conformance/cases/recall.mjs';
+
 const addonPath = fileURLToPath(new URL('../../js/dist/native/ruvector_native.node', import.meta.url));
 const built = existsSync(addonPath);
 const skip = built ? false : 'native addon not built (scripts/build-native.sh)';
@@ -32,27 +34,11 @@ function randomFlat(n, dim, seed) {
 
 const ids = (n, prefix = 'v') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
-function cosineDistance(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return 1 - dot / Math.sqrt(na * nb);
-}
-
 /** Ids of the k rows of flat nearest to q (cosine), among rows where allow(i). */
 function bruteForce(flat, dim, q, k, allow = () => true) {
-  const n = flat.length / dim;
-  const all = [];
-  for (let i = 0; i < n; i++) {
-    if (allow(i)) all.push([cosineDistance(q, flat.subarray(i * dim, (i + 1) * dim)), i]);
-  }
-  all.sort((x, y) => x[0] - y[0]);
-  return all.slice(0, k).map(([, i]) => `v${i}`);
+  const entries = [];
+  for (let i = 0; i * dim < flat.length; i++) if (allow(i)) entries.push([`v${i}`, flat.subarray(i * dim, (i + 1) * dim)]);
+  return bruteForceIds(entries, q, k, 'cosine', { ties: 'order' });
 }
 
 const params = (dimensions, metric = COSINE) => ({

@@ -1,6 +1,6 @@
 // The wasm backend's HNSW adapter (js/src/backends/wasm/hnsw.ts) over the C ABI of
 // core/capi/ruv_capi_hnsw.h, driven directly through its HnswKernels: recall against brute force,
-// serialize round trips (and bytes from the native backend), id and predicate filters (a throwing
+// serialize round trips (native bytes: conformance/hnsw-cross), id and predicate filters (a throwing
 // predicate, re-entry from a predicate), UTF-8 ids, the u64 seed crossing as a BigInt, memory
 // growth during a big batch, zero-copy rows, and NOT_INITIALIZED after free.
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { before, describe, test } from 'node:test';
 
 import { load as loadWasm } from '../../js/dist/backends/wasm/index.js';
 import { RuVectorError } from '../../js/dist/index.js';
+import { bruteForceIds } from '../conformance/cases/recall.mjs';
 import { mulberry32, randomVector } from '../conformance/support.mjs';
 
 const COSINE = 0;
@@ -36,20 +37,9 @@ function dataset(count, dim, seed) {
 
 /** Ids of the k rows nearest to q by cosine distance, computed in float64. */
 function bruteForceCosine(flat, dim, q, k) {
-  let qn = 0;
-  for (let j = 0; j < dim; j++) qn += q[j] * q[j];
-  const scored = [];
-  for (let i = 0; i * dim < flat.length; i++) {
-    let dot = 0;
-    let n = 0;
-    for (let j = 0; j < dim; j++) {
-      dot += flat[i * dim + j] * q[j];
-      n += flat[i * dim + j] ** 2;
-    }
-    scored.push([1 - dot / Math.sqrt(n * qn), i]);
-  }
-  scored.sort((a, b) => a[0] - b[0]);
-  return scored.slice(0, k).map(([, i]) => `v${i}`);
+  const entries = [];
+  for (let i = 0; i * dim < flat.length; i++) entries.push([`v${i}`, flat.subarray(i * dim, (i + 1) * dim)]);
+  return bruteForceIds(entries, q, k, 'cosine', { ties: 'order' });
 }
 
 function throwsCode(fn, code, pattern) {
@@ -317,35 +307,5 @@ describe('wasm hnsw', () => {
     small.free();
     reference.free();
   });
-
-  test('bytes serialized by the native backend load in wasm (and the other way round)', async (t) => {
-    let native;
-    try {
-      const { load } = await import('../../js/dist/backends/native/index.js');
-      native = (await load({})).hnsw;
-    } catch (error) {
-      if (process.env.RUVECTOR_REQUIRE_BACKENDS?.split(',').includes('native')) throw error;
-    }
-    if (!native) {
-      t.skip('native backend with hnsw not available');
-      return;
-    }
-    const nat = native.create(params(dim));
-    nat.insertBatch(ids, flat);
-    const natBytes = nat.serialize();
-    const fromNative = hnsw.deserialize(natBytes);
-    assert.deepEqual(fromNative.serialize(), natBytes, 'wasm re-serializes native bytes unchanged');
-    const back = native.deserialize(index.serialize());
-    for (let qi = 0; qi < 20; qi++) {
-      const q = queries.subarray(qi * dim, (qi + 1) * dim);
-      const a = nat.search(q, 10, 0);
-      const b = fromNative.search(q, 10, 0);
-      assert.deepEqual(b.ids, a.ids);
-      for (let i = 0; i < a.ids.length; i++) assert.ok(Math.abs(a.distances[i] - b.distances[i]) <= 1e-5 * Math.max(1, Math.abs(a.distances[i])));
-      assert.deepEqual(back.search(q, 10, 0).ids, index.search(q, 10, 0).ids);
-    }
-    nat.free();
-    back.free();
-    fromNative.free();
-  });
+  // Native <-> wasm bytes: tests/conformance/hnsw-cross.test.mjs, for every backend pair.
 });

@@ -1,6 +1,9 @@
-// Backend conformance: the same cases on native, wasm and js-fallback. Every result is checked
-// against an independent expectation (float64 formulas, hand-computed codes, bit counts), codes
-// and error messages against the js-fallback's, and native/wasm results against js within 1e-5.
+// vectorOps conformance: the same cases on native, wasm and js-fallback. The numeric cases are
+// tables (cases/vector-ops.mjs: operation, inputs, reference, tolerance) run by table-runner.mjs;
+// the bad-input table is cases/errors.mjs. Every result is checked against an independent
+// expectation (float64 formulas, hand-computed codes, bit counts), codes and error messages
+// against the js-fallback's, and native/wasm results against js within 1e-5. The properties that
+// sweep layouts or buffers (views, VectorBuffer, quantize layouts, bit-identical codes) stay tests.
 //
 // A backend that cannot load is skipped with its reason, unless RUVECTOR_REQUIRE_BACKENDS names
 // it (CI: native,wasm,js), in which case its "loads" test fails.
@@ -8,14 +11,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { RuVectorError } from '../../js/dist/index.js';
-import { errorCases } from './error-cases.mjs';
+import { errorCases } from './cases/errors.mjs';
+import { CROSS_BACKEND_TABLES, VECTOR_OPS_TABLES } from './cases/vector-ops.mjs';
 import {
   assertClose,
   BACKENDS,
   loadBackends,
   METRICS,
   mulberry32,
-  popcount8,
   randomVector,
   rangeOf,
   referenceDistance,
@@ -23,6 +26,7 @@ import {
   SIZES,
   thrown,
 } from './support.mjs';
+import { runCase } from './table-runner.mjs';
 
 const required = requiredBackends();
 const loaded = await loadBackends();
@@ -64,32 +68,12 @@ function conformance(name, ops, runtime) {
     assert.notEqual(d.simdTarget, '');
   });
 
-  test('distance matches the float64 definition of each metric', () => {
-    for (const metric of METRICS) {
-      for (const n of SIZES) {
-        for (const seed of [1, 2, 3]) {
-          const rand = mulberry32(seed * 1000 + n);
-          const a = randomVector(rand, n);
-          const b = randomVector(rand, n);
-          const want = referenceDistance(a, b, metric);
-          assertClose(assert, ops.distance(a, b, metric), want.value, { scale: want.scale }, `${metric} n=${n} seed=${seed}`);
-        }
-      }
-    }
-  });
-
-  test('distance: definitions at the edges (zero vectors, identical, opposite, exact sums)', () => {
-    const a = randomVector(mulberry32(7), 97);
-    const zero = new Float32Array(97);
-    assert.equal(ops.distance(a, zero, 'cosine'), 1, 'cosine to a zero vector is 1');
-    assert.equal(ops.distance(zero, zero, 'cosine'), 1, 'cosine between zero vectors is 1');
-    assert.equal(ops.distance(a, a, 'euclidean'), 0);
-    assertClose(assert, ops.distance(a, a, 'cosine'), 0, { abs: 1e-6 }, 'cosine(a, a)');
-    const scaled = a.map((x) => -3 * x);
-    assertClose(assert, ops.distance(a, scaled, 'cosine'), 2, { abs: 1e-6 }, 'cosine(a, -3a)');
-    assert.equal(ops.distance(new Float32Array([1, 2]), new Float32Array([3, 4]), 'dot_product'), -11);
-    assert.equal(ops.distance(new Float32Array([0, 0]), new Float32Array([3, 4]), 'euclidean'), 5);
-  });
+  // The case tables (cases/vector-ops.mjs): operation, inputs, reference, tolerance.
+  for (const [property, table] of Object.entries(VECTOR_OPS_TABLES)) {
+    test(property, () => {
+      for (const c of table()) runCase(assert, c, { ops, ref: reference?.ops });
+    });
+  }
 
   test('typed-array views are read at their offset', () => {
     const buf = randomVector(mulberry32(11), 2000);
@@ -114,31 +98,6 @@ function conformance(name, ops, runtime) {
       const dims = { ...config, dimensions: 97 };
       assertSame(ops.dequantize(padded.subarray(3, 3 + codes.length), dims), ops.dequantize(codes, dims), `dequantize ${JSON.stringify(config)} of a view`);
     }
-  });
-
-  test('batchDistance: Float32Array[] and flat forms equal per-pair distances', () => {
-    for (const metric of METRICS) {
-      for (const dim of [1, 3, 17, 384]) {
-        for (const count of [1, 7, 64]) {
-          const rand = mulberry32(dim * 131 + count);
-          const query = randomVector(rand, dim);
-          const rows = Array.from({ length: count }, () => randomVector(rand, dim));
-          const flat = new Float32Array(count * dim);
-          rows.forEach((r, i) => flat.set(r, i * dim));
-          const fromRows = ops.batchDistance(query, rows, metric);
-          const fromFlat = ops.batchDistance(query, flat, metric);
-          assert.ok(fromRows instanceof Float32Array && fromRows.length === count);
-          assertSame(fromRows, fromFlat, `${metric} dim=${dim} count=${count}: list vs flat`);
-          rows.forEach((row, i) => {
-            const want = referenceDistance(query, row, metric);
-            assertClose(assert, fromRows[i], ops.distance(query, row, metric), { rel: 1e-6, scale: want.scale }, `${metric} row ${i} vs distance()`);
-            assertClose(assert, fromRows[i], want.value, { scale: want.scale }, `${metric} row ${i} vs reference`);
-          });
-        }
-      }
-    }
-    assert.equal(ops.batchDistance(new Float32Array([1, 2]), [], 'cosine').length, 0);
-    assert.equal(ops.batchDistance(new Float32Array([1, 2]), new Float32Array(0), 'cosine').length, 0);
   });
 
   test('createVectorBuffer: batchDistance reads it in place, equal to a plain array; free is final', () => {
@@ -172,42 +131,6 @@ function conformance(name, ops, runtime) {
     for (const bad of [0, -1, 1.5, NaN, 2 ** 40, '8']) {
       assert.equal(thrown(assert, () => runtime.createVectorBuffer(bad), `length ${String(bad)}`).code, 'INVALID_ARGUMENT');
     }
-  });
-
-  test('normalize: unit length, same direction, zero stays zero, input untouched', () => {
-    for (const n of SIZES) {
-      const v = randomVector(mulberry32(n), n, -5, 5);
-      const before = v.slice();
-      const out = ops.normalize(v);
-      assert.notEqual(out, v);
-      assertSame(v, before, 'input untouched');
-      let norm = 0;
-      let ref = 0;
-      for (let i = 0; i < n; i++) {
-        norm += out[i] * out[i];
-        ref += v[i] * v[i];
-      }
-      assertClose(assert, Math.sqrt(norm), 1, { rel: 0, abs: 1e-6 }, `|normalize(v)| n=${n}`);
-      for (let i = 0; i < n; i++) assertClose(assert, out[i], v[i] / Math.sqrt(ref), { rel: 1e-6, abs: 1e-7 }, `n=${n} element ${i}`);
-    }
-    const zero = ops.normalize(new Float32Array(5));
-    assertSame(zero, new Float32Array(5), 'zero vector');
-  });
-
-  test('normalize keeps the direction of tiny and huge vectors', () => {
-    for (const scale of [1e-30, 1e-20, 1e30, 5e37]) {
-      const v = new Float32Array([3 * scale, 4 * scale].map(Math.fround));
-      const out = ops.normalize(v);
-      assertClose(assert, out[0], 0.6, { rel: 1e-6, abs: 0 }, `scale ${scale} [0]`);
-      assertClose(assert, out[1], 0.8, { rel: 1e-6, abs: 0 }, `scale ${scale} [1]`);
-    }
-  });
-
-  test('finite inputs that overflow float32 give the non-finite result, not an error', () => {
-    const big = new Float32Array([3e38, 3e38]);
-    assert.equal(ops.distance(big, big, 'dot_product'), -Infinity);
-    assert.equal(ops.distance(big, new Float32Array([-3e38, -3e38]), 'euclidean'), Infinity);
-    assert.equal(ops.batchDistance(big, [big, new Float32Array([1, 1])], 'dot_product')[0], -Infinity);
   });
 
   test('quantize/dequantize: layout and round-trip error within half a step', () => {
@@ -252,50 +175,6 @@ function conformance(name, ops, runtime) {
       if (n % 8 !== 0) assert.equal(codes[codes.length - 1] >> n % 8, 0, `binary n=${n}: padding bits are zero`);
       const back = ops.dequantize(codes, { type: 'binary', dimensions: n });
       v.forEach((x, i) => assert.equal(back[i], x > 0 ? 1 : -1, `binary n=${n} [${i}]`));
-    }
-  });
-
-  test('quantize: rounding half to even, clamping and bit order as quant.h specifies', () => {
-    const scalar = ops.quantize(new Float32Array([0, 0.5, 1.5, 2.5, 3.5, 254.5, 255, 300, -3]), { type: 'scalar', min: 0, max: 255 });
-    assertSame(scalar, new Uint8Array([0, 0, 2, 2, 4, 254, 255, 255, 0]), 'scalar [0, 255]');
-    const int4 = ops.quantize(new Float32Array([0.5, 1.5, 2.5, 14.5, 15, 20, -1]), { type: 'int4', min: 0, max: 15 });
-    assertSame(int4, new Uint8Array([0x20, 0xe2, 0xff, 0x00]), 'int4 [0, 15], low nibble first');
-    const binary = ops.quantize(new Float32Array([1, -1, 0, 0.5, -0, 2, -3, 1e-30, 5]), { type: 'binary' });
-    assertSame(binary, new Uint8Array([0xa9, 0x01]), 'binary: bit i % 8 of byte i / 8, set when x > 0');
-    // Per-vector range [-1, 1]: scale = fround(255 / 2) = 127.5, so 0 sits exactly on 127.5 -> 128.
-    const perVector = ops.quantize(new Float32Array([-1, 0, 1]), { type: 'scalar' });
-    assertSame(perVector, new Uint8Array([0, 0, 0x80, 0xbf, 0, 0, 0x80, 0x3f, 0, 128, 255]), 'scalar per-vector');
-    const step = Math.fround(2 / 255);
-    const values = ops.dequantize(perVector, { type: 'scalar' });
-    assertSame(values, new Float32Array([-1, Math.fround(-1 + Math.fround(128 * step)), Math.fround(-1 + Math.fround(255 * step))]), 'dequantize formula');
-  });
-
-  test('quantizedDistance equals the distance between the dequantized vectors', () => {
-    for (const config of QUANT_CONFIGS.filter((c) => c.type !== 'binary')) {
-      for (const n of [1, 3, 17, 384]) {
-        for (const metric of METRICS) {
-          const rand = mulberry32(n * 7 + metric.length);
-          const dims = { ...config, dimensions: n };
-          const qa = ops.quantize(randomVector(rand, n, -0.6, 0.6), dims);
-          const qb = ops.quantize(randomVector(rand, n, -0.6, 0.6), dims);
-          const want = referenceDistance(ops.dequantize(qa, dims), ops.dequantize(qb, dims), metric);
-          const got = ops.quantizedDistance(qa, qb, dims, metric);
-          assertClose(assert, got, want.value, { abs: 1e-5, scale: want.scale }, `${JSON.stringify(config)} n=${n} ${metric}`);
-        }
-      }
-    }
-  });
-
-  test('hammingDistance counts differing bits', () => {
-    for (const n of SIZES) {
-      const rand = mulberry32(n + 3);
-      const a = new Uint8Array(n).map(() => Math.floor(rand() * 256));
-      const b = new Uint8Array(n).map(() => Math.floor(rand() * 256));
-      let want = 0;
-      for (let i = 0; i < n; i++) want += popcount8(a[i] ^ b[i]);
-      assert.equal(ops.hammingDistance(a, b), want, `n=${n}`);
-      assert.equal(ops.hammingDistance(a, a), 0);
-      assert.equal(ops.hammingDistance(a, a.map((x) => ~x & 0xff)), 8 * n);
     }
   });
 
@@ -357,32 +236,12 @@ function conformance(name, ops, runtime) {
   });
 
   if (name !== 'js') {
-    test('agrees with js-fallback within 1e-5 relative', () => {
-      assert.ok(reference?.ops, 'the js-fallback backend must load');
-      for (const n of SIZES) {
-        const rand = mulberry32(n * 31);
-        const q = randomVector(rand, n);
-        const rows = Array.from({ length: 9 }, () => randomVector(rand, n));
-        for (const metric of METRICS) {
-          const mine = ops.batchDistance(q, rows, metric);
-          const theirs = reference.ops.batchDistance(q, rows, metric);
-          rows.forEach((row, i) => {
-            const { scale } = referenceDistance(q, row, metric);
-            assertClose(assert, ops.distance(q, row, metric), reference.ops.distance(q, row, metric), { scale }, `distance ${metric} n=${n} row ${i}`);
-            assertClose(assert, mine[i], theirs[i], { scale }, `batchDistance ${metric} n=${n} row ${i}`);
-          });
-          for (const config of [{ type: 'scalar', dimensions: n }, { type: 'int4', dimensions: n }]) {
-            const qa = ops.quantize(q, config);
-            const qb = ops.quantize(rows[0], config);
-            const { scale } = referenceDistance(q, rows[0], metric);
-            assertClose(assert, ops.quantizedDistance(qa, qb, config, metric), reference.ops.quantizedDistance(qa, qb, config, metric), { abs: 1e-5, scale }, `quantizedDistance ${config.type} ${metric} n=${n}`);
-          }
-        }
-        const mineN = ops.normalize(q);
-        const theirsN = reference.ops.normalize(q);
-        for (let i = 0; i < n; i++) assertClose(assert, mineN[i], theirsN[i], { abs: 1e-7 }, `normalize n=${n} [${i}]`);
-      }
-    });
+    for (const [property, table] of Object.entries(CROSS_BACKEND_TABLES)) {
+      test(property, () => {
+        assert.ok(reference?.ops, 'the js-fallback backend must load');
+        for (const c of table()) runCase(assert, c, { ops, ref: reference.ops });
+      });
+    }
   }
 }
 

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Generates the seeded test models (tools/models/make_bert_model.py, Debian's python3-torch and
+# python3-onnx) into build/models, which the C++ and node suites read through RUV_TEST_MODELS, and
+# a bundle of the micro model (the bundle fuzz target's seed). Deterministic: the same generator
+# gives the same files, so a folder already made by this generator version is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=build/models
+mkdir -p "$out"
+stamp=$(sha256sum tools/models/make_bert_model.py | cut -c1-16)
+make_model() {  # $1: folder name under build/models, then the generator's options
+  local name=$1; shift
+  if [ -f "$out/$name/.generator-$stamp" ]; then return; fi
+  rm -rf "${out:?}/$name"
+  /usr/bin/python3 tools/models/make_bert_model.py "$@" --out "$out/$name" >"$out/$name.log" 2>&1 \
+    || { cat "$out/$name.log"; echo "test model $name: FAILED"; exit 1; }
+  touch "$out/$name/.generator-$stamp"
+}
+make_model micro --preset micro  # also the seed of the onnx/safetensors/bundle fuzz targets
+make_model tiny --preset tiny
+make_model minilm --preset minilm
+# bert.-prefixed safetensors, LayerNormalization op (opset 17), gelu_new, CLS pooling.
+make_model tiny-variant --preset tiny --prefix-bert --layernorm op --act gelu_new --pooling cls --seed 99
+if [ -f js/dist/cli.js ]; then
+  node js/dist/cli.js pack-model "$out/micro" -o "$out/micro.ruvmodel" >/dev/null
+fi
+echo "test models: $(ls -d "$out"/*/ | wc -l) folders in $out"
