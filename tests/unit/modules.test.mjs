@@ -39,12 +39,20 @@ test('WasmHnswIndex uses the shared runtime when none is given', async () => {
   assert.equal(shared.getBackend(), 'js-fallback');
 });
 
-test('WasmEmbedder: initialize rejects with UNSUPPORTED; embedding needs a model', async () => {
+test('WasmEmbedder on js-fallback: initialize rejects with UNSUPPORTED naming WebAssembly; nothing is made up', async () => {
   assert.throws(() => new WasmEmbedder({ modelPath: '' }), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new WasmEmbedder({}), { code: 'INVALID_ARGUMENT' });
+  assert.throws(() => new WasmEmbedder({ modelPath: 'a', model: new Uint8Array(1) }), { code: 'INVALID_ARGUMENT' });
   assert.throws(() => new WasmEmbedder({ modelPath: 'm', dimensions: -1 }), { code: 'INVALID_ARGUMENT' });
   const embedder = new WasmEmbedder({ modelPath: 'models/all-MiniLM-L6-v2' }, { runtime });
   assert.equal(embedder.getDimensions(), 384);
-  await assert.rejects(embedder.initialize(), error('UNSUPPORTED', 'embeddings.loadModel is not implemented yet in ruvector-runtime 0.1 (planned: embeddings)'));
+  await assert.rejects(
+    embedder.initialize(),
+    error(
+      'UNSUPPORTED',
+      "embeddings.loadModel: the js-fallback backend has no embedding model (it needs WebAssembly or the native addon; the js-fallback twins only small vector kernels). Use RuVectorRuntime.initialize({ backend: 'wasm' }) where WebAssembly exists",
+    ),
+  );
   await assert.rejects(embedder.embed('hello'), error('NOT_INITIALIZED', 'WasmEmbedder.embed: the embedder is not initialized (call initialize())'));
   await assert.rejects(embedder.embedBatch(['a', 'b']), { code: 'NOT_INITIALIZED' });
   await embedder.dispose();

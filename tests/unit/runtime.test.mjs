@@ -262,8 +262,19 @@ describe('runtime surface', () => {
     const runtime = await RuVectorRuntime.create({ backend: 'js' });
     const modules = runtime.getModules();
     assert.equal(typeof modules.vectorOps.distance, 'function');
+    // js-fallback has no embedding model: every call says so (the async ones reject).
+    const embeddingFunctions = ['loadModel', 'embed', 'embedBatch', 'embedAsync', 'embedBatchAsync', 'tokenize', 'hiddenStates', 'modelInfo', 'unloadModel'];
+    assert.deepEqual(Object.keys(modules.embeddings).sort(), [...embeddingFunctions].sort());
+    for (const fn of embeddingFunctions) {
+      const want = {
+        name: 'RuVectorError',
+        code: 'UNSUPPORTED',
+        message: `embeddings.${fn}: the js-fallback backend has no embedding model (it needs WebAssembly or the native addon; the js-fallback twins only small vector kernels). Use RuVectorRuntime.initialize({ backend: 'wasm' }) where WebAssembly exists`,
+      };
+      if (['loadModel', 'embedAsync', 'embedBatchAsync'].includes(fn)) await assert.rejects(modules.embeddings[fn](), want);
+      else assert.throws(() => modules.embeddings[fn](), want);
+    }
     const expected = {
-      embeddings: ['embeddings', ['loadModel', 'embed', 'embedBatch', 'unloadModel']],
       learning: ['pattern learning', ['createPattern', 'matchPatterns', 'trainLoRA', 'applyEWC']],
     };
     for (const [module, [planned, functions]] of Object.entries(expected)) {

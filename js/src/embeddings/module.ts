@@ -190,10 +190,20 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
 /** The `embeddings` module of a backend: real over its kernels, else UNSUPPORTED naming what is missing. */
 export function createEmbeddingsModule(kernels: EmbedKernels | undefined, backend: BackendName): EmbeddingsModule {
   if (kernels !== undefined) return createEmbeddingsModuleOver(kernels, backend);
-  return standIn<EmbeddingsModule>(
-    FUNCTIONS,
-    (name) =>
-      `embeddings.${name}: the ${backend} backend has no embedding model (it needs WebAssembly or the native addon; ` +
-      `the js-fallback twins only small vector kernels). Use RuVectorRuntime.initialize({ backend: 'wasm' }) where WebAssembly exists`,
+  const missing = standIn<EmbeddingsModule>(FUNCTIONS, (name) => missingMessage(backend, name));
+  // The asynchronous functions reject (as the real ones do) instead of throwing.
+  return Object.freeze({
+    ...missing,
+    loadModel: async () => missing.loadModel(undefined as never),
+    embedAsync: async () => missing.embedAsync(undefined as never, ''),
+    embedBatchAsync: async () => missing.embedBatchAsync(undefined as never, []),
+  });
+}
+
+/** Why a backend has no embeddings, for every call of its stand-in module. */
+export function missingMessage(backend: BackendName, name: string): string {
+  return (
+    `embeddings.${name}: the ${backend} backend has no embedding model (it needs WebAssembly or the native addon; ` +
+    `the js-fallback twins only small vector kernels). Use RuVectorRuntime.initialize({ backend: 'wasm' }) where WebAssembly exists`
   );
 }
