@@ -4,9 +4,8 @@
 // BertWeightFloats(config) with their file's size before allocating anything.
 #include <cmath>
 #include <cstdint>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "embed/bert_model.h"
 #include "embed/model/bert_tensors.h"
@@ -35,8 +34,8 @@ Status ReadInt(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi,
     return Status::Ok();
   }
   if (!it->is_number_integer()) return Bad(std::string("\"") + key + "\" is not an integer");
-  const bool in_range = it->is_number_unsigned() ? it->get<uint64_t>() <= static_cast<uint64_t>(hi)
-                                                 : it->get<int64_t>() <= hi;
+  const bool in_range =
+      it->is_number_unsigned() ? it->get<uint64_t>() <= static_cast<uint64_t>(hi) : it->get<int64_t>() <= hi;
   const int64_t v = in_range ? it->get<int64_t>() : hi + 1;
   if (v < lo || v > hi) {
     return Bad(std::string("\"") + key + "\" must be in [" + std::to_string(lo) + ", " + std::to_string(hi) +
@@ -82,7 +81,8 @@ Status ParseBertConfig(const std::string& text, BertConfig* out) {
   if (model_type != "bert") return Bad("model_type \"" + model_type + "\" is not a BERT encoder");
   s = ReadString(j, "position_embedding_type", "absolute", &position_type);
   if (!s.ok()) return s;
-  if (position_type != "absolute") return Bad("position_embedding_type \"" + position_type + "\" is not supported");
+  if (position_type != "absolute")
+    return Bad("position_embedding_type \"" + position_type + "\" is not supported");
 
   BertConfig c;
   if (!(s = ReadInt(j, "vocab_size", 1, kMaxVocab, 0, &c.vocab_size)).ok()) return s;
@@ -113,16 +113,17 @@ Status ParseBertConfig(const std::string& text, BertConfig* out) {
 Status CheckBertWeights(const BertConfig& config, const BertWeights& w) {
   if (w.layers.size() != static_cast<size_t>(config.num_layers)) {
     return {ErrorCode::kModelLoadFailed, "the weights have " + std::to_string(w.layers.size()) +
-                                             " layers, config.json says " + std::to_string(config.num_layers)};
+                                             " layers, config.json says " +
+                                             std::to_string(config.num_layers)};
   }
   BertWeights probe;  // only for the table's names and shapes: nothing is allocated in it
   std::vector<BertTensorSlot> slots = BertTensorSlots(config, &probe);
   std::vector<const std::vector<float>*> actual = {&w.word_embeddings, &w.position_embeddings,
                                                    &w.token_type_embeddings, &w.emb_ln_gamma, &w.emb_ln_beta};
   for (const BertLayerWeights& l : w.layers) {
-    for (const auto* t : {&l.q_w, &l.q_b, &l.k_w, &l.k_b, &l.v_w, &l.v_b, &l.attn_out_w, &l.attn_out_b,
-                          &l.attn_ln_gamma, &l.attn_ln_beta, &l.inter_w, &l.inter_b, &l.out_w, &l.out_b,
-                          &l.out_ln_gamma, &l.out_ln_beta}) {
+    for (const auto* t :
+         {&l.q_w, &l.q_b, &l.k_w, &l.k_b, &l.v_w, &l.v_b, &l.attn_out_w, &l.attn_out_b, &l.attn_ln_gamma,
+          &l.attn_ln_beta, &l.inter_w, &l.inter_b, &l.out_w, &l.out_b, &l.out_ln_gamma, &l.out_ln_beta}) {
       actual.push_back(t);
     }
   }
@@ -130,7 +131,8 @@ Status CheckBertWeights(const BertConfig& config, const BertWeights& w) {
     uint64_t n = 1;
     for (int64_t d : slots[i].shape) n *= static_cast<uint64_t>(d);
     if (actual[i]->size() != n) {
-      return {ErrorCode::kModelLoadFailed, "tensor " + slots[i].name + " has " + std::to_string(actual[i]->size()) +
+      return {ErrorCode::kModelLoadFailed, "tensor " + slots[i].name + " has " +
+                                               std::to_string(actual[i]->size()) +
                                                " values, the config implies " + std::to_string(n)};
     }
   }

@@ -12,10 +12,9 @@ namespace {
 constexpr const char* kMiniLmConfig = "../shared/models/all-MiniLM-L6-v2-tokenizer/config.json";
 
 std::string ValidConfig(const std::string& replace_key = "", const std::string& value = "") {
-  nlohmann::json j = {{"model_type", "bert"},        {"vocab_size", 100},  {"hidden_size", 8},
-                      {"num_hidden_layers", 2},      {"num_attention_heads", 2},
-                      {"intermediate_size", 16},     {"max_position_embeddings", 32},
-                      {"type_vocab_size", 2},        {"layer_norm_eps", 1e-12},
+  nlohmann::json j = {{"model_type", "bert"},          {"vocab_size", 100},        {"hidden_size", 8},
+                      {"num_hidden_layers", 2},        {"num_attention_heads", 2}, {"intermediate_size", 16},
+                      {"max_position_embeddings", 32}, {"type_vocab_size", 2},     {"layer_norm_eps", 1e-12},
                       {"hidden_act", "gelu"}};
   if (!replace_key.empty()) {
     if (value.empty()) {

@@ -42,7 +42,8 @@ uint64_t BertWeightFloats(const BertConfig& c) {
   const uint64_t h = static_cast<uint64_t>(c.hidden_size), inter = static_cast<uint64_t>(c.intermediate_size);
   const uint64_t embeddings =
       (static_cast<uint64_t>(c.vocab_size) + static_cast<uint64_t>(c.max_position_embeddings) +
-       static_cast<uint64_t>(c.type_vocab_size) + 2) * h;
+       static_cast<uint64_t>(c.type_vocab_size) + 2) *
+      h;
   const uint64_t layer = 4 * h * h + 4 * h + 2 * h * inter + inter + h + 4 * h;
   return embeddings + static_cast<uint64_t>(c.num_layers) * layer;
 }

@@ -34,10 +34,11 @@ inline std::string ModelDir(const std::string& name) {
   return root ? std::string(root) + "/" + name : std::string();
 }
 
-#define RUV_REQUIRE_MODEL(dir, name)                                                                  \
-  const std::string dir = ::ruv::embed::testing::ModelDir(name);                                   \
-  if (dir.empty()) GTEST_SKIP() << "RUV_TEST_MODELS is unset: run scripts/test.sh, or generate with " \
-                                   "tools/models/make_bert_model.py and set it";                    \
+#define RUV_REQUIRE_MODEL(dir, name)                                                   \
+  const std::string dir = ::ruv::embed::testing::ModelDir(name);                       \
+  if (dir.empty())                                                                     \
+    GTEST_SKIP() << "RUV_TEST_MODELS is unset: run scripts/test.sh, or generate with " \
+                    "tools/models/make_bert_model.py and set it";                      \
   ASSERT_FALSE(::ruv::embed::testing::ReadBytes(dir + "/config.json").empty()) << dir << " has no model"
 
 // The generator's checksum (bits_checksum): sum of u32 bits[i] * (2i + 1) modulo 2^64.

@@ -20,7 +20,6 @@ using onnx::Tensor;
 
 Status Fail(const std::string& what) { return {ErrorCode::kModelLoadFailed, "model.onnx: " + what}; }
 
-
 // The input of binary node `n` that is not `mine` ("" when `mine` is not an input).
 std::string Other(const Node* n, const std::string& mine) {
   if (n->inputs.size() != 2) return "";
@@ -71,8 +70,8 @@ bool ReducesLastAxis(const GraphIndex& g, const Node* n) {
 
 // LayerNorm of `x`: a LayerNormalization op, or ReduceMean/Sub/Pow/ReduceMean/Add(eps)/Sqrt/Div
 // then Mul(gamma) and Add(beta). eps must agree with config.json's.
-Status MatchLayerNorm(const GraphIndex& g, const BertConfig& c, const std::string& x, std::vector<float>* gamma,
-                      std::vector<float>* beta, std::string* y) {
+Status MatchLayerNorm(const GraphIndex& g, const BertConfig& c, const std::string& x,
+                      std::vector<float>* gamma, std::vector<float>* beta, std::string* y) {
   const std::vector<const Node*> users = g.Users(x);
   const int64_t h = c.hidden_size;
   double eps = 1e-5;
@@ -93,7 +92,8 @@ Status MatchLayerNorm(const GraphIndex& g, const BertConfig& c, const std::strin
       if (u->op_type == "Sub" && u->inputs.size() == 2 && u->inputs[0] == x) sub = u;
     }
     if (users.size() != 2 || !ReducesLastAxis(g, mean) || !sub || sub->inputs[1] != mean->outputs[0]) {
-      return Fail("expected a LayerNorm after \"" + x + "\", found " + Describe(users.empty() ? nullptr : users[0]));
+      return Fail("expected a LayerNorm after \"" + x + "\", found " +
+                  Describe(users.empty() ? nullptr : users[0]));
     }
     const std::string d = sub->outputs[0];
     const Node *pow = nullptr, *div = nullptr;
@@ -122,8 +122,8 @@ Status MatchLayerNorm(const GraphIndex& g, const BertConfig& c, const std::strin
     *y = add->outputs[0];
   }
   if (!(std::fabs(eps - c.layer_norm_eps) <= 1e-3 * c.layer_norm_eps)) {
-    return Fail("LayerNorm after \"" + x + "\" has epsilon " + std::to_string(eps) +
-                ", config.json says " + std::to_string(c.layer_norm_eps));
+    return Fail("LayerNorm after \"" + x + "\" has epsilon " + std::to_string(eps) + ", config.json says " +
+                std::to_string(c.layer_norm_eps));
   }
   Status s = ReadWeight(g, scale_name, {h}, gamma);
   return s.ok() ? ReadWeight(g, bias_name, {h}, beta) : s;
@@ -135,7 +135,8 @@ bool IsPassThrough(const std::string& op) {
 
 // From value `x`, across reshapes/transposes and scalings by constants, to the MatMul it feeds.
 // `*scale` multiplies by every scaling passed; `*slot` is the MatMul input `x`'s path enters.
-const Node* FollowToMatMul(const GraphIndex& g, std::string x, double* scale, size_t* slot, std::string* seen) {
+const Node* FollowToMatMul(const GraphIndex& g, std::string x, double* scale, size_t* slot,
+                           std::string* seen) {
   for (int steps = 0; steps < 16; ++steps) {
     const Node* n = g.SoleUser(x);
     if (!n) return nullptr;
@@ -160,9 +161,9 @@ const Node* FollowToMatMul(const GraphIndex& g, std::string x, double* scale, si
 
 // The additive attention mask: only mask-building ops, back to the attention_mask input.
 Status CheckMask(const GraphIndex& g, const std::string& mask) {
-  static const std::set<std::string> kMaskOps = {"Unsqueeze", "Cast", "Sub", "Mul", "Constant", "Reshape",
-                                                 "Expand", "Slice", "Shape", "Gather", "Concat", "Where",
-                                                 "Equal", "ConstantOfShape", "Not"};
+  static const std::set<std::string> kMaskOps = {
+      "Unsqueeze", "Cast",   "Sub",    "Mul",   "Constant", "Reshape",         "Expand", "Slice",
+      "Shape",     "Gather", "Concat", "Where", "Equal",    "ConstantOfShape", "Not"};
   std::vector<std::string> todo = {mask};
   std::set<std::string> done;
   bool reached = false;
@@ -182,7 +183,6 @@ Status CheckMask(const GraphIndex& g, const std::string& mask) {
   }
   return reached ? Status::Ok() : Fail("the attention mask does not come from the attention_mask input");
 }
-
 
 // Self-attention from `h`: three projections whose paths meet at the Q.K^T MatMul (Q on the
 // left, K on the right) and the probs.V MatMul (V on the right, the softmax on the left); the
@@ -216,7 +216,8 @@ Status MatchAttention(const GraphIndex& g, const BertConfig& c, const std::strin
     Status s = MatchLinear(g, projections[i], h, hid, hid, &p[i].w, &p[i].b, &y);
     if (!s.ok()) return s;
     p[i].matmul = FollowToMatMul(g, y, &p[i].scale, &p[i].slot, &seen);
-    if (!p[i].matmul) return Fail("projection \"" + y + "\" does not reach an attention MatMul (found " + seen + ")");
+    if (!p[i].matmul)
+      return Fail("projection \"" + y + "\" does not reach an attention MatMul (found " + seen + ")");
     const Node* left = g.Producer(p[i].matmul->inputs[0]);
     (left && left->op_type == "Softmax" ? mix : scores) = p[i].matmul;
   }
@@ -291,7 +292,8 @@ Status MatchActivation(const GraphIndex& g, const BertConfig& c, const std::stri
   }
   for (const Node* n : nodes) {  // a closed subgraph: only x, itself and constants as inputs
     for (const std::string& i : n->inputs) {
-      if (!values.count(i) && !g.Constant(i)) return Fail(Describe(n) + " in the activation reads \"" + i + "\"");
+      if (!values.count(i) && !g.Constant(i))
+        return Fail(Describe(n) + " in the activation reads \"" + i + "\"");
     }
   }
   if (!*out_mm || !values.count((*out_mm)->inputs[0])) return Fail("no output MatMul after \"" + x + "\"");
@@ -311,8 +313,9 @@ Status MatchActivation(const GraphIndex& g, const BertConfig& c, const std::stri
 
 // Linear -> Add(residual) -> LayerNorm.
 Status MatchDenseResidualNorm(const GraphIndex& g, const BertConfig& c, const Node* mm, const std::string& x,
-                              int64_t in, const std::string& residual, std::vector<float>* w, std::vector<float>* b,
-                              std::vector<float>* gamma, std::vector<float>* beta, std::string* y) {
+                              int64_t in, const std::string& residual, std::vector<float>* w,
+                              std::vector<float>* b, std::vector<float>* gamma, std::vector<float>* beta,
+                              std::string* y) {
   std::string dense;
   Status s = MatchLinear(g, mm, x, in, c.hidden_size, w, b, &dense);
   if (!s.ok()) return s;
@@ -333,22 +336,25 @@ Status MatchLayer(const GraphIndex& g, const BertConfig& c, const std::string& h
   size_t slot = 0;
   std::string seen = "nothing";
   const Node* out_mm = FollowToMatMul(g, context, &unused, &slot, &seen);
-  if (!out_mm || slot != 0 || unused != 1) return Fail("no attention output MatMul after \"" + context + "\"");
-  s = MatchDenseResidualNorm(g, c, out_mm, out_mm->inputs[0], c.hidden_size, h, &l->attn_out_w, &l->attn_out_b,
-                             &l->attn_ln_gamma, &l->attn_ln_beta, &attn);
+  if (!out_mm || slot != 0 || unused != 1)
+    return Fail("no attention output MatMul after \"" + context + "\"");
+  s = MatchDenseResidualNorm(g, c, out_mm, out_mm->inputs[0], c.hidden_size, h, &l->attn_out_w,
+                             &l->attn_out_b, &l->attn_ln_gamma, &l->attn_ln_beta, &attn);
   if (!s.ok()) return s;
   const Node* inter_mm = nullptr;
   for (const Node* u : g.Users(attn)) {
     if (u->op_type == "MatMul") inter_mm = u;
   }
-  if (g.Users(attn).size() != 2) return Fail("\"" + attn + "\" does not feed one MatMul and one residual Add");
-  if (!(s = MatchLinear(g, inter_mm, attn, c.hidden_size, c.intermediate_size, &l->inter_w, &l->inter_b, &inter))
+  if (g.Users(attn).size() != 2)
+    return Fail("\"" + attn + "\" does not feed one MatMul and one residual Add");
+  if (!(s = MatchLinear(g, inter_mm, attn, c.hidden_size, c.intermediate_size, &l->inter_w, &l->inter_b,
+                        &inter))
            .ok()) {
     return s;
   }
   if (!(s = MatchActivation(g, c, inter, &out_mm)).ok()) return s;
-  return MatchDenseResidualNorm(g, c, out_mm, out_mm->inputs[0], c.intermediate_size, attn, &l->out_w, &l->out_b,
-                                &l->out_ln_gamma, &l->out_ln_beta, next);
+  return MatchDenseResidualNorm(g, c, out_mm, out_mm->inputs[0], c.intermediate_size, attn, &l->out_w,
+                                &l->out_b, &l->out_ln_gamma, &l->out_ln_beta, next);
 }
 
 // position ids 0, 1, ...: a Slice from 0 of a constant arange (HF's position_ids buffer).
@@ -364,7 +370,8 @@ Status CheckPositionIds(const GraphIndex& g, const std::string& ids) {
     return Fail(Describe(slice) + " does not slice constant position ids from 0");
   }
   for (size_t i = 0; i < values.size(); ++i) {
-    if (values[i] != static_cast<int64_t>(i)) return Fail("position ids \"" + slice->inputs[0] + "\" are not 0..n-1");
+    if (values[i] != static_cast<int64_t>(i))
+      return Fail("position ids \"" + slice->inputs[0] + "\" are not 0..n-1");
   }
   return Status::Ok();
 }
@@ -392,7 +399,8 @@ Status MatchEmbeddings(const GraphIndex& g, const BertConfig& c, BertWeights* w,
       has_type = true;
     } else if (!has_position) {
       s = CheckPositionIds(g, gather->inputs[1]);
-      if (s.ok()) s = ReadWeight(g, gather->inputs[0], {c.max_position_embeddings, hid}, &w->position_embeddings);
+      if (s.ok())
+        s = ReadWeight(g, gather->inputs[0], {c.max_position_embeddings, hid}, &w->position_embeddings);
       has_position = true;
     } else {
       return Fail("the embeddings sum has a third embedding " + Describe(gather));
@@ -411,7 +419,8 @@ Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, 
   Status s = onnx::ParseModel(data, size, &model);
   if (!s.ok()) return s;
   // fp32 weights: a config implying more floats than the file can hold fails before allocating.
-  if (BertWeightFloats(config) > size / 4) return Fail("config.json implies more weights than the file holds");
+  if (BertWeightFloats(config) > size / 4)
+    return Fail("config.json implies more weights than the file holds");
   for (const Node& n : model.graph.nodes) {  // the walk reads outputs[0] of the nodes it visits
     if (n.outputs.empty()) return Fail(Describe(&n) + " has no outputs");
   }

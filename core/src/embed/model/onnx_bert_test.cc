@@ -32,7 +32,8 @@ void ExpectOnnxEqualsSafetensorsAndTorch(const std::string& dir) {
   const std::vector<uint8_t> st = testing::ReadBytes(dir + "/model.safetensors");
   s = LoadBertSafetensors(st.data(), st.size(), l.config, &from_st);
   ASSERT_TRUE(s.ok()) << s.message();
-  std::vector<BertTensorSlot> a = BertTensorSlots(l.config, &from_onnx), b = BertTensorSlots(l.config, &from_st);
+  std::vector<BertTensorSlot> a = BertTensorSlots(l.config, &from_onnx),
+                              b = BertTensorSlots(l.config, &from_st);
   for (size_t i = 0; i < a.size(); ++i) {
     SCOPED_TRACE(a[i].name);
     ASSERT_EQ(a[i].dst->size(), b[i].dst->size());

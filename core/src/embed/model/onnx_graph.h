@@ -10,7 +10,9 @@
 
 namespace ruv::embed::onnx {
 
-inline std::string Describe(const Node* n) { return n ? n->op_type + " node \"" + n->name + "\"" : "nothing"; }
+inline std::string Describe(const Node* n) {
+  return n ? n->op_type + " node \"" + n->name + "\"" : "nothing";
+}
 
 // Name -> producer, consumers and constant values of one graph.
 class GraphIndex {

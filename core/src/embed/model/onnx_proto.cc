@@ -15,7 +15,6 @@ float FloatFromBits(uint32_t bits) {
   return f;
 }
 
-
 // Counts far above any BERT export's (bge-large: ~4k nodes, ~400 initializers) that keep the
 // parsed structures' memory within a small multiple of the input even for messages of 2 bytes.
 constexpr size_t kMaxNodes = 100000, kMaxInitializers = 100000, kMaxNodeArity = 1024, kMaxAttributes = 64;
@@ -76,13 +75,23 @@ struct Reader {
   }
   void Skip(uint32_t wire) {
     switch (wire) {
-      case kVarint: Varint(); break;
-      case kFixed64:
-        if (end - p < 8) ok = false; else p += 8;
+      case kVarint:
+        Varint();
         break;
-      case kLengthDelimited: Sub(); break;
-      case kFixed32: Fixed32(); break;
-      default: ok = false;  // groups (3, 4) and 6, 7 do not occur in ONNX
+      case kFixed64:
+        if (end - p < 8)
+          ok = false;
+        else
+          p += 8;
+        break;
+      case kLengthDelimited:
+        Sub();
+        break;
+      case kFixed32:
+        Fixed32();
+        break;
+      default:
+        ok = false;  // groups (3, 4) and 6, 7 do not occur in ONNX
     }
   }
   // A repeated scalar field, packed (length-delimited) or one element per tag.
@@ -290,7 +299,9 @@ Status ParseModel(const uint8_t* data, size_t size, Model* out) {
       r.Skip(w);
     }
   }
-  if (!r.ok) return {ErrorCode::kCorruptData, "model.onnx is not a well-formed ONNX protobuf (or exceeds the loader's node/tensor limits)"};
+  if (!r.ok)
+    return {ErrorCode::kCorruptData,
+            "model.onnx is not a well-formed ONNX protobuf (or exceeds the loader's node/tensor limits)"};
   if (!has_graph) return {ErrorCode::kCorruptData, "model.onnx has no graph"};
   std::string external;
   if (AnyExternal(m.graph, &external)) {

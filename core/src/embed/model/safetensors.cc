@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-
 #include <nlohmann/json.hpp>
 
 #include "embed/model/bert_tensors.h"
@@ -19,7 +18,6 @@ float FloatFromBits(uint32_t bits) {
   std::memcpy(&f, &bits, 4);
   return f;
 }
-
 
 // The reference implementation refuses headers over 100 MB; so do we (and before parsing).
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
@@ -54,7 +52,8 @@ Status ParseEntry(const std::string& name, const nlohmann::json& e, const uint8_
   const size_t elem = DtypeSize(t->dtype);
   if (elem == 0) return {ErrorCode::kModelLoadFailed, "tensor " + name + " has unknown dtype " + t->dtype};
   uint64_t begin = 0, end = 0;
-  if (!ReadCount((*offsets)[0], data_size, &begin) || !ReadCount((*offsets)[1], data_size, &end) || begin > end) {
+  if (!ReadCount((*offsets)[0], data_size, &begin) || !ReadCount((*offsets)[1], data_size, &end) ||
+      begin > end) {
     return Corrupt("tensor " + name + ": data_offsets outside the file");
   }
   // The element count must equal the byte range / dtype size; each dimension is bounded by the
@@ -121,7 +120,8 @@ Status ParseSafetensors(const uint8_t* data, size_t size, std::map<std::string, 
   std::memcpy(&header_len, data, 8);
   if (header_len > size - 8 || header_len > kMaxHeaderBytes) return Corrupt("header length beyond the file");
   const char* text = reinterpret_cast<const char*>(data + 8);
-  const nlohmann::json header = nlohmann::json::parse(text, text + header_len, nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json header =
+      nlohmann::json::parse(text, text + header_len, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object()) return Corrupt("header is not a JSON object");
   const uint8_t* base = data + 8 + header_len;
   const uint64_t data_size = size - 8 - header_len;
@@ -154,12 +154,13 @@ Status LoadBertSafetensors(const uint8_t* data, size_t size, const BertConfig& c
   BertWeights w;
   for (const BertTensorSlot& slot : BertTensorSlots(config, &w)) {
     const auto it = tensors.find(prefix + slot.name);
-    if (it == tensors.end()) return {ErrorCode::kModelLoadFailed, "model.safetensors has no tensor " + prefix + slot.name};
+    if (it == tensors.end())
+      return {ErrorCode::kModelLoadFailed, "model.safetensors has no tensor " + prefix + slot.name};
     if (it->second.shape != slot.shape) {
       std::string want;
       for (int64_t d : slot.shape) want += (want.empty() ? "" : ",") + std::to_string(d);
-      return {ErrorCode::kModelLoadFailed, "tensor " + it->first + " does not have the shape [" + want +
-                                               "] config.json implies"};
+      return {ErrorCode::kModelLoadFailed,
+              "tensor " + it->first + " does not have the shape [" + want + "] config.json implies"};
     }
     if (!(s = ToFloats(it->first, it->second, slot.dst)).ok()) return s;
   }

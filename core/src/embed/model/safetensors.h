@@ -15,7 +15,7 @@
 namespace ruv::embed {
 
 struct SafetensorsTensor {
-  std::string dtype;           // "F32", "F16", "BF16", "I64", ...
+  std::string dtype;  // "F32", "F16", "BF16", "I64", ...
   std::vector<int64_t> shape;
   const uint8_t* data = nullptr;  // inside the caller's bytes
   size_t size = 0;                // bytes: elements x dtype size, checked
