@@ -19,7 +19,7 @@ inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
 void Compress(uint32_t state[8], const uint8_t block[64]) {
   uint32_t w[64];
-  for (int i = 0; i < 16; ++i) {
+  for (size_t i = 0; i < 16; ++i) {
     w[i] = (uint32_t{block[4 * i]} << 24) | (uint32_t{block[4 * i + 1]} << 16) |
            (uint32_t{block[4 * i + 2]} << 8) | uint32_t{block[4 * i + 3]};
   }
@@ -66,7 +66,7 @@ Sha256Digest Sha256(const uint8_t* data, size_t size) {
   tail[rest] = 0x80;
   const size_t tail_blocks = rest + 9 <= 64 ? 1 : 2;
   const uint64_t bits = static_cast<uint64_t>(size) * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_blocks * 64 - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
+  for (size_t i = 0; i < 8; ++i) tail[tail_blocks * 64 - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
   for (size_t i = 0; i < tail_blocks; ++i) Compress(state, tail + 64 * i);
   Sha256Digest out;
   for (int i = 0; i < 8; ++i) {

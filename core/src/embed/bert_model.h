@@ -31,7 +31,7 @@ struct BertConfig {
 
 // Parses config.json (MODEL_LOAD_FAILED naming the field for a missing, mistyped or
 // out-of-range one; CORRUPT_DATA for text that is not JSON).
-Status ParseBertConfig(const std::string& json, BertConfig* out);
+Status ParseBertConfig(const std::string& text, BertConfig* out);
 
 // Every Linear weight is stored row-major [out_features, in_features] (PyTorch's layout); ONNX
 // exports store MatMul weights [in, out] and their loader transposes them. Biases and LayerNorm

@@ -102,10 +102,7 @@ Status ReadSentenceBertMax(const ModelFiles& files, uint32_t* out) {
 
 Status LoadTokenizer(const ModelFiles& files, std::unique_ptr<Tokenizer>* out) {
   if (const auto* tj = Find(files, "tokenizer.json")) {
-    if (Status s = Tokenizer::FromTokenizerJson(Text(*tj), out); !s.ok()) {
-      return Status(s.code(), "tokenizer.json: " + s.message());
-    }
-    return Status::Ok();
+    return Tokenizer::FromTokenizerJson(Text(*tj), out);  // its messages name tokenizer.json
   }
   const auto* vocab = Find(files, "vocab.txt");
   if (vocab == nullptr) return LoadFailed("the model has neither tokenizer.json nor vocab.txt");
@@ -124,13 +121,11 @@ Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConf
   if (wanted == WeightsFormat::kSafetensors) {
     if (st == nullptr) return LoadFailed("the model has no model.safetensors");
     *used = WeightsFormat::kSafetensors;
-    Status s = LoadBertSafetensors(st->data(), st->size(), config, w);
-    return s.ok() ? s : Status(s.code(), "model.safetensors: " + s.message());
+    return LoadBertSafetensors(st->data(), st->size(), config, w);  // its messages name the file
   }
   if (onnx == nullptr) return LoadFailed("the model has no onnx/model.onnx (nor model.safetensors)");
   *used = WeightsFormat::kOnnx;
-  Status s = LoadBertOnnx(onnx->data(), onnx->size(), config, w);
-  return s.ok() ? s : Status(s.code(), "onnx/model.onnx: " + s.message());
+  return LoadBertOnnx(onnx->data(), onnx->size(), config, w);  // its messages name the file
 }
 
 }  // namespace
@@ -148,9 +143,7 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   ModelInfo& info = model->info_;
   const auto* config_json = Find(files, "config.json");
   if (config_json == nullptr) return LoadFailed("the model has no config.json");
-  if (Status s = ParseBertConfig(std::string(Text(*config_json)), &info.config); !s.ok()) {
-    return Status(s.code(), "config.json: " + s.message());
-  }
+  if (Status s = ParseBertConfig(std::string(Text(*config_json)), &info.config); !s.ok()) return s;
   const BertConfig& config = info.config;
   info.dimensions = static_cast<uint32_t>(config.hidden_size);
 

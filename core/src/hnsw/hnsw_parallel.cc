@@ -43,8 +43,8 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
     vectors_.PrepareInto(vector, s.query.data());
     slots[i] = Allocate(id, levels[i], s.query.data());
   }
-  node_locks_.reset(new std::mutex[slot_count_]);
-  linked_.reset(new std::atomic<bool>[slot_count_]);
+  node_locks_ = std::make_unique<std::mutex[]>(slot_count_);
+  linked_ = std::make_unique<std::atomic<bool>[]>(slot_count_);
   for (uint32_t i = 0; i < slot_count_; ++i) linked_[i].store(true, std::memory_order_relaxed);
   for (const uint32_t slot : slots) linked_[slot].store(false, std::memory_order_relaxed);
 

@@ -74,7 +74,7 @@ Status Corrupt(const char* what) {
 void Graph::Serialize(std::vector<uint8_t>* out) const {
   out->clear();
   size_t estimate = kHeaderBytes + 8 + size_t{free_.size()} * 4;
-  estimate += size_t{live_count_} * (vectors_.row_bytes() + 16 + (max_m0_ + 1) * 4);
+  estimate += size_t{live_count_} * (vectors_.row_bytes() + 16 + (size_t{max_m0_} + 1) * 4);
   out->reserve(estimate);
   Writer w(out);
   w.Bytes(kMagic, 8);

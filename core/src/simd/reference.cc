@@ -59,7 +59,7 @@ bool AllFinite(const float* v, size_t n) {
 
 uint64_t DotU8(const uint8_t* a, const uint8_t* b, size_t n) {
   uint64_t sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += static_cast<uint32_t>(a[i]) * b[i];
+  for (size_t i = 0; i < n; ++i) sum += uint64_t{a[i]} * b[i];
   return sum;
 }
 

@@ -79,7 +79,8 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights,
   enc->emb_ln_beta_ = std::move(weights.emb_ln_beta);
 
   const size_t h = config.hidden_size, inter = config.intermediate_size;
-  const float q_scale = 1.0f / std::sqrt(static_cast<float>(h / config.num_heads));
+  const size_t head_dim = h / config.num_heads;  // divisible: ParseBertConfig / Create check it
+  const float q_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   enc->layers_.reserve(weights.layers.size());
   for (BertLayerWeights& l : weights.layers) {
     PackedLayer p;

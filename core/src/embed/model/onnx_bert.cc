@@ -217,7 +217,7 @@ Status MatchAttention(const GraphIndex& g, const BertConfig& c, const std::strin
     if (!s.ok()) return s;
     p[i].matmul = FollowToMatMul(g, y, &p[i].scale, &p[i].slot, &seen);
     if (!p[i].matmul)
-      return Fail("projection \"" + y + "\" does not reach an attention MatMul (found " + seen + ")");
+      return Fail(std::string("projection \"").append(y).append("\" does not reach an attention MatMul (found ").append(seen).append(")"));
     const Node* left = g.Producer(p[i].matmul->inputs[0]);
     (left && left->op_type == "Softmax" ? mix : scores) = p[i].matmul;
   }
@@ -255,7 +255,8 @@ Status MatchAttention(const GraphIndex& g, const BertConfig& c, const std::strin
     }
     x = n->outputs[0];
   }
-  const double want = 1 / std::sqrt(static_cast<double>(hid / c.num_heads));
+  const auto head_dim = static_cast<double>(hid) / c.num_heads;  // divisible: ParseBertConfig checks it
+  const double want = 1 / std::sqrt(head_dim);
   if (!masked || std::fabs(scale - want) > 1e-4 * want) {
     return Fail("attention scores are not masked and scaled by 1/sqrt(head size) = " + std::to_string(want) +
                 " (config.json's heads)");

@@ -191,10 +191,15 @@ void ParseNode(Reader r, Node* n, Reader& parent) {
       r.ok = false;
     } else if (f >= 1 && f <= 4 && Want(r, w, kLengthDelimited)) {
       std::string s = r.String();
-      if (f == 1) n->inputs.push_back(std::move(s));
-      if (f == 2) n->outputs.push_back(std::move(s));
-      if (f == 3) n->name = std::move(s);
-      if (f == 4) n->op_type = std::move(s);
+      if (f == 1) {
+        n->inputs.push_back(std::move(s));
+      } else if (f == 2) {
+        n->outputs.push_back(std::move(s));
+      } else if (f == 3) {
+        n->name = std::move(s);
+      } else {
+        n->op_type = std::move(s);
+      }
     } else if (f == 5 && Want(r, w, kLengthDelimited)) {
       n->attributes.emplace_back();
       ParseAttribute(r.Sub(), &n->attributes.back(), r);

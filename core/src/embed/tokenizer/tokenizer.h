@@ -51,7 +51,7 @@ struct TokenizerSpec {
 class Tokenizer {
  public:
   // tokenizer.json (HF tokenizers' serialization).
-  static Status FromTokenizerJson(std::string_view json, std::unique_ptr<Tokenizer>* out);
+  static Status FromTokenizerJson(std::string_view text, std::unique_ptr<Tokenizer>* out);
   // A BertTokenizer folder without tokenizer.json: vocab.txt (one token a line, id = line number)
   // + tokenizer_config.json + special_tokens_map.json (either JSON may be empty: defaults).
   static Status FromVocab(std::string_view vocab_txt, std::string_view tokenizer_config_json,

@@ -129,14 +129,11 @@ interface PredicateFrame {
 export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKernels {
   const allowFn = m._ruv_wasm_hnsw_allow_fn() >>> 0;
   let frame: PredicateFrame | null = null;
-  /** Predicates running now (nested calls from inside one). */
-  let predicateDepth = 0;
 
   m.ruvHnswAllow = (_ctx: number, idPtr: number, idLen: number): number => {
     const f = frame;
     if (f === null || f.failed) return 0;
     arena.enterCallback();
-    predicateDepth++;
     try {
       return f.allow(readUtf8(m.HEAPU8, idPtr >>> 0, idLen >>> 0)) ? 1 : 0;
     } catch (error) {
@@ -144,7 +141,6 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
       f.error = error;
       return 0;
     } finally {
-      predicateDepth--;
       arena.leaveCallback();
     }
   };

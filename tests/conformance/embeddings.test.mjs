@@ -1,0 +1,445 @@
+// Embeddings conformance on native and wasm, against reference runtimes that share no code with our
+// C++ core: onnxruntime-node on the same onnx/model.onnx (fed our token ids: last_hidden_state,
+// pooled vectors, a padded batch vs our packed one, up to 512 tokens) and transformers.js's
+// feature-extraction pipeline (its own tokenizer and pooling). Then: safetensors vs ONNX weights,
+// native vs wasm, folder vs bundle, WasmEmbedder, modelInfo, and errors (same code and message on
+// both backends; js-fallback rejects with UNSUPPORTED).
+//
+// Models: the folders tools/models/make_bert_model.py writes (scripts/test.sh puts tiny, minilm
+// and tiny-variant under RUV_TEST_MODELS). Without RUV_TEST_MODELS the suite fails in CI and skips
+// (loudly) elsewhere. A backend that cannot load is skipped unless RUVECTOR_REQUIRE_BACKENDS names it.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+
+import { encodeBundle, RuVectorRuntime, WasmEmbedder } from '../../js/dist/index.js';
+import {
+  BUNDLE_FILES,
+  caught,
+  cosine,
+  createStats,
+  loadEmbedBackends,
+  loadOracles,
+  maxAbsDiff,
+  ortHiddenStates,
+  ortSessions,
+  pool,
+  readFolderFiles,
+  readJson,
+  testModels,
+} from './embeddings-support.mjs';
+
+const HIDDEN_TOLERANCE = 2e-5; // max |ours - onnxruntime| over real tokens' last_hidden_state
+const MIN_COSINE = 0.99999; // pooled vectors vs a reference runtime's
+const BACKEND_TOLERANCE = 1e-5; // native vs wasm
+const MODEL_NAMES = ['tiny', 'minilm', 'tiny-variant'];
+
+const LONG = Array.from(
+  { length: 60 },
+  (_, i) => `Paragraph ${i + 1}: vector databases index embeddings so that an agent can recall what it saw, quickly and exactly.`,
+).join(' ');
+
+/** Texts of the issue's kind; `pair` is a sentence pair (token type ids 0 and 1). */
+const ITEMS = [
+  { label: 'plain English', text: 'The quick brown fox jumps over the lazy dog.' },
+  { label: 'accents', text: 'Café déjà vu: naïve façade, Ångström, São Paulo, Crème Brûlée!' },
+  { label: 'CJK', text: '東京は日本の首都です。北京欢迎你，서울은 한국의 수도입니다。' },
+  { label: 'emoji', text: 'I love it 🤗🎉👍🏽 and symbols like ™ © ½ — really.' },
+  { label: 'long text (512 tokens)', text: LONG },
+  { label: 'pair', text: 'What is the capital of France?', pair: 'Paris is the capital and largest city of France.' },
+];
+const SINGLES = ITEMS.filter((item) => item.pair === undefined);
+const SHORT_TEXTS = SINGLES.filter((item) => item.text !== LONG).map((item) => item.text);
+
+const models = testModels();
+const backends = await loadEmbedBackends();
+const oracles = await loadOracles();
+const session = ortSessions(oracles.ort);
+const stats = createStats();
+const temporary = [];
+const modelDir = (name) => join(models.dir, name);
+
+after(() => {
+  for (const dir of temporary) rmSync(dir, { recursive: true, force: true });
+  const report = stats.report();
+  if (report !== '') console.log(`embeddings conformance, worst values seen:\n${report}`);
+});
+
+let warnedMissing = false;
+/** Skips (or fails when it must run) without models; true when model tests may run. */
+function modelsReady(t) {
+  if (models.dir !== undefined) {
+    assert.ok(existsSync(join(models.dir, 'minilm', 'config.json')), `RUV_TEST_MODELS=${models.dir} holds no generated models`);
+    return true;
+  }
+  if (models.mustRun) assert.fail(`${models.missing} (required in CI)`);
+  if (!warnedMissing) console.warn(`SKIPPING the embeddings conformance tests: ${models.missing}`);
+  warnedMissing = true;
+  t.skip(models.missing);
+  return false;
+}
+
+/** Skips (or fails) when the backend did not load or there are no models. */
+function ready(t, backend) {
+  if (backend.embeddings === undefined) {
+    if (backend.mustRun) assert.fail(`${backend.skip} (required by RUVECTOR_REQUIRE_BACKENDS)`);
+    t.skip(backend.skip);
+    return false;
+  }
+  return modelsReady(t);
+}
+
+/** Model handles per backend, loaded once per (model, options). */
+const handleCache = new Map();
+function handleOf(backend, name, options = {}) {
+  const key = `${backend.name}/${name}/${JSON.stringify(options)}`;
+  if (!handleCache.has(key)) handleCache.set(key, backend.embeddings.loadModel(modelDir(name), options));
+  return handleCache.get(key);
+}
+
+/** onnxruntime's real-token hidden states of sequences (one batch), cached per model and ids. */
+const ortCache = new Map();
+async function ortOf(name, sequences, typeIds) {
+  const key = `${name}/${JSON.stringify(sequences)}/${JSON.stringify(typeIds ?? null)}`;
+  if (!ortCache.has(key)) {
+    const s = await session(join(modelDir(name), 'onnx', 'model.onnx'));
+    ortCache.set(key, await ortHiddenStates(oracles.ort, s, sequences, typeIds));
+  }
+  return ortCache.get(key);
+}
+
+/** transformers.js pipelines over the model folders, local files only. */
+const pipelineCache = new Map();
+function pipelineOf(name) {
+  if (!pipelineCache.has(name)) {
+    const { env, pipeline } = oracles.transformers;
+    env.allowRemoteModels = false;
+    env.allowLocalModels = true;
+    env.localModelPath = `${models.dir}/`;
+    pipelineCache.set(
+      name,
+      pipeline('feature-extraction', name, { dtype: 'fp32', local_files_only: true, session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 } }),
+    );
+  }
+  return pipelineCache.get(name);
+}
+
+const poolingOf = (name) => (readJson(modelDir(name), '1_Pooling/config.json').pooling_mode_cls_token ? 'cls' : 'mean');
+
+function assertHiddenClose(got, want, what, label) {
+  const d = maxAbsDiff(got, want);
+  stats.diff(label, d);
+  assert.ok(d <= HIDDEN_TOLERANCE, `${what}: last_hidden_state max |diff| ${d} > ${HIDDEN_TOLERANCE} (${got.length} vs ${want.length} values)`);
+}
+
+function assertCosine(got, want, what, label) {
+  const c = cosine(got, want);
+  stats.cosine(label, c);
+  assert.ok(c >= MIN_COSINE, `${what}: cosine ${c} < ${MIN_COSINE}`);
+}
+
+function assertIdentical(got, want, what) {
+  assert.equal(got.length, want.length, `${what}: lengths`);
+  for (let i = 0; i < got.length; i++) {
+    if (!Object.is(got[i], want[i])) assert.fail(`${what}: differs at ${i}: ${got[i]} vs ${want[i]}`);
+  }
+}
+
+/** 70 texts of varied length for the chunked WasmEmbedder batch. */
+const SEVENTY = Array.from({ length: 70 }, (_, i) => `Sentence ${i}: ${'memory '.repeat(1 + (i % 9))}${SHORT_TEXTS[i % SHORT_TEXTS.length]}`);
+
+for (const backend of backends) {
+  describe(`embeddings on ${backend.name}`, () => {
+    const emb = backend.embeddings;
+
+    for (const name of MODEL_NAMES) {
+      test(`${name}: last_hidden_state and pooled vectors equal onnxruntime's on onnx/model.onnx (our token ids, up to 512 tokens, padded batch)`, async (t) => {
+        if (!ready(t, backend)) return;
+        const h = await handleOf(backend, name, { maxTokens: 512, weights: 'onnx' });
+        const dim = emb.modelInfo(h).dimensions;
+        const pooling = poolingOf(name);
+        const label = `${name} ${backend.name} vs onnxruntime`;
+        const tokens = ITEMS.map((item) => emb.tokenize(h, item.text, item.pair));
+        const long = tokens[ITEMS.findIndex((item) => item.text === LONG)];
+        assert.equal(long.ids.length, 512, 'the long text is truncated to maxTokens 512');
+        assert.equal(long.ids.at(-1), 102, 'a truncated text still ends with [SEP]');
+        const pair = tokens[ITEMS.findIndex((item) => item.pair !== undefined)];
+        assert.ok(pair.typeIds.includes(1) && pair.typeIds[0] === 0, 'the pair has type ids 0 then 1');
+
+        for (const [i, item] of ITEMS.entries()) {
+          const { ids, typeIds } = tokens[i];
+          const [want] = await ortOf(name, [ids], [typeIds]);
+          const [got] = emb.hiddenStates(h, [ids], [typeIds]);
+          assertHiddenClose(got, want, `${item.label} (${ids.length} tokens)`, `${label} hidden`);
+          if (item.pair === undefined) assertCosine(emb.embed(h, item.text), pool(want, dim, pooling), `${item.label} embed`, `${label} pooled`);
+        }
+
+        // One padded batch in onnxruntime (attention mask 0 past each text) vs our packed batch.
+        const seqs = SINGLES.map((item) => tokens[ITEMS.indexOf(item)].ids);
+        const padded = await ortOf(name, seqs);
+        const packed = emb.hiddenStates(h, seqs);
+        const batch = emb.embedBatch(h, SINGLES.map((item) => item.text));
+        assert.equal(batch.length, SINGLES.length);
+        for (const [i, item] of SINGLES.entries()) {
+          assertHiddenClose(packed[i], padded[i], `batch: ${item.label}`, `${label} hidden`);
+          assertCosine(batch[i], pool(padded[i], dim, pooling), `embedBatch: ${item.label}`, `${label} pooled`);
+        }
+      });
+
+      test(`${name}: the default max tokens (256, sentence_bert_config) truncate a long text; safetensors weights equal onnxruntime there`, async (t) => {
+        if (!ready(t, backend)) return;
+        const h = await handleOf(backend, name);
+        const h512 = await handleOf(backend, name, { maxTokens: 512, weights: 'onnx' });
+        const info = emb.modelInfo(h);
+        assert.equal(info.weights, 'safetensors', "weights 'auto' takes model.safetensors");
+        const { ids } = emb.tokenize(h, LONG);
+        const full = emb.tokenize(h512, LONG).ids;
+        assert.equal(ids.length, 256);
+        assert.deepEqual(ids, [...full.slice(0, 255), 102], 'truncation keeps the first 255 tokens and [SEP]');
+        const [want] = await ortOf(name, [ids], [ids.map(() => 0)]);
+        const label = `${name} ${backend.name} vs onnxruntime`;
+        assertHiddenClose(emb.hiddenStates(h, [ids])[0], want, 'long text at 256 tokens', `${label} hidden`);
+        assertCosine(emb.embed(h, LONG), pool(want, info.dimensions, poolingOf(name)), 'long text at 256 tokens', `${label} pooled`);
+      });
+
+      test(`${name}: embeddings equal transformers.js's feature-extraction pipeline; token ids equal its tokenizer's`, async (t) => {
+        if (!ready(t, backend)) return;
+        const h = await handleOf(backend, name);
+        const extractor = await pipelineOf(name);
+        const out = await extractor(SHORT_TEXTS, { pooling: poolingOf(name), normalize: true });
+        const dim = emb.modelInfo(h).dimensions;
+        assert.deepEqual(out.dims, [SHORT_TEXTS.length, dim]);
+        const ours = emb.embedBatch(h, SHORT_TEXTS);
+        for (const [i, text] of SHORT_TEXTS.entries()) {
+          assertCosine(ours[i], out.data.subarray(i * dim, (i + 1) * dim), `"${text}"`, `${name} ${backend.name} vs transformers.js`);
+        }
+        for (const item of ITEMS.filter((it) => it.text !== LONG)) {
+          const theirs = extractor.tokenizer(item.text, item.pair === undefined ? {} : { text_pair: item.pair });
+          const mine = emb.tokenize(h, item.text, item.pair);
+          assert.deepEqual(mine.ids, Array.from(theirs.input_ids.data, Number), `${item.label}: token ids`);
+          assert.deepEqual(mine.typeIds, Array.from(theirs.token_type_ids.data, Number), `${item.label}: type ids`);
+        }
+      });
+
+      test(`${name}: safetensors and ONNX weights give the same hidden states and embeddings`, async (t) => {
+        if (!ready(t, backend)) return;
+        const onnx = await handleOf(backend, name, { maxTokens: 512, weights: 'onnx' });
+        // minilm's default load ('auto' takes model.safetensors, asserted) saves a third 90 MB load.
+        const safetensors = await handleOf(backend, name, name === 'minilm' ? {} : { weights: 'safetensors' });
+        assert.equal(emb.modelInfo(onnx).weights, 'onnx');
+        assert.equal(emb.modelInfo(safetensors).weights, 'safetensors');
+        const seqs = SHORT_TEXTS.map((text) => emb.tokenize(onnx, text).ids);
+        const a = emb.hiddenStates(onnx, seqs);
+        const b = emb.hiddenStates(safetensors, seqs);
+        const ea = emb.embedBatch(onnx, SHORT_TEXTS);
+        const eb = emb.embedBatch(safetensors, SHORT_TEXTS);
+        for (let i = 0; i < seqs.length; i++) {
+          const d = Math.max(maxAbsDiff(a[i], b[i]), maxAbsDiff(ea[i], eb[i]));
+          stats.diff(`${name} ${backend.name} onnx vs safetensors`, d);
+          assert.ok(d <= 1e-6, `"${SHORT_TEXTS[i]}": onnx vs safetensors max |diff| ${d} > 1e-6`);
+        }
+      });
+    }
+
+    test('modelInfo: id, dimensions, max tokens and their source, pooling, dtype, weights, backend', async (t) => {
+      if (!ready(t, backend)) return;
+      const config = readJson(modelDir('minilm'), 'config.json');
+      const sbert = readJson(modelDir('minilm'), 'sentence_bert_config.json');
+      const info = emb.modelInfo(await handleOf(backend, 'minilm'));
+      assert.equal(info.modelId, 'minilm');
+      assert.equal(info.dimensions, config.hidden_size);
+      assert.equal(info.dimensions, 384);
+      assert.equal(info.maxTokens, sbert.max_seq_length);
+      assert.equal(info.maxTokens, 256);
+      assert.equal(info.maxTokensSource, 'sentence_bert_config');
+      assert.equal(info.pooling, 'mean');
+      assert.equal(info.normalize, true);
+      assert.equal(info.dtype, 'fp32');
+      assert.equal(info.weights, 'safetensors');
+      assert.equal(info.layers, config.num_hidden_layers);
+      assert.equal(info.heads, config.num_attention_heads);
+      assert.equal(info.vocabSize, config.vocab_size);
+      assert.equal(info.backend, backend.name);
+      assert.equal(info.source.kind, 'folder');
+      assert.match(info.contentSha256, /^[0-9a-f]{64}$/);
+
+      const onnx = emb.modelInfo(await handleOf(backend, 'minilm', { maxTokens: 512, weights: 'onnx' }));
+      assert.equal(onnx.maxTokens, 512);
+      assert.equal(onnx.maxTokensSource, 'option');
+      assert.equal(onnx.weights, 'onnx');
+      assert.notEqual(onnx.contentSha256, info.contentSha256, 'another weights file is other content');
+
+      const variant = emb.modelInfo(await handleOf(backend, 'tiny-variant'));
+      assert.equal(variant.pooling, 'cls');
+      assert.equal(variant.dimensions, 32);
+      assert.equal(variant.modelId, 'tiny-variant');
+    });
+
+    test('embedAsync and embedBatchAsync equal embed and embedBatch', async (t) => {
+      if (!ready(t, backend)) return;
+      const h = await handleOf(backend, 'tiny');
+      assertIdentical(await emb.embedAsync(h, SHORT_TEXTS[1]), emb.embed(h, SHORT_TEXTS[1]), 'embedAsync');
+      const sync = emb.embedBatch(h, SHORT_TEXTS);
+      const asynchronous = await emb.embedBatchAsync(h, SHORT_TEXTS);
+      SHORT_TEXTS.forEach((text, i) => assertIdentical(asynchronous[i], sync[i], `embedBatchAsync "${text}"`));
+    });
+
+    test('a bundle of the folder files gives the vectors of the folder, bit for bit', async (t) => {
+      if (!ready(t, backend)) return;
+      for (const name of ['tiny', 'tiny-variant']) {
+        const bytes = await encodeBundle(readFolderFiles(modelDir(name)), { modelId: `bundled-${name}` });
+        const fromBundle = await emb.loadModel(bytes);
+        const fromFolder = await handleOf(backend, name);
+        const info = emb.modelInfo(fromBundle);
+        assert.equal(info.modelId, `bundled-${name}`);
+        assert.equal(info.source.kind, 'bundle');
+        assert.equal(info.contentSha256, emb.modelInfo(fromFolder).contentSha256, 'same files, same content id');
+        const a = emb.embedBatch(fromBundle, SHORT_TEXTS);
+        const b = emb.embedBatch(fromFolder, SHORT_TEXTS);
+        SHORT_TEXTS.forEach((text, i) => assertIdentical(a[i], b[i], `${name} "${text}"`));
+        emb.unloadModel(fromBundle);
+      }
+    });
+
+    test('WasmEmbedder: initialize, embed, embedBatch of 70 texts (chunks of 32) equal the module, dimensions, dispose', async (t) => {
+      if (!ready(t, backend)) return;
+      for (const [name, dimensions] of [
+        ['tiny', 32],
+        ['minilm', 384],
+      ]) {
+        const embedder = new WasmEmbedder({ modelPath: modelDir(name) }, { runtime: backend.runtime });
+        await embedder.initialize();
+        assert.equal(embedder.getDimensions(), dimensions);
+        assert.equal(embedder.getModelInfo().backend, backend.name);
+        const h = await handleOf(backend, name);
+        assertIdentical(await embedder.embed(SHORT_TEXTS[0]), emb.embed(h, SHORT_TEXTS[0]), `${name} embed`);
+        const chunked = await embedder.embedBatch(SEVENTY);
+        const whole = emb.embedBatch(h, SEVENTY);
+        assert.equal(chunked.length, 70);
+        SEVENTY.forEach((text, i) => assertIdentical(chunked[i], whole[i], `${name} embedBatch[${i}]`));
+        await embedder.dispose();
+        const e = await caught(() => embedder.embed('after dispose'));
+        assert.equal(e?.code, 'NOT_INITIALIZED', `${name}: embed after dispose: ${e?.message}`);
+        const b = await caught(() => embedder.embedBatch(['after dispose']));
+        assert.equal(b?.code, 'NOT_INITIALIZED', `${name}: embedBatch after dispose: ${b?.message}`);
+      }
+    });
+  });
+}
+
+describe('embeddings across backends', () => {
+  const [native, wasm] = backends;
+  const bothReady = (t) => ready(t, native) && ready(t, wasm);
+
+  test('native and wasm: same token ids, hidden states and embeddings (max |diff| <= 1e-5)', async (t) => {
+    if (!bothReady(t)) return;
+    for (const name of MODEL_NAMES) {
+      const hn = await handleOf(native, name);
+      const hw = await handleOf(wasm, name);
+      const texts = [...SHORT_TEXTS, LONG];
+      for (const item of ITEMS) {
+        assert.deepEqual(native.embeddings.tokenize(hn, item.text, item.pair), wasm.embeddings.tokenize(hw, item.text, item.pair), `${name} ${item.label}: tokens`);
+      }
+      const seqs = texts.map((text) => native.embeddings.tokenize(hn, text).ids);
+      const hiddenN = native.embeddings.hiddenStates(hn, seqs);
+      const hiddenW = wasm.embeddings.hiddenStates(hw, seqs);
+      const embN = native.embeddings.embedBatch(hn, texts);
+      const embW = wasm.embeddings.embedBatch(hw, texts);
+      for (let i = 0; i < texts.length; i++) {
+        const dh = maxAbsDiff(hiddenN[i], hiddenW[i]);
+        const de = maxAbsDiff(embN[i], embW[i]);
+        stats.diff(`${name} native vs wasm hidden`, dh);
+        stats.diff(`${name} native vs wasm embedding`, de);
+        assert.ok(dh <= BACKEND_TOLERANCE, `${name} text ${i}: hidden states differ by ${dh}`);
+        assert.ok(de <= BACKEND_TOLERANCE, `${name} text ${i}: embeddings differ by ${de}`);
+      }
+    }
+  });
+
+  test('errors: the same code and message on native and wasm', async (t) => {
+    if (!bothReady(t)) return;
+    const tiny = modelDir('tiny');
+    const noConfig = mkdtempSync(join(tmpdir(), 'ruv-embed-noconfig-'));
+    temporary.push(noConfig);
+    for (const file of BUNDLE_FILES.filter((f) => f !== 'config.json')) cpSync(join(tiny, file), join(noConfig, file));
+    const bundle = await encodeBundle(readFolderFiles(tiny), { modelId: 'tiny' });
+    const flip = (bytes, at) => {
+      const copy = bytes.slice();
+      copy[at] ^= 0x10;
+      return copy;
+    };
+    const files = readFolderFiles(tiny);
+    const safetensors = files.get('model.safetensors');
+    files.set('model.safetensors', safetensors.subarray(0, safetensors.length >> 1));
+    const truncatedWeights = await encodeBundle(files, { modelId: 'tiny' });
+    /** A bundle of tiny whose model.safetensors is changed by `edit` (the bundle itself is valid). */
+    const withSafetensors = async (edit) => {
+      const changed = readFolderFiles(tiny);
+      const copy = changed.get('model.safetensors').slice();
+      edit(copy, new DataView(copy.buffer));
+      changed.set('model.safetensors', copy);
+      return encodeBundle(changed, { modelId: 'tiny' });
+    };
+    // The JSON header's opening brace (after the u64 header length) replaced: not JSON any more.
+    const badJson = await withSafetensors((bytes) => (bytes[8] = 0x00));
+    // A header length past the end of the file.
+    const badLength = await withSafetensors((bytes, view) => view.setBigUint64(0, BigInt(bytes.length) * 2n, true));
+
+    const cases = [
+      { label: 'bundle: a bit flipped in the header', code: 'CORRUPT_DATA', call: (e) => e.loadModel(flip(bundle, 40)) },
+      { label: 'bundle: a bit flipped in the weights', code: 'CORRUPT_DATA', call: (e) => e.loadModel(flip(bundle, bundle.length - 100)) },
+      { label: 'bundle: truncated', code: 'CORRUPT_DATA', call: (e) => e.loadModel(bundle.subarray(0, bundle.length - 1)) },
+      { label: 'bundle: model.safetensors cut in half', code: 'CORRUPT_DATA', call: (e) => e.loadModel(truncatedWeights) },
+      { label: 'bundle: model.safetensors header is not JSON', code: 'CORRUPT_DATA', call: (e) => e.loadModel(badJson) },
+      { label: 'bundle: model.safetensors header length past the file', code: 'CORRUPT_DATA', call: (e) => e.loadModel(badLength) },
+      { label: 'folder without config.json', code: 'MODEL_LOAD_FAILED', call: (e) => e.loadModel(noConfig) },
+      { label: 'option maxTokens: 1', code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { maxTokens: 1 }) },
+      { label: 'option maxTokens past max_position_embeddings', code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { maxTokens: 513 }) },
+      { label: "option pooling: 'max'", code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { pooling: 'max' }) },
+      { label: 'unknown option', code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { poolingMode: 'mean' }) },
+      { label: "option weights: 'pt'", code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { weights: 'pt' }) },
+      { label: 'embed a number', code: 'INVALID_ARGUMENT', call: (e, h) => e.embed(h, 42) },
+      { label: 'embed undefined', code: 'INVALID_ARGUMENT', call: (e, h) => e.embed(h) },
+      { label: 'embedBatch with a null text', code: 'INVALID_ARGUMENT', call: (e, h) => e.embedBatch(h, ['ok', null]) },
+      { label: 'embedBatch of a string', code: 'INVALID_ARGUMENT', call: (e, h) => e.embedBatch(h, 'text') },
+      { label: 'embedAsync an object', code: 'INVALID_ARGUMENT', call: (e, h) => e.embedAsync(h, {}) },
+      { label: 'tokenize a number pair', code: 'INVALID_ARGUMENT', call: (e, h) => e.tokenize(h, 'a', 5) },
+      { label: 'hiddenStates with an id past the vocabulary', code: 'INVALID_ARGUMENT', call: (e, h) => e.hiddenStates(h, [[101, 30522, 102]]) },
+      { label: 'embed with a forged handle', code: 'INVALID_ARGUMENT', call: (e) => e.embed({}, 'text') },
+    ];
+    const freed = ['embed', 'embedBatch', 'tokenize', 'hiddenStates', 'modelInfo', 'embedAsync'];
+    const argsOf = { embed: ['x'], embedBatch: [['x']], tokenize: ['x'], hiddenStates: [[[101, 102]]], modelInfo: [], embedAsync: ['x'] };
+    for (const fn of freed) cases.push({ label: `${fn} with a freed handle`, code: 'NOT_INITIALIZED', freed: true, call: (e, h) => e[fn](h, ...argsOf[fn]) });
+
+    const run = async (backend, c) => {
+      const e = backend.embeddings;
+      const h = c.freed ? await e.loadModel(tiny) : await handleOf(backend, 'tiny');
+      if (c.freed) {
+        e.unloadModel(h);
+        e.unloadModel(h); // idempotent
+      }
+      return caught(() => c.call(e, h));
+    };
+    for (const c of cases) {
+      const en = await run(native, c);
+      const ew = await run(wasm, c);
+      assert.ok(en !== null && ew !== null, `${c.label}: expected an error (native ${en}, wasm ${ew})`);
+      assert.equal(en.name, 'RuVectorError', `${c.label}: native threw ${en}`);
+      assert.equal(en.code, c.code, `${c.label}: native code (${en.message})`);
+      assert.equal(ew.code, c.code, `${c.label}: wasm code (${ew.message})`);
+      assert.equal(ew.message, en.message, `${c.label}: messages differ`);
+    }
+  });
+});
+
+test('js-fallback: the embeddings module rejects with UNSUPPORTED naming WebAssembly', async () => {
+  const runtime = await RuVectorRuntime.create({ backend: 'js' });
+  const { embeddings } = runtime.getModules();
+  const e = await caught(() => embeddings.loadModel(models.dir === undefined ? '/nonexistent-model' : modelDir('tiny')));
+  assert.equal(e?.code, 'UNSUPPORTED', `loadModel: ${e}`);
+  assert.match(e.message, /WebAssembly/);
+  const s = await caught(() => embeddings.embed(null, 'text'));
+  assert.equal(s?.code, 'UNSUPPORTED');
+});
