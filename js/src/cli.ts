@@ -2,9 +2,11 @@
 /**
  * The `ruvector` command (Node only):
  *   ruvector info  [--backend native|wasm|js]   which backend loads here, and why (JSON)
- *   ruvector bench [--backend list] [--suite vector-ops,hnsw] [--budget-ms N] [--rows N]
- *                  [--dimensions N] [--hnsw-n N] [--hnsw-queries N] [--json]
- *                                              the ADR-006 benchmarks (vector ops, HNSW) on each backend
+ *   ruvector bench [--backend list] [--suite vector-ops,hnsw,embeddings] [--budget-ms N] [--rows N]
+ *                  [--dimensions N] [--hnsw-n N] [--hnsw-queries N] [--model DIR] [--json]
+ *                                              the ADR-006 benchmarks (vector ops, HNSW, embeddings) on each backend
+ *   ruvector embed "text" [--model <folder|url|id>] [--backend native|wasm]
+ *                                              the text's embedding (JSON array; model info on stderr)
  *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
  *                                              packs a model folder into one .ruvmodel bundle
  */
@@ -14,6 +16,7 @@ import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { formatHnswTable, runHnswBench, type HnswBenchOptions, type HnswBenchRow, type HnswBenchTarget } from './bench/hnsw-suite.js';
+import { formatEmbedTable, runEmbedBench, type EmbedBenchResult, type EmbedBenchTarget } from './bench/embed-suite.js';
 import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
 import { resolveModelBundle, type WeightsChoice } from './embeddings/index.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
@@ -22,10 +25,17 @@ const USAGE = `ruvector ${VERSION}
 usage:
   ruvector info  [--backend native|wasm|js]
       Loads the runtime (the backend given, else the first that loads) and prints describe().
-  ruvector bench [--backend native,wasm,js] [--suite vector-ops,hnsw] [--budget-ms 300] [--rows 10000]
-                 [--dimensions 384] [--hnsw-n 10000] [--hnsw-queries 500] [--json]
-      Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline, and the
-      ADR-006 HNSW benchmark (build, search p50/p99, QPS, recall@10; --hnsw-n scales it down).
+  ruvector bench [--backend native,wasm,js] [--suite vector-ops,hnsw,embeddings] [--budget-ms 300] [--rows 10000]
+                 [--dimensions 384] [--hnsw-n 10000] [--hnsw-queries 500] [--model DIR] [--json]
+      Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline, the
+      ADR-006 HNSW benchmark (build, search p50/p99, QPS, recall@10; --hnsw-n scales it down),
+      and embeddings (1 text and 32 texts of 16 tokens, beside the ADR's < 10 ms and < 100 ms) on
+      a local model: --model, else RUVECTOR_BENCH_MODEL, else build/models/minilm (made by
+      scripts/make-test-models.sh); never downloads, skips the rows when there is none.
+  ruvector embed "text" [--model <folder|url|Hub id>] [--backend native|wasm]
+      Prints the text's embedding as a JSON array, and on stderr the model (id, dimensions,
+      pooling, max tokens, backend). The model is --model, else RUVECTOR_MODEL (a Hub id is
+      downloaded into the model cache; a folder or a .ruvmodel bundle is read as it is).
   ruvector pack-model <folder> [-o <folder name>.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
       Packs a Hugging Face model folder (config.json, tokenizer.json or vocab.txt, weights, and the
       optional tokenizer/sentence-transformers files) into one checksummed .ruvmodel bundle
@@ -56,7 +66,7 @@ async function info(backend: string | undefined): Promise<void> {
   process.stdout.write(`${JSON.stringify(runtime.describe(), null, 2)}\n`);
 }
 
-const SUITES = ['vector-ops', 'hnsw'] as const;
+const SUITES = ['vector-ops', 'hnsw', 'embeddings'] as const;
 
 function suiteList(value: string | undefined): Set<string> {
   const names = (value ?? SUITES.join(',')).split(',').map((s) => s.trim());
@@ -80,6 +90,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
   };
   const targets: BenchTarget[] = [];
   const hnswTargets: HnswBenchTarget[] = [];
+  const embedTargets: EmbedBenchTarget[] = [];
   const skipped: string[] = [];
   for (const backend of backendList(str('backend'))) {
     try {
@@ -88,14 +99,17 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
       const { vectorOps, hnsw } = runtime.getModules();
       targets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, noop: () => runtime.noop(), createVectorBuffer: (n) => runtime.createVectorBuffer(n) });
       hnswTargets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, hnsw });
+      if (d.backend !== 'js-fallback') embedTargets.push({ backend: d.backend, embeddings: runtime.getModules().embeddings });
     } catch (e) {
       skipped.push(`${backend}: ${(e as Error).message}`);
     }
   }
   const rows: BenchRow[] = suites.has('vector-ops') ? runVectorOpsBench(targets, options) : [];
   const hnswRows: HnswBenchRow[] = suites.has('hnsw') ? await runHnswBench(hnswTargets, hnswOptions) : [];
+  const model = str('model');
+  const embed: EmbedBenchResult | undefined = suites.has('embeddings') ? await runEmbedBench(embedTargets, { budgetMs: options.budgetMs, ...(model === undefined ? {} : { model }) }) : undefined;
   if (values['json'] === true) {
-    const out = { version: VERSION, node: process.version, cpu: cpus()[0]?.model, targets: targets.map(({ backend, simdTarget }) => ({ backend, simdTarget })), skipped, options, rows, hnswOptions, hnswRows };
+    const out = { version: VERSION, node: process.version, cpu: cpus()[0]?.model, targets: targets.map(({ backend, simdTarget }) => ({ backend, simdTarget })), skipped, options, rows, hnswOptions, hnswRows, embeddings: embed };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
@@ -106,6 +120,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
   ];
   if (suites.has('vector-ops')) lines.push('', formatBenchTable(rows));
   if (suites.has('hnsw')) lines.push('', formatHnswTable(hnswRows, hnswOptions));
+  if (embed !== undefined) lines.push('', formatEmbedTable(embed));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
@@ -118,6 +133,28 @@ async function packModel(folder: string, values: Record<string, string | boolean
   await writeFile(output, bundle);
   const files = Object.keys(provenance.filesSha256).sort();
   process.stdout.write(`${output}: ${bundle.length} bytes, ${files.length} files (${files.join(', ')}), model ${provenance.modelId}, content sha256 ${provenance.contentSha256}\n`);
+}
+
+async function embed(text: string, values: Record<string, string | boolean | undefined>): Promise<void> {
+  const model = (values['model'] as string | undefined) ?? process.env['RUVECTOR_MODEL'];
+  if (model === undefined || model === '') {
+    throw new UsageError('embed needs a model: --model <folder|url|Hub id> or RUVECTOR_MODEL (nothing is downloaded unless you name it)');
+  }
+  const backend = values['backend'] as string | undefined;
+  if (backend !== undefined && backend !== 'native' && backend !== 'wasm') throw new UsageError(`embed runs on native or wasm (got --backend ${backend})`);
+  const runtime = await RuVectorRuntime.create(backend === undefined ? {} : { backend });
+  const { embeddings } = runtime.getModules();
+  const handle = await embeddings.loadModel(model);
+  try {
+    const info = embeddings.modelInfo(handle);
+    const vector = embeddings.embed(handle, text);
+    const revision = info.revision === null ? '' : `@${info.revision}`;
+    const how = `${info.pooling} pooling${info.normalize ? ', normalized' : ''}, max ${info.maxTokens} tokens (${info.maxTokensSource}), ${info.weights} weights`;
+    process.stderr.write(`model ${info.modelId}${revision}: ${info.dimensions} dims, ${how}, backend ${info.backend} (${runtime.describe().simdTarget})\n`);
+    process.stdout.write(`${JSON.stringify(Array.from(vector))}\n`);
+  } finally {
+    embeddings.unloadModel(handle);
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -136,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
       output: { type: 'string', short: 'o' },
       weights: { type: 'string' },
       'model-id': { type: 'string' },
+      model: { type: 'string' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -157,9 +195,17 @@ async function main(argv: string[]): Promise<number> {
   for (const key of ['output', 'weights', 'model-id'] as const) {
     if (values[key] !== undefined) throw new UsageError(`--${key} applies to pack-model only`);
   }
+  if (command === 'embed') {
+    if (rest.length !== 1) throw new UsageError('embed takes one text (quote it)');
+    for (const key of ['budget-ms', 'rows', 'dimensions', 'suite', 'hnsw-n', 'hnsw-queries', 'json'] as const) {
+      if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to embed`);
+    }
+    await embed(rest[0]!, values);
+    return 0;
+  }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   if (command === 'info') {
-    for (const key of ['budget-ms', 'rows', 'dimensions', 'suite', 'hnsw-n', 'hnsw-queries', 'json'] as const) {
+    for (const key of ['budget-ms', 'rows', 'dimensions', 'suite', 'hnsw-n', 'hnsw-queries', 'json', 'model'] as const) {
       if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to info`);
     }
     await info(values.backend);
