@@ -101,13 +101,15 @@ inline bool BoolArg(const Napi::CallbackInfo& info, size_t index) {
 }
 
 inline void Check(Napi::Env env, int32_t status) {
-  if (status != RUV_OK) [[unlikely]] ThrowStatus(env, status);
+  if (status != RUV_OK) [[unlikely]]
+    ThrowStatus(env, status);
 }
 
 // The binding's own guard for memory safety: a buffer the C ABI would read or write past.
 // (The TS layer validates first, so this only fires when the addon is called directly.)
 inline void RequireLength(Napi::Env env, bool ok, const char* what) {
-  if (!ok) [[unlikely]] ThrowStatus(env, RUV_DIMENSION_MISMATCH, what);
+  if (!ok) [[unlikely]]
+    ThrowStatus(env, RUV_DIMENSION_MISMATCH, what);
 }
 
 // Each binding file adds its functions to the exports object.

@@ -30,12 +30,12 @@ class EmbedWrap : public Napi::ObjectWrap<EmbedWrap> {
   static Napi::FunctionReference* constructor;
 
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "EmbedModel",
-                       {InstanceMethod<&EmbedWrap::Info>("info"), InstanceMethod<&EmbedWrap::Embed>("embed"),
-                        InstanceMethod<&EmbedWrap::EmbedAsync>("embedAsync"),
-                        InstanceMethod<&EmbedWrap::Tokenize>("tokenize"),
-                        InstanceMethod<&EmbedWrap::HiddenStates>("hiddenStates"),
-                        InstanceMethod<&EmbedWrap::Free>("free")});
+    return DefineClass(
+        env, "EmbedModel",
+        {InstanceMethod<&EmbedWrap::Info>("info"), InstanceMethod<&EmbedWrap::Embed>("embed"),
+         InstanceMethod<&EmbedWrap::EmbedAsync>("embedAsync"),
+         InstanceMethod<&EmbedWrap::Tokenize>("tokenize"),
+         InstanceMethod<&EmbedWrap::HiddenStates>("hiddenStates"), InstanceMethod<&EmbedWrap::Free>("free")});
   }
 
   // Only loadEmbedModel constructs one, passing the loaded ruv_embed* as an External.
@@ -69,8 +69,8 @@ class EmbedWrap : public Napi::ObjectWrap<EmbedWrap> {
     auto lens = TypedArrayArg<uint32_t>(info, 1);
     const size_t n = lens.length * Dimensions(m);
     Napi::Float32Array out = Napi::Float32Array::New(env, n);
-    Check(env, ruv_embed_texts(m, reinterpret_cast<const char*>(texts.data), texts.length, lens.data, lens.length,
-                               out.Data(), n));
+    Check(env, ruv_embed_texts(m, reinterpret_cast<const char*>(texts.data), texts.length, lens.data,
+                               lens.length, out.Data(), n));
     return out;
   }
 
@@ -83,14 +83,15 @@ class EmbedWrap : public Napi::ObjectWrap<EmbedWrap> {
     const bool has_pair = info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined();
     ArrayView<uint8_t> pair{nullptr, 0};
     if (has_pair) pair = TypedArrayArg<uint8_t>(info, 1);
-    const char* pair_ptr = has_pair ? (pair.data != nullptr ? reinterpret_cast<const char*>(pair.data) : "") : nullptr;
+    const char* pair_ptr =
+        has_pair ? (pair.data != nullptr ? reinterpret_cast<const char*>(pair.data) : "") : nullptr;
     size_t count = 0;
-    Check(env, ruv_embed_tokenize(m, reinterpret_cast<const char*>(text.data), text.length, pair_ptr, pair.length,
-                                  nullptr, nullptr, 0, &count));
+    Check(env, ruv_embed_tokenize(m, reinterpret_cast<const char*>(text.data), text.length, pair_ptr,
+                                  pair.length, nullptr, nullptr, 0, &count));
     Napi::Int32Array ids = Napi::Int32Array::New(env, count);
     Napi::Int32Array types = Napi::Int32Array::New(env, count);
-    Check(env, ruv_embed_tokenize(m, reinterpret_cast<const char*>(text.data), text.length, pair_ptr, pair.length,
-                                  ids.Data(), types.Data(), count, &count));
+    Check(env, ruv_embed_tokenize(m, reinterpret_cast<const char*>(text.data), text.length, pair_ptr,
+                                  pair.length, ids.Data(), types.Data(), count, &count));
     Napi::Array out = Napi::Array::New(env, 2);
     out.Set(0u, ids);
     out.Set(1u, types);
@@ -105,7 +106,8 @@ class EmbedWrap : public Napi::ObjectWrap<EmbedWrap> {
     auto lens = TypedArrayArg<uint32_t>(info, 2);
     size_t total = 0;
     for (size_t i = 0; i < lens.length; ++i) total += lens.data[i];
-    RequireLength(env, total == ids.length && total == types.length, "hiddenStates: lengths do not add up to ids");
+    RequireLength(env, total == ids.length && total == types.length,
+                  "hiddenStates: lengths do not add up to ids");
     const size_t n = total * Dimensions(m);
     Napi::Float32Array out = Napi::Float32Array::New(env, n);
     Check(env, ruv_embed_hidden_states(m, ids.data, types.data, lens.data, lens.length, out.Data(), n));
@@ -124,8 +126,8 @@ Napi::FunctionReference* EmbedWrap::constructor = nullptr;
 // into a Float32Array on the JS thread (small beside the forward pass).
 class EmbedWorker : public EmbedCall {
  public:
-  EmbedWorker(Napi::Env env, EmbedHandle* owner, Napi::Object self, std::string texts, std::vector<uint32_t> lens,
-              uint32_t dims)
+  EmbedWorker(Napi::Env env, EmbedHandle* owner, Napi::Object self, std::string texts,
+              std::vector<uint32_t> lens, uint32_t dims)
       : EmbedCall(env, "ruvector:embed", owner, self, false),
         texts_(std::move(texts)),
         lens_(std::move(lens)),
@@ -152,7 +154,8 @@ Napi::Value EmbedWrap::EmbedAsync(const Napi::CallbackInfo& info) {
   ruv_embed* m = h_.Use(env, false);
   auto texts = TypedArrayArg<uint8_t>(info, 0);
   auto lens = TypedArrayArg<uint32_t>(info, 1);
-  return (new EmbedWorker(env, &h_, Value(), std::string(reinterpret_cast<const char*>(texts.data), texts.length),
+  return (new EmbedWorker(env, &h_, Value(),
+                          std::string(reinterpret_cast<const char*>(texts.data), texts.length),
                           std::vector<uint32_t>(lens.data, lens.data + lens.length), Dimensions(m)))
       ->Start();
 }

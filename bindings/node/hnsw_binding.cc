@@ -109,17 +109,14 @@ using HnswCall = AsyncCall<ruv_hnsw, ruv_hnsw_free>;
 class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "HnswIndex",
-                       {InstanceMethod<&HnswWrap::Insert>("insert"),
-                        InstanceMethod<&HnswWrap::InsertBatch>("insertBatch"),
-                        InstanceMethod<&HnswWrap::InsertBatchAsync>("insertBatchAsync"),
-                        InstanceMethod<&HnswWrap::Search>("search"),
-                        InstanceMethod<&HnswWrap::SearchAsync>("searchAsync"),
-                        InstanceMethod<&HnswWrap::Remove>("remove"),
-                        InstanceMethod<&HnswWrap::Contains>("contains"),
-                        InstanceMethod<&HnswWrap::Serialize>("serialize"),
-                        InstanceMethod<&HnswWrap::Stats>("stats"),
-                        InstanceMethod<&HnswWrap::Free>("free")});
+    return DefineClass(
+        env, "HnswIndex",
+        {InstanceMethod<&HnswWrap::Insert>("insert"), InstanceMethod<&HnswWrap::InsertBatch>("insertBatch"),
+         InstanceMethod<&HnswWrap::InsertBatchAsync>("insertBatchAsync"),
+         InstanceMethod<&HnswWrap::Search>("search"), InstanceMethod<&HnswWrap::SearchAsync>("searchAsync"),
+         InstanceMethod<&HnswWrap::Remove>("remove"), InstanceMethod<&HnswWrap::Contains>("contains"),
+         InstanceMethod<&HnswWrap::Serialize>("serialize"), InstanceMethod<&HnswWrap::Stats>("stats"),
+         InstanceMethod<&HnswWrap::Free>("free")});
   }
 
   explicit HnswWrap(const Napi::CallbackInfo& info)
@@ -130,7 +127,8 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
       Check(env, ruv_hnsw_deserialize(bytes.data, bytes.length, h_.out()));
       return;
     }
-    if (info.Length() < 7 || !info[6].IsBigInt()) throw Napi::TypeError::New(env, "expected 7 arguments, seed a bigint");
+    if (info.Length() < 7 || !info[6].IsBigInt())
+      throw Napi::TypeError::New(env, "expected 7 arguments, seed a bigint");
     bool lossless = false;
     const uint64_t seed = info[6].As<Napi::BigInt>().Uint64Value(&lossless);
     if (!lossless) ThrowStatus(env, RUV_INVALID_ARGUMENT, "HnswIndex: seed must be a u64 bigint");
@@ -160,7 +158,8 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
       RequireLength(env, flat_length == 0, "insertBatch: vectors given without ids");
       return 0;
     }
-    RequireLength(env, flat_length % ids.count() == 0, "insertBatch: flat length is not a multiple of ids.length");
+    RequireLength(env, flat_length % ids.count() == 0,
+                  "insertBatch: flat length is not a multiple of ids.length");
     return flat_length / ids.count();
   }
 
@@ -171,8 +170,8 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
     auto flat = TypedArrayArg<float>(info, 1);
     size_t dim = BatchDim(env, ids, flat.length);
     if (ids.count() == 0) return;
-    Check(env, ruv_hnsw_insert_batch(h, ids.bytes.data(), ids.bytes.size(), ids.lens.data(), ids.count(), flat.data,
-                                     dim, 0));
+    Check(env, ruv_hnsw_insert_batch(h, ids.bytes.data(), ids.bytes.size(), ids.lens.data(), ids.count(),
+                                     flat.data, dim, 0));
   }
 
   Napi::Value InsertBatchAsync(const Napi::CallbackInfo& info);

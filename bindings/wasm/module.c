@@ -17,9 +17,8 @@ _Static_assert(sizeof(void*) == 4, "the TS adapter passes pointers and sizes as 
  * function never throws (it catches the predicate's exceptions and rethrows them after the search
  * returns), so no JS exception unwinds through the core's frames (which would leave the index's
  * lock held and the search's memory leaked). */
-EM_JS(int32_t, ruv_wasm_js_allow, (void* ctx, const char* id, size_t id_len), {
-  return Module["ruvHnswAllow"](ctx, id, id_len);
-});
+EM_JS(int32_t, ruv_wasm_js_allow, (void* ctx, const char* id, size_t id_len),
+      { return Module["ruvHnswAllow"](ctx, id, id_len); });
 
 static int32_t ruv_wasm_allow(void* ctx, const char* id, size_t id_len) {
   return ruv_wasm_js_allow(ctx, id, id_len);

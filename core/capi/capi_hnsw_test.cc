@@ -28,12 +28,12 @@ void ResetError() {
   ASSERT_STREQ(ruv_last_error_message(), "ruv_alloc: size overflows");
 }
 
-#define EXPECT_FAILS_WITH(call, code)                                      \
-  do {                                                                     \
-    ResetError();                                                          \
-    EXPECT_EQ((call), (code));                                             \
-    const std::string message = ruv_last_error_message();                  \
-    EXPECT_FALSE(message.empty());                                         \
+#define EXPECT_FAILS_WITH(call, code)                                          \
+  do {                                                                         \
+    ResetError();                                                              \
+    EXPECT_EQ((call), (code));                                                 \
+    const std::string message = ruv_last_error_message();                      \
+    EXPECT_FALSE(message.empty());                                             \
     EXPECT_NE(message, "ruv_alloc: size overflows") << "kept the old message"; \
   } while (0)
 
@@ -101,7 +101,8 @@ Hits Search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef
 
 ruv_hnsw* Create(uint32_t dim, int32_t metric = RUV_METRIC_COSINE, int32_t storage = RUV_HNSW_FLOAT32) {
   ruv_hnsw* h = nullptr;
-  EXPECT_EQ(ruv_hnsw_create(dim, 16, 200, 64, metric, storage, kSeed, &h), RUV_OK) << ruv_last_error_message();
+  EXPECT_EQ(ruv_hnsw_create(dim, 16, 200, 64, metric, storage, kSeed, &h), RUV_OK)
+      << ruv_last_error_message();
   return h;
 }
 
@@ -111,8 +112,8 @@ ruv_hnsw* BuildBatch(const Dataset& d, int32_t metric, uint32_t threads) {
   std::vector<std::string> ids;
   for (size_t i = 0; i < d.size(); ++i) ids.push_back(Id(i));
   Packed p(ids);
-  EXPECT_EQ(ruv_hnsw_insert_batch(h, p.bytes.data(), p.bytes.size(), p.lens.data(), ids.size(), d.data.data(), d.dim,
-                                  threads),
+  EXPECT_EQ(ruv_hnsw_insert_batch(h, p.bytes.data(), p.bytes.size(), p.lens.data(), ids.size(), d.data.data(),
+                                  d.dim, threads),
             RUV_OK)
       << ruv_last_error_message();
   return h;
@@ -242,12 +243,12 @@ TEST(CApiHnsw, IdAndPredicateFiltersMatchBruteForce) {
     auto by7 = [](size_t i) { return i % 7 == 0; };
     auto by2 = [](size_t i) { return i % 2 == 0; };
     auto by14 = [](size_t i) { return i % 14 == 0; };
-    count(Search(h, q, d.dim, 10, 100, &allow), BruteForce(d, q, 10, ruv::Metric::kCosine, by7), by7, &hit_ids,
-          &total_ids);
-    count(Search(h, q, d.dim, 10, 100, nullptr, even, &calls), BruteForce(d, q, 10, ruv::Metric::kCosine, by2), by2,
-          &hit_pred, &total_pred);
-    count(Search(h, q, d.dim, 10, 100, &allow, even, &calls), BruteForce(d, q, 10, ruv::Metric::kCosine, by14), by14,
-          &hit_both, &total_both);
+    count(Search(h, q, d.dim, 10, 100, &allow), BruteForce(d, q, 10, ruv::Metric::kCosine, by7), by7,
+          &hit_ids, &total_ids);
+    count(Search(h, q, d.dim, 10, 100, nullptr, even, &calls),
+          BruteForce(d, q, 10, ruv::Metric::kCosine, by2), by2, &hit_pred, &total_pred);
+    count(Search(h, q, d.dim, 10, 100, &allow, even, &calls),
+          BruteForce(d, q, 10, ruv::Metric::kCosine, by14), by14, &hit_both, &total_both);
   }
   EXPECT_GT(calls, 0u);
   EXPECT_GE(hit_ids / total_ids, 0.9);

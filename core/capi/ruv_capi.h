@@ -33,7 +33,11 @@ typedef enum ruv_status {
 } ruv_status;
 
 /* Mirrors ruv::Metric. */
-typedef enum ruv_metric { RUV_METRIC_COSINE = 0, RUV_METRIC_EUCLIDEAN = 1, RUV_METRIC_DOT_PRODUCT = 2 } ruv_metric;
+typedef enum ruv_metric {
+  RUV_METRIC_COSINE = 0,
+  RUV_METRIC_EUCLIDEAN = 1,
+  RUV_METRIC_DOT_PRODUCT = 2
+} ruv_metric;
 
 /* Mirrors ruv::QuantType. */
 typedef enum ruv_quant_type { RUV_QUANT_SCALAR = 0, RUV_QUANT_INT4 = 1, RUV_QUANT_BINARY = 2 } ruv_quant_type;
@@ -62,8 +66,8 @@ RUV_API int32_t ruv_quantize(const float* v, size_t dim, int32_t type, int32_t h
 RUV_API int32_t ruv_dequantize(const uint8_t* codes, size_t codes_len, size_t dim, int32_t type,
                                int32_t has_range, float min, float max, float* out);
 RUV_API int32_t ruv_quantized_distance(const uint8_t* a, const uint8_t* b, size_t codes_len, size_t dim,
-                                       int32_t type, int32_t has_range, float min, float max,
-                                       int32_t metric, float* out);
+                                       int32_t type, int32_t has_range, float min, float max, int32_t metric,
+                                       float* out);
 RUV_API int32_t ruv_hamming_distance(const uint8_t* a, const uint8_t* b, size_t bytes, uint32_t* out);
 
 /* ---- scratch memory for bindings that must copy (wasm): aligned, reused, never freed per call */

@@ -32,16 +32,20 @@ int32_t NullModel(const char* fn) { return Fail(kInvalid, (std::string(fn) + ": 
 
 extern "C" {
 
-int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_options* options, ruv_embed** out) {
+int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_options* options,
+                       ruv_embed** out) {
   return Guard([&]() -> int32_t {
-    if (out == nullptr || (bundle == nullptr && size != 0)) return Fail(kInvalid, "ruv_embed_load: null argument");
+    if (out == nullptr || (bundle == nullptr && size != 0))
+      return Fail(kInvalid, "ruv_embed_load: null argument");
     ruv::embed::Bundle parsed;
-    if (ruv::Status s = ruv::embed::ReadBundle({bundle, size}, &parsed); !s.ok()) return Report("ruv_embed_load", s);
+    if (ruv::Status s = ruv::embed::ReadBundle({bundle, size}, &parsed); !s.ok())
+      return Report("ruv_embed_load", s);
     ruv::embed::ModelFiles files;
     for (const auto& f : parsed.files) files.emplace(f.name, f.data);
     ruv::embed::ModelOptions opts;
     if (options != nullptr) {
-      if (options->weights < 0 || options->weights > 2) return Fail(kInvalid, "ruv_embed_load: weights must be 0, 1 or 2");
+      if (options->weights < 0 || options->weights > 2)
+        return Fail(kInvalid, "ruv_embed_load: weights must be 0, 1 or 2");
       opts.max_tokens = options->max_tokens;
       opts.pooling = options->pooling;
       opts.normalize = options->normalize;
@@ -78,8 +82,8 @@ int32_t ruv_embed_info(const ruv_embed* m, uint32_t* out) {
   return RUV_OK;
 }
 
-int32_t ruv_embed_texts(const ruv_embed* m, const char* texts, size_t texts_size, const uint32_t* lens, size_t count,
-                        float* out, size_t out_len) {
+int32_t ruv_embed_texts(const ruv_embed* m, const char* texts, size_t texts_size, const uint32_t* lens,
+                        size_t count, float* out, size_t out_len) {
   return Guard([&]() -> int32_t {
     if (m == nullptr) return NullModel("ruv_embed_texts");
     if ((count != 0 && (lens == nullptr || out == nullptr)) || (texts_size != 0 && texts == nullptr)) {
@@ -91,17 +95,19 @@ int32_t ruv_embed_texts(const ruv_embed* m, const char* texts, size_t texts_size
     views.reserve(count);
     size_t offset = 0;
     for (size_t i = 0; i < count; ++i) {
-      if (lens[i] > texts_size - offset) return Fail(kMismatch, "ruv_embed_texts: text lengths exceed texts_size");
+      if (lens[i] > texts_size - offset)
+        return Fail(kMismatch, "ruv_embed_texts: text lengths exceed texts_size");
       views.emplace_back(texts + offset, lens[i]);
       offset += lens[i];
     }
-    if (offset != texts_size) return Fail(kMismatch, "ruv_embed_texts: text lengths do not add up to texts_size");
+    if (offset != texts_size)
+      return Fail(kMismatch, "ruv_embed_texts: text lengths do not add up to texts_size");
     return Report("ruv_embed_texts", m->model->Embed(views, out));
   });
 }
 
-int32_t ruv_embed_tokenize(const ruv_embed* m, const char* text, size_t text_len, const char* pair, size_t pair_len,
-                           int32_t* ids, int32_t* type_ids, size_t capacity, size_t* count) {
+int32_t ruv_embed_tokenize(const ruv_embed* m, const char* text, size_t text_len, const char* pair,
+                           size_t pair_len, int32_t* ids, int32_t* type_ids, size_t capacity, size_t* count) {
   return Guard([&]() -> int32_t {
     if (m == nullptr) return NullModel("ruv_embed_tokenize");
     if (count == nullptr || (text == nullptr && text_len != 0) || (pair == nullptr && pair_len != 0) ||
@@ -123,8 +129,8 @@ int32_t ruv_embed_tokenize(const ruv_embed* m, const char* text, size_t text_len
   });
 }
 
-int32_t ruv_embed_hidden_states(const ruv_embed* m, const int32_t* ids, const int32_t* type_ids, const uint32_t* lens,
-                                size_t count, float* out, size_t out_len) {
+int32_t ruv_embed_hidden_states(const ruv_embed* m, const int32_t* ids, const int32_t* type_ids,
+                                const uint32_t* lens, size_t count, float* out, size_t out_len) {
   return Guard([&]() -> int32_t {
     if (m == nullptr) return NullModel("ruv_embed_hidden_states");
     if (count != 0 && lens == nullptr) return Fail(kInvalid, "ruv_embed_hidden_states: null lengths");

@@ -45,10 +45,10 @@ typedef enum ruv_embed_weights {
 
 /* Options of ruv_embed_load. Zero-initialized means every default. */
 typedef struct ruv_embed_options {
-  uint32_t max_tokens;  /* 0: the model's own rule (embedding_model.h "max tokens"); else 2..positions */
-  int32_t pooling;      /* a ruv_embed_pooling */
-  int32_t normalize;    /* -1: from the files (modules.json's Normalize, else yes); 0: no; 1: yes */
-  int32_t weights;      /* a ruv_embed_weights */
+  uint32_t max_tokens; /* 0: the model's own rule (embedding_model.h "max tokens"); else 2..positions */
+  int32_t pooling;     /* a ruv_embed_pooling */
+  int32_t normalize;   /* -1: from the files (modules.json's Normalize, else yes); 0: no; 1: yes */
+  int32_t weights;     /* a ruv_embed_weights */
 } ruv_embed_options;
 
 /* Number of uint32_t values written by ruv_embed_info, in this order:
@@ -59,10 +59,10 @@ typedef struct ruv_embed_options {
 
 /* Where max_tokens came from. */
 typedef enum ruv_embed_max_tokens_source {
-  RUV_EMBED_MAX_TOKENS_OPTION = 0,          /* ruv_embed_options.max_tokens */
-  RUV_EMBED_MAX_TOKENS_SENTENCE_BERT = 1,   /* sentence_bert_config.json max_seq_length */
-  RUV_EMBED_MAX_TOKENS_TOKENIZER = 2,       /* tokenizer.json truncation / tokenizer_config model_max_length */
-  RUV_EMBED_MAX_TOKENS_POSITIONS = 3        /* config.json max_position_embeddings */
+  RUV_EMBED_MAX_TOKENS_OPTION = 0,        /* ruv_embed_options.max_tokens */
+  RUV_EMBED_MAX_TOKENS_SENTENCE_BERT = 1, /* sentence_bert_config.json max_seq_length */
+  RUV_EMBED_MAX_TOKENS_TOKENIZER = 2,     /* tokenizer.json truncation / tokenizer_config model_max_length */
+  RUV_EMBED_MAX_TOKENS_POSITIONS = 3      /* config.json max_position_embeddings */
 } ruv_embed_max_tokens_source;
 
 /* Loads a model from a bundle. RUV_CORRUPT_DATA for bytes that do not parse (bundle, JSON,
@@ -79,8 +79,8 @@ RUV_API int32_t ruv_embed_info(const ruv_embed* m, uint32_t* out);
 /* Embeds `count` packed texts into out (count x dimensions floats, row-major), one forward pass
  * over the whole batch with sequences packed end to end: a text's vector does not depend on the
  * other texts of the batch. `out_len` must be count x dimensions (RUV_DIMENSION_MISMATCH). */
-RUV_API int32_t ruv_embed_texts(const ruv_embed* m, const char* texts, size_t texts_size, const uint32_t* lens,
-                                size_t count, float* out, size_t out_len);
+RUV_API int32_t ruv_embed_texts(const ruv_embed* m, const char* texts, size_t texts_size,
+                                const uint32_t* lens, size_t count, float* out, size_t out_len);
 
 /* Token ids of one text (pair_len == 0 and pair NULL: a single text; else a pair) after
  * truncation to max_tokens (special tokens counted). Writes up to `capacity` ids and type ids and

@@ -49,7 +49,8 @@ int32_t UnpackIds(const char* fn, const char* ids, size_t ids_size, const uint32
     out->emplace_back(ids + offset, lens[i]);
     offset += lens[i];
   }
-  if (offset != ids_size) return Fail(kMismatch, (std::string(fn) + ": id lengths do not add up to ids_size").c_str());
+  if (offset != ids_size)
+    return Fail(kMismatch, (std::string(fn) + ": id lengths do not add up to ids_size").c_str());
   return RUV_OK;
 }
 
@@ -61,10 +62,10 @@ int32_t CheckId(const char* fn, const char* id, size_t id_len) {
 
 int32_t CheckDim(const char* fn, const ruv_hnsw* h, size_t dim) {
   if (dim != h->index->config().dimensions) {
-    return Fail(kMismatch, (std::string(fn) + ": vector length " + std::to_string(dim) +
-                            " does not match the index's " +
-                            std::to_string(h->index->config().dimensions) + " dimensions")
-                               .c_str());
+    return Fail(kMismatch,
+                (std::string(fn) + ": vector length " + std::to_string(dim) + " does not match the index's " +
+                 std::to_string(h->index->config().dimensions) + " dimensions")
+                    .c_str());
   }
   return RUV_OK;
 }
@@ -102,14 +103,16 @@ void PackHits(const std::vector<ruv::HnswSearchHit>& hits, std::vector<uint8_t>*
   for (const ruv::HnswSearchHit& hit : hits) out->insert(out->end(), hit.id.begin(), hit.id.end());
 }
 
-std::string_view View(const char* id, size_t id_len) { return id_len == 0 ? std::string_view() : std::string_view(id, id_len); }
+std::string_view View(const char* id, size_t id_len) {
+  return id_len == 0 ? std::string_view() : std::string_view(id, id_len);
+}
 
 }  // namespace
 
 extern "C" {
 
-int32_t ruv_hnsw_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint32_t ef_search, int32_t metric,
-                        int32_t storage, uint64_t seed, ruv_hnsw** out) {
+int32_t ruv_hnsw_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint32_t ef_search,
+                        int32_t metric, int32_t storage, uint64_t seed, ruv_hnsw** out) {
   return Guard([&]() -> int32_t {
     if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_create: null output");
     ruv::HnswConfig config;
@@ -122,7 +125,8 @@ int32_t ruv_hnsw_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint
     config.storage = static_cast<ruv::HnswStorage>(storage);
     config.seed = seed;
     auto h = std::make_unique<ruv_hnsw>();
-    if (int32_t st = Report("ruv_hnsw_create", ruv::HnswIndex::Create(config, &h->index)); st != RUV_OK) return st;
+    if (int32_t st = Report("ruv_hnsw_create", ruv::HnswIndex::Create(config, &h->index)); st != RUV_OK)
+      return st;
     *out = h.release();
     return RUV_OK;
   });
@@ -154,8 +158,8 @@ int32_t ruv_hnsw_insert(ruv_hnsw* h, const char* id, size_t id_len, const float*
   });
 }
 
-int32_t ruv_hnsw_insert_batch(ruv_hnsw* h, const char* ids, size_t ids_size, const uint32_t* id_lens, size_t count,
-                              const float* flat, size_t dim, uint32_t threads) {
+int32_t ruv_hnsw_insert_batch(ruv_hnsw* h, const char* ids, size_t ids_size, const uint32_t* id_lens,
+                              size_t count, const float* flat, size_t dim, uint32_t threads) {
   return Guard([&]() -> int32_t {
     if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_insert_batch: null index");
     if (int32_t st = CheckDim("ruv_hnsw_insert_batch", h, dim); st != RUV_OK) return st;
@@ -164,7 +168,8 @@ int32_t ruv_hnsw_insert_batch(ruv_hnsw* h, const char* ids, size_t ids_size, con
       return Fail(kInvalid, "ruv_hnsw_insert_batch: count * dim overflows");
     }
     std::vector<std::string_view> views;
-    if (int32_t st = UnpackIds("ruv_hnsw_insert_batch", ids, ids_size, id_lens, count, &views); st != RUV_OK) {
+    if (int32_t st = UnpackIds("ruv_hnsw_insert_batch", ids, ids_size, id_lens, count, &views);
+        st != RUV_OK) {
       return st;
     }
     if (count == 0) return RUV_OK;
@@ -185,8 +190,8 @@ int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int32_t* rem
 }
 
 int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k, uint32_t ef,
-                        const char* allow_ids, size_t allow_ids_size, const uint32_t* allow_lens, size_t allow_count,
-                        ruv_hnsw_allow_fn allow_fn, void* allow_ctx, ruv_bytes** out) {
+                        const char* allow_ids, size_t allow_ids_size, const uint32_t* allow_lens,
+                        size_t allow_count, ruv_hnsw_allow_fn allow_fn, void* allow_ctx, ruv_bytes** out) {
   return Guard([&]() -> int32_t {
     if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_search: null index");
     if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_search: null output");

@@ -3,7 +3,13 @@
  * workers and Deno). The entry points differ only in the backends they register.
  */
 export { RuVectorError, type RuVectorErrorCode } from './errors.js';
-export type { DistanceMetric, QuantizationConfig, QuantizationType, VectorBuffer, VectorOps } from './vector-ops/types.js';
+export type {
+  DistanceMetric,
+  QuantizationConfig,
+  QuantizationType,
+  VectorBuffer,
+  VectorOps,
+} from './vector-ops/types.js';
 export type {
   HnswConfig,
   HnswEntry,
@@ -40,5 +46,11 @@ export { HNSW_STORAGES } from './hnsw/checks.js';
 export { MemoryPool, type MemoryPoolOptions, type PoolStats } from './memory-pool.js';
 export { WasmHnswIndex } from './hnsw/wasm-hnsw-index.js';
 export { WasmEmbedder, EMBED_BATCH_CHUNK, type EmbedderConfig } from './embeddings/embedder.js';
-export type { EmbeddingModelHandle, EmbeddingModelInfo, EmbeddingsModule, LoadModelOptions, Tokenized } from './embeddings/types.js';
+export type {
+  EmbeddingModelHandle,
+  EmbeddingModelInfo,
+  EmbeddingsModule,
+  LoadModelOptions,
+  Tokenized,
+} from './embeddings/types.js';
 export { VERSION } from './version.js';

@@ -102,7 +102,13 @@ function requiredList<T>() {
  */
 export const REQUIRED_KERNEL_FUNCTIONS: readonly (keyof BackendKernels)[] = Object.freeze([
   ...requiredList<VectorKernels>()(['distance', 'batchDistance', 'normalize']),
-  ...requiredList<QuantKernels>()(['quantizedSize', 'quantize', 'dequantize', 'quantizedDistance', 'hammingDistance']),
+  ...requiredList<QuantKernels>()([
+    'quantizedSize',
+    'quantize',
+    'dequantize',
+    'quantizedDistance',
+    'hammingDistance',
+  ]),
   ...requiredList<Pick<BackendKernels, 'noop'>>()(['noop']),
 ]);
 
@@ -138,7 +144,8 @@ export interface HnswParams {
  * Which entries a search may return, evaluated during the graph walk (never a post-filter):
  * an allow-list of ids, or a predicate called with each candidate's id.
  */
-export type HnswFilterSpec = { kind: 'ids'; ids: readonly string[] } | { kind: 'predicate'; allow: (id: string) => boolean };
+export type HnswFilterSpec =
+  { kind: 'ids'; ids: readonly string[] } | { kind: 'predicate'; allow: (id: string) => boolean };
 
 /** Hits of one search, best first; `scores` are similarities, `distances` the metric's. */
 export interface HnswHits {

@@ -27,7 +27,8 @@ export function typeName(value: unknown): string {
  * bigints as `5n` when `bigintSuffix`, other primitives as written, anything else by its type.
  */
 export function show(value: unknown, { maxString = Infinity, bigintSuffix = false } = {}): string {
-  if (typeof value === 'string') return `'${value.length > maxString ? `${value.slice(0, maxString)}...` : value}'`;
+  if (typeof value === 'string')
+    return `'${value.length > maxString ? `${value.slice(0, maxString)}...` : value}'`;
   if (typeof value === 'bigint') return bigintSuffix ? `${value}n` : String(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === undefined) return String(value);
   if (typeof value === 'symbol') return value.toString();
@@ -40,8 +41,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /** Throws INVALID_ARGUMENT for the first key of `bag` not in `allowed`. */
-export function rejectUnknownKeys(fn: string, bag: Record<string, unknown>, allowed: readonly string[], what: string): void {
+export function rejectUnknownKeys(
+  fn: string,
+  bag: Record<string, unknown>,
+  allowed: readonly string[],
+  what: string,
+): void {
   for (const key of Object.keys(bag)) {
-    if (!allowed.includes(key)) throw fail('INVALID_ARGUMENT', fn, `unknown ${what} '${key}' (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key))
+      throw fail('INVALID_ARGUMENT', fn, `unknown ${what} '${key}' (allowed: ${allowed.join(', ')})`);
   }
 }

@@ -15,8 +15,19 @@ import { cpus } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
-import { formatHnswTable, runHnswBench, type HnswBenchOptions, type HnswBenchRow, type HnswBenchTarget } from './bench/hnsw-suite.js';
-import { formatEmbedTable, runEmbedBench, type EmbedBenchResult, type EmbedBenchTarget } from './bench/embed-suite.js';
+import {
+  formatHnswTable,
+  runHnswBench,
+  type HnswBenchOptions,
+  type HnswBenchRow,
+  type HnswBenchTarget,
+} from './bench/hnsw-suite.js';
+import {
+  formatEmbedTable,
+  runEmbedBench,
+  type EmbedBenchResult,
+  type EmbedBenchTarget,
+} from './bench/embed-suite.js';
 import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
 import { resolveModelBundle, type WeightsChoice } from './embeddings/index.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
@@ -48,14 +59,16 @@ class UsageError extends Error {}
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive integer (got ${value})`);
+  if (!Number.isSafeInteger(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive integer (got ${value})`);
   return n;
 }
 
 function backendList(value: string | undefined): BackendChoice[] {
   const names = (value ?? 'native,wasm,js').split(',').map((s) => s.trim());
   for (const name of names) {
-    if (!['native', 'wasm', 'js', 'js-fallback'].includes(name)) throw new UsageError(`unknown backend '${name}' (expected native, wasm or js)`);
+    if (!['native', 'wasm', 'js', 'js-fallback'].includes(name))
+      throw new UsageError(`unknown backend '${name}' (expected native, wasm or js)`);
   }
   return names as BackendChoice[];
 }
@@ -71,7 +84,8 @@ const SUITES = ['vector-ops', 'hnsw', 'embeddings'] as const;
 function suiteList(value: string | undefined): Set<string> {
   const names = (value ?? SUITES.join(',')).split(',').map((s) => s.trim());
   for (const name of names) {
-    if (!(SUITES as readonly string[]).includes(name)) throw new UsageError(`unknown suite '${name}' (expected ${SUITES.join(' or ')})`);
+    if (!(SUITES as readonly string[]).includes(name))
+      throw new UsageError(`unknown suite '${name}' (expected ${SUITES.join(' or ')})`);
   }
   return new Set(names);
 }
@@ -97,9 +111,16 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
       const runtime = await RuVectorRuntime.create({ backend });
       const d = runtime.describe();
       const { vectorOps, hnsw } = runtime.getModules();
-      targets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, noop: () => runtime.noop(), createVectorBuffer: (n) => runtime.createVectorBuffer(n) });
+      targets.push({
+        backend: d.backend,
+        simdTarget: d.simdTarget,
+        vectorOps,
+        noop: () => runtime.noop(),
+        createVectorBuffer: (n) => runtime.createVectorBuffer(n),
+      });
       hnswTargets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, hnsw });
-      if (d.backend !== 'js-fallback') embedTargets.push({ backend: d.backend, embeddings: runtime.getModules().embeddings });
+      if (d.backend !== 'js-fallback')
+        embedTargets.push({ backend: d.backend, embeddings: runtime.getModules().embeddings });
     } catch (e) {
       skipped.push(`${backend}: ${(e as Error).message}`);
     }
@@ -107,9 +128,25 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
   const rows: BenchRow[] = suites.has('vector-ops') ? runVectorOpsBench(targets, options) : [];
   const hnswRows: HnswBenchRow[] = suites.has('hnsw') ? await runHnswBench(hnswTargets, hnswOptions) : [];
   const model = str('model');
-  const embed: EmbedBenchResult | undefined = suites.has('embeddings') ? await runEmbedBench(embedTargets, { budgetMs: options.budgetMs, ...(model === undefined ? {} : { model }) }) : undefined;
+  const embed: EmbedBenchResult | undefined = suites.has('embeddings')
+    ? await runEmbedBench(embedTargets, {
+        budgetMs: options.budgetMs,
+        ...(model === undefined ? {} : { model }),
+      })
+    : undefined;
   if (values['json'] === true) {
-    const out = { version: VERSION, node: process.version, cpu: cpus()[0]?.model, targets: targets.map(({ backend, simdTarget }) => ({ backend, simdTarget })), skipped, options, rows, hnswOptions, hnswRows, embeddings: embed };
+    const out = {
+      version: VERSION,
+      node: process.version,
+      cpu: cpus()[0]?.model,
+      targets: targets.map(({ backend, simdTarget }) => ({ backend, simdTarget })),
+      skipped,
+      options,
+      rows,
+      hnswOptions,
+      hnswRows,
+      embeddings: embed,
+    };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
   }
@@ -124,24 +161,36 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function packModel(folder: string, values: Record<string, string | boolean | undefined>): Promise<void> {
+async function packModel(
+  folder: string,
+  values: Record<string, string | boolean | undefined>,
+): Promise<void> {
   const weights = (values['weights'] as string | undefined) ?? 'auto';
-  if (!['auto', 'onnx', 'safetensors'].includes(weights)) throw new UsageError(`--weights must be auto, onnx or safetensors (got ${weights})`);
+  if (!['auto', 'onnx', 'safetensors'].includes(weights))
+    throw new UsageError(`--weights must be auto, onnx or safetensors (got ${weights})`);
   const modelId = values['model-id'] as string | undefined;
   const output = resolve((values['output'] as string | undefined) ?? `${basename(resolve(folder))}.ruvmodel`);
-  const { bundle, provenance } = await resolveModelBundle({ folder }, { weights: weights as WeightsChoice, ...(modelId === undefined ? {} : { modelId }) });
+  const { bundle, provenance } = await resolveModelBundle(
+    { folder },
+    { weights: weights as WeightsChoice, ...(modelId === undefined ? {} : { modelId }) },
+  );
   await writeFile(output, bundle);
   const files = Object.keys(provenance.filesSha256).sort();
-  process.stdout.write(`${output}: ${bundle.length} bytes, ${files.length} files (${files.join(', ')}), model ${provenance.modelId}, content sha256 ${provenance.contentSha256}\n`);
+  process.stdout.write(
+    `${output}: ${bundle.length} bytes, ${files.length} files (${files.join(', ')}), model ${provenance.modelId}, content sha256 ${provenance.contentSha256}\n`,
+  );
 }
 
 async function embed(text: string, values: Record<string, string | boolean | undefined>): Promise<void> {
   const model = (values['model'] as string | undefined) ?? process.env['RUVECTOR_MODEL'];
   if (model === undefined || model === '') {
-    throw new UsageError('embed needs a model: --model <folder|url|Hub id> or RUVECTOR_MODEL (nothing is downloaded unless you name it)');
+    throw new UsageError(
+      'embed needs a model: --model <folder|url|Hub id> or RUVECTOR_MODEL (nothing is downloaded unless you name it)',
+    );
   }
   const backend = values['backend'] as string | undefined;
-  if (backend !== undefined && backend !== 'native' && backend !== 'wasm') throw new UsageError(`embed runs on native or wasm (got --backend ${backend})`);
+  if (backend !== undefined && backend !== 'native' && backend !== 'wasm')
+    throw new UsageError(`embed runs on native or wasm (got --backend ${backend})`);
   const runtime = await RuVectorRuntime.create(backend === undefined ? {} : { backend });
   const { embeddings } = runtime.getModules();
   const handle = await embeddings.loadModel(model);
@@ -150,7 +199,9 @@ async function embed(text: string, values: Record<string, string | boolean | und
     const vector = embeddings.embed(handle, text);
     const revision = info.revision === null ? '' : `@${info.revision}`;
     const how = `${info.pooling} pooling${info.normalize ? ', normalized' : ''}, max ${info.maxTokens} tokens (${info.maxTokensSource}), ${info.weights} weights`;
-    process.stderr.write(`model ${info.modelId}${revision}: ${info.dimensions} dims, ${how}, backend ${info.backend} (${runtime.describe().simdTarget})\n`);
+    process.stderr.write(
+      `model ${info.modelId}${revision}: ${info.dimensions} dims, ${how}, backend ${info.backend} (${runtime.describe().simdTarget})\n`,
+    );
     process.stdout.write(`${JSON.stringify(Array.from(vector))}\n`);
   } finally {
     embeddings.unloadModel(handle);
@@ -197,7 +248,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'embed') {
     if (rest.length !== 1) throw new UsageError('embed takes one text (quote it)');
-    for (const key of ['budget-ms', 'rows', 'dimensions', 'suite', 'hnsw-n', 'hnsw-queries', 'json'] as const) {
+    for (const key of [
+      'budget-ms',
+      'rows',
+      'dimensions',
+      'suite',
+      'hnsw-n',
+      'hnsw-queries',
+      'json',
+    ] as const) {
       if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to embed`);
     }
     await embed(rest[0]!, values);
@@ -205,7 +264,16 @@ async function main(argv: string[]): Promise<number> {
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   if (command === 'info') {
-    for (const key of ['budget-ms', 'rows', 'dimensions', 'suite', 'hnsw-n', 'hnsw-queries', 'json', 'model'] as const) {
+    for (const key of [
+      'budget-ms',
+      'rows',
+      'dimensions',
+      'suite',
+      'hnsw-n',
+      'hnsw-queries',
+      'json',
+      'model',
+    ] as const) {
       if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to info`);
     }
     await info(values.backend);
@@ -223,7 +291,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const usage =
+      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`ruvector: ${(error as Error).message}\n${usage ? USAGE : ''}`);
     process.exitCode = usage ? 2 : 1;
   },

@@ -58,7 +58,9 @@ export interface HandleRegistry<H extends object, R extends Releasable, M> {
 }
 
 /** A registry of handles named by `naming`. */
-export function createHandleRegistry<H extends object, R extends Releasable, M>(naming: HandleNaming): HandleRegistry<H, R, M> {
+export function createHandleRegistry<H extends object, R extends Releasable, M>(
+  naming: HandleNaming,
+): HandleRegistry<H, R, M> {
   const slots = new WeakMap<object, Slot<R, M>>();
   const finalizer =
     typeof FinalizationRegistry === 'function'
@@ -74,13 +76,18 @@ export function createHandleRegistry<H extends object, R extends Releasable, M>(
   function slotOf(fn: string, handle: unknown): Slot<R, M> {
     const slot = typeof handle === 'object' && handle !== null ? slots.get(handle) : undefined;
     if (slot === undefined) {
-      throw fail('INVALID_ARGUMENT', fn, `handle is not ${naming.what} of this runtime (got ${typeName(handle)})`);
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `handle is not ${naming.what} of this runtime (got ${typeName(handle)})`,
+      );
     }
     return slot;
   }
 
   function checkIdle(fn: string, slot: Slot<R, M>): void {
-    if (slot.busy > 0) throw fail('INVALID_ARGUMENT', fn, `a ${naming.reentrant} must not call into its own ${naming.noun}`);
+    if (slot.busy > 0)
+      throw fail('INVALID_ARGUMENT', fn, `a ${naming.reentrant} must not call into its own ${naming.noun}`);
   }
 
   return {
@@ -104,7 +111,8 @@ export function createHandleRegistry<H extends object, R extends Releasable, M>(
     },
 
     stillLive(fn, handle, resource) {
-      if (!this.isLive(handle, resource)) throw fail('NOT_INITIALIZED', fn, `the ${naming.noun} was freed during the call`);
+      if (!this.isLive(handle, resource))
+        throw fail('NOT_INITIALIZED', fn, `the ${naming.noun} was freed during the call`);
     },
 
     exclusive(handle, call) {

@@ -38,10 +38,17 @@ export class MemoryPool {
   constructor(options: MemoryPoolOptions = {}) {
     const max = options.maxPoolSize ?? 100;
     if (!Number.isSafeInteger(max) || max < 0) {
-      throw new RuVectorError('INVALID_ARGUMENT', `MemoryPool: maxPoolSize must be a non-negative integer (got ${String(max)})`);
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `MemoryPool: maxPoolSize must be a non-negative integer (got ${String(max)})`,
+      );
     }
     for (const key of Object.keys(options)) {
-      if (key !== 'maxPoolSize') throw new RuVectorError('INVALID_ARGUMENT', `MemoryPool: unknown option '${key}' (allowed: maxPoolSize)`);
+      if (key !== 'maxPoolSize')
+        throw new RuVectorError(
+          'INVALID_ARGUMENT',
+          `MemoryPool: unknown option '${key}' (allowed: maxPoolSize)`,
+        );
     }
     this.#maxPoolSize = max;
   }
@@ -54,7 +61,10 @@ export class MemoryPool {
   /** A zero-filled Float32Array of `length` elements. */
   acquire(length: number): Float32Array {
     if (!Number.isSafeInteger(length) || length < 0) {
-      throw new RuVectorError('INVALID_ARGUMENT', `MemoryPool.acquire: length must be a non-negative integer (got ${String(length)})`);
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `MemoryPool.acquire: length must be a non-negative integer (got ${String(length)})`,
+      );
     }
     const array = this.#pools.get(length)?.pop();
     if (array === undefined) return new Float32Array(length);
@@ -65,7 +75,10 @@ export class MemoryPool {
   /** Gives `array` back: it is zeroed, and kept for a later `acquire` if there is room. */
   release(array: Float32Array): void {
     if (!(array instanceof Float32Array)) {
-      throw new RuVectorError('INVALID_ARGUMENT', `MemoryPool.release: array must be a Float32Array (got ${typeName(array)})`);
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `MemoryPool.release: array must be a Float32Array (got ${typeName(array)})`,
+      );
     }
     if (this.#pooled.has(array)) {
       throw new RuVectorError('INVALID_ARGUMENT', 'MemoryPool.release: this array was already released');

@@ -27,7 +27,10 @@ const registered: Array<{ registration: BackendRegistration; priority: number }>
  * Adds a backend to the registry of this process, or replaces the one of the same name. Backends
  * are tried by descending priority (ties: first registered first).
  */
-export function registerBackend(registration: BackendRegistration, priority = BACKEND_PRIORITY[registration.name]): void {
+export function registerBackend(
+  registration: BackendRegistration,
+  priority = BACKEND_PRIORITY[registration.name],
+): void {
   const at = registered.findIndex((r) => r.registration.name === registration.name);
   if (at >= 0) registered.splice(at, 1);
   let insert = registered.findIndex((r) => r.priority < priority);

@@ -12,7 +12,12 @@
  * - modules that do not exist yet (or that the backend lacks, e.g. `hnsw` without `kernels.hnsw`)
  *   throw UNSUPPORTED instead of returning made-up results.
  */
-import { REQUIRED_KERNEL_FUNCTIONS, type BackendKernels, type BackendLoadOptions, type BackendName } from './backend.js';
+import {
+  REQUIRED_KERNEL_FUNCTIONS,
+  type BackendKernels,
+  type BackendLoadOptions,
+  type BackendName,
+} from './backend.js';
 import { fail, quoteList, rejectUnknownKeys, typeName } from './check.js';
 import { RuVectorError } from './errors.js';
 import { createModules, type WasmModules } from './modules.js';
@@ -79,7 +84,15 @@ export interface RuntimeDescription {
 
 const CHOICES: readonly BackendChoice[] = ['native', 'wasm', 'js', 'js-fallback'];
 const BACKEND_NAMES: readonly BackendName[] = ['native', 'wasm', 'js-fallback'];
-const OPTION_KEYS: readonly string[] = ['backend', 'logger', 'backends', 'nativePath', 'wasmModule', 'wasmBinary', 'wasmUrl'];
+const OPTION_KEYS: readonly string[] = [
+  'backend',
+  'logger',
+  'backends',
+  'nativePath',
+  'wasmModule',
+  'wasmBinary',
+  'wasmUrl',
+];
 
 const toName = (choice: BackendChoice): BackendName => (choice === 'js' ? 'js-fallback' : choice);
 
@@ -94,34 +107,60 @@ function checkOptions(method: string, options: unknown): RuntimeOptions {
   const o = options as Record<string, unknown>;
   rejectUnknownKeys(method, o, OPTION_KEYS, 'option');
   if (o['backend'] !== undefined && !CHOICES.includes(o['backend'] as BackendChoice)) {
-    throw invalid(method, `unknown backend ${typeof o['backend'] === 'string' ? `'${o['backend']}'` : typeName(o['backend'])} (expected one of ${quoteList(CHOICES)})`);
+    throw invalid(
+      method,
+      `unknown backend ${typeof o['backend'] === 'string' ? `'${o['backend']}'` : typeName(o['backend'])} (expected one of ${quoteList(CHOICES)})`,
+    );
   }
   const logger = o['logger'];
   if (logger !== undefined) {
-    if (typeof logger !== 'object' || logger === null) throw invalid(method, `options.logger must be an object (got ${typeName(logger)})`);
+    if (typeof logger !== 'object' || logger === null)
+      throw invalid(method, `options.logger must be an object (got ${typeName(logger)})`);
     for (const level of ['debug', 'info', 'warn'] as const) {
       const f = (logger as Record<string, unknown>)[level];
-      if (f !== undefined && typeof f !== 'function') throw invalid(method, `options.logger.${level} must be a function`);
+      if (f !== undefined && typeof f !== 'function')
+        throw invalid(method, `options.logger.${level} must be a function`);
     }
   }
   const backends = o['backends'];
   if (backends !== undefined) {
-    if (!Array.isArray(backends)) throw invalid(method, `options.backends must be an array (got ${typeName(backends)})`);
+    if (!Array.isArray(backends))
+      throw invalid(method, `options.backends must be an array (got ${typeName(backends)})`);
     backends.forEach((b: unknown, i) => {
       const r = b as Partial<BackendRegistration> | null;
-      if (typeof r !== 'object' || r === null || !BACKEND_NAMES.includes(r.name as BackendName) || typeof r.load !== 'function') {
-        throw invalid(method, `options.backends[${i}] must be { name: ${quoteList(BACKEND_NAMES)}, load: function }`);
+      if (
+        typeof r !== 'object' ||
+        r === null ||
+        !BACKEND_NAMES.includes(r.name as BackendName) ||
+        typeof r.load !== 'function'
+      ) {
+        throw invalid(
+          method,
+          `options.backends[${i}] must be { name: ${quoteList(BACKEND_NAMES)}, load: function }`,
+        );
       }
     });
   }
   if (o['nativePath'] !== undefined && (typeof o['nativePath'] !== 'string' || o['nativePath'] === '')) {
     throw invalid(method, `options.nativePath must be a non-empty string (got ${typeName(o['nativePath'])})`);
   }
-  if (o['wasmModule'] !== undefined && !(typeof WebAssembly === 'object' && o['wasmModule'] instanceof WebAssembly.Module)) {
-    throw invalid(method, `options.wasmModule must be a WebAssembly.Module (got ${typeName(o['wasmModule'])})`);
+  if (
+    o['wasmModule'] !== undefined &&
+    !(typeof WebAssembly === 'object' && o['wasmModule'] instanceof WebAssembly.Module)
+  ) {
+    throw invalid(
+      method,
+      `options.wasmModule must be a WebAssembly.Module (got ${typeName(o['wasmModule'])})`,
+    );
   }
-  if (o['wasmBinary'] !== undefined && !(o['wasmBinary'] instanceof ArrayBuffer || o['wasmBinary'] instanceof Uint8Array)) {
-    throw invalid(method, `options.wasmBinary must be an ArrayBuffer or a Uint8Array (got ${typeName(o['wasmBinary'])})`);
+  if (
+    o['wasmBinary'] !== undefined &&
+    !(o['wasmBinary'] instanceof ArrayBuffer || o['wasmBinary'] instanceof Uint8Array)
+  ) {
+    throw invalid(
+      method,
+      `options.wasmBinary must be an ArrayBuffer or a Uint8Array (got ${typeName(o['wasmBinary'])})`,
+    );
   }
   if (o['wasmUrl'] !== undefined && !(typeof o['wasmUrl'] === 'string' || o['wasmUrl'] instanceof URL)) {
     throw invalid(method, `options.wasmUrl must be a string or a URL (got ${typeName(o['wasmUrl'])})`);
@@ -140,12 +179,19 @@ function envBackend(): string | undefined {
 }
 
 /** Which backend is forced, and by what; undefined when the runtime may choose. */
-function forcedBackend(method: string, options: RuntimeOptions): { name: BackendName; by: string } | undefined {
-  if (options.backend !== undefined) return { name: toName(options.backend), by: `options.backend = '${options.backend}'` };
+function forcedBackend(
+  method: string,
+  options: RuntimeOptions,
+): { name: BackendName; by: string } | undefined {
+  if (options.backend !== undefined)
+    return { name: toName(options.backend), by: `options.backend = '${options.backend}'` };
   const env = envBackend();
   if (env === undefined) return undefined;
   if (!CHOICES.includes(env as BackendChoice)) {
-    throw invalid(method, `RUVECTOR_BACKEND='${env}' is not a backend (expected one of 'native', 'wasm', 'js')`);
+    throw invalid(
+      method,
+      `RUVECTOR_BACKEND='${env}' is not a backend (expected one of 'native', 'wasm', 'js')`,
+    );
   }
   return { name: toName(env as BackendChoice), by: `RUVECTOR_BACKEND=${env}` };
 }
@@ -159,12 +205,17 @@ function errorText(e: unknown): string {
 /** Throws unless `kernels` is a complete backend named `name`. */
 function checkKernels(name: BackendName, kernels: unknown): BackendKernels {
   if (typeof kernels !== 'object' || kernels === null) {
-    throw new RuVectorError('INTERNAL', `the ${name} loader returned ${typeName(kernels)} instead of a backend`);
+    throw new RuVectorError(
+      'INTERNAL',
+      `the ${name} loader returned ${typeName(kernels)} instead of a backend`,
+    );
   }
   const k = kernels as BackendKernels;
-  if (k.name !== name) throw new RuVectorError('INTERNAL', `the ${name} loader returned the backend '${String(k.name)}'`);
+  if (k.name !== name)
+    throw new RuVectorError('INTERNAL', `the ${name} loader returned the backend '${String(k.name)}'`);
   const missing = REQUIRED_KERNEL_FUNCTIONS.filter((f) => typeof k[f] !== 'function');
-  if (missing.length > 0) throw new RuVectorError('INTERNAL', `the ${name} backend lacks ${missing.join(', ')}`);
+  if (missing.length > 0)
+    throw new RuVectorError('INTERNAL', `the ${name} backend lacks ${missing.join(', ')}`);
   return k;
 }
 
@@ -232,7 +283,10 @@ export class RuVectorRuntime {
     if (shared !== null) {
       if (options === undefined || sameOptions(checked, shared.options)) return shared.promise;
       return Promise.reject(
-        invalid(method, 'the shared runtime was already initialized with other options; use RuVectorRuntime.create(options) for a separate runtime, or RuVectorRuntime.reset() first'),
+        invalid(
+          method,
+          'the shared runtime was already initialized with other options; use RuVectorRuntime.create(options) for a separate runtime, or RuVectorRuntime.reset() first',
+        ),
       );
     }
     const promise = RuVectorRuntime.#load(method, checked);

@@ -17,9 +17,13 @@ const FIRST_CHUNK = 16;
  * event loop in between. `beforeChunk` runs before each chunk (e.g. to throw when the resource
  * was freed meanwhile). The chunks run in order, so the result equals one call over everything.
  */
-export async function runInChunks(count: number, run: (start: number, end: number) => void, beforeChunk: () => void): Promise<void> {
+export async function runInChunks(
+  count: number,
+  run: (start: number, end: number) => void,
+  beforeChunk: () => void,
+): Promise<void> {
   let chunk = FIRST_CHUNK;
-  for (let start = 0; start < count; ) {
+  for (let start = 0; start < count;) {
     beforeChunk();
     const end = Math.min(count, start + chunk);
     const t0 = performance.now();

@@ -5,7 +5,10 @@
 import { RuVectorError } from './errors.js';
 
 /** An object of the given shape whose every function throws UNSUPPORTED with `message(name)`. */
-export function standIn<T extends object>(functions: ReadonlyArray<keyof T & string>, message: (name: string) => string): T {
+export function standIn<T extends object>(
+  functions: ReadonlyArray<keyof T & string>,
+  message: (name: string) => string,
+): T {
   const out: Record<string, () => never> = {};
   for (const name of functions) {
     out[name] = () => {
@@ -16,6 +19,13 @@ export function standIn<T extends object>(functions: ReadonlyArray<keyof T & str
 }
 
 /** A module that this version does not have: every function throws UNSUPPORTED naming itself. */
-export function notImplementedYet<T extends object>(module: string, planned: string, functions: ReadonlyArray<keyof T & string>): T {
-  return standIn<T>(functions, (name) => `${module}.${name} is not implemented yet in ruvector-runtime 0.1 (planned: ${planned})`);
+export function notImplementedYet<T extends object>(
+  module: string,
+  planned: string,
+  functions: ReadonlyArray<keyof T & string>,
+): T {
+  return standIn<T>(
+    functions,
+    (name) => `${module}.${name} is not implemented yet in ruvector-runtime 0.1 (planned: ${planned})`,
+  );
 }

@@ -18,7 +18,10 @@ export const EMBED_BACKENDS = ['native', 'wasm'];
 export function testModels() {
   const dir = process.env.RUV_TEST_MODELS;
   if (dir === undefined || dir === '') {
-    return { missing: 'RUV_TEST_MODELS is not set (scripts/test.sh generates the models and sets it)', mustRun: process.env.CI !== undefined };
+    return {
+      missing: 'RUV_TEST_MODELS is not set (scripts/test.sh generates the models and sets it)',
+      mustRun: process.env.CI !== undefined,
+    };
   }
   return { dir, mustRun: true };
 }
@@ -43,7 +46,11 @@ export async function loadEmbedBackends() {
       const runtime = await RuVectorRuntime.create({ backend: name });
       out.push({ name, runtime, embeddings: runtime.getModules().embeddings, mustRun: required.has(name) });
     } catch (error) {
-      out.push({ name, skip: `${name} backend did not load: ${error?.message}`, mustRun: required.has(name) });
+      out.push({
+        name,
+        skip: `${name} backend did not load: ${error?.message}`,
+        mustRun: required.has(name),
+      });
     }
   }
   return out;
@@ -73,7 +80,8 @@ export function readJson(dir, name) {
 export function ortSessions(ort) {
   const sessions = new Map();
   return (path) => {
-    if (!sessions.has(path)) sessions.set(path, ort.InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1 }));
+    if (!sessions.has(path))
+      sessions.set(path, ort.InferenceSession.create(path, { intraOpNumThreads: 1, interOpNumThreads: 1 }));
     return sessions.get(path);
   };
 }

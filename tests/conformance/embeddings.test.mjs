@@ -38,7 +38,8 @@ const MODEL_NAMES = ['tiny', 'minilm', 'tiny-variant'];
 
 const LONG = Array.from(
   { length: 60 },
-  (_, i) => `Paragraph ${i + 1}: vector databases index embeddings so that an agent can recall what it saw, quickly and exactly.`,
+  (_, i) =>
+    `Paragraph ${i + 1}: vector databases index embeddings so that an agent can recall what it saw, quickly and exactly.`,
 ).join(' ');
 
 /** Texts of the issue's kind; `pair` is a sentence pair (token type ids 0 and 1). */
@@ -48,7 +49,11 @@ const ITEMS = [
   { label: 'CJK', text: '東京は日本の首都です。北京欢迎你，서울은 한국의 수도입니다。' },
   { label: 'emoji', text: 'I love it 🤗🎉👍🏽 and symbols like ™ © ½ — really.' },
   { label: 'long text (512 tokens)', text: LONG },
-  { label: 'pair', text: 'What is the capital of France?', pair: 'Paris is the capital and largest city of France.' },
+  {
+    label: 'pair',
+    text: 'What is the capital of France?',
+    pair: 'Paris is the capital and largest city of France.',
+  },
 ];
 const SINGLES = ITEMS.filter((item) => item.pair === undefined);
 const SHORT_TEXTS = SINGLES.filter((item) => item.text !== LONG).map((item) => item.text);
@@ -71,7 +76,10 @@ let warnedMissing = false;
 /** Skips (or fails when it must run) without models; true when model tests may run. */
 function modelsReady(t) {
   if (models.dir !== undefined) {
-    assert.ok(existsSync(join(models.dir, 'minilm', 'config.json')), `RUV_TEST_MODELS=${models.dir} holds no generated models`);
+    assert.ok(
+      existsSync(join(models.dir, 'minilm', 'config.json')),
+      `RUV_TEST_MODELS=${models.dir} holds no generated models`,
+    );
     return true;
   }
   if (models.mustRun) assert.fail(`${models.missing} (required in CI)`);
@@ -120,18 +128,26 @@ function pipelineOf(name) {
     env.localModelPath = `${models.dir}/`;
     pipelineCache.set(
       name,
-      pipeline('feature-extraction', name, { dtype: 'fp32', local_files_only: true, session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 } }),
+      pipeline('feature-extraction', name, {
+        dtype: 'fp32',
+        local_files_only: true,
+        session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 },
+      }),
     );
   }
   return pipelineCache.get(name);
 }
 
-const poolingOf = (name) => (readJson(modelDir(name), '1_Pooling/config.json').pooling_mode_cls_token ? 'cls' : 'mean');
+const poolingOf = (name) =>
+  readJson(modelDir(name), '1_Pooling/config.json').pooling_mode_cls_token ? 'cls' : 'mean';
 
 function assertHiddenClose(got, want, what, label) {
   const d = maxAbsDiff(got, want);
   stats.diff(label, d);
-  assert.ok(d <= HIDDEN_TOLERANCE, `${what}: last_hidden_state max |diff| ${d} > ${HIDDEN_TOLERANCE} (${got.length} vs ${want.length} values)`);
+  assert.ok(
+    d <= HIDDEN_TOLERANCE,
+    `${what}: last_hidden_state max |diff| ${d} > ${HIDDEN_TOLERANCE} (${got.length} vs ${want.length} values)`,
+  );
 }
 
 function assertCosine(got, want, what, label) {
@@ -148,7 +164,10 @@ function assertIdentical(got, want, what) {
 }
 
 /** 70 texts of varied length for the chunked WasmEmbedder batch. */
-const SEVENTY = Array.from({ length: 70 }, (_, i) => `Sentence ${i}: ${'memory '.repeat(1 + (i % 9))}${SHORT_TEXTS[i % SHORT_TEXTS.length]}`);
+const SEVENTY = Array.from(
+  { length: 70 },
+  (_, i) => `Sentence ${i}: ${'memory '.repeat(1 + (i % 9))}${SHORT_TEXTS[i % SHORT_TEXTS.length]}`,
+);
 
 for (const backend of backends) {
   describe(`embeddings on ${backend.name}`, () => {
@@ -173,18 +192,32 @@ for (const backend of backends) {
           const [want] = await ortOf(name, [ids], [typeIds]);
           const [got] = emb.hiddenStates(h, [ids], [typeIds]);
           assertHiddenClose(got, want, `${item.label} (${ids.length} tokens)`, `${label} hidden`);
-          if (item.pair === undefined) assertCosine(emb.embed(h, item.text), pool(want, dim, pooling), `${item.label} embed`, `${label} pooled`);
+          if (item.pair === undefined)
+            assertCosine(
+              emb.embed(h, item.text),
+              pool(want, dim, pooling),
+              `${item.label} embed`,
+              `${label} pooled`,
+            );
         }
 
         // One padded batch in onnxruntime (attention mask 0 past each text) vs our packed batch.
         const seqs = SINGLES.map((item) => tokens[ITEMS.indexOf(item)].ids);
         const padded = await ortOf(name, seqs);
         const packed = emb.hiddenStates(h, seqs);
-        const batch = emb.embedBatch(h, SINGLES.map((item) => item.text));
+        const batch = emb.embedBatch(
+          h,
+          SINGLES.map((item) => item.text),
+        );
         assert.equal(batch.length, SINGLES.length);
         for (const [i, item] of SINGLES.entries()) {
           assertHiddenClose(packed[i], padded[i], `batch: ${item.label}`, `${label} hidden`);
-          assertCosine(batch[i], pool(padded[i], dim, pooling), `embedBatch: ${item.label}`, `${label} pooled`);
+          assertCosine(
+            batch[i],
+            pool(padded[i], dim, pooling),
+            `embedBatch: ${item.label}`,
+            `${label} pooled`,
+          );
         }
       });
 
@@ -197,11 +230,20 @@ for (const backend of backends) {
         const { ids } = emb.tokenize(h, LONG);
         const full = emb.tokenize(h512, LONG).ids;
         assert.equal(ids.length, 256);
-        assert.deepEqual(ids, [...full.slice(0, 255), 102], 'truncation keeps the first 255 tokens and [SEP]');
+        assert.deepEqual(
+          ids,
+          [...full.slice(0, 255), 102],
+          'truncation keeps the first 255 tokens and [SEP]',
+        );
         const [want] = await ortOf(name, [ids], [ids.map(() => 0)]);
         const label = `${name} ${backend.name} vs onnxruntime`;
         assertHiddenClose(emb.hiddenStates(h, [ids])[0], want, 'long text at 256 tokens', `${label} hidden`);
-        assertCosine(emb.embed(h, LONG), pool(want, info.dimensions, poolingOf(name)), 'long text at 256 tokens', `${label} pooled`);
+        assertCosine(
+          emb.embed(h, LONG),
+          pool(want, info.dimensions, poolingOf(name)),
+          'long text at 256 tokens',
+          `${label} pooled`,
+        );
       });
 
       test(`${name}: embeddings equal transformers.js's feature-extraction pipeline; token ids equal its tokenizer's`, async (t) => {
@@ -213,13 +255,25 @@ for (const backend of backends) {
         assert.deepEqual(out.dims, [SHORT_TEXTS.length, dim]);
         const ours = emb.embedBatch(h, SHORT_TEXTS);
         for (const [i, text] of SHORT_TEXTS.entries()) {
-          assertCosine(ours[i], out.data.subarray(i * dim, (i + 1) * dim), `"${text}"`, `${name} ${backend.name} vs transformers.js`);
+          assertCosine(
+            ours[i],
+            out.data.subarray(i * dim, (i + 1) * dim),
+            `"${text}"`,
+            `${name} ${backend.name} vs transformers.js`,
+          );
         }
         for (const item of ITEMS.filter((it) => it.text !== LONG)) {
-          const theirs = extractor.tokenizer(item.text, item.pair === undefined ? {} : { text_pair: item.pair });
+          const theirs = extractor.tokenizer(
+            item.text,
+            item.pair === undefined ? {} : { text_pair: item.pair },
+          );
           const mine = emb.tokenize(h, item.text, item.pair);
           assert.deepEqual(mine.ids, Array.from(theirs.input_ids.data, Number), `${item.label}: token ids`);
-          assert.deepEqual(mine.typeIds, Array.from(theirs.token_type_ids.data, Number), `${item.label}: type ids`);
+          assert.deepEqual(
+            mine.typeIds,
+            Array.from(theirs.token_type_ids.data, Number),
+            `${item.label}: type ids`,
+          );
         }
       });
 
@@ -227,7 +281,11 @@ for (const backend of backends) {
         if (!ready(t, backend)) return;
         const onnx = await handleOf(backend, name, { maxTokens: 512, weights: 'onnx' });
         // minilm's default load ('auto' takes model.safetensors, asserted) saves a third 90 MB load.
-        const safetensors = await handleOf(backend, name, name === 'minilm' ? {} : { weights: 'safetensors' });
+        const safetensors = await handleOf(
+          backend,
+          name,
+          name === 'minilm' ? {} : { weights: 'safetensors' },
+        );
         assert.equal(emb.modelInfo(onnx).weights, 'onnx');
         assert.equal(emb.modelInfo(safetensors).weights, 'safetensors');
         const seqs = SHORT_TEXTS.map((text) => emb.tokenize(onnx, text).ids);
@@ -283,7 +341,9 @@ for (const backend of backends) {
       assertIdentical(await emb.embedAsync(h, SHORT_TEXTS[1]), emb.embed(h, SHORT_TEXTS[1]), 'embedAsync');
       const sync = emb.embedBatch(h, SHORT_TEXTS);
       const asynchronous = await emb.embedBatchAsync(h, SHORT_TEXTS);
-      SHORT_TEXTS.forEach((text, i) => assertIdentical(asynchronous[i], sync[i], `embedBatchAsync "${text}"`));
+      SHORT_TEXTS.forEach((text, i) =>
+        assertIdentical(asynchronous[i], sync[i], `embedBatchAsync "${text}"`),
+      );
     });
 
     test('a bundle of the folder files gives the vectors of the folder, bit for bit', async (t) => {
@@ -295,7 +355,11 @@ for (const backend of backends) {
         const info = emb.modelInfo(fromBundle);
         assert.equal(info.modelId, `bundled-${name}`);
         assert.equal(info.source.kind, 'bundle');
-        assert.equal(info.contentSha256, emb.modelInfo(fromFolder).contentSha256, 'same files, same content id');
+        assert.equal(
+          info.contentSha256,
+          emb.modelInfo(fromFolder).contentSha256,
+          'same files, same content id',
+        );
         const a = emb.embedBatch(fromBundle, SHORT_TEXTS);
         const b = emb.embedBatch(fromFolder, SHORT_TEXTS);
         SHORT_TEXTS.forEach((text, i) => assertIdentical(a[i], b[i], `${name} "${text}"`));
@@ -340,7 +404,11 @@ describe('embeddings across backends', () => {
       const hw = await handleOf(wasm, name);
       const texts = [...SHORT_TEXTS, LONG];
       for (const item of ITEMS) {
-        assert.deepEqual(native.embeddings.tokenize(hn, item.text, item.pair), wasm.embeddings.tokenize(hw, item.text, item.pair), `${name} ${item.label}: tokens`);
+        assert.deepEqual(
+          native.embeddings.tokenize(hn, item.text, item.pair),
+          wasm.embeddings.tokenize(hw, item.text, item.pair),
+          `${name} ${item.label}: tokens`,
+        );
       }
       const seqs = texts.map((text) => native.embeddings.tokenize(hn, text).ids);
       const hiddenN = native.embeddings.hiddenStates(hn, seqs);
@@ -363,7 +431,8 @@ describe('embeddings across backends', () => {
     const tiny = modelDir('tiny');
     const noConfig = mkdtempSync(join(tmpdir(), 'ruv-embed-noconfig-'));
     temporary.push(noConfig);
-    for (const file of BUNDLE_FILES.filter((f) => f !== 'config.json')) cpSync(join(tiny, file), join(noConfig, file));
+    for (const file of BUNDLE_FILES.filter((f) => f !== 'config.json'))
+      cpSync(join(tiny, file), join(noConfig, file));
     const bundle = await encodeBundle(readFolderFiles(tiny), { modelId: 'tiny' });
     const flip = (bytes, at) => {
       const copy = bytes.slice();
@@ -385,33 +454,100 @@ describe('embeddings across backends', () => {
     // The JSON header's opening brace (after the u64 header length) replaced: not JSON any more.
     const badJson = await withSafetensors((bytes) => (bytes[8] = 0x00));
     // A header length past the end of the file.
-    const badLength = await withSafetensors((bytes, view) => view.setBigUint64(0, BigInt(bytes.length) * 2n, true));
+    const badLength = await withSafetensors((bytes, view) =>
+      view.setBigUint64(0, BigInt(bytes.length) * 2n, true),
+    );
 
     const cases = [
-      { label: 'bundle: a bit flipped in the header', code: 'CORRUPT_DATA', call: (e) => e.loadModel(flip(bundle, 40)) },
-      { label: 'bundle: a bit flipped in the weights', code: 'CORRUPT_DATA', call: (e) => e.loadModel(flip(bundle, bundle.length - 100)) },
-      { label: 'bundle: truncated', code: 'CORRUPT_DATA', call: (e) => e.loadModel(bundle.subarray(0, bundle.length - 1)) },
-      { label: 'bundle: model.safetensors cut in half', code: 'CORRUPT_DATA', call: (e) => e.loadModel(truncatedWeights) },
-      { label: 'bundle: model.safetensors header is not JSON', code: 'CORRUPT_DATA', call: (e) => e.loadModel(badJson) },
-      { label: 'bundle: model.safetensors header length past the file', code: 'CORRUPT_DATA', call: (e) => e.loadModel(badLength) },
+      {
+        label: 'bundle: a bit flipped in the header',
+        code: 'CORRUPT_DATA',
+        call: (e) => e.loadModel(flip(bundle, 40)),
+      },
+      {
+        label: 'bundle: a bit flipped in the weights',
+        code: 'CORRUPT_DATA',
+        call: (e) => e.loadModel(flip(bundle, bundle.length - 100)),
+      },
+      {
+        label: 'bundle: truncated',
+        code: 'CORRUPT_DATA',
+        call: (e) => e.loadModel(bundle.subarray(0, bundle.length - 1)),
+      },
+      {
+        label: 'bundle: model.safetensors cut in half',
+        code: 'CORRUPT_DATA',
+        call: (e) => e.loadModel(truncatedWeights),
+      },
+      {
+        label: 'bundle: model.safetensors header is not JSON',
+        code: 'CORRUPT_DATA',
+        call: (e) => e.loadModel(badJson),
+      },
+      {
+        label: 'bundle: model.safetensors header length past the file',
+        code: 'CORRUPT_DATA',
+        call: (e) => e.loadModel(badLength),
+      },
       { label: 'folder without config.json', code: 'MODEL_LOAD_FAILED', call: (e) => e.loadModel(noConfig) },
-      { label: 'option maxTokens: 1', code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { maxTokens: 1 }) },
-      { label: 'option maxTokens past max_position_embeddings', code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { maxTokens: 513 }) },
-      { label: "option pooling: 'max'", code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { pooling: 'max' }) },
-      { label: 'unknown option', code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { poolingMode: 'mean' }) },
-      { label: "option weights: 'pt'", code: 'INVALID_ARGUMENT', call: (e) => e.loadModel(tiny, { weights: 'pt' }) },
+      {
+        label: 'option maxTokens: 1',
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { maxTokens: 1 }),
+      },
+      {
+        label: 'option maxTokens past max_position_embeddings',
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { maxTokens: 513 }),
+      },
+      {
+        label: "option pooling: 'max'",
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { pooling: 'max' }),
+      },
+      {
+        label: 'unknown option',
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { poolingMode: 'mean' }),
+      },
+      {
+        label: "option weights: 'pt'",
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { weights: 'pt' }),
+      },
       { label: 'embed a number', code: 'INVALID_ARGUMENT', call: (e, h) => e.embed(h, 42) },
       { label: 'embed undefined', code: 'INVALID_ARGUMENT', call: (e, h) => e.embed(h) },
-      { label: 'embedBatch with a null text', code: 'INVALID_ARGUMENT', call: (e, h) => e.embedBatch(h, ['ok', null]) },
+      {
+        label: 'embedBatch with a null text',
+        code: 'INVALID_ARGUMENT',
+        call: (e, h) => e.embedBatch(h, ['ok', null]),
+      },
       { label: 'embedBatch of a string', code: 'INVALID_ARGUMENT', call: (e, h) => e.embedBatch(h, 'text') },
       { label: 'embedAsync an object', code: 'INVALID_ARGUMENT', call: (e, h) => e.embedAsync(h, {}) },
       { label: 'tokenize a number pair', code: 'INVALID_ARGUMENT', call: (e, h) => e.tokenize(h, 'a', 5) },
-      { label: 'hiddenStates with an id past the vocabulary', code: 'INVALID_ARGUMENT', call: (e, h) => e.hiddenStates(h, [[101, 30522, 102]]) },
+      {
+        label: 'hiddenStates with an id past the vocabulary',
+        code: 'INVALID_ARGUMENT',
+        call: (e, h) => e.hiddenStates(h, [[101, 30522, 102]]),
+      },
       { label: 'embed with a forged handle', code: 'INVALID_ARGUMENT', call: (e) => e.embed({}, 'text') },
     ];
     const freed = ['embed', 'embedBatch', 'tokenize', 'hiddenStates', 'modelInfo', 'embedAsync'];
-    const argsOf = { embed: ['x'], embedBatch: [['x']], tokenize: ['x'], hiddenStates: [[[101, 102]]], modelInfo: [], embedAsync: ['x'] };
-    for (const fn of freed) cases.push({ label: `${fn} with a freed handle`, code: 'NOT_INITIALIZED', freed: true, call: (e, h) => e[fn](h, ...argsOf[fn]) });
+    const argsOf = {
+      embed: ['x'],
+      embedBatch: [['x']],
+      tokenize: ['x'],
+      hiddenStates: [[[101, 102]]],
+      modelInfo: [],
+      embedAsync: ['x'],
+    };
+    for (const fn of freed)
+      cases.push({
+        label: `${fn} with a freed handle`,
+        code: 'NOT_INITIALIZED',
+        freed: true,
+        call: (e, h) => e[fn](h, ...argsOf[fn]),
+      });
 
     const run = async (backend, c) => {
       const e = backend.embeddings;
@@ -437,7 +573,9 @@ describe('embeddings across backends', () => {
 test('js-fallback: the embeddings module rejects with UNSUPPORTED naming WebAssembly', async () => {
   const runtime = await RuVectorRuntime.create({ backend: 'js' });
   const { embeddings } = runtime.getModules();
-  const e = await caught(() => embeddings.loadModel(models.dir === undefined ? '/nonexistent-model' : modelDir('tiny')));
+  const e = await caught(() =>
+    embeddings.loadModel(models.dir === undefined ? '/nonexistent-model' : modelDir('tiny')),
+  );
   assert.equal(e?.code, 'UNSUPPORTED', `loadModel: ${e}`);
   assert.match(e.message, /WebAssembly/);
   const s = await caught(() => embeddings.embed(null, 'text'));

@@ -32,26 +32,64 @@ const DIM = 16;
 const data = dataset('clustered', 1000, DIM, 30, 21);
 const VARIANTS = [
   { label: 'cosine float32', config: { distanceMetric: 'cosine' }, n: 1000, deletes: 0 },
-  { label: 'euclidean int8 with deletions', config: { distanceMetric: 'euclidean', storage: 'int8' }, n: 700, deletes: 90 },
-  { label: 'dot_product float32 with deletions, seed 7', config: { distanceMetric: 'dot_product', seed: 7 }, n: 600, deletes: 60 },
+  {
+    label: 'euclidean int8 with deletions',
+    config: { distanceMetric: 'euclidean', storage: 'int8' },
+    n: 700,
+    deletes: 90,
+  },
+  {
+    label: 'dot_product float32 with deletions, seed 7',
+    config: { distanceMetric: 'dot_product', seed: 7 },
+    n: 600,
+    deletes: 60,
+  },
   // Every metric in both storages (was tests/unit/js-hnsw's native <-> js check).
-  { label: 'cosine int8 with deletions', config: { distanceMetric: 'cosine', storage: 'int8' }, n: 500, deletes: 40 },
+  {
+    label: 'cosine int8 with deletions',
+    config: { distanceMetric: 'cosine', storage: 'int8' },
+    n: 500,
+    deletes: 40,
+  },
   { label: 'euclidean float32 with deletions', config: { distanceMetric: 'euclidean' }, n: 500, deletes: 40 },
-  { label: 'dot_product int8 with deletions', config: { distanceMetric: 'dot_product', storage: 'int8' }, n: 500, deletes: 40 },
+  {
+    label: 'dot_product int8 with deletions',
+    config: { distanceMetric: 'dot_product', storage: 'int8' },
+    n: 500,
+    deletes: 40,
+  },
   // Natively a parallel bulk build (was tests/unit/wasm-hnsw's native <-> wasm check).
-  { label: 'cosine float32 built by insertBatch', config: { distanceMetric: 'cosine' }, n: 1000, deletes: 0, batch: true },
+  {
+    label: 'cosine float32 built by insertBatch',
+    config: { distanceMetric: 'cosine' },
+    n: 1000,
+    deletes: 0,
+    batch: true,
+  },
 ];
 
 /** Builds one variant on `hnsw` (inserts one by one or one insertBatch, then deletes every 7th id). */
 function build(hnsw, variant) {
   const h = hnsw.create({ dimensions: DIM, m: 12, efConstruction: 80, efSearch: 40, ...variant.config });
-  if (variant.batch) hnsw.insertBatch(h, data.ids.slice(0, variant.n).map((id, i) => ({ id, vector: data.vectors[i] })));
+  if (variant.batch)
+    hnsw.insertBatch(
+      h,
+      data.ids.slice(0, variant.n).map((id, i) => ({ id, vector: data.vectors[i] })),
+    );
   else for (let i = 0; i < variant.n; i++) hnsw.insert(h, data.ids[i], data.vectors[i]);
   for (let i = 0; i < variant.deletes; i++) hnsw.delete(h, data.ids[i * 7]);
   return h;
 }
 
-const statsKey = (s) => [s.vectorCount, s.dimensions, s.m, s.efConstruction, s.efSearch, s.distanceMetric, s.storage];
+const statsKey = (s) => [
+  s.vectorCount,
+  s.dimensions,
+  s.m,
+  s.efConstruction,
+  s.efSearch,
+  s.distanceMetric,
+  s.storage,
+];
 
 test('an index serialized by each backend loads on every other: same stats, bytes and results', (t) => {
   if (!ready(t, 2)) return;
@@ -63,21 +101,46 @@ test('an index serialized by each backend loads on every other: same stats, byte
       const approx = data.queries.map((q) => origin.hnsw.search(h, q, 10, { efSearch: 50 }));
       const stats = statsKey(origin.hnsw.stats(h));
       origin.hnsw.free(h);
-      const live = data.ids.slice(0, variant.n).map((id, i) => [id, data.vectors[i]]).filter((_, i) => !(i % 7 === 0 && i / 7 < variant.deletes));
+      const live = data.ids
+        .slice(0, variant.n)
+        .map((id, i) => [id, data.vectors[i]])
+        .filter((_, i) => !(i % 7 === 0 && i / 7 < variant.deletes));
       if (variant.config.storage !== 'int8') {
-        data.queries.forEach((q, i) => assert.deepEqual(exact[i].map((r) => r.id), bruteForce(live, q, 10, variant.config.distanceMetric).map((r) => r.id), `${origin.name} ${variant.label}: exact query ${i}`));
+        data.queries.forEach((q, i) =>
+          assert.deepEqual(
+            exact[i].map((r) => r.id),
+            bruteForce(live, q, 10, variant.config.distanceMetric).map((r) => r.id),
+            `${origin.name} ${variant.label}: exact query ${i}`,
+          ),
+        );
       }
       for (const target of available) {
         const what = `${variant.label}: ${origin.name} -> ${target.name}`;
         const loaded = target.hnsw.deserialize(bytes);
         assert.deepEqual(statsKey(target.hnsw.stats(loaded)), stats, `${what}: stats`);
-        assert.ok(Buffer.from(target.hnsw.serialize(loaded)).equals(Buffer.from(bytes)), `${what}: re-serialized bytes differ`);
+        assert.ok(
+          Buffer.from(target.hnsw.serialize(loaded)).equals(Buffer.from(bytes)),
+          `${what}: re-serialized bytes differ`,
+        );
         data.queries.forEach((q, i) => {
           const e = target.hnsw.search(loaded, q, 10, { efSearch: 1000 });
-          assert.deepEqual(e.map((r) => r.id), exact[i].map((r) => r.id), `${what}: exact query ${i}`);
-          e.forEach((r, j) => assert.ok(Math.abs(r.distance - exact[i][j].distance) <= 1e-5 * (1 + Math.abs(r.distance)), `${what}: distance ${r.distance} vs ${exact[i][j].distance}`));
+          assert.deepEqual(
+            e.map((r) => r.id),
+            exact[i].map((r) => r.id),
+            `${what}: exact query ${i}`,
+          );
+          e.forEach((r, j) =>
+            assert.ok(
+              Math.abs(r.distance - exact[i][j].distance) <= 1e-5 * (1 + Math.abs(r.distance)),
+              `${what}: distance ${r.distance} vs ${exact[i][j].distance}`,
+            ),
+          );
           const a = target.hnsw.search(loaded, q, 10, { efSearch: 50 });
-          assert.deepEqual(a.map((r) => r.id), approx[i].map((r) => r.id), `${what}: ef=50 query ${i} (same graph, same walk)`);
+          assert.deepEqual(
+            a.map((r) => r.id),
+            approx[i].map((r) => r.id),
+            `${what}: ef=50 query ${i} (same graph, same walk)`,
+          );
         });
         target.hnsw.free(loaded);
       }
@@ -92,22 +155,37 @@ test('an index serialized by each backend loads on every other: same stats, byte
 test('the same inserts and deletes give the same bytes on the C++ backends, and as good a graph on js', (t) => {
   if (!ready(t, 2)) return;
   for (const variant of VARIANTS.filter((v) => !v.batch && v.config.distanceMetric !== 'cosine')) {
-    const live = data.ids.slice(0, variant.n).map((id, i) => [id, data.vectors[i]]).filter((_, i) => !(i % 7 === 0 && i / 7 < variant.deletes));
+    const live = data.ids
+      .slice(0, variant.n)
+      .map((id, i) => [id, data.vectors[i]])
+      .filter((_, i) => !(i % 7 === 0 && i / 7 < variant.deletes));
     const built = available.map((b) => {
       const h = build(b.hnsw, variant);
       const bytes = b.hnsw.serialize(h);
-      const recall = meanRecall((q) => b.hnsw.search(h, q, 10, { efSearch: 20 }).map((r) => r.id), live, data.queries, 10, variant.config.distanceMetric);
+      const recall = meanRecall(
+        (q) => b.hnsw.search(h, q, 10, { efSearch: 20 }).map((r) => r.id),
+        live,
+        data.queries,
+        10,
+        variant.config.distanceMetric,
+      );
       b.hnsw.free(h);
       return { name: b.name, bytes, recall };
     });
     const core = built.filter((b) => b.name !== 'js');
     for (const other of core.slice(1)) {
-      assert.ok(Buffer.from(other.bytes).equals(Buffer.from(core[0].bytes)), `${variant.label}: ${other.name} bytes differ from ${core[0].name}'s`);
+      assert.ok(
+        Buffer.from(other.bytes).equals(Buffer.from(core[0].bytes)),
+        `${variant.label}: ${other.name} bytes differ from ${core[0].name}'s`,
+      );
     }
     const js = built.find((b) => b.name === 'js');
     if (js !== undefined && core.length > 0) {
       t.diagnostic(`${variant.label}: recall@10 (ef 20) js ${js.recall}, ${core[0].name} ${core[0].recall}`);
-      assert.ok(js.recall >= core[0].recall - 0.02, `${variant.label}: js recall ${js.recall} vs ${core[0].name} ${core[0].recall}`);
+      assert.ok(
+        js.recall >= core[0].recall - 0.02,
+        `${variant.label}: js recall ${js.recall} vs ${core[0].name} ${core[0].recall}`,
+      );
     }
   }
 });
@@ -115,27 +193,47 @@ test('the same inserts and deletes give the same bytes on the C++ backends, and 
 test('WasmHnswIndex bytes move between backends too', async (t) => {
   if (!ready(t, 2)) return;
   const [first, ...rest] = available;
-  const index = new WasmHnswIndex({ dimensions: DIM, m: 8, efConstruction: 40, efSearch: 20, distanceMetric: 'cosine' }, { runtime: first.runtime });
+  const index = new WasmHnswIndex(
+    { dimensions: DIM, m: 8, efConstruction: 40, efSearch: 20, distanceMetric: 'cosine' },
+    { runtime: first.runtime },
+  );
   await index.initialize();
   await index.insertBatch(data.ids.slice(0, 300).map((id, i) => ({ id, vector: data.vectors[i] })));
   const bytes = await index.serialize();
   const want = (await index.search(data.queries[0], 5, { efSearch: 300 })).map((r) => r.id);
   await index.dispose();
   for (const target of rest) {
-    const other = new WasmHnswIndex({ dimensions: 1, m: 2, efConstruction: 1, efSearch: 1, distanceMetric: 'euclidean' }, { runtime: target.runtime });
+    const other = new WasmHnswIndex(
+      { dimensions: 1, m: 2, efConstruction: 1, efSearch: 1, distanceMetric: 'euclidean' },
+      { runtime: target.runtime },
+    );
     await other.deserialize(bytes);
     assert.equal(other.getStats().backend, target.runtime.getBackend());
     assert.equal(other.vectorCount, 300);
-    assert.deepEqual((await other.search(data.queries[0], 5, { efSearch: 300 })).map((r) => r.id), want);
+    assert.deepEqual(
+      (await other.search(data.queries[0], 5, { efSearch: 300 })).map((r) => r.id),
+      want,
+    );
     await other.dispose();
   }
 });
 
 /** A small valid index: 40 entries of 4 dims, ids 'e0'.., two deleted (free slots). */
 function smallBytes(hnsw) {
-  const h = hnsw.create({ dimensions: 4, m: 4, efConstruction: 16, efSearch: 8, distanceMetric: 'euclidean' });
+  const h = hnsw.create({
+    dimensions: 4,
+    m: 4,
+    efConstruction: 16,
+    efSearch: 8,
+    distanceMetric: 'euclidean',
+  });
   const rand = mulberry32(3);
-  for (let i = 0; i < 40; i++) hnsw.insert(h, `e${i}`, Float32Array.from({ length: 4 }, () => rand() * 2 - 1));
+  for (let i = 0; i < 40; i++)
+    hnsw.insert(
+      h,
+      `e${i}`,
+      Float32Array.from({ length: 4 }, () => rand() * 2 - 1),
+    );
   hnsw.delete(h, 'e5');
   hnsw.delete(h, 'e9');
   const bytes = hnsw.serialize(h);
@@ -147,7 +245,20 @@ function smallBytes(hnsw) {
 function corruptions(valid) {
   const out = [];
   const rand = mulberry32(404);
-  for (const n of [0, 1, 8, 40, 67, 75, 76, 100, valid.length >> 1, valid.length - 5, valid.length - 4, valid.length - 1]) {
+  for (const n of [
+    0,
+    1,
+    8,
+    40,
+    67,
+    75,
+    76,
+    100,
+    valid.length >> 1,
+    valid.length - 5,
+    valid.length - 4,
+    valid.length - 1,
+  ]) {
     out.push([`truncated to ${n} bytes`, valid.slice(0, n)]);
     if (n >= 80) out.push([`truncated to ${n} bytes, CRC repaired`, withCrc(valid.slice(0, n))]);
   }
@@ -237,7 +348,10 @@ test('corrupt, truncated, random and hostile bytes are CORRUPT_DATA on every bac
         try {
           handle = target.hnsw.deserialize(bytes);
         } catch (e) {
-          assert.ok(e instanceof RuVectorError, `${label} on ${target.name}: threw ${e?.name}: ${e?.message}`);
+          assert.ok(
+            e instanceof RuVectorError,
+            `${label} on ${target.name}: threw ${e?.name}: ${e?.message}`,
+          );
           assert.equal(e.code, 'CORRUPT_DATA', `${label} on ${target.name}: ${e.message}`);
           continue;
         }
@@ -273,8 +387,22 @@ function badCalls() {
     ['insert: -Infinity', (m, h) => m.insert(h, 'a', v4(1, 2, 3, -Infinity))],
     ['insertBatch: not an array', (m, h) => m.insertBatch(h, { id: 'a' })],
     ['insertBatch: bad entry', (m, h) => m.insertBatch(h, [{ id: 'a', vector: v4(1, 2, 3, 4) }, 'b'])],
-    ['insertBatch: bad id', (m, h) => m.insertBatch(h, [{ id: 'a', vector: v4(1, 2, 3, 4) }, { id: '', vector: v4(1, 2, 3, 4) }])],
-    ['insertBatch: short vector', (m, h) => m.insertBatch(h, [{ id: 'a', vector: v4(1, 2, 3, 4) }, { id: 'b', vector: v4(1) }])],
+    [
+      'insertBatch: bad id',
+      (m, h) =>
+        m.insertBatch(h, [
+          { id: 'a', vector: v4(1, 2, 3, 4) },
+          { id: '', vector: v4(1, 2, 3, 4) },
+        ]),
+    ],
+    [
+      'insertBatch: short vector',
+      (m, h) =>
+        m.insertBatch(h, [
+          { id: 'a', vector: v4(1, 2, 3, 4) },
+          { id: 'b', vector: v4(1) },
+        ]),
+    ],
     ['insertBatch: Infinity', (m, h) => m.insertBatch(h, [{ id: 'b', vector: v4(1, 2, Infinity, 4) }])],
     ['search: query too long', (m, h) => m.search(h, v4(1, 2, 3, 4, 5), 3)],
     ['search: query NaN', (m, h) => m.search(h, v4(NaN, 2, 3, 4), 3)],
@@ -286,7 +414,10 @@ function badCalls() {
     ['search: efSearch 0', (m, h) => m.search(h, v4(1, 2, 3, 4), 3, { efSearch: 0 })],
     ['search: efSearch NaN', (m, h) => m.search(h, v4(1, 2, 3, 4), 3, { efSearch: NaN })],
     ['search: filter a number', (m, h) => m.search(h, v4(1, 2, 3, 4), 3, { filter: 5 })],
-    ['search: filter with a non-string', (m, h) => m.search(h, v4(1, 2, 3, 4), 3, { filter: new Set(['a', 1]) })],
+    [
+      'search: filter with a non-string',
+      (m, h) => m.search(h, v4(1, 2, 3, 4), 3, { filter: new Set(['a', 1]) }),
+    ],
     ['search: predicate returns a string', (m, h) => m.search(h, v4(1, 2, 3, 4), 3, { filter: () => 'yes' })],
     ['delete: id undefined', (m, h) => m.delete(h, undefined)],
     ['has: empty id', (m, h) => m.has(h, '')],
@@ -298,7 +429,16 @@ function badCalls() {
     ['null handle', (m) => m.serialize(null)],
     ...['insert', 'search', 'delete', 'has', 'stats', 'serialize', 'insertBatch'].map((fn) => [
       `freed handle: ${fn}`,
-      (m, h, freed) => (fn === 'search' ? m.search(freed, v4(1, 2, 3, 4), 1) : fn === 'insert' ? m.insert(freed, 'a', v4(1, 2, 3, 4)) : fn === 'insertBatch' ? m.insertBatch(freed, []) : fn === 'stats' || fn === 'serialize' ? m[fn](freed) : m[fn](freed, 'a')),
+      (m, h, freed) =>
+        fn === 'search'
+          ? m.search(freed, v4(1, 2, 3, 4), 1)
+          : fn === 'insert'
+            ? m.insert(freed, 'a', v4(1, 2, 3, 4))
+            : fn === 'insertBatch'
+              ? m.insertBatch(freed, [])
+              : fn === 'stats' || fn === 'serialize'
+                ? m[fn](freed)
+                : m[fn](freed, 'a'),
     ]),
   ];
 }
@@ -306,19 +446,40 @@ function badCalls() {
 const EXPECTED = {
   'create: m 1': ['INVALID_ARGUMENT', 'hnsw.create: config.m must be an integer in [2, 128] (got 1)'],
   'insert: NaN': ['NON_FINITE', 'hnsw.insert: vector contains a non-finite value at index 1'],
-  'search: query too long': ['DIMENSION_MISMATCH', 'hnsw.search: query has 5 elements but the index has 4 dimensions'],
-  'search: unknown option': ['INVALID_ARGUMENT', "hnsw.search: unknown option 'ef' (allowed: efSearch, filter)"],
+  'search: query too long': [
+    'DIMENSION_MISMATCH',
+    'hnsw.search: query has 5 elements but the index has 4 dimensions',
+  ],
+  'search: unknown option': [
+    'INVALID_ARGUMENT',
+    "hnsw.search: unknown option 'ef' (allowed: efSearch, filter)",
+  ],
   'freed handle: search': ['NOT_INITIALIZED', 'hnsw.search: the index was freed'],
-  'deserialize: too short': ['CORRUPT_DATA', 'hnsw.deserialize: data has 75 bytes, fewer than the 76 of the smallest serialized HNSW index'],
+  'deserialize: too short': [
+    'CORRUPT_DATA',
+    'hnsw.deserialize: data has 75 bytes, fewer than the 76 of the smallest serialized HNSW index',
+  ],
 };
 
 test('every bad argument gives the same code and message on every backend; nothing reaches the index', async (t) => {
   if (!ready(t)) return;
   const answers = new Map();
   for (const b of available) {
-    const h = b.hnsw.create({ dimensions: 4, m: 8, efConstruction: 20, efSearch: 10, distanceMetric: 'cosine' });
+    const h = b.hnsw.create({
+      dimensions: 4,
+      m: 8,
+      efConstruction: 20,
+      efSearch: 10,
+      distanceMetric: 'cosine',
+    });
     b.hnsw.insert(h, 'keep', new Float32Array([1, 0, 0, 0]));
-    const freed = b.hnsw.create({ dimensions: 4, m: 8, efConstruction: 20, efSearch: 10, distanceMetric: 'cosine' });
+    const freed = b.hnsw.create({
+      dimensions: 4,
+      m: 8,
+      efConstruction: 20,
+      efSearch: 10,
+      distanceMetric: 'cosine',
+    });
     b.hnsw.free(freed);
     const got = badCalls().map(([label, call]) => {
       try {
@@ -331,17 +492,35 @@ test('every bad argument gives the same code and message on every backend; nothi
     });
     assert.equal(b.hnsw.stats(h).vectorCount, 1, `${b.name}: a rejected call changed the index`);
     // The class face: async batch and search reject alike.
-    const index = new WasmHnswIndex({ dimensions: 4, m: 8, efConstruction: 20, efSearch: 10, distanceMetric: 'cosine' }, { runtime: b.runtime });
+    const index = new WasmHnswIndex(
+      { dimensions: 4, m: 8, efConstruction: 20, efSearch: 10, distanceMetric: 'cosine' },
+      { runtime: b.runtime },
+    );
     await index.initialize();
     for (const [label, call] of [
-      ['class insertBatch: short vector', () => index.insertBatch([{ id: 'x', vector: new Float32Array(3) }])],
-      ['class search: filter array with empty id', () => index.search(new Float32Array(4), 1, { filter: [''] })],
+      [
+        'class insertBatch: short vector',
+        () => index.insertBatch([{ id: 'x', vector: new Float32Array(3) }]),
+      ],
+      [
+        'class search: filter array with empty id',
+        () => index.search(new Float32Array(4), 1, { filter: [''] }),
+      ],
     ]) {
-      const e = await call().then(() => null, (err) => err);
+      const e = await call().then(
+        () => null,
+        (err) => err,
+      );
       got.push([label, e?.code ?? 'NO ERROR', e?.message ?? '']);
     }
     await index.dispose();
-    got.push(['class after dispose', ...(await index.search(new Float32Array(4), 1).then(() => ['NO ERROR', ''], (e) => [e.code, e.message]))]);
+    got.push([
+      'class after dispose',
+      ...(await index.search(new Float32Array(4), 1).then(
+        () => ['NO ERROR', ''],
+        (e) => [e.code, e.message],
+      )),
+    ]);
     b.hnsw.free(h);
     answers.set(b.name, got);
   }
@@ -350,5 +529,6 @@ test('every bad argument gives the same code and message on every backend; nothi
     assert.notEqual(code, 'NO ERROR', `${reference[0]}: ${label} was accepted`);
     if (EXPECTED[label]) assert.deepEqual([code, message], EXPECTED[label], label);
   }
-  for (const [name, got] of others) assert.deepEqual(got, reference[1], `${name} differs from ${reference[0]}`);
+  for (const [name, got] of others)
+    assert.deepEqual(got, reference[1], `${name} differs from ${reference[0]}`);
 });

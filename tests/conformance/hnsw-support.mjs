@@ -3,7 +3,16 @@
 import { BACKENDS, loadBackends, mulberry32, requiredBackends } from './support.mjs';
 
 export { BACKENDS, mulberry32 };
-export { bruteForce, bruteForceIds, dataset, mean, meanRecall, recallOf, refDistance, scoreOf } from './cases/recall.mjs';
+export {
+  bruteForce,
+  bruteForceIds,
+  dataset,
+  mean,
+  meanRecall,
+  recallOf,
+  refDistance,
+  scoreOf,
+} from './cases/recall.mjs';
 
 /** Backends whose HNSW tests must run (CI will set RUVECTOR_REQUIRE_HNSW=native,wasm,js). */
 export function requiredHnsw() {
@@ -30,16 +39,27 @@ export async function loadHnswBackends() {
   for (const name of BACKENDS) {
     const entry = loaded.get(name);
     if (entry.runtime === undefined) {
-      out.push({ name, skip: `${name} backend did not load: ${entry.error?.message}`, mustRun: requireHnsw.has(name) || requireLoad.has(name) });
+      out.push({
+        name,
+        skip: `${name} backend did not load: ${entry.error?.message}`,
+        mustRun: requireHnsw.has(name) || requireLoad.has(name),
+      });
       continue;
     }
     const hnsw = entry.runtime.getModules().hnsw;
     try {
-      hnsw.free(hnsw.create({ dimensions: 2, m: 2, efConstruction: 1, efSearch: 1, distanceMetric: 'cosine' }));
+      hnsw.free(
+        hnsw.create({ dimensions: 2, m: 2, efConstruction: 1, efSearch: 1, distanceMetric: 'cosine' }),
+      );
       out.push({ name, runtime: entry.runtime, hnsw, ops: entry.ops });
     } catch (e) {
       if (e?.code !== 'UNSUPPORTED') throw e;
-      out.push({ name, runtime: entry.runtime, skip: `hnsw not available on ${name}`, mustRun: requireHnsw.has(name) });
+      out.push({
+        name,
+        runtime: entry.runtime,
+        skip: `hnsw not available on ${name}`,
+        mustRun: requireHnsw.has(name),
+      });
     }
   }
   return out;

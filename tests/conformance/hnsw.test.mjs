@@ -11,7 +11,15 @@ import { describe, test } from 'node:test';
 
 import { WasmHnswIndex } from '../../js/dist/index.js';
 import { HNSW_CONFIG, HNSW_DIM, HNSW_K, HNSW_N, hnswData, RECALL_CASES } from './cases/hnsw.mjs';
-import { bruteForce, loadHnswBackends, mean, mulberry32, recallOf, refDistance, scoreOf } from './hnsw-support.mjs';
+import {
+  bruteForce,
+  loadHnswBackends,
+  mean,
+  mulberry32,
+  recallOf,
+  refDistance,
+  scoreOf,
+} from './hnsw-support.mjs';
 
 const METRICS = ['cosine', 'euclidean', 'dot_product'];
 const N = HNSW_N;
@@ -27,7 +35,11 @@ const entriesOf = (data) => data.ids.map((id, i) => [id, data.vectors[i]]);
 const truthCache = new Map();
 function truth(data, metric) {
   const key = `${data.kind}/${metric}`;
-  if (!truthCache.has(key)) truthCache.set(key, data.queries.map((q) => bruteForce(entriesOf(data), q, K, metric)));
+  if (!truthCache.has(key))
+    truthCache.set(
+      key,
+      data.queries.map((q) => bruteForce(entriesOf(data), q, K, metric)),
+    );
   return truthCache.get(key);
 }
 
@@ -36,12 +48,18 @@ function checkResults(results, query, vectorsById, metric, what, { tolerance = 2
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
     if (i > 0) assert.ok(results[i - 1].distance <= r.distance, `${what}: not best first at ${i}`);
-    assert.ok(Math.abs(r.score - scoreOf(r.distance, metric)) <= 1e-6 * (1 + Math.abs(r.distance)), `${what}: score ${r.score} is not the similarity of distance ${r.distance}`);
+    assert.ok(
+      Math.abs(r.score - scoreOf(r.distance, metric)) <= 1e-6 * (1 + Math.abs(r.distance)),
+      `${what}: score ${r.score} is not the similarity of distance ${r.distance}`,
+    );
     const v = vectorsById.get(r.id);
     assert.ok(v !== undefined, `${what}: returned unknown id ${r.id}`);
     if (tolerance !== null) {
       const want = refDistance(query, v, metric);
-      assert.ok(Math.abs(r.distance - want) <= tolerance * (1 + Math.abs(want)), `${what}: distance of ${r.id} is ${r.distance}, want ${want}`);
+      assert.ok(
+        Math.abs(r.distance - want) <= tolerance * (1 + Math.abs(want)),
+        `${what}: distance of ${r.id} is ${r.distance}, want ${want}`,
+      );
     }
   }
 }
@@ -52,7 +70,8 @@ for (const backend of backends) {
     /** Skips (or fails, when required) when this backend has no index; true when the test may run. */
     const ready = (t) => {
       if (backend.hnsw !== undefined) return true;
-      if (backend.mustRun) assert.fail(`${backend.skip} (required by RUVECTOR_REQUIRE_HNSW / RUVECTOR_REQUIRE_BACKENDS)`);
+      if (backend.mustRun)
+        assert.fail(`${backend.skip} (required by RUVECTOR_REQUIRE_HNSW / RUVECTOR_REQUIRE_BACKENDS)`);
       t.skip(backend.skip);
       return false;
     };
@@ -84,7 +103,8 @@ for (const backend of backends) {
       const s = hnsw.stats(h);
       assert.equal(s.vectorCount, N);
       assert.equal(s.storage, row.storage);
-      if (row.storage === 'int8') assert.ok(s.vectorBytes < N * DIM * 4, `int8 rows take ${s.vectorBytes} bytes`);
+      if (row.storage === 'int8')
+        assert.ok(s.vectorBytes < N * DIM * 4, `int8 rows take ${s.vectorBytes} bytes`);
       const want = truth(data, row.metric);
       const recalls = data.queries.map((q, i) => {
         const got = hnsw.search(h, q, K);
@@ -111,7 +131,9 @@ for (const backend of backends) {
       for (const metric of METRICS) {
         const data = DATA.clustered;
         const h = copyOf('clustered', metric);
-        const missing = data.ids.filter((id, i) => !hnsw.search(h, data.vectors[i], K).some((r) => r.id === id));
+        const missing = data.ids.filter(
+          (id, i) => !hnsw.search(h, data.vectors[i], K).some((r) => r.id === id),
+        );
         assert.deepEqual(missing, [], `${metric}: ids not found by their own vector`);
         hnsw.free(h);
       }
@@ -124,14 +146,25 @@ for (const backend of backends) {
       const data = DATA.clustered;
       for (const metric of METRICS) {
         const h = hnsw.create({ ...CONFIG, distanceMetric: metric });
-        hnsw.insertBatch(h, data.ids.map((id, i) => ({ id, vector: data.vectors[i] })));
+        hnsw.insertBatch(
+          h,
+          data.ids.map((id, i) => ({ id, vector: data.vectors[i] })),
+        );
         assert.equal(hnsw.stats(h).vectorCount, N);
         const want = truth(data, metric);
         const recall = mean(data.queries.map((q, i) => recallOf(hnsw.search(h, q, K), want[i])));
         assert.ok(recall >= 0.9, `${metric}: recall ${recall}`);
-        const missing = data.ids.filter((id, i) => !hnsw.search(h, data.vectors[i], K).some((r) => r.id === id));
-        const unreachable = missing.filter((id) => hnsw.search(h, data.vectors[data.ids.indexOf(id)], 1, { filter: [id] }).length === 0);
-        assert.deepEqual(missing, [], `${metric}: ids not found by their own vector (unreachable from the entry point: ${unreachable.join(', ') || 'none'})`);
+        const missing = data.ids.filter(
+          (id, i) => !hnsw.search(h, data.vectors[i], K).some((r) => r.id === id),
+        );
+        const unreachable = missing.filter(
+          (id) => hnsw.search(h, data.vectors[data.ids.indexOf(id)], 1, { filter: [id] }).length === 0,
+        );
+        assert.deepEqual(
+          missing,
+          [],
+          `${metric}: ids not found by their own vector (unreachable from the entry point: ${unreachable.join(', ') || 'none'})`,
+        );
         hnsw.free(h);
       }
     });
@@ -141,13 +174,19 @@ for (const backend of backends) {
       const rand = mulberry32(5);
       for (const metric of METRICS) {
         const h = hnsw.create({ ...CONFIG, dimensions: 8, efSearch: 4, distanceMetric: metric });
-        const entries = Array.from({ length: 30 }, (_, i) => [`k${i}`, Float32Array.from({ length: 8 }, () => rand() * 2 - 1)]);
+        const entries = Array.from({ length: 30 }, (_, i) => [
+          `k${i}`,
+          Float32Array.from({ length: 8 }, () => rand() * 2 - 1),
+        ]);
         for (const [id, v] of entries) hnsw.insert(h, id, v);
         for (const [id] of entries.slice(0, 10)) assert.equal(hnsw.delete(h, id), true);
         const live = entries.slice(10);
         const q = Float32Array.from({ length: 8 }, () => rand() * 2 - 1);
         const got = hnsw.search(h, q, 100);
-        assert.deepEqual(got.map((r) => r.id), bruteForce(live, q, 100, metric).map((r) => r.id));
+        assert.deepEqual(
+          got.map((r) => r.id),
+          bruteForce(live, q, 100, metric).map((r) => r.id),
+        );
         checkResults(got, q, new Map(live), metric, `${metric} k > count`);
         hnsw.free(h);
       }
@@ -160,9 +199,14 @@ for (const backend of backends) {
       const h = copyOf('uniform', 'euclidean');
       for (let i = 0; i < data.queries.length; i++) {
         const got = hnsw.search(h, data.queries[i], K, { efSearch: N });
-        assert.deepEqual(got.map((r) => r.id), want[i].map((r) => r.id), `query ${i} with efSearch >= count`);
+        assert.deepEqual(
+          got.map((r) => r.id),
+          want[i].map((r) => r.id),
+          `query ${i} with efSearch >= count`,
+        );
       }
-      const recallAt = (ef) => mean(data.queries.map((q, i) => recallOf(hnsw.search(h, q, K, { efSearch: ef }), want[i])));
+      const recallAt = (ef) =>
+        mean(data.queries.map((q, i) => recallOf(hnsw.search(h, q, K, { efSearch: ef }), want[i])));
       const low = recallAt(K);
       const high = recallAt(400);
       assert.ok(low < high, `efSearch ignored? recall at ef=${K}: ${low}, at ef=400: ${high}`);
@@ -170,10 +214,16 @@ for (const backend of backends) {
       hnsw.free(h);
       // The config's efSearch: an index whose efSearch covers the count answers exactly.
       const exact = hnsw.create({ ...CONFIG, efSearch: N, distanceMetric: 'euclidean' });
-      hnsw.insertBatch(exact, data.ids.slice(0, 600).map((id, i) => ({ id, vector: data.vectors[i] })));
+      hnsw.insertBatch(
+        exact,
+        data.ids.slice(0, 600).map((id, i) => ({ id, vector: data.vectors[i] })),
+      );
       const some = entriesOf(data).slice(0, 600);
       for (const q of data.queries.slice(0, 10)) {
-        assert.deepEqual(hnsw.search(exact, q, K).map((r) => r.id), bruteForce(some, q, K, 'euclidean').map((r) => r.id));
+        assert.deepEqual(
+          hnsw.search(exact, q, K).map((r) => r.id),
+          bruteForce(some, q, K, 'euclidean').map((r) => r.id),
+        );
       }
       hnsw.free(exact);
     });
@@ -191,7 +241,8 @@ for (const backend of backends) {
         for (const [how, filter] of Object.entries(filters)) {
           const recalls = data.queries.map((q, i) => {
             const got = hnsw.search(h, q, K, { filter });
-            for (const r of got) assert.ok(allowed.has(r.id), `${metric} ${how}: returned ${r.id}, which is not allowed`);
+            for (const r of got)
+              assert.ok(allowed.has(r.id), `${metric} ${how}: returned ${r.id}, which is not allowed`);
             checkResults(got, q, byId, metric, `${metric} ${how} query ${i}`);
             return recallOf(got, bruteForce(allowedEntries, q, K, metric));
           });
@@ -217,7 +268,8 @@ for (const backend of backends) {
         const h = copyOf('clustered', metric);
         const deleted = new Set(data.ids.filter(() => rand() < 0.3));
         for (const id of deleted) assert.equal(hnsw.delete(h, id), true, `delete ${id}`);
-        for (const id of [...deleted].slice(0, 20)) assert.equal(hnsw.delete(h, id), false, `second delete of ${id}`);
+        for (const id of [...deleted].slice(0, 20))
+          assert.equal(hnsw.delete(h, id), false, `second delete of ${id}`);
         assert.equal(hnsw.stats(h).vectorCount, N - deleted.size);
         const survivors = entriesOf(data).filter(([id]) => !deleted.has(id));
         const recalls = data.queries.map((q) => {
@@ -228,8 +280,13 @@ for (const backend of backends) {
         assert.ok(mean(recalls) >= 0.9, `${metric}: recall on survivors ${mean(recalls)}`);
         for (const [id, v] of entriesOf(data)) {
           const got = hnsw.search(h, v, K);
-          if (deleted.has(id)) assert.ok(!got.some((r) => deleted.has(r.id)), `${metric}: a deleted id came back near ${id}`);
-          else assert.ok(got.some((r) => r.id === id), `${metric}: survivor ${id} not found by its own vector`);
+          if (deleted.has(id))
+            assert.ok(!got.some((r) => deleted.has(r.id)), `${metric}: a deleted id came back near ${id}`);
+          else
+            assert.ok(
+              got.some((r) => r.id === id),
+              `${metric}: survivor ${id} not found by its own vector`,
+            );
         }
         assert.equal(hnsw.has(h, [...deleted][0]), false);
         hnsw.free(h);
@@ -250,9 +307,16 @@ for (const backend of backends) {
       const old = hnsw.search(h, data.vectors[123], K, { efSearch: N });
       const oldAt = old.find((r) => r.id === target);
       assert.ok(oldAt === undefined || oldAt.distance > 1e-3, 'the old vector is still stored');
-      hnsw.insertBatch(h, [{ id: data.ids[5], vector: fresh }, { id: 'brand-new', vector: data.vectors[5] }, { id: data.ids[5], vector: data.vectors[9] }]);
+      hnsw.insertBatch(h, [
+        { id: data.ids[5], vector: fresh },
+        { id: 'brand-new', vector: data.vectors[5] },
+        { id: data.ids[5], vector: data.vectors[9] },
+      ]);
       assert.equal(hnsw.stats(h).vectorCount, N + 1, 'a batch with a duplicate id: the later one wins');
-      const again = hnsw.search(h, data.vectors[9], 2, { efSearch: N }).map((r) => r.id).sort();
+      const again = hnsw
+        .search(h, data.vectors[9], 2, { efSearch: N })
+        .map((r) => r.id)
+        .sort();
       assert.deepEqual(again, [data.ids[5], data.ids[9]].sort());
       hnsw.free(h);
     });
@@ -264,7 +328,14 @@ for (const backend of backends) {
       const dim = 8;
       const vec = () => Float32Array.from({ length: dim }, () => rand() * 2 - 1);
       for (const metric of METRICS) {
-        let h = hnsw.create({ dimensions: dim, m: 6, efConstruction: 40, efSearch: 16, distanceMetric: metric, seed: 99n });
+        let h = hnsw.create({
+          dimensions: dim,
+          m: 6,
+          efConstruction: 40,
+          efSearch: 16,
+          distanceMetric: metric,
+          seed: 99n,
+        });
         const model = new Map();
         const ids = Array.from({ length: 300 }, (_, i) => `s${i}`);
         for (let step = 0; step < 1500; step++) {
@@ -275,7 +346,10 @@ for (const backend of backends) {
             hnsw.insert(h, id, v);
             model.set(id, v);
           } else if (r < 0.55) {
-            const batch = Array.from({ length: 1 + Math.floor(rand() * 20) }, () => ({ id: ids[Math.floor(rand() * ids.length)], vector: vec() }));
+            const batch = Array.from({ length: 1 + Math.floor(rand() * 20) }, () => ({
+              id: ids[Math.floor(rand() * ids.length)],
+              vector: vec(),
+            }));
             hnsw.insertBatch(h, batch);
             for (const e of batch) model.set(e.id, e.vector);
           } else if (r < 0.8) {
@@ -284,11 +358,19 @@ for (const backend of backends) {
             const q = vec();
             const k = 1 + Math.floor(rand() * 12);
             const got = hnsw.search(h, q, k, { efSearch: 1000 });
-            assert.deepEqual(got.map((x) => x.id), bruteForce([...model], q, k, metric).map((x) => x.id), `step ${step}: exact search`);
+            assert.deepEqual(
+              got.map((x) => x.id),
+              bruteForce([...model], q, k, metric).map((x) => x.id),
+              `step ${step}: exact search`,
+            );
           } else {
             const bytes = hnsw.serialize(h);
             const h2 = hnsw.deserialize(bytes);
-            assert.deepEqual(hnsw.serialize(h2), bytes, `step ${step}: serialize after deserialize gives the same bytes`);
+            assert.deepEqual(
+              hnsw.serialize(h2),
+              bytes,
+              `step ${step}: serialize after deserialize gives the same bytes`,
+            );
             hnsw.free(h);
             h = h2;
           }
@@ -307,9 +389,16 @@ for (const backend of backends) {
       if (!ready(t)) return;
       for (const [metric, { bytes, model }] of afterSequence) {
         const h = hnsw.deserialize(bytes);
-        const unreachable = [...model].filter(([id, v]) => hnsw.search(h, v, 1, { filter: [id] }).length === 0).map(([id]) => id);
+        const unreachable = [...model]
+          .filter(([id, v]) => hnsw.search(h, v, 1, { filter: [id] }).length === 0)
+          .map(([id]) => id);
         // With dot_product a longer vector may score higher than the id's own: only reachability.
-        const notFound = metric === 'dot_product' ? [] : [...model].filter(([id, v]) => !hnsw.search(h, v, 5).some((x) => x.id === id)).map(([id]) => id);
+        const notFound =
+          metric === 'dot_product'
+            ? []
+            : [...model]
+                .filter(([id, v]) => !hnsw.search(h, v, 5).some((x) => x.id === id))
+                .map(([id]) => id);
         hnsw.free(h);
         assert.deepEqual({ unreachable, notFound }, { unreachable: [], notFound: [] }, metric);
       }
@@ -322,7 +411,11 @@ for (const backend of backends) {
       await index.initialize();
       const entries = data.ids.slice(0, 800).map((id, i) => ({ id, vector: data.vectors[i] }));
       const searching = Promise.all(data.queries.slice(0, 5).map((q) => index.search(q, K)));
-      await Promise.all([index.insertBatch(entries.slice(0, 400)), index.insertBatch(entries.slice(400)), searching]);
+      await Promise.all([
+        index.insertBatch(entries.slice(0, 400)),
+        index.insertBatch(entries.slice(400)),
+        searching,
+      ]);
       assert.equal(index.vectorCount, 800);
       await index.insert(data.ids[0], data.vectors[900]);
       assert.equal(await index.delete(data.ids[1]), true);
@@ -330,23 +423,53 @@ for (const backend of backends) {
       const stats = index.getStats();
       assert.equal(stats.vectorCount, 799);
       assert.equal(stats.backend, backend.runtime.getBackend());
-      assert.deepEqual([stats.dimensions, stats.m, stats.efConstruction, stats.efSearch, stats.distanceMetric, stats.storage], [DIM, 16, 100, 64, 'cosine', 'float32']);
+      assert.deepEqual(
+        [
+          stats.dimensions,
+          stats.m,
+          stats.efConstruction,
+          stats.efSearch,
+          stats.distanceMetric,
+          stats.storage,
+        ],
+        [DIM, 16, 100, 64, 'cosine', 'float32'],
+      );
       assert.ok(stats.memoryBytes >= stats.vectorBytes && stats.vectorBytes >= 799 * DIM * 4);
-      const live = entries.slice(2).map((e) => [e.id, e.vector]).concat([[data.ids[0], data.vectors[900]]]);
+      const live = entries
+        .slice(2)
+        .map((e) => [e.id, e.vector])
+        .concat([[data.ids[0], data.vectors[900]]]);
       const q = data.queries[3];
       const exact = await index.search(q, 20, { efSearch: 1000 });
-      assert.deepEqual(exact.map((r) => r.id), bruteForce(live, q, 20, 'cosine').map((r) => r.id));
+      assert.deepEqual(
+        exact.map((r) => r.id),
+        bruteForce(live, q, 20, 'cosine').map((r) => r.id),
+      );
       const allowed = new Set(live.filter((_, i) => i % 10 === 3).map(([id]) => id));
       const allowedLive = live.filter(([id]) => allowed.has(id));
       for (const filter of [allowed, [...allowed], (id) => allowed.has(id)]) {
         const got = await index.search(q, 5, { filter, efSearch: 1000 });
-        assert.deepEqual(got.map((r) => r.id), bruteForce(allowedLive, q, 5, 'cosine').map((r) => r.id), `class search with a ${typeof filter === 'function' ? 'predicate' : 'list'} filter`);
+        assert.deepEqual(
+          got.map((r) => r.id),
+          bruteForce(allowedLive, q, 5, 'cosine').map((r) => r.id),
+          `class search with a ${typeof filter === 'function' ? 'predicate' : 'list'} filter`,
+        );
       }
       const bytes = await index.serialize();
-      const other = new WasmHnswIndex({ ...CONFIG, dimensions: 3, distanceMetric: 'euclidean' }, { runtime: backend.runtime });
+      const other = new WasmHnswIndex(
+        { ...CONFIG, dimensions: 3, distanceMetric: 'euclidean' },
+        { runtime: backend.runtime },
+      );
       await other.deserialize(bytes);
-      assert.deepEqual({ ...other.getStats(), memoryBytes: 0, vectorBytes: 0 }, { ...stats, memoryBytes: 0, vectorBytes: 0 }, 'stats after a round trip (memory may differ: capacity)');
-      assert.deepEqual((await other.search(q, 20, { efSearch: 1000 })).map((r) => r.id), exact.map((r) => r.id));
+      assert.deepEqual(
+        { ...other.getStats(), memoryBytes: 0, vectorBytes: 0 },
+        { ...stats, memoryBytes: 0, vectorBytes: 0 },
+        'stats after a round trip (memory may differ: capacity)',
+      );
+      assert.deepEqual(
+        (await other.search(q, 20, { efSearch: 1000 })).map((r) => r.id),
+        exact.map((r) => r.id),
+      );
       await other.dispose();
       await index.dispose();
       await assert.rejects(index.search(q, 1), { code: 'NOT_INITIALIZED' });

@@ -23,7 +23,8 @@ export function requiredBackends() {
     .map((s) => s.trim())
     .filter(Boolean);
   for (const name of list) {
-    if (!BACKENDS.includes(name)) throw new Error(`RUVECTOR_REQUIRE_BACKENDS names an unknown backend '${name}'`);
+    if (!BACKENDS.includes(name))
+      throw new Error(`RUVECTOR_REQUIRE_BACKENDS names an unknown backend '${name}'`);
   }
   return new Set(list);
 }

@@ -44,7 +44,9 @@ const LEVELS = { scalar: 255, int4: 15 };
 /** Bytes quantize must write (quant.h's layouts), computed here from the layout alone. */
 function expectedBytes(config, n) {
   const header = config.type !== 'binary' && config.min === undefined ? 8 : 0;
-  return header + (config.type === 'scalar' ? n : config.type === 'int4' ? Math.ceil(n / 2) : Math.ceil(n / 8));
+  return (
+    header + (config.type === 'scalar' ? n : config.type === 'int4' ? Math.ceil(n / 2) : Math.ceil(n / 8))
+  );
 }
 
 function firstDifference(a, b) {
@@ -96,7 +98,11 @@ function conformance(name, ops, runtime) {
       const padded = new Uint8Array(codes.length + 5);
       padded.set(codes, 3);
       const dims = { ...config, dimensions: 97 };
-      assertSame(ops.dequantize(padded.subarray(3, 3 + codes.length), dims), ops.dequantize(codes, dims), `dequantize ${JSON.stringify(config)} of a view`);
+      assertSame(
+        ops.dequantize(padded.subarray(3, 3 + codes.length), dims),
+        ops.dequantize(codes, dims),
+        `dequantize ${JSON.stringify(config)} of a view`,
+      );
     }
   });
 
@@ -109,7 +115,10 @@ function conformance(name, ops, runtime) {
     for (let i = 0; i < plain.length; i++) plain[i] = rand() * 2 - 1;
     const buffer = runtime.createVectorBuffer(plain.length);
     assert.equal(buffer.length, plain.length);
-    assert.ok(buffer.view().every((x) => x === 0), 'a new buffer is zeroed');
+    assert.ok(
+      buffer.view().every((x) => x === 0),
+      'a new buffer is zeroed',
+    );
     buffer.view().set(plain);
     // Grow the wasm heap between writes and reads: the buffer's next view must still see the rows.
     const growth = runtime.createVectorBuffer(4 * 1024 * 1024);
@@ -129,7 +138,10 @@ function conformance(name, ops, runtime) {
     assert.equal(afterFree.code, 'INVALID_ARGUMENT');
     assert.equal(afterFree.message, 'VectorBuffer.view: the buffer was freed');
     for (const bad of [0, -1, 1.5, NaN, 2 ** 40, '8']) {
-      assert.equal(thrown(assert, () => runtime.createVectorBuffer(bad), `length ${String(bad)}`).code, 'INVALID_ARGUMENT');
+      assert.equal(
+        thrown(assert, () => runtime.createVectorBuffer(bad), `length ${String(bad)}`).code,
+        'INVALID_ARGUMENT',
+      );
     }
   });
 
@@ -146,8 +158,14 @@ function conformance(name, ops, runtime) {
         const back = ops.dequantize(codes, { type, dimensions: n });
         assert.equal(back.length, n);
         const bound = ((max - min) / LEVELS[type]) * 0.5 * (1 + 1e-4) + 4e-7 * Math.max(-min, max);
-        v.forEach((x, i) => assert.ok(Math.abs(back[i] - x) <= bound, `${type} n=${n} [${i}]: ${x} -> ${back[i]} (bound ${bound})`));
-        if (type === 'scalar' || n % 2 === 0) assertSame(ops.dequantize(codes, { type }), back, `${type} n=${n} inferred dimensions`);
+        v.forEach((x, i) =>
+          assert.ok(
+            Math.abs(back[i] - x) <= bound,
+            `${type} n=${n} [${i}]: ${x} -> ${back[i]} (bound ${bound})`,
+          ),
+        );
+        if (type === 'scalar' || n % 2 === 0)
+          assertSame(ops.dequantize(codes, { type }), back, `${type} n=${n} inferred dimensions`);
       }
       // A fixed range clamps what lies outside it.
       for (const n of [1, 17, 384]) {
@@ -165,14 +183,18 @@ function conformance(name, ops, runtime) {
       // A constant vector: range 0, every code 0, values come back exactly.
       const constant = new Float32Array(9).fill(0.3);
       const codes = ops.quantize(constant, { type });
-      assert.ok(codes.subarray(8).every((c) => c === 0), `${type} constant codes`);
+      assert.ok(
+        codes.subarray(8).every((c) => c === 0),
+        `${type} constant codes`,
+      );
       assertSame(ops.dequantize(codes, { type, dimensions: 9 }), constant, `${type} constant round trip`);
     }
     for (const n of SIZES) {
       const v = randomVector(mulberry32(n + 5), n);
       const codes = ops.quantize(v, { type: 'binary' });
       assert.equal(codes.length, Math.ceil(n / 8));
-      if (n % 8 !== 0) assert.equal(codes[codes.length - 1] >> n % 8, 0, `binary n=${n}: padding bits are zero`);
+      if (n % 8 !== 0)
+        assert.equal(codes[codes.length - 1] >> (n % 8), 0, `binary n=${n}: padding bits are zero`);
       const back = ops.dequantize(codes, { type: 'binary', dimensions: n });
       v.forEach((x, i) => assert.equal(back[i], x > 0 ? 1 : -1, `binary n=${n} [${i}]`));
     }
@@ -216,9 +238,17 @@ function conformance(name, ops, runtime) {
       assertSame(ops.dequantize(codes, dims), reference.ops.dequantize(codes, dims), `values ${what}`);
     }
     // A width whose scale overflows float32 codes everything as 0 (the scale counts as 0).
-    assertSame(ops.quantize(new Float32Array([0, 1e-45, 0]), { type: 'scalar' }).subarray(8), new Uint8Array(3), 'subnormal width');
+    assertSame(
+      ops.quantize(new Float32Array([0, 1e-45, 0]), { type: 'scalar' }).subarray(8),
+      new Uint8Array(3),
+      'subnormal width',
+    );
     // Outside a fixed range values clamp to the ends.
-    assertSame(ops.quantize(new Float32Array([3e38, -3e38, 0]), { type: 'scalar', min: -1e38, max: 1e38 }), new Uint8Array([255, 0, 128]), 'huge fixed range');
+    assertSame(
+      ops.quantize(new Float32Array([3e38, -3e38, 0]), { type: 'scalar', min: -1e38, max: 1e38 }),
+      new Uint8Array([255, 0, 128]),
+      'huge fixed range',
+    );
   });
 
   test('every bad input gives the same error code and message', async (t) => {

@@ -54,13 +54,22 @@ test('round trip of a real tokenizer folder plus random weights: same names, byt
     ['empty.bin', new Uint8Array(0)],
     ['dir/ünïcode.json', text('{}')],
   ]);
-  const bundle = await encodeBundle(files, { modelId: 'sentence-transformers/all-MiniLM-L6-v2', revision: 'main' });
-  const again = await encodeBundle(new Map([...files].reverse()), { modelId: 'sentence-transformers/all-MiniLM-L6-v2', revision: 'main' });
+  const bundle = await encodeBundle(files, {
+    modelId: 'sentence-transformers/all-MiniLM-L6-v2',
+    revision: 'main',
+  });
+  const again = await encodeBundle(new Map([...files].reverse()), {
+    modelId: 'sentence-transformers/all-MiniLM-L6-v2',
+    revision: 'main',
+  });
   assert.deepEqual(again, bundle, 'insertion order does not change the bytes');
   const decoded = await decodeBundle(bundle);
   assert.deepEqual(decoded.meta, { modelId: 'sentence-transformers/all-MiniLM-L6-v2', revision: 'main' });
   const expectedOrder = [...files.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  assert.deepEqual(decoded.files.map((f) => f.name), expectedOrder);
+  assert.deepEqual(
+    decoded.files.map((f) => f.name),
+    expectedOrder,
+  );
   for (const f of decoded.files) {
     assert.deepEqual(f.data, files.get(f.name), f.name);
     assert.equal(f.sha256, sha(files.get(f.name)).toString('hex'));
@@ -83,11 +92,15 @@ test('a bit flipped anywhere, truncation or extension: CORRUPT_DATA, never anyth
   await decodeBundle(bundle);
   for (let i = 0; i < bundle.length; i++) {
     const bad = bundle.slice();
-    bad[i] ^= 1 << i % 8;
+    bad[i] ^= 1 << (i % 8);
     await assert.rejects(decodeBundle(bad), corrupt(/^model bundle: /), `bit ${i % 8} of byte ${i}`);
   }
   for (const length of [0, 7, 31, 32, 100, bundle.length - 1]) {
-    await assert.rejects(decodeBundle(bundle.slice(0, length)), corrupt(/shorter than|truncated|magic/), `truncated to ${length}`);
+    await assert.rejects(
+      decodeBundle(bundle.slice(0, length)),
+      corrupt(/shorter than|truncated|magic/),
+      `truncated to ${length}`,
+    );
   }
   const longer = new Uint8Array(bundle.length + 1);
   longer.set(bundle);
@@ -102,7 +115,14 @@ function reseal(bundle) {
 }
 
 test('structurally bad bundles with a valid header digest are still rejected, each with its reason', async () => {
-  const make = () => encodeBundle(new Map([['a.json', text('1')], ['b.json', text('22')]]), { modelId: 'm', revision: 'r' });
+  const make = () =>
+    encodeBundle(
+      new Map([
+        ['a.json', text('1')],
+        ['b.json', text('22')],
+      ]),
+      { modelId: 'm', revision: 'r' },
+    );
   // Layout: 32 fixed | 2+1 'm' | 2+1 'r' | a.json entry at 38 (2+6+8+32) | b.json entry at 86 | digest at 134 | header 166.
   const nameAt = (bundle, i) => 38 + 2 + i * 48;
   const cases = [
@@ -113,12 +133,32 @@ test('structurally bad bundles with a valid header digest are still rejected, ea
     ['invalid UTF-8', (b) => (b[nameAt(b, 0)] = 0xff), /not valid UTF-8/],
     ['unsorted names', (b) => b.set(text('c'), nameAt(b, 0)), /strictly increasing/],
     ['duplicate names', (b) => b.set(text('a'), nameAt(b, 1)), /strictly increasing/],
-    ['a size past the end', (b) => new DataView(b.buffer).setBigUint64(nameAt(b, 1) + 6, 1n << 40n, true), /runs past the end/],
-    ['a size over 2^53', (b) => new DataView(b.buffer).setBigUint64(nameAt(b, 1) + 6, 1n << 60n, true), /too large/],
+    [
+      'a size past the end',
+      (b) => new DataView(b.buffer).setBigUint64(nameAt(b, 1) + 6, 1n << 40n, true),
+      /runs past the end/,
+    ],
+    [
+      'a size over 2^53',
+      (b) => new DataView(b.buffer).setBigUint64(nameAt(b, 1) + 6, 1n << 60n, true),
+      /too large/,
+    ],
     ['a wrong file digest', (b) => (b[nameAt(b, 0) + 6 + 8] ^= 1), /a\.json's SHA-256 does not match/],
-    ['a name length past the header', (b) => new DataView(b.buffer).setUint16(38, 5000, true), /header ends inside/],
-    ['a count larger than the table', (b) => new DataView(b.buffer).setUint32(12, 3, true), /header ends inside/],
-    ['a count smaller than the table', (b) => new DataView(b.buffer).setUint32(12, 1, true), /unexplained bytes/],
+    [
+      'a name length past the header',
+      (b) => new DataView(b.buffer).setUint16(38, 5000, true),
+      /header ends inside/,
+    ],
+    [
+      'a count larger than the table',
+      (b) => new DataView(b.buffer).setUint32(12, 3, true),
+      /header ends inside/,
+    ],
+    [
+      'a count smaller than the table',
+      (b) => new DataView(b.buffer).setUint32(12, 1, true),
+      /unexplained bytes/,
+    ],
     ['a count over the limit', (b) => new DataView(b.buffer).setUint32(12, 5000, true), /exceeds 4096/],
     ['a version 2', (b) => new DataView(b.buffer).setUint32(8, 2, true), /version 2 is not supported/],
     ['a reserved field set', (b) => new DataView(b.buffer).setUint32(20, 1, true), /reserved/],
@@ -134,11 +174,36 @@ test('structurally bad bundles with a valid header digest are still rejected, ea
 });
 
 test('names are validated on encode as the spec says', async () => {
-  for (const name of ['', '../x', 'a/../b', '/abs', 'a//b', 'a/', './a', 'a\\b', 'C:x', 'a\0b', 'x'.repeat(257), 'bad\uD800']) {
+  for (const name of [
+    '',
+    '../x',
+    'a/../b',
+    '/abs',
+    'a//b',
+    'a/',
+    './a',
+    'a\\b',
+    'C:x',
+    'a\0b',
+    'x'.repeat(257),
+    'bad\uD800',
+  ]) {
     assert.notEqual(bundleNameProblem(name), null, JSON.stringify(name));
-    await assert.rejects(encodeBundle(new Map([[name, text('')]])), { code: 'INVALID_ARGUMENT' }, JSON.stringify(name));
+    await assert.rejects(
+      encodeBundle(new Map([[name, text('')]])),
+      { code: 'INVALID_ARGUMENT' },
+      JSON.stringify(name),
+    );
   }
-  for (const name of ['config.json', 'onnx/model.onnx', '1_Pooling/config.json', 'a..b', '.hidden', 'x'.repeat(256), '日本/語']) {
+  for (const name of [
+    'config.json',
+    'onnx/model.onnx',
+    '1_Pooling/config.json',
+    'a..b',
+    '.hidden',
+    'x'.repeat(256),
+    '日本/語',
+  ]) {
     assert.equal(bundleNameProblem(name), null, name);
   }
   await assert.rejects(encodeBundle(new Map([['a', 'not bytes']])), { code: 'INVALID_ARGUMENT' });

@@ -24,8 +24,18 @@ test("import 'ruvector-runtime': ModelCache, bundles and sources are exported; a
     process.stdout.write(JSON.stringify({ missing: keys.filter((k) => typeof m[k] === 'undefined'), names: back.files.map((f) => f.name), meta: back.meta, kind: resolved.provenance.kind }));`;
   // By name (the node entry), and the web entry (what browsers, Workers and Deno get) by its file.
   for (const specifier of ['ruvector-runtime', new URL('../../js/dist/index.web.js', import.meta.url).href]) {
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script(specifier)], { cwd: project, encoding: 'utf8' }));
-    assert.deepEqual(out, { missing: [], names: ['config.json'], meta: { modelId: 'x', revision: 'r' }, kind: 'bundle' });
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script(specifier)], {
+        cwd: project,
+        encoding: 'utf8',
+      }),
+    );
+    assert.deepEqual(out, {
+      missing: [],
+      names: ['config.json'],
+      meta: { modelId: 'x', revision: 'r' },
+      kind: 'bundle',
+    });
   }
 });
 
@@ -36,10 +46,16 @@ test('the web entry statically imports no node: module (bundlers and browsers ne
     seen.add(file);
     const code = readFileSync(file, 'utf8');
     for (const [, spec] of code.matchAll(/^\s*(?:import|export)\s[^'";]*?from\s+['"]([^'"]+)['"]/gm)) {
-      assert.ok(!spec.startsWith('node:') && !['fs', 'path', 'os', 'crypto'].includes(spec), `${file} imports ${spec} at top level`);
+      assert.ok(
+        !spec.startsWith('node:') && !['fs', 'path', 'os', 'crypto'].includes(spec),
+        `${file} imports ${spec} at top level`,
+      );
       if (spec.startsWith('.')) walk(resolve(dirname(file), spec));
     }
   };
   walk(fileURLToPath(new URL('../../js/dist/index.web.js', import.meta.url)));
-  assert.ok([...seen].some((f) => f.endsWith('model-cache.js')) && [...seen].some((f) => f.endsWith('sources.js')), 'the walk reached the embeddings files');
+  assert.ok(
+    [...seen].some((f) => f.endsWith('model-cache.js')) && [...seen].some((f) => f.endsWith('sources.js')),
+    'the walk reached the embeddings files',
+  );
 });

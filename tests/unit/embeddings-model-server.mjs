@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const tokenizerDir = fileURLToPath(new URL('../../../shared/models/all-MiniLM-L6-v2-tokenizer/', import.meta.url));
+export const tokenizerDir = fileURLToPath(
+  new URL('../../../shared/models/all-MiniLM-L6-v2-tokenizer/', import.meta.url),
+);
 export const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 export function seededBytes(n, seed) {
@@ -35,7 +37,8 @@ export function makeModelTree() {
   const root = mkdtempSync(join(tmpdir(), 'ruvector-models-'));
   const minilm = join(root, 'sentence-transformers', 'all-MiniLM-L6-v2');
   mkdirSync(minilm, { recursive: true });
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) copyFileSync(join(tokenizerDir, f), join(minilm, f));
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
+    copyFileSync(join(tokenizerDir, f), join(minilm, f));
   put(minilm, 'model.safetensors', seededBytes(300_000, 1));
   put(minilm, 'onnx/model.onnx', seededBytes(200_001, 2));
   put(minilm, '1_Pooling/config.json', '{"word_embedding_dimension": 384, "pooling_mode_mean_tokens": true}');
@@ -124,7 +127,9 @@ export function memoryCaches({ quotaBytes = Infinity } = {}) {
       return {
         async match(req) {
           const hit = store.get(keyOf(req));
-          return hit === undefined ? undefined : new Response(hit.body.slice(), { status: hit.status, headers: hit.headers });
+          return hit === undefined
+            ? undefined
+            : new Response(hit.body.slice(), { status: hit.status, headers: hit.headers });
         },
         async put(req, response) {
           const body = new Uint8Array(await response.arrayBuffer());

@@ -15,13 +15,38 @@ after(() => rmSync(tree.root, { recursive: true, force: true }));
 
 test('pack-model writes a bundle of the folder (weights choice honoured, model id recorded)', async () => {
   const out = join(tree.root, 'mini.ruvmodel');
-  const printed = execFileSync(process.execPath, [cli, 'pack-model', tree.minilm, '-o', out, '--weights', 'onnx', '--model-id', 'sentence-transformers/all-MiniLM-L6-v2'], { encoding: 'utf8' });
+  const printed = execFileSync(
+    process.execPath,
+    [
+      cli,
+      'pack-model',
+      tree.minilm,
+      '-o',
+      out,
+      '--weights',
+      'onnx',
+      '--model-id',
+      'sentence-transformers/all-MiniLM-L6-v2',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.match(printed, /mini\.ruvmodel: \d+ bytes, 6 files .*content sha256 [0-9a-f]{64}/);
   const decoded = await decodeBundle(new Uint8Array(readFileSync(out)));
   assert.deepEqual(decoded.meta, { modelId: 'sentence-transformers/all-MiniLM-L6-v2', revision: '' });
-  const names = ['1_Pooling/config.json', 'config.json', 'onnx/model.onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'];
-  assert.deepEqual(decoded.files.map((f) => f.name), names);
-  for (const [name, bytes] of expectedFiles(tree.minilm, names)) assert.deepEqual(decoded.fileMap.get(name), bytes, name);
+  const names = [
+    '1_Pooling/config.json',
+    'config.json',
+    'onnx/model.onnx',
+    'special_tokens_map.json',
+    'tokenizer.json',
+    'tokenizer_config.json',
+  ];
+  assert.deepEqual(
+    decoded.files.map((f) => f.name),
+    names,
+  );
+  for (const [name, bytes] of expectedFiles(tree.minilm, names))
+    assert.deepEqual(decoded.fileMap.get(name), bytes, name);
 });
 
 test('pack-model errors: a folder without a model, no folder, a bad --weights', () => {

@@ -13,15 +13,27 @@ const cli = new URL('../../js/dist/cli.js', import.meta.url).pathname;
 
 test('runHnswBench reports build, latency, QPS, recall and memory; a backend without an index is unavailable', async () => {
   const js = await RuVectorRuntime.create({ backend: 'js' });
-  const bare = await RuVectorRuntime.create({ backends: [{ name: 'wasm', load: async () => async () => ({ ...jsKernels, name: 'wasm', hnsw: undefined }) }] });
-  const target = (rt) => ({ backend: rt.getBackend(), simdTarget: rt.describe().simdTarget, ...rt.getModules() });
+  const bare = await RuVectorRuntime.create({
+    backends: [
+      { name: 'wasm', load: async () => async () => ({ ...jsKernels, name: 'wasm', hnsw: undefined }) },
+    ],
+  });
+  const target = (rt) => ({
+    backend: rt.getBackend(),
+    simdTarget: rt.describe().simdTarget,
+    ...rt.getModules(),
+  });
   const options = { n: 400, dimensions: 16, queries: 30 };
   const rows = await runHnswBench([target(js), target(bare)], options);
   assert.equal(rows.length, 2);
   const unavailable = rows.find((r) => r.backend === 'wasm');
-  assert.equal(unavailable.unavailable, 'hnsw.create is not available on the wasm backend (it has no HNSW index yet)');
+  assert.equal(
+    unavailable.unavailable,
+    'hnsw.create is not available on the wasm backend (it has no HNSW index yet)',
+  );
   const row = rows.find((r) => r.backend === 'js-fallback');
-  for (const key of ['buildMs', 'insertsPerSecond', 'searchP50Us', 'searchP99Us', 'qps', 'memoryBytes']) assert.ok(row[key] > 0, key);
+  for (const key of ['buildMs', 'insertsPerSecond', 'searchP50Us', 'searchP99Us', 'qps', 'memoryBytes'])
+    assert.ok(row[key] > 0, key);
   assert.ok(row.searchP99Us >= row.searchP50Us);
   assert.ok(row.recall >= 0.9 && row.recall <= 1, `recall ${row.recall} on 400 x 16`);
   const table = formatHnswTable(rows, options);
@@ -30,10 +42,31 @@ test('runHnswBench reports build, latency, QPS, recall and memory; a backend wit
 });
 
 test('ruvector bench --suite hnsw runs the HNSW rows only (scaled down with --hnsw-n)', () => {
-  const out = JSON.parse(execFileSync(process.execPath, [cli, 'bench', '--suite', 'hnsw', '--backend', 'js', '--hnsw-n', '200', '--hnsw-queries', '10', '--json'], { encoding: 'utf8' }));
+  const out = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        cli,
+        'bench',
+        '--suite',
+        'hnsw',
+        '--backend',
+        'js',
+        '--hnsw-n',
+        '200',
+        '--hnsw-queries',
+        '10',
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    ),
+  );
   assert.deepEqual(out.rows, []);
   assert.equal(out.hnswRows.length, 1);
   assert.equal(out.hnswRows[0].backend, 'js-fallback');
   assert.deepEqual(out.hnswOptions, { n: 200, queries: 10 });
-  assert.throws(() => execFileSync(process.execPath, [cli, 'bench', '--suite', 'graph'], { stdio: 'pipe' }), (e) => e.status === 2 && /unknown suite 'graph'/.test(String(e.stderr)));
+  assert.throws(
+    () => execFileSync(process.execPath, [cli, 'bench', '--suite', 'graph'], { stdio: 'pipe' }),
+    (e) => e.status === 2 && /unknown suite 'graph'/.test(String(e.stderr)),
+  );
 });

@@ -40,7 +40,16 @@ function bruteForce(metric, entries, q, k) {
 }
 
 function params(over = {}) {
-  return { dimensions: 32, m: 16, efConstruction: 200, efSearch: 50, metric: COSINE, storage: 0, seed: 42n, ...over };
+  return {
+    dimensions: 32,
+    m: 16,
+    efConstruction: 200,
+    efSearch: 50,
+    metric: COSINE,
+    storage: 0,
+    seed: 42n,
+    ...over,
+  };
 }
 
 function build(p, entries) {
@@ -78,7 +87,11 @@ const CPP_FIXTURES = [
     metric: 1,
     storage: 0,
     dataSeed: 11,
-    top5: [["id32", "id8", "id11", "id37", "id26"], ["id32", "id11", "id33", "id8", "id38"], ["id36", "id3", "id26", "id12", "id25"]],
+    top5: [
+      ['id32', 'id8', 'id11', 'id37', 'id26'],
+      ['id32', 'id11', 'id33', 'id8', 'id38'],
+      ['id36', 'id3', 'id26', 'id12', 'id25'],
+    ],
     base64:
       'UlVWSE5TVwABAAAABAAAAAQAAAAQAAAACAAAAAEAAAAAAAAAYwAAAAAAAADRLLbZIK2zXygAAAAiAAAAAgAAAAMAAAAAAQMAAABpZDEEX9w+GX' +
       'kxP2lpVL+E8d4+AQUAAAARAAAAGQAAAB8AAAAkAAAACgAAAAIAAAAlAAAAEAAAAAEDAAAAaWQyGe9Kv9uREr9qThM/MALrvgMDAAAACQAAABQA' +
@@ -108,7 +121,11 @@ const CPP_FIXTURES = [
     metric: 2,
     storage: 1,
     dataSeed: 12,
-    top5: [["id30", "id24", "id3", "id39", "id17"], ["id20", "id29", "id11", "id19", "id24"], ["id5", "id37", "id33", "id9", "id15"]],
+    top5: [
+      ['id30', 'id24', 'id3', 'id39', 'id17'],
+      ['id20', 'id29', 'id11', 'id19', 'id24'],
+      ['id5', 'id37', 'id33', 'id9', 'id15'],
+    ],
     base64:
       'UlVWSE5TVwABAAAABAAAAAQAAAAQAAAACAAAAAIAAAABAAAAYwAAAAAAAADRLLbZIK2zXygAAAAiAAAAAgAAAAMAAAAAAQMAAABpZDG1VXK+hR' +
       'WJPgDXiP8BBAAAABoAAAACAAAAFgAAAAMAAAACAAAAIAAAAAsAAAABAwAAAGlkMtxiBL+bHmk/hAsA/wMGAAAAHwAAABAAAAAGAAAAIgAAABkA' +
@@ -138,7 +155,11 @@ const CPP_FIXTURES = [
     metric: 0,
     storage: 0,
     dataSeed: 13,
-    top5: [["id5", "id23", "id4", "id26", "id31"], ["id9", "id18", "id16", "id36", "id19"], ["id5", "id39", "id24", "id23", "id9"]],
+    top5: [
+      ['id5', 'id23', 'id4', 'id26', 'id31'],
+      ['id9', 'id18', 'id16', 'id36', 'id19'],
+      ['id5', 'id39', 'id24', 'id23', 'id9'],
+    ],
     base64:
       'UlVWSE5TVwABAAAABAAAAAQAAAAQAAAACAAAAAAAAAAAAAAAYwAAAAAAAADRLLbZIK2zXygAAAAiAAAAAgAAAAMAAAAAAQMAAABpZDGjEjC/mj' +
       'B2vmRCLj+L8Js9AQQAAAAWAAAAIQAAAAIAAAADAAAAAwAAABYAAAACAAAACgAAAAEDAAAAaWQyJPlJvyewtr6yC9A+YGCVPgMDAAAAAQAAAAwA' +
@@ -202,13 +223,20 @@ function parse(bytes) {
 
 /** Rewrites the trailing CRC so that a change reaches the inner loading rules. */
 function repairCrc(bytes) {
-  new DataView(bytes.buffer, bytes.byteOffset).setUint32(bytes.length - 4, crc32(bytes, 0, bytes.length - 4), true);
+  new DataView(bytes.buffer, bytes.byteOffset).setUint32(
+    bytes.length - 4,
+    crc32(bytes, 0, bytes.length - 4),
+    true,
+  );
   return bytes;
 }
 
 /** A small index with free slots, several levels and links, in the given metric and storage. */
 function smallIndex(metric = EUCLIDEAN, storage = 0) {
-  const index = build({ dimensions: 4, m: 4, efConstruction: 16, efSearch: 8, metric, storage, seed: 7n }, named(randomData(40, 4, 3)));
+  const index = build(
+    { dimensions: 4, m: 4, efConstruction: 16, efSearch: 8, metric, storage, seed: 7n },
+    named(randomData(40, 4, 3)),
+  );
   for (let i = 0; i < 40; i += 9) index.remove(`id${i}`);
   return index;
 }
@@ -238,8 +266,21 @@ test('indexes serialized by the C++ core load, re-serialize identically and sear
     const rnd = lcg(fx.dataSeed);
     const data = Array.from({ length: 40 }, () => Float32Array.from({ length: 4 }, rnd));
     const queries = Array.from({ length: 3 }, () => Float32Array.from({ length: 4 }, rnd));
-    queries.forEach((q, i) => assert.deepEqual(index.search(q, 5, 6).ids, fx.top5[i], `metric ${fx.metric} query ${i}`));
-    const mine = build({ dimensions: 4, m: 4, efConstruction: 16, efSearch: 8, metric: fx.metric, storage: fx.storage, seed: 99n }, named(data));
+    queries.forEach((q, i) =>
+      assert.deepEqual(index.search(q, 5, 6).ids, fx.top5[i], `metric ${fx.metric} query ${i}`),
+    );
+    const mine = build(
+      {
+        dimensions: 4,
+        m: 4,
+        efConstruction: 16,
+        efSearch: 8,
+        metric: fx.metric,
+        storage: fx.storage,
+        seed: 99n,
+      },
+      named(data),
+    );
     for (let i = 0; i < 40; i += 7) mine.remove(`id${i}`);
     // Compatible, not identical (FORMAT.md "Backends"): the same inserts and removes in JS build
     // JS's own graph; its bytes round-trip, and its exact answers (ef >= live count) are the
@@ -250,7 +291,8 @@ test('indexes serialized by the C++ core load, re-serialize identically and sear
     queries.forEach((q, i) => {
       const exact = mine.search(q, 5, 40).ids;
       assert.deepEqual(index.search(q, 5, 40).ids, exact, `metric ${fx.metric} query ${i}`);
-      if (fx.storage === 0) assert.deepEqual(exact, bruteForce(fx.metric, live, q, 5), `metric ${fx.metric} query ${i}`);
+      if (fx.storage === 0)
+        assert.deepEqual(exact, bruteForce(fx.metric, live, q, 5), `metric ${fx.metric} query ${i}`);
     });
   }
 });
@@ -279,17 +321,26 @@ test('every id finds itself; k > count returns all live; reported distance and s
   for (const [id, v] of entries) if (index.search(v, 1, 0).ids[0] === id) found++;
   assert.equal(found, entries.length);
 
-  const small = build({ metric: EUCLIDEAN, dimensions: 2 }, [['a', new Float32Array([0, 0])], ['b', new Float32Array([3, 4])]]);
+  const small = build({ metric: EUCLIDEAN, dimensions: 2 }, [
+    ['a', new Float32Array([0, 0])],
+    ['b', new Float32Array([3, 4])],
+  ]);
   const hits = small.search(new Float32Array([0, 0]), 10, 0);
   assert.deepEqual(hits.ids, ['a', 'b']);
   assert.deepEqual(Array.from(hits.distances), [0, 5]);
   assert.deepEqual(Array.from(hits.scores), [-0, -5]);
-  const cos = build({ metric: COSINE, dimensions: 2 }, [['x', new Float32Array([2, 0])], ['y', new Float32Array([0, 1])]]);
+  const cos = build({ metric: COSINE, dimensions: 2 }, [
+    ['x', new Float32Array([2, 0])],
+    ['y', new Float32Array([0, 1])],
+  ]);
   const c = cos.search(new Float32Array([1, 0]), 2, 0);
   assert.deepEqual(c.ids, ['x', 'y']);
   assert.deepEqual(Array.from(c.distances), [0, 1]);
   assert.deepEqual(Array.from(c.scores), [1, 0]);
-  const dot = build({ metric: DOT, dimensions: 2 }, [['p', new Float32Array([2, 0])], ['q', new Float32Array([1, 0])]]);
+  const dot = build({ metric: DOT, dimensions: 2 }, [
+    ['p', new Float32Array([2, 0])],
+    ['q', new Float32Array([1, 0])],
+  ]);
   const d = dot.search(new Float32Array([1, 1]), 2, 0);
   assert.deepEqual(d.ids, ['p', 'q']);
   assert.deepEqual(Array.from(d.distances), [-2, -1]);
@@ -324,7 +375,8 @@ test('remove 30%: removed ids never return; recall within 0.02 of a fresh build'
   for (const q of queries) for (const id of index.search(q, 10, 0).ids) assert.ok(!removed.has(id), id);
   // No link points to a free slot after the repair.
   const p = parse(index.serialize());
-  for (const rec of p.slots) for (const l of rec.links ?? []) for (const t of l.ids) assert.equal(p.slots[t].state, 1);
+  for (const rec of p.slots)
+    for (const l of rec.links ?? []) for (const t of l.ids) assert.equal(p.slots[t].state, 1);
   const fresh = build({ metric: EUCLIDEAN }, survivors);
   const rRemoved = recall(index, EUCLIDEAN, survivors, queries);
   const rFresh = recall(fresh, EUCLIDEAN, survivors, queries);
@@ -354,8 +406,10 @@ test('every live node stays reachable from the entry point through inserts, repl
   // [0.2, 5) for dot product and euclidean: with dot product, closed groups of three or more
   // nodes used to lose their last in-link from outside (the sweep of FORMAT.md relinks them).
   const cases = [];
-  for (const metric of [COSINE, EUCLIDEAN, DOT]) for (const seed of [11, 12, 13]) cases.push([metric, seed, false]);
-  for (const metric of [DOT, EUCLIDEAN]) for (const seed of [21, 22, 23, 24]) cases.push([metric, seed, true]);
+  for (const metric of [COSINE, EUCLIDEAN, DOT])
+    for (const seed of [11, 12, 13]) cases.push([metric, seed, false]);
+  for (const metric of [DOT, EUCLIDEAN])
+    for (const seed of [21, 22, 23, 24]) cases.push([metric, seed, true]);
   for (const [metric, seed, scaled] of cases) {
     {
       const lengths = lcg(seed * 97);
@@ -384,12 +438,18 @@ test('every live node stays reachable from the entry point through inserts, repl
           model.set(id, v);
         }
         if (step % checkEvery === 0 || step === 3999) {
-          assert.deepEqual(unreachable(index.serialize()), [], `metric ${metric} seed ${seed} scaled ${scaled} step ${step}`);
+          assert.deepEqual(
+            unreachable(index.serialize()),
+            [],
+            `metric ${metric} seed ${seed} scaled ${scaled} step ${step}`,
+          );
         }
       }
       // Dot product: a longer vector may outscore a node's own; reachability is what counts there.
       if (metric !== DOT && !scaled) {
-        const missing = [...model].filter(([id, v]) => !index.search(v, 10, 100).ids.includes(id)).map(([id]) => id);
+        const missing = [...model]
+          .filter(([id, v]) => !index.search(v, 10, 100).ids.includes(id))
+          .map(([id]) => id);
         assert.deepEqual(missing, [], `metric ${metric} seed ${seed}: not found by their own vector`);
       }
     }
@@ -397,7 +457,10 @@ test('every live node stays reachable from the entry point through inserts, repl
 });
 
 test('re-insert replaces; free slots are reused last-freed first', () => {
-  const index = build({ dimensions: 2, metric: EUCLIDEAN }, ['a', 'b', 'c', 'd', 'e'].map((id, i) => [id, new Float32Array([i, 0])]));
+  const index = build(
+    { dimensions: 2, metric: EUCLIDEAN },
+    ['a', 'b', 'c', 'd', 'e'].map((id, i) => [id, new Float32Array([i, 0])]),
+  );
   index.remove('b'); // slot 1
   index.remove('d'); // slot 3
   let p = parse(index.serialize());
@@ -406,7 +469,10 @@ test('re-insert replaces; free slots are reused last-freed first', () => {
   index.insert('y', new Float32Array([11, 0])); // takes slot 1
   index.insert('z', new Float32Array([12, 0])); // a new slot 5
   p = parse(index.serialize());
-  assert.deepEqual(p.slots.map((s) => s.id), ['a', 'y', 'c', 'x', 'e', 'z']);
+  assert.deepEqual(
+    p.slots.map((s) => s.id),
+    ['a', 'y', 'c', 'x', 'e', 'z'],
+  );
   assert.deepEqual(p.free, []);
   // Re-insert: removes the old entry (its slot goes on the free stack), then takes that top slot.
   index.insert('c', new Float32Array([100, 0]));
@@ -453,7 +519,10 @@ test('filters: allow-lists and predicates during the walk', () => {
     const truth = new Set(bruteForce(COSINE, allowed, q, 10));
     hits += r.ids.filter((id) => truth.has(id)).length;
     const asked = [];
-    const p = index.search(q, 10, 0, { kind: 'predicate', allow: (id) => (asked.push(id), allowedIds.has(id)) });
+    const p = index.search(q, 10, 0, {
+      kind: 'predicate',
+      allow: (id) => (asked.push(id), allowedIds.has(id)),
+    });
     assert.deepEqual(p.ids, r.ids);
     assert.ok(asked.length > 0 && asked.every((id) => index.contains(id)));
   }
@@ -461,7 +530,16 @@ test('filters: allow-lists and predicates during the walk', () => {
   // A predicate must not re-enter its index; its exceptions reach the caller; truthy counts.
   const reenter = { kind: 'predicate', allow: () => index.search(queries[0], 1, 0) };
   assertCode(() => index.search(queries[0], 10, 0, reenter), 'INVALID_ARGUMENT', /must not call into/);
-  assert.throws(() => index.search(queries[0], 10, 0, { kind: 'predicate', allow: () => { throw new Error('boom'); } }), /boom/);
+  assert.throws(
+    () =>
+      index.search(queries[0], 10, 0, {
+        kind: 'predicate',
+        allow: () => {
+          throw new Error('boom');
+        },
+      }),
+    /boom/,
+  );
   assert.equal(index.search(queries[0], 10, 0, { kind: 'predicate', allow: () => 1 }).ids.length, 10);
   assert.equal(index.stats().count, 2000);
   assert.deepEqual(index.search(queries[0], 10, 0, { kind: 'ids', ids: [] }).ids, []);
@@ -477,9 +555,13 @@ test('serialize -> deserialize: identical bytes and identical results in every m
       const copy = hnsw.deserialize(bytes);
       assert.deepEqual(copy.serialize(), bytes);
       // Capacity (vectorBytes, memoryBytes) is rebuilt on load, the counters travel.
-      const counters = ({ vectorBytes, memoryBytes, ...rest }) => (assert.ok(vectorBytes > 0 && memoryBytes > 0), rest);
+      const counters = ({ vectorBytes, memoryBytes, ...rest }) => (
+        assert.ok(vectorBytes > 0 && memoryBytes > 0),
+        rest
+      );
       assert.deepEqual(counters(copy.stats()), counters(index.stats()));
-      for (const q of randomData(20, 16, 15)) assert.deepEqual(copy.search(q, 10, 20), index.search(q, 10, 20));
+      for (const q of randomData(20, 16, 15))
+        assert.deepEqual(copy.search(q, 10, 20), index.search(q, 10, 20));
       // Both go on the same way: the level generator state travels with the bytes.
       copy.insert('new', entries[1][1]);
       index.insert('new', entries[1][1]);
@@ -498,9 +580,13 @@ test('serialize -> deserialize: identical bytes and identical results in every m
 });
 
 test('every truncation and every bit flip is CORRUPT_DATA', () => {
-  for (const [metric, storage] of [[EUCLIDEAN, 0], [COSINE, 1]]) {
+  for (const [metric, storage] of [
+    [EUCLIDEAN, 0],
+    [COSINE, 1],
+  ]) {
     const bytes = smallIndex(metric, storage).serialize();
-    for (let n = 0; n < bytes.length; n++) assertCode(() => hnsw.deserialize(bytes.subarray(0, n)), 'CORRUPT_DATA');
+    for (let n = 0; n < bytes.length; n++)
+      assertCode(() => hnsw.deserialize(bytes.subarray(0, n)), 'CORRUPT_DATA');
     const rnd = lcg(16);
     for (let i = 0; i < 300; i++) {
       const bit = Math.floor(((rnd() + 1) / 2) * bytes.length * 8);
@@ -540,28 +626,74 @@ test('each loading rule is enforced (CRC repaired)', () => {
     ['m', (x, v) => v.setUint32(16, 1, true), /invalid config/],
     ['dimensions', (x, v) => v.setUint32(12, 0, true), /invalid config/],
     ['ef_search', (x, v) => v.setUint32(24, 0, true), /invalid config/],
-    ['live > slots', (x, v) => v.setUint32(56, v.getUint32(52, true) + 1, true), /more live entries than slots/],
+    [
+      'live > slots',
+      (x, v) => v.setUint32(56, v.getUint32(52, true) + 1, true),
+      /more live entries than slots/,
+    ],
     ['huge slot count', (x, v) => v.setUint32(52, 0xfffffff0, true), /counts exceed the data/],
-    ['huge live count', (x, v) => (v.setUint32(52, 0x10000000, true), v.setUint32(56, 0x10000000, true)), /counts exceed the data/],
+    [
+      'huge live count',
+      (x, v) => (v.setUint32(52, 0x10000000, true), v.setUint32(56, 0x10000000, true)),
+      /counts exceed the data/,
+    ],
     ['slot state', (x) => (x[a.off] = 2), /bad slot state/],
     ['empty id', (x, v) => v.setUint32(a.idOff - 4, 0, true), /bad id/],
     ['id past the end', (x, v) => v.setUint32(a.idOff - 4, 0x7fffffff, true), /bad id/],
     ['row NaN', (x, v) => v.setFloat32(a.rowOff, NaN, true), /bad row/],
     ['row Inf', (x, v) => v.setFloat32(a.rowOff + 4, -Infinity, true), /bad row/],
     ['level', (x) => (x[a.levelOff] = 32), /bad level|link/],
-    ['duplicate id', (x) => x.set(x.subarray(a.idOff, a.idOff + a.idLen), b.idOff), /duplicate id/, a.idLen === b.idLen],
+    [
+      'duplicate id',
+      (x) => x.set(x.subarray(a.idOff, a.idOff + a.idLen), b.idOff),
+      /duplicate id/,
+      a.idLen === b.idLen,
+    ],
     ['id not UTF-8', (x) => (x[a.idOff] = 0xff), /not UTF-8/],
     ['link count', (x, v) => v.setUint32(a.links[0].countOff, 9, true), /bad link count/],
-    ['self link', (x, v) => v.setUint32(withLinks.links[0].countOff + 4, p.slots.indexOf(withLinks), true), /bad link/],
-    ['link to a free slot', (x, v) => v.setUint32(withLinks.links[0].countOff + 4, p.free[0], true), /bad link/],
+    [
+      'self link',
+      (x, v) => v.setUint32(withLinks.links[0].countOff + 4, p.slots.indexOf(withLinks), true),
+      /bad link/,
+    ],
+    [
+      'link to a free slot',
+      (x, v) => v.setUint32(withLinks.links[0].countOff + 4, p.free[0], true),
+      /bad link/,
+    ],
     ['link past the slots', (x, v) => v.setUint32(withLinks.links[0].countOff + 4, 1000, true), /bad link/],
-    ['repeated link', (x, v) => v.setUint32(withLinks.links[0].countOff + 8, withLinks.links[0].ids[0], true), /repeated link/],
-    ['link to a lower node', (x, v) => v.setUint32(upper.links[1].countOff + 4, live.find((s) => s.level === 0 && s !== upper) ? p.slots.indexOf(live.find((s) => s.level === 0 && s !== upper)) : 0, true), /bad link/, upper?.links[1].ids.length > 0],
+    [
+      'repeated link',
+      (x, v) => v.setUint32(withLinks.links[0].countOff + 8, withLinks.links[0].ids[0], true),
+      /repeated link/,
+    ],
+    [
+      'link to a lower node',
+      (x, v) =>
+        v.setUint32(
+          upper.links[1].countOff + 4,
+          live.find((s) => s.level === 0 && s !== upper)
+            ? p.slots.indexOf(live.find((s) => s.level === 0 && s !== upper))
+            : 0,
+          true,
+        ),
+      /bad link/,
+      upper?.links[1].ids.length > 0,
+    ],
     ['entry point', (x, v) => v.setUint32(60, p.free[0], true), /bad entry point/],
     ['max level', (x, v) => v.setUint32(64, v.getUint32(64, true) + 1, true), /bad entry point/],
-    ['free count', (x, v) => v.setUint32(p.freeCountOff, p.free.length - 1, true), /free list size mismatch|trailing/],
+    [
+      'free count',
+      (x, v) => v.setUint32(p.freeCountOff, p.free.length - 1, true),
+      /free list size mismatch|trailing/,
+    ],
     ['free entry live', (x, v) => v.setUint32(p.freeCountOff + 4, p.slots.indexOf(a), true), /bad free list/],
-    ['free entry twice', (x, v) => v.setUint32(p.freeCountOff + 8, p.free[0], true), /bad free list/, p.free.length >= 2],
+    [
+      'free entry twice',
+      (x, v) => v.setUint32(p.freeCountOff + 8, p.free[0], true),
+      /bad free list/,
+      p.free.length >= 2,
+    ],
   ];
   for (const [name, mutate, reason, applicable = true] of cases) {
     if (!applicable) continue;

@@ -33,7 +33,11 @@ test('getStats counts arrays and bytes per length; clear empties the pool', () =
   const pool = new MemoryPool();
   for (let i = 0; i < 3; i++) pool.release(new Float32Array(10));
   pool.release(new Float32Array(384));
-  assert.deepEqual(pool.getStats(), { totalArrays: 4, totalBytes: 3 * 40 + 384 * 4, pools: { 10: 3, 384: 1 } });
+  assert.deepEqual(pool.getStats(), {
+    totalArrays: 4,
+    totalBytes: 3 * 40 + 384 * 4,
+    pools: { 10: 3, 384: 1 },
+  });
   pool.acquire(384);
   assert.deepEqual(pool.getStats(), { totalArrays: 3, totalBytes: 120, pools: { 10: 3 } });
   pool.clear();
@@ -46,7 +50,10 @@ test('maxPoolSize bounds the arrays kept per length', () => {
   const arrays = [1, 2, 3].map(() => new Float32Array(8).fill(7));
   arrays.forEach((a) => pool.release(a));
   assert.deepEqual(pool.getStats().pools, { 8: 2 });
-  assert.ok(arrays[2].every((x) => x === 0), 'zeroed even when not kept');
+  assert.ok(
+    arrays[2].every((x) => x === 0),
+    'zeroed even when not kept',
+  );
   assert.equal(new MemoryPool().maxPoolSize, 100, 'ADR default');
   const none = new MemoryPool({ maxPoolSize: 0 });
   none.release(new Float32Array(3));
@@ -69,10 +76,22 @@ test('misuse is INVALID_ARGUMENT: double release, wrong types, bad lengths and o
   assert.throws(() => pool.release(a), invalid('MemoryPool.release: this array was already released'));
   assert.equal(pool.getStats().totalArrays, 1);
   pool.release(pool.acquire(3)); // back out and in again is fine
-  assert.throws(() => pool.release(new Float64Array(3)), invalid('MemoryPool.release: array must be a Float32Array (got Float64Array)'));
+  assert.throws(
+    () => pool.release(new Float64Array(3)),
+    invalid('MemoryPool.release: array must be a Float32Array (got Float64Array)'),
+  );
   for (const bad of [-1, 1.5, NaN, '3']) {
-    assert.throws(() => pool.acquire(bad), invalid(`MemoryPool.acquire: length must be a non-negative integer (got ${String(bad)})`));
+    assert.throws(
+      () => pool.acquire(bad),
+      invalid(`MemoryPool.acquire: length must be a non-negative integer (got ${String(bad)})`),
+    );
   }
-  assert.throws(() => new MemoryPool({ maxPoolSize: -1 }), invalid('MemoryPool: maxPoolSize must be a non-negative integer (got -1)'));
-  assert.throws(() => new MemoryPool({ size: 3 }), invalid("MemoryPool: unknown option 'size' (allowed: maxPoolSize)"));
+  assert.throws(
+    () => new MemoryPool({ maxPoolSize: -1 }),
+    invalid('MemoryPool: maxPoolSize must be a non-negative integer (got -1)'),
+  );
+  assert.throws(
+    () => new MemoryPool({ size: 3 }),
+    invalid("MemoryPool: unknown option 'size' (allowed: maxPoolSize)"),
+  );
 });

@@ -37,7 +37,8 @@ const ids = (n, prefix = 'v') => Array.from({ length: n }, (_, i) => `${prefix}$
 /** Ids of the k rows of flat nearest to q (cosine), among rows where allow(i). */
 function bruteForce(flat, dim, q, k, allow = () => true) {
   const entries = [];
-  for (let i = 0; i * dim < flat.length; i++) if (allow(i)) entries.push([`v${i}`, flat.subarray(i * dim, (i + 1) * dim)]);
+  for (let i = 0; i * dim < flat.length; i++)
+    if (allow(i)) entries.push([`v${i}`, flat.subarray(i * dim, (i + 1) * dim)]);
   return bruteForceIds(entries, q, k, 'cosine', { ties: 'order' });
 }
 
@@ -118,12 +119,21 @@ test('native HNSW: id and predicate filters, sync and async', { skip }, async ()
 
   // A throwing predicate's exception is the search's exception.
   const boom = new Error('boom');
-  assert.throws(() => index.search(q, 5, 0, { kind: 'predicate', allow: () => { throw boom; } }), (e) => e === boom);
-  // Calling into the index from its own predicate is refused (it would deadlock a writer).
   assert.throws(
-    () => index.search(q, 5, 0, { kind: 'predicate', allow: () => index.contains('v1') }),
-    { name: 'RuVectorError', code: 'INVALID_ARGUMENT' },
+    () =>
+      index.search(q, 5, 0, {
+        kind: 'predicate',
+        allow: () => {
+          throw boom;
+        },
+      }),
+    (e) => e === boom,
   );
+  // Calling into the index from its own predicate is refused (it would deadlock a writer).
+  assert.throws(() => index.search(q, 5, 0, { kind: 'predicate', allow: () => index.contains('v1') }), {
+    name: 'RuVectorError',
+    code: 'INVALID_ARGUMENT',
+  });
   assert.ok(index.contains('v1'));
   index.free();
 });
@@ -145,7 +155,10 @@ test('native HNSW: insert, remove, contains, errors as RuVectorError', { skip },
   assert.throws(() => index.insert('x', new Float32Array([1, NaN, 0, 0])), code('NON_FINITE'));
   assert.throws(() => index.insert('x', new Float32Array(3)), code('DIMENSION_MISMATCH'));
   assert.throws(() => index.search(new Float32Array(5), 1, 0), code('DIMENSION_MISMATCH'));
-  assert.throws(() => index.insertBatch(['x', 'y'], new Float32Array([1, 1, 1, 1, NaN, 0, 0, 0])), code('NON_FINITE'));
+  assert.throws(
+    () => index.insertBatch(['x', 'y'], new Float32Array([1, 1, 1, 1, NaN, 0, 0, 0])),
+    code('NON_FINITE'),
+  );
   assert.ok(!index.contains('x'), 'a failed batch inserts nothing');
   await assert.rejects(index.insertBatchAsync(['x'], new Float32Array([NaN, 0, 0, 0])), code('NON_FINITE'));
   await assert.rejects(index.searchAsync(new Float32Array(3), 1, 0), code('DIMENSION_MISMATCH'));

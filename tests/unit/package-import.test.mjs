@@ -21,12 +21,15 @@ function runInProject(args, script) {
 }
 
 test("import 'ruvector-runtime' by name resolves the node entry and runs", () => {
-  const out = runInProject(['--input-type=module'], `
+  const out = runInProject(
+    ['--input-type=module'],
+    `
     const m = await import('ruvector-runtime');
     const runtime = await m.RuVectorRuntime.create({ backend: 'js' });
     const d = runtime.getModules().vectorOps.distance(new Float32Array([1, 0]), new Float32Array([0, 1]), 'cosine');
     const keys = ['RuVectorRuntime', 'RuVectorError', 'MemoryPool', 'WasmHnswIndex', 'WasmEmbedder', 'VERSION'];
-    process.stdout.write(JSON.stringify({ missing: keys.filter((k) => !(k in m)), d, url: import.meta.resolve('ruvector-runtime') }));`);
+    process.stdout.write(JSON.stringify({ missing: keys.filter((k) => !(k in m)), d, url: import.meta.resolve('ruvector-runtime') }));`,
+  );
   const { missing, d, url } = JSON.parse(out);
   assert.deepEqual(missing, []);
   assert.equal(d, 1);
@@ -34,22 +37,31 @@ test("import 'ruvector-runtime' by name resolves the node entry and runs", () =>
 });
 
 test('Node takes the node entry even with --conditions=browser; the web entry imports on its own', () => {
-  const out = runInProject(['--input-type=module', '--conditions=browser'], `
-    process.stdout.write(import.meta.resolve('ruvector-runtime'));`);
+  const out = runInProject(
+    ['--input-type=module', '--conditions=browser'],
+    `
+    process.stdout.write(import.meta.resolve('ruvector-runtime'));`,
+  );
   // "node" is listed before "default", so Node itself always takes the node entry; other
   // runtimes (Deno, browsers, workerd) match "default": check that file imports on its own.
   assert.match(out, /\/dist\/index\.js$/);
-  const web = runInProject(['--input-type=module'], `
+  const web = runInProject(
+    ['--input-type=module'],
+    `
     const m = await import(${JSON.stringify(join(packageDir, 'dist', 'index.web.js'))});
     const d = (await m.RuVectorRuntime.create({ backend: 'js' })).describe();
-    process.stdout.write(d.backend);`);
+    process.stdout.write(d.backend);`,
+  );
   assert.equal(web, 'js-fallback');
 });
 
 test('package.json is importable for its version', () => {
-  const out = runInProject(['--input-type=module'], `
+  const out = runInProject(
+    ['--input-type=module'],
+    `
     const { createRequire } = await import('node:module');
     const require = createRequire(process.cwd() + '/');
-    process.stdout.write(require('ruvector-runtime/package.json').version);`);
+    process.stdout.write(require('ruvector-runtime/package.json').version);`,
+  );
   assert.match(out, /^\d+\.\d+\.\d+$/);
 });

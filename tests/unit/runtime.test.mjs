@@ -59,7 +59,9 @@ describe('backend registry', () => {
     const native = mock('native', { fail: new Error('no addon here') });
     const wasm = mock('wasm');
     const js = mock('js-fallback');
-    const runtime = await RuVectorRuntime.create({ backends: [native.registration, wasm.registration, js.registration] });
+    const runtime = await RuVectorRuntime.create({
+      backends: [native.registration, wasm.registration, js.registration],
+    });
     assert.equal(runtime.getBackend(), 'wasm');
     const d = runtime.describe();
     assert.equal(d.backend, 'wasm');
@@ -81,7 +83,12 @@ describe('backend registry', () => {
   test('when every backend fails: BACKEND_UNAVAILABLE listing each, with all errors as cause', async () => {
     const errs = [new Error('a'), new RuVectorError('BACKEND_UNAVAILABLE', 'b')];
     const e = await rejects(
-      RuVectorRuntime.create({ backends: [mock('native', { fail: errs[0] }).registration, mock('wasm', { fail: errs[1] }).registration] }),
+      RuVectorRuntime.create({
+        backends: [
+          mock('native', { fail: errs[0] }).registration,
+          mock('wasm', { fail: errs[1] }).registration,
+        ],
+      }),
       'BACKEND_UNAVAILABLE',
       /no backend could be loaded \(native: Error: a; wasm: BACKEND_UNAVAILABLE: b\)/,
     );
@@ -105,7 +112,10 @@ describe('backend registry', () => {
   test("forcing 'js' or 'js-fallback' picks js-fallback even when native works", async () => {
     for (const backend of ['js', 'js-fallback']) {
       const native = mock('native');
-      const runtime = await RuVectorRuntime.create({ backend, backends: [native.registration, mock('js-fallback').registration] });
+      const runtime = await RuVectorRuntime.create({
+        backend,
+        backends: [native.registration, mock('js-fallback').registration],
+      });
       const d = runtime.describe();
       assert.equal(d.backend, 'js-fallback');
       assert.equal(d.forced, true);
@@ -117,14 +127,21 @@ describe('backend registry', () => {
 
   test('a forced backend the entry point does not offer is BACKEND_UNAVAILABLE', async () => {
     await rejects(
-      RuVectorRuntime.create({ backend: 'native', backends: [mock('wasm').registration, mock('js-fallback').registration] }),
+      RuVectorRuntime.create({
+        backend: 'native',
+        backends: [mock('wasm').registration, mock('js-fallback').registration],
+      }),
       'BACKEND_UNAVAILABLE',
       /backend 'native' \(forced by options\.backend = 'native'\) is not offered by this entry point \(it offers: wasm, js-fallback\)/,
     );
   });
 
   test('RUVECTOR_BACKEND forces a backend; options.backend wins over it; bad values are rejected', async () => {
-    const backends = [mock('native').registration, mock('wasm').registration, mock('js-fallback').registration];
+    const backends = [
+      mock('native').registration,
+      mock('wasm').registration,
+      mock('js-fallback').registration,
+    ];
     process.env.RUVECTOR_BACKEND = 'wasm';
     const fromEnv = (await RuVectorRuntime.create({ backends })).describe();
     assert.equal(fromEnv.backend, 'wasm');
@@ -134,16 +151,29 @@ describe('backend registry', () => {
     assert.equal((await RuVectorRuntime.create({ backends })).getBackend(), 'js-fallback');
     assert.equal((await RuVectorRuntime.create({ backends, backend: 'native' })).getBackend(), 'native');
     process.env.RUVECTOR_BACKEND = 'gpu';
-    await rejects(RuVectorRuntime.create({ backends }), 'INVALID_ARGUMENT', /RUVECTOR_BACKEND='gpu' is not a backend/);
+    await rejects(
+      RuVectorRuntime.create({ backends }),
+      'INVALID_ARGUMENT',
+      /RUVECTOR_BACKEND='gpu' is not a backend/,
+    );
     process.env.RUVECTOR_BACKEND = 'wasm';
     const failing = [mock('native').registration, mock('wasm', { fail: new Error('no wasm') }).registration];
-    await rejects(RuVectorRuntime.create({ backends: failing }), 'BACKEND_UNAVAILABLE', /forced by RUVECTOR_BACKEND=wasm\) failed to load/);
+    await rejects(
+      RuVectorRuntime.create({ backends: failing }),
+      'BACKEND_UNAVAILABLE',
+      /forced by RUVECTOR_BACKEND=wasm\) failed to load/,
+    );
   });
 
   test('a loader returning something other than its backend is a failed attempt', async () => {
     const wrongName = { name: 'native', load: async () => async () => ({ ...jsKernels }) };
-    const incomplete = { name: 'wasm', load: async () => async () => ({ name: 'wasm', simdTarget: 'x', distance() {} }) };
-    const d = (await RuVectorRuntime.create({ backends: [wrongName, incomplete, mock('js-fallback').registration] })).describe();
+    const incomplete = {
+      name: 'wasm',
+      load: async () => async () => ({ name: 'wasm', simdTarget: 'x', distance() {} }),
+    };
+    const d = (
+      await RuVectorRuntime.create({ backends: [wrongName, incomplete, mock('js-fallback').registration] })
+    ).describe();
     assert.equal(d.backend, 'js-fallback');
     assert.equal(d.attempts[0].error, "INTERNAL: the native loader returned the backend 'js-fallback'");
     assert.match(d.attempts[1].error, /^INTERNAL: the wasm backend lacks batchDistance, normalize/);
@@ -153,7 +183,13 @@ describe('backend registry', () => {
     const wasm = mock('wasm');
     const wasmBinary = new Uint8Array([0, 97, 115, 109]);
     const wasmUrl = new URL('file:///tmp/x.wasm');
-    await RuVectorRuntime.create({ backends: [wasm.registration], nativePath: '/x.node', wasmBinary, wasmUrl, logger: {} });
+    await RuVectorRuntime.create({
+      backends: [wasm.registration],
+      nativePath: '/x.node',
+      wasmBinary,
+      wasmUrl,
+      logger: {},
+    });
     assert.deepEqual(wasm.calls.options, [{ nativePath: '/x.node', wasmBinary, wasmUrl }]);
   });
 
@@ -179,10 +215,20 @@ describe('backend registry', () => {
 
   test('logs go to options.logger, and nothing goes to the console by default', async () => {
     const lines = [];
-    const logger = { debug: (m) => lines.push(['debug', m]), info: (m) => lines.push(['info', m]), warn: (m) => lines.push(['warn', m]) };
-    const backends = [mock('native', { fail: new Error('none') }).registration, mock('js-fallback').registration];
+    const logger = {
+      debug: (m) => lines.push(['debug', m]),
+      info: (m) => lines.push(['info', m]),
+      warn: (m) => lines.push(['warn', m]),
+    };
+    const backends = [
+      mock('native', { fail: new Error('none') }).registration,
+      mock('js-fallback').registration,
+    ];
     await RuVectorRuntime.create({ backends, logger });
-    assert.deepEqual(lines.map(([level]) => level), ['debug', 'debug', 'debug', 'warn']);
+    assert.deepEqual(
+      lines.map(([level]) => level),
+      ['debug', 'debug', 'debug', 'warn'],
+    );
     assert.match(lines[3][1], /using the js-fallback backend/);
 
     const original = {};
@@ -193,7 +239,9 @@ describe('backend registry', () => {
     }
     try {
       await RuVectorRuntime.create({ backends });
-      await RuVectorRuntime.create({ backends: [mock('native', { fail: new Error('x') }).registration] }).catch(() => {});
+      await RuVectorRuntime.create({
+        backends: [mock('native', { fail: new Error('x') }).registration],
+      }).catch(() => {});
     } finally {
       Object.assign(console, original);
     }
@@ -229,13 +277,21 @@ describe('shared runtime (initialize)', () => {
   test('different options after the first call are rejected; reset() starts afresh', async () => {
     const backends = [mock('native').registration, mock('js-fallback').registration];
     const first = await RuVectorRuntime.initialize({ backends });
-    await rejects(RuVectorRuntime.initialize({ backends, backend: 'js' }), 'INVALID_ARGUMENT', /already initialized with other options/);
+    await rejects(
+      RuVectorRuntime.initialize({ backends, backend: 'js' }),
+      'INVALID_ARGUMENT',
+      /already initialized with other options/,
+    );
     assert.equal(await RuVectorRuntime.initialize({ backends }), first, 'the same options are fine');
     RuVectorRuntime.reset();
     const second = await RuVectorRuntime.initialize({ backends, backend: 'js' });
     assert.notEqual(second, first);
     assert.equal(second.getBackend(), 'js-fallback');
-    assert.equal(first.getModules().vectorOps.distance(new Float32Array([1]), new Float32Array([2]), 'euclidean'), 1, 'old runtimes keep working');
+    assert.equal(
+      first.getModules().vectorOps.distance(new Float32Array([1]), new Float32Array([2]), 'euclidean'),
+      1,
+      'old runtimes keep working',
+    );
   });
 
   test('create() gives a fresh runtime each time, apart from the shared one', async () => {
@@ -263,7 +319,17 @@ describe('runtime surface', () => {
     const modules = runtime.getModules();
     assert.equal(typeof modules.vectorOps.distance, 'function');
     // js-fallback has no embedding model: every call says so (the async ones reject).
-    const embeddingFunctions = ['loadModel', 'embed', 'embedBatch', 'embedAsync', 'embedBatchAsync', 'tokenize', 'hiddenStates', 'modelInfo', 'unloadModel'];
+    const embeddingFunctions = [
+      'loadModel',
+      'embed',
+      'embedBatch',
+      'embedAsync',
+      'embedBatchAsync',
+      'tokenize',
+      'hiddenStates',
+      'modelInfo',
+      'unloadModel',
+    ];
     assert.deepEqual(Object.keys(modules.embeddings).sort(), [...embeddingFunctions].sort());
     for (const fn of embeddingFunctions) {
       const want = {
@@ -271,7 +337,8 @@ describe('runtime surface', () => {
         code: 'UNSUPPORTED',
         message: `embeddings.${fn}: the js-fallback backend has no embedding model (it needs WebAssembly or the native addon; the js-fallback twins only small vector kernels). Use RuVectorRuntime.initialize({ backend: 'wasm' }) where WebAssembly exists`,
       };
-      if (['loadModel', 'embedAsync', 'embedBatchAsync'].includes(fn)) await assert.rejects(modules.embeddings[fn](), want);
+      if (['loadModel', 'embedAsync', 'embedBatchAsync'].includes(fn))
+        await assert.rejects(modules.embeddings[fn](), want);
       else assert.throws(() => modules.embeddings[fn](), want);
     }
     const expected = {
@@ -291,9 +358,26 @@ describe('runtime surface', () => {
   });
 
   test('hnsw on a backend without an index throws UNSUPPORTED naming the function and the backend', async () => {
-    const bare = await RuVectorRuntime.create({ backends: [{ name: 'wasm', load: async () => async () => ({ ...jsKernels, name: 'wasm', hnsw: undefined }) }] });
+    const bare = await RuVectorRuntime.create({
+      backends: [
+        { name: 'wasm', load: async () => async () => ({ ...jsKernels, name: 'wasm', hnsw: undefined }) },
+      ],
+    });
     const { hnsw } = bare.getModules();
-    const functions = ['create', 'insert', 'insertBatch', 'insertBatchAsync', 'search', 'searchAsync', 'delete', 'has', 'stats', 'serialize', 'deserialize', 'free'];
+    const functions = [
+      'create',
+      'insert',
+      'insertBatch',
+      'insertBatchAsync',
+      'search',
+      'searchAsync',
+      'delete',
+      'has',
+      'stats',
+      'serialize',
+      'deserialize',
+      'free',
+    ];
     assert.deepEqual(Object.keys(hnsw).sort(), [...functions].sort());
     for (const fn of functions) {
       assert.throws(() => hnsw[fn](), {
@@ -324,10 +408,15 @@ describe('entry points', () => {
       process.stdout.write(JSON.stringify({ tried: d.attempts.map((a) => a.backend), reason: d.reason, forced }));`;
     const env = { ...process.env };
     delete env.RUVECTOR_BACKEND;
-    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' }));
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { env, encoding: 'utf8' }),
+    );
     assert.ok(!out.tried.includes('native'), JSON.stringify(out));
     assert.equal(out.tried[0], 'wasm');
     assert.match(out.reason, /order: wasm, js-fallback\)/);
-    assert.match(out.forced, /^BACKEND_UNAVAILABLE: .*is not offered by this entry point \(it offers: wasm, js-fallback\)/);
+    assert.match(
+      out.forced,
+      /^BACKEND_UNAVAILABLE: .*is not offered by this entry point \(it offers: wasm, js-fallback\)/,
+    );
   });
 });

@@ -15,7 +15,9 @@ async function counted({ rows }) {
     if (typeof fn === 'function') kernels[key] = (...args) => (calls.push([key, args]), fn(...args));
   }
   if (!rows) delete kernels.batchDistanceRows;
-  const runtime = await RuVectorRuntime.create({ backends: [{ name: 'wasm', load: async () => async () => kernels }] });
+  const runtime = await RuVectorRuntime.create({
+    backends: [{ name: 'wasm', load: async () => async () => kernels }],
+  });
   return { ops: runtime.getModules().vectorOps, calls };
 }
 
@@ -29,11 +31,17 @@ test('bad arguments never reach the backend', async () => {
   const { ops, calls } = await counted({ rows: true });
   const v = new Float32Array([1, 2, 3]);
   assert.throws(() => ops.distance(v, new Float32Array(2), 'cosine'), { code: 'DIMENSION_MISMATCH' });
-  assert.throws(() => ops.batchDistance(v, [v, new Float32Array(2)], 'cosine'), { code: 'DIMENSION_MISMATCH' });
+  assert.throws(() => ops.batchDistance(v, [v, new Float32Array(2)], 'cosine'), {
+    code: 'DIMENSION_MISMATCH',
+  });
   assert.throws(() => ops.batchDistance(v, [v], 'nope'), { code: 'INVALID_ARGUMENT' });
   assert.throws(() => ops.quantize(v, { type: 'product' }), { code: 'UNSUPPORTED' });
-  assert.throws(() => ops.dequantize(new Uint8Array(3), { type: 'int4', dimensions: 3 }), { code: 'DIMENSION_MISMATCH' });
-  assert.throws(() => ops.hammingDistance(new Uint8Array(1), new Uint8Array(2)), { code: 'DIMENSION_MISMATCH' });
+  assert.throws(() => ops.dequantize(new Uint8Array(3), { type: 'int4', dimensions: 3 }), {
+    code: 'DIMENSION_MISMATCH',
+  });
+  assert.throws(() => ops.hammingDistance(new Uint8Array(1), new Uint8Array(2)), {
+    code: 'DIMENSION_MISMATCH',
+  });
   assert.deepEqual(calls, []);
   assert.equal(ops.batchDistance(v, [], 'cosine').length, 0);
   assert.deepEqual(calls, [], 'an empty batch needs no backend call');
@@ -42,20 +50,34 @@ test('bad arguments never reach the backend', async () => {
 test('Float32Array[] batches: row path and flattening path agree, across growing and shrinking batches', async () => {
   const withRows = await counted({ rows: true });
   const flattening = await counted({ rows: false });
-  for (const [count, dim] of [[10, 17], [3, 17], [200, 384], [5, 384], [1, 1]]) {
+  for (const [count, dim] of [
+    [10, 17],
+    [3, 17],
+    [200, 384],
+    [5, 384],
+    [1, 1],
+  ]) {
     const [query, ...rows] = rowsOf(count + 1, dim, count * 31 + dim);
     for (const metric of ['cosine', 'euclidean', 'dot_product']) {
       const a = withRows.ops.batchDistance(query, rows, metric);
       const b = flattening.ops.batchDistance(query, rows, metric);
       assert.equal(b.length, count);
       assert.deepEqual(a, b, `${count}x${dim} ${metric}`);
-      rows.forEach((row, i) => assert.equal(b[i], jsKernels.distance(query, row, { cosine: 0, euclidean: 1, dot_product: 2 }[metric])));
+      rows.forEach((row, i) =>
+        assert.equal(
+          b[i],
+          jsKernels.distance(query, row, { cosine: 0, euclidean: 1, dot_product: 2 }[metric]),
+        ),
+      );
     }
   }
   assert.ok(withRows.calls.every(([k]) => k === 'batchDistanceRows'));
   assert.ok(flattening.calls.every(([k]) => k === 'batchDistance'));
   const [, flatArgs] = flattening.calls.at(-1);
-  assert.ok(flatArgs[1] instanceof Float32Array && flatArgs[1].length === 1, 'flattened rows passed with the exact length');
+  assert.ok(
+    flatArgs[1] instanceof Float32Array && flatArgs[1].length === 1,
+    'flattened rows passed with the exact length',
+  );
 });
 
 test('the flattening path names the culprit row like the row path does', async () => {

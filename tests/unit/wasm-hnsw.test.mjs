@@ -76,7 +76,8 @@ describe('wasm hnsw', () => {
       assert.equal(hits.ids.length, 10);
       assert.equal(hits.scores.length, 10);
       for (let i = 1; i < 10; i++) assert.ok(hits.distances[i - 1] <= hits.distances[i], 'best first');
-      for (let i = 0; i < 10; i++) assert.ok(Math.abs(hits.scores[i] - (1 - hits.distances[i])) < 1e-5, 'cosine score = 1 - distance');
+      for (let i = 0; i < 10; i++)
+        assert.ok(Math.abs(hits.scores[i] - (1 - hits.distances[i])) < 1e-5, 'cosine score = 1 - distance');
       const truth = new Set(bruteForceCosine(flat, dim, q, 10));
       found += hits.ids.filter((id) => truth.has(id)).length;
     }
@@ -218,7 +219,10 @@ describe('wasm hnsw', () => {
     for (const name of [...names, 'ß']) assert.ok(small.contains(name), name);
     const hits = small.search(new Float32Array([0, 0, 0, 0]), 10, 0);
     assert.deepEqual(hits.ids, [...names, 'ß']);
-    assert.deepEqual(small.search(new Float32Array(4), 10, 0, { kind: 'ids', ids: ['日本語', 'ß'] }).ids, ['日本語', 'ß']);
+    assert.deepEqual(small.search(new Float32Array(4), 10, 0, { kind: 'ids', ids: ['日本語', 'ß'] }).ids, [
+      '日本語',
+      'ß',
+    ]);
     const got = [];
     small.search(new Float32Array(4), 10, 0, { kind: 'predicate', allow: (id) => (got.push(id), true) });
     assert.deepEqual(new Set(got), new Set([...names, 'ß']));
@@ -246,7 +250,10 @@ describe('wasm hnsw', () => {
     throwsCode(() => hnsw.create(params(8, { m: 1 })), 'INVALID_ARGUMENT');
     const small = hnsw.create(params(3));
     throwsCode(() => small.insert('bad', new Float32Array([1, NaN, 0])), 'NON_FINITE');
-    throwsCode(() => small.insertBatch(['a', 'b'], new Float32Array([1, 1, 1, 1, Infinity, 1])), 'NON_FINITE');
+    throwsCode(
+      () => small.insertBatch(['a', 'b'], new Float32Array([1, 1, 1, 1, Infinity, 1])),
+      'NON_FINITE',
+    );
     assert.equal(small.stats().count, 0, 'nothing of a failed batch was inserted');
     small.free();
   });

@@ -72,8 +72,8 @@ struct HnswEntry {
 };
 
 struct HnswStats {
-  size_t count = 0;     // live entries
-  size_t slots = 0;     // live + free slots (free ones are reused by the next inserts)
+  size_t count = 0;  // live entries
+  size_t slots = 0;  // live + free slots (free ones are reused by the next inserts)
   size_t dimensions = 0;
   size_t m = 0;
   size_t ef_construction = 0;

@@ -46,8 +46,7 @@ Status Quantize(const float* v, size_t dim, const QuantConfig& config, uint8_t* 
 // Inverse of Quantize; `dim` says how many values the codes hold.
 // kDimensionMismatch if codes_len != QuantizedSize(config, dim); kCorruptData if a stored range
 // is not finite or min > max.
-Status Dequantize(const uint8_t* codes, size_t codes_len, size_t dim, const QuantConfig& config,
-                  float* out);
+Status Dequantize(const uint8_t* codes, size_t codes_len, size_t dim, const QuantConfig& config, float* out);
 
 // Distance between two code vectors of the same config and dim, without dequantizing to memory.
 // scalar / int4: the metric's distance between the dequantized vectors (exact up to float
@@ -60,8 +59,8 @@ Status QuantizedDistance(const uint8_t* a, const uint8_t* b, size_t codes_len, s
 uint32_t HammingDistance(const uint8_t* a, const uint8_t* b, size_t bytes);
 
 // Raw integer kernels on codes (SIMD-dispatched): sums over i < n.
-uint32_t DotU8(const uint8_t* a, const uint8_t* b, size_t n);         // sum a_i * b_i
-uint32_t SquaredL2U8(const uint8_t* a, const uint8_t* b, size_t n);   // sum (a_i - b_i)^2
-uint32_t SumU8(const uint8_t* a, size_t n);                           // sum a_i
+uint32_t DotU8(const uint8_t* a, const uint8_t* b, size_t n);        // sum a_i * b_i
+uint32_t SquaredL2U8(const uint8_t* a, const uint8_t* b, size_t n);  // sum (a_i - b_i)^2
+uint32_t SumU8(const uint8_t* a, size_t n);                          // sum a_i
 
 }  // namespace ruv

@@ -15,9 +15,9 @@ enum class ErrorCode : int {
   kNonFinite = 3,          // NaN or +-Infinity where finite numbers are required
   kCorruptData = 4,        // untrusted bytes that do not parse
   kOutOfMemory = 5,
-  kUnsupported = 6,        // a feature that is not implemented (never faked)
+  kUnsupported = 6,  // a feature that is not implemented (never faked)
   kInternal = 7,
-  kModelLoadFailed = 8,    // model files that are valid bytes but not a model we can run
+  kModelLoadFailed = 8,  // model files that are valid bytes but not a model we can run
 };
 
 const char* ErrorCodeName(ErrorCode code);

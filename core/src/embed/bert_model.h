@@ -46,11 +46,11 @@ struct BertLayerWeights {
 };
 
 struct BertWeights {
-  std::vector<float> word_embeddings;        // [vocab_size, hidden]
-  std::vector<float> position_embeddings;    // [max_position_embeddings, hidden]
-  std::vector<float> token_type_embeddings;  // [type_vocab_size, hidden]
+  std::vector<float> word_embeddings;            // [vocab_size, hidden]
+  std::vector<float> position_embeddings;        // [max_position_embeddings, hidden]
+  std::vector<float> token_type_embeddings;      // [type_vocab_size, hidden]
   std::vector<float> emb_ln_gamma, emb_ln_beta;  // [hidden]
-  std::vector<BertLayerWeights> layers;      // num_layers
+  std::vector<BertLayerWeights> layers;          // num_layers
 };
 
 // Checks that every tensor of `w` has the size `config` implies (MODEL_LOAD_FAILED naming the

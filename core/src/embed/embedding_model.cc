@@ -1,8 +1,7 @@
 #include "embed/embedding_model.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 
@@ -61,7 +60,8 @@ Status ReadModules(const ModelFiles& files, Modules* out) {
     } else if (type == "sentence_transformers.models.Normalize") {
       out->has_normalize = true;
     } else if (type != "sentence_transformers.models.Transformer") {
-      return LoadFailed("modules.json: module type " + type + " is not supported (Transformer, Pooling, Normalize)");
+      return LoadFailed("modules.json: module type " + type +
+                        " is not supported (Transformer, Pooling, Normalize)");
     }
   }
   return Status::Ok();
@@ -81,7 +81,8 @@ Status ReadPooling(const ModelFiles& files, const Modules& modules, PoolingMode*
                             "pooling_mode_weightedmean_tokens", "pooling_mode_lasttoken"}) {
     if (flag(other)) return LoadFailed(name + ": " + other + " is not supported (mean or CLS pooling)");
   }
-  if (cls && mean) return LoadFailed(name + ": both CLS and mean pooling set (one mode, concatenation unsupported)");
+  if (cls && mean)
+    return LoadFailed(name + ": both CLS and mean pooling set (one mode, concatenation unsupported)");
   if (cls) *out = PoolingMode::kCls;
   return Status::Ok();
 }
@@ -117,7 +118,8 @@ Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConf
   const auto* st = Find(files, "model.safetensors");
   const auto* onnx = Find(files, "onnx/model.onnx");
   if (onnx == nullptr) onnx = Find(files, "model.onnx");
-  if (wanted == WeightsFormat::kAuto) wanted = st != nullptr ? WeightsFormat::kSafetensors : WeightsFormat::kOnnx;
+  if (wanted == WeightsFormat::kAuto)
+    wanted = st != nullptr ? WeightsFormat::kSafetensors : WeightsFormat::kOnnx;
   if (wanted == WeightsFormat::kSafetensors) {
     if (st == nullptr) return LoadFailed("the model has no model.safetensors");
     *used = WeightsFormat::kSafetensors;
@@ -135,7 +137,8 @@ EmbeddingModel::~EmbeddingModel() = default;
 
 Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options,
                             std::unique_ptr<EmbeddingModel>* out) {
-  if (options.pooling < -1 || options.pooling > 1) return Status(ErrorCode::kInvalidArgument, "pooling must be -1, 0 or 1");
+  if (options.pooling < -1 || options.pooling > 1)
+    return Status(ErrorCode::kInvalidArgument, "pooling must be -1, 0 or 1");
   if (options.normalize < -1 || options.normalize > 1) {
     return Status(ErrorCode::kInvalidArgument, "normalize must be -1, 0 or 1");
   }
@@ -154,12 +157,14 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   if (Status s = ReadPooling(files, modules, &pooling); !s.ok()) return s;
   if (Status s = ReadSentenceBertMax(files, &sbert_max); !s.ok()) return s;
   info.pooling = options.pooling >= 0 ? static_cast<Pooling>(options.pooling) : static_cast<Pooling>(pooling);
-  info.normalize = options.normalize >= 0 ? options.normalize == 1 : (!modules.present || modules.has_normalize);
+  info.normalize =
+      options.normalize >= 0 ? options.normalize == 1 : (!modules.present || modules.has_normalize);
 
   if (Status s = LoadTokenizer(files, &model->tokenizer_); !s.ok()) return s;
   if (model->tokenizer_->vocab_size() > static_cast<size_t>(config.vocab_size)) {
     return LoadFailed("the tokenizer's vocabulary (" + std::to_string(model->tokenizer_->vocab_size()) +
-                      ") is larger than config.json's vocab_size (" + std::to_string(config.vocab_size) + ")");
+                      ") is larger than config.json's vocab_size (" + std::to_string(config.vocab_size) +
+                      ")");
   }
 
   const auto positions = static_cast<uint32_t>(config.max_position_embeddings);
@@ -172,7 +177,8 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   } else if (sbert_max != 0) {
     info.max_tokens = sbert_max, info.max_tokens_source = MaxTokensSource::kSentenceBert;
   } else if (model->tokenizer_->truncation_max_length() != 0) {
-    info.max_tokens = static_cast<uint32_t>(std::min<size_t>(model->tokenizer_->truncation_max_length(), 1u << 20));
+    info.max_tokens =
+        static_cast<uint32_t>(std::min<size_t>(model->tokenizer_->truncation_max_length(), 1u << 20));
     info.max_tokens_source = MaxTokensSource::kTokenizer;
   } else {
     info.max_tokens = positions, info.max_tokens_source = MaxTokensSource::kPositions;
@@ -186,7 +192,8 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   return Status::Ok();
 }
 
-Status EmbeddingModel::Tokenize(std::string_view text, const std::string_view* pair, TokenizedText* out) const {
+Status EmbeddingModel::Tokenize(std::string_view text, const std::string_view* pair,
+                                TokenizedText* out) const {
   Encoding enc;
   Status s = pair == nullptr ? tokenizer_->Encode(text, info_.max_tokens, &enc)
                              : tokenizer_->EncodePair(text, *pair, info_.max_tokens, &enc);
@@ -211,7 +218,8 @@ Status EmbeddingModel::Embed(std::span<const std::string_view> texts, float* out
   std::vector<float> hidden(ids.size() * info_.dimensions);
   EncoderScratch scratch;
   if (Status s = encoder_->Forward(ids, type_ids, lengths, hidden.data(), &scratch); !s.ok()) return s;
-  return Pool(hidden.data(), info_.dimensions, lengths, static_cast<PoolingMode>(info_.pooling), info_.normalize, out);
+  return Pool(hidden.data(), info_.dimensions, lengths, static_cast<PoolingMode>(info_.pooling),
+              info_.normalize, out);
 }
 
 Status EmbeddingModel::HiddenStates(std::span<const int32_t> ids, std::span<const int32_t> type_ids,

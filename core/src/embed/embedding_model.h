@@ -57,7 +57,8 @@ struct TokenizedText {
 
 class EmbeddingModel {
  public:
-  static Status Load(const ModelFiles& files, const ModelOptions& options, std::unique_ptr<EmbeddingModel>* out);
+  static Status Load(const ModelFiles& files, const ModelOptions& options,
+                     std::unique_ptr<EmbeddingModel>* out);
   ~EmbeddingModel();
 
   const ModelInfo& info() const { return info_; }

@@ -74,7 +74,8 @@ void ExpectHiddenStatesMatchTorch(const std::string& dir, const EmbeddingModel& 
   std::vector<float> batch(all_ids.size() * hidden);
   ASSERT_TRUE(model.HiddenStates(all_ids, all_types, lengths, batch.data()).ok());
   double batch_worst = 0;
-  for (size_t i = 0; i < batch.size(); ++i) batch_worst = std::max(batch_worst, std::fabs(double(batch[i]) - expected[i]));
+  for (size_t i = 0; i < batch.size(); ++i)
+    batch_worst = std::max(batch_worst, std::fabs(double(batch[i]) - expected[i]));
   EXPECT_LE(batch_worst, 2e-5) << dir << " (packed batch)";
 }
 
@@ -141,7 +142,8 @@ TEST(EmbeddingModelTest, ClsPoolingFromTheVariantFolder) {
 TEST(EmbeddingModelTest, BatchIndependence) {
   RUV_REQUIRE_MODEL(dir, "tiny");
   auto model = Load(Folder(dir));
-  const std::vector<std::string_view> texts = {"short", "a much longer text with many more tokens in it", "中文 테스트"};
+  const std::vector<std::string_view> texts = {"short", "a much longer text with many more tokens in it",
+                                               "中文 테스트"};
   const size_t h = model->info().dimensions;
   std::vector<float> batch(texts.size() * h);
   ASSERT_TRUE(model->Embed(texts, batch.data()).ok());

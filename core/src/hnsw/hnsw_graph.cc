@@ -1,9 +1,10 @@
 // Insertion and search of the HNSW graph (Malkov & Yashunin; hnswlib's variant). FORMAT.md
 // states the same algorithm in words for the other backends.
+#include "hnsw_graph.h"
+
 #include <algorithm>
 #include <limits>
 
-#include "hnsw_graph.h"
 #include "level_generator.h"
 
 namespace ruv::hnsw {
@@ -111,8 +112,7 @@ Candidate Graph::Descend(const Query& q, uint32_t entry, uint32_t top_level, uin
 }
 
 void Graph::SearchLayer(const Query& q, Candidate entry, size_t ef, uint32_t level,
-                        const std::function<bool(uint32_t)>* allow, bool lock,
-                        Scratch* s) const {
+                        const std::function<bool(uint32_t)>* allow, bool lock, Scratch* s) const {
   auto visited = visited_.Acquire(slot_count_);
   std::vector<Candidate>& top = s->top;          // max-heap: worst result in front
   std::vector<Candidate>& cand = s->candidates;  // min-heap: closest unexpanded in front
@@ -206,8 +206,8 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   for (size_t i = 0; i < kept.size(); ++i) ll[1 + i] = kept[i].slot;
 }
 
-void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate entry,
-                    uint32_t top_level, bool lock, Scratch* s) {
+void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate entry, uint32_t top_level,
+                    bool lock, Scratch* s) {
   std::vector<Candidate> sorted;
   std::vector<Candidate> chosen;
   for (int64_t l = std::min(level, top_level); l >= 0; --l) {
@@ -268,8 +268,8 @@ void Graph::ExactSearch(const Query& q, size_t k, const std::function<bool(uint3
   s->selected.assign(all.begin(), all.begin() + static_cast<ptrdiff_t>(n));
 }
 
-void Graph::Search(const float* query, size_t k, size_t ef,
-                   const std::function<bool(uint32_t)>* allow, Scratch* s) const {
+void Graph::Search(const float* query, size_t k, size_t ef, const std::function<bool(uint32_t)>* allow,
+                   Scratch* s) const {
   s->selected.clear();
   if (live_count_ == 0 || k == 0) return;
   PrepareScratch(config_.dimensions, s);
@@ -325,15 +325,13 @@ HnswStats Graph::Stats() const {
   st.ef_search = config_.ef_search;
   st.max_level = max_level_;
   st.vector_bytes = vectors_.bytes();
-  size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) +
-                 reach_.bytes() + levels_.capacity() +
-                 live_.capacity() + free_.capacity() * sizeof(uint32_t) +
-                 upper_.capacity() * sizeof(std::vector<uint32_t>) +
-                 ids_.capacity() * sizeof(std::string);
+  size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) + reach_.bytes() +
+                 levels_.capacity() + live_.capacity() + free_.capacity() * sizeof(uint32_t) +
+                 upper_.capacity() * sizeof(std::vector<uint32_t>) + ids_.capacity() * sizeof(std::string);
   bytes += node_heap_bytes_;
   // unordered_map: one node (key copy + value + next pointer + hash) and one bucket per entry.
-  bytes += id_map_.size() * (sizeof(std::string) + 3 * sizeof(void*)) +
-           id_map_.bucket_count() * sizeof(void*);
+  bytes +=
+      id_map_.size() * (sizeof(std::string) + 3 * sizeof(void*)) + id_map_.bucket_count() * sizeof(void*);
   st.memory_bytes = bytes + visited_.bytes();
   return st;
 }

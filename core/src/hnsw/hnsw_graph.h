@@ -43,8 +43,7 @@ class Graph {
   // Inserts a new id (not present) with a finite vector. Throws std::bad_alloc.
   void Insert(std::string_view id, const float* vector, Scratch* scratch);
   // Inserts many new, distinct ids using `threads` threads (hnsw_parallel.cc).
-  void InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries,
-                  unsigned threads);
+  void InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries, unsigned threads);
   // The k best live slots allowed by `allow` (nullptr: all), best first, into scratch->selected.
   void Search(const float* query, size_t k, size_t ef, const std::function<bool(uint32_t)>* allow,
               Scratch* scratch) const;
@@ -87,15 +86,14 @@ class Graph {
   // Takes a slot (free list first), sets id, level, vector; links empty.
   uint32_t Allocate(std::string_view id, uint32_t level, const float* prepared);
   // Greedy descent from `entry` (on `top_level`) down to level `stop` + 1; returns the closest.
-  Candidate Descend(const Query& q, uint32_t entry, uint32_t top_level, uint32_t stop_level,
-                    bool lock) const;
+  Candidate Descend(const Query& q, uint32_t entry, uint32_t top_level, uint32_t stop_level, bool lock) const;
   // Best `ef` live slots reachable at `level` from `entry` (a max-heap in scratch->top).
   // allow == nullptr: all live slots are results. `lock`: take per-node locks (parallel build).
   void SearchLayer(const Query& q, Candidate entry, size_t ef, uint32_t level,
                    const std::function<bool(uint32_t)>* allow, bool lock, Scratch* scratch) const;
   // Links the node `slot` (its vector as query q) at levels min(level, top)..0 from `entry`.
-  void Connect(uint32_t slot, const Query& q, uint32_t level, Candidate entry, uint32_t top_level,
-               bool lock, Scratch* scratch);
+  void Connect(uint32_t slot, const Query& q, uint32_t level, Candidate entry, uint32_t top_level, bool lock,
+               Scratch* scratch);
   // hnswlib's getNeighborsByHeuristic2: keeps a candidate unless it is closer to an already kept
   // one than to the base. `sorted` ascending by distance to the base; result in scratch->selected.
   void SelectNeighbors(const std::vector<Candidate>& sorted, size_t max_count, Scratch* scratch,
@@ -116,7 +114,7 @@ class Graph {
   VectorStore vectors_;
   std::vector<uint32_t> link0_;               // capacity x (1 + 2m)
   std::vector<std::vector<uint32_t>> upper_;  // per slot: level x (1 + m)
-  Reachability reach_{*this};  // level-0 in-degrees and parent tree (derived)
+  Reachability reach_{*this};                 // level-0 in-degrees and parent tree (derived)
   std::vector<uint8_t> levels_;
   std::vector<uint8_t> live_;
   std::vector<std::string> ids_;

@@ -170,8 +170,8 @@ Status HnswIndex::Search(const float* query, size_t k, const HnswSearchOptions& 
     graph_->Search(query, k, ef, allow ? &allow : nullptr, &s);
     out->reserve(s.selected.size());
     for (const hnsw::Candidate& c : s.selected) {
-      out->push_back({graph_->id(c.slot), graph_->vectors().Score(c.dist),
-                      graph_->vectors().MetricDistance(c.dist)});
+      out->push_back(
+          {graph_->id(c.slot), graph_->vectors().Score(c.dist), graph_->vectors().MetricDistance(c.dist)});
     }
   } catch (const std::bad_alloc&) {
     out->clear();

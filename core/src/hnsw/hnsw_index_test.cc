@@ -1,18 +1,16 @@
 // Recall, search semantics and deletion of ruv::HnswIndex, checked against exact brute force.
-#include "ruv/hnsw.h"
-
 #include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
 #include "hnsw_test_util.h"
+#include "ruv/hnsw.h"
 
 namespace ruv::hnsw::testing {
 namespace {
 
-HnswConfig Config(uint32_t m = 16, uint32_t ef_construction = 100,
-                  Metric metric = Metric::kCosine) {
+HnswConfig Config(uint32_t m = 16, uint32_t ef_construction = 100, Metric metric = Metric::kCosine) {
   HnswConfig c;
   c.m = m;
   c.ef_construction = ef_construction;
@@ -313,7 +311,8 @@ TEST(HnswIndexTest, RandomOperationsMatchModel) {
         ASSERT_TRUE(index->Search(v.data(), k, options, &out).ok());
         ASSERT_EQ(out.size(), std::min(k, model.size()));
         std::vector<std::pair<double, std::string>> truth;
-        for (const auto& [mid, mv] : model) truth.push_back({ExactDistance(v.data(), mv.data(), dim, metric), mid});
+        for (const auto& [mid, mv] : model)
+          truth.push_back({ExactDistance(v.data(), mv.data(), dim, metric), mid});
         std::sort(truth.begin(), truth.end());
         std::set<std::string> seen;
         for (size_t i = 0; i < out.size(); ++i) {
@@ -349,15 +348,16 @@ TEST(HnswIndexTest, Int8StorageSavesMemoryAndKeepsRecall) {
   auto small = Build(d, c);
   ASSERT_NE(full, nullptr);
   ASSERT_NE(small, nullptr);
-  const double ratio = static_cast<double>(full->Stats().vector_bytes) /
-                       static_cast<double>(small->Stats().vector_bytes);
+  const double ratio =
+      static_cast<double>(full->Stats().vector_bytes) / static_cast<double>(small->Stats().vector_bytes);
   EXPECT_GE(ratio, 3.5);
   EXPECT_GE(Recall(*small, d, q, 10, 50), 0.95);
   // Distances are those of the dequantized vectors: close to the exact ones.
   std::vector<HnswSearchHit> out;
   ASSERT_TRUE(small->Search(q.row(0), 10, {}, &out).ok());
   for (const auto& h : out) {
-    EXPECT_NEAR(h.distance, ExactDistance(q.row(0), d.row(std::stoul(h.id.substr(3))), dim, Metric::kCosine), 0.01);
+    EXPECT_NEAR(h.distance, ExactDistance(q.row(0), d.row(std::stoul(h.id.substr(3))), dim, Metric::kCosine),
+                0.01);
   }
 }
 

@@ -23,8 +23,7 @@ HnswConfig Config(size_t dim, Metric metric, uint32_t m = 8, uint32_t ef_constru
 
 // Every live id whose own vector (row of d) does not bring it back among the first k at ef.
 std::vector<std::string> NotFoundByOwnVector(const Graph& g, const Dataset& d,
-                                             const std::vector<size_t>& row_of_slot, size_t k,
-                                             size_t ef) {
+                                             const std::vector<size_t>& row_of_slot, size_t k, size_t ef) {
   std::vector<std::string> missing;
   Scratch s;
   for (uint32_t slot = 0; slot < g.slot_count(); ++slot) {
@@ -47,8 +46,7 @@ std::string Describe(const Graph& g, const std::vector<uint32_t>& slots) {
 // on clustered data, which is where the heuristic prunes hardest.
 // With `lengths`, each row is scaled by a seeded factor in [0.2, 5): dot product then favours
 // long rows, which is where closed groups of three or more nodes used to be cut off.
-void RandomOperations(Metric metric, uint64_t seed, bool lengths = false,
-                      size_t check_every = 50) {
+void RandomOperations(Metric metric, uint64_t seed, bool lengths = false, size_t check_every = 50) {
   const size_t kEf = 100;  // moderate: the graph holds about 370 nodes, m = 8
   const size_t dim = 16;
   const size_t pool = 2000;
@@ -85,8 +83,8 @@ void RandomOperations(Metric metric, uint64_t seed, bool lengths = false,
     if (step % check_every == 0 || step + 1 == steps) {
       const std::vector<uint32_t> lost = g.UnreachableForTest();
       ASSERT_TRUE(lost.empty()) << "metric " << static_cast<int>(metric) << " seed " << seed
-                                << (lengths ? " (scaled rows)" : "") << " step " << step
-                                << ": unreachable " << Describe(g, lost);
+                                << (lengths ? " (scaled rows)" : "") << " step " << step << ": unreachable "
+                                << Describe(g, lost);
       ASSERT_TRUE(g.InDegreesConsistentForTest()) << "step " << step;
     }
   }

@@ -122,10 +122,10 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
   uint32_t version, metric, storage, slot_count, live_count, entry, max_level;
   HnswConfig config;
   uint64_t rng_state;
-  if (!(r.U32(&version) && r.U32(&config.dimensions) && r.U32(&config.m) &&
-         r.U32(&config.ef_construction) && r.U32(&config.ef_search) && r.U32(&metric) &&
-         r.U32(&storage) && r.U64(&config.seed) && r.U64(&rng_state) && r.U32(&slot_count) &&
-         r.U32(&live_count) && r.U32(&entry) && r.U32(&max_level))) {
+  if (!(r.U32(&version) && r.U32(&config.dimensions) && r.U32(&config.m) && r.U32(&config.ef_construction) &&
+        r.U32(&config.ef_search) && r.U32(&metric) && r.U32(&storage) && r.U64(&config.seed) &&
+        r.U64(&rng_state) && r.U32(&slot_count) && r.U32(&live_count) && r.U32(&entry) &&
+        r.U32(&max_level))) {
     return Corrupt("truncated header");
   }
   if (version != kVersion) return Corrupt("unsupported version");
@@ -140,8 +140,7 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
   // its row, its level and its level-0 count.
   if (live_count > slot_count) return Corrupt("more live entries than slots");
   const uint64_t min_live = 1 + 4 + 1 + row_bytes + 1 + 4;
-  const uint64_t min_bytes =
-      uint64_t{live_count} * min_live + uint64_t{slot_count - live_count} * 5 + 4;
+  const uint64_t min_bytes = uint64_t{live_count} * min_live + uint64_t{slot_count - live_count} * 5 + 4;
   if (min_bytes > r.remaining()) return Corrupt("counts exceed the data");
 
   g->rng_state_ = rng_state;

@@ -11,8 +11,7 @@
 namespace ruv::hnsw::testing {
 namespace {
 
-std::unique_ptr<HnswIndex> SmallIndex(HnswStorage storage = HnswStorage::kFloat32,
-                                      size_t n = 60) {
+std::unique_ptr<HnswIndex> SmallIndex(HnswStorage storage = HnswStorage::kFloat32, size_t n = 60) {
   const Dataset d = RandomUnit(n, 6, 201);
   HnswConfig c;
   c.m = 4;
@@ -106,13 +105,11 @@ TEST(HnswSerializeTest, EveryTruncationIsCorrupt) {
   std::unique_ptr<HnswIndex> loaded;
   for (size_t len = 0; len < bytes.size(); ++len) {
     std::vector<uint8_t> cut(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(len));
-    EXPECT_EQ(HnswIndex::Deserialize(cut.data(), cut.size(), &loaded).code(), ErrorCode::kCorruptData)
-        << len;
+    EXPECT_EQ(HnswIndex::Deserialize(cut.data(), cut.size(), &loaded).code(), ErrorCode::kCorruptData) << len;
     // Even with a valid checksum over the cut bytes.
     if (len >= 4) {
       FixCrc(&cut);
-      EXPECT_EQ(HnswIndex::Deserialize(cut.data(), cut.size(), &loaded).code(),
-                ErrorCode::kCorruptData)
+      EXPECT_EQ(HnswIndex::Deserialize(cut.data(), cut.size(), &loaded).code(), ErrorCode::kCorruptData)
           << len;
     }
   }

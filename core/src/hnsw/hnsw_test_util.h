@@ -80,16 +80,18 @@ inline double ExactDistance(const float* a, const float* b, size_t dim, Metric m
     l2 += (double{a[i]} - b[i]) * (double{a[i]} - b[i]);
   }
   switch (metric) {
-    case Metric::kCosine: return (na == 0 || nb == 0) ? 1.0 : 1.0 - dot / std::sqrt(na * nb);
-    case Metric::kEuclidean: return std::sqrt(l2);
-    default: return -dot;
+    case Metric::kCosine:
+      return (na == 0 || nb == 0) ? 1.0 : 1.0 - dot / std::sqrt(na * nb);
+    case Metric::kEuclidean:
+      return std::sqrt(l2);
+    default:
+      return -dot;
   }
 }
 
 // Indices of the k rows nearest to q among rows where allowed(i) holds, nearest first.
 template <typename Allowed>
-std::vector<size_t> BruteForce(const Dataset& d, const float* q, size_t k, Metric metric,
-                               Allowed allowed) {
+std::vector<size_t> BruteForce(const Dataset& d, const float* q, size_t k, Metric metric, Allowed allowed) {
   std::vector<std::pair<double, size_t>> all;
   for (size_t i = 0; i < d.size(); ++i) {
     if (allowed(i)) all.push_back({ExactDistance(q, d.row(i), d.dim, metric), i});
@@ -120,8 +122,8 @@ inline std::unique_ptr<HnswIndex> Build(const Dataset& d, HnswConfig config) {
 
 // Mean recall@k of the index over `queries` against brute force over rows where allowed(i).
 template <typename Allowed>
-double Recall(const HnswIndex& index, const Dataset& d, const Dataset& queries, size_t k,
-              uint32_t ef, Allowed allowed, const HnswFilter* filter = nullptr) {
+double Recall(const HnswIndex& index, const Dataset& d, const Dataset& queries, size_t k, uint32_t ef,
+              Allowed allowed, const HnswFilter* filter = nullptr) {
   double hits = 0, total = 0;
   std::vector<HnswSearchHit> out;
   HnswSearchOptions options;

@@ -125,9 +125,15 @@ float VectorStore::Distance(const Query& q, uint32_t slot) const {
   if (storage_ == HnswStorage::kFloat32) {
     const float* r = reinterpret_cast<const float*>(row(slot));
     switch (metric_) {
-      case Metric::kCosine: d = 1.0f - Dot(q.v, r, dim_); break;
-      case Metric::kEuclidean: d = SquaredL2(q.v, r, dim_); break;
-      default: d = -Dot(q.v, r, dim_); break;
+      case Metric::kCosine:
+        d = 1.0f - Dot(q.v, r, dim_);
+        break;
+      case Metric::kEuclidean:
+        d = SquaredL2(q.v, r, dim_);
+        break;
+      default:
+        d = -Dot(q.v, r, dim_);
+        break;
     }
   } else {
     const uint8_t* r = row(slot);
@@ -135,9 +141,15 @@ float VectorStore::Distance(const Query& q, uint32_t slot) const {
     const float step = (RangeMax(r) - lo) / 255.0f;
     const float dot = lo * q.sum + step * simd::DotF32U8(q.v, r + 8, dim_);
     switch (metric_) {
-      case Metric::kCosine: d = 1.0f - dot; break;
-      case Metric::kEuclidean: d = std::max(0.0f, q.norm2 - 2.0f * dot + aux_[slot]); break;
-      default: d = -dot; break;
+      case Metric::kCosine:
+        d = 1.0f - dot;
+        break;
+      case Metric::kEuclidean:
+        d = std::max(0.0f, q.norm2 - 2.0f * dot + aux_[slot]);
+        break;
+      default:
+        d = -dot;
+        break;
     }
   }
   return d != d ? std::numeric_limits<float>::infinity() : d;
@@ -149,9 +161,12 @@ float VectorStore::MetricDistance(float ordering) const {
 
 float VectorStore::Score(float ordering) const {
   switch (metric_) {
-    case Metric::kCosine: return 1.0f - ordering;
-    case Metric::kEuclidean: return -std::sqrt(ordering);
-    default: return -ordering;
+    case Metric::kCosine:
+      return 1.0f - ordering;
+    case Metric::kEuclidean:
+      return -std::sqrt(ordering);
+    default:
+      return -ordering;
   }
 }
 

@@ -42,8 +42,7 @@ class VisitedListPool {
  public:
   class Lease {
    public:
-    Lease(VisitedListPool* pool, std::unique_ptr<VisitedList> list)
-        : pool_(pool), list_(std::move(list)) {}
+    Lease(VisitedListPool* pool, std::unique_ptr<VisitedList> list) : pool_(pool), list_(std::move(list)) {}
     Lease(Lease&&) = default;
     Lease& operator=(Lease&&) = delete;
     ~Lease() {

@@ -91,12 +91,21 @@ function unavailable(hnsw: HnswModule): string | undefined {
  * Runs the benchmark on each target in turn. The exact top-k comes from the first target's
  * `vectorOps.batchDistance` (a full scan), computed once.
  */
-export async function runHnswBench(targets: HnswBenchTarget[], options: HnswBenchOptions = {}): Promise<HnswBenchRow[]> {
+export async function runHnswBench(
+  targets: HnswBenchTarget[],
+  options: HnswBenchOptions = {},
+): Promise<HnswBenchRow[]> {
   const n = options.n ?? 10_000;
   const dim = options.dimensions ?? 384;
   const queryCount = options.queries ?? 500;
   const k = options.k ?? 10;
-  const config = { dimensions: dim, m: options.m ?? 16, efConstruction: options.efConstruction ?? 100, efSearch: options.efSearch ?? 50, distanceMetric: 'cosine' as const };
+  const config = {
+    dimensions: dim,
+    m: options.m ?? 16,
+    efConstruction: options.efConstruction ?? 100,
+    efSearch: options.efSearch ?? 50,
+    distanceMetric: 'cosine' as const,
+  };
   const rows: HnswBenchRow[] = [];
   const usable = targets.filter((t) => {
     const reason = unavailable(t.hnsw);
@@ -107,9 +116,16 @@ export async function runHnswBench(targets: HnswBenchTarget[], options: HnswBenc
 
   const flat = unitVectors(n, dim, 384);
   const queries = unitVectors(queryCount, dim, 385);
-  const entries = Array.from({ length: n }, (_, i) => ({ id: `v${i}`, vector: flat.subarray(i * dim, (i + 1) * dim) }));
+  const entries = Array.from({ length: n }, (_, i) => ({
+    id: `v${i}`,
+    vector: flat.subarray(i * dim, (i + 1) * dim),
+  }));
   const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
-  const exact = Array.from({ length: queryCount }, (_, q) => new Set(smallest(usable[0]!.vectorOps.batchDistance(query(q), flat, 'cosine'), k).map((i) => `v${i}`)));
+  const exact = Array.from(
+    { length: queryCount },
+    (_, q) =>
+      new Set(smallest(usable[0]!.vectorOps.batchDistance(query(q), flat, 'cosine'), k).map((i) => `v${i}`)),
+  );
 
   for (const t of usable) {
     const handle = t.hnsw.create(config);
@@ -171,6 +187,9 @@ export function formatHnswTable(rows: HnswBenchRow[], options: HnswBenchOptions 
   );
   const full = lines.filter((l) => l.length === header.length);
   const widths = header.map((h, i) => Math.max(h.length, ...full.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => (cells.length < header.length ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]}` : cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  '));
+  const fmt = (cells: string[]) =>
+    cells.length < header.length
+      ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]}`
+      : cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [title, '', fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }

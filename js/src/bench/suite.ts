@@ -122,7 +122,13 @@ export function runVectorOpsBench(targets: BenchTarget[], options: BenchOptions 
       const m = measure(c.plain, budgetMs);
       plainMedian = m.medianUs;
       plainMedians.set(c.operation, plainMedian);
-      result.push({ operation: c.operation, backend: 'plain-js', measurement: m, adrTargetUs: c.adrTargetUs, speedupVsPlainJs: 1 });
+      result.push({
+        operation: c.operation,
+        backend: 'plain-js',
+        measurement: m,
+        adrTargetUs: c.adrTargetUs,
+        speedupVsPlainJs: 1,
+      });
     }
     for (const t of targets) {
       const m = measure(c.run(t.vectorOps, t), budgetMs);
@@ -142,7 +148,12 @@ export function runVectorOpsBench(targets: BenchTarget[], options: BenchOptions 
     measurement: measure(() => copyTarget.set(flat), budgetMs),
   });
   for (const t of targets) {
-    if (t.noop) result.push({ operation: 'empty call across the boundary', backend: t.backend, measurement: measure(t.noop, budgetMs) });
+    if (t.noop)
+      result.push({
+        operation: 'empty call across the boundary',
+        backend: t.backend,
+        measurement: measure(t.noop, budgetMs),
+      });
   }
   return result;
 }
@@ -166,6 +177,7 @@ export function formatBenchTable(rows: BenchRow[]): string {
     r.speedupVsPlainJs === undefined ? '-' : `${r.speedupVsPlainJs.toFixed(2)}x`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }

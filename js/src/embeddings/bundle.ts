@@ -66,7 +66,10 @@ export async function sha256Hex(data: Uint8Array): Promise<string> {
 async function sha256Bytes(data: Uint8Array): Promise<Uint8Array> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle === undefined) {
-    throw new RuVectorError('UNSUPPORTED', 'model bundle: WebCrypto (crypto.subtle) is not available in this environment');
+    throw new RuVectorError(
+      'UNSUPPORTED',
+      'model bundle: WebCrypto (crypto.subtle) is not available in this environment',
+    );
   }
   return new Uint8Array(await subtle.digest('SHA-256', data as Uint8Array<ArrayBuffer>));
 }
@@ -93,11 +96,13 @@ const alignUp = (n: number) => Math.ceil(n / BUNDLE_ALIGNMENT) * BUNDLE_ALIGNMEN
 export function bundleNameProblem(name: string): string | null {
   const bytes = new TextEncoder().encode(name);
   if (bytes.length === 0) return 'is empty';
-  if (bytes.length > BUNDLE_MAX_NAME_BYTES) return `is ${bytes.length} bytes long (at most ${BUNDLE_MAX_NAME_BYTES})`;
+  if (bytes.length > BUNDLE_MAX_NAME_BYTES)
+    return `is ${bytes.length} bytes long (at most ${BUNDLE_MAX_NAME_BYTES})`;
   if (name.includes('\0')) return 'contains NUL';
   if (name.includes('\\')) return 'contains a backslash';
   if (name.includes(':')) return 'contains a colon';
-  if (/[\uD800-\uDFFF]/u.test(name.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/gu, ''))) return 'is not valid Unicode';
+  if (/[\uD800-\uDFFF]/u.test(name.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/gu, '')))
+    return 'is not valid Unicode';
   if (name.startsWith('/')) return 'is absolute';
   for (const part of name.split('/')) {
     if (part === '') return 'has an empty path component';
@@ -109,7 +114,10 @@ export function bundleNameProblem(name: string): string | null {
 function metaBytes(field: string, value: string): Uint8Array {
   const bytes = new TextEncoder().encode(value);
   if (bytes.length > BUNDLE_MAX_META_BYTES || value.includes('\0')) {
-    throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: meta.${field} must be at most ${BUNDLE_MAX_META_BYTES} UTF-8 bytes without NUL`);
+    throw new RuVectorError(
+      'INVALID_ARGUMENT',
+      `encodeBundle: meta.${field} must be at most ${BUNDLE_MAX_META_BYTES} UTF-8 bytes without NUL`,
+    );
   }
   return bytes;
 }
@@ -118,17 +126,30 @@ function metaBytes(field: string, value: string): Uint8Array {
  * Packs files (relative path -> bytes) into one bundle. The output depends only on the inputs:
  * files are written in the byte order of their names, padding is zero.
  */
-export async function encodeBundle(files: Map<string, Uint8Array>, meta?: Partial<BundleMeta>): Promise<Uint8Array> {
-  if (!(files instanceof Map)) throw new RuVectorError('INVALID_ARGUMENT', 'encodeBundle: files must be a Map of name -> Uint8Array');
-  if (files.size > BUNDLE_MAX_FILES) throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: ${files.size} files (at most ${BUNDLE_MAX_FILES})`);
+export async function encodeBundle(
+  files: Map<string, Uint8Array>,
+  meta?: Partial<BundleMeta>,
+): Promise<Uint8Array> {
+  if (!(files instanceof Map))
+    throw new RuVectorError('INVALID_ARGUMENT', 'encodeBundle: files must be a Map of name -> Uint8Array');
+  if (files.size > BUNDLE_MAX_FILES)
+    throw new RuVectorError(
+      'INVALID_ARGUMENT',
+      `encodeBundle: ${files.size} files (at most ${BUNDLE_MAX_FILES})`,
+    );
   const modelId = metaBytes('modelId', meta?.modelId ?? '');
   const revision = metaBytes('revision', meta?.revision ?? '');
   const encoder = new TextEncoder();
   const entries = [];
   for (const [name, data] of files) {
     const problem = typeof name === 'string' ? bundleNameProblem(name) : 'is not a string';
-    if (problem !== null) throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: file name ${JSON.stringify(name)} ${problem}`);
-    if (!(data instanceof Uint8Array)) throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: file ${name} must be a Uint8Array`);
+    if (problem !== null)
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `encodeBundle: file name ${JSON.stringify(name)} ${problem}`,
+      );
+    if (!(data instanceof Uint8Array))
+      throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: file ${name} must be a Uint8Array`);
     entries.push({ name: encoder.encode(name), data, sha: await sha256Bytes(data) });
   }
   entries.sort((a, b) => compareBytes(a.name, b.name));
@@ -223,24 +244,32 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * reported as CORRUPT_DATA. Returned file bytes are views into `bytes`: nothing is copied.
  */
 export async function decodeBundle(bytes: Uint8Array): Promise<DecodedBundle> {
-  if (!(bytes instanceof Uint8Array)) throw new RuVectorError('INVALID_ARGUMENT', 'decodeBundle: bytes must be a Uint8Array');
-  if (bytes.length < FIXED_HEADER_BYTES) throw corrupt(`${bytes.length} bytes is shorter than the ${FIXED_HEADER_BYTES}-byte fixed header`);
-  if (new TextDecoder('latin1').decode(bytes.subarray(0, 8)) !== MAGIC) throw corrupt(`bad magic (expected "${MAGIC}")`);
+  if (!(bytes instanceof Uint8Array))
+    throw new RuVectorError('INVALID_ARGUMENT', 'decodeBundle: bytes must be a Uint8Array');
+  if (bytes.length < FIXED_HEADER_BYTES)
+    throw corrupt(`${bytes.length} bytes is shorter than the ${FIXED_HEADER_BYTES}-byte fixed header`);
+  if (new TextDecoder('latin1').decode(bytes.subarray(0, 8)) !== MAGIC)
+    throw corrupt(`bad magic (expected "${MAGIC}")`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== BUNDLE_VERSION) throw corrupt(`version ${version} is not supported (expected ${BUNDLE_VERSION})`);
+  if (version !== BUNDLE_VERSION)
+    throw corrupt(`version ${version} is not supported (expected ${BUNDLE_VERSION})`);
   const count = view.getUint32(12, true);
   if (count > BUNDLE_MAX_FILES) throw corrupt(`file count ${count} exceeds ${BUNDLE_MAX_FILES}`);
   const headerSize = view.getUint32(16, true);
   if (view.getUint32(20, true) !== 0) throw corrupt('reserved field is not zero');
   const total = view.getBigUint64(24, true);
-  if (total !== BigInt(bytes.length)) throw corrupt(`total size field says ${total} bytes but the bundle has ${bytes.length} (truncated or extended)`);
+  if (total !== BigInt(bytes.length))
+    throw corrupt(
+      `total size field says ${total} bytes but the bundle has ${bytes.length} (truncated or extended)`,
+    );
   if (headerSize < FIXED_HEADER_BYTES + 4 + SHA256_BYTES || headerSize > bytes.length) {
     throw corrupt(`header size ${headerSize} is out of range for a ${bytes.length}-byte bundle`);
   }
   const digestAt = headerSize - SHA256_BYTES;
   const expectedHeaderSha = await sha256Bytes(bytes.subarray(0, digestAt));
-  if (!equalBytes(expectedHeaderSha, bytes.subarray(digestAt, headerSize))) throw corrupt('header SHA-256 does not match');
+  if (!equalBytes(expectedHeaderSha, bytes.subarray(digestAt, headerSize)))
+    throw corrupt('header SHA-256 does not match');
 
   const reader = new HeaderReader(bytes, view, digestAt);
   const meta = {
@@ -248,7 +277,8 @@ export async function decodeBundle(bytes: Uint8Array): Promise<DecodedBundle> {
     revision: utf8(reader.take(reader.u16('the revision length'), 'revision'), 'revision'),
   };
   for (const [field, value] of Object.entries(meta)) {
-    if (value.includes('\0') || new TextEncoder().encode(value).length > BUNDLE_MAX_META_BYTES) throw corrupt(`${field} is longer than ${BUNDLE_MAX_META_BYTES} bytes or contains NUL`);
+    if (value.includes('\0') || new TextEncoder().encode(value).length > BUNDLE_MAX_META_BYTES)
+      throw corrupt(`${field} is longer than ${BUNDLE_MAX_META_BYTES} bytes or contains NUL`);
   }
   const table: { nameBytes: Uint8Array; name: string; size: number; sha: Uint8Array }[] = [];
   for (let i = 0; i < count; i++) {
@@ -258,21 +288,27 @@ export async function decodeBundle(bytes: Uint8Array): Promise<DecodedBundle> {
     if (problem !== null) throw corrupt(`file ${i}'s name ${JSON.stringify(name)} ${problem}`);
     const previous = table[i - 1];
     if (previous !== undefined && compareBytes(previous.nameBytes, nameBytes) >= 0) {
-      throw corrupt(`file names are not in strictly increasing byte order at ${JSON.stringify(name)} (duplicate or unsorted)`);
+      throw corrupt(
+        `file names are not in strictly increasing byte order at ${JSON.stringify(name)} (duplicate or unsorted)`,
+      );
     }
     const size = reader.u64(`file ${name}'s size`);
     table.push({ nameBytes, name, size, sha: reader.take(SHA256_BYTES, `file ${name}'s SHA-256`) });
   }
-  if (reader.at !== digestAt) throw corrupt(`${digestAt - reader.at} unexplained bytes at the end of the header`);
+  if (reader.at !== digestAt)
+    throw corrupt(`${digestAt - reader.at} unexplained bytes at the end of the header`);
 
   const files: BundleFile[] = [];
   let cursor = headerSize;
   for (const entry of table) {
     const offset = alignUp(cursor);
-    if (offset > bytes.length || entry.size > bytes.length - offset) throw corrupt(`file ${entry.name} (${entry.size} bytes at ${offset}) runs past the end of the bundle`);
-    for (let p = cursor; p < offset; p++) if (bytes[p] !== 0) throw corrupt(`padding byte at ${p} is not zero`);
+    if (offset > bytes.length || entry.size > bytes.length - offset)
+      throw corrupt(`file ${entry.name} (${entry.size} bytes at ${offset}) runs past the end of the bundle`);
+    for (let p = cursor; p < offset; p++)
+      if (bytes[p] !== 0) throw corrupt(`padding byte at ${p} is not zero`);
     const data = bytes.subarray(offset, offset + entry.size);
-    if (!equalBytes(await sha256Bytes(data), entry.sha)) throw corrupt(`file ${entry.name}'s SHA-256 does not match its data`);
+    if (!equalBytes(await sha256Bytes(data), entry.sha))
+      throw corrupt(`file ${entry.name}'s SHA-256 does not match its data`);
     files.push({ name: entry.name, data, sha256: toHex(entry.sha), offset });
     cursor = offset + entry.size;
   }

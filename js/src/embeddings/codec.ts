@@ -51,7 +51,12 @@ export interface CoreModelInfo {
   hiddenAct: 'gelu' | 'gelu_new' | 'relu';
 }
 
-const MAX_TOKENS_SOURCES = ['option', 'sentence_bert_config', 'tokenizer', 'max_position_embeddings'] as const;
+const MAX_TOKENS_SOURCES = [
+  'option',
+  'sentence_bert_config',
+  'tokenizer',
+  'max_position_embeddings',
+] as const;
 const ACTS = ['gelu', 'gelu_new', 'relu'] as const;
 
 /** Decodes the RUV_EMBED_INFO_COUNT values of ruv_embed_info (order documented there). */

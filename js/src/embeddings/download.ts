@@ -61,7 +61,8 @@ export interface DownloadOptions {
   logger?: ModelCacheLogger;
 }
 
-type Chosen = { name: string; url: string; cached: ModelCacheEntry } | { name: string; url: string; response: Response };
+type Chosen =
+  { name: string; url: string; cached: ModelCacheEntry } | { name: string; url: string; response: Response };
 
 const ETAG_SHA256 = /^(?:W\/)?"?([0-9a-fA-F]{64})"?$/;
 /** Largest single file read (typed arrays of more are not portable across engines). */
@@ -95,7 +96,12 @@ function declaredLength(response: Response): number | null {
   return Number(text);
 }
 
-async function choose(file: WantedFile, urlOf: (name: string) => string, options: DownloadOptions, fetchImpl: FetchLike): Promise<Chosen | null> {
+async function choose(
+  file: WantedFile,
+  urlOf: (name: string) => string,
+  options: DownloadOptions,
+  fetchImpl: FetchLike,
+): Promise<Chosen | null> {
   const misses: string[] = [];
   for (const name of file.candidates) {
     const url = urlOf(name);
@@ -119,17 +125,27 @@ async function choose(file: WantedFile, urlOf: (name: string) => string, options
     }
     if (response.status !== 200) {
       await response.body?.cancel().catch(() => undefined);
-      throw failed(`model file ${name}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${url}`);
+      throw failed(
+        `model file ${name}: HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''} from ${url}`,
+      );
     }
     return { name, url, response };
   }
-  if (file.required) throw failed(`required model file ${file.candidates.join(' or ')} is missing: ${misses.join(', ')}`);
+  if (file.required)
+    throw failed(`required model file ${file.candidates.join(' or ')} is missing: ${misses.join(', ')}`);
   return null;
 }
 
-async function readBody(chosen: { name: string; url: string; response: Response }, total: number | null, onBytes: (loaded: number) => void): Promise<Uint8Array> {
+async function readBody(
+  chosen: { name: string; url: string; response: Response },
+  total: number | null,
+  onBytes: (loaded: number) => void,
+): Promise<Uint8Array> {
   const { name, url, response } = chosen;
-  if (total !== null && total > MAX_FILE_BYTES) throw failed(`model file ${name} (${url}) is ${total} bytes, more than the ${MAX_FILE_BYTES} one file may have`);
+  if (total !== null && total > MAX_FILE_BYTES)
+    throw failed(
+      `model file ${name} (${url}) is ${total} bytes, more than the ${MAX_FILE_BYTES} one file may have`,
+    );
   const reader = response.body?.getReader();
   const parts: Uint8Array[] = [];
   const whole = total === null ? null : new Uint8Array(total);
@@ -139,10 +155,12 @@ async function readBody(chosen: { name: string; url: string; response: Response 
       const { done, value } = await reader.read();
       if (done) break;
       if (whole !== null) {
-        if (loaded + value.length > whole.length) throw new Error(`the server sent more than its Content-Length of ${total} bytes`);
+        if (loaded + value.length > whole.length)
+          throw new Error(`the server sent more than its Content-Length of ${total} bytes`);
         whole.set(value, loaded);
       } else {
-        if (loaded + value.length > MAX_FILE_BYTES) throw new Error(`the body exceeds ${MAX_FILE_BYTES} bytes`);
+        if (loaded + value.length > MAX_FILE_BYTES)
+          throw new Error(`the body exceeds ${MAX_FILE_BYTES} bytes`);
         parts.push(value);
       }
       loaded += value.length;
@@ -150,10 +168,16 @@ async function readBody(chosen: { name: string; url: string; response: Response 
     }
   } catch (e) {
     await reader?.cancel().catch(() => undefined);
-    throw failed(`model file ${name}: the download from ${url} failed after ${loaded}${total === null ? '' : ` of ${total}`} bytes: ${reason(e)}`, e);
+    throw failed(
+      `model file ${name}: the download from ${url} failed after ${loaded}${total === null ? '' : ` of ${total}`} bytes: ${reason(e)}`,
+      e,
+    );
   }
   if (whole !== null) {
-    if (loaded !== whole.length) throw failed(`model file ${name}: the download from ${url} ended after ${loaded} of ${total} bytes (incomplete)`);
+    if (loaded !== whole.length)
+      throw failed(
+        `model file ${name}: the download from ${url} ended after ${loaded} of ${total} bytes (incomplete)`,
+      );
     return whole;
   }
   const out = new Uint8Array(loaded);
@@ -172,13 +196,22 @@ async function readBody(chosen: { name: string; url: string; response: Response 
  * the file is not cached, a truncated body or a body that does not match its ETag's SHA-256.
  * Nothing incomplete or unverified is ever stored.
  */
-export async function downloadModelFiles(wanted: readonly WantedFile[], urlOf: (name: string) => string, options: DownloadOptions): Promise<DownloadedFile[]> {
+export async function downloadModelFiles(
+  wanted: readonly WantedFile[],
+  urlOf: (name: string) => string,
+  options: DownloadOptions,
+): Promise<DownloadedFile[]> {
   const fetchImpl = options.fetch ?? (globalThis.fetch as FetchLike | undefined);
-  if (fetchImpl === undefined) throw new RuVectorError('UNSUPPORTED', 'downloading a model needs fetch, which this environment lacks (pass options.fetch)');
+  if (fetchImpl === undefined)
+    throw new RuVectorError(
+      'UNSUPPORTED',
+      'downloading a model needs fetch, which this environment lacks (pass options.fetch)',
+    );
   const settled = await Promise.allSettled(wanted.map((file) => choose(file, urlOf, options, fetchImpl)));
   const chosen = settled.flatMap((s) => (s.status === 'fulfilled' && s.value !== null ? [s.value] : []));
   const cancelAll = async (from: number) => {
-    for (const c of chosen.slice(from)) if ('response' in c) await c.response.body?.cancel().catch(() => undefined);
+    for (const c of chosen.slice(from))
+      if ('response' in c) await c.response.body?.cancel().catch(() => undefined);
   };
   const rejected = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (rejected !== undefined) {
@@ -213,7 +246,9 @@ export async function downloadModelFiles(wanted: readonly WantedFile[], urlOf: (
       const sha256 = await sha256Hex(data);
       const promised = etagSha256(c.response.headers);
       if (promised !== null && promised !== sha256) {
-        throw failed(`model file ${c.name}: the body from ${c.url} has SHA-256 ${sha256}, but the server's ETag says ${promised} (corrupted in transit or tampered)`);
+        throw failed(
+          `model file ${c.name}: the body from ${c.url} has SHA-256 ${sha256}, but the server's ETag says ${promised} (corrupted in transit or tampered)`,
+        );
       }
       await options.cache.store(c.url, { data, sha256 });
       out.push({ name: c.name, url: c.url, data, sha256 });

@@ -7,7 +7,12 @@
 import { RuVectorError } from '../errors.js';
 import { RuVectorRuntime, type RuntimeBinding } from '../runtime.js';
 import type { ModelSource } from './sources.js';
-import type { EmbeddingModelHandle, EmbeddingModelInfo, EmbeddingsModule, LoadModelOptions } from './types.js';
+import type {
+  EmbeddingModelHandle,
+  EmbeddingModelInfo,
+  EmbeddingsModule,
+  LoadModelOptions,
+} from './types.js';
 
 /** Configuration of a {@link WasmEmbedder}. */
 export interface EmbedderConfig extends LoadModelOptions {
@@ -34,17 +39,29 @@ export class WasmEmbedder {
 
   constructor(config: EmbedderConfig, binding: RuntimeBinding = {}) {
     if (typeof config !== 'object' || config === null) {
-      throw new RuVectorError('INVALID_ARGUMENT', 'WasmEmbedder: config must be an object { modelPath } or { model }');
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        'WasmEmbedder: config must be an object { modelPath } or { model }',
+      );
     }
     const { modelPath, model, dimensions, ...options } = config;
     if ((modelPath === undefined) === (model === undefined)) {
-      throw new RuVectorError('INVALID_ARGUMENT', 'WasmEmbedder: give exactly one of config.modelPath and config.model');
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        'WasmEmbedder: give exactly one of config.modelPath and config.model',
+      );
     }
     if (modelPath !== undefined && (typeof modelPath !== 'string' || modelPath === '')) {
-      throw new RuVectorError('INVALID_ARGUMENT', 'WasmEmbedder: config.modelPath must be a non-empty string');
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        'WasmEmbedder: config.modelPath must be a non-empty string',
+      );
     }
     if (dimensions !== undefined && (!Number.isSafeInteger(dimensions) || dimensions <= 0)) {
-      throw new RuVectorError('INVALID_ARGUMENT', `WasmEmbedder: config.dimensions must be a positive integer (got ${String(dimensions)})`);
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `WasmEmbedder: config.dimensions must be a positive integer (got ${String(dimensions)})`,
+      );
     }
     this.#source = (modelPath ?? model)!;
     this.#options = options;
@@ -54,7 +71,10 @@ export class WasmEmbedder {
 
   #ready(method: string): { embeddings: EmbeddingsModule; handle: EmbeddingModelHandle } {
     if (this.#handle === null || this.#embeddings === null) {
-      throw new RuVectorError('NOT_INITIALIZED', `WasmEmbedder.${method}: the embedder is not initialized (call initialize())`);
+      throw new RuVectorError(
+        'NOT_INITIALIZED',
+        `WasmEmbedder.${method}: the embedder is not initialized (call initialize())`,
+      );
     }
     return { embeddings: this.#embeddings, handle: this.#handle };
   }
@@ -87,7 +107,11 @@ export class WasmEmbedder {
   /** The embeddings of many texts, in order, 32 texts per forward pass. */
   async embedBatch(texts: string[]): Promise<Float32Array[]> {
     const { embeddings, handle } = this.#ready('embedBatch');
-    if (!Array.isArray(texts)) throw new RuVectorError('INVALID_ARGUMENT', 'WasmEmbedder.embedBatch: texts must be an array of strings');
+    if (!Array.isArray(texts))
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        'WasmEmbedder.embedBatch: texts must be an array of strings',
+      );
     const results: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += EMBED_BATCH_CHUNK) {
       results.push(...(await embeddings.embedBatchAsync(handle, texts.slice(i, i + EMBED_BATCH_CHUNK))));

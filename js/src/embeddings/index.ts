@@ -16,7 +16,15 @@ export {
   type BundleMeta,
   type DecodedBundle,
 } from './bundle.js';
-export { downloadModelFiles, etagSha256, type DownloadedFile, type DownloadOptions, type FetchLike, type ModelLoadProgress, type WantedFile } from './download.js';
+export {
+  downloadModelFiles,
+  etagSha256,
+  type DownloadedFile,
+  type DownloadOptions,
+  type FetchLike,
+  type ModelLoadProgress,
+  type WantedFile,
+} from './download.js';
 export {
   ModelCache,
   cacheFileName,

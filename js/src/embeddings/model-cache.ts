@@ -79,13 +79,17 @@ async function nodeImport<T>(specifier: string): Promise<T> {
 }
 
 function environmentVariable(name: string): string | undefined {
-  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[
+    name
+  ];
   return value === '' ? undefined : value;
 }
 
 function hasNodeFs(): boolean {
   const g = globalThis as { process?: { versions?: { node?: string; bun?: string } }; Deno?: unknown };
-  return g.process?.versions?.node !== undefined || g.process?.versions?.bun !== undefined || g.Deno !== undefined;
+  return (
+    g.process?.versions?.node !== undefined || g.process?.versions?.bun !== undefined || g.Deno !== undefined
+  );
 }
 
 function message(e: unknown): string {
@@ -116,7 +120,14 @@ export class ModelCache {
     this.#keepInMemory = options.memory ?? true;
     this.#caches = options.caches ?? (globalThis as { caches?: CacheStorage }).caches;
     const persistence = options.persistence ?? 'auto';
-    this.#persistence = persistence !== 'auto' ? persistence : this.#caches !== undefined ? 'cache-api' : hasNodeFs() ? 'file' : 'none';
+    this.#persistence =
+      persistence !== 'auto'
+        ? persistence
+        : this.#caches !== undefined
+          ? 'cache-api'
+          : hasNodeFs()
+            ? 'file'
+            : 'none';
     this.#cacheName = options.cacheName ?? 'ruvector-models';
     this.#dir = options.dir ?? environmentVariable('RUVECTOR_CACHE_DIR');
     this.#logger = options.logger;
@@ -164,26 +175,45 @@ export class ModelCache {
   async delete(key: string): Promise<void> {
     this.#memory.delete(key);
     try {
-      if (this.#persistence === 'cache-api') await (await this.#caches!.open(this.#cacheName)).delete(cacheApiUrl(key));
-      else if (this.#persistence === 'file') await (await this.#fs()).rm(await this.#filePath(key), { force: true });
+      if (this.#persistence === 'cache-api')
+        await (await this.#caches!.open(this.#cacheName)).delete(cacheApiUrl(key));
+      else if (this.#persistence === 'file')
+        await (await this.#fs()).rm(await this.#filePath(key), { force: true });
     } catch (e) {
       this.#logger?.warn?.(`ModelCache: could not delete ${key}: ${message(e)}`);
     }
   }
 
   #record(key: string, entry: ModelCacheEntry | 'absent'): IntegrityRecord {
-    return entry === 'absent' ? { key, size: 0, sha256: '', absent: true } : { key, size: entry.data.length, sha256: entry.sha256, absent: false };
+    return entry === 'absent'
+      ? { key, size: 0, sha256: '', absent: true }
+      : { key, size: entry.data.length, sha256: entry.sha256, absent: false };
   }
 
   /** Checks bytes against their record; on a mismatch deletes the entry, warns, and returns null. */
-  async #verified(key: string, record: IntegrityRecord | null, data: Uint8Array, where: string): Promise<ModelCacheLookup> {
+  async #verified(
+    key: string,
+    record: IntegrityRecord | null,
+    data: Uint8Array,
+    where: string,
+  ): Promise<ModelCacheLookup> {
     let problem: string | null = null;
-    if (record === null || record.key !== key || typeof record.size !== 'number' || typeof record.absent !== 'boolean') problem = 'its integrity record is missing or malformed';
+    if (
+      record === null ||
+      record.key !== key ||
+      typeof record.size !== 'number' ||
+      typeof record.absent !== 'boolean'
+    )
+      problem = 'its integrity record is missing or malformed';
     else if (record.absent) problem = data.length === 0 ? null : 'an absence marker carries data';
-    else if (data.length !== record.size) problem = `it has ${data.length} bytes, its record says ${record.size}`;
-    else if (!SHA_HEX.test(record.sha256) || (await sha256Hex(data)) !== record.sha256) problem = 'its SHA-256 does not match its record';
+    else if (data.length !== record.size)
+      problem = `it has ${data.length} bytes, its record says ${record.size}`;
+    else if (!SHA_HEX.test(record.sha256) || (await sha256Hex(data)) !== record.sha256)
+      problem = 'its SHA-256 does not match its record';
     if (problem === null) return record!.absent ? 'absent' : { data, sha256: record!.sha256 };
-    this.#logger?.warn?.(`ModelCache: the ${where} entry for ${key} is damaged (${problem}); it was deleted and will be downloaded again`);
+    this.#logger?.warn?.(
+      `ModelCache: the ${where} entry for ${key} is damaged (${problem}); it was deleted and will be downloaded again`,
+    );
     await this.delete(key);
     return null;
   }
@@ -201,7 +231,15 @@ export class ModelCache {
     }
     const h = response.headers;
     const size = Number(h.get('x-ruvector-size'));
-    const record = h.get('x-ruvector-key') === null ? null : { key: decodeURIComponent(h.get('x-ruvector-key')!), size, sha256: h.get('x-ruvector-sha256') ?? '', absent: h.get('x-ruvector-absent') === '1' };
+    const record =
+      h.get('x-ruvector-key') === null
+        ? null
+        : {
+            key: decodeURIComponent(h.get('x-ruvector-key')!),
+            size,
+            sha256: h.get('x-ruvector-sha256') ?? '',
+            absent: h.get('x-ruvector-absent') === '1',
+          };
     return this.#verified(key, record, data, 'Cache API');
   }
 
@@ -218,11 +256,16 @@ export class ModelCache {
     };
     try {
       const cache = await this.#caches!.open(this.#cacheName);
-      await cache.put(cacheApiUrl(key), new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers }));
+      await cache.put(
+        cacheApiUrl(key),
+        new Response(body as Uint8Array<ArrayBuffer>, { status: 200, headers }),
+      );
       return true;
     } catch (e) {
       const full = (e as { name?: string })?.name === 'QuotaExceededError';
-      this.#logger?.warn?.(`ModelCache: ${full ? 'the Cache API is full' : 'the Cache API failed'} storing ${key} (${message(e)}); keeping it in memory only`);
+      this.#logger?.warn?.(
+        `ModelCache: ${full ? 'the Cache API is full' : 'the Cache API failed'} storing ${key} (${message(e)}); keeping it in memory only`,
+      );
       return false;
     }
   }
@@ -249,7 +292,8 @@ export class ModelCache {
     try {
       bytes = new Uint8Array(await (await this.#fs()).readFile(await this.#filePath(key)));
     } catch (e) {
-      if ((e as { code?: string }).code !== 'ENOENT') this.#logger?.warn?.(`ModelCache: reading the file entry of ${key} failed: ${message(e)}`);
+      if ((e as { code?: string }).code !== 'ENOENT')
+        this.#logger?.warn?.(`ModelCache: reading the file entry of ${key} failed: ${message(e)}`);
       return null;
     }
     let record: IntegrityRecord | null = null;
@@ -258,7 +302,9 @@ export class ModelCache {
       const length = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
       if (length <= bytes.length - 12) {
         try {
-          record = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + length))) as IntegrityRecord;
+          record = JSON.parse(
+            new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(12, 12 + length)),
+          ) as IntegrityRecord;
           dataAt = 12 + length;
         } catch {
           record = null;
@@ -285,7 +331,7 @@ export class ModelCache {
       try {
         let position = 0;
         for (const part of [head, data]) {
-          for (let done = 0; done < part.length; ) {
+          for (let done = 0; done < part.length;) {
             const { bytesWritten } = await handle.write(part, done, part.length - done, position);
             done += bytesWritten;
             position += bytesWritten;
@@ -298,7 +344,9 @@ export class ModelCache {
       await fs.rename(temp, target);
       return true;
     } catch (e) {
-      this.#logger?.warn?.(`ModelCache: could not write the file entry of ${key} (${message(e)}); keeping it in memory only`);
+      this.#logger?.warn?.(
+        `ModelCache: could not write the file entry of ${key} (${message(e)}); keeping it in memory only`,
+      );
       if (temp !== undefined) await (await this.#fs()).rm(temp, { force: true }).catch(() => undefined);
       return false;
     }

@@ -10,7 +10,13 @@ import { createHandleRegistry } from '../handles.js';
 import { standIn } from '../stand-in.js';
 import { decodeModelInfo, packTexts, splitRows, utf8 } from './codec.js';
 import { resolveModelBundle, type ResolveModelOptions } from './sources.js';
-import type { EmbeddingModelHandle, EmbeddingModelInfo, EmbeddingsModule, LoadModelOptions, Tokenized } from './types.js';
+import type {
+  EmbeddingModelHandle,
+  EmbeddingModelInfo,
+  EmbeddingsModule,
+  LoadModelOptions,
+  Tokenized,
+} from './types.js';
 
 const FUNCTIONS: ReadonlyArray<keyof EmbeddingsModule> = [
   'loadModel',
@@ -24,34 +30,57 @@ const FUNCTIONS: ReadonlyArray<keyof EmbeddingsModule> = [
   'unloadModel',
 ];
 
-const SOURCE_OPTIONS = ['weights', 'revision', 'host', 'pathTemplate', 'fetch', 'cache', 'onProgress', 'logger', 'modelId'] as const;
+const SOURCE_OPTIONS = [
+  'weights',
+  'revision',
+  'host',
+  'pathTemplate',
+  'fetch',
+  'cache',
+  'onProgress',
+  'logger',
+  'modelId',
+] as const;
 const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize'] as const;
 
 /** Splits and checks loadModel's options (the source ones are checked by sources.ts). */
 function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params: EmbedLoadParams } {
   const fn = 'embeddings.loadModel';
-  if (options === undefined) return { source: {}, params: { maxTokens: 0, pooling: -1, normalize: -1, weights: 0 } };
-  if (!isPlainObject(options)) throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+  if (options === undefined)
+    return { source: {}, params: { maxTokens: 0, pooling: -1, normalize: -1, weights: 0 } };
+  if (!isPlainObject(options))
+    throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
   rejectUnknownKeys(fn, options, [...SOURCE_OPTIONS, ...MODEL_OPTIONS], 'option');
   const o = options as LoadModelOptions;
   const params: EmbedLoadParams = { maxTokens: 0, pooling: -1, normalize: -1, weights: 0 };
   if (o.maxTokens !== undefined) {
     if (!Number.isSafeInteger(o.maxTokens) || o.maxTokens < 2) {
-      throw fail('INVALID_ARGUMENT', fn, `options.maxTokens must be an integer >= 2 (got ${show(o.maxTokens)})`);
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `options.maxTokens must be an integer >= 2 (got ${show(o.maxTokens)})`,
+      );
     }
     params.maxTokens = o.maxTokens;
   }
   if (o.pooling !== undefined) {
-    if (o.pooling !== 'mean' && o.pooling !== 'cls') throw fail('INVALID_ARGUMENT', fn, `options.pooling must be 'mean' or 'cls' (got ${show(o.pooling)})`);
+    if (o.pooling !== 'mean' && o.pooling !== 'cls')
+      throw fail('INVALID_ARGUMENT', fn, `options.pooling must be 'mean' or 'cls' (got ${show(o.pooling)})`);
     params.pooling = o.pooling === 'cls' ? 1 : 0;
   }
   if (o.normalize !== undefined) {
-    if (typeof o.normalize !== 'boolean') throw fail('INVALID_ARGUMENT', fn, `options.normalize must be a boolean (got ${show(o.normalize)})`);
+    if (typeof o.normalize !== 'boolean')
+      throw fail('INVALID_ARGUMENT', fn, `options.normalize must be a boolean (got ${show(o.normalize)})`);
     params.normalize = o.normalize ? 1 : 0;
   }
   if (o.weights !== undefined) {
     const w = { auto: 0, onnx: 1, safetensors: 2 }[o.weights as string];
-    if (w === undefined) throw fail('INVALID_ARGUMENT', fn, `options.weights must be 'auto', 'onnx' or 'safetensors' (got ${show(o.weights)})`);
+    if (w === undefined)
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `options.weights must be 'auto', 'onnx' or 'safetensors' (got ${show(o.weights)})`,
+      );
     params.weights = w as 0 | 1 | 2;
   }
   const source: Record<string, unknown> = {};
@@ -60,26 +89,37 @@ function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params
 }
 
 function textArg(fn: string, name: string, text: unknown): string {
-  if (typeof text !== 'string') throw fail('INVALID_ARGUMENT', fn, `${name} must be a string (got ${typeName(text)})`);
+  if (typeof text !== 'string')
+    throw fail('INVALID_ARGUMENT', fn, `${name} must be a string (got ${typeName(text)})`);
   return text;
 }
 
 function textsArg(fn: string, texts: unknown): string[] {
-  if (!Array.isArray(texts)) throw fail('INVALID_ARGUMENT', fn, `texts must be an array of strings (got ${typeName(texts)})`);
+  if (!Array.isArray(texts))
+    throw fail('INVALID_ARGUMENT', fn, `texts must be an array of strings (got ${typeName(texts)})`);
   texts.forEach((t, i) => textArg(fn, `texts[${i}]`, t));
   return texts as string[];
 }
 
-function sequencesArg(fn: string, name: string, value: unknown, vocab: number, lengths?: Uint32Array): Int32Array[] {
-  if (!Array.isArray(value)) throw fail('INVALID_ARGUMENT', fn, `${name} must be an array of id arrays (got ${typeName(value)})`);
+function sequencesArg(
+  fn: string,
+  name: string,
+  value: unknown,
+  vocab: number,
+  lengths?: Uint32Array,
+): Int32Array[] {
+  if (!Array.isArray(value))
+    throw fail('INVALID_ARGUMENT', fn, `${name} must be an array of id arrays (got ${typeName(value)})`);
   return value.map((seq: unknown, i) => {
-    if (!Array.isArray(seq) && !ArrayBuffer.isView(seq)) throw fail('INVALID_ARGUMENT', fn, `${name}[${i}] must be an array of integers`);
+    if (!Array.isArray(seq) && !ArrayBuffer.isView(seq))
+      throw fail('INVALID_ARGUMENT', fn, `${name}[${i}] must be an array of integers`);
     const arr = Array.from(seq as ArrayLike<number>);
     if (lengths !== undefined && arr.length !== lengths[i]) {
       throw fail('DIMENSION_MISMATCH', fn, `${name}[${i}] has ${arr.length} ids, the sequence ${lengths[i]}`);
     }
     for (const id of arr) {
-      if (!Number.isInteger(id) || id < 0 || id >= vocab) throw fail('INVALID_ARGUMENT', fn, `${name}[${i}] holds ${show(id)}, not an id in 0..${vocab - 1}`);
+      if (!Number.isInteger(id) || id < 0 || id >= vocab)
+        throw fail('INVALID_ARGUMENT', fn, `${name}[${i}] holds ${show(id)}, not an id in 0..${vocab - 1}`);
     }
     return Int32Array.from(arr);
   });
@@ -165,8 +205,16 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
       const { resource, meta } = handles.use(fn, handle);
       const ids = sequencesArg(fn, 'sequences', sequences, meta.vocabSize);
       const lengths = Uint32Array.from(ids, (s) => s.length);
-      const types = typeIds === undefined ? ids.map((s) => new Int32Array(s.length)) : sequencesArg(fn, 'typeIds', typeIds, 2 ** 31 - 1, lengths);
-      if (types.length !== ids.length) throw fail('DIMENSION_MISMATCH', fn, `typeIds has ${types.length} sequences, sequences ${ids.length}`);
+      const types =
+        typeIds === undefined
+          ? ids.map((s) => new Int32Array(s.length))
+          : sequencesArg(fn, 'typeIds', typeIds, 2 ** 31 - 1, lengths);
+      if (types.length !== ids.length)
+        throw fail(
+          'DIMENSION_MISMATCH',
+          fn,
+          `typeIds has ${types.length} sequences, sequences ${ids.length}`,
+        );
       const flat = resource.hiddenStates(concat(ids), concat(types), lengths);
       const out: Float32Array[] = [];
       let at = 0;
@@ -188,7 +236,10 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
 }
 
 /** The `embeddings` module of a backend: real over its kernels, else UNSUPPORTED naming what is missing. */
-export function createEmbeddingsModule(kernels: EmbedKernels | undefined, backend: BackendName): EmbeddingsModule {
+export function createEmbeddingsModule(
+  kernels: EmbedKernels | undefined,
+  backend: BackendName,
+): EmbeddingsModule {
   if (kernels !== undefined) return createEmbeddingsModuleOver(kernels, backend);
   const missing = standIn<EmbeddingsModule>(FUNCTIONS, (name) => missingMessage(backend, name));
   // The asynchronous functions reject (as the real ones do) instead of throwing.

@@ -99,8 +99,16 @@ export interface ResolvedModel {
 
 /** The files a BERT-family model folder may have, in load order, for a weights choice. */
 export function modelFileList(weights: WeightsChoice = 'auto'): WantedFile[] {
-  const weightFiles = { auto: ['model.safetensors', 'onnx/model.onnx'], safetensors: ['model.safetensors'], onnx: ['onnx/model.onnx'] }[weights];
-  if (weightFiles === undefined) throw new RuVectorError('INVALID_ARGUMENT', `weights must be 'onnx', 'safetensors' or 'auto' (got ${String(weights)})`);
+  const weightFiles = {
+    auto: ['model.safetensors', 'onnx/model.onnx'],
+    safetensors: ['model.safetensors'],
+    onnx: ['onnx/model.onnx'],
+  }[weights];
+  if (weightFiles === undefined)
+    throw new RuVectorError(
+      'INVALID_ARGUMENT',
+      `weights must be 'onnx', 'safetensors' or 'auto' (got ${String(weights)})`,
+    );
   return [
     { candidates: ['config.json'], required: true },
     { candidates: ['tokenizer.json', 'vocab.txt'], required: true },
@@ -113,23 +121,34 @@ export function modelFileList(weights: WeightsChoice = 'auto'): WantedFile[] {
   ];
 }
 
-type Classified = { kind: 'bundle-bytes'; bytes: Uint8Array } | { kind: 'folder' | 'bundle-file'; path: string } | { kind: 'url' | 'bundle-url'; url: string } | { kind: 'hub'; id: string };
+type Classified =
+  | { kind: 'bundle-bytes'; bytes: Uint8Array }
+  | { kind: 'folder' | 'bundle-file'; path: string }
+  | { kind: 'url' | 'bundle-url'; url: string }
+  | { kind: 'hub'; id: string };
 
 const HUB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*(?:\/[A-Za-z0-9][A-Za-z0-9._-]*)?$/;
 
 function classify(source: ModelSource): Classified {
   if (source instanceof Uint8Array) return { kind: 'bundle-bytes', bytes: source };
-  const bundleOr = <K extends 'folder' | 'url'>(kind: K, where: string) => (/\.ruvmodel$/i.test(where) ? `bundle-${kind === 'folder' ? 'file' : 'url'}` : kind);
+  const bundleOr = <K extends 'folder' | 'url'>(kind: K, where: string) =>
+    /\.ruvmodel$/i.test(where) ? `bundle-${kind === 'folder' ? 'file' : 'url'}` : kind;
   if (typeof source === 'object' && source !== null) {
-    if ('folder' in source && typeof source.folder === 'string') return { kind: bundleOr('folder', source.folder) as 'folder', path: source.folder };
-    if ('url' in source && typeof source.url === 'string') return { kind: bundleOr('url', source.url) as 'url', url: source.url };
+    if ('folder' in source && typeof source.folder === 'string')
+      return { kind: bundleOr('folder', source.folder) as 'folder', path: source.folder };
+    if ('url' in source && typeof source.url === 'string')
+      return { kind: bundleOr('url', source.url) as 'url', url: source.url };
     if ('hub' in source && typeof source.hub === 'string') return { kind: 'hub', id: source.hub };
   }
   if (typeof source !== 'string' || source === '') {
-    throw new RuVectorError('INVALID_ARGUMENT', 'model source must be a Uint8Array bundle, a folder path, an http(s) URL or a model id');
+    throw new RuVectorError(
+      'INVALID_ARGUMENT',
+      'model source must be a Uint8Array bundle, a folder path, an http(s) URL or a model id',
+    );
   }
   if (/^https?:\/\//i.test(source)) return { kind: bundleOr('url', source) as 'url', url: source };
-  if (/^(?:\/|\.\.?(?:\/|\\|$)|~(?:\/|$)|[A-Za-z]:[\\/]|\\\\|file:)/.test(source)) return { kind: bundleOr('folder', source) as 'folder', path: source };
+  if (/^(?:\/|\.\.?(?:\/|\\|$)|~(?:\/|$)|[A-Za-z]:[\\/]|\\\\|file:)/.test(source))
+    return { kind: bundleOr('folder', source) as 'folder', path: source };
   return { kind: 'hub', id: source };
 }
 
@@ -137,7 +156,10 @@ function classify(source: ModelSource): Classified {
 export function resolveModelId(idOrShortName: string): string {
   const id = MODEL_SHORT_NAMES[idOrShortName.toLowerCase()] ?? idOrShortName;
   if (!HUB_ID.test(id) || id.includes('..')) {
-    throw new RuVectorError('INVALID_ARGUMENT', `'${idOrShortName}' is not a model id (expected 'org/name', a name, or one of ${Object.keys(MODEL_SHORT_NAMES).join(', ')})`);
+    throw new RuVectorError(
+      'INVALID_ARGUMENT',
+      `'${idOrShortName}' is not a model id (expected 'org/name', a name, or one of ${Object.keys(MODEL_SHORT_NAMES).join(', ')})`,
+    );
   }
   return id;
 }
@@ -145,13 +167,22 @@ export function resolveModelId(idOrShortName: string): string {
 const encodePath = (path: string) => path.split('/').map(encodeURIComponent).join('/');
 
 function environmentVariable(name: string): string | undefined {
-  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
+  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[
+    name
+  ];
   return value === '' ? undefined : value;
 }
 
 /** The URL of one file of a Hub model, for a host and path template. */
-export function hubFileUrl(modelId: string, file: string, options: { host?: string; pathTemplate?: string; revision?: string } = {}): string {
-  const host = (options.host ?? environmentVariable('RUVECTOR_MODEL_HOST') ?? DEFAULT_MODEL_HOST).replace(/\/+$/, '');
+export function hubFileUrl(
+  modelId: string,
+  file: string,
+  options: { host?: string; pathTemplate?: string; revision?: string } = {},
+): string {
+  const host = (options.host ?? environmentVariable('RUVECTOR_MODEL_HOST') ?? DEFAULT_MODEL_HOST).replace(
+    /\/+$/,
+    '',
+  );
   const template = options.pathTemplate ?? DEFAULT_PATH_TEMPLATE;
   const path = template
     .replaceAll('{model}', encodePath(modelId))
@@ -178,8 +209,10 @@ async function nodeImport<T>(specifier: string): Promise<T> {
 
 async function localPath(path: string): Promise<string> {
   const nodePath = await nodeImport<typeof import('node:path')>('node:path');
-  if (path.startsWith('file:')) return (await nodeImport<typeof import('node:url')>('node:url')).fileURLToPath(path);
-  if (path === '~' || path.startsWith('~/')) return nodePath.join((await nodeImport<typeof import('node:os')>('node:os')).homedir(), path.slice(1));
+  if (path.startsWith('file:'))
+    return (await nodeImport<typeof import('node:url')>('node:url')).fileURLToPath(path);
+  if (path === '~' || path.startsWith('~/'))
+    return nodePath.join((await nodeImport<typeof import('node:os')>('node:os')).homedir(), path.slice(1));
   return nodePath.resolve(path);
 }
 
@@ -190,18 +223,27 @@ async function readLocal(path: string): Promise<Uint8Array | null> {
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new RuVectorError('MODEL_LOAD_FAILED', `cannot read model file ${path}: ${(e as Error).message}`, { cause: e });
+    throw new RuVectorError('MODEL_LOAD_FAILED', `cannot read model file ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
 function needsFs(what: string): void {
   const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
   if (g.process?.versions?.node === undefined && g.Deno === undefined) {
-    throw new RuVectorError('UNSUPPORTED', `${what} needs a file system (Node, Deno or Bun); in a browser or Worker pass a URL, a model id or a bundle`);
+    throw new RuVectorError(
+      'UNSUPPORTED',
+      `${what} needs a file system (Node, Deno or Bun); in a browser or Worker pass a URL, a model id or a bundle`,
+    );
   }
 }
 
-async function fromFolder(source: string, folder: string, options: ResolveModelOptions): Promise<ResolvedModel> {
+async function fromFolder(
+  source: string,
+  folder: string,
+  options: ResolveModelOptions,
+): Promise<ResolvedModel> {
   needsFs(`loading the model folder ${source}`);
   const nodePath = await nodeImport<typeof import('node:path')>('node:path');
   const root = await localPath(folder);
@@ -218,26 +260,57 @@ async function fromFolder(source: string, folder: string, options: ResolveModelO
       break;
     }
     if (!found && wanted.required) {
-      throw new RuVectorError('MODEL_LOAD_FAILED', `required model file ${wanted.candidates.join(' or ')} is missing in ${root}`);
+      throw new RuVectorError(
+        'MODEL_LOAD_FAILED',
+        `required model file ${wanted.candidates.join(' or ')} is missing in ${root}`,
+      );
     }
   }
   const modelId = options.modelId ?? nodePath.basename(root);
-  return { files, provenance: await provenanceOf({ kind: 'folder', source, modelId, revision: null, host: null, filesSha256 }) };
+  return {
+    files,
+    provenance: await provenanceOf({
+      kind: 'folder',
+      source,
+      modelId,
+      revision: null,
+      host: null,
+      filesSha256,
+    }),
+  };
 }
 
 async function fromBundle(source: string, bytes: Uint8Array, host: string | null): Promise<ResolvedModel> {
   const decoded = await decodeBundle(bytes);
   const filesSha256 = Object.fromEntries(decoded.files.map((f) => [f.name, f.sha256]));
   const { modelId, revision } = decoded.meta;
-  return { files: decoded.fileMap, provenance: await provenanceOf({ kind: 'bundle', source, modelId, revision: revision === '' ? null : revision, host, filesSha256 }) };
+  return {
+    files: decoded.fileMap,
+    provenance: await provenanceOf({
+      kind: 'bundle',
+      source,
+      modelId,
+      revision: revision === '' ? null : revision,
+      host,
+      filesSha256,
+    }),
+  };
 }
 
 function cacheOf(options: ResolveModelOptions): ModelCache {
-  if (options.cache === false) return new ModelCache({ memory: false, persistence: 'none', logger: options.logger });
+  if (options.cache === false)
+    return new ModelCache({ memory: false, persistence: 'none', logger: options.logger });
   return options.cache ?? new ModelCache({ memory: false, logger: options.logger });
 }
 
-async function fromNetwork(kind: 'url' | 'hub', source: string, modelId: string, revision: string | null, urlOf: (name: string) => string, options: ResolveModelOptions): Promise<ResolvedModel> {
+async function fromNetwork(
+  kind: 'url' | 'hub',
+  source: string,
+  modelId: string,
+  revision: string | null,
+  urlOf: (name: string) => string,
+  options: ResolveModelOptions,
+): Promise<ResolvedModel> {
   const downloaded = await downloadModelFiles(modelFileList(options.weights), urlOf, {
     cache: cacheOf(options),
     fetch: options.fetch,
@@ -255,16 +328,25 @@ async function fromNetwork(kind: 'url' | 'hub', source: string, modelId: string,
  * (when not cached) fail with MODEL_LOAD_FAILED naming the file and URL; a bad bundle fails with
  * CORRUPT_DATA; a bad source with INVALID_ARGUMENT.
  */
-export async function resolveModel(source: ModelSource, options: ResolveModelOptions = {}): Promise<ResolvedModel> {
+export async function resolveModel(
+  source: ModelSource,
+  options: ResolveModelOptions = {},
+): Promise<ResolvedModel> {
   const c = classify(source);
-  const given = typeof source === 'string' ? source : source instanceof Uint8Array ? 'bytes' : Object.values(source)[0] as string;
+  const given =
+    typeof source === 'string'
+      ? source
+      : source instanceof Uint8Array
+        ? 'bytes'
+        : (Object.values(source)[0] as string);
   switch (c.kind) {
     case 'bundle-bytes':
       return fromBundle(given, c.bytes, null);
     case 'bundle-file': {
       needsFs(`loading the bundle ${c.path}`);
       const bytes = await readLocal(await localPath(c.path));
-      if (bytes === null) throw new RuVectorError('MODEL_LOAD_FAILED', `model bundle ${c.path} does not exist`);
+      if (bytes === null)
+        throw new RuVectorError('MODEL_LOAD_FAILED', `model bundle ${c.path} does not exist`);
       return fromBundle(given, bytes, null);
     }
     case 'bundle-url': {
@@ -280,7 +362,14 @@ export async function resolveModel(source: ModelSource, options: ResolveModelOpt
       return fromFolder(given, c.path, options);
     case 'url': {
       const base = c.url.endsWith('/') ? c.url : `${c.url}/`;
-      return fromNetwork('url', given, options.modelId ?? c.url, null, (name) => new URL(encodePath(name), base).href, options);
+      return fromNetwork(
+        'url',
+        given,
+        options.modelId ?? c.url,
+        null,
+        (name) => new URL(encodePath(name), base).href,
+        options,
+      );
     }
     case 'hub': {
       const id = resolveModelId(c.id);
@@ -296,8 +385,15 @@ export async function resolveModel(source: ModelSource, options: ResolveModelOpt
  * is returned as it is (after verification); other sources are packed with their model id and
  * revision recorded.
  */
-export async function resolveModelBundle(source: ModelSource, options: ResolveModelOptions = {}): Promise<{ bundle: Uint8Array; provenance: ModelProvenance }> {
-  if (source instanceof Uint8Array) return { bundle: source, provenance: (await resolveModel(source, options)).provenance };
+export async function resolveModelBundle(
+  source: ModelSource,
+  options: ResolveModelOptions = {},
+): Promise<{ bundle: Uint8Array; provenance: ModelProvenance }> {
+  if (source instanceof Uint8Array)
+    return { bundle: source, provenance: (await resolveModel(source, options)).provenance };
   const { files, provenance } = await resolveModel(source, options);
-  return { bundle: await encodeBundle(files, { modelId: provenance.modelId, revision: provenance.revision ?? '' }), provenance };
+  return {
+    bundle: await encodeBundle(files, { modelId: provenance.modelId, revision: provenance.revision ?? '' }),
+    provenance,
+  };
 }

@@ -82,7 +82,11 @@ export interface EmbeddingsModule {
    * last_hidden_state of token sequences (for checks against reference runtimes): one
    * Float32Array (tokens x dimensions) per sequence. typeIds default to zeros.
    */
-  hiddenStates(handle: EmbeddingModelHandle, sequences: ReadonlyArray<readonly number[]>, typeIds?: ReadonlyArray<readonly number[]>): Float32Array[];
+  hiddenStates(
+    handle: EmbeddingModelHandle,
+    sequences: ReadonlyArray<readonly number[]>,
+    typeIds?: ReadonlyArray<readonly number[]>,
+  ): Float32Array[];
   /** What the model is and how it runs. */
   modelInfo(handle: EmbeddingModelHandle): EmbeddingModelInfo;
   /** Releases the model; later calls with the handle throw NOT_INITIALIZED. Idempotent. */

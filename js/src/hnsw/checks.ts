@@ -17,7 +17,15 @@ export const HNSW_STORAGES: readonly HnswStorage[] = Object.freeze(['float32', '
 /** Default level-generator seed of the core ("RUVECTOR"). */
 export const DEFAULT_HNSW_SEED = 0x5255564543544f52n;
 
-const CONFIG_KEYS: readonly string[] = ['dimensions', 'm', 'efConstruction', 'efSearch', 'distanceMetric', 'storage', 'seed'];
+const CONFIG_KEYS: readonly string[] = [
+  'dimensions',
+  'm',
+  'efConstruction',
+  'efSearch',
+  'distanceMetric',
+  'storage',
+  'seed',
+];
 const SEARCH_OPTION_KEYS: readonly string[] = ['efSearch', 'filter'];
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
@@ -36,7 +44,6 @@ function integerIn(fn: string, name: string, value: unknown, min: number, max: n
   }
   return value;
 }
-
 
 /** A checked config in public terms (defaults filled in) and in C ABI terms. */
 export interface CheckedHnswConfig {
@@ -59,11 +66,19 @@ export function checkHnswConfig(fn: string, config: unknown): CheckedHnswConfig 
   const efSearch = integerIn(fn, 'config.efSearch', config['efSearch'], 1, U32_MAX);
   const distanceMetric = config['distanceMetric'];
   if (!DISTANCE_METRICS.includes(distanceMetric as DistanceMetric)) {
-    throw fail('INVALID_ARGUMENT', fn, `unknown config.distanceMetric ${show(distanceMetric)} (expected one of ${quoteList(DISTANCE_METRICS)})`);
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `unknown config.distanceMetric ${show(distanceMetric)} (expected one of ${quoteList(DISTANCE_METRICS)})`,
+    );
   }
   const storage = config['storage'] ?? 'float32';
   if (!HNSW_STORAGES.includes(storage as HnswStorage)) {
-    throw fail('INVALID_ARGUMENT', fn, `unknown config.storage ${show(storage)} (expected one of ${quoteList(HNSW_STORAGES)})`);
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `unknown config.storage ${show(storage)} (expected one of ${quoteList(HNSW_STORAGES)})`,
+    );
   }
   const rawSeed = config['seed'];
   let seed = DEFAULT_HNSW_SEED;
@@ -72,14 +87,34 @@ export function checkHnswConfig(fn: string, config: unknown): CheckedHnswConfig 
       (typeof rawSeed === 'number' && Number.isSafeInteger(rawSeed) && rawSeed >= 0) ||
       (typeof rawSeed === 'bigint' && rawSeed >= 0n && rawSeed <= U64_MAX);
     if (!ok) {
-      throw fail('INVALID_ARGUMENT', fn, `config.seed must be an integer in [0, 2^64 - 1] (a safe integer number or a bigint; got ${show(rawSeed)})`);
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `config.seed must be an integer in [0, 2^64 - 1] (a safe integer number or a bigint; got ${show(rawSeed)})`,
+      );
     }
     seed = BigInt(rawSeed as number | bigint);
   }
   const metric = distanceMetric as DistanceMetric;
   return {
-    config: { dimensions, m, efConstruction, efSearch, distanceMetric: metric, storage: storage as HnswStorage, seed },
-    params: { dimensions, m, efConstruction, efSearch, metric: metricIdOf(metric), storage: storage === 'int8' ? 1 : 0, seed },
+    config: {
+      dimensions,
+      m,
+      efConstruction,
+      efSearch,
+      distanceMetric: metric,
+      storage: storage as HnswStorage,
+      seed,
+    },
+    params: {
+      dimensions,
+      m,
+      efConstruction,
+      efSearch,
+      metric: metricIdOf(metric),
+      storage: storage === 'int8' ? 1 : 0,
+      seed,
+    },
   };
 }
 
@@ -105,7 +140,8 @@ export function idArg(fn: string, name: string, id: unknown): string {
     throw fail('INVALID_ARGUMENT', fn, `${name} must be a non-empty string (got ${show(id)})`);
   }
   const bad = loneSurrogate(id);
-  if (bad >= 0) throw fail('INVALID_ARGUMENT', fn, `${name} is not well-formed UTF-16 (lone surrogate at index ${bad})`);
+  if (bad >= 0)
+    throw fail('INVALID_ARGUMENT', fn, `${name} is not well-formed UTF-16 (lone surrogate at index ${bad})`);
   return id;
 }
 
@@ -114,10 +150,15 @@ export function vectorArg(fn: string, name: string, v: unknown, dimensions: numb
     throw fail('INVALID_ARGUMENT', fn, `${name} must be a Float32Array (got ${typeName(v)})`);
   }
   if (v.length !== dimensions) {
-    throw fail('DIMENSION_MISMATCH', fn, `${name} has ${v.length} elements but the index has ${dimensions} dimensions`);
+    throw fail(
+      'DIMENSION_MISMATCH',
+      fn,
+      `${name} has ${v.length} elements but the index has ${dimensions} dimensions`,
+    );
   }
   for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i]!)) throw fail('NON_FINITE', fn, `${name} contains a non-finite value at index ${i}`);
+    if (!Number.isFinite(v[i]!))
+      throw fail('NON_FINITE', fn, `${name} contains a non-finite value at index ${i}`);
   }
   return v;
 }
@@ -154,14 +195,22 @@ export function searchOptionsArg(fn: string, options: unknown): CheckedSearch {
   const none: CheckedSearch = { ef: 0, filter: undefined, rethrow: () => undefined };
   if (options === undefined) return none;
   if (!isPlainObject(options)) {
-    throw fail('INVALID_ARGUMENT', fn, `options must be an HnswSearchOptions object (got ${typeName(options)})`);
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `options must be an HnswSearchOptions object (got ${typeName(options)})`,
+    );
   }
   rejectUnknownKeys(fn, options, SEARCH_OPTION_KEYS, 'option');
   const efSearch = options['efSearch'];
   let ef = 0;
   if (efSearch !== undefined) {
     if (typeof efSearch !== 'number' || !Number.isSafeInteger(efSearch) || efSearch <= 0) {
-      throw fail('INVALID_ARGUMENT', fn, `options.efSearch must be a positive integer (got ${show(efSearch)})`);
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `options.efSearch must be a positive integer (got ${show(efSearch)})`,
+      );
     }
     ef = Math.min(efSearch, U32_MAX); // ef >= count is already an exact scan
   }
@@ -176,7 +225,11 @@ export function searchOptionsArg(fn: string, options: unknown): CheckedSearch {
       try {
         const verdict = predicate(id);
         if (typeof verdict === 'boolean') return verdict;
-        error = fail('INVALID_ARGUMENT', fn, `options.filter returned ${show(verdict)} for id ${show(id)} (expected a boolean)`);
+        error = fail(
+          'INVALID_ARGUMENT',
+          fn,
+          `options.filter returned ${show(verdict)} for id ${show(id)} (expected a boolean)`,
+        );
       } catch (e) {
         error = e;
       }
@@ -192,9 +245,17 @@ export function searchOptionsArg(fn: string, options: unknown): CheckedSearch {
     };
   }
   if (filter instanceof Set || Array.isArray(filter)) {
-    return { ef, filter: { kind: 'ids', ids: filterIds(fn, filter as Iterable<unknown>) }, rethrow: none.rethrow };
+    return {
+      ef,
+      filter: { kind: 'ids', ids: filterIds(fn, filter as Iterable<unknown>) },
+      rethrow: none.rethrow,
+    };
   }
-  throw fail('INVALID_ARGUMENT', fn, `options.filter must be a function, a Set of ids or an array of ids (got ${typeName(filter)})`);
+  throw fail(
+    'INVALID_ARGUMENT',
+    fn,
+    `options.filter must be a function, a Set of ids or an array of ids (got ${typeName(filter)})`,
+  );
 }
 
 /** The `data` of deserialize: a Uint8Array (its bytes are checked by checkHeader and the backend). */
@@ -211,15 +272,22 @@ export function serializedArg(fn: string, data: unknown): Uint8Array {
  */
 export function checkHeader(fn: string, data: Uint8Array): void {
   if (data.length < MIN_SERIALIZED_BYTES) {
-    throw fail('CORRUPT_DATA', fn, `data has ${data.length} bytes, fewer than the ${MIN_SERIALIZED_BYTES} of the smallest serialized HNSW index`);
+    throw fail(
+      'CORRUPT_DATA',
+      fn,
+      `data has ${data.length} bytes, fewer than the ${MIN_SERIALIZED_BYTES} of the smallest serialized HNSW index`,
+    );
   }
   for (let i = 0; i < MAGIC.length; i++) {
-    if (data[i] !== MAGIC[i]) throw fail('CORRUPT_DATA', fn, 'data is not a serialized HNSW index (no RUVHNSW magic)');
+    if (data[i] !== MAGIC[i])
+      throw fail('CORRUPT_DATA', fn, 'data is not a serialized HNSW index (no RUVHNSW magic)');
   }
   const version = new DataView(data.buffer, data.byteOffset, MIN_SERIALIZED_BYTES).getUint32(8, true);
   if (version !== FORMAT_VERSION) {
-    throw fail('CORRUPT_DATA', fn, `serialized HNSW format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`);
+    throw fail(
+      'CORRUPT_DATA',
+      fn,
+      `serialized HNSW format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`,
+    );
   }
-
 }
-

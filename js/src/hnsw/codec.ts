@@ -33,7 +33,12 @@ export function readUtf8(bytes: Uint8Array, at: number, len: number): string {
 }
 
 /** A copy of `count` 4-byte values at byte `at` of `bytes` (any alignment). */
-function copy32<T extends Float32Array | Uint32Array>(make: (b: ArrayBuffer) => T, bytes: Uint8Array, at: number, count: number): T {
+function copy32<T extends Float32Array | Uint32Array>(
+  make: (b: ArrayBuffer) => T,
+  bytes: Uint8Array,
+  at: number,
+  count: number,
+): T {
   return make(bytes.slice(at, at + count * 4).buffer);
 }
 

@@ -10,7 +10,16 @@ import { createHandleRegistry } from '../handles.js';
 import { runInChunks, worthAWorker } from '../schedule.js';
 import { standIn } from '../stand-in.js';
 import { DISTANCE_METRICS } from '../vector-ops/checks.js';
-import { checkHeader, checkHnswConfig, HNSW_STORAGES, idArg, kArg, searchOptionsArg, serializedArg, vectorArg } from './checks.js';
+import {
+  checkHeader,
+  checkHnswConfig,
+  HNSW_STORAGES,
+  idArg,
+  kArg,
+  searchOptionsArg,
+  serializedArg,
+  vectorArg,
+} from './checks.js';
 import type { HnswEntry, HnswIndexHandle, HnswModule, IndexStats, SearchResult } from './types.js';
 
 /** What the module keeps beside a live handle's backend index. */
@@ -34,15 +43,27 @@ function toResults(hits: HnswHits): SearchResult[] {
 }
 
 /** Checks every entry, then copies the vectors into one row-major array. */
-function checkEntries(fn: string, entries: unknown, dimensions: number): { ids: string[]; flat: Float32Array } {
+function checkEntries(
+  fn: string,
+  entries: unknown,
+  dimensions: number,
+): { ids: string[]; flat: Float32Array } {
   if (!Array.isArray(entries)) {
-    throw fail('INVALID_ARGUMENT', fn, `entries must be an array of { id, vector } (got ${typeName(entries)})`);
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `entries must be an array of { id, vector } (got ${typeName(entries)})`,
+    );
   }
   const ids: string[] = new Array(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e: unknown = entries[i];
     if (typeof e !== 'object' || e === null) {
-      throw fail('INVALID_ARGUMENT', fn, `entries[${i}] must be an object { id, vector } (got ${typeName(e)})`);
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `entries[${i}] must be an object { id, vector } (got ${typeName(e)})`,
+      );
     }
     ids[i] = idArg(fn, `entries[${i}].id`, (e as HnswEntry).id);
     vectorArg(fn, `entries[${i}].vector`, (e as HnswEntry).vector, dimensions);
@@ -147,7 +168,11 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
     async searchAsync(handle, query, k, options) {
       const s = prepareSearch('hnsw.searchAsync', handle, query, k, options);
       if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
-      if (s.index.searchAsync !== undefined && s.search.filter?.kind !== 'predicate' && searchOffThread(s.meta, s.k, s.search.ef)) {
+      if (
+        s.index.searchAsync !== undefined &&
+        s.search.filter?.kind !== 'predicate' &&
+        searchOffThread(s.meta, s.k, s.search.ef)
+      ) {
         // The query is copied: the caller may reuse its array while the search runs elsewhere.
         return toResults(await s.index.searchAsync(s.query.slice(), s.k, s.search.ef, s.search.filter));
       }
@@ -232,5 +257,8 @@ const HNSW_FUNCTIONS: ReadonlyArray<keyof HnswModule> = [
  */
 export function hnswModuleFor(kernels: HnswKernels | undefined, backend: BackendName): HnswModule {
   if (kernels !== undefined) return createHnswModule(kernels, backend);
-  return standIn<HnswModule>(HNSW_FUNCTIONS, (name) => `hnsw.${name} is not available on the ${backend} backend (it has no HNSW index yet)`);
+  return standIn<HnswModule>(
+    HNSW_FUNCTIONS,
+    (name) => `hnsw.${name} is not available on the ${backend} backend (it has no HNSW index yet)`,
+  );
 }

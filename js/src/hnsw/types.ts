@@ -96,7 +96,6 @@ export interface HnswIndexHandle {
   readonly [handleKind]: 'HnswIndex';
 }
 
-
 /**
  * ADR-006 `hnsw` module: an approximate nearest-neighbour index, handle first. Every argument is
  * checked here, whatever the backend (same code and message everywhere); see
@@ -124,9 +123,19 @@ export interface HnswModule {
    * Up to `k` live entries nearest to `query`, best first (every live entry when `k` >= the
    * count). `score` is a similarity (higher is better), `distance` the metric's.
    */
-  search(handle: HnswIndexHandle, query: Float32Array, k: number, options?: HnswSearchOptions): SearchResult[];
+  search(
+    handle: HnswIndexHandle,
+    query: Float32Array,
+    k: number,
+    options?: HnswSearchOptions,
+  ): SearchResult[];
   /** Same as `search`, off the JS thread on a backend that can (not with a predicate filter). */
-  searchAsync(handle: HnswIndexHandle, query: Float32Array, k: number, options?: HnswSearchOptions): Promise<SearchResult[]>;
+  searchAsync(
+    handle: HnswIndexHandle,
+    query: Float32Array,
+    k: number,
+    options?: HnswSearchOptions,
+  ): Promise<SearchResult[]>;
   /** Removes `id`; false when it was not there. The graph is repaired around it. */
   delete(handle: HnswIndexHandle, id: string): boolean;
   /** True when `id` is in the index. */

@@ -21,7 +21,15 @@
 import { RuVectorError } from '../errors.js';
 import { RuVectorRuntime, type RuntimeBinding } from '../runtime.js';
 import { checkHnswConfig } from './checks.js';
-import type { HnswConfig, HnswEntry, HnswIndexHandle, HnswModule, HnswSearchOptions, IndexStats, SearchResult } from './types.js';
+import type {
+  HnswConfig,
+  HnswEntry,
+  HnswIndexHandle,
+  HnswModule,
+  HnswSearchOptions,
+  IndexStats,
+  SearchResult,
+} from './types.js';
 
 /**
  * An approximate nearest-neighbour index (HNSW) with ADR-006's methods.
@@ -56,7 +64,10 @@ export class WasmHnswIndex {
   /** The module and handle of an initialized index (the runtime is known once there is a handle). */
   #ready(method: string): { hnsw: HnswModule; handle: HnswIndexHandle } {
     if (this.#handle === null || this.#runtime === null) {
-      throw new RuVectorError('NOT_INITIALIZED', `WasmHnswIndex.${method}: the index is not initialized (call initialize() or deserialize())`);
+      throw new RuVectorError(
+        'NOT_INITIALIZED',
+        `WasmHnswIndex.${method}: the index is not initialized (call initialize() or deserialize())`,
+      );
     }
     return { hnsw: this.#runtime.getModules().hnsw, handle: this.#handle };
   }
@@ -81,7 +92,10 @@ export class WasmHnswIndex {
   async initialize(): Promise<void> {
     const hnsw = await this.#hnsw();
     if (this.#handle !== null) {
-      throw new RuVectorError('INVALID_ARGUMENT', 'WasmHnswIndex.initialize: the index is already initialized (dispose() it first)');
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        'WasmHnswIndex.initialize: the index is already initialized (dispose() it first)',
+      );
     }
     this.#handle = hnsw.create({ ...this.#config });
   }

@@ -8,7 +8,9 @@ import { notImplementedYet } from '../stand-in.js';
 const LEARNING_FUNCTIONS = ['createPattern', 'matchPatterns', 'trainLoRA', 'applyEWC'] as const;
 
 /** ADR-006 `learning` module; in this version every function throws UNSUPPORTED. */
-export type LearningModule = { readonly [name in (typeof LEARNING_FUNCTIONS)[number]]: (...args: unknown[]) => never };
+export type LearningModule = {
+  readonly [name in (typeof LEARNING_FUNCTIONS)[number]]: (...args: unknown[]) => never;
+};
 
 /** The learning module of this version: every call throws UNSUPPORTED. */
 export function createLearningModule(): LearningModule {

@@ -10,7 +10,11 @@ import { codeBytes, headerBytes, isValidRange, RANGE_HEADER_BYTES } from './quan
 import type { DistanceMetric } from './types.js';
 
 /** Metric names accepted by every function, in the order error messages list them. */
-export const DISTANCE_METRICS: readonly DistanceMetric[] = Object.freeze(['cosine', 'euclidean', 'dot_product']);
+export const DISTANCE_METRICS: readonly DistanceMetric[] = Object.freeze([
+  'cosine',
+  'euclidean',
+  'dot_product',
+]);
 
 /** Quantization types that are implemented, in the order error messages list them. */
 export const QUANTIZATION_TYPES: readonly string[] = Object.freeze(['scalar', 'int4', 'binary']);
@@ -35,17 +39,32 @@ export function bytesArg(fn: string, name: string, value: unknown): Uint8Array {
 
 /** A metric name in C ABI terms (ruv_metric). */
 export function metricIdOf(metric: DistanceMetric): MetricId {
-  return metric === 'cosine' ? MetricId.Cosine : metric === 'euclidean' ? MetricId.Euclidean : MetricId.DotProduct;
+  return metric === 'cosine'
+    ? MetricId.Cosine
+    : metric === 'euclidean'
+      ? MetricId.Euclidean
+      : MetricId.DotProduct;
 }
 
 export function metricArg(fn: string, metric: unknown): MetricId {
   if (!DISTANCE_METRICS.includes(metric as DistanceMetric)) {
-    throw fail('INVALID_ARGUMENT', fn, `unknown metric ${show(metric)} (expected one of ${quoteList(DISTANCE_METRICS)})`);
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `unknown metric ${show(metric)} (expected one of ${quoteList(DISTANCE_METRICS)})`,
+    );
   }
   return metricIdOf(metric as DistanceMetric);
 }
 
-export function sameLength(fn: string, aName: string, a: ArrayLike<unknown>, bName: string, b: ArrayLike<unknown>, unit: string): void {
+export function sameLength(
+  fn: string,
+  aName: string,
+  a: ArrayLike<unknown>,
+  bName: string,
+  b: ArrayLike<unknown>,
+  unit: string,
+): void {
   if (a.length !== b.length) {
     throw fail('DIMENSION_MISMATCH', fn, `${aName} has ${a.length} ${unit} but ${bName} has ${b.length}`);
   }
@@ -87,7 +106,11 @@ function rangeBound(fn: string, key: 'min' | 'max', value: unknown): number {
 
 export function quantConfigArg(fn: string, config: unknown): CheckedConfig {
   if (!isPlainObject(config)) {
-    throw fail('INVALID_ARGUMENT', fn, `config must be a QuantizationConfig object (got ${typeName(config)})`);
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `config must be a QuantizationConfig object (got ${typeName(config)})`,
+    );
   }
   const c = config as Record<string, unknown>;
   let type: QuantTypeId;
@@ -102,9 +125,17 @@ export function quantConfigArg(fn: string, config: unknown): CheckedConfig {
       type = QuantTypeId.Binary;
       break;
     case 'product':
-      throw fail('UNSUPPORTED', fn, `product quantization is not implemented yet (supported types: ${quoteList(QUANTIZATION_TYPES)})`);
+      throw fail(
+        'UNSUPPORTED',
+        fn,
+        `product quantization is not implemented yet (supported types: ${quoteList(QUANTIZATION_TYPES)})`,
+      );
     default:
-      throw fail('INVALID_ARGUMENT', fn, `unknown quantization type ${show(c['type'])} (expected one of ${quoteList(QUANTIZATION_TYPES)})`);
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `unknown quantization type ${show(c['type'])} (expected one of ${quoteList(QUANTIZATION_TYPES)})`,
+      );
   }
   rejectUnknownKeys(fn, c, CONFIG_KEYS, 'config key');
 
@@ -116,12 +147,18 @@ export function quantConfigArg(fn: string, config: unknown): CheckedConfig {
     if (type === QuantTypeId.Binary) {
       throw fail('INVALID_ARGUMENT', fn, 'config.min and config.max do not apply to binary quantization');
     }
-    if (hasMin !== hasMax) throw fail('INVALID_ARGUMENT', fn, 'config.min and config.max must be given together');
+    if (hasMin !== hasMax)
+      throw fail('INVALID_ARGUMENT', fn, 'config.min and config.max must be given together');
     min = rangeBound(fn, 'min', c['min']);
     max = rangeBound(fn, 'max', c['max']);
-    if (min > max) throw fail('INVALID_ARGUMENT', fn, `config.min (${min}) is greater than config.max (${max})`);
+    if (min > max)
+      throw fail('INVALID_ARGUMENT', fn, `config.min (${min}) is greater than config.max (${max})`);
     if (!isValidRange(Math.fround(min), Math.fround(max))) {
-      throw fail('INVALID_ARGUMENT', fn, `config.max - config.min overflows float32 (min ${min}, max ${max})`);
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `config.max - config.min overflows float32 (min ${min}, max ${max})`,
+      );
     }
   }
 
@@ -140,7 +177,12 @@ const TYPE_NAMES = ['scalar', 'int4', 'binary'] as const;
 
 /** What a code buffer is said to hold, for messages: "12 int4 values with a stored range". */
 function layoutText(params: QuantParams, dim: number): string {
-  const range = params.type === QuantTypeId.Binary ? '' : params.hasRange ? ' with a fixed range' : ' with a stored range';
+  const range =
+    params.type === QuantTypeId.Binary
+      ? ''
+      : params.hasRange
+        ? ' with a fixed range'
+        : ' with a stored range';
   return `${dim} ${TYPE_NAMES[params.type]} values${range}`;
 }
 
@@ -154,7 +196,11 @@ export function codesDimension(fn: string, name: string, codes: Uint8Array, chec
   if (dimensions !== undefined) {
     const expected = header + codeBytes(params.type, dimensions);
     if (codes.length !== expected) {
-      throw fail('DIMENSION_MISMATCH', fn, `${name} has ${codes.length} bytes, expected ${expected} for ${layoutText(params, dimensions)}`);
+      throw fail(
+        'DIMENSION_MISMATCH',
+        fn,
+        `${name} has ${codes.length} bytes, expected ${expected} for ${layoutText(params, dimensions)}`,
+      );
     }
     return dimensions;
   }
@@ -166,7 +212,11 @@ export function codesDimension(fn: string, name: string, codes: Uint8Array, chec
     );
   }
   const payload = codes.length - header;
-  return params.type === QuantTypeId.Scalar ? payload : params.type === QuantTypeId.Int4 ? payload * 2 : payload * 8;
+  return params.type === QuantTypeId.Scalar
+    ? payload
+    : params.type === QuantTypeId.Int4
+      ? payload * 2
+      : payload * 8;
 }
 
 export function isError(e: unknown, code: RuVectorErrorCode): e is RuVectorError {
@@ -177,7 +227,12 @@ export function isError(e: unknown, code: RuVectorErrorCode): e is RuVectorError
  * Rebuilds a backend's CORRUPT_DATA about a stored range with a message made here from the bytes
  * (naming the argument), so every backend reports it alike. Other errors pass through unchanged.
  */
-export function corruptRange(fn: string, e: unknown, params: QuantParams, inputs: ReadonlyArray<readonly [string, Uint8Array]>): unknown {
+export function corruptRange(
+  fn: string,
+  e: unknown,
+  params: QuantParams,
+  inputs: ReadonlyArray<readonly [string, Uint8Array]>,
+): unknown {
   if (!isError(e, 'CORRUPT_DATA') || headerBytes(params) === 0) return e;
   for (const [name, codes] of inputs) {
     const view = new DataView(codes.buffer, codes.byteOffset, RANGE_HEADER_BYTES);

@@ -44,7 +44,8 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
     const total = rows.length * dim;
     let flat: Float32Array;
     if (total <= MAX_SCRATCH_FLOATS) {
-      if (scratch.length < total) scratch = new Float32Array(Math.min(MAX_SCRATCH_FLOATS, Math.max(total, scratch.length * 2)));
+      if (scratch.length < total)
+        scratch = new Float32Array(Math.min(MAX_SCRATCH_FLOATS, Math.max(total, scratch.length * 2)));
       flat = scratch.subarray(0, total);
     } else {
       flat = new Float32Array(total);
@@ -76,10 +77,18 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
       const dim = query.length;
       const isList = Array.isArray(vectors);
       if (!isList && !(vectors instanceof Float32Array)) {
-        throw fail('INVALID_ARGUMENT', fn, `vectors must be a Float32Array[] or a flat Float32Array (got ${typeName(vectors)})`);
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          `vectors must be a Float32Array[] or a flat Float32Array (got ${typeName(vectors)})`,
+        );
       }
       if (!isList && vectors.length % dim !== 0) {
-        throw fail('DIMENSION_MISMATCH', fn, `vectors has ${vectors.length} elements, which is not a multiple of query's ${dim}`);
+        throw fail(
+          'DIMENSION_MISMATCH',
+          fn,
+          `vectors has ${vectors.length} elements, which is not a multiple of query's ${dim}`,
+        );
       }
       const m = metricArg(fn, metric);
       const count = isList ? vectors.length : vectors.length / dim;
@@ -101,7 +110,11 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
         if (i >= 0) {
           throw isList
             ? nonFiniteIn(fn, `vectors[${r}]`, i)
-            : fail('NON_FINITE', fn, `vectors contains a non-finite value at index ${r * dim + i} (row ${r}, element ${i})`);
+            : fail(
+                'NON_FINITE',
+                fn,
+                `vectors contains a non-finite value at index ${r * dim + i} (row ${r}, element ${i})`,
+              );
         }
       }
       return out;
@@ -120,7 +133,11 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
       float32Arg(fn, 'vector', vector);
       const checked = quantConfigArg(fn, config);
       if (checked.dimensions !== undefined && checked.dimensions !== vector.length) {
-        throw fail('DIMENSION_MISMATCH', fn, `config.dimensions is ${checked.dimensions} but vector has ${vector.length} elements`);
+        throw fail(
+          'DIMENSION_MISMATCH',
+          fn,
+          `config.dimensions is ${checked.dimensions} but vector has ${vector.length} elements`,
+        );
       }
       try {
         return kernels.quantize(vector, checked.params);
@@ -138,7 +155,12 @@ export function createVectorOps(kernels: BackendKernels): VectorOps {
             max = Math.max(max, vector[i]!);
           }
           if (!isValidRange(min, max)) {
-            throw fail('INVALID_ARGUMENT', fn, `vector's value range overflows float32 (min ${min}, max ${max}); give a fixed config.min/config.max`, e);
+            throw fail(
+              'INVALID_ARGUMENT',
+              fn,
+              `vector's value range overflows float32 (min ${min}, max ${max}); give a fixed config.min/config.max`,
+              e,
+            );
           }
         }
         throw e;

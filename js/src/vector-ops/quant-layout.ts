@@ -39,5 +39,7 @@ export function quantizedByteLength(params: QuantParams, dim: number): number {
  * max - min that is finite in float32. A stored range that fails this is corrupt data.
  */
 export function isValidRange(min: number, max: number): boolean {
-  return Number.isFinite(min) && Number.isFinite(max) && min <= max && Number.isFinite(Math.fround(max - min));
+  return (
+    Number.isFinite(min) && Number.isFinite(max) && min <= max && Number.isFinite(Math.fround(max - min))
+  );
 }

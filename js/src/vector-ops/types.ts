@@ -59,7 +59,11 @@ export interface VectorOps {
    * Distances from `query` to each vector. `vectors` is either an array of Float32Array or one
    * flat row-major Float32Array of n x query.length (the zero-copy fast path).
    */
-  batchDistance(query: Float32Array, vectors: Float32Array[] | Float32Array, metric: DistanceMetric): Float32Array;
+  batchDistance(
+    query: Float32Array,
+    vectors: Float32Array[] | Float32Array,
+    metric: DistanceMetric,
+  ): Float32Array;
   /** Unit-length copy of `vector`; a zero vector stays zero (never NaN). */
   normalize(vector: Float32Array): Float32Array;
   /** Encodes `vector` as described by {@link QuantizationConfig}. */

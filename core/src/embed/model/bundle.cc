@@ -122,7 +122,8 @@ Status ReadBundle(std::span<const uint8_t> data, Bundle* out) {
   if (file_count > kMaxFiles) return Corrupt("more than 4096 files");
   const uint64_t header_size = ReadLe(p + 16, 4);
   if (ReadLe(p + 20, 4) != 0) return Corrupt("reserved field is not 0");
-  if (ReadLe(p + 24, 8) != length) return Corrupt("total_size is not the bundle's length (truncated or extended)");
+  if (ReadLe(p + 24, 8) != length)
+    return Corrupt("total_size is not the bundle's length (truncated or extended)");
   if (header_size < kMinHeader || header_size > length) return Corrupt("header_size out of range");
   // Rule 2: the header digest.
   const Sha256Digest header_digest = Sha256(p, header_size - 32);
@@ -169,7 +170,8 @@ Status ReadBundle(std::span<const uint8_t> data, Bundle* out) {
       if (p[k] != 0) return Corrupt("nonzero padding before " + std::string(e.name));
     }
     const Sha256Digest digest = Sha256(p + offset, e.size);
-    if (std::memcmp(digest.data(), e.sha, 32) != 0) return Corrupt("checksum mismatch of " + std::string(e.name));
+    if (std::memcmp(digest.data(), e.sha, 32) != 0)
+      return Corrupt("checksum mismatch of " + std::string(e.name));
     bundle.files.push_back({std::string(e.name), data.subspan(offset, e.size)});
     cursor = offset + e.size;
   }

@@ -14,14 +14,14 @@
 namespace ruv::embed {
 
 struct BundleFile {
-  std::string name;                // relative path, e.g. "onnx/model.onnx"
-  std::span<const uint8_t> data;   // inside the bundle
+  std::string name;               // relative path, e.g. "onnx/model.onnx"
+  std::span<const uint8_t> data;  // inside the bundle
 };
 
 struct Bundle {
   std::string model_id;
   std::string revision;
-  std::vector<BundleFile> files;   // in the bundle's (strictly increasing) name order
+  std::vector<BundleFile> files;  // in the bundle's (strictly increasing) name order
 };
 
 // CORRUPT_DATA "bundle: <rule>" at the first rule of BUNDLE.md that `data` breaks.

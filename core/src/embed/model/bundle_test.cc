@@ -67,9 +67,11 @@ TEST(BundleTest, WorkedExampleOfBundleMd) {
 }
 
 TEST(BundleTest, SeveralFilesAndEmptyOnes) {
-  const std::vector<uint8_t> b =
-      Write("org/model", "main", {{"1_Pooling/config.json", "{}"}, {"config.json", std::string(200, 'c')},
-                                  {"empty", ""}, {"onnx/model.onnx", std::string(1000, '\x01')}});
+  const std::vector<uint8_t> b = Write("org/model", "main",
+                                       {{"1_Pooling/config.json", "{}"},
+                                        {"config.json", std::string(200, 'c')},
+                                        {"empty", ""},
+                                        {"onnx/model.onnx", std::string(1000, '\x01')}});
   Bundle bundle;
   ASSERT_TRUE(ReadBundle(b, &bundle).ok());
   ASSERT_EQ(bundle.files.size(), 4u);
@@ -80,7 +82,8 @@ TEST(BundleTest, SeveralFilesAndEmptyOnes) {
 }
 
 TEST(BundleTest, EveryBitFlipAndTruncationIsCorruptData) {
-  const std::vector<uint8_t> good = Write("m", "r", {{"a.json", "{\"x\":1}"}, {"b/c.bin", std::string(70, 'z')}});
+  const std::vector<uint8_t> good =
+      Write("m", "r", {{"a.json", "{\"x\":1}"}, {"b/c.bin", std::string(70, 'z')}});
   for (size_t i = 0; i < good.size(); ++i) {
     for (int bit = 0; bit < 8; bit += 3) {
       std::vector<uint8_t> bad = good;

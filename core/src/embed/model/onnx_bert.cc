@@ -217,7 +217,11 @@ Status MatchAttention(const GraphIndex& g, const BertConfig& c, const std::strin
     if (!s.ok()) return s;
     p[i].matmul = FollowToMatMul(g, y, &p[i].scale, &p[i].slot, &seen);
     if (!p[i].matmul)
-      return Fail(std::string("projection \"").append(y).append("\" does not reach an attention MatMul (found ").append(seen).append(")"));
+      return Fail(std::string("projection \"")
+                      .append(y)
+                      .append("\" does not reach an attention MatMul (found ")
+                      .append(seen)
+                      .append(")"));
     const Node* left = g.Producer(p[i].matmul->inputs[0]);
     (left && left->op_type == "Softmax" ? mix : scores) = p[i].matmul;
   }

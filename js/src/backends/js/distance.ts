@@ -45,7 +45,12 @@ export function distance(a: Float32Array, b: Float32Array, metric: MetricId): nu
 }
 
 /** ruv::BatchDistance: `vectors` is row-major count x query.length. */
-export function batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: MetricId): Float32Array {
+export function batchDistance(
+  query: Float32Array,
+  vectors: Float32Array,
+  count: number,
+  metric: MetricId,
+): Float32Array {
   const dim = query.length;
   const out = new Float32Array(count);
   for (let r = 0; r < count; r++) out[r] = distanceAt(query, vectors, r * dim, dim, metric);
@@ -53,7 +58,11 @@ export function batchDistance(query: Float32Array, vectors: Float32Array, count:
 }
 
 /** batchDistance over separate rows: reads each row where it is (no flattening copy). */
-export function batchDistanceRows(query: Float32Array, rows: readonly Float32Array[], metric: MetricId): Float32Array {
+export function batchDistanceRows(
+  query: Float32Array,
+  rows: readonly Float32Array[],
+  metric: MetricId,
+): Float32Array {
   const out = new Float32Array(rows.length);
   for (let r = 0; r < rows.length; r++) out[r] = distanceAt(query, rows[r]!, 0, query.length, metric);
   return out;

@@ -6,7 +6,12 @@
  */
 import { MetricId, QuantTypeId, type QuantParams } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
-import { headerBytes, isValidRange, quantizedByteLength, quantLevels } from '../../vector-ops/quant-layout.js';
+import {
+  headerBytes,
+  isValidRange,
+  quantizedByteLength,
+  quantLevels,
+} from '../../vector-ops/quant-layout.js';
 import { distance } from './distance.js';
 
 const f32 = Math.fround;
@@ -131,7 +136,13 @@ export function dequantize(codes: Uint8Array, dim: number, params: QuantParams):
 }
 
 /** ruv::QuantizedDistance for scalar / int4: the metric distance of the dequantized vectors. */
-export function quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number {
+export function quantizedDistance(
+  a: Uint8Array,
+  b: Uint8Array,
+  dim: number,
+  params: QuantParams,
+  metric: MetricId,
+): number {
   return distance(dequantize(a, dim, params), dequantize(b, dim, params), metric);
 }
 

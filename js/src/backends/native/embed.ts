@@ -19,7 +19,13 @@ interface NativeEmbedModel {
 
 /** What the addon exports for embeddings. */
 export interface NativeEmbedAddon {
-  loadEmbedModel(bundle: Uint8Array, maxTokens: number, pooling: number, normalize: number, weights: number): Promise<NativeEmbedModel>;
+  loadEmbedModel(
+    bundle: Uint8Array,
+    maxTokens: number,
+    pooling: number,
+    normalize: number,
+    weights: number,
+  ): Promise<NativeEmbedModel>;
 }
 
 function wrap(m: NativeEmbedModel): EmbedBackendModel {
@@ -39,7 +45,9 @@ function wrap(m: NativeEmbedModel): EmbedBackendModel {
 export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
   return {
     async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
-      const model = await guarded(() => addon.loadEmbedModel(bundle, p.maxTokens, p.pooling, p.normalize, p.weights)).catch(rethrow);
+      const model = await guarded(() =>
+        addon.loadEmbedModel(bundle, p.maxTokens, p.pooling, p.normalize, p.weights),
+      ).catch(rethrow);
       return wrap(model);
     },
   };

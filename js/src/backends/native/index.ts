@@ -33,12 +33,25 @@ interface NativeAddon extends NativeEmbedAddon {
   simdTarget(): string;
   noop(): void;
   distance(a: Float32Array, b: Float32Array, metric: number): number;
-  batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: number, out: Float32Array): void;
+  batchDistance(
+    query: Float32Array,
+    vectors: Float32Array,
+    count: number,
+    metric: number,
+    out: Float32Array,
+  ): void;
   normalize(v: Float32Array, out: Float32Array): void;
   quantizedSize(type: number, hasRange: boolean, dim: number): number;
   quantize(v: Float32Array, type: number, hasRange: boolean, min: number, max: number, out: Uint8Array): void;
   /** The element count is out.length. */
-  dequantize(codes: Uint8Array, type: number, hasRange: boolean, min: number, max: number, out: Float32Array): void;
+  dequantize(
+    codes: Uint8Array,
+    type: number,
+    hasRange: boolean,
+    min: number,
+    max: number,
+    out: Float32Array,
+  ): void;
   quantizedDistance(
     a: Uint8Array,
     b: Uint8Array,
@@ -52,7 +65,17 @@ interface NativeAddon extends NativeEmbedAddon {
   hammingDistance(a: Uint8Array, b: Uint8Array): number;
   /** bindings/node/hnsw_binding.cc: `new HnswIndex(bytes)` deserializes. */
   HnswIndex: new (
-    ...args: [dim: number, m: number, efConstruction: number, efSearch: number, metric: number, storage: number, seed: bigint] | [bytes: Uint8Array]
+    ...args:
+      | [
+          dim: number,
+          m: number,
+          efConstruction: number,
+          efSearch: number,
+          metric: number,
+          storage: number,
+          seed: bigint,
+        ]
+      | [bytes: Uint8Array]
   ) => NativeHnsw;
 }
 
@@ -69,7 +92,12 @@ interface NativeHnsw {
     allowIds: readonly string[] | null,
     predicate: ((id: string) => boolean) | null,
   ): Uint8Array;
-  searchAsync(query: Float32Array, k: number, ef: number, allowIds: readonly string[] | null): Promise<Uint8Array>;
+  searchAsync(
+    query: Float32Array,
+    k: number,
+    ef: number,
+    allowIds: readonly string[] | null,
+  ): Promise<Uint8Array>;
   remove(id: string): boolean;
   contains(id: string): boolean;
   serialize(): Uint8Array;
@@ -78,7 +106,8 @@ interface NativeHnsw {
   free(): void;
 }
 
-const unavailable = (reason: string, cause?: unknown): RuVectorError => backendUnavailable('native', reason, cause);
+const unavailable = (reason: string, cause?: unknown): RuVectorError =>
+  backendUnavailable('native', reason, cause);
 
 /** Path of the addon: explicit option, then RUVECTOR_NATIVE_PATH, then dist/native/ in this package. */
 async function addonPath(options: BackendLoadOptions): Promise<string> {
@@ -129,7 +158,8 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
     if (freed) throw new RuVectorError('NOT_INITIALIZED', 'HNSW index was freed');
     return native;
   };
-  const allowIds = (filter?: HnswFilterSpec): readonly string[] | null => (filter?.kind === 'ids' ? filter.ids : null);
+  const allowIds = (filter?: HnswFilterSpec): readonly string[] | null =>
+    filter?.kind === 'ids' ? filter.ids : null;
   const predicate = (filter?: HnswFilterSpec): ((id: string) => boolean) | null =>
     filter?.kind === 'predicate' ? filter.allow : null;
 
@@ -143,8 +173,14 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
         rethrow(error);
       }
     },
-    search: (query, k, ef, filter) => decodeHits(guarded(() => live().search(query, k, ef, allowIds(filter), predicate(filter)))),
-    async searchAsync(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): Promise<HnswHits> {
+    search: (query, k, ef, filter) =>
+      decodeHits(guarded(() => live().search(query, k, ef, allowIds(filter), predicate(filter)))),
+    async searchAsync(
+      query: Float32Array,
+      k: number,
+      ef: number,
+      filter?: HnswFilterSpec,
+    ): Promise<HnswHits> {
       if (filter?.kind === 'predicate') return index.search(query, k, ef, filter);
       try {
         return decodeHits(await live().searchAsync(query, k, ef, allowIds(filter)));
@@ -169,7 +205,12 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
 function createHnswKernels(addon: NativeAddon): HnswKernels {
   return {
     create: (p: HnswParams) =>
-      wrapHnsw(guarded(() => new addon.HnswIndex(p.dimensions, p.m, p.efConstruction, p.efSearch, p.metric, p.storage, p.seed))),
+      wrapHnsw(
+        guarded(
+          () =>
+            new addon.HnswIndex(p.dimensions, p.m, p.efConstruction, p.efSearch, p.metric, p.storage, p.seed),
+        ),
+      ),
     deserialize: (bytes: Uint8Array) => wrapHnsw(guarded(() => new addon.HnswIndex(bytes))),
   };
 }
@@ -178,7 +219,8 @@ function createKernels(addon: NativeAddon): BackendKernels {
   return {
     name: 'native',
     simdTarget: addon.simdTarget(),
-    distance: (a: Float32Array, b: Float32Array, metric: MetricId) => guarded(() => addon.distance(a, b, metric)),
+    distance: (a: Float32Array, b: Float32Array, metric: MetricId) =>
+      guarded(() => addon.distance(a, b, metric)),
     batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: MetricId): Float32Array {
       const out = new Float32Array(count);
       guarded(() => addon.batchDistance(query, vectors, count, metric, out));
@@ -189,7 +231,8 @@ function createKernels(addon: NativeAddon): BackendKernels {
       guarded(() => addon.normalize(v, out));
       return out;
     },
-    quantizedSize: (params: QuantParams, dim: number) => addon.quantizedSize(params.type, params.hasRange, dim),
+    quantizedSize: (params: QuantParams, dim: number) =>
+      addon.quantizedSize(params.type, params.hasRange, dim),
     quantize(v: Float32Array, params: QuantParams): Uint8Array {
       const out = new Uint8Array(addon.quantizedSize(params.type, params.hasRange, v.length));
       guarded(() => addon.quantize(v, params.type, params.hasRange, params.min, params.max, out));

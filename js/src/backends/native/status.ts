@@ -18,4 +18,3 @@ export function guarded<T>(call: () => T): T {
     rethrow(error);
   }
 }
-

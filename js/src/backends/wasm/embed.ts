@@ -20,7 +20,15 @@ export interface WasmEmbedExports {
   _ruv_embed_load(bundle: number, size: number, options: number, out: number): number;
   _ruv_embed_free(m: number): void;
   _ruv_embed_info(m: number, out: number): number;
-  _ruv_embed_texts(m: number, texts: number, textsSize: number, lens: number, count: number, out: number, outLen: number): number;
+  _ruv_embed_texts(
+    m: number,
+    texts: number,
+    textsSize: number,
+    lens: number,
+    count: number,
+    out: number,
+    outLen: number,
+  ): number;
   _ruv_embed_tokenize(
     m: number,
     text: number,
@@ -32,7 +40,15 @@ export interface WasmEmbedExports {
     capacity: number,
     count: number,
   ): number;
-  _ruv_embed_hidden_states(m: number, ids: number, typeIds: number, lens: number, count: number, out: number, outLen: number): number;
+  _ruv_embed_hidden_states(
+    m: number,
+    ids: number,
+    typeIds: number,
+    lens: number,
+    count: number,
+    out: number,
+    outLen: number,
+  ): number;
 }
 
 export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): EmbedKernels {
@@ -79,7 +95,19 @@ export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): Embed
           const pIds = pB + bBytes;
           m.HEAPU8.set(text, pA);
           if (pair !== null) m.HEAPU8.set(pair, pB);
-          arena.check(m._ruv_embed_tokenize(live(), pA, text.length, pair === null ? 0 : pB, pair?.length ?? 0, pIds, pIds + 4 * capacity, capacity, base));
+          arena.check(
+            m._ruv_embed_tokenize(
+              live(),
+              pA,
+              text.length,
+              pair === null ? 0 : pB,
+              pair?.length ?? 0,
+              pIds,
+              pIds + 4 * capacity,
+              capacity,
+              base,
+            ),
+          );
           return { count: m.HEAPU32[base >>> 2]!, ids: pIds };
         };
         let r = tokenizeInto(512);
@@ -115,7 +143,11 @@ export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): Embed
   return {
     async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
       const pBundle = m._ruv_alloc(Math.max(bundle.length, 1)) >>> 0;
-      if (pBundle === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${bundle.length} bytes on the wasm heap for the model`);
+      if (pBundle === 0)
+        throw new RuVectorError(
+          'OUT_OF_MEMORY',
+          `cannot allocate ${bundle.length} bytes on the wasm heap for the model`,
+        );
       try {
         m.HEAPU8.set(bundle, pBundle);
         const base = arena.reserve(64);

@@ -40,7 +40,16 @@ export interface WasmHnswExports {
   HEAPF32: Float32Array;
   /** Called by bindings/wasm/module.c for each candidate of a search with a predicate. */
   ruvHnswAllow?: (ctx: number, id: number, idLen: number) => number;
-  _ruv_hnsw_create(dim: number, m: number, efc: number, efs: number, metric: number, storage: number, seed: bigint, out: number): number;
+  _ruv_hnsw_create(
+    dim: number,
+    m: number,
+    efc: number,
+    efs: number,
+    metric: number,
+    storage: number,
+    seed: bigint,
+    out: number,
+  ): number;
   _ruv_hnsw_deserialize(data: number, size: number, out: number): number;
   _ruv_hnsw_free(h: number): void;
   _ruv_hnsw_insert(h: number, id: number, idLen: number, v: number, dim: number): number;
@@ -147,7 +156,9 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
 
   // Heap memory is not garbage-collected: an index dropped without free() is freed here.
   const finalizer =
-    typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<number>((h) => m._ruv_hnsw_free(h)) : null;
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry<number>((h) => m._ruv_hnsw_free(h))
+      : null;
 
   const { check } = arena;
 
@@ -160,7 +171,10 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
     const live = (fn: string): number => {
       if (handle === 0) throw new RuVectorError('NOT_INITIALIZED', `hnsw.${fn}: the index was freed`);
       if (searching !== 0) {
-        throw new RuVectorError('INVALID_ARGUMENT', `hnsw.${fn}: a filter predicate must not call into its own index`);
+        throw new RuVectorError(
+          'INVALID_ARGUMENT',
+          `hnsw.${fn}: a filter predicate must not call into its own index`,
+        );
       }
       return handle;
     };
@@ -245,7 +259,8 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
           }
         }
         let predicate: PredicateFrame | null = null;
-        if (filter?.kind === 'predicate') predicate = { allow: filter.allow, failed: false, error: undefined };
+        if (filter?.kind === 'predicate')
+          predicate = { allow: filter.allow, failed: false, error: undefined };
         const outer = frame;
         frame = predicate;
         searching++;

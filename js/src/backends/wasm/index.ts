@@ -12,7 +12,13 @@
  * predicate use an arena of their own (one per nesting depth): the search in flight still reads
  * its query and allow-list from the outer one.
  */
-import type { BackendKernels, BackendLoader, BackendLoadOptions, MetricId, QuantParams } from '../../backend.js';
+import type {
+  BackendKernels,
+  BackendLoader,
+  BackendLoadOptions,
+  MetricId,
+  QuantParams,
+} from '../../backend.js';
 import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
 import type { VectorBuffer } from '../../vector-ops/types.js';
 import { createWasmEmbed, type WasmEmbedExports } from './embed.js';
@@ -34,11 +40,36 @@ interface WasmModule extends WasmHnswExports, WasmEmbedExports {
   _ruv_simd_target(): number;
   _ruv_noop(): void;
   _ruv_distance(a: number, b: number, dim: number, metric: number, out: number): number;
-  _ruv_batch_distance(query: number, vectors: number, count: number, dim: number, metric: number, out: number): number;
+  _ruv_batch_distance(
+    query: number,
+    vectors: number,
+    count: number,
+    dim: number,
+    metric: number,
+    out: number,
+  ): number;
   _ruv_normalize(v: number, dim: number, out: number): number;
   _ruv_quantized_size(type: number, hasRange: number, dim: number): number;
-  _ruv_quantize(v: number, dim: number, type: number, hasRange: number, min: number, max: number, out: number, outLen: number): number;
-  _ruv_dequantize(codes: number, codesLen: number, dim: number, type: number, hasRange: number, min: number, max: number, out: number): number;
+  _ruv_quantize(
+    v: number,
+    dim: number,
+    type: number,
+    hasRange: number,
+    min: number,
+    max: number,
+    out: number,
+    outLen: number,
+  ): number;
+  _ruv_dequantize(
+    codes: number,
+    codesLen: number,
+    dim: number,
+    type: number,
+    hasRange: number,
+    min: number,
+    max: number,
+    out: number,
+  ): number;
   _ruv_quantized_distance(
     a: number,
     b: number,
@@ -81,8 +112,8 @@ const SCRATCH_KEEP_BYTES = 4 * 1024 * 1024;
 /** Slot at the start of the scratch arena for scalar results (float / uint32). */
 const RESULT_SLOT_BYTES = 64;
 
-
-const unavailable = (reason: string, cause?: unknown): RuVectorError => backendUnavailable('wasm', reason, cause);
+const unavailable = (reason: string, cause?: unknown): RuVectorError =>
+  backendUnavailable('wasm', reason, cause);
 
 function isNodeOrDeno(): boolean {
   const g = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
@@ -118,7 +149,10 @@ async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
     };
     factory = glue.default;
   } catch (error) {
-    throw unavailable(`cannot import ruvector_wasm.mjs (build it with scripts/build-wasm.sh): ${String(error)}`, error);
+    throw unavailable(
+      `cannot import ruvector_wasm.mjs (build it with scripts/build-wasm.sh): ${String(error)}`,
+      error,
+    );
   }
 
   const glueMessages: string[] = [];
@@ -178,7 +212,8 @@ function createKernels(m: WasmModule): WasmKernels {
     const base = m._ruv_alloc(size) >>> 0;
     scratch[d] = base;
     scratchBytes[d] = base === 0 ? 0 : size;
-    if (base === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${size} bytes on the wasm heap`);
+    if (base === 0)
+      throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${size} bytes on the wasm heap`);
     return base;
   };
 
@@ -190,7 +225,10 @@ function createKernels(m: WasmModule): WasmKernels {
 
   const check = (status: number): void => {
     if (status !== 0) {
-      throw new RuVectorError(CAPI_STATUS_CODES[status] ?? 'INTERNAL', m.UTF8ToString(m._ruv_last_error_message()));
+      throw new RuVectorError(
+        CAPI_STATUS_CODES[status] ?? 'INTERNAL',
+        m.UTF8ToString(m._ruv_last_error_message()),
+      );
     }
   };
 
@@ -309,14 +347,44 @@ function createKernels(m: WasmModule): WasmKernels {
       const base = reserve(outBytes + codes.length);
       const pcodes = base + outBytes;
       m.HEAPU8.set(codes, pcodes);
-      check(m._ruv_dequantize(pcodes, codes.length, dim, params.type, params.hasRange ? 1 : 0, params.min, params.max, base));
+      check(
+        m._ruv_dequantize(
+          pcodes,
+          codes.length,
+          dim,
+          params.type,
+          params.hasRange ? 1 : 0,
+          params.min,
+          params.max,
+          base,
+        ),
+      );
       return m.HEAPF32.slice(base >>> 2, (base >>> 2) + dim);
     },
 
-    quantizedDistance(a: Uint8Array, b: Uint8Array, dim: number, params: QuantParams, metric: MetricId): number {
+    quantizedDistance(
+      a: Uint8Array,
+      b: Uint8Array,
+      dim: number,
+      params: QuantParams,
+      metric: MetricId,
+    ): number {
       const [base, pa, pb] = twoCodes(a, b);
       const hasRange = params.hasRange ? 1 : 0;
-      check(m._ruv_quantized_distance(pa, pb, a.length, dim, params.type, hasRange, params.min, params.max, metric, base));
+      check(
+        m._ruv_quantized_distance(
+          pa,
+          pb,
+          a.length,
+          dim,
+          params.type,
+          hasRange,
+          params.min,
+          params.max,
+          metric,
+          base,
+        ),
+      );
       return m.HEAPF32[base >>> 2]!;
     },
 
@@ -332,13 +400,15 @@ function createKernels(m: WasmModule): WasmKernels {
 
     allocateFloat32(length: number): VectorBuffer {
       let ptr = m._ruv_alloc(Math.max(length, 1) * 4) >>> 0;
-      if (ptr === 0) throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${length} floats on the wasm heap`);
+      if (ptr === 0)
+        throw new RuVectorError('OUT_OF_MEMORY', `cannot allocate ${length} floats on the wasm heap`);
       // Reused heap memory holds old data: hand out zeros, like a new Float32Array.
       new Float32Array(m.HEAPF32.buffer, ptr, length).fill(0);
       return {
         length,
         view(): Float32Array {
-          if (ptr === 0) throw new RuVectorError('INVALID_ARGUMENT', 'VectorBuffer.view: the buffer was freed');
+          if (ptr === 0)
+            throw new RuVectorError('INVALID_ARGUMENT', 'VectorBuffer.view: the buffer was freed');
           return new Float32Array(m.HEAPF32.buffer, ptr, length);
         },
         free(): void {

@@ -165,7 +165,14 @@ export class Graph {
    * FORMAT.md search_layer: best `ef` live allowed slots reachable at `level` from `entry`,
    * left ascending in this.found. Rejected nodes are still expanded (the filter never prunes).
    */
-  searchLayer(q: Query, entry: number, entryDist: number, ef: number, level: number, allow: SlotFilter): void {
+  searchLayer(
+    q: Query,
+    entry: number,
+    entryDist: number,
+    ef: number,
+    level: number,
+    allow: SlotFilter,
+  ): void {
     const { cand, top, vectors, live } = this;
     cand.clear();
     top.clear();
@@ -265,7 +272,14 @@ export class Graph {
   }
 
   /** Links the new node `slot` (query q) at levels min(level, topLevel) .. 0 from `entry`. */
-  private connect(slot: number, q: Query, level: number, entry: number, entryDist: number, topLevel: number): void {
+  private connect(
+    slot: number,
+    q: Query,
+    level: number,
+    entry: number,
+    entryDist: number,
+    topLevel: number,
+  ): void {
     const found = this.found;
     const chosen = this.chosen;
     for (let l = Math.min(level, topLevel); l >= 0; l--) {

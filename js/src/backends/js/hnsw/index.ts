@@ -4,7 +4,14 @@
  * identical (core/src/hnsw/FORMAT.md "Backends"): the same bytes load everywhere and give the
  * same search results; the graphs each backend builds may differ. Inserts are serial.
  */
-import type { HnswBackendIndex, HnswBackendStats, HnswFilterSpec, HnswHits, HnswKernels, HnswParams } from '../../../backend.js';
+import type {
+  HnswBackendIndex,
+  HnswBackendStats,
+  HnswFilterSpec,
+  HnswHits,
+  HnswKernels,
+  HnswParams,
+} from '../../../backend.js';
 import { RuVectorError } from '../../../errors.js';
 import { Graph, type SlotFilter } from './graph.js';
 import { validateParams } from './params.js';
@@ -44,18 +51,23 @@ class JsHnswIndex implements HnswBackendIndex {
   #graph(): Graph {
     if (this.#g === null) throw new RuVectorError('NOT_INITIALIZED', 'hnsw: the index has been freed');
     if (this.#inPredicate) {
-      throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: a filter predicate must not call into its own index');
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        'hnsw: a filter predicate must not call into its own index',
+      );
     }
     return this.#g;
   }
 
   /** Checks one entry; returns its canonical id. Throws before anything changes. */
   #check(g: Graph, id: string, v: Float32Array, off: number): string {
-    if (typeof id !== 'string' || id.length === 0) throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: empty id');
+    if (typeof id !== 'string' || id.length === 0)
+      throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: empty id');
     if (v.length < off + g.params.dimensions) {
       throw new RuVectorError('DIMENSION_MISMATCH', `hnsw: vector must have ${g.params.dimensions} values`);
     }
-    if (!allFinite(v, off, g.params.dimensions)) throw new RuVectorError('NON_FINITE', 'hnsw: vector holds NaN or Inf');
+    if (!allFinite(v, off, g.params.dimensions))
+      throw new RuVectorError('NON_FINITE', 'hnsw: vector holds NaN or Inf');
     return canonicalId(id);
   }
 
@@ -99,7 +111,8 @@ class JsHnswIndex implements HnswBackendIndex {
     if (query.length !== g.params.dimensions) {
       throw new RuVectorError('DIMENSION_MISMATCH', `hnsw: query must have ${g.params.dimensions} values`);
     }
-    if (!allFinite(query, 0, query.length)) throw new RuVectorError('NON_FINITE', 'hnsw: query holds NaN or Inf');
+    if (!allFinite(query, 0, query.length))
+      throw new RuVectorError('NON_FINITE', 'hnsw: query holds NaN or Inf');
     let allow: SlotFilter = null;
     if (filter?.kind === 'ids') {
       const slots = new Set<number>();
@@ -123,7 +136,11 @@ class JsHnswIndex implements HnswBackendIndex {
     }
     const found = g.found;
     const n = found.size;
-    const hits: HnswHits = { ids: new Array<string>(n), scores: new Float32Array(n), distances: new Float32Array(n) };
+    const hits: HnswHits = {
+      ids: new Array<string>(n),
+      scores: new Float32Array(n),
+      distances: new Float32Array(n),
+    };
     for (let i = 0; i < n; i++) {
       const od = found.dist[i]!;
       hits.ids[i] = g.ids[found.slot[i]!]!;
@@ -162,7 +179,14 @@ class JsHnswIndex implements HnswBackendIndex {
     // Approximate, like the core's: typed arrays, link blocks, ids twice (array + map key is the
     // same string in V8, counted once) plus ~48 bytes of Map entry per id.
     const memoryBytes =
-      vectorBytes + g.link0.byteLength + g.levels.byteLength + g.live.byteLength + 4 * g.free.length + upperBytes + idBytes + 48 * g.idMap.size;
+      vectorBytes +
+      g.link0.byteLength +
+      g.levels.byteLength +
+      g.live.byteLength +
+      4 * g.free.length +
+      upperBytes +
+      idBytes +
+      48 * g.idMap.size;
     return {
       count: g.liveCount,
       slots: g.slotCount,
@@ -180,7 +204,10 @@ class JsHnswIndex implements HnswBackendIndex {
 
   free(): void {
     if (this.#inPredicate) {
-      throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: a filter predicate must not call into its own index');
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        'hnsw: a filter predicate must not call into its own index',
+      );
     }
     this.#g = null;
   }
@@ -194,7 +221,8 @@ export const jsHnswKernels: HnswKernels = Object.freeze({
     return new JsHnswIndex(new Graph({ ...params }));
   },
   deserialize(bytes: Uint8Array): HnswBackendIndex {
-    if (!(bytes instanceof Uint8Array)) throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: bytes must be a Uint8Array');
+    if (!(bytes instanceof Uint8Array))
+      throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: bytes must be a Uint8Array');
     return new JsHnswIndex(deserializeGraph(bytes));
   },
 });

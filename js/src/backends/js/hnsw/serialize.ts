@@ -142,7 +142,15 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
   const maxLevel = r.u32();
   if (version !== VERSION) throw corrupt('unsupported version');
   if (metric > 2 || storage > 1) throw corrupt('unknown metric or storage');
-  const params: HnswParams = { dimensions, m, efConstruction, efSearch, metric: metric as MetricId, storage: storage as 0 | 1, seed };
+  const params: HnswParams = {
+    dimensions,
+    m,
+    efConstruction,
+    efSearch,
+    metric: metric as MetricId,
+    storage: storage as 0 | 1,
+    seed,
+  };
   if (validateParams(params) !== null) throw corrupt('invalid config');
 
   const g = new Graph(params);
@@ -151,7 +159,8 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
   // its row, its level and its level-0 count.
   if (liveCount > slotCount) throw corrupt('more live entries than slots');
   const minLive = 1 + 4 + 1 + rowBytes + 1 + 4;
-  if (liveCount * minLive + (slotCount - liveCount) * 5 + 4 > r.remaining()) throw corrupt('counts exceed the data');
+  if (liveCount * minLive + (slotCount - liveCount) * 5 + 4 > r.remaining())
+    throw corrupt('counts exceed the data');
 
   g.rng.state = rngState;
   g.reserve(slotCount);
@@ -204,7 +213,12 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
 
   if (liveCount === 0) {
     if (entry !== NONE || maxLevel !== 0) throw corrupt('entry point of an empty index');
-  } else if (entry >= slotCount || g.live[entry] === 0 || g.levels[entry] !== maxLevel || maxLevel !== topLevel) {
+  } else if (
+    entry >= slotCount ||
+    g.live[entry] === 0 ||
+    g.levels[entry] !== maxLevel ||
+    maxLevel !== topLevel
+  ) {
     throw corrupt('bad entry point');
   }
   g.entry = entry;

@@ -72,7 +72,13 @@ export class VectorStore {
 
   /** Bytes holding vectors (codes in int8 storage). */
   bytes(): number {
-    return this.rows.byteLength + this.codes.byteLength + this.lo.byteLength + this.step.byteLength + this.aux.byteLength;
+    return (
+      this.rows.byteLength +
+      this.codes.byteLength +
+      this.lo.byteLength +
+      this.step.byteLength +
+      this.aux.byteLength
+    );
   }
 
   /**
