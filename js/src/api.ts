@@ -54,3 +54,32 @@ export type {
   Tokenized,
 } from './embeddings/types.js';
 export { VERSION } from './version.js';
+// Model sources, bundles and the cache (the embeddings module's loaders).
+export {
+  ModelCache,
+  decodeBundle,
+  encodeBundle,
+  resolveModel,
+  resolveModelBundle,
+  resolveModelId,
+  hubFileUrl,
+  MODEL_SHORT_NAMES,
+  DEFAULT_MODEL_HOST,
+  DEFAULT_PATH_TEMPLATE,
+  BUNDLE_VERSION,
+  type BundleFile,
+  type BundleMeta,
+  type DecodedBundle,
+  type FetchLike,
+  type ModelCacheEntry,
+  type ModelCacheLogger,
+  type ModelCacheLookup,
+  type ModelCacheOptions,
+  type ModelCachePersistence,
+  type ModelLoadProgress,
+  type ModelProvenance,
+  type ModelSource,
+  type ResolveModelOptions,
+  type ResolvedModel,
+  type WeightsChoice,
+} from './embeddings/index.js';

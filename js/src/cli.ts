@@ -248,34 +248,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'embed') {
     if (rest.length !== 1) throw new UsageError('embed takes one text (quote it)');
-    for (const key of [
-      'budget-ms',
-      'rows',
-      'dimensions',
-      'suite',
-      'hnsw-n',
-      'hnsw-queries',
-      'json',
-    ] as const) {
-      if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to embed`);
-    }
+    rejectBenchOptions(values, 'embed');
     await embed(rest[0]!, values);
     return 0;
   }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   if (command === 'info') {
-    for (const key of [
-      'budget-ms',
-      'rows',
-      'dimensions',
-      'suite',
-      'hnsw-n',
-      'hnsw-queries',
-      'json',
-      'model',
-    ] as const) {
-      if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to info`);
-    }
+    rejectBenchOptions(values, 'info');
+    if (values.model !== undefined) throw new UsageError('--model does not apply to info');
     await info(values.backend);
     return 0;
   }
@@ -297,3 +277,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = usage ? 2 : 1;
   },
 );
+
+/** The bench-only options, refused by the commands they do not apply to. */
+function rejectBenchOptions(values: Record<string, unknown>, command: string): void {
+  for (const key of ['budget-ms', 'rows', 'dimensions', 'suite', 'hnsw-n', 'hnsw-queries', 'json'] as const) {
+    if (values[key] !== undefined) throw new UsageError(`--${key} does not apply to ${command}`);
+  }
+}

@@ -9,31 +9,3 @@ registerBackend({ name: 'wasm', load: async () => (await import('./backends/wasm
 registerBackend({ name: 'js-fallback', load: async () => (await import('./backends/js/index.js')).load });
 
 export * from './api.js';
-export {
-  ModelCache,
-  decodeBundle,
-  encodeBundle,
-  resolveModel,
-  resolveModelBundle,
-  resolveModelId,
-  hubFileUrl,
-  MODEL_SHORT_NAMES,
-  DEFAULT_MODEL_HOST,
-  DEFAULT_PATH_TEMPLATE,
-  BUNDLE_VERSION,
-  type BundleFile,
-  type BundleMeta,
-  type DecodedBundle,
-  type FetchLike,
-  type ModelCacheEntry,
-  type ModelCacheLogger,
-  type ModelCacheLookup,
-  type ModelCacheOptions,
-  type ModelCachePersistence,
-  type ModelLoadProgress,
-  type ModelProvenance,
-  type ModelSource,
-  type ResolveModelOptions,
-  type ResolvedModel,
-  type WeightsChoice,
-} from './embeddings/index.js';
