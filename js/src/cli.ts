@@ -10,6 +10,7 @@
  *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
  *                                              packs a model folder into one .ruvmodel bundle
  */
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, resolve } from 'node:path';
@@ -193,7 +194,9 @@ async function embed(text: string, values: Record<string, string | boolean | und
     throw new UsageError(`embed runs on native or wasm (got --backend ${backend})`);
   const runtime = await RuVectorRuntime.create(backend === undefined ? {} : { backend });
   const { embeddings } = runtime.getModules();
-  const handle = await embeddings.loadModel(model);
+  // On the command line a name that is a folder here means that folder (the library itself never
+  // probes the file system: there `./models/x` is a path and `org/name` a Hub id).
+  const handle = await embeddings.loadModel(existsSync(model) && !/^https?:/i.test(model) ? { folder: model } : model);
   try {
     const info = embeddings.modelInfo(handle);
     const vector = embeddings.embed(handle, text);
