@@ -196,7 +196,9 @@ async function embed(text: string, values: Record<string, string | boolean | und
   const { embeddings } = runtime.getModules();
   // On the command line a name that is a folder here means that folder (the library itself never
   // probes the file system: there `./models/x` is a path and `org/name` a Hub id).
-  const handle = await embeddings.loadModel(existsSync(model) && !/^https?:/i.test(model) ? { folder: model } : model);
+  const handle = await embeddings.loadModel(
+    existsSync(model) && !/^https?:/i.test(model) ? { folder: model } : model,
+  );
   try {
     const info = embeddings.modelInfo(handle);
     const vector = embeddings.embed(handle, text);
