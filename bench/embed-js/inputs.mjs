@@ -1,6 +1,8 @@
 // The benchmark's texts and token ids: deterministic sentences of an exact token length, made of
 // words that our tokenizer keeps whole (one id each), so every engine sees the same ids.
 
+import { seededRandom } from '../../js/dist/bench/measure.js'; // mulberry32: the same sentences on every run
+
 // Common lowercase English words; any that is not a single wordpiece of the model's vocabulary is
 // dropped at run time (checked with the model's own tokenizer).
 const WORDS = (
@@ -13,17 +15,6 @@ const WORDS = (
   'right used take three house city river water small music school light night road'
 ).split(' ');
 
-/** mulberry32: the same sentences on every run. */
-function seededRandom(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `lengths.length` texts whose token counts (CLS and SEP included) are exactly `lengths`, with

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "capi_error.h"
+#include "capi_packed.h"
 #include "embed/embedding_model.h"
 #include "embed/model/bundle.h"
 #include "ruv/status.h"
@@ -86,22 +87,15 @@ int32_t ruv_embed_texts(const ruv_embed* m, const char* texts, size_t texts_size
                         size_t count, float* out, size_t out_len) {
   return Guard([&]() -> int32_t {
     if (m == nullptr) return NullModel("ruv_embed_texts");
-    if ((count != 0 && (lens == nullptr || out == nullptr)) || (texts_size != 0 && texts == nullptr)) {
-      return Fail(kInvalid, "ruv_embed_texts: null argument");
-    }
+    if (count != 0 && out == nullptr) return Fail(kInvalid, "ruv_embed_texts: null out");
     const size_t dims = m->model->info().dimensions;
     if (out_len != count * dims) return Fail(kMismatch, "ruv_embed_texts: out_len is not count x dimensions");
     std::vector<std::string_view> views;
-    views.reserve(count);
-    size_t offset = 0;
-    for (size_t i = 0; i < count; ++i) {
-      if (lens[i] > texts_size - offset)
-        return Fail(kMismatch, "ruv_embed_texts: text lengths exceed texts_size");
-      views.emplace_back(texts + offset, lens[i]);
-      offset += lens[i];
+    if (int32_t st =
+            ruv::capi::UnpackStrings("ruv_embed_texts", "text", texts, texts_size, lens, count, &views);
+        st != RUV_OK) {
+      return st;
     }
-    if (offset != texts_size)
-      return Fail(kMismatch, "ruv_embed_texts: text lengths do not add up to texts_size");
     return Report("ruv_embed_texts", m->model->Embed(views, out));
   });
 }

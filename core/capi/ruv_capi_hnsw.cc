@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "capi_error.h"
+#include "capi_packed.h"
 #include "ruv/hnsw.h"
 #include "ruv/status.h"
 
@@ -33,25 +34,10 @@ using ruv::capi::Report;
 constexpr auto kInvalid = ruv::ErrorCode::kInvalidArgument;
 constexpr auto kMismatch = ruv::ErrorCode::kDimensionMismatch;
 
-// Splits a packed id list into views over `ids`. Fails (with `fn`'s name) on null pointers with
-// nonzero sizes and on lengths that do not add up to `ids_size`, so nothing is read past the buffer.
+// Packed id lists (capi_packed.h).
 int32_t UnpackIds(const char* fn, const char* ids, size_t ids_size, const uint32_t* lens, size_t count,
                   std::vector<std::string_view>* out) {
-  if (count != 0 && lens == nullptr) return Fail(kInvalid, (std::string(fn) + ": null id lengths").c_str());
-  if (ids_size != 0 && ids == nullptr) return Fail(kInvalid, (std::string(fn) + ": null ids").c_str());
-  out->clear();
-  out->reserve(count);
-  size_t offset = 0;
-  for (size_t i = 0; i < count; ++i) {
-    if (lens[i] > ids_size - offset) {
-      return Fail(kMismatch, (std::string(fn) + ": id lengths exceed ids_size").c_str());
-    }
-    out->emplace_back(ids + offset, lens[i]);
-    offset += lens[i];
-  }
-  if (offset != ids_size)
-    return Fail(kMismatch, (std::string(fn) + ": id lengths do not add up to ids_size").c_str());
-  return RUV_OK;
+  return ruv::capi::UnpackStrings(fn, "id", ids, ids_size, lens, count, out);
 }
 
 // A single id: NULL is allowed only with length 0 (the core then reports the empty id).

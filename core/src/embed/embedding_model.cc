@@ -132,6 +132,39 @@ Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConf
 
 }  // namespace
 
+struct EmbeddingModel::Work {
+  std::vector<int32_t> ids, type_ids;
+  std::vector<uint32_t> lengths;
+  std::vector<float> hidden;
+  Encoding encoding;
+  EncoderScratch scratch;
+};
+
+// Takes a Work from the pool (or a new one) and gives it back when done.
+class EmbeddingModel::Lease {
+ public:
+  explicit Lease(const EmbeddingModel& m) : m_(m) {
+    std::lock_guard<std::mutex> lock(m_.pool_mutex_);
+    if (m_.pool_.empty()) {
+      work_ = std::make_unique<Work>();
+    } else {
+      work_ = std::move(m_.pool_.back());
+      m_.pool_.pop_back();
+    }
+  }
+  ~Lease() {
+    std::lock_guard<std::mutex> lock(m_.pool_mutex_);
+    m_.pool_.push_back(std::move(work_));
+  }
+  Lease(const Lease&) = delete;
+  Lease& operator=(const Lease&) = delete;
+  Work& operator*() const { return *work_; }
+
+ private:
+  const EmbeddingModel& m_;
+  std::unique_ptr<Work> work_;
+};
+
 EmbeddingModel::EmbeddingModel() = default;
 EmbeddingModel::~EmbeddingModel() = default;
 
@@ -156,7 +189,7 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   if (Status s = ReadModules(files, &modules); !s.ok()) return s;
   if (Status s = ReadPooling(files, modules, &pooling); !s.ok()) return s;
   if (Status s = ReadSentenceBertMax(files, &sbert_max); !s.ok()) return s;
-  info.pooling = options.pooling >= 0 ? static_cast<Pooling>(options.pooling) : static_cast<Pooling>(pooling);
+  info.pooling = options.pooling >= 0 ? static_cast<PoolingMode>(options.pooling) : pooling;
   info.normalize =
       options.normalize >= 0 ? options.normalize == 1 : (!modules.present || modules.has_normalize);
 
@@ -205,27 +238,27 @@ Status EmbeddingModel::Tokenize(std::string_view text, const std::string_view* p
 
 Status EmbeddingModel::Embed(std::span<const std::string_view> texts, float* out) const {
   if (texts.empty()) return Status::Ok();
-  std::vector<int32_t> ids, type_ids;
-  std::vector<uint32_t> lengths;
-  lengths.reserve(texts.size());
-  Encoding enc;
+  Lease lease(*this);
+  Work& w = *lease;
+  w.ids.clear();
+  w.type_ids.clear();
+  w.lengths.clear();
   for (std::string_view text : texts) {
-    if (Status s = tokenizer_->Encode(text, info_.max_tokens, &enc); !s.ok()) return s;
-    ids.insert(ids.end(), enc.ids.begin(), enc.ids.end());
-    type_ids.insert(type_ids.end(), enc.type_ids.begin(), enc.type_ids.end());
-    lengths.push_back(static_cast<uint32_t>(enc.ids.size()));
+    if (Status s = tokenizer_->Encode(text, info_.max_tokens, &w.encoding); !s.ok()) return s;
+    w.ids.insert(w.ids.end(), w.encoding.ids.begin(), w.encoding.ids.end());
+    w.type_ids.insert(w.type_ids.end(), w.encoding.type_ids.begin(), w.encoding.type_ids.end());
+    w.lengths.push_back(static_cast<uint32_t>(w.encoding.ids.size()));
   }
-  std::vector<float> hidden(ids.size() * info_.dimensions);
-  EncoderScratch scratch;
-  if (Status s = encoder_->Forward(ids, type_ids, lengths, hidden.data(), &scratch); !s.ok()) return s;
-  return Pool(hidden.data(), info_.dimensions, lengths, static_cast<PoolingMode>(info_.pooling),
-              info_.normalize, out);
+  w.hidden.resize(w.ids.size() * info_.dimensions);
+  if (Status s = encoder_->Forward(w.ids, w.type_ids, w.lengths, w.hidden.data(), &w.scratch); !s.ok())
+    return s;
+  return Pool(w.hidden.data(), info_.dimensions, w.lengths, info_.pooling, info_.normalize, out);
 }
 
 Status EmbeddingModel::HiddenStates(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                                     std::span<const uint32_t> lengths, float* out) const {
-  EncoderScratch scratch;
-  return encoder_->Forward(ids, type_ids, lengths, out, &scratch);
+  Lease lease(*this);
+  return encoder_->Forward(ids, type_ids, lengths, out, &(*lease).scratch);
 }
 
 }  // namespace ruv::embed

@@ -12,20 +12,22 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "embed/bert_model.h"
+#include "embed/encoder/pooling.h"
 #include "ruv/status.h"
 
 namespace ruv::embed {
 
 class Tokenizer;
 class BertEncoder;
+struct EncoderScratch;
 
-enum class Pooling : int32_t { kMean = 0, kCls = 1 };
 enum class WeightsFormat : int32_t { kAuto = 0, kOnnx = 1, kSafetensors = 2 };
 enum class MaxTokensSource : int32_t { kOption = 0, kSentenceBert = 1, kTokenizer = 2, kPositions = 3 };
 
@@ -35,7 +37,7 @@ using ModelFiles = std::map<std::string, std::span<const uint8_t>, std::less<>>;
 
 struct ModelOptions {
   uint32_t max_tokens = 0;  // 0: the rule above
-  int32_t pooling = -1;     // -1: from 1_Pooling/config.json (else mean); else a Pooling
+  int32_t pooling = -1;     // -1: from 1_Pooling/config.json (else mean); else a PoolingMode
   int32_t normalize = -1;   // -1: from modules.json (Normalize module; yes when absent); 0/1
   WeightsFormat weights = WeightsFormat::kAuto;
 };
@@ -44,7 +46,7 @@ struct ModelInfo {
   uint32_t dimensions = 0;
   uint32_t max_tokens = 0;
   MaxTokensSource max_tokens_source = MaxTokensSource::kPositions;
-  Pooling pooling = Pooling::kMean;
+  PoolingMode pooling = PoolingMode::kMean;
   bool normalize = true;
   BertConfig config;
   WeightsFormat weights = WeightsFormat::kOnnx;
@@ -74,10 +76,17 @@ class EmbeddingModel {
                       std::span<const uint32_t> lengths, float* out) const;
 
  private:
+  // The buffers of one call (token ids, hidden states, encoder scratch): kept in a pool and reused,
+  // so a warm model allocates nothing per call; one per concurrent caller.
+  struct Work;
+  class Lease;
+
   EmbeddingModel();
   ModelInfo info_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<BertEncoder> encoder_;
+  mutable std::mutex pool_mutex_;
+  mutable std::vector<std::unique_ptr<Work>> pool_;
 };
 
 }  // namespace ruv::embed

@@ -99,7 +99,7 @@ TEST(EmbeddingModelTest, PoolingNormalizeAndMaxTokensFollowTheFolder) {
   const Folder folder(dir);
   auto model = Load(folder);
   ASSERT_NE(model, nullptr);
-  EXPECT_EQ(model->info().pooling, Pooling::kMean);
+  EXPECT_EQ(model->info().pooling, PoolingMode::kMean);
   EXPECT_TRUE(model->info().normalize);
   // sentence_bert_config.json's max_seq_length wins over tokenizer.json's 128.
   const nlohmann::json sbert = nlohmann::json::parse(ReadText(dir + "/sentence_bert_config.json"));
@@ -136,7 +136,7 @@ TEST(EmbeddingModelTest, ClsPoolingFromTheVariantFolder) {
   RUV_REQUIRE_MODEL(dir, "tiny-variant");
   auto model = Load(Folder(dir));
   ASSERT_NE(model, nullptr);
-  EXPECT_EQ(model->info().pooling, Pooling::kCls);
+  EXPECT_EQ(model->info().pooling, PoolingMode::kCls);
 }
 
 TEST(EmbeddingModelTest, BatchIndependence) {

@@ -10,21 +10,11 @@
 #include <vector>
 
 #include "ruv/hnsw.h"
+#include "testing/test_util.h"
 
 namespace ruv::hnsw::testing {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-inline constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
-    __has_feature(undefined_behavior_sanitizer)
-inline constexpr bool kSanitized = true;
-#else
-inline constexpr bool kSanitized = false;
-#endif
-#else
-inline constexpr bool kSanitized = false;
-#endif
+using ::ruv::test::kSanitized;
 
 // Sizes shrink under sanitizers so the suite stays quick there.
 inline size_t Scaled(size_t n) { return kSanitized ? std::max<size_t>(n / 3, 200) : n; }

@@ -11,6 +11,20 @@
 
 namespace ruv::test {
 
+// True in the sanitizer builds (ASan/TSan/UBSan), where the tests shrink their slowest cases.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(undefined_behavior_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 inline constexpr size_t kAwkwardSizes[] = {1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 97, 384, 1000};
 
 inline std::vector<float> RandomFloats(size_t n, uint32_t seed, float lo = -1.0f, float hi = 1.0f) {

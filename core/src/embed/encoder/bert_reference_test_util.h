@@ -10,21 +10,11 @@
 #include <vector>
 
 #include "embed/bert_model.h"
+#include "testing/test_util.h"
 
 namespace ruv::embed::test {
 
-// True in the ASan/UBSan build, where the tests shrink their slowest cases.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kSanitized = true;
-#else
-inline constexpr bool kSanitized = false;
-#endif
-#else
-inline constexpr bool kSanitized = false;
-#endif
+using ::ruv::test::kSanitized;
 
 inline BertConfig TinyConfig() {
   BertConfig c;
