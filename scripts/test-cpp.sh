@@ -17,6 +17,7 @@ fuzz_targets=(
   "onnx_fuzz 20 files:build/models/micro/onnx/model.onnx"
   "safetensors_fuzz 15 files:build/models/micro/model.safetensors"
   "bundle_fuzz 15 files:build/models/micro.ruvmodel"
+  "learn_fuzz 15 learn_fuzz_seed"
 )
 # The C++ tests read the generated models (RUV_TEST_MODELS) and the fuzzers seed from them.
 if [ -z "${RUV_TEST_MODELS:-}" ]; then

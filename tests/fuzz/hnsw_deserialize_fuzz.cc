@@ -7,7 +7,7 @@
 #include <cstring>
 #include <vector>
 
-#include "crc32.h"
+#include "common/crc32.h"
 #include "ruv/hnsw.h"
 
 namespace {
@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // structural checks behind it get exercised.
   if (size >= 4) {
     std::vector<uint8_t> fixed(data, data + size);
-    const uint32_t crc = ruv::hnsw::Crc32(fixed.data(), size - 4);
+    const uint32_t crc = ruv::Crc32(fixed.data(), size - 4);
     std::memcpy(fixed.data() + size - 4, &crc, 4);
     Exercise(fixed.data(), size);
   }

@@ -5,65 +5,21 @@
 #include <bit>
 #include <cstring>
 
-#include "crc32.h"
+#include "common/byte_io.h"
+#include "common/crc32.h"
 #include "hnsw_graph.h"
 #include "level_generator.h"
 
 namespace ruv::hnsw {
 namespace {
 
-static_assert(std::endian::native == std::endian::little, "the format is written as host bytes");
-
 constexpr uint8_t kMagic[8] = {'R', 'U', 'V', 'H', 'N', 'S', 'W', 0};
 constexpr uint32_t kVersion = 1;
 // magic + version + 6 config u32 + seed + rng state + 4 counts
 constexpr size_t kHeaderBytes = 8 + 4 + 6 * 4 + 8 + 8 + 4 * 4;
 
-class Writer {
- public:
-  explicit Writer(std::vector<uint8_t>* out) : out_(out) {}
-  void Bytes(const void* p, size_t n) {
-    const auto* b = static_cast<const uint8_t*>(p);
-    out_->insert(out_->end(), b, b + n);
-  }
-  void U8(uint8_t v) { out_->push_back(v); }
-  void U32(uint32_t v) { Bytes(&v, 4); }
-  void U64(uint64_t v) { Bytes(&v, 8); }
-
- private:
-  std::vector<uint8_t>* out_;
-};
-
-// Bounds-checked cursor: every read fails (returns false) instead of running past the end.
-class Reader {
- public:
-  Reader(const uint8_t* p, size_t n) : p_(p), end_(p + n) {}
-  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
-  bool Bytes(size_t n, const uint8_t** out) {
-    if (n > remaining()) return false;
-    *out = p_;
-    p_ += n;
-    return true;
-  }
-  bool U8(uint8_t* v) {
-    if (remaining() < 1) return false;
-    *v = *p_++;
-    return true;
-  }
-  bool U32(uint32_t* v) { return Fixed(v, 4); }
-  bool U64(uint64_t* v) { return Fixed(v, 8); }
-
- private:
-  template <typename T>
-  bool Fixed(T* v, size_t n) {
-    if (remaining() < n) return false;
-    std::memcpy(v, p_, n);
-    p_ += n;
-    return true;
-  }
-  const uint8_t* p_;
-  const uint8_t* end_;
-};
+using Writer = ByteWriter;
+using Reader = ByteReader;
 
 Status Corrupt(const char* what) {
   return {ErrorCode::kCorruptData, std::string("hnsw: corrupt index: ") + what};

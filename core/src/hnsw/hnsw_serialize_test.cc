@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "crc32.h"
+#include "common/crc32.h"
 #include "hnsw_test_util.h"
 #include "level_generator.h"
 #include "ruv/hnsw.h"

@@ -6,19 +6,14 @@
 
 #include <cstdint>
 
+#include "common/random.h"
+
 namespace ruv::hnsw {
 
 // Highest level a node may have; the deserializer rejects larger levels.
 inline constexpr uint32_t kMaxLevel = 31;
 
-// splitmix64 (Steele, Lea, Flood 2014): state advances by the golden-ratio increment.
-inline uint64_t SplitMix64Next(uint64_t* state) {
-  *state += 0x9E3779B97F4A7C15ull;
-  uint64_t z = *state;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+using ruv::SplitMix64Next;
 
 // level = number of consecutive draws below floor((2^64 - 1) / m), capped at kMaxLevel.
 // One draw per level gained plus the failing one (none after reaching the cap).

@@ -1,13 +1,13 @@
 // CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, init and final xor 0xFFFFFFFF), the
-// checksum that closes a serialized index. Same as zlib's crc32(); check value of "123456789"
-// is 0xCBF43926.
+// checksum that closes every serialized format (HNSW index, learning blobs). Same as zlib's crc32(); check
+// value of "123456789" is 0xCBF43926.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
-namespace ruv::hnsw {
+namespace ruv {
 
 inline constexpr std::array<uint32_t, 256> kCrc32Table = [] {
   std::array<uint32_t, 256> table{};
@@ -25,4 +25,4 @@ inline uint32_t Crc32(const uint8_t* data, size_t size) {
   return c ^ 0xFFFFFFFFu;
 }
 
-}  // namespace ruv::hnsw
+}  // namespace ruv

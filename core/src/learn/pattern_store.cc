@@ -1,0 +1,144 @@
+// PatternStore: unit embeddings in one block, scanned with the SIMD dot kernel; ranking shared
+// with the ADR's stateless matchPatterns (RankMatches).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "ruv/learn.h"
+#include "ruv/vector_ops.h"
+
+namespace ruv::learn {
+
+Status ValidatePolicy(const ActivityPolicy& policy) {
+  if (!(policy.min_success_rate >= 0.0 && policy.min_success_rate <= 1.0)) {
+    return {ErrorCode::kInvalidArgument, "learning: minSuccessRate must be in [0, 1]"};
+  }
+  return Status::Ok();
+}
+
+void RankMatches(const float* similarity, const PatternInfo* const* infos, size_t count,
+                 const MatchOptions& options, std::vector<PatternMatch>* out) {
+  out->clear();
+  for (size_t i = 0; i < count; ++i) {
+    const PatternInfo& p = *infos[i];
+    if (!p.active || !(options.type_mask & (1u << static_cast<uint32_t>(p.type)))) continue;
+    const float raw = similarity[i];
+    if (!(raw >= options.threshold)) continue;
+    const float score = static_cast<float>(raw * Confidence(p.usage_count, p.success_count));
+    out->push_back({static_cast<uint32_t>(i), score, raw});
+  }
+  auto better = [&](const PatternMatch& x, const PatternMatch& y) {
+    if (x.score != y.score) return x.score > y.score;
+    return infos[x.slot]->id < infos[y.slot]->id;
+  };
+  const size_t keep = std::min<size_t>(options.limit, out->size());
+  std::partial_sort(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(keep), out->end(), better);
+  out->resize(keep);
+}
+
+Status PatternStore::Create(uint32_t dimensions, const ActivityPolicy& policy,
+                            std::unique_ptr<PatternStore>* out) {
+  if (dimensions == 0 || dimensions > kMaxDimensions) {
+    return {ErrorCode::kInvalidArgument, "learning: dimensions must be in [1, 65536]"};
+  }
+  if (Status s = ValidatePolicy(policy); !s.ok()) return s;
+  out->reset(new PatternStore(dimensions, policy));
+  return Status::Ok();
+}
+
+Status PatternStore::Add(const PatternInfo& info, const float* embedding) {
+  if (info.id.empty() || info.id.size() > kMaxIdBytes) {
+    return {ErrorCode::kInvalidArgument, "learning: a pattern id must be 1 to 4096 bytes"};
+  }
+  if (static_cast<uint32_t>(info.type) >= kPatternTypeCount) {
+    return {ErrorCode::kInvalidArgument, "learning: unknown pattern type"};
+  }
+  if (info.success_count > info.usage_count) {
+    return {ErrorCode::kInvalidArgument, "learning: successCount cannot exceed usageCount"};
+  }
+  if (!AllFinite(embedding, dimensions_)) {
+    return {ErrorCode::kNonFinite, "learning: the embedding holds NaN or Infinity"};
+  }
+  std::vector<float> unit(dimensions_);
+  Normalize(embedding, dimensions_, unit.data());
+  if (Dot(unit.data(), unit.data(), dimensions_) == 0.0f) {
+    return {ErrorCode::kInvalidArgument, "learning: a zero embedding has no direction"};
+  }
+  const int64_t existing = Find(info.id);
+  uint32_t slot;
+  if (existing >= 0) {
+    slot = static_cast<uint32_t>(existing);
+  } else {
+    slot = static_cast<uint32_t>(infos_.size());
+    rows_.resize(rows_.size() + dimensions_);
+    infos_.emplace_back();
+    slot_of_.emplace(info.id, slot);
+  }
+  std::memcpy(rows_.data() + size_t{slot} * dimensions_, unit.data(), dimensions_ * sizeof(float));
+  infos_[slot] = info;
+  infos_[slot].active = policy_.IsActive(info.usage_count, info.success_count);
+  return Status::Ok();
+}
+
+bool PatternStore::Remove(std::string_view id) {
+  const int64_t found = Find(id);
+  if (found < 0) return false;
+  const auto slot = static_cast<uint32_t>(found);
+  const auto last = static_cast<uint32_t>(infos_.size() - 1);
+  slot_of_.erase(infos_[slot].id);
+  if (slot != last) {  // the last pattern fills the hole: the block stays dense
+    std::memcpy(rows_.data() + size_t{slot} * dimensions_, rows_.data() + size_t{last} * dimensions_,
+                dimensions_ * sizeof(float));
+    infos_[slot] = std::move(infos_[last]);
+    slot_of_[infos_[slot].id] = slot;
+  }
+  infos_.pop_back();
+  rows_.resize(rows_.size() - dimensions_);
+  return true;
+}
+
+Status PatternStore::RecordOutcome(std::string_view id, bool success) {
+  const int64_t found = Find(id);
+  if (found < 0) {
+    return {ErrorCode::kInvalidArgument, "learning: no pattern with id '" + std::string(id) + "'"};
+  }
+  PatternInfo& p = infos_[static_cast<size_t>(found)];
+  if (p.usage_count == UINT32_MAX) return {ErrorCode::kInvalidArgument, "learning: usageCount overflow"};
+  ++p.usage_count;
+  if (success) ++p.success_count;
+  p.active = policy_.IsActive(p.usage_count, p.success_count);
+  return Status::Ok();
+}
+
+int64_t PatternStore::Find(std::string_view id) const {
+  const auto it = slot_of_.find(std::string(id));
+  return it == slot_of_.end() ? -1 : int64_t{it->second};
+}
+
+Status PatternStore::Match(const float* query, const MatchOptions& options,
+                           std::vector<PatternMatch>* out) const {
+  out->clear();
+  if (!AllFinite(query, dimensions_)) {
+    return {ErrorCode::kNonFinite, "learning: the query holds NaN or Infinity"};
+  }
+  if (options.adapter != nullptr && options.adapter->dimensions() != dimensions_) {
+    return {ErrorCode::kDimensionMismatch, "learning: the adapter's dimensions differ from the store's"};
+  }
+  if (infos_.empty()) return Status::Ok();
+  std::vector<float> q(dimensions_);
+  if (options.adapter != nullptr) {
+    options.adapter->Apply(query, 1, q.data());
+  } else {
+    Normalize(query, dimensions_, q.data());
+  }
+  // Rows are unit and q is unit (or zero): cosine = dot = -(dot-product distance).
+  std::vector<float> sim(infos_.size());
+  BatchDistance(q.data(), rows_.data(), infos_.size(), dimensions_, Metric::kDotProduct, sim.data());
+  for (float& s : sim) s = -s;
+  std::vector<const PatternInfo*> infos(infos_.size());
+  for (size_t i = 0; i < infos_.size(); ++i) infos[i] = &infos_[i];
+  RankMatches(sim.data(), infos.data(), infos.size(), options, out);
+  return Status::Ok();
+}
+
+}  // namespace ruv::learn

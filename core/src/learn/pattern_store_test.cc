@@ -1,0 +1,198 @@
+// PatternStore and RankMatches: confidence and deactivation by formula, matching against a
+// float64 brute force, ties by id, removal keeping every other pattern findable.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "common/random.h"
+#include "ruv/learn.h"
+#include "testing/test_util.h"
+
+namespace ruv::learn {
+namespace {
+
+std::unique_ptr<PatternStore> NewStore(uint32_t dim, ActivityPolicy policy = {}) {
+  std::unique_ptr<PatternStore> s;
+  EXPECT_TRUE(PatternStore::Create(dim, policy, &s).ok());
+  return s;
+}
+
+PatternInfo Info(const std::string& id, PatternType type = PatternType::kResponse, uint32_t uses = 0,
+                 uint32_t successes = 0) {
+  PatternInfo p;
+  p.id = id;
+  p.type = type;
+  p.usage_count = uses;
+  p.success_count = successes;
+  return p;
+}
+
+TEST(PatternStoreTest, ConfidenceAndDeactivationByFormula) {
+  EXPECT_DOUBLE_EQ(Confidence(0, 0), 0.5);
+  EXPECT_DOUBLE_EQ(Confidence(10, 7), 8.0 / 12.0);
+  auto store = NewStore(4);
+  const float v[4] = {1, 2, 3, 4};
+  ASSERT_TRUE(store->Add(Info("p"), v).ok());
+  // 10 uses, no success: still active (used "more than 10 times" is the rule).
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(store->RecordOutcome("p", false).ok());
+  EXPECT_TRUE(store->info(0).active);
+  ASSERT_TRUE(store->RecordOutcome("p", false).ok());  // 11 uses, 0% success
+  EXPECT_FALSE(store->info(0).active);
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(store->RecordOutcome("p", true).ok());  // 4 / 15 < 0.3
+  EXPECT_FALSE(store->info(0).active);
+  ASSERT_TRUE(store->RecordOutcome("p", true).ok());  // 5 / 16 >= 0.3: revived
+  EXPECT_TRUE(store->info(0).active);
+  EXPECT_EQ(store->info(0).usage_count, 16u);
+  EXPECT_EQ(store->info(0).success_count, 5u);
+  // Thresholds are options.
+  auto strict = NewStore(4, {2, 0.9});
+  ASSERT_TRUE(strict->Add(Info("q", PatternType::kSkillSelection, 3, 2), v).ok());
+  EXPECT_FALSE(strict->info(0).active);
+  EXPECT_EQ(store->RecordOutcome("missing", true).code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(PatternStoreTest, MatchAgreesWithFloat64BruteForce) {
+  const uint32_t dim = 97;
+  const size_t n = 3000;
+  auto store = NewStore(dim);
+  const std::vector<float> rows = ruv::test::RandomFloats(n * dim, 1);
+  SeededRandom rng(2);
+  for (size_t i = 0; i < n; ++i) {
+    const auto uses = static_cast<uint32_t>(rng.Below(30));
+    const auto successes = static_cast<uint32_t>(rng.Below(uses + 1));
+    ASSERT_TRUE(
+        store
+            ->Add(Info("p" + std::to_string(i), static_cast<PatternType>(rng.Below(4)), uses, successes),
+                  rows.data() + i * dim)
+            .ok());
+  }
+  const std::vector<float> queries = ruv::test::RandomFloats(20 * dim, 3);
+  for (size_t qi = 0; qi < 20; ++qi) {
+    // Queries near a stored row so that some similarities pass the threshold.
+    std::vector<float> q(rows.begin() + static_cast<std::ptrdiff_t>(qi * 97 * dim),
+                         rows.begin() + static_cast<std::ptrdiff_t>((qi * 97 + 1) * dim));
+    for (uint32_t j = 0; j < dim; ++j) q[j] += 0.2f * queries[qi * dim + j];
+    MatchOptions opt;
+    opt.threshold = 0.1f;
+    opt.limit = 7;
+    opt.type_mask = qi % 2 == 0 ? kAllPatternTypes : 0b0101;
+    std::vector<PatternMatch> got;
+    ASSERT_TRUE(store->Match(q.data(), opt, &got).ok());
+    struct Want {
+      double score, raw;
+      std::string id;
+    };
+    std::vector<Want> want;
+    double qn = 0;
+    for (float x : q) qn += double{x} * x;
+    for (size_t i = 0; i < n; ++i) {
+      const PatternInfo& p = store->info(static_cast<uint32_t>(i));
+      if (!p.active || !(opt.type_mask & (1u << static_cast<uint32_t>(p.type)))) continue;
+      double dot = 0, rn = 0;
+      for (uint32_t j = 0; j < dim; ++j) {
+        const double r = rows[i * dim + j];
+        dot += r * q[j];
+        rn += r * r;
+      }
+      const double raw = dot / std::sqrt(qn * rn);
+      if (raw < opt.threshold) continue;
+      want.push_back({raw * (p.success_count + 1.0) / (p.usage_count + 2.0), raw, p.id});
+    }
+    std::sort(want.begin(), want.end(), [](const Want& a, const Want& b) {
+      return a.score != b.score ? a.score > b.score : a.id < b.id;
+    });
+    want.resize(std::min<size_t>(want.size(), opt.limit));
+    ASSERT_EQ(got.size(), want.size()) << "query " << qi;
+    ASSERT_GT(got.size(), 0u);
+    for (size_t k = 0; k < got.size(); ++k) {
+      EXPECT_EQ(store->info(got[k].slot).id, want[k].id) << "query " << qi << " rank " << k;
+      EXPECT_NEAR(got[k].raw_similarity, want[k].raw, 1e-5);
+      EXPECT_NEAR(got[k].score, want[k].score, 1e-5);
+    }
+  }
+}
+
+TEST(PatternStoreTest, TiesAreBrokenById) {
+  auto store = NewStore(3);
+  const float v[3] = {0, 1, 0};
+  for (const char* id : {"c", "a", "b"}) ASSERT_TRUE(store->Add(Info(id), v).ok());
+  std::vector<PatternMatch> got;
+  ASSERT_TRUE(store->Match(v, {}, &got).ok());
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(store->info(got[0].slot).id, "a");
+  EXPECT_EQ(store->info(got[1].slot).id, "b");
+  EXPECT_EQ(store->info(got[2].slot).id, "c");
+  EXPECT_FLOAT_EQ(got[0].score, 0.5f);  // new pattern: confidence 0.5
+  EXPECT_FLOAT_EQ(got[0].raw_similarity, 1.0f);
+}
+
+TEST(PatternStoreTest, RemoveAndReplaceKeepEveryOtherPatternFindable) {
+  const uint32_t dim = 8;
+  auto store = NewStore(dim);
+  const std::vector<float> rows = ruv::test::RandomFloats(50 * dim, 4);
+  for (size_t i = 0; i < 50; ++i)
+    ASSERT_TRUE(store->Add(Info("p" + std::to_string(i)), rows.data() + i * dim).ok());
+  for (size_t i = 0; i < 50; i += 3) EXPECT_TRUE(store->Remove("p" + std::to_string(i)));
+  EXPECT_FALSE(store->Remove("p0"));
+  ASSERT_TRUE(store->Add(Info("p1", PatternType::kConversationFlow, 4, 4), rows.data()).ok());  // replace
+  for (size_t i = 0; i < 50; ++i) {
+    const int64_t slot = store->Find("p" + std::to_string(i));
+    if (i % 3 == 0) {
+      EXPECT_EQ(slot, -1);
+      continue;
+    }
+    ASSERT_GE(slot, 0);
+    const float* want = i == 1 ? rows.data() : rows.data() + i * dim;
+    std::vector<PatternMatch> got;
+    MatchOptions opt;
+    opt.threshold = 0.9999f;
+    opt.limit = 100;
+    ASSERT_TRUE(store->Match(want, opt, &got).ok());
+    bool found = false;
+    for (const PatternMatch& m : got) found |= store->info(m.slot).id == "p" + std::to_string(i);
+    EXPECT_TRUE(found) << i;
+  }
+  EXPECT_EQ(store->info(static_cast<uint32_t>(store->Find("p1"))).type, PatternType::kConversationFlow);
+}
+
+TEST(PatternStoreTest, RejectsBadInput) {
+  auto store = NewStore(4);
+  const float zero[4] = {0, 0, 0, 0}, nan[4] = {0, NAN, 0, 0}, v[4] = {1, 0, 0, 0};
+  EXPECT_EQ(store->Add(Info("z"), zero).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store->Add(Info("n"), nan).code(), ErrorCode::kNonFinite);
+  EXPECT_EQ(store->Add(Info(""), v).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(store->Add(Info("s", PatternType::kResponse, 1, 2), v).code(), ErrorCode::kInvalidArgument);
+  std::vector<PatternMatch> got;
+  EXPECT_EQ(store->Match(nan, {}, &got).code(), ErrorCode::kNonFinite);
+  EXPECT_EQ(store->size(), 0u);
+  std::unique_ptr<PatternStore> bad;
+  EXPECT_EQ(PatternStore::Create(0, {}, &bad).code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(PatternStore::Create(4, {10, 1.5}, &bad).code(), ErrorCode::kInvalidArgument);
+}
+
+TEST(PatternStoreTest, AdapterAdaptsTheQuery) {
+  LoraWeights w;
+  ASSERT_TRUE(LoraWeights::Create(4, 1, 1, 0, &w).ok());
+  // A = [1 0 0 0], B = [0 2 0 0]^T: f(e0) = normalize(e0 + 2 e1).
+  std::fill(w.params().begin(), w.params().end(), 0.0f);
+  w.params()[0] = 1;
+  w.params()[4 + 1] = 2;
+  auto store = NewStore(4);
+  const float e0[4] = {1, 0, 0, 0}, e1[4] = {0, 1, 0, 0};
+  ASSERT_TRUE(store->Add(Info("e1"), e1).ok());
+  MatchOptions opt;
+  opt.threshold = 0.5f;
+  std::vector<PatternMatch> got;
+  ASSERT_TRUE(store->Match(e0, opt, &got).ok());
+  EXPECT_TRUE(got.empty());
+  opt.adapter = &w;
+  ASSERT_TRUE(store->Match(e0, opt, &got).ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_NEAR(got[0].raw_similarity, 2.0 / std::sqrt(5.0), 1e-6);
+}
+
+}  // namespace
+}  // namespace ruv::learn
