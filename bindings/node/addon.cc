@@ -11,6 +11,7 @@ static Napi::Object InitRuvectorNative(Napi::Env env, Napi::Object exports) {
   ruv_node::RegisterQuant(env, exports);
   ruv_node::RegisterHnsw(env, exports);
   ruv_node::RegisterEmbed(env, exports);
+  ruv_node::RegisterLearn(env, exports);
   return exports;
 }
 

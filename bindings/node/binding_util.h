@@ -6,8 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
 
 #include "ruv_capi.h"
+#include "ruv_capi_hnsw.h" /* ruv_bytes */
 
 namespace ruv_node {
 
@@ -112,11 +116,27 @@ inline void RequireLength(Napi::Env env, bool ok, const char* what) {
     ThrowStatus(env, RUV_DIMENSION_MISMATCH, what);
 }
 
+inline std::string IdArg(const Napi::CallbackInfo& info, size_t index) {
+  if (!info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a string id");
+  return info[index].As<Napi::String>().Utf8Value();
+}
+
+// Copies a C ABI bytes object into a Uint8Array and frees it: an external ArrayBuffer over C++
+// memory is refused by Node builds with the V8 sandbox, and the copy is small beside the work.
+inline Napi::Uint8Array BytesToJs(Napi::Env env, ruv_bytes* raw) {
+  std::unique_ptr<ruv_bytes, void (*)(ruv_bytes*)> bytes(raw, ruv_bytes_free);
+  const size_t size = ruv_bytes_size(bytes.get());
+  Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
+  if (size != 0) std::memcpy(out.Data(), ruv_bytes_data(bytes.get()), size);
+  return out;
+}
+
 // Each binding file adds its functions to the exports object.
 void RegisterVectorOps(Napi::Env env, Napi::Object exports);
 void RegisterQuant(Napi::Env env, Napi::Object exports);
 void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterHnsw(Napi::Env env, Napi::Object exports);
 void RegisterEmbed(Napi::Env env, Napi::Object exports);
+void RegisterLearn(Napi::Env env, Napi::Object exports);
 
 }  // namespace ruv_node

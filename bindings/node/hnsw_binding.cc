@@ -38,11 +38,6 @@ struct PackedIds {
   size_t count() const { return lens.size(); }
 };
 
-std::string IdArg(const Napi::CallbackInfo& info, size_t index) {
-  if (!info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a string id");
-  return info[index].As<Napi::String>().Utf8Value();
-}
-
 // Reads a JS array of strings into a PackedIds; must run on the JS thread (it reads JS strings).
 PackedIds PackIds(Napi::Env env, Napi::Value value) {
   if (!value.IsArray()) throw Napi::TypeError::New(env, "expected an array of string ids");
@@ -68,16 +63,6 @@ PackedIds PackIds(Napi::Env env, Napi::Value value) {
 std::optional<PackedIds> OptionalIds(const Napi::CallbackInfo& info, size_t index) {
   if (info.Length() <= index || info[index].IsNull() || info[index].IsUndefined()) return std::nullopt;
   return PackIds(info.Env(), info[index]);
-}
-
-// Copies a C ABI bytes object into a Uint8Array and frees it: an external ArrayBuffer over C++
-// memory is refused by Node builds with the V8 sandbox, and the copy is small beside the work.
-Napi::Uint8Array BytesToJs(Napi::Env env, ruv_bytes* raw) {
-  std::unique_ptr<ruv_bytes, void (*)(ruv_bytes*)> bytes(raw, ruv_bytes_free);
-  const size_t size = ruv_bytes_size(bytes.get());
-  Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
-  if (size != 0) std::memcpy(out.Data(), ruv_bytes_data(bytes.get()), size);
-  return out;
 }
 
 // The predicate of a sync search, called by the core through ruv_hnsw_allow_fn on the JS thread.

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "capi_bytes.h"
 #include "capi_error.h"
 #include "capi_packed.h"
 #include "ruv/hnsw.h"
@@ -19,10 +20,6 @@
 
 struct ruv_hnsw {
   std::unique_ptr<ruv::HnswIndex> index;
-};
-
-struct ruv_bytes {
-  std::vector<uint8_t> data;
 };
 
 namespace {

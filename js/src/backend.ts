@@ -78,6 +78,11 @@ export interface BackendKernels extends VectorKernels, QuantKernels {
   readonly hnsw?: HnswKernels;
   /** Sentence embeddings (core/src/embed); absent on js-fallback, whose `embeddings` module throws UNSUPPORTED. */
   readonly embed?: EmbedKernels;
+  /**
+   * Pattern store, adapter training and EWC (core/src/learn); absent on js-fallback, where
+   * matching over pattern arrays and applyLoRA still work (learning/module.ts).
+   */
+  readonly learn?: LearnKernels;
   /** A call that does nothing, to measure the cost of crossing the boundary. */
   noop(): void;
   /** Releases backend resources (wasm heap scratch, ...). */
@@ -238,4 +243,83 @@ export interface EmbedBackendModel {
 export interface EmbedKernels {
   /** Loads a model bundle (core/src/embed/model/BUNDLE.md); off the JS thread where the backend can. */
   load(bundle: Uint8Array, params: EmbedLoadParams): Promise<EmbedBackendModel>;
+}
+
+/** The shape of an adapter as the C ABI takes it (params: 2 * rank * dimensions floats, A then B). */
+export interface AdapterShape {
+  dimensions: number;
+  rank: number;
+  alpha: number;
+}
+
+/** An adapter as kernels take it: its shape and its contiguous params. */
+export interface AdapterParams extends AdapterShape {
+  params: Float32Array;
+}
+
+/** Trajectories as the C ABI takes them (learning/codec.ts packs them). */
+export interface PackedTrajectoryArrays {
+  queries: Float32Array;
+  targets: Float32Array;
+  verdicts: Uint8Array;
+  rewards: Float32Array;
+}
+
+/**
+ * One pattern store of a backend (ruv_patterns). Records and match results are the C ABI's bytes,
+ * decoded by learning/codec.ts. `metadata` is UTF-8 (JSON text).
+ */
+export interface PatternStoreBackend {
+  add(id: string, type: number, metadata: Uint8Array, usage: number, success: number, v: Float32Array): void;
+  remove(id: string): boolean;
+  recordOutcome(id: string, success: boolean): void;
+  get(id: string): Uint8Array;
+  at(index: number): Uint8Array;
+  size(): number;
+  match(
+    q: Float32Array,
+    threshold: number,
+    limit: number,
+    typeMask: number,
+    adapter: AdapterParams | null,
+  ): Uint8Array;
+  serialize(): Uint8Array;
+  free(): void;
+}
+
+/** Learning kernels (core/capi/ruv_capi_learn.h); inputs already validated by learning/checks.ts. */
+export interface LearnKernels {
+  createPatternStore(dimensions: number, minUses: number, minSuccessRate: number): PatternStoreBackend;
+  /** Throws CORRUPT_DATA for malformed bytes. */
+  loadPatternStore(bytes: Uint8Array): PatternStoreBackend;
+  /** A fresh adapter's params. */
+  loraInit(shape: AdapterShape, seed: bigint): Float32Array;
+  /** f(x) for `count` rows. */
+  loraApply(adapter: AdapterParams, x: Float32Array, count: number): Float32Array;
+  /**
+   * Trains (off the event loop natively; in epochs that yield on wasm). `config` is the 64-byte
+   * ruv_lora_config_t; resolves with the params and the final 16-byte report.
+   */
+  loraTrain(
+    dimensions: number,
+    trajectories: PackedTrajectoryArrays,
+    config: Uint8Array,
+    initial: Float32Array | null,
+    fisher: { values: Float32Array; anchor: Float32Array } | null,
+    paramCount: number,
+    onEpoch?: (report: Uint8Array) => void,
+  ): Promise<{ params: Float32Array; report: Uint8Array }>;
+  fisherCompute(
+    adapter: AdapterParams,
+    trajectories: PackedTrajectoryArrays,
+    config: Uint8Array,
+  ): Float32Array;
+  fisherMerge(
+    shape: AdapterShape,
+    older: Float32Array,
+    newer: Float32Array,
+    newerAnchor: Float32Array,
+    gamma: number,
+  ): Float32Array;
+  ewcApply(adapter: AdapterParams, anchor: Float32Array, fisher: Float32Array, lambda: number): Float32Array;
 }

@@ -25,6 +25,6 @@ export function createModules(kernels: BackendKernels): WasmModules {
     vectorOps: createVectorOps(kernels),
     hnsw: hnswModuleFor(kernels.hnsw, kernels.name),
     embeddings: createEmbeddingsModule(kernels.embed, kernels.name),
-    learning: createLearningModule(),
+    learning: createLearningModule(kernels),
   });
 }

@@ -341,19 +341,20 @@ describe('runtime surface', () => {
         await assert.rejects(modules.embeddings[fn](), want);
       else assert.throws(() => modules.embeddings[fn](), want);
     }
-    const expected = {
-      learning: ['pattern learning', ['createPattern', 'matchPatterns', 'trainLoRA', 'applyEWC']],
-    };
-    for (const [module, [planned, functions]] of Object.entries(expected)) {
-      assert.deepEqual(Object.keys(modules[module]).sort(), [...functions].sort());
-      for (const fn of functions) {
-        assert.throws(() => modules[module][fn](), {
-          name: 'RuVectorError',
-          code: 'UNSUPPORTED',
-          message: `${module}.${fn} is not implemented yet in ruvector-runtime 0.1 (planned: ${planned})`,
-        });
-      }
+    // js-fallback learning: patterns, matching over pattern arrays and applyLoRA work; what needs
+    // the core (the store, training, the Fisher, EWC) says so.
+    const { learning } = modules;
+    const p = learning.createPattern(new Float32Array([3, 4]), { note: 'x' }, { id: 'p' });
+    assert.deepEqual([...p.embedding], [Math.fround(0.6), Math.fround(0.8)]);
+    assert.equal(learning.matchPatterns(new Float32Array([3, 4]), [p], 0.75)[0].pattern.id, 'p');
+    for (const fn of ['createPatternStore', 'loadPatternStore', 'computeFisher', 'mergeFisher', 'applyEWC']) {
+      assert.throws(() => learning[fn](), {
+        name: 'RuVectorError',
+        code: 'UNSUPPORTED',
+        message: new RegExp(`^${fn}: needs the C\\+\\+ core`),
+      });
     }
+    await assert.rejects(learning.trainLoRA([]), { code: 'UNSUPPORTED' });
     assert.doesNotThrow(() => runtime.noop());
   });
 

@@ -132,6 +132,9 @@ class LoraWeights {
   static constexpr uint32_t kMaxRank = 1024;
   // A fresh adapter: A ~ N(0, 1/dim) from `seed`, B = 0.
   static Status Create(uint32_t dimensions, uint32_t rank, float alpha, uint64_t seed, LoraWeights* out);
+  // From stored parameters (2 * rank * dimensions, finite).
+  static Status FromParams(uint32_t dimensions, uint32_t rank, float alpha, const float* params, size_t count,
+                           LoraWeights* out);
 
   uint32_t dimensions() const { return dimensions_; }
   uint32_t rank() const { return rank_; }
@@ -199,18 +202,37 @@ struct TrainReport {
   float best_validation_loss = 0;  // 0 without a validation split
 };
 
-// Called after each epoch with (epoch, epochs, train loss); returning false stops training (the
-// best weights so far are kept).
-using TrainProgress = bool (*)(void* ctx, uint32_t epoch, uint32_t epochs, float loss);
-
 Status ValidateLoraConfig(const LoraConfig& config, uint32_t dimensions);
 
 // Trains an adapter: InfoNCE over each batch's positives (the other positives' targets of the
 // batch are the negatives) plus the hinge term for explicit negatives; neutral verdicts are
 // skipped. Deterministic for a seed: fixed batch order, scalar reductions in a fixed order.
+// Stepwise, so that a caller can yield (wasm), report progress or stop between epochs:
+//   LoraTrainer t; Start(...); while (!t.done()) t.Step(1); t.Finish(&weights);
+// The trainer copies what it needs: trajectories and config may go away after Start.
+class LoraTrainer {
+ public:
+  LoraTrainer();
+  ~LoraTrainer();
+  LoraTrainer(LoraTrainer&&) noexcept;
+  LoraTrainer& operator=(LoraTrainer&&) noexcept;
+
+  Status Start(const Trajectory* trajectories, size_t count, uint32_t dimensions, const LoraConfig& config);
+  // Runs up to `epochs` more epochs (fewer when training ends: all epochs run, or early stop).
+  Status Step(uint32_t epochs);
+  bool done() const;
+  const TrainReport& report() const;
+  // The trained adapter (the best on validation when there is a validation split). Ends training.
+  void Finish(LoraWeights* out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// All epochs at once.
 Status TrainLora(const Trajectory* trajectories, size_t count, uint32_t dimensions, const LoraConfig& config,
-                 LoraWeights* out, TrainReport* report = nullptr, TrainProgress progress = nullptr,
-                 void* progress_ctx = nullptr);
+                 LoraWeights* out, TrainReport* report = nullptr);
 
 // ---- EWC -------------------------------------------------------------------------------------
 
@@ -219,6 +241,9 @@ class Fisher {
  public:
   const std::vector<float>& values() const { return values_; }
   const LoraWeights& anchor() const { return anchor_; }
+
+  // From stored parts (one value per anchor parameter, each finite and >= 0).
+  static Status FromParts(LoraWeights anchor, std::vector<float> values, Fisher* out);
 
   void Serialize(std::vector<uint8_t>* out) const;
   static Status Deserialize(const uint8_t* data, size_t size, Fisher* out);

@@ -24,6 +24,20 @@ bool SameShape(const LoraWeights& a, const LoraWeights& b) {
 
 }  // namespace
 
+Status Fisher::FromParts(LoraWeights anchor, std::vector<float> values, Fisher* out) {
+  if (values.size() != anchor.params().size() || values.empty()) {
+    return {ErrorCode::kDimensionMismatch, "learning: a Fisher has one value per adapter parameter"};
+  }
+  for (float v : values) {
+    if (!std::isfinite(v) || v < 0.0f) {
+      return {ErrorCode::kInvalidArgument, "learning: Fisher values must be finite and >= 0"};
+    }
+  }
+  out->anchor_ = std::move(anchor);
+  out->values_ = std::move(values);
+  return Status::Ok();
+}
+
 Status ComputeFisher(const LoraWeights& weights, const Trajectory* trajectories, size_t count,
                      const LoraConfig& config, Fisher* out) {
   if (weights.params().empty()) return {ErrorCode::kInvalidArgument, "learning: the adapter is empty"};

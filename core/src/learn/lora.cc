@@ -1,10 +1,12 @@
 // LoraWeights: creation (A small and random, B zero: the identity) and application.
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "common/random.h"
 #include "lora_math.h"
 #include "ruv/learn.h"
+#include "ruv/vector_ops.h"
 
 namespace ruv::learn {
 
@@ -27,6 +29,23 @@ Status LoraWeights::Create(uint32_t dimensions, uint32_t rank, float alpha, uint
   SeededRandom rng(seed);
   const double std_dev = 1.0 / std::sqrt(static_cast<double>(dimensions));
   for (size_t i = 0; i < half; ++i) out->params_[i] = static_cast<float>(rng.Normal() * std_dev);
+  return Status::Ok();
+}
+
+Status LoraWeights::FromParams(uint32_t dimensions, uint32_t rank, float alpha, const float* params,
+                               size_t count, LoraWeights* out) {
+  LoraWeights w;
+  if (Status s = Create(dimensions, rank, alpha, 0, &w); !s.ok()) return s;
+  if (count != w.params_.size()) {
+    return {ErrorCode::kDimensionMismatch, "learning: an adapter of rank " + std::to_string(rank) + " over " +
+                                               std::to_string(dimensions) + " dimensions has " +
+                                               std::to_string(w.params_.size()) + " parameters, got " +
+                                               std::to_string(count)};
+  }
+  if (!AllFinite(params, count))
+    return {ErrorCode::kNonFinite, "learning: an adapter parameter is NaN or Infinity"};
+  std::copy(params, params + count, w.params_.begin());
+  *out = std::move(w);
   return Status::Ok();
 }
 

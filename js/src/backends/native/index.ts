@@ -22,13 +22,14 @@ import type {
 import { backendUnavailable, RuVectorError } from '../../errors.js';
 import { decodeHits, decodeStats } from '../../hnsw/codec.js';
 import { createEmbedKernels, type NativeEmbedAddon } from './embed.js';
+import { createLearnKernels, type NativeLearnAddon } from './learn.js';
 import { guarded, rethrow } from './status.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 2;
 
 /** What bindings/node exports; argument order follows core/capi/ruv_capi.h. */
-interface NativeAddon extends NativeEmbedAddon {
+interface NativeAddon extends NativeEmbedAddon, NativeLearnAddon {
   abiVersion(): number;
   simdTarget(): string;
   noop(): void;
@@ -248,6 +249,7 @@ function createKernels(addon: NativeAddon): BackendKernels {
     hammingDistance: (a: Uint8Array, b: Uint8Array) => guarded(() => addon.hammingDistance(a, b)),
     hnsw: createHnswKernels(addon),
     embed: createEmbedKernels(addon),
+    learn: createLearnKernels(addon),
     noop: () => addon.noop(),
   };
 }

@@ -23,12 +23,13 @@ import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../erro
 import type { VectorBuffer } from '../../vector-ops/types.js';
 import { createWasmEmbed, type WasmEmbedExports } from './embed.js';
 import { align64, createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
+import { createWasmLearn, type WasmLearnExports } from './learn.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 2;
 
 /** The part of the Emscripten module this adapter uses (pointers and size_t are 32-bit numbers). */
-interface WasmModule extends WasmHnswExports, WasmEmbedExports {
+interface WasmModule extends WasmHnswExports, WasmEmbedExports, WasmLearnExports {
   /** Views of the current wasm memory; the glue replaces them when memory grows. */
   HEAPU8: Uint8Array;
   HEAP32: Int32Array;
@@ -269,6 +270,7 @@ function createKernels(m: WasmModule): WasmKernels {
     simdTarget: m.UTF8ToString(m._ruv_simd_target()),
     hnsw,
     embed: createWasmEmbed(m, arena),
+    learn: createWasmLearn(m, arena),
 
     distance(a: Float32Array, b: Float32Array, metric: MetricId): number {
       const dim = a.length;
