@@ -67,6 +67,8 @@ void PutRecord(ruv::ByteWriter* w, const PatternStore& store, uint32_t slot) {
 int32_t PatternBytes(const ruv_patterns* h, int64_t slot, ruv_bytes** out) {
   auto bytes = std::make_unique<ruv_bytes>();
   if (slot >= 0) {
+    const PatternInfo& p = h->store->info(static_cast<uint32_t>(slot));
+    bytes->data.reserve(4 + 24 + size_t{h->store->dimensions()} * 4 + p.id.size() + p.metadata.size());
     ruv::ByteWriter w(&bytes->data);
     w.U32(h->store->dimensions());
     PutRecord(&w, *h->store, static_cast<uint32_t>(slot));

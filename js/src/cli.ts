@@ -2,7 +2,7 @@
 /**
  * The `ruvector` command (Node only):
  *   ruvector info  [--backend native|wasm|js]   which backend loads here, and why (JSON)
- *   ruvector bench [--backend list] [--suite vector-ops,hnsw,embeddings] [--budget-ms N] [--rows N]
+ *   ruvector bench [--backend list] [--suite vector-ops,hnsw,embeddings,learning] [--budget-ms N] [--rows N]
  *                  [--dimensions N] [--hnsw-n N] [--hnsw-queries N] [--model DIR] [--json]
  *                                              the ADR-006 benchmarks (vector ops, HNSW, embeddings) on each backend
  *   ruvector embed "text" [--model <folder|url|id>] [--backend native|wasm]
@@ -29,6 +29,12 @@ import {
   type EmbedBenchResult,
   type EmbedBenchTarget,
 } from './bench/embed-suite.js';
+import {
+  formatLearnTable,
+  runLearnBench,
+  type LearnBenchRow,
+  type LearnBenchTarget,
+} from './bench/learn-suite.js';
 import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
 import { resolveModelBundle, type WeightsChoice } from './embeddings/index.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
@@ -37,7 +43,7 @@ const USAGE = `ruvector ${VERSION}
 usage:
   ruvector info  [--backend native|wasm|js]
       Loads the runtime (the backend given, else the first that loads) and prints describe().
-  ruvector bench [--backend native,wasm,js] [--suite vector-ops,hnsw,embeddings] [--budget-ms 300] [--rows 10000]
+  ruvector bench [--backend native,wasm,js] [--suite vector-ops,hnsw,embeddings,learning] [--budget-ms 300] [--rows 10000]
                  [--dimensions 384] [--hnsw-n 10000] [--hnsw-queries 500] [--model DIR] [--json]
       Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline, the
       ADR-006 HNSW benchmark (build, search p50/p99, QPS, recall@10; --hnsw-n scales it down),
@@ -80,7 +86,7 @@ async function info(backend: string | undefined): Promise<void> {
   process.stdout.write(`${JSON.stringify(runtime.describe(), null, 2)}\n`);
 }
 
-const SUITES = ['vector-ops', 'hnsw', 'embeddings'] as const;
+const SUITES = ['vector-ops', 'hnsw', 'embeddings', 'learning'] as const;
 
 function suiteList(value: string | undefined): Set<string> {
   const names = (value ?? SUITES.join(',')).split(',').map((s) => s.trim());
@@ -106,6 +112,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
   const targets: BenchTarget[] = [];
   const hnswTargets: HnswBenchTarget[] = [];
   const embedTargets: EmbedBenchTarget[] = [];
+  const learnTargets: LearnBenchTarget[] = [];
   const skipped: string[] = [];
   for (const backend of backendList(str('backend'))) {
     try {
@@ -120,6 +127,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
         createVectorBuffer: (n) => runtime.createVectorBuffer(n),
       });
       hnswTargets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, hnsw });
+      learnTargets.push({ backend: d.backend, vectorOps, hnsw, learning: runtime.getModules().learning });
       if (d.backend !== 'js-fallback')
         embedTargets.push({ backend: d.backend, embeddings: runtime.getModules().embeddings });
     } catch (e) {
@@ -135,6 +143,9 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
         ...(model === undefined ? {} : { model }),
       })
     : undefined;
+  const learnRows: LearnBenchRow[] = suites.has('learning')
+    ? await runLearnBench(learnTargets, { budgetMs: options.budgetMs })
+    : [];
   if (values['json'] === true) {
     const out = {
       version: VERSION,
@@ -147,6 +158,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
       hnswOptions,
       hnswRows,
       embeddings: embed,
+      learnRows,
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
@@ -159,6 +171,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
   if (suites.has('vector-ops')) lines.push('', formatBenchTable(rows));
   if (suites.has('hnsw')) lines.push('', formatHnswTable(hnswRows, hnswOptions));
   if (embed !== undefined) lines.push('', formatEmbedTable(embed));
+  if (suites.has('learning')) lines.push('', formatLearnTable(learnRows));
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -166,6 +166,41 @@ test('matchPatterns agrees with a float64 brute force on every backend, and the 
   }
 });
 
+test('matchPatterns over the same array sees replaced patterns and new counts (its block cache is never stale)', () => {
+  const rand = mulberry32(3);
+  for (const b of all) {
+    const L = learning(b);
+    const patterns = Array.from({ length: 200 }, (_, i) =>
+      L.createPattern(
+        new Float32Array(16).map(() => normal(rand)),
+        null,
+        { id: `p${i}` },
+      ),
+    );
+    const q = patterns[5].embedding;
+    assert.equal(L.matchPatterns(q, patterns, 0.9)[0].pattern.id, 'p5');
+    patterns[5] = L.createPattern(
+      new Float32Array(16).map(() => normal(rand)),
+      null,
+      { id: 'other' },
+    );
+    patterns[77] = L.createPattern(q, null, { id: 'moved' });
+    assert.deepEqual(
+      L.matchPatterns(q, patterns, 0.9).map((m) => m.pattern.id),
+      ['moved'],
+      `${b.name}: a replaced element is seen`,
+    );
+    L.recordOutcome(patterns[77], true);
+    assert.equal(L.matchPatterns(q, patterns, 0.9)[0].score.toFixed(5), (2 / 3).toFixed(5));
+    patterns.push(L.createPattern(q, null, { id: 'a-first' }));
+    assert.deepEqual(
+      L.matchPatterns(q, patterns, 0.9).map((m) => m.pattern.id),
+      ['moved', 'a-first'],
+      `${b.name}: a pushed pattern is seen`,
+    );
+  }
+});
+
 test('a new pattern (confidence 0.5) matches at 0.75; confidence and deactivation follow the formula', () => {
   for (const b of all) {
     const L = learning(b);

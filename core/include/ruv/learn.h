@@ -77,12 +77,16 @@ void RankMatches(const float* similarity, const PatternInfo* const* infos, size_
                  const MatchOptions& options, std::vector<PatternMatch>* out);
 
 // Many patterns behind one object: unit embeddings in one row-major block, counts and flags
-// beside them; a brute-force SIMD scan (the crossover with an HNSW index is measured in
-// BENCHMARKS.md). Not thread-safe: the bindings serialize calls on one store.
+// beside them. Matching scans an int8 mirror of the rows (a quarter of the bytes: the f32 scan is
+// memory-bound) and rescores in f32 every row whose int8 estimate is within its error bound of
+// the threshold, so results are exactly those of the f32 scan. Small stores scan f32 directly.
+// Not thread-safe: the bindings serialize calls on one store.
 class PatternStore {
  public:
   static constexpr uint32_t kMaxDimensions = 65536;
   static constexpr size_t kMaxIdBytes = 4096;
+  // At and above this many patterns, Match scans the int8 mirror first.
+  static constexpr size_t kInt8ScanMin = 256;
 
   static Status Create(uint32_t dimensions, const ActivityPolicy& policy, std::unique_ptr<PatternStore>* out);
 
@@ -115,7 +119,10 @@ class PatternStore {
       : dimensions_(dimensions), policy_(policy) {}
   uint32_t dimensions_;
   ActivityPolicy policy_;
-  std::vector<float> rows_;  // size() x dimensions_, unit rows
+  std::vector<float> rows_;     // size() x dimensions_, unit rows
+  std::vector<uint8_t> codes_;  // size() x code_bytes(): the rows as scalar int8 codes (quant.h)
+  size_t code_bytes() const { return 8 + size_t{dimensions_}; }
+  void EncodeRow(uint32_t slot);
   std::vector<PatternInfo> infos_;
   std::unordered_map<std::string, uint32_t> slot_of_;
 };

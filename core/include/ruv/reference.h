@@ -29,6 +29,8 @@ uint64_t SumU8(const uint8_t* a, size_t n);
 uint64_t Hamming(const uint8_t* a, const uint8_t* b, size_t bytes);
 // sum q_i * codes_i in double (twin of simd::DotF32U8, the int8 HNSW row product).
 double DotF32U8(const float* q, const uint8_t* codes, size_t n);
+// sum q_i * codes_i in int64 (twin of simd::DotI16U8).
+int64_t DotI16U8(const int16_t* q, const uint8_t* codes, size_t n);
 
 // ---- quantization (formulas of quant.h, float32, no FMA) ----
 // min and max of v (v finite, n > 0).

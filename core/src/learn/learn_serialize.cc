@@ -186,6 +186,7 @@ Status PatternStore::Deserialize(const uint8_t* data, size_t size, std::unique_p
     if (Status s = store->Add(p, row.data()); !s.ok()) return Corrupt(kKind, s.message());
     // Keep the row's exact bytes (Add renormalized it): loading then saving gives the same blob.
     std::memcpy(store->rows_.data() + size_t{i} * dims, row.data(), row.size() * sizeof(float));
+    store->EncodeRow(i);
   }
   if (r.remaining() != 0) return Corrupt(kKind, "trailing bytes");
   *out = std::move(store);

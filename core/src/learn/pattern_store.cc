@@ -5,7 +5,9 @@
 #include <cstring>
 
 #include "ruv/learn.h"
+#include "ruv/quant.h"
 #include "ruv/vector_ops.h"
+#include "simd/int_ops.h"
 
 namespace ruv::learn {
 
@@ -71,10 +73,12 @@ Status PatternStore::Add(const PatternInfo& info, const float* embedding) {
   } else {
     slot = static_cast<uint32_t>(infos_.size());
     rows_.resize(rows_.size() + dimensions_);
+    codes_.resize(codes_.size() + code_bytes());
     infos_.emplace_back();
     slot_of_.emplace(info.id, slot);
   }
   std::memcpy(rows_.data() + size_t{slot} * dimensions_, unit.data(), dimensions_ * sizeof(float));
+  EncodeRow(slot);
   infos_[slot] = info;
   infos_[slot].active = policy_.IsActive(info.usage_count, info.success_count);
   return Status::Ok();
@@ -89,11 +93,13 @@ bool PatternStore::Remove(std::string_view id) {
   if (slot != last) {  // the last pattern fills the hole: the block stays dense
     std::memcpy(rows_.data() + size_t{slot} * dimensions_, rows_.data() + size_t{last} * dimensions_,
                 dimensions_ * sizeof(float));
+    std::memcpy(codes_.data() + slot * code_bytes(), codes_.data() + last * code_bytes(), code_bytes());
     infos_[slot] = std::move(infos_[last]);
     slot_of_[infos_[slot].id] = slot;
   }
   infos_.pop_back();
   rows_.resize(rows_.size() - dimensions_);
+  codes_.resize(codes_.size() - code_bytes());
   return true;
 }
 
@@ -108,6 +114,12 @@ Status PatternStore::RecordOutcome(std::string_view id, bool success) {
   if (success) ++p.success_count;
   p.active = policy_.IsActive(p.usage_count, p.success_count);
   return Status::Ok();
+}
+
+void PatternStore::EncodeRow(uint32_t slot) {
+  QuantConfig qc;  // scalar, per-row range: [f32 min][f32 max][codes]
+  // Cannot fail: the row is finite and the output length is QuantizedSize.
+  (void)Quantize(embedding(slot), dimensions_, qc, codes_.data() + slot * code_bytes(), code_bytes());
 }
 
 int64_t PatternStore::Find(std::string_view id) const {
@@ -131,10 +143,46 @@ Status PatternStore::Match(const float* query, const MatchOptions& options,
   } else {
     Normalize(query, dimensions_, q.data());
   }
-  // Rows are unit and q is unit (or zero): cosine = dot = -(dot-product distance).
-  std::vector<float> sim(infos_.size());
-  BatchDistance(q.data(), rows_.data(), infos_.size(), dimensions_, Metric::kDotProduct, sim.data());
-  for (float& s : sim) s = -s;
+  // Rows are unit and q is unit (or zero): cosine = dot.
+  const size_t n = infos_.size();
+  const size_t d = dimensions_;
+  std::vector<float> sim(n);
+  float max_abs = 0;
+  for (float x : q) max_abs = std::max(max_abs, std::fabs(x));
+  if (n < kInt8ScanMin || max_abs == 0.0f) {
+    BatchDistance(q.data(), rows_.data(), n, d, Metric::kDotProduct, sim.data());
+    for (float& s : sim) s = -s;
+  } else {
+    // int8 pre-scan. The query is quantized too (q ~ sq * q8, |q8| <= 127) so that each row costs
+    // one integer dot over bytes (simd::DotI16U8); the row is r ~ lo + step * code. The estimate
+    // sq * (lo * sum(q8) + step * q8 . code) is the exact dot of the two approximations, so
+    //   |q . r - estimate| <= |q - sq q8|_2 |r|_2 + sq |q8|_1 * step / 2
+    // (r is unit). Rows whose estimate is below threshold - bound cannot match; the others are
+    // rescored in f32, so the result is exactly the f32 scan's.
+    const float sq = max_abs / 127.0f;
+    std::vector<int16_t> q8(d);
+    double q8_sum = 0, q8_l1 = 0, err2 = 0;
+    for (size_t j = 0; j < d; ++j) {
+      const float v = std::nearbyint(q[j] / sq);
+      q8[j] = static_cast<int16_t>(std::clamp(v, -127.0f, 127.0f));
+      q8_sum += q8[j];
+      q8_l1 += std::abs(q8[j]);
+      const double e = double{q[j]} - double{sq} * q8[j];
+      err2 += e * e;
+    }
+    const double query_err = std::sqrt(err2) * 1.001;  // |r|_2 is 1 up to rounding
+    const float slack = 1e-4f;
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t* r = codes_.data() + i * code_bytes();
+      float lo, hi;
+      std::memcpy(&lo, r, 4);
+      std::memcpy(&hi, r + 4, 4);
+      const double step = (double{hi} - lo) / 255.0;
+      const double estimate = sq * (lo * q8_sum + step * simd::DotI16U8(q8.data(), r + 8, d));
+      const double bound = query_err + 0.5 * sq * q8_l1 * step + slack;
+      sim[i] = estimate >= options.threshold - bound ? Dot(q.data(), rows_.data() + i * d, d) : -INFINITY;
+    }
+  }
   std::vector<const PatternInfo*> infos(infos_.size());
   for (size_t i = 0; i < infos_.size(); ++i) infos[i] = &infos_[i];
   RankMatches(sim.data(), infos.data(), infos.size(), options, out);

@@ -115,6 +115,43 @@ TEST(PatternStoreTest, MatchAgreesWithFloat64BruteForce) {
   }
 }
 
+// The int8 pre-scan may only skip rows that cannot pass: with every match returned (no limit),
+// the set must be exactly the float64 brute force's, including rows just above the threshold.
+TEST(PatternStoreTest, Int8PrescanDropsNothingAtTheThreshold) {
+  const uint32_t dim = 384;
+  const size_t n = 4000;
+  ASSERT_GE(n, PatternStore::kInt8ScanMin);
+  auto store = NewStore(dim);
+  const std::vector<float> rows = ruv::test::RandomFloats(n * dim, 11);
+  for (size_t i = 0; i < n; ++i)
+    ASSERT_TRUE(store->Add(Info("p" + std::to_string(i)), rows.data() + i * dim).ok());
+  const std::vector<float> q = ruv::test::RandomFloats(dim, 12);
+  size_t straddling = 0;
+  for (float threshold : {0.0f, 0.02f, 0.05f, 0.1f}) {
+    MatchOptions opt;
+    opt.threshold = threshold;
+    opt.limit = static_cast<uint32_t>(n);
+    std::vector<PatternMatch> got;
+    ASSERT_TRUE(store->Match(q.data(), opt, &got).ok());
+    size_t want = 0;
+    for (size_t i = 0; i < n; ++i) {
+      double dot = 0, qn = 0, rn = 0;
+      for (uint32_t j = 0; j < dim; ++j) {
+        dot += double{rows[i * dim + j]} * q[j];
+        qn += double{q[j]} * q[j];
+        rn += double{rows[i * dim + j]} * rows[i * dim + j];
+      }
+      const double cos = dot / std::sqrt(qn * rn);
+      if (cos >= threshold + 1e-6) ++want;
+      if (cos >= threshold && cos < threshold + 0.01) ++straddling;
+      if (std::fabs(cos - threshold) <= 1e-6) want = SIZE_MAX;  // too close to call in float32
+    }
+    ASSERT_NE(want, SIZE_MAX) << "pick another seed";
+    EXPECT_EQ(got.size(), want) << "threshold " << threshold;
+  }
+  EXPECT_GT(straddling, 50u) << "the case must have rows just above the threshold";
+}
+
 TEST(PatternStoreTest, TiesAreBrokenById) {
   auto store = NewStore(3);
   const float v[3] = {0, 1, 0};

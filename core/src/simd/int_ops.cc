@@ -1,5 +1,5 @@
 // Run-time dispatch of the integer code kernels (int_kernels-inl.h): the public entry points
-// DotU8, SquaredL2U8, SumU8 and HammingDistance of ruv/quant.h, and simd::DotF32U8.
+// DotU8, SquaredL2U8, SumU8 and HammingDistance of ruv/quant.h, simd::DotF32U8 and DotI16U8.
 #include "simd/int_ops.h"
 
 #include <algorithm>
@@ -22,6 +22,7 @@ HWY_EXPORT(SquaredL2U8Kernel);
 HWY_EXPORT(SumU8Kernel);
 HWY_EXPORT(HammingKernel);
 HWY_EXPORT(DotF32U8Kernel);
+HWY_EXPORT(DotI16U8Kernel);
 
 namespace {
 constexpr size_t kBlock = simd::kU8KernelBlock;
@@ -47,6 +48,10 @@ uint64_t simd::SumU8Wide(const uint8_t* a, size_t n) { return HWY_DYNAMIC_DISPAT
 
 float simd::DotF32U8(const float* q, const uint8_t* codes, size_t n) {
   return HWY_DYNAMIC_DISPATCH(DotF32U8Kernel)(q, codes, n);
+}
+
+int32_t simd::DotI16U8(const int16_t* q, const uint8_t* codes, size_t n) {
+  return HWY_DYNAMIC_DISPATCH(DotI16U8Kernel)(q, codes, n);
 }
 
 // The uint32_t results of quant.h wrap modulo 2^32 for sums that do not fit (n > 66051).

@@ -19,4 +19,8 @@ uint64_t SumU8Wide(const uint8_t* a, size_t n);
 // product of int8 HNSW rows. reference::DotF32U8 is its scalar twin (in double).
 float DotF32U8(const float* q, const uint8_t* codes, size_t n);
 
+// sum q_i * codes_i, exact, for an int8-quantized query in int16 lanes (|q_i| <= 127, n <= 66051):
+// the pattern store's int8 pre-scan. reference::DotI16U8 is its scalar twin.
+int32_t DotI16U8(const int16_t* q, const uint8_t* codes, size_t n);
+
 }  // namespace ruv::simd

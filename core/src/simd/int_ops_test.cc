@@ -53,6 +53,24 @@ TEST_P(IntOpsTest, ExtremeCodesDoNotOverflowLanes) {
   }
 }
 
+TEST_P(IntOpsTest, DotI16U8IsExact) {
+  for (size_t n : kAwkwardSizes) {
+    SCOPED_TRACE(::testing::Message() << "n " << n);
+    const auto c = RandomBytes(n, 3 + n);
+    const auto r = RandomBytes(n, 4 + n);
+    std::vector<int16_t> q(n);
+    for (size_t i = 0; i < n; ++i) q[i] = static_cast<int16_t>(int{r[i]} - 128 + (r[i] == 0));  // -127..127
+    EXPECT_EQ(int64_t{simd::DotI16U8(q.data(), c.data(), n)}, reference::DotI16U8(q.data(), c.data(), n));
+  }
+  // The extremes at the largest dimension the core allows: +-127 x 255 x 65536 fits int32.
+  const size_t n = 65536;
+  const std::vector<uint8_t> ones(n, 255);
+  for (int16_t v : {int16_t{127}, int16_t{-127}}) {
+    const std::vector<int16_t> q(n, v);
+    EXPECT_EQ(int64_t{simd::DotI16U8(q.data(), ones.data(), n)}, int64_t{v} * 255 * int64_t{n});
+  }
+}
+
 TEST_P(IntOpsTest, DotF32U8MatchesReference) {
   for (size_t n : {size_t{1}, size_t{3}, size_t{7}, size_t{15}, size_t{16}, size_t{17}, size_t{97},
                    size_t{384}, size_t{1000}}) {

@@ -78,6 +78,12 @@ double DotF32U8(const float* q, const uint8_t* codes, size_t n) {
   return sum;
 }
 
+int64_t DotI16U8(const int16_t* q, const uint8_t* codes, size_t n) {
+  int64_t sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += int64_t{q[i]} * codes[i];
+  return sum;
+}
+
 uint64_t SumU8(const uint8_t* a, size_t n) {
   uint64_t sum = 0;
   for (size_t i = 0; i < n; ++i) sum += a[i];

@@ -12,6 +12,7 @@ import type {
   PatternStoreBackend,
 } from '../backend.js';
 import { MetricId } from '../backend.js';
+import type { VectorBuffer } from '../vector-ops/types.js';
 import { fail } from '../check.js';
 import { RuVectorError } from '../errors.js';
 import { bytesArg } from '../vector-ops/checks.js';
@@ -303,6 +304,57 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
     return Object.freeze(store);
   }
 
+  /**
+   * The embeddings of a pattern array as one row-major block, kept between calls (keyed by the
+   * array, checked against each pattern's embedding object), in the backend's own memory where it
+   * has some (the wasm heap): passing 10k Float32Arrays per call would cost more than the match.
+   * Embeddings are immutable after createPattern; a block is freed with its array.
+   */
+  const rowsCache = new WeakMap<
+    readonly Pattern[],
+    { embeddings: Float32Array[]; buffer?: VectorBuffer; flat?: Float32Array }
+  >();
+  const release =
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry<VectorBuffer>((b) => b.free())
+      : null;
+  function rowsOf(fn: string, patterns: readonly Pattern[], dim: number): Float32Array {
+    const cached = rowsCache.get(patterns);
+    if (cached !== undefined && cached.embeddings.length === patterns.length) {
+      let same = true;
+      for (let i = 0; i < patterns.length && same; i++)
+        same = patterns[i]?.embedding === cached.embeddings[i];
+      if (same) return cached.buffer?.view() ?? cached.flat!;
+    }
+    if (cached?.buffer !== undefined) {
+      release?.unregister(cached);
+      cached.buffer.free();
+    }
+    // O(1) per pattern, once per array: embeddings were checked (finite, unit) by createPattern;
+    // a pattern whose embedding was since overwritten with NaN never matches (NaN similarity).
+    patterns.forEach((p, i) => {
+      if (typeof p !== 'object' || p === null || !(p.embedding instanceof Float32Array)) {
+        throw fail('INVALID_ARGUMENT', fn, `patterns[${i}] is not a Pattern (from createPattern)`);
+      }
+      if (p.embedding.length !== dim) {
+        throw fail(
+          'DIMENSION_MISMATCH',
+          fn,
+          `patterns[${i}].embedding has ${p.embedding.length} elements but the query has ${dim}`,
+        );
+      }
+    });
+    const n = patterns.length;
+    const buffer =
+      n >= 64 && kernels.allocateFloat32 !== undefined ? kernels.allocateFloat32(n * dim) : undefined;
+    const flat = buffer?.view() ?? new Float32Array(n * dim);
+    patterns.forEach((p, i) => flat.set(p.embedding, i * dim));
+    const entry = { embeddings: patterns.map((p) => p.embedding), ...(buffer ? { buffer } : { flat }) };
+    rowsCache.set(patterns, entry);
+    if (buffer !== undefined) release?.register(entry, buffer, entry);
+    return buffer?.view() ?? flat;
+  }
+
   const module: LearningModule = {
     createPattern,
     recordOutcome,
@@ -323,21 +375,14 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
       const t = thresholdArg(fn, threshold);
       const o = matchOptionsArg(fn, options, query.length);
       if (patterns.length === 0) return [];
-      patterns.forEach((p, i) => {
-        patternArg(fn, p);
-        embeddingArg(fn, `patterns[${i}].embedding`, p.embedding, query.length);
-      });
       const q = o.adapter === null ? kernels.normalize(query) : adapt(o.adapter, query, 1);
-      const rows = patterns.map((p) => p.embedding);
       // Embeddings are unit and q is unit (or zero): cosine = dot = -(dot-product distance).
-      const d =
-        kernels.batchDistanceRows !== undefined
-          ? kernels.batchDistanceRows(q, rows, MetricId.DotProduct)
-          : (() => {
-              const flat = new Float32Array(rows.length * q.length);
-              rows.forEach((r, i) => flat.set(r, i * q.length));
-              return kernels.batchDistance(q, flat, rows.length, MetricId.DotProduct);
-            })();
+      const d = kernels.batchDistance(
+        q,
+        rowsOf(fn, patterns, q.length),
+        patterns.length,
+        MetricId.DotProduct,
+      );
       for (let i = 0; i < d.length; i++) d[i] = -d[i]!;
       return rankMatches(d, patterns, t, o.limit, o.typeMask);
     },

@@ -33,10 +33,10 @@ export function rankMatches(
 ): PatternMatch[] {
   const out: PatternMatch[] = [];
   for (let i = 0; i < patterns.length; i++) {
+    const raw = similarity[i]!;
+    if (!(raw >= threshold)) continue; // most rows: one compare
     const p = patterns[i]!;
     if (!p.active || !(typeMask & (1 << PATTERN_TYPES.indexOf(p.type)))) continue;
-    const raw = similarity[i]!;
-    if (!(raw >= threshold)) continue;
     out.push({
       pattern: p,
       rawSimilarity: raw,
