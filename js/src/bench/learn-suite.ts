@@ -31,7 +31,7 @@ export interface LearnBenchOptions {
   dimensions?: number;
   /** Training trajectories (default 1,000). */
   trajectories?: number;
-  /** Store sizes of the scan vs HNSW crossover (default 1k, 10k, 50k). */
+  /** Store sizes of the scan vs HNSW crossover (default 1k, 4k, 20k). */
   crossover?: number[];
 }
 
@@ -162,7 +162,7 @@ export async function runLearnBench(
   // Scan vs HNSW (k = 5, efSearch 64) over the same unit rows, per store size.
   for (const t of targets) {
     if (t.backend === 'js-fallback') continue;
-    for (const size of options.crossover ?? [1000, 10_000, 50_000]) {
+    for (const size of options.crossover ?? [1000, 4000, 20_000]) {
       const data = size === n ? rows : unitRows(size, dim, 11);
       const store = t.learning.createPatternStore({ dimensions: dim });
       data.forEach((r, i) => store.add(t.learning.createPattern(r, null, { id: `p${i}` })));
