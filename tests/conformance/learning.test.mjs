@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { crc32 } from '../../js/dist/backends/js/hnsw/crc32.js';
 import { loadBackends, mulberry32, requiredBackends } from './support.mjs';
 
 const loaded = await loadBackends();
@@ -143,7 +144,7 @@ test('matchPatterns agrees with a float64 brute force on every backend, and the 
         assert.ok(Math.abs(m.rawSimilarity - want[k].raw) < 1e-5, `${b.name} raw`);
         assert.ok(Math.abs(m.score - want[k].score) < 1e-5, `${b.name} score`);
       });
-      if (b.name !== 'js') {
+      {
         const store = L.createPatternStore({ dimensions: dim });
         for (const p of patterns) store.add(p);
         const fast = store.match(q, 0.3, options);
@@ -338,15 +339,14 @@ test('EWC keeps task A while task B is learned; without it A is forgotten', asyn
   }
 });
 
-test('pattern stores move between backends as bytes; hostile bytes are CORRUPT_DATA', () => {
-  if (cores.length === 0) return;
-  const L0 = learning(cores[0]);
+test('pattern stores move between all backends as bytes; hostile bytes are CORRUPT_DATA', () => {
+  const L0 = learning(all[0]);
   const store = L0.createPatternStore({ dimensions: 4, minUses: 3, minSuccessRate: 0.5 });
   store.create(new Float32Array([1, 2, 3, 4]), { a: 1 }, { id: '\uFEFFbom' });
   store.create(new Float32Array([4, 3, 2, 1]), [1, 'x'], { id: 'é', type: 'conversation_flow' });
   for (let i = 0; i < 4; i++) store.recordOutcome('é', false);
   const bytes = store.serialize();
-  for (const b of cores) {
+  for (const b of all) {
     const back = learning(b).loadPatternStore(bytes);
     assert.deepEqual(back.serialize(), bytes, b.name);
     assert.equal(back.get('\uFEFFbom').metadata.a, 1, 'an id beginning with U+FEFF survives');
@@ -361,6 +361,31 @@ test('pattern stores move between backends as bytes; hostile bytes are CORRUPT_D
   }
   for (const b of all) {
     assert.throws(() => learning(b).deserializeAdapter(bytes), { code: 'CORRUPT_DATA' });
+  }
+  // Forged checksums: one verdict everywhere for bytes a writer could never have made.
+  const reseal = (blob) => {
+    new DataView(blob.buffer).setUint32(blob.length - 4, crc32(blob, 0, blob.length - 4), true);
+    return blob;
+  };
+  const idAt = 12 + 20 + 1 + 4 + 4 + 4; // header, then the first record's type, counts, id length
+  const badUtf8 = bytes.slice();
+  badUtf8[idAt] = 0xff;
+  const hugeCount = bytes.slice();
+  new DataView(hugeCount.buffer).setUint32(12 + 16, 0x7fffffff, true);
+  const notJson = L0.createPatternStore({ dimensions: 2 });
+  notJson.create(new Float32Array([1, 0]), 'x', { id: 'j' });
+  const nj = notJson.serialize();
+  const quoteAt = nj.length - 4 - 8 - 3; // metadata "x" (3 bytes) before the 2 floats
+  assert.equal(String.fromCharCode(nj[quoteAt]), '"');
+  nj[quoteAt] = 0x7b; // '{': not JSON any more
+  for (const [what, blob] of [
+    ['invalid UTF-8 id', reseal(badUtf8)],
+    ['huge count', reseal(hugeCount)],
+    ['metadata not JSON', reseal(nj)],
+  ]) {
+    for (const b of all) {
+      assert.throws(() => learning(b).loadPatternStore(blob), { code: 'CORRUPT_DATA' }, `${b.name}: ${what}`);
+    }
   }
 });
 

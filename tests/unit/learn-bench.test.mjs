@@ -26,11 +26,10 @@ test('runLearnBench reports match, store, training and crossover rows per backen
     assert.ok(adr.medianUs > 0 && adr.vsBatchDistance > 0, `${t.backend} matchPatterns`);
     const store = mine.find((r) => r.operation.startsWith('PatternStore.match'));
     const train = mine.find((r) => r.operation.startsWith('trainLoRA'));
+    assert.ok(store.medianUs > 0 && store.vsBatchDistance > 0, `${t.backend} store`);
     if (t.backend === 'js-fallback') {
-      assert.match(store.note, /UNSUPPORTED|needs the C\+\+ core/);
       assert.match(train.note, /needs the C\+\+ core/);
     } else {
-      assert.ok(store.medianUs > 0 && store.vsBatchDistance > 0);
       assert.ok(train.medianUs > 0);
       assert.ok(mine.some((r) => /crossover at 300 patterns/.test(r.operation)));
     }

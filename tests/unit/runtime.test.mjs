@@ -341,13 +341,13 @@ describe('runtime surface', () => {
         await assert.rejects(modules.embeddings[fn](), want);
       else assert.throws(() => modules.embeddings[fn](), want);
     }
-    // js-fallback learning: patterns, matching over pattern arrays and applyLoRA work; what needs
-    // the core (the store, training, the Fisher, EWC) says so.
+    // js-fallback learning: patterns, the store, matching and applyLoRA work; what needs the core
+    // (training, the Fisher, EWC) says so.
     const { learning } = modules;
     const p = learning.createPattern(new Float32Array([3, 4]), { note: 'x' }, { id: 'p' });
     assert.deepEqual([...p.embedding], [Math.fround(0.6), Math.fround(0.8)]);
     assert.equal(learning.matchPatterns(new Float32Array([3, 4]), [p], 0.75)[0].pattern.id, 'p');
-    for (const fn of ['createPatternStore', 'loadPatternStore', 'computeFisher', 'mergeFisher', 'applyEWC']) {
+    for (const fn of ['computeFisher', 'mergeFisher', 'applyEWC']) {
       assert.throws(() => learning[fn](), {
         name: 'RuVectorError',
         code: 'UNSUPPORTED',
@@ -355,6 +355,10 @@ describe('runtime surface', () => {
       });
     }
     await assert.rejects(learning.trainLoRA([]), { code: 'UNSUPPORTED' });
+    assert.equal(
+      learning.createPatternStore({ dimensions: 2 }).create(new Float32Array([1, 1])).confidence,
+      0.5,
+    );
     assert.doesNotThrow(() => runtime.noop());
   });
 

@@ -267,3 +267,207 @@ export function deserializeFisher(bytes: Uint8Array): FisherMatrix {
     if (!Number.isFinite(x) || x < 0) throw corrupt('fisher', 'a value is negative or not finite');
   return Object.freeze({ values, anchor });
 }
+
+// ---- the core's pattern bytes written and read in TypeScript (js-fallback's store) -------------
+
+/** A pattern as a store keeps it: metadata as UTF-8 JSON bytes, embedding unit. */
+export interface StoredPattern {
+  id: string;
+  type: PatternType;
+  metadata: Uint8Array;
+  usageCount: number;
+  successCount: number;
+  active: boolean;
+  embedding: Float32Array;
+}
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Growable little-endian writer. */
+class Writer {
+  bytes = new Uint8Array(256);
+  view = new DataView(this.bytes.buffer);
+  at = 0;
+  private room(n: number): void {
+    if (this.at + n <= this.bytes.length) return;
+    let size = this.bytes.length * 2;
+    while (size < this.at + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(this.bytes.subarray(0, this.at));
+    this.bytes = grown;
+    this.view = new DataView(grown.buffer);
+  }
+  u8(v: number): void {
+    this.room(1);
+    this.view.setUint8(this.at, v);
+    this.at += 1;
+  }
+  u32(v: number): void {
+    this.room(4);
+    this.view.setUint32(this.at, v, true);
+    this.at += 4;
+  }
+  f32(v: number): void {
+    this.room(4);
+    this.view.setFloat32(this.at, v, true);
+    this.at += 4;
+  }
+  f64(v: number): void {
+    this.room(8);
+    this.view.setFloat64(this.at, v, true);
+    this.at += 8;
+  }
+  raw(b: Uint8Array): void {
+    this.room(b.length);
+    this.bytes.set(b, this.at);
+    this.at += b.length;
+  }
+  floats(v: Float32Array): void {
+    this.raw(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+  done(): Uint8Array {
+    return this.bytes.slice(0, this.at);
+  }
+}
+
+function writeRecord(w: Writer, p: StoredPattern): void {
+  const id = utf8.encode(p.id);
+  w.u32(PATTERN_TYPES.indexOf(p.type));
+  w.u32(p.usageCount);
+  w.u32(p.successCount);
+  w.u32(p.active ? 1 : 0);
+  w.u32(id.length);
+  w.u32(p.metadata.length);
+  w.floats(p.embedding);
+  w.raw(id);
+  w.raw(p.metadata);
+}
+
+/** As ruv_patterns_get: `uint32 dim | record`. */
+export function encodePattern(p: StoredPattern, dim: number): Uint8Array {
+  const w = new Writer();
+  w.u32(dim);
+  writeRecord(w, p);
+  return w.done();
+}
+
+/** As ruv_patterns_match. */
+export function encodeMatches(
+  matches: readonly { pattern: StoredPattern; score: number; rawSimilarity: number }[],
+  dim: number,
+): Uint8Array {
+  const w = new Writer();
+  w.u32(matches.length);
+  w.u32(dim);
+  for (const m of matches) {
+    w.f32(m.score);
+    w.f32(m.rawSimilarity);
+    writeRecord(w, m.pattern);
+  }
+  return w.done();
+}
+
+const PATTERNS_MAGIC = 'RUVPATS\0';
+
+/** The serialized store (core/src/learn/FORMAT.md). */
+export function writeStore(
+  dim: number,
+  policy: { minUses: number; minSuccessRate: number },
+  patterns: readonly StoredPattern[],
+): Uint8Array {
+  const w = new Writer();
+  for (let i = 0; i < 8; i++) w.u8(PATTERNS_MAGIC.charCodeAt(i));
+  w.u32(VERSION);
+  w.u32(dim);
+  w.u32(policy.minUses);
+  w.f64(policy.minSuccessRate);
+  w.u32(patterns.length);
+  for (const p of patterns) {
+    const id = utf8.encode(p.id);
+    w.u8(PATTERN_TYPES.indexOf(p.type));
+    w.u32(p.usageCount);
+    w.u32(p.successCount);
+    w.u32(id.length);
+    w.raw(id);
+    w.u32(p.metadata.length);
+    w.raw(p.metadata);
+    w.floats(p.embedding);
+  }
+  const body = w.done();
+  const out = new Uint8Array(body.length + 4);
+  out.set(body);
+  new DataView(out.buffer).setUint32(body.length, crc32(body), true);
+  return out;
+}
+
+/** Reads a serialized store with the core's rules (FORMAT.md); CORRUPT_DATA otherwise. */
+export function readStore(bytes: Uint8Array): {
+  dimensions: number;
+  policy: { minUses: number; minSuccessRate: number };
+  patterns: StoredPattern[];
+} {
+  const kind = 'pattern store';
+  const v = openBlob(bytes, PATTERNS_MAGIC, kind);
+  const end = bytes.length - 4;
+  let at = 12;
+  const need = (n: number, what: string): void => {
+    if (end - at < n) throw corrupt(kind, what);
+  };
+  need(20, 'truncated header');
+  const dimensions = v.getUint32(at, true);
+  const minUses = v.getUint32(at + 4, true);
+  const minSuccessRate = v.getFloat64(at + 8, true);
+  const count = v.getUint32(at + 16, true);
+  at += 20;
+  if (dimensions < 1 || dimensions > MAX_DIMENSIONS || !(minSuccessRate >= 0 && minSuccessRate <= 1)) {
+    throw corrupt(kind, 'dimensions or policy out of range');
+  }
+  if (count > Math.floor((end - at) / (17 + 4 * dimensions)))
+    throw corrupt(kind, 'count larger than the bytes hold');
+  const patterns: StoredPattern[] = [];
+  const seen = new Set<string>();
+  const text = (max: number, what: string): [Uint8Array, string] => {
+    need(4, what);
+    const len = v.getUint32(at, true);
+    at += 4;
+    if (len > max) throw corrupt(kind, what);
+    need(len, what);
+    const raw = bytes.slice(at, at + len);
+    at += len;
+    try {
+      return [raw, strictUtf8.decode(raw)];
+    } catch {
+      throw corrupt(kind, what);
+    }
+  };
+  for (let i = 0; i < count; i++) {
+    need(9, 'truncated pattern');
+    const typeCode = v.getUint8(at);
+    const usageCount = v.getUint32(at + 1, true);
+    const successCount = v.getUint32(at + 5, true);
+    at += 9;
+    const type = PATTERN_TYPES[typeCode];
+    if (type === undefined) throw corrupt(kind, 'unknown pattern type');
+    const [, id] = text(4096, 'bad pattern id');
+    if (id === '') throw corrupt(kind, 'bad pattern id');
+    const [metadata] = text(end - at, 'bad pattern metadata');
+    need(4 * dimensions, 'truncated embedding');
+    const embedding = new Float32Array(dimensions);
+    new Uint8Array(embedding.buffer).set(bytes.subarray(at, at + 4 * dimensions));
+    at += 4 * dimensions;
+    if (seen.has(id)) throw corrupt(kind, 'duplicate pattern id');
+    seen.add(id);
+    let norm2 = 0;
+    for (const x of embedding) {
+      if (!Number.isFinite(x)) throw corrupt(kind, 'non-finite embedding');
+      norm2 += x * x;
+    }
+    if (!(Math.abs(norm2 - 1) <= 1e-3)) throw corrupt(kind, 'embedding is not unit length');
+    if (successCount > usageCount) throw corrupt(kind, 'successCount cannot exceed usageCount');
+    const active = usageCount <= minUses || successCount >= minSuccessRate * usageCount;
+    patterns.push({ id, type, metadata, usageCount, successCount, active, embedding });
+  }
+  if (at !== end) throw corrupt(kind, 'trailing bytes');
+  return { dimensions, policy: { minUses, minSuccessRate }, patterns };
+}

@@ -46,6 +46,7 @@ import {
   serializeAdapter,
   serializeFisher,
 } from './codec.js';
+import { createJsPatternStore, type JsStoreKernels, loadJsPatternStore } from './js-store.js';
 import { applyAdapterJs, confidenceOf, isActive, rankMatches } from './rank.js';
 import {
   PATTERN_TYPES,
@@ -175,7 +176,7 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
     if (kernels.learn === undefined) {
       throw new RuVectorError(
         'UNSUPPORTED',
-        `${fn}: needs the C++ core (native or wasm backend); the ${backend} backend has patterns, matchPatterns over pattern arrays and applyLoRA`,
+        `${fn}: needs the C++ core (native or wasm backend); the ${backend} backend has patterns, PatternStore, matchPatterns and applyLoRA`,
       );
     }
     return kernels.learn;
@@ -246,6 +247,8 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
         const fn = 'PatternStore.add';
         patternArg(fn, pattern);
         embeddingArg(fn, 'pattern.embedding', pattern.embedding, dims);
+        if (pattern.embedding.every((x) => x === 0))
+          throw fail('INVALID_ARGUMENT', fn, 'a zero embedding has no direction');
         s.add(
           pattern.id,
           PATTERN_TYPES.indexOf(pattern.type),
@@ -270,6 +273,8 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
         const fn = 'PatternStore.recordOutcome';
         const id = typeof pattern === 'string' ? idArg(fn, 'id', pattern) : patternArg(fn, pattern).id;
         if (typeof success !== 'boolean') throw fail('INVALID_ARGUMENT', fn, 'success must be a boolean');
+        if (s.get(id).length === 0)
+          throw fail('INVALID_ARGUMENT', fn, `no pattern with id ${JSON.stringify(id)}`);
         s.recordOutcome(id, success);
         const updated = store.get(id)!;
         if (typeof pattern !== 'string') {
@@ -355,6 +360,12 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
     return buffer?.view() ?? flat;
   }
 
+  const jsStoreKernels: JsStoreKernels = {
+    normalize: (v) => kernels.normalize(v),
+    batchDistance: (q, rows, count, metric) => kernels.batchDistance(q, rows, count, metric),
+    adapt: (w, q) => adapt(w, q, 1),
+  };
+
   const module: LearningModule = {
     createPattern,
     recordOutcome,
@@ -389,26 +400,44 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
 
     createPatternStore(options) {
       const fn = 'createPatternStore';
-      const learn = core(fn);
       if (typeof options !== 'object' || options === null)
         throw fail('INVALID_ARGUMENT', fn, 'options must be { dimensions, minUses?, minSuccessRate? }');
       const dims = integerArg(fn, 'dimensions', options.dimensions, 1, 65536);
       const policy = Object.freeze(policyArg(fn, options.minUses, options.minSuccessRate));
-      return openStore(learn.createPatternStore(dims, policy.minUses, policy.minSuccessRate), policy, dims);
+      const backendStore =
+        kernels.learn !== undefined
+          ? kernels.learn.createPatternStore(dims, policy.minUses, policy.minSuccessRate)
+          : createJsPatternStore(jsStoreKernels, dims, policy);
+      return openStore(backendStore, policy, dims);
     },
 
     loadPatternStore(bytes) {
       const fn = 'loadPatternStore';
-      const learn = core(fn);
       bytesArg(fn, 'bytes', bytes);
-      const s = learn.loadPatternStore(bytes);
+      const s =
+        kernels.learn !== undefined
+          ? kernels.learn.loadPatternStore(bytes)
+          : loadJsPatternStore(jsStoreKernels, bytes);
       // The policy and dimensions are in the header (FORMAT.md): dim u32 at 12, minUses at 16, rate f64 at 20.
       const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const policy = Object.freeze({
         minUses: v.getUint32(16, true),
         minSuccessRate: v.getFloat64(20, true),
       });
-      return openStore(s, policy, v.getUint32(12, true));
+      const store = openStore(s, policy, v.getUint32(12, true));
+      // Metadata is JSON text on every backend: a blob whose metadata is not is corrupt (one
+      // verdict everywhere, at load rather than at the first get).
+      const n = s.size();
+      for (let i = 0; i < n; i++) {
+        const r = decodePattern(s.at(i))!;
+        try {
+          JSON.parse(r.metadataJson);
+        } catch {
+          s.free();
+          throw fail('CORRUPT_DATA', fn, `pattern ${JSON.stringify(r.id)} has metadata that is not JSON`);
+        }
+      }
+      return store;
     },
 
     async trainLoRA(trajectories, config) {

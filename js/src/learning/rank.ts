@@ -24,14 +24,17 @@ export const isActive = (
  * id (code-unit order, which is UTF-8 byte order for well-formed strings only up to U+FFFF;
  * ids are compared as the core compares them, bytewise, through `byteKey`).
  */
-export function rankMatches(
+/** What ranking reads of a pattern. */
+export type Rankable = Pick<Pattern, 'id' | 'type' | 'active' | 'usageCount' | 'successCount'>;
+
+export function rankMatches<P extends Rankable>(
   similarity: Float32Array,
-  patterns: readonly Pattern[],
+  patterns: readonly P[],
   threshold: number,
   limit: number,
   typeMask: number,
-): PatternMatch[] {
-  const out: PatternMatch[] = [];
+): (Omit<PatternMatch, 'pattern'> & { pattern: P })[] {
+  const out: (Omit<PatternMatch, 'pattern'> & { pattern: P })[] = [];
   for (let i = 0; i < patterns.length; i++) {
     const raw = similarity[i]!;
     if (!(raw >= threshold)) continue; // most rows: one compare
