@@ -289,6 +289,37 @@ test('applyLoRA on js-fallback equals the core; adapters and Fishers move betwee
   }
 });
 
+test('adapters compose with the HNSW index: adapt the query, search as usual', async () => {
+  for (const b of cores) {
+    const w = trained.get(b.name);
+    if (w === undefined) continue;
+    const { hnsw, learning: L } = b.runtime.getModules();
+    const index = hnsw.create({
+      dimensions: DIM,
+      m: 16,
+      efConstruction: 100,
+      efSearch: 64,
+      distanceMetric: 'cosine',
+    });
+    await hnsw.insertBatchAsync(
+      index,
+      task.targets.map((vector, i) => ({ id: `t${i}`, vector })),
+    );
+    let raw = 0;
+    let adapted = 0;
+    for (let i = TRAIN; i < task.queries.length; i++) {
+      if (hnsw.search(index, task.queries[i], 1)[0].id === `t${i}`) raw++;
+      if (hnsw.search(index, L.applyLoRA(w, task.queries[i]), 1)[0].id === `t${i}`) adapted++;
+    }
+    const n = task.queries.length - TRAIN;
+    assert.ok(
+      raw / n < 0.05 && adapted / n >= 0.9,
+      `${b.name}: index top-1 raw ${raw / n}, adapted ${adapted / n}`,
+    );
+    hnsw.free(index);
+  }
+});
+
 test('explicit negatives are ranked lower after training', async () => {
   const rand = mulberry32(5);
   for (const b of cores) {
