@@ -3,6 +3,7 @@
 //     new PatternStore(dim, minUses, minSuccessRate) / new PatternStore(bytes)   -- deserialize
 //     add(id, type, metadata: Uint8Array, usage, success, v) / remove(id): boolean
 //     recordOutcome(id, success) / get(id): Uint8Array / at(i): Uint8Array / size(): number
+//     setHnswMin(n) / info(): Uint32Array [size, hnswMin, indexed]
 //     match(q, threshold, limit, typeMask, rank, alpha, params: Float32Array | null): Uint8Array
 //     serialize(): Uint8Array / free()
 //   loraInit(dim, rank, alpha, seed: bigint, out) / loraApply(dim, rank, alpha, params, x, count, out)
@@ -69,6 +70,7 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
          InstanceMethod<&PatternsWrap::RecordOutcome>("recordOutcome"),
          InstanceMethod<&PatternsWrap::Get>("get"), InstanceMethod<&PatternsWrap::At>("at"),
          InstanceMethod<&PatternsWrap::Size>("size"), InstanceMethod<&PatternsWrap::Match>("match"),
+         InstanceMethod<&PatternsWrap::SetHnswMin>("setHnswMin"), InstanceMethod<&PatternsWrap::Info>("info"),
          InstanceMethod<&PatternsWrap::Serialize>("serialize"), InstanceMethod<&PatternsWrap::Free>("free")});
   }
 
@@ -135,6 +137,17 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
     uint32_t n = 0;
     Check(env, ruv_patterns_size(Use(env), &n));
     return Napi::Number::New(env, n);
+  }
+
+  void SetHnswMin(const Napi::CallbackInfo& info) {
+    Check(info.Env(), ruv_patterns_set_hnsw_min(Use(info.Env()), U32Arg(info, 0)));
+  }
+
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Uint32Array out = Napi::Uint32Array::New(env, 3);
+    Check(env, ruv_patterns_info(Use(env), out.Data()));
+    return out;
   }
 
   Napi::Value Match(const Napi::CallbackInfo& info) {

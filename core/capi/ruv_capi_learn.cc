@@ -170,6 +170,24 @@ int32_t ruv_patterns_size(const ruv_patterns* h, uint32_t* out) {
   });
 }
 
+int32_t ruv_patterns_set_hnsw_min(ruv_patterns* h, uint32_t n) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_patterns_set_hnsw_min: null store");
+    h->store->set_hnsw_min(n);
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_patterns_info(const ruv_patterns* h, uint32_t* out) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr || out == nullptr) return Fail(kInvalid, "ruv_patterns_info: null argument");
+    out[0] = static_cast<uint32_t>(h->store->size());
+    out[1] = h->store->hnsw_min();
+    out[2] = h->store->has_index() ? 1 : 0;
+    return RUV_OK;
+  });
+}
+
 int32_t ruv_patterns_add(ruv_patterns* h, const char* id, size_t id_len, int32_t type, const char* meta,
                          size_t meta_len, uint32_t usage, uint32_t success, const float* v, size_t dim) {
   return Guard([&]() -> int32_t {
@@ -431,3 +449,4 @@ int32_t ruv_ewc_apply(uint32_t dim, uint32_t rank, float alpha, const float* par
 
 static_assert(sizeof(ruv_lora_config_t) == RUV_LORA_CONFIG_BYTES, "js/src/learning/codec.ts writes 64 bytes");
 static_assert(sizeof(ruv_lora_report_t) == 16, "js/src/learning/codec.ts reads 16 bytes");
+static_assert(RUV_PATTERNS_HNSW_MIN == ruv::learn::PatternStore::kDefaultHnswMin, "one default");

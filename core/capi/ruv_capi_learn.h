@@ -64,6 +64,12 @@ RUV_API int32_t ruv_patterns_deserialize(const uint8_t* data, size_t size, ruv_p
 RUV_API void ruv_patterns_free(ruv_patterns* h);
 RUV_API int32_t ruv_patterns_serialize(const ruv_patterns* h, ruv_bytes** out);
 RUV_API int32_t ruv_patterns_size(const ruv_patterns* h, uint32_t* out);
+/* From `n` patterns on, match walks an HNSW index (built on the first such match, approximate);
+ * 0: always the exact scan. Default RUV_PATTERNS_HNSW_MIN. */
+#define RUV_PATTERNS_HNSW_MIN 4096
+RUV_API int32_t ruv_patterns_set_hnsw_min(ruv_patterns* h, uint32_t n);
+/* out[0] = size, out[1] = hnsw_min, out[2] = 1 while an HNSW index is kept. */
+RUV_API int32_t ruv_patterns_info(const ruv_patterns* h, uint32_t* out);
 /* Adds or replaces (same id). type 0..3; metadata is opaque UTF-8 (JSON from the JS layer). */
 RUV_API int32_t ruv_patterns_add(ruv_patterns* h, const char* id, size_t id_len, int32_t type,
                                  const char* meta, size_t meta_len, uint32_t usage, uint32_t success,

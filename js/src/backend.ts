@@ -276,6 +276,10 @@ export interface PatternStoreBackend {
   get(id: string): Uint8Array;
   at(index: number): Uint8Array;
   size(): number;
+  /** From `n` patterns on, match walks an HNSW index (0: always the exact scan). */
+  setHnswMin(n: number): void;
+  /** [size, hnswMin, 1 while an HNSW index is kept]. */
+  info(): Uint32Array;
   match(
     q: Float32Array,
     threshold: number,

@@ -202,6 +202,46 @@ test('matchPatterns over the same array sees replaced patterns and new counts (i
   }
 });
 
+test('hnswAbove: from that size the store walks an HNSW index (reported by stats), finding what the scan finds', () => {
+  const rand = mulberry32(13);
+  const dim = 32;
+  const rows = Array.from({ length: 1500 }, () => new Float32Array(dim).map(() => normal(rand)));
+  for (const b of all) {
+    const L = learning(b);
+    const indexed = L.createPatternStore({ dimensions: dim, hnswAbove: 1000 });
+    const exact = L.createPatternStore({ dimensions: dim, hnswAbove: Infinity });
+    rows.forEach((r, i) => {
+      const p = L.createPattern(r, null, { id: `p${i}` });
+      indexed.add(p);
+      exact.add(p);
+    });
+    let found = 0;
+    let wanted = 0;
+    for (let qi = 0; qi < 40; qi++) {
+      const q = rows[qi * 31].map((x) => x + 0.5 * normal(rand));
+      const want = exact.match(q, 0.3, { limit: 10 }).map((m) => m.pattern.id);
+      const got = new Set(indexed.match(q, 0.3, { limit: 10 }).map((m) => m.pattern.id));
+      wanted += want.length;
+      found += want.filter((id) => got.has(id)).length;
+    }
+    const s = indexed.stats();
+    assert.equal(s.size, 1500);
+    assert.equal(s.backend, b.runtime.getBackend());
+    if (b.name === 'js') {
+      assert.deepEqual([s.indexed, s.hnswAbove], [false, Infinity], 'js-fallback always scans');
+    } else {
+      assert.deepEqual([s.indexed, s.hnswAbove], [true, 1000], b.name);
+    }
+    assert.equal(exact.stats().indexed, false);
+    assert.ok(found / wanted >= 0.95, `${b.name}: recall ${found / wanted}`);
+    assert.throws(() => L.createPatternStore({ dimensions: dim, hnswAbove: -1 }), {
+      code: 'INVALID_ARGUMENT',
+    });
+    indexed.free();
+    exact.free();
+  }
+});
+
 test('a new pattern (confidence 0.5) matches at 0.75; confidence and deactivation follow the formula', () => {
   for (const b of all) {
     const L = learning(b);

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ruv/hnsw.h"
 #include "ruv/status.h"
 
 namespace ruv::learn {
@@ -87,6 +88,15 @@ class PatternStore {
   static constexpr size_t kMaxIdBytes = 4096;
   // At and above this many patterns, Match scans the int8 mirror first.
   static constexpr size_t kInt8ScanMin = 256;
+  // At and above this many patterns (default), Match walks an HNSW index instead of scanning
+  // (BENCHMARKS.md measures the crossover: the int8 scan wins below about 3k patterns). The index
+  // is built on the first such Match and kept in step with Add and Remove; it is approximate.
+  static constexpr uint32_t kDefaultHnswMin = 4096;
+  // 0: never use an index (always the exact scan).
+  void set_hnsw_min(uint32_t n) { hnsw_min_ = n; }
+  uint32_t hnsw_min() const { return hnsw_min_; }
+  // True while an HNSW index is kept (built by a Match at or above hnsw_min).
+  bool has_index() const { return index_ != nullptr; }
 
   static Status Create(uint32_t dimensions, const ActivityPolicy& policy, std::unique_ptr<PatternStore>* out);
 
@@ -114,12 +124,18 @@ class PatternStore {
   // Untrusted bytes: CORRUPT_DATA for anything malformed; memory proportional to the input.
   static Status Deserialize(const uint8_t* data, size_t size, std::unique_ptr<PatternStore>* out);
 
+  ~PatternStore();
+
  private:
-  PatternStore(uint32_t dimensions, const ActivityPolicy& policy)
-      : dimensions_(dimensions), policy_(policy) {}
+  PatternStore(uint32_t dimensions, const ActivityPolicy& policy);
+  void ScanSimilarities(const float* q, float threshold, float* sim) const;
+  Status IndexCandidates(const float* q, const MatchOptions& options, std::vector<uint32_t>* slots) const;
+  Status BuildIndex() const;
   uint32_t dimensions_;
   ActivityPolicy policy_;
-  std::vector<float> rows_;     // size() x dimensions_, unit rows
+  uint32_t hnsw_min_ = kDefaultHnswMin;
+  mutable std::unique_ptr<HnswIndex> index_;  // built lazily by Match (calls are serialized)
+  std::vector<float> rows_;                   // size() x dimensions_, unit rows
   std::vector<uint8_t> codes_;  // size() x code_bytes(): the rows as scalar int8 codes (quant.h)
   size_t code_bytes() const { return 8 + size_t{dimensions_}; }
   void EncodeRow(uint32_t slot);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 
 #include "ruv/learn.h"
 #include "ruv/quant.h"
@@ -37,6 +38,10 @@ void RankMatches(const float* similarity, const PatternInfo* const* infos, size_
   std::partial_sort(out->begin(), out->begin() + static_cast<std::ptrdiff_t>(keep), out->end(), better);
   out->resize(keep);
 }
+
+PatternStore::PatternStore(uint32_t dimensions, const ActivityPolicy& policy)
+    : dimensions_(dimensions), policy_(policy) {}
+PatternStore::~PatternStore() = default;
 
 Status PatternStore::Create(uint32_t dimensions, const ActivityPolicy& policy,
                             std::unique_ptr<PatternStore>* out) {
@@ -79,6 +84,9 @@ Status PatternStore::Add(const PatternInfo& info, const float* embedding) {
   }
   std::memcpy(rows_.data() + size_t{slot} * dimensions_, unit.data(), dimensions_ * sizeof(float));
   EncodeRow(slot);
+  if (index_ != nullptr) {
+    if (Status s = index_->Insert(info.id, unit.data()); !s.ok()) index_.reset();  // rebuilt when needed
+  }
   infos_[slot] = info;
   infos_[slot].active = policy_.IsActive(info.usage_count, info.success_count);
   return Status::Ok();
@@ -89,6 +97,7 @@ bool PatternStore::Remove(std::string_view id) {
   if (found < 0) return false;
   const auto slot = static_cast<uint32_t>(found);
   const auto last = static_cast<uint32_t>(infos_.size() - 1);
+  if (index_ != nullptr) index_->Remove(infos_[slot].id);
   slot_of_.erase(infos_[slot].id);
   if (slot != last) {  // the last pattern fills the hole: the block stays dense
     std::memcpy(rows_.data() + size_t{slot} * dimensions_, rows_.data() + size_t{last} * dimensions_,
@@ -143,15 +152,41 @@ Status PatternStore::Match(const float* query, const MatchOptions& options,
   } else {
     Normalize(query, dimensions_, q.data());
   }
-  // Rows are unit and q is unit (or zero): cosine = dot.
+  const size_t n = infos_.size();
+  if (hnsw_min_ != 0 && n >= hnsw_min_) {
+    std::vector<uint32_t> slots;
+    if (Status s = IndexCandidates(q.data(), options, &slots); !s.ok()) return s;
+    std::vector<float> sim(slots.size());
+    std::vector<const PatternInfo*> infos(slots.size());
+    for (size_t i = 0; i < slots.size(); ++i) {
+      sim[i] = Dot(q.data(), embedding(slots[i]), dimensions_);
+      infos[i] = &infos_[slots[i]];
+    }
+    RankMatches(sim.data(), infos.data(), infos.size(), options, out);
+    for (PatternMatch& m : *out) m.slot = slots[m.slot];
+    return Status::Ok();
+  }
+  if (index_ != nullptr && (hnsw_min_ == 0 || n < hnsw_min_ / 2)) index_.reset();  // scanning again
+  std::vector<float> sim(n);
+  ScanSimilarities(q.data(), options.threshold, sim.data());
+  std::vector<const PatternInfo*> infos(n);
+  for (size_t i = 0; i < n; ++i) infos[i] = &infos_[i];
+  RankMatches(sim.data(), infos.data(), infos.size(), options, out);
+  return Status::Ok();
+}
+
+// Cosine (= dot of unit vectors) of q with every row; rows that cannot reach `threshold` may get
+// -inf instead (the int8 pre-scan).
+void PatternStore::ScanSimilarities(const float* qp, float threshold, float* simp) const {
   const size_t n = infos_.size();
   const size_t d = dimensions_;
-  std::vector<float> sim(n);
+  const std::span<const float> q(qp, d);
+  float* sim = simp;
   float max_abs = 0;
   for (float x : q) max_abs = std::max(max_abs, std::fabs(x));
   if (n < kInt8ScanMin || max_abs == 0.0f) {
-    BatchDistance(q.data(), rows_.data(), n, d, Metric::kDotProduct, sim.data());
-    for (float& s : sim) s = -s;
+    BatchDistance(q.data(), rows_.data(), n, d, Metric::kDotProduct, sim);
+    for (size_t i = 0; i < n; ++i) sim[i] = -sim[i];
   } else {
     // int8 pre-scan. The query is quantized too (q ~ sq * q8, |q8| <= 127) so that each row costs
     // one integer dot over bytes (simd::DotI16U8); the row is r ~ lo + step * code. The estimate
@@ -180,12 +215,66 @@ Status PatternStore::Match(const float* query, const MatchOptions& options,
       const double step = (double{hi} - lo) / 255.0;
       const double estimate = sq * (lo * q8_sum + step * simd::DotI16U8(q8.data(), r + 8, d));
       const double bound = query_err + 0.5 * sq * q8_l1 * step + slack;
-      sim[i] = estimate >= options.threshold - bound ? Dot(q.data(), rows_.data() + i * d, d) : -INFINITY;
+      sim[i] = estimate >= threshold - bound ? Dot(q.data(), rows_.data() + i * d, d) : -INFINITY;
     }
   }
-  std::vector<const PatternInfo*> infos(infos_.size());
-  for (size_t i = 0; i < infos_.size(); ++i) infos[i] = &infos_[i];
-  RankMatches(sim.data(), infos.data(), infos.size(), options, out);
+}
+
+}  // namespace ruv::learn
+
+namespace ruv::learn {
+
+Status PatternStore::BuildIndex() const {
+  HnswConfig config;
+  config.dimensions = dimensions_;
+  config.m = 16;
+  config.ef_construction = 100;
+  config.ef_search = 64;
+  config.metric = Metric::kCosine;
+  config.storage = HnswStorage::kInt8;  // rescoring reads the f32 rows: the index only ranks
+  std::unique_ptr<HnswIndex> index;
+  if (Status s = HnswIndex::Create(config, &index); !s.ok()) return s;
+  std::vector<HnswEntry> entries(infos_.size());
+  for (size_t i = 0; i < infos_.size(); ++i) entries[i] = {infos_[i].id, embedding(static_cast<uint32_t>(i))};
+#if defined(__EMSCRIPTEN__)
+  const unsigned threads = 1;  // the wasm module has no threads
+#else
+  const unsigned threads = 0;
+#endif
+  if (Status s = index->InsertBatch(entries, threads); !s.ok()) return s;
+  index_ = std::move(index);
+  return Status::Ok();
+}
+
+// Slots of the patterns an HNSW walk finds nearest to q among those that may match (active, of an
+// allowed type), enough of them that every one at or above the threshold the walk reaches is in:
+// k grows until the farthest found is below the threshold (or everything was taken).
+Status PatternStore::IndexCandidates(const float* q, const MatchOptions& options,
+                                     std::vector<uint32_t>* slots) const {
+  if (index_ == nullptr) {
+    if (Status s = BuildIndex(); !s.ok()) return s;
+  }
+  const HnswFilter allow = [&](std::string_view id) {
+    const auto it = slot_of_.find(std::string(id));
+    if (it == slot_of_.end()) return false;
+    const PatternInfo& p = infos_[it->second];
+    return p.active && (options.type_mask & (1u << static_cast<uint32_t>(p.type))) != 0;
+  };
+  size_t k = std::max<size_t>(32, size_t{options.limit} * 4);
+  std::vector<HnswSearchHit> hits;
+  for (;;) {
+    HnswSearchOptions search;
+    search.ef = static_cast<uint32_t>(std::min<size_t>(std::max<size_t>(k, 64), UINT32_MAX));
+    search.filter = &allow;
+    if (Status s = index_->Search(q, k, search, &hits); !s.ok()) return s;
+    if (hits.size() < k || hits.back().score < options.threshold || k >= infos_.size()) break;
+    k *= 4;
+  }
+  slots->clear();
+  for (const HnswSearchHit& h : hits) {
+    if (h.score < options.threshold - 0.05f) break;  // hits are best first; int8 scores are close
+    slots->push_back(slot_of_.at(h.id));
+  }
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,69 @@ TEST(PatternStoreTest, Int8PrescanDropsNothingAtTheThreshold) {
     EXPECT_EQ(got.size(), want) << "threshold " << threshold;
   }
   EXPECT_GT(straddling, 50u) << "the case must have rows just above the threshold";
+}
+
+// Above hnsw_min the store walks an HNSW index: it must find what the exact scan finds (recall),
+// stay in step with adds and removes made after it was built, and honour types and activity.
+TEST(PatternStoreTest, HnswPathFindsWhatTheScanFinds) {
+  const uint32_t dim = 48;
+  const size_t n = ruv::test::kSanitized ? 1500 : 5000;
+  auto indexed = NewStore(dim);
+  auto exact = NewStore(dim);
+  indexed->set_hnsw_min(1000);
+  exact->set_hnsw_min(0);
+  const std::vector<float> rows = ruv::test::RandomFloats(n * dim, 21);
+  SeededRandom rng(22);
+  for (size_t i = 0; i < n; ++i) {
+    const PatternInfo p = Info("p" + std::to_string(i), static_cast<PatternType>(rng.Below(4)),
+                               static_cast<uint32_t>(rng.Below(20)), 0);
+    ASSERT_TRUE(indexed->Add(p, rows.data() + i * dim).ok());
+    ASSERT_TRUE(exact->Add(p, rows.data() + i * dim).ok());
+  }
+  const std::vector<float> noise = ruv::test::RandomFloats(100 * dim, 23);
+  auto recall = [&](uint32_t mask) {
+    size_t found = 0, wanted = 0;
+    for (size_t qi = 0; qi < 100; ++qi) {
+      std::vector<float> q(rows.begin() + static_cast<std::ptrdiff_t>(qi * 41 * dim),
+                           rows.begin() + static_cast<std::ptrdiff_t>((qi * 41 + 1) * dim));
+      for (uint32_t j = 0; j < dim; ++j) q[j] += 0.4f * noise[qi * dim + j];
+      MatchOptions opt;
+      opt.threshold = 0.3f;
+      opt.limit = 10;
+      opt.type_mask = mask;
+      std::vector<PatternMatch> a, b;
+      EXPECT_TRUE(indexed->Match(q.data(), opt, &a).ok());
+      EXPECT_TRUE(exact->Match(q.data(), opt, &b).ok());
+      for (const PatternMatch& m : a) {
+        const PatternInfo& p = indexed->info(m.slot);
+        EXPECT_TRUE(p.active && (mask & (1u << static_cast<uint32_t>(p.type)))) << p.id;
+        EXPECT_GE(m.raw_similarity, opt.threshold);
+      }
+      for (const PatternMatch& m : b) {
+        ++wanted;
+        for (const PatternMatch& x : a) found += indexed->info(x.slot).id == exact->info(m.slot).id;
+      }
+    }
+    return static_cast<double>(found) / static_cast<double>(std::max<size_t>(wanted, 1));
+  };
+  const double all_types = recall(kAllPatternTypes);
+  EXPECT_TRUE(indexed->has_index());
+  EXPECT_FALSE(exact->has_index());
+  const double two_types = recall(0b1010);
+  std::printf("HNSW path recall of the exact scan's top 10: %.3f (all types), %.3f (two types)\n", all_types,
+              two_types);
+  EXPECT_GE(all_types, 0.95);
+  EXPECT_GE(two_types, 0.95);
+  // Kept in step after the index exists.
+  const float* row7 = rows.data() + 7 * dim;
+  ASSERT_TRUE(indexed->Remove("p7"));
+  ASSERT_TRUE(indexed->Add(Info("fresh"), row7).ok());
+  MatchOptions opt;
+  opt.threshold = 0.99f;
+  std::vector<PatternMatch> got;
+  ASSERT_TRUE(indexed->Match(row7, opt, &got).ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(indexed->info(got[0].slot).id, "fresh");
 }
 
 TEST(PatternStoreTest, TiesAreBrokenById) {

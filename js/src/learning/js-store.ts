@@ -100,6 +100,14 @@ export function createJsPatternStore(
       live();
       return infos.length;
     },
+    // js-fallback always scans exactly (what the core's HNSW path approximates).
+    setHnswMin() {
+      live();
+    },
+    info() {
+      live();
+      return Uint32Array.of(infos.length, 0, 0);
+    },
     match(q, threshold, limit, typeMask, adapter: AdapterParams | null) {
       live();
       if (infos.length === 0) return encodeMatches([], dim);

@@ -69,6 +69,25 @@ export interface PatternStoreOptions {
   minUses?: number;
   /** Default 0.3. */
   minSuccessRate?: number;
+  /**
+   * From this many patterns on, match walks an HNSW index instead of scanning (default 4096, the
+   * measured crossover's side where the index wins; the index is approximate, recall about 0.99).
+   * `Infinity`: always the exact scan. js-fallback's store always scans.
+   */
+  hnswAbove?: number;
+}
+
+/** What a PatternStore reports about itself. */
+export interface PatternStoreStats {
+  size: number;
+  dimensions: number;
+  minUses: number;
+  minSuccessRate: number;
+  /** The option in effect (Infinity: never an index). */
+  hnswAbove: number;
+  /** True while matches go through an HNSW index. */
+  indexed: boolean;
+  backend: BackendName;
 }
 
 /**
@@ -95,6 +114,7 @@ export interface PatternStore {
   match(query: Float32Array, threshold: number, options?: MatchOptions): PatternMatch[];
   /** Every pattern (a snapshot, in the store's order). */
   patterns(): Pattern[];
+  stats(): PatternStoreStats;
   /** Versioned, checksummed bytes (core/src/learn/FORMAT.md); load with loadPatternStore. */
   serialize(): Uint8Array;
   /** Releases the core's memory; later calls throw. */
@@ -112,7 +132,7 @@ export interface LearningModule {
     options?: MatchOptions,
   ): PatternMatch[];
   createPatternStore(options: PatternStoreOptions): PatternStore;
-  loadPatternStore(bytes: Uint8Array): PatternStore;
+  loadPatternStore(bytes: Uint8Array, options?: Pick<PatternStoreOptions, 'hnswAbove'>): PatternStore;
   /** Trains an adapter (async: off the event loop natively, in yielding epochs on wasm). */
   trainLoRA(trajectories: readonly Trajectory[], config?: LoRAConfig): Promise<LoRAWeights>;
   applyLoRA(weights: LoRAWeights, input: Float32Array): Float32Array;
@@ -148,6 +168,13 @@ function patternFrom(r: PatternRecord, policy: Readonly<ActivityPolicy>): Patter
     active: r.active,
     policy,
   };
+}
+
+/** hnswAbove as the C ABI's hnsw_min (0: never). */
+function hnswAboveArg(fn: string, value: unknown): number {
+  if (value === undefined) return 4096;
+  if (value === Infinity) return 0;
+  return integerArg(fn, 'hnswAbove', value, 1, 0xffffffff);
 }
 
 function patternArg(fn: string, p: unknown): Pattern {
@@ -303,6 +330,18 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
         for (let i = 0; i < n; i++) out.push(patternFrom(decodePattern(s.at(i))!, policy));
         return out;
       },
+      stats() {
+        const [size, hnswMin, indexed] = s.info();
+        return {
+          size: size!,
+          dimensions: dims,
+          minUses: policy.minUses,
+          minSuccessRate: policy.minSuccessRate,
+          hnswAbove: hnswMin === 0 || backend === 'js-fallback' ? Infinity : hnswMin!,
+          indexed: indexed === 1,
+          backend,
+        };
+      },
       serialize: () => s.serialize(),
       free: () => s.free(),
     };
@@ -401,19 +440,29 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
     createPatternStore(options) {
       const fn = 'createPatternStore';
       if (typeof options !== 'object' || options === null)
-        throw fail('INVALID_ARGUMENT', fn, 'options must be { dimensions, minUses?, minSuccessRate? }');
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          'options must be { dimensions, minUses?, minSuccessRate?, hnswAbove? }',
+        );
       const dims = integerArg(fn, 'dimensions', options.dimensions, 1, 65536);
       const policy = Object.freeze(policyArg(fn, options.minUses, options.minSuccessRate));
+      const hnswMin = hnswAboveArg(fn, options.hnswAbove);
       const backendStore =
         kernels.learn !== undefined
           ? kernels.learn.createPatternStore(dims, policy.minUses, policy.minSuccessRate)
           : createJsPatternStore(jsStoreKernels, dims, policy);
+      backendStore.setHnswMin(hnswMin);
       return openStore(backendStore, policy, dims);
     },
 
-    loadPatternStore(bytes) {
+    loadPatternStore(bytes, options) {
       const fn = 'loadPatternStore';
       bytesArg(fn, 'bytes', bytes);
+      if (options !== undefined && (typeof options !== 'object' || options === null)) {
+        throw fail('INVALID_ARGUMENT', fn, 'options must be { hnswAbove? }');
+      }
+      const hnswMin = hnswAboveArg(fn, options?.hnswAbove);
       const s =
         kernels.learn !== undefined
           ? kernels.learn.loadPatternStore(bytes)
@@ -424,6 +473,7 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
         minUses: v.getUint32(16, true),
         minSuccessRate: v.getFloat64(20, true),
       });
+      s.setHnswMin(hnswMin);
       const store = openStore(s, policy, v.getUint32(12, true));
       // Metadata is JSON text on every backend: a blob whose metadata is not is corrupt (one
       // verdict everywhere, at load rather than at the first get).

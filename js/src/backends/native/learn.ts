@@ -20,6 +20,8 @@ interface NativePatternStore {
   get(id: string): Uint8Array;
   at(index: number): Uint8Array;
   size(): number;
+  setHnswMin(n: number): void;
+  info(): Uint32Array;
   match(
     q: Float32Array,
     threshold: number,
@@ -104,6 +106,8 @@ function wrap(s: NativePatternStore): PatternStoreBackend {
     get: (id) => guarded(() => s.get(id)),
     at: (index) => guarded(() => s.at(index)),
     size: () => guarded(() => s.size()),
+    setHnswMin: (n) => guarded(() => s.setHnswMin(n)),
+    info: () => guarded(() => s.info()),
     match: (q, threshold, limit, typeMask, adapter) =>
       guarded(() =>
         s.match(

@@ -29,6 +29,8 @@ export interface WasmLearnExports {
   _ruv_patterns_free(h: number): void;
   _ruv_patterns_serialize(h: number, out: number): number;
   _ruv_patterns_size(h: number, out: number): number;
+  _ruv_patterns_set_hnsw_min(h: number, n: number): number;
+  _ruv_patterns_info(h: number, out: number): number;
   _ruv_patterns_add(
     h: number,
     id: number,
@@ -230,6 +232,14 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
         const [b] = place(m, arena, []);
         check(m._ruv_patterns_size(live(), b));
         return m.HEAPU32[b >>> 2]!;
+      },
+      setHnswMin(n) {
+        check(m._ruv_patterns_set_hnsw_min(live(), n));
+      },
+      info() {
+        const [b] = place(m, arena, []);
+        check(m._ruv_patterns_info(live(), b));
+        return m.HEAPU32.slice(b >>> 2, (b >>> 2) + 3);
       },
       match: (q, threshold, limit, typeMask, adapter) =>
         bytesCall([q, adapter?.params ?? null], (b, [pq, pp]) =>
