@@ -94,4 +94,32 @@ await check(
   },
 );
 
+await check(
+  `${backend}: learning: the store matches by cosine x confidence; an adapter trains where the core runs`,
+  async () => {
+    const { learning } = runtime.getModules();
+    const store = learning.createPatternStore({ dimensions: 16 });
+    const rows = Array.from({ length: 50 }, () => vec(16));
+    rows.forEach((r, i) => store.create(r, { i }, { id: `p${i}` }));
+    store.recordOutcome('p9', true);
+    const hits = store.match(rows[9], 0.75);
+    ensure(hits[0]?.pattern.id === 'p9', `top match ${hits[0]?.pattern.id}`);
+    ensure(Math.abs(hits[0].score - 2 / 3) < 1e-6, `score ${hits[0].score} (cos 1 x confidence 2/3)`);
+    const back = learning.loadPatternStore(store.serialize());
+    ensure(back.get('p9').usageCount === 1 && back.size === 50, 'the store survives its bytes');
+    const trajectories = rows.map((r, i) => ({ query: r, target: rows[(i + 1) % 50], verdict: 'positive' }));
+    if (backend === 'js-fallback') {
+      await learning.trainLoRA(trajectories).then(
+        () => ensure(false, 'js-fallback trained'),
+        (e) => ensure(e.code === 'UNSUPPORTED', e.message),
+      );
+    } else {
+      const w = await learning.trainLoRA(trajectories, { rank: 4, epochs: 3 });
+      ensure(w.training.epochsRun === 3, 'three epochs');
+      const moved = learning.applyLoRA(w, rows[0]);
+      ensure(cosine(moved, rows[0]) > 1e-4, 'a trained adapter changes its input');
+    }
+  },
+);
+
 process.exitCode = failures === 0 ? 0 : 1;
