@@ -174,8 +174,9 @@ TEST(PatternStoreTest, HnswPathFindsWhatTheScanFinds) {
   auto recall = [&](uint32_t mask) {
     size_t found = 0, wanted = 0;
     for (size_t qi = 0; qi < 100; ++qi) {
-      std::vector<float> q(rows.begin() + static_cast<std::ptrdiff_t>(qi * 41 * dim),
-                           rows.begin() + static_cast<std::ptrdiff_t>((qi * 41 + 1) * dim));
+      const size_t base = (qi * 41) % n;
+      std::vector<float> q(rows.begin() + static_cast<std::ptrdiff_t>(base * dim),
+                           rows.begin() + static_cast<std::ptrdiff_t>((base + 1) * dim));
       for (uint32_t j = 0; j < dim; ++j) q[j] += 0.4f * noise[qi * dim + j];
       MatchOptions opt;
       opt.threshold = 0.3f;
