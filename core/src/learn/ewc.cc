@@ -107,8 +107,11 @@ Status ApplyEwc(const LoraWeights& weights, const Fisher& fisher, float lambda, 
   LoraWeights result = weights;
   std::vector<float>& p = result.params();
   const std::vector<float>& anchor = fisher.anchor().params();
+  // theta* + (theta - theta*) / (1 + lambda F), written as theta - (theta - theta*) * w with
+  // w = lambda F / (1 + lambda F) in [0, 1): exactly theta where lambda F is 0.
   for (size_t k = 0; k < p.size(); ++k) {
-    p[k] = anchor[k] + (p[k] - anchor[k]) / (1.0f + lambda * fisher.values()[k]);
+    const float lf = lambda * fisher.values()[k];
+    p[k] -= (p[k] - anchor[k]) * (lf / (1.0f + lf));
   }
   *out = std::move(result);
   return Status::Ok();
