@@ -10,7 +10,8 @@
 //   loraTrainAsync(dim, queries, targets, verdicts, rewards, config: Uint8Array, initial | null,
 //                  fisherValues | null, fisherAnchor | null, out: Float32Array, onEpoch | null)
 //     : Promise<Uint8Array report>      (on a libuv worker; onEpoch(reportBytes) after each epoch)
-//   fisherCompute(dim, rank, alpha, params, queries, targets, verdicts, rewards, config, out)
+//   fisherComputeAsync(dim, rank, alpha, params, queries, targets, verdicts, rewards, config, out)
+//     : Promise<void>                   (on a libuv worker)
 //   fisherMerge(dim, rank, alpha, older, newer, newerAnchor, gamma, out)
 //   ewcApply(dim, rank, alpha, params, anchor, fisher, lambda, out)
 // Records, match results, the config and the report are the C ABI's bytes, encoded and decoded
@@ -317,17 +318,76 @@ Napi::Value LoraTrainAsync(const Napi::CallbackInfo& info) {
   return promise;
 }
 
-void FisherCompute(const Napi::CallbackInfo& info) {
+// The Fisher on a libuv worker (inputs copied), written into `out` in place.
+class FisherWorker : public Napi::AsyncWorker {
+ public:
+  FisherWorker(Napi::Env env, uint32_t dim, uint32_t rank, float alpha, const ArrayView<float>& params,
+               const TrajectoryArgs& t, ruv_lora_config_t config, Napi::Float32Array out)
+      : Napi::AsyncWorker(env, "ruvFisher"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        dim_(dim),
+        rank_(rank),
+        alpha_(alpha),
+        params_(params.data, params.data + params.length),
+        queries_(t.queries.data, t.queries.data + t.queries.length),
+        targets_(t.targets.data, t.targets.data + t.targets.length),
+        rewards_(t.rewards.data, t.rewards.data + t.rewards.length),
+        verdicts_(t.verdicts.data, t.verdicts.data + t.verdicts.length),
+        config_(config),
+        out_ref_(Napi::Persistent(static_cast<Napi::Object>(out))),
+        out_(out.Data()) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    ruv_fisher_job* job = nullptr;
+    int32_t st = ruv_fisher_start(dim_, rank_, alpha_, params_.data(), params_.size(), queries_.data(),
+                                  targets_.data(), verdicts_.data(), rewards_.data(), verdicts_.size(),
+                                  &config_, &job);
+    int32_t done = 0;
+    while (st == RUV_OK && !done) st = ruv_fisher_step(job, UINT32_MAX, &done);
+    if (st == RUV_OK) st = ruv_fisher_finish(job, out_, params_.size());
+    ruv_fisher_job_free(job);
+    status_ = st;
+    if (st != RUV_OK) message_ = ruv_last_error_message();
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (status_ != RUV_OK) {
+      deferred_.Reject(StatusError(env, status_, message_));
+    } else {
+      deferred_.Resolve(env.Undefined());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  uint32_t dim_, rank_;
+  float alpha_;
+  std::vector<float> params_, queries_, targets_, rewards_;
+  std::vector<uint8_t> verdicts_;
+  ruv_lora_config_t config_;
+  Napi::ObjectReference out_ref_;
+  float* out_;
+  int32_t status_ = RUV_OK;
+  std::string message_;
+};
+
+Napi::Value FisherComputeAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t dim = U32Arg(info, 0);
   auto params = TypedArrayArg<float>(info, 3);
   const TrajectoryArgs t = TrajectoriesArg(info, 4, dim);
   const ruv_lora_config_t config = ConfigArg(info, 8);
   auto out = TypedArrayArg<float>(info, 9);
-  RequireLength(env, out.length == params.length, "fisherCompute: out holds one value per parameter");
-  Check(env, ruv_fisher_compute(dim, U32Arg(info, 1), FloatArg(info, 2), params.data, params.length,
-                                t.queries.data, t.targets.data, t.verdicts.data, t.rewards.data,
-                                t.verdicts.length, &config, out.data));
+  RequireLength(env, out.length == params.length, "fisherComputeAsync: out holds one value per parameter");
+  auto* worker = new FisherWorker(env, dim, U32Arg(info, 1), FloatArg(info, 2), params, t, config,
+                                  info[9].As<Napi::Float32Array>());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 void FisherMerge(const Napi::CallbackInfo& info) {
@@ -363,7 +423,7 @@ void RegisterLearn(Napi::Env env, Napi::Object exports) {
   exports.Set("loraInit", Napi::Function::New<LoraInit>(env, "loraInit"));
   exports.Set("loraApply", Napi::Function::New<LoraApply>(env, "loraApply"));
   exports.Set("loraTrainAsync", Napi::Function::New<LoraTrainAsync>(env, "loraTrainAsync"));
-  exports.Set("fisherCompute", Napi::Function::New<FisherCompute>(env, "fisherCompute"));
+  exports.Set("fisherComputeAsync", Napi::Function::New<FisherComputeAsync>(env, "fisherComputeAsync"));
   exports.Set("fisherMerge", Napi::Function::New<FisherMerge>(env, "fisherMerge"));
   exports.Set("ewcApply", Napi::Function::New<EwcApply>(env, "ewcApply"));
 }

@@ -109,9 +109,19 @@ TEST(CapiLearnTest, TrainingStepsToItsReport) {
   ASSERT_EQ(
       ruv_lora_apply(dim, rank, static_cast<float>(rank), params.data(), np, q.data(), 1, adapted.data()),
       RUV_OK);
-  ASSERT_EQ(ruv_fisher_compute(dim, rank, static_cast<float>(rank), params.data(), np, q.data(), t.data(),
-                               verdicts.data(), rewards.data(), n, &config, fisher.data()),
+  ruv_fisher_job* job = nullptr;
+  ASSERT_EQ(ruv_fisher_start(dim, rank, static_cast<float>(rank), params.data(), np, q.data(), t.data(),
+                             verdicts.data(), rewards.data(), n, &config, &job),
             RUV_OK);
+  EXPECT_EQ(ruv_fisher_finish(job, fisher.data(), np), RUV_INVALID_ARGUMENT);  // steps remain
+  int32_t done = 0, steps = 0;
+  while (!done) {
+    ASSERT_EQ(ruv_fisher_step(job, 1, &done), RUV_OK);
+    ++steps;
+  }
+  EXPECT_EQ(steps, 3);  // 24 trajectories in batches of 8
+  ASSERT_EQ(ruv_fisher_finish(job, fisher.data(), np), RUV_OK);
+  ruv_fisher_job_free(job);
   double mean = 0;
   for (float f : fisher) mean += f;
   EXPECT_NEAR(mean / np, 1.0, 1e-4);

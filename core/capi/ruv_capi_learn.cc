@@ -17,6 +17,11 @@ struct ruv_patterns {
   std::unique_ptr<ruv::learn::PatternStore> store;
 };
 
+struct ruv_fisher_job {
+  ruv::learn::FisherComputer computer;
+  size_t n_params = 0;
+};
+
 struct ruv_lora_trainer {
   ruv::learn::LoraTrainer trainer;
   size_t n_params = 0;
@@ -380,26 +385,54 @@ int32_t ruv_lora_train_finish(ruv_lora_trainer* t, float* out, size_t n_params) 
 
 void ruv_lora_trainer_free(ruv_lora_trainer* t) { delete t; }
 
-int32_t ruv_fisher_compute(uint32_t dim, uint32_t rank, float alpha, const float* params, size_t n_params,
-                           const float* queries, const float* targets, const uint8_t* verdicts,
-                           const float* rewards, size_t count, const ruv_lora_config_t* config, float* out) {
+int32_t ruv_fisher_start(uint32_t dim, uint32_t rank, float alpha, const float* params, size_t n_params,
+                         const float* queries, const float* targets, const uint8_t* verdicts,
+                         const float* rewards, size_t count, const ruv_lora_config_t* config,
+                         ruv_fisher_job** out) {
   return Guard([&]() -> int32_t {
-    constexpr const char* kFn = "ruv_fisher_compute";
-    if (config == nullptr || out == nullptr) return Fail(kInvalid, "ruv_fisher_compute: null argument");
+    constexpr const char* kFn = "ruv_fisher_start";
+    if (config == nullptr || out == nullptr) return Fail(kInvalid, "ruv_fisher_start: null argument");
     LoraWeights w;
     if (int32_t st = MakeAdapter(kFn, dim, rank, alpha, params, n_params, &w); st != RUV_OK) return st;
     std::vector<Trajectory> trajs;
     if (int32_t st = Trajectories(kFn, dim, queries, targets, verdicts, rewards, count, &trajs); st != RUV_OK)
       return st;
-    Fisher f;
-    if (int32_t st = Report(kFn, ComputeFisher(w, trajs.data(), trajs.size(), ToConfig(*config), &f));
+    auto job = std::make_unique<ruv_fisher_job>();
+    if (int32_t st = Report(kFn, job->computer.Start(w, trajs.data(), trajs.size(), ToConfig(*config)));
         st != RUV_OK) {
       return st;
     }
+    job->n_params = n_params;
+    *out = job.release();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_fisher_step(ruv_fisher_job* job, uint32_t batches, int32_t* done) {
+  return Guard([&]() -> int32_t {
+    if (job == nullptr) return Fail(kInvalid, "ruv_fisher_step: null job");
+    const int32_t st = Report("ruv_fisher_step", job->computer.Step(batches));
+    if (done != nullptr) *done = job->computer.done() ? 1 : 0;
+    return st;
+  });
+}
+
+int32_t ruv_fisher_finish(ruv_fisher_job* job, float* out, size_t n_params) {
+  return Guard([&]() -> int32_t {
+    if (job == nullptr || out == nullptr) return Fail(kInvalid, "ruv_fisher_finish: null argument");
+    if (n_params != job->n_params)
+      return Fail(kMismatch, "ruv_fisher_finish: n_params is not 2 * rank * dim");
+    if (!job->computer.done())
+      return Fail(kInvalid, "ruv_fisher_finish: steps remain (call ruv_fisher_step)");
+    Fisher f;
+    job->computer.Finish(&f);
+    if (f.values().size() != n_params) return Fail(kInvalid, "ruv_fisher_finish: already finished");
     std::copy(f.values().begin(), f.values().end(), out);
     return RUV_OK;
   });
 }
+
+void ruv_fisher_job_free(ruv_fisher_job* job) { delete job; }
 
 int32_t ruv_fisher_merge(uint32_t dim, uint32_t rank, float alpha, const float* older, const float* newer,
                          const float* newer_anchor, size_t n_params, float gamma, float* out) {

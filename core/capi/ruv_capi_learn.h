@@ -26,6 +26,7 @@ extern "C" {
 
 typedef struct ruv_patterns ruv_patterns;
 typedef struct ruv_lora_trainer ruv_lora_trainer;
+typedef struct ruv_fisher_job ruv_fisher_job;
 
 /* Training options (ruv::learn::LoraConfig); 64 bytes, no padding; js/src/learning/codec.ts writes it. */
 typedef struct ruv_lora_config_t {
@@ -109,11 +110,15 @@ RUV_API void ruv_lora_trainer_free(ruv_lora_trainer* t);
 
 /* ---- EWC (stateless) ------------------------------------------------------------------------- */
 /* Diagonal Fisher (mean 1) of the adapter on the trajectories, with config's batch size,
- * temperature and margin, into out (n_params floats). */
-RUV_API int32_t ruv_fisher_compute(uint32_t dim, uint32_t rank, float alpha, const float* params,
-                                   size_t n_params, const float* queries, const float* targets,
-                                   const uint8_t* verdicts, const float* rewards, size_t count,
-                                   const ruv_lora_config_t* config, float* out);
+ * temperature and margin, computed in steps (a few batches each) so a caller can yield between
+ * them: start (everything copied), step until *done, finish into out (n_params floats), free. */
+RUV_API int32_t ruv_fisher_start(uint32_t dim, uint32_t rank, float alpha, const float* params,
+                                 size_t n_params, const float* queries, const float* targets,
+                                 const uint8_t* verdicts, const float* rewards, size_t count,
+                                 const ruv_lora_config_t* config, ruv_fisher_job** out);
+RUV_API int32_t ruv_fisher_step(ruv_fisher_job* job, uint32_t batches, int32_t* done);
+RUV_API int32_t ruv_fisher_finish(ruv_fisher_job* job, float* out, size_t n_params);
+RUV_API void ruv_fisher_job_free(ruv_fisher_job* job);
 /* Online EWC: out = normalize_mean1(gamma * older + newer). */
 RUV_API int32_t ruv_fisher_merge(uint32_t dim, uint32_t rank, float alpha, const float* older,
                                  const float* newer, const float* newer_anchor, size_t n_params, float gamma,

@@ -313,11 +313,12 @@ export interface LearnKernels {
     paramCount: number,
     onEpoch?: (report: Uint8Array) => void,
   ): Promise<{ params: Float32Array; report: Uint8Array }>;
+  /** The Fisher off the event loop natively; in batches that yield on wasm. */
   fisherCompute(
     adapter: AdapterParams,
     trajectories: PackedTrajectoryArrays,
     config: Uint8Array,
-  ): Float32Array;
+  ): Promise<Float32Array>;
   fisherMerge(
     shape: AdapterShape,
     older: Float32Array,

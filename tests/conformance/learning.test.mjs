@@ -307,7 +307,7 @@ async function untrained(L) {
   return w;
 }
 
-test('applyLoRA on js-fallback equals the core; adapters and Fishers move between backends as bytes', () => {
+test('applyLoRA on js-fallback equals the core; adapters and Fishers move between backends as bytes', async () => {
   const w = trained.get('native') ?? trained.get('wasm');
   if (w === undefined) return;
   const outs = all.map((b) => [b.name, learning(b).applyLoRA(w, task.queries.slice(0, 50))]);
@@ -323,7 +323,7 @@ test('applyLoRA on js-fallback equals the core; adapters and Fishers move betwee
     assert.deepEqual(learning(b).serializeAdapter(back), bytes);
   }
   for (const b of cores) {
-    const f = learning(b).computeFisher(w, trajectories.slice(0, 200));
+    const f = await learning(b).computeFisher(w, trajectories.slice(0, 200));
     const fb = learning(b).serializeFisher(f);
     for (const c of all) assert.deepEqual(learning(c).deserializeFisher(fb).values, f.values);
   }
@@ -393,7 +393,7 @@ test('EWC keeps task A while task B is learned; without it A is forgotten', asyn
   for (const b of cores) {
     const L = learning(b);
     const wa = await L.trainLoRA(ta, { rank: 16 });
-    const fisher = L.computeFisher(wa, ta);
+    const fisher = await L.computeFisher(wa, ta);
     const plain = await L.trainLoRA(tb, { rank: 16, epochs: 30, initial: wa });
     const ewc = await L.trainLoRA(tb, { rank: 16, epochs: 30, ewc: { fisher, lambda: 1 } });
     const top = (w, t) => topOne(L.applyLoRA(w, t.queries), t.targets, 600, 800);

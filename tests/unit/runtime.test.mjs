@@ -347,7 +347,11 @@ describe('runtime surface', () => {
     const p = learning.createPattern(new Float32Array([3, 4]), { note: 'x' }, { id: 'p' });
     assert.deepEqual([...p.embedding], [Math.fround(0.6), Math.fround(0.8)]);
     assert.equal(learning.matchPatterns(new Float32Array([3, 4]), [p], 0.75)[0].pattern.id, 'p');
-    for (const fn of ['computeFisher', 'mergeFisher', 'applyEWC']) {
+    await assert.rejects(learning.computeFisher(), {
+      code: 'UNSUPPORTED',
+      message: /^computeFisher: needs the C\+\+ core/,
+    });
+    for (const fn of ['mergeFisher', 'applyEWC']) {
       assert.throws(() => learning[fn](), {
         name: 'RuVectorError',
         code: 'UNSUPPORTED',

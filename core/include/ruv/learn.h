@@ -272,7 +272,7 @@ class Fisher {
   static Status Deserialize(const uint8_t* data, size_t size, Fisher* out);
 
  private:
-  friend Status ComputeFisher(const LoraWeights&, const Trajectory*, size_t, const LoraConfig&, Fisher*);
+  friend class FisherComputer;
   friend Status MergeFisher(const Fisher&, const Fisher&, float, Fisher*);
   std::vector<float> values_;  // one per parameter, mean 1 (all zero if the loss is flat)
   LoraWeights anchor_;
@@ -283,6 +283,23 @@ class Fisher {
 // so that lambda carries over between setups.
 Status ComputeFisher(const LoraWeights& weights, const Trajectory* trajectories, size_t count,
                      const LoraConfig& config, Fisher* out);
+
+// ComputeFisher in steps of a few batches, so that a caller can yield between them (wasm) or
+// report progress: Start, Step until done(), Finish. Copies what it needs at Start.
+class FisherComputer {
+ public:
+  FisherComputer();
+  ~FisherComputer();
+  Status Start(const LoraWeights& weights, const Trajectory* trajectories, size_t count,
+               const LoraConfig& config);
+  Status Step(size_t batches);
+  bool done() const;
+  void Finish(Fisher* out);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // Online EWC: F = gamma * F_old + F_new, renormalized to mean 1, anchored at the newer solution.
 Status MergeFisher(const Fisher& older, const Fisher& newer, float gamma, Fisher* out);

@@ -1,6 +1,8 @@
 // Elastic weight consolidation (Kirkpatrick et al. 2017) for adapters: the diagonal Fisher of a
 // finished task, online merging (Schwarz et al. 2018) and the closed-form pull toward the anchor.
 #include <cmath>
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "lora_math.h"
@@ -38,48 +40,101 @@ Status Fisher::FromParts(LoraWeights anchor, std::vector<float> values, Fisher* 
   return Status::Ok();
 }
 
-Status ComputeFisher(const LoraWeights& weights, const Trajectory* trajectories, size_t count,
-                     const LoraConfig& config, Fisher* out) {
-  if (weights.params().empty()) return {ErrorCode::kInvalidArgument, "learning: the adapter is empty"};
-  LoraConfig c = config;
-  c.rank = weights.rank();
-  c.alpha = weights.alpha();
-  c.ewc = {};
-  c.initial = nullptr;
-  if (Status s = ValidateLoraConfig(c, weights.dimensions()); !s.ok()) return s;
+struct FisherComputer::State {
+  LoraWeights weights;
+  LoraConfig config;
   internal::Examples ex;
-  if (Status s = internal::CollectExamples(trajectories, count, weights.dimensions(), &ex); !s.ok()) return s;
-  if (ex.size() == 0) {
+  std::vector<uint32_t> rows;
+  std::vector<float> y, h, gy, norms, du, grad;
+  std::vector<double> sum;
+  size_t next = 0;  // first row of the next batch
+};
+
+FisherComputer::FisherComputer() = default;
+FisherComputer::~FisherComputer() = default;
+
+Status FisherComputer::Start(const LoraWeights& weights, const Trajectory* trajectories, size_t count,
+                             const LoraConfig& config) {
+  state_.reset();
+  if (weights.params().empty()) return {ErrorCode::kInvalidArgument, "learning: the adapter is empty"};
+  auto st = std::make_unique<State>();
+  st->config = config;
+  st->config.rank = weights.rank();
+  st->config.alpha = weights.alpha();
+  st->config.ewc = {};
+  st->config.initial = nullptr;
+  if (Status s = ValidateLoraConfig(st->config, weights.dimensions()); !s.ok()) return s;
+  if (Status s = internal::CollectExamples(trajectories, count, weights.dimensions(), &st->ex); !s.ok())
+    return s;
+  if (st->ex.size() == 0) {
     return {ErrorCode::kInvalidArgument,
             "learning: computeFisher needs at least one positive or negative trajectory"};
   }
   const size_t d = weights.dimensions();
-  const size_t r = weights.rank();
+  const size_t bs = st->config.batch_size;
   const size_t np = weights.params().size();
-  const size_t bs = c.batch_size;
-  std::vector<uint32_t> rows(ex.size());
-  for (uint32_t i = 0; i < rows.size(); ++i) rows[i] = i;
-  std::vector<float> y(bs * d), h(bs * r), gy(bs * d), norms(bs), du(d), grad(np);
-  std::vector<double> sum(np, 0.0);
-  for (size_t start = 0; start < rows.size(); start += bs) {
-    const size_t n = std::min(bs, rows.size() - start);
+  st->weights = weights;
+  st->rows.resize(st->ex.size());
+  for (uint32_t i = 0; i < st->rows.size(); ++i) st->rows[i] = i;
+  st->y.resize(bs * d);
+  st->h.resize(bs * weights.rank());
+  st->gy.resize(bs * d);
+  st->norms.resize(bs);
+  st->du.resize(d);
+  st->grad.resize(np);
+  st->sum.assign(np, 0.0);
+  state_ = std::move(st);
+  return Status::Ok();
+}
+
+Status FisherComputer::Step(size_t batches) {
+  if (state_ == nullptr)
+    return {ErrorCode::kInvalidArgument, "learning: the Fisher computation was not started"};
+  State& st = *state_;
+  const LoraWeights& w = st.weights;
+  const size_t d = w.dimensions();
+  const size_t r = w.rank();
+  const size_t np = w.params().size();
+  const size_t bs = st.config.batch_size;
+  for (size_t b = 0; b < batches && !done(); ++b) {
+    const size_t start = st.next;
+    const size_t n = std::min(bs, st.rows.size() - start);
+    const float* q = st.ex.queries.data();
     for (size_t i = 0; i < n; ++i) {
-      internal::Forward(weights, ex.queries.data() + (start + i) * d, h.data() + i * r, y.data() + i * d,
-                        &norms[i]);
+      internal::Forward(w, q + (start + i) * d, st.h.data() + i * r, st.y.data() + i * d, &st.norms[i]);
     }
-    (void)internal::BatchLoss(ex, rows.data() + start, n, y.data(), c, true, gy.data());
+    (void)internal::BatchLoss(st.ex, st.rows.data() + start, n, st.y.data(), st.config, true, st.gy.data());
     for (size_t i = 0; i < n; ++i) {
-      std::fill(grad.begin(), grad.end(), 0.0f);
-      internal::Backward(weights, ex.queries.data() + (start + i) * d, h.data() + i * r, y.data() + i * d,
-                         norms[i], gy.data() + i * d, grad.data(), du.data());
-      for (size_t k = 0; k < np; ++k) sum[k] += static_cast<double>(grad[k]) * grad[k];
+      std::fill(st.grad.begin(), st.grad.end(), 0.0f);
+      internal::Backward(w, q + (start + i) * d, st.h.data() + i * r, st.y.data() + i * d, st.norms[i],
+                         st.gy.data() + i * d, st.grad.data(), st.du.data());
+      for (size_t k = 0; k < np; ++k) st.sum[k] += static_cast<double>(st.grad[k]) * st.grad[k];
     }
+    st.next += n;
   }
-  out->values_.resize(np);
-  for (size_t k = 0; k < np; ++k)
-    out->values_[k] = static_cast<float>(sum[k] / static_cast<double>(ex.size()));
+  return Status::Ok();
+}
+
+bool FisherComputer::done() const { return state_ == nullptr || state_->next >= state_->rows.size(); }
+
+void FisherComputer::Finish(Fisher* out) {
+  if (state_ == nullptr) return;
+  State& st = *state_;
+  out->values_.resize(st.sum.size());
+  for (size_t k = 0; k < st.sum.size(); ++k) {
+    out->values_[k] = static_cast<float>(st.sum[k] / static_cast<double>(st.ex.size()));
+  }
   NormalizeToMeanOne(&out->values_);
-  out->anchor_ = weights;
+  out->anchor_ = std::move(st.weights);
+  state_.reset();
+}
+
+Status ComputeFisher(const LoraWeights& weights, const Trajectory* trajectories, size_t count,
+                     const LoraConfig& config, Fisher* out) {
+  FisherComputer computer;
+  if (Status s = computer.Start(weights, trajectories, count, config); !s.ok()) return s;
+  if (Status s = computer.Step(SIZE_MAX); !s.ok()) return s;
+  computer.Finish(out);
   return Status::Ok();
 }
 

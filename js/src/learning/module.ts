@@ -137,7 +137,12 @@ export interface LearningModule {
   trainLoRA(trajectories: readonly Trajectory[], config?: LoRAConfig): Promise<LoRAWeights>;
   applyLoRA(weights: LoRAWeights, input: Float32Array): Float32Array;
   applyLoRA(weights: LoRAWeights, input: readonly Float32Array[]): Float32Array[];
-  computeFisher(weights: LoRAWeights, trajectories: readonly Trajectory[], config?: LoRAConfig): FisherMatrix;
+  /** The Fisher of a finished task (async: off the event loop natively, in yielding steps on wasm). */
+  computeFisher(
+    weights: LoRAWeights,
+    trajectories: readonly Trajectory[],
+    config?: LoRAConfig,
+  ): Promise<FisherMatrix>;
   /** Online EWC: gamma * older + newer, renormalized, anchored at the newer solution (gamma default 0.9). */
   mergeFisher(older: FisherMatrix, newer: FisherMatrix, gamma?: number): FisherMatrix;
   /** theta* + (theta - theta*) / (1 + lambda F): never past the anchor. */
@@ -540,7 +545,7 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
       return input.map((_, i) => out.slice(i * d, (i + 1) * d));
     },
 
-    computeFisher(weights, trajectories, config) {
+    async computeFisher(weights, trajectories, config) {
       const fn = 'computeFisher';
       const learn = core(fn);
       weightsArg(fn, 'weights', weights);
@@ -553,7 +558,7 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
         );
       }
       const c = loraConfigArg(fn, { ...config, rank: weights.rank, alpha: weights.alpha });
-      const values = learn.fisherCompute(
+      const values = await learn.fisherCompute(
         params(weights),
         packTrajectories(trajectories, dim),
         encodeConfig(c),

@@ -63,7 +63,7 @@ export interface NativeLearnAddon {
     out: Float32Array,
     onEpoch: ((report: Uint8Array) => void) | null,
   ): Promise<Uint8Array>;
-  fisherCompute(
+  fisherComputeAsync(
     dim: number,
     rank: number,
     alpha: number,
@@ -74,7 +74,7 @@ export interface NativeLearnAddon {
     rewards: Float32Array,
     config: Uint8Array,
     out: Float32Array,
-  ): void;
+  ): Promise<void>;
   fisherMerge(
     dim: number,
     rank: number,
@@ -157,11 +157,11 @@ export function createLearnKernels(addon: NativeLearnAddon): LearnKernels {
       ).catch(rethrow);
       return { params, report };
     },
-    fisherCompute(a, trajectories, config) {
+    async fisherCompute(a, trajectories, config) {
       const out = new Float32Array(a.params.length);
-      guarded(() =>
-        addon.fisherCompute(a.dimensions, a.rank, a.alpha, a.params, ...t(trajectories), config, out),
-      );
+      await guarded(() =>
+        addon.fisherComputeAsync(a.dimensions, a.rank, a.alpha, a.params, ...t(trajectories), config, out),
+      ).catch(rethrow);
       return out;
     },
     fisherMerge(shape, older, newer, newerAnchor, gamma) {

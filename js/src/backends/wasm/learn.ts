@@ -88,7 +88,7 @@ export interface WasmLearnExports {
   _ruv_lora_train_step(t: number, epochs: number, report: number): number;
   _ruv_lora_train_finish(t: number, out: number, n: number): number;
   _ruv_lora_trainer_free(t: number): void;
-  _ruv_fisher_compute(
+  _ruv_fisher_start(
     dim: number,
     rank: number,
     alpha: number,
@@ -102,6 +102,9 @@ export interface WasmLearnExports {
     config: number,
     out: number,
   ): number;
+  _ruv_fisher_step(job: number, batches: number, done: number): number;
+  _ruv_fisher_finish(job: number, out: number, n: number): number;
+  _ruv_fisher_job_free(job: number): void;
   _ruv_fisher_merge(
     dim: number,
     rank: number,
@@ -353,17 +356,12 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
         arena.trim();
       }
     },
-    fisherCompute(a, t, config) {
+    async fisherCompute(a, t, config) {
       const n = a.params.length;
-      const [, [pp, pq, pt, pv, pr, pc], out] = place(
-        m,
-        arena,
-        [a.params, ...trajectoryInputs(t), config],
-        n * 4,
-      );
+      const [b, [pp, pq, pt, pv, pr, pc]] = place(m, arena, [a.params, ...trajectoryInputs(t), config]);
       try {
         check(
-          m._ruv_fisher_compute(
+          m._ruv_fisher_start(
             a.dimensions,
             a.rank,
             a.alpha,
@@ -375,12 +373,26 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
             pr!,
             t.verdicts.length,
             pc!,
-            out,
+            b,
           ),
         );
-        return floatsAt(out, n);
       } finally {
         arena.trim();
+      }
+      const job = m.HEAPU32[b >>> 2]!;
+      try {
+        // About 8 batches per turn of the event loop (a few milliseconds at 384-d, rank 8).
+        for (;;) {
+          const [slot] = place(m, arena, []);
+          check(m._ruv_fisher_step(job, 8, slot));
+          if (m.HEAPU32[slot >>> 2] !== 0) break;
+          await yieldToEventLoop();
+        }
+        const [, , out] = place(m, arena, [], n * 4);
+        check(m._ruv_fisher_finish(job, out, n));
+        return floatsAt(out, n);
+      } finally {
+        m._ruv_fisher_job_free(job);
       }
     },
     fisherMerge(shape, older, newer, newerAnchor, gamma) {
