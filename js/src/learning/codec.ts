@@ -4,6 +4,7 @@
  * match results. Also the serialized adapter and Fisher (core/src/learn/FORMAT.md), written here
  * for every backend: the same bytes the core reads and writes.
  */
+import type { PackedTrajectoryArrays } from '../backend.js';
 import { RuVectorError } from '../errors.js';
 import { crc32 } from '../backends/js/hnsw/crc32.js';
 import type { FisherMatrix, LoRAWeights, TrainReport, Trajectory } from './types.js';
@@ -122,19 +123,12 @@ export function decodeMatches(
   return out;
 }
 
-/** Trajectories as the C ABI takes them: four parallel arrays. */
-export interface PackedTrajectories {
-  queries: Float32Array;
-  targets: Float32Array;
-  verdicts: Uint8Array;
-  rewards: Float32Array;
-}
-
 const VERDICT_CODES = { positive: 0, negative: 1, neutral: 2 } as const;
 
-export function packTrajectories(trajectories: readonly Trajectory[], dim: number): PackedTrajectories {
+/** Trajectories as the C ABI takes them: four parallel arrays (backend.ts's one layout). */
+export function packTrajectories(trajectories: readonly Trajectory[], dim: number): PackedTrajectoryArrays {
   const n = trajectories.length;
-  const out: PackedTrajectories = {
+  const out: PackedTrajectoryArrays = {
     queries: new Float32Array(n * dim),
     targets: new Float32Array(n * dim),
     verdicts: new Uint8Array(n),

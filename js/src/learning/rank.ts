@@ -19,14 +19,13 @@ export const isActive = (
   minSuccessRate: number,
 ): boolean => usageCount <= minUses || successCount >= minSuccessRate * usageCount;
 
-/**
- * Active patterns of an allowed type with rawSimilarity >= threshold; by score descending, ties by
- * id (code-unit order, which is UTF-8 byte order for well-formed strings only up to U+FFFF;
- * ids are compared as the core compares them, bytewise, through `byteKey`).
- */
 /** What ranking reads of a pattern. */
 export type Rankable = Pick<Pattern, 'id' | 'type' | 'active' | 'usageCount' | 'successCount'>;
 
+/**
+ * Active patterns of an allowed type with rawSimilarity >= threshold; by score descending, ties by
+ * id in bytewise UTF-8 order (compareIds), as the core's std::string comparison.
+ */
 export function rankMatches<P extends Rankable>(
   similarity: Float32Array,
   patterns: readonly P[],

@@ -12,16 +12,11 @@ import type {
 } from '../../backend.js';
 import { guarded, rethrow } from './status.js';
 
-/** One pattern store of the addon (a ruv_patterns* with a GC finalizer). */
-interface NativePatternStore {
-  add(id: string, type: number, metadata: Uint8Array, usage: number, success: number, v: Float32Array): void;
-  remove(id: string): boolean;
-  recordOutcome(id: string, success: boolean): void;
-  get(id: string): Uint8Array;
-  at(index: number): Uint8Array;
-  size(): number;
-  setHnswMin(n: number): void;
-  info(): Uint32Array;
+/**
+ * One pattern store of the addon (a ruv_patterns* with a GC finalizer): the backend contract,
+ * but match takes the adapter as (rank, alpha, params) rather than one object.
+ */
+type NativePatternStore = Omit<PatternStoreBackend, 'match'> & {
   match(
     q: Float32Array,
     threshold: number,
@@ -31,9 +26,7 @@ interface NativePatternStore {
     alpha: number,
     params: Float32Array | null,
   ): Uint8Array;
-  serialize(): Uint8Array;
-  free(): void;
-}
+};
 
 /** What the addon exports for learning. */
 export interface NativeLearnAddon {
