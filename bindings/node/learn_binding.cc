@@ -1,9 +1,9 @@
 // Learning (core/capi/ruv_capi_learn.h):
 //   class PatternStore wrapping one ruv_patterns*:
 //     new PatternStore(dim, minUses, minSuccessRate) / new PatternStore(bytes)   -- deserialize
-//     add(id, type, metadata: Uint8Array, usage, success, v) / remove(id): boolean
+//     add(id, type, metadata: Uint8Array, usage, success, v) / remove(id): boolean / has(id): boolean
 //     recordOutcome(id, success) / get(id): Uint8Array / at(i): Uint8Array / size(): number
-//     setHnswMin(n) / info(): Uint32Array [size, hnswMin, indexed]
+//     setHnswMin(n) / info(): Uint32Array [size, hnswMin, indexed, active]
 //     match(q, threshold, limit, typeMask, rank, alpha, params: Float32Array | null): Uint8Array
 //     serialize(): Uint8Array / free()
 //   loraInit(dim, rank, alpha, seed: bigint, out) / loraApply(dim, rank, alpha, params, x, count, out)
@@ -68,6 +68,7 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
     return DefineClass(
         env, "PatternStore",
         {InstanceMethod<&PatternsWrap::Add>("add"), InstanceMethod<&PatternsWrap::Remove>("remove"),
+         InstanceMethod<&PatternsWrap::Has>("has"),
          InstanceMethod<&PatternsWrap::RecordOutcome>("recordOutcome"),
          InstanceMethod<&PatternsWrap::Get>("get"), InstanceMethod<&PatternsWrap::At>("at"),
          InstanceMethod<&PatternsWrap::Size>("size"), InstanceMethod<&PatternsWrap::Match>("match"),
@@ -109,6 +110,15 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
     return Napi::Boolean::New(env, removed != 0);
   }
 
+  Napi::Value Has(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_patterns* h = Use(env);
+    const std::string id = IdArg(info, 0);
+    int32_t found = 0;
+    Check(env, ruv_patterns_has(h, id.data(), id.size(), &found));
+    return Napi::Boolean::New(env, found != 0);
+  }
+
   void RecordOutcome(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     ruv_patterns* h = Use(env);
@@ -146,7 +156,7 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    Napi::Uint32Array out = Napi::Uint32Array::New(env, 3);
+    Napi::Uint32Array out = Napi::Uint32Array::New(env, 4);
     Check(env, ruv_patterns_info(Use(env), out.Data()));
     return out;
   }

@@ -68,14 +68,21 @@ TEST(CapiLearnTest, StoreRoundTripThroughPackedRecords) {
   ruv_patterns* back = nullptr;
   ASSERT_EQ(ruv_patterns_deserialize(ruv_bytes_data(out), ruv_bytes_size(out), &back), RUV_OK);
   ruv_bytes_free(out);
-  uint32_t info[3];
+  uint32_t info[4];
   ASSERT_EQ(ruv_patterns_info(back, info), RUV_OK);
   EXPECT_EQ(info[0], 2u);
   EXPECT_EQ(info[1], uint32_t{RUV_PATTERNS_HNSW_MIN});
   EXPECT_EQ(info[2], 0u);
+  EXPECT_EQ(info[3], 2u);  // both active
+  int32_t found = -1;
+  ASSERT_EQ(ruv_patterns_has(back, "b", 1, &found), RUV_OK);
+  EXPECT_EQ(found, 1);
   int32_t removed = 0;
   ASSERT_EQ(ruv_patterns_remove(back, "b", 1, &removed), RUV_OK);
   EXPECT_EQ(removed, 1);
+  ASSERT_EQ(ruv_patterns_has(back, "b", 1, &found), RUV_OK);
+  EXPECT_EQ(found, 0);
+  EXPECT_EQ(ruv_patterns_has(back, "b", 1, nullptr), RUV_INVALID_ARGUMENT);
   ruv_patterns_free(back);
   ruv_patterns_free(h);
 }

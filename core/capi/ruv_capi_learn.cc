@@ -189,6 +189,7 @@ int32_t ruv_patterns_info(const ruv_patterns* h, uint32_t* out) {
     out[0] = static_cast<uint32_t>(h->store->size());
     out[1] = h->store->hnsw_min();
     out[2] = h->store->has_index() ? 1 : 0;
+    out[3] = static_cast<uint32_t>(h->store->active_count());
     return RUV_OK;
   });
 }
@@ -220,6 +221,15 @@ int32_t ruv_patterns_remove(ruv_patterns* h, const char* id, size_t id_len, int3
     if (int32_t st = CheckString("ruv_patterns_remove", "id", id, id_len); st != RUV_OK) return st;
     const bool was = h->store->Remove(View(id, id_len));
     if (removed != nullptr) *removed = was ? 1 : 0;
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_patterns_has(const ruv_patterns* h, const char* id, size_t id_len, int32_t* found) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr || found == nullptr) return Fail(kInvalid, "ruv_patterns_has: null argument");
+    if (int32_t st = CheckString("ruv_patterns_has", "id", id, id_len); st != RUV_OK) return st;
+    *found = h->store->Find(View(id, id_len)) >= 0 ? 1 : 0;
     return RUV_OK;
   });
 }

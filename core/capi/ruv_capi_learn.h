@@ -69,13 +69,15 @@ RUV_API int32_t ruv_patterns_size(const ruv_patterns* h, uint32_t* out);
  * 0: always the exact scan. Default RUV_PATTERNS_HNSW_MIN. */
 #define RUV_PATTERNS_HNSW_MIN 4096
 RUV_API int32_t ruv_patterns_set_hnsw_min(ruv_patterns* h, uint32_t n);
-/* out[0] = size, out[1] = hnsw_min, out[2] = 1 while an HNSW index is kept. */
+/* out[0] = size, out[1] = hnsw_min, out[2] = 1 while an HNSW index is kept, out[3] = active patterns. */
 RUV_API int32_t ruv_patterns_info(const ruv_patterns* h, uint32_t* out);
 /* Adds or replaces (same id). type 0..3; metadata is opaque UTF-8 (JSON from the JS layer). */
 RUV_API int32_t ruv_patterns_add(ruv_patterns* h, const char* id, size_t id_len, int32_t type,
                                  const char* meta, size_t meta_len, uint32_t usage, uint32_t success,
                                  const float* v, size_t dim);
 RUV_API int32_t ruv_patterns_remove(ruv_patterns* h, const char* id, size_t id_len, int32_t* removed);
+/* *found = 1 if a pattern has this id (nothing is copied). */
+RUV_API int32_t ruv_patterns_has(const ruv_patterns* h, const char* id, size_t id_len, int32_t* found);
 RUV_API int32_t ruv_patterns_record_outcome(ruv_patterns* h, const char* id, size_t id_len, int32_t success);
 /* *out: uint32 dim | record, or an empty bytes object when the id is not there. */
 RUV_API int32_t ruv_patterns_get(const ruv_patterns* h, const char* id, size_t id_len, ruv_bytes** out);

@@ -272,13 +272,15 @@ export interface PackedTrajectoryArrays {
 export interface PatternStoreBackend {
   add(id: string, type: number, metadata: Uint8Array, usage: number, success: number, v: Float32Array): void;
   remove(id: string): boolean;
+  has(id: string): boolean;
+  /** Throws INVALID_ARGUMENT naming the id when it is not there. */
   recordOutcome(id: string, success: boolean): void;
   get(id: string): Uint8Array;
   at(index: number): Uint8Array;
   size(): number;
   /** From `n` patterns on, match walks an HNSW index (0: always the exact scan). */
   setHnswMin(n: number): void;
-  /** [size, hnswMin, 1 while an HNSW index is kept]. */
+  /** [size, hnswMin, 1 while an HNSW index is kept, active patterns]. */
   info(): Uint32Array;
   match(
     q: Float32Array,

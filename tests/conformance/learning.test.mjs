@@ -226,7 +226,16 @@ test('hnswAbove: from that size the store walks an HNSW index (reported by stats
     }
     const s = indexed.stats();
     assert.equal(s.size, 1500);
+    assert.equal(s.active, 1500);
     assert.equal(s.backend, b.runtime.getBackend());
+    // Deactivated after the index exists: counted, and no longer matched on either path.
+    for (let i = 0; i < 3; i++) for (let u = 0; u < 11; u++) indexed.recordOutcome(`p${i}`, false);
+    assert.equal(indexed.stats().active, 1497, b.name);
+    assert.deepEqual(
+      indexed.match(rows[0], 0.99).map((m) => m.pattern.id),
+      [],
+      `${b.name}: an inactive pattern is not matched`,
+    );
     if (b.name === 'js') {
       assert.deepEqual([s.indexed, s.hnswAbove], [false, Infinity], 'js-fallback always scans');
     } else {

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -97,6 +98,9 @@ class PatternStore {
   uint32_t hnsw_min() const { return hnsw_min_; }
   // True while an HNSW index is kept (built by a Match at or above hnsw_min).
   bool has_index() const { return index_ != nullptr; }
+  // Patterns that may match (active); kept as a count so the HNSW walk can skip its filter when
+  // nothing needs filtering.
+  size_t active_count() const { return infos_.size() - inactive_; }
 
   static Status Create(uint32_t dimensions, const ActivityPolicy& policy, std::unique_ptr<PatternStore>* out);
 
@@ -139,8 +143,16 @@ class PatternStore {
   std::vector<uint8_t> codes_;  // size() x code_bytes(): the rows as scalar int8 codes (quant.h)
   size_t code_bytes() const { return 8 + size_t{dimensions_}; }
   void EncodeRow(uint32_t slot);
+  // Sets p.active and keeps inactive_ in step: every change of a flag goes through here.
+  void SetActive(PatternInfo& p, bool active);
   std::vector<PatternInfo> infos_;
-  std::unordered_map<std::string, uint32_t> slot_of_;
+  size_t inactive_ = 0;
+  // Transparent: lookups by string_view (the HNSW filter runs one per visited node) allocate nothing.
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, uint32_t, IdHash, std::equal_to<>> slot_of_;
 };
 
 // Checks an ActivityPolicy (min_success_rate in [0, 1]).

@@ -87,8 +87,10 @@ Status PatternStore::Add(const PatternInfo& info, const float* embedding) {
   if (index_ != nullptr) {
     if (Status s = index_->Insert(info.id, unit.data()); !s.ok()) index_.reset();  // rebuilt when needed
   }
+  const bool was_active = infos_[slot].active;  // a new slot starts active
   infos_[slot] = info;
-  infos_[slot].active = policy_.IsActive(info.usage_count, info.success_count);
+  infos_[slot].active = was_active;
+  SetActive(infos_[slot], policy_.IsActive(info.usage_count, info.success_count));
   return Status::Ok();
 }
 
@@ -98,6 +100,7 @@ bool PatternStore::Remove(std::string_view id) {
   const auto slot = static_cast<uint32_t>(found);
   const auto last = static_cast<uint32_t>(infos_.size() - 1);
   if (index_ != nullptr) index_->Remove(infos_[slot].id);
+  SetActive(infos_[slot], true);  // leaves the inactive count
   slot_of_.erase(infos_[slot].id);
   if (slot != last) {  // the last pattern fills the hole: the block stays dense
     std::memcpy(rows_.data() + size_t{slot} * dimensions_, rows_.data() + size_t{last} * dimensions_,
@@ -121,8 +124,19 @@ Status PatternStore::RecordOutcome(std::string_view id, bool success) {
   if (p.usage_count == UINT32_MAX) return {ErrorCode::kInvalidArgument, "learning: usageCount overflow"};
   ++p.usage_count;
   if (success) ++p.success_count;
-  p.active = policy_.IsActive(p.usage_count, p.success_count);
+  SetActive(p, policy_.IsActive(p.usage_count, p.success_count));
   return Status::Ok();
+}
+
+void PatternStore::SetActive(PatternInfo& p, bool active) {
+  if (p.active != active) {
+    if (active) {
+      --inactive_;
+    } else {
+      ++inactive_;
+    }
+  }
+  p.active = active;
 }
 
 void PatternStore::EncodeRow(uint32_t slot) {
@@ -132,7 +146,7 @@ void PatternStore::EncodeRow(uint32_t slot) {
 }
 
 int64_t PatternStore::Find(std::string_view id) const {
-  const auto it = slot_of_.find(std::string(id));
+  const auto it = slot_of_.find(id);
   return it == slot_of_.end() ? -1 : int64_t{it->second};
 }
 
@@ -255,7 +269,7 @@ Status PatternStore::IndexCandidates(const float* q, const MatchOptions& options
     if (Status s = BuildIndex(); !s.ok()) return s;
   }
   const HnswFilter allow = [&](std::string_view id) {
-    const auto it = slot_of_.find(std::string(id));
+    const auto it = slot_of_.find(id);
     if (it == slot_of_.end()) return false;
     const PatternInfo& p = infos_[it->second];
     return p.active && (options.type_mask & (1u << static_cast<uint32_t>(p.type))) != 0;
@@ -265,7 +279,10 @@ Status PatternStore::IndexCandidates(const float* q, const MatchOptions& options
   for (;;) {
     HnswSearchOptions search;
     search.ef = static_cast<uint32_t>(std::min<size_t>(std::max<size_t>(k, 64), UINT32_MAX));
-    search.filter = &allow;
+    // Without anything to exclude the walk needs no filter (a callback per visited node).
+    const bool everything_allowed =
+        inactive_ == 0 && (options.type_mask & kAllPatternTypes) == kAllPatternTypes;
+    search.filter = everything_allowed ? nullptr : &allow;
     if (Status s = index_->Search(q, k, search, &hits); !s.ok()) return s;
     if (hits.size() < k || hits.back().score < options.threshold || k >= infos_.size()) break;
     k *= 4;

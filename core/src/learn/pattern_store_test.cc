@@ -217,6 +217,60 @@ TEST(PatternStoreTest, HnswPathFindsWhatTheScanFinds) {
   EXPECT_EQ(indexed->info(got[0].slot).id, "fresh");
 }
 
+// The active count (which lets the HNSW walk drop its filter) stays equal to a recount through
+// adds, replacements, removals and outcomes; the walk then returns exactly the active patterns an
+// exact scan returns for queries that are stored rows.
+TEST(PatternStoreTest, ActiveCountFollowsEveryChange) {
+  const uint32_t dim = 16;
+  const size_t n = 400;
+  auto store = NewStore(dim);
+  auto exact = NewStore(dim);
+  store->set_hnsw_min(64);
+  exact->set_hnsw_min(0);
+  const std::vector<float> rows = ruv::test::RandomFloats(n * dim, 31);
+  SeededRandom rng(32);
+  auto recount = [&] {
+    size_t active = 0;
+    for (size_t i = 0; i < store->size(); ++i) active += store->info(static_cast<uint32_t>(i)).active ? 1 : 0;
+    return active;
+  };
+  for (size_t step = 0; step < 3000; ++step) {
+    const std::string id = "p" + std::to_string(rng.Below(n));
+    const uint64_t op = rng.Below(10);
+    if (op < 4) {  // add or replace, with counts near the deactivation rule so outcomes flip it
+      const auto uses = static_cast<uint32_t>(8 + rng.Below(8));
+      const auto successes = static_cast<uint32_t>(rng.Below(uses / 2 + 1));
+      const PatternInfo p = Info(id, PatternType::kResponse, uses, successes);
+      ASSERT_TRUE(store->Add(p, rows.data() + rng.Below(n) * dim).ok());
+    } else if (op < 6) {
+      store->Remove(id);
+    } else if (store->Find(id) >= 0) {
+      ASSERT_TRUE(store->RecordOutcome(id, rng.Below(3) == 0).ok());
+    }
+    ASSERT_EQ(store->active_count(), recount()) << "after step " << step;
+    if (step % 500 == 499) {
+      // Same contents in an exact store, then every stored row is found by both paths alike.
+      exact = NewStore(dim);
+      exact->set_hnsw_min(0);
+      for (size_t i = 0; i < store->size(); ++i)
+        ASSERT_TRUE(
+            exact->Add(store->info(static_cast<uint32_t>(i)), store->embedding(static_cast<uint32_t>(i)))
+                .ok());
+      for (size_t i = 0; i < store->size(); ++i) {
+        MatchOptions opt;
+        opt.threshold = 0.999f;
+        opt.limit = 3;
+        std::vector<PatternMatch> a, b;
+        ASSERT_TRUE(store->Match(store->embedding(static_cast<uint32_t>(i)), opt, &a).ok());
+        ASSERT_TRUE(exact->Match(store->embedding(static_cast<uint32_t>(i)), opt, &b).ok());
+        ASSERT_EQ(a.size(), b.size()) << store->info(static_cast<uint32_t>(i)).id;
+        for (size_t j = 0; j < a.size(); ++j) EXPECT_EQ(store->info(a[j].slot).id, exact->info(b[j].slot).id);
+      }
+      EXPECT_TRUE(store->has_index());
+    }
+  }
+}
+
 TEST(PatternStoreTest, TiesAreBrokenById) {
   auto store = NewStore(3);
   const float v[3] = {0, 1, 0};

@@ -57,6 +57,31 @@ export function measure(fn: () => unknown, budgetMs = 300, maxSamples = 2000): M
   };
 }
 
+/**
+ * Medians (us per call) of several calls timed in turns: one call of each per round, so drift of
+ * the machine (memory bandwidth shared with other work, frequency) hits them alike and their
+ * ratio holds. For calls of tens of microseconds and more (each is timed alone).
+ */
+export function measureInterleaved(fns: readonly (() => unknown)[], budgetMs = 300): number[] {
+  const warmUntil = now() + Math.min(50, budgetMs / 5);
+  while (now() < warmUntil) for (const fn of fns) fn();
+  const samples: number[][] = fns.map(() => []);
+  const stopAt = now() + budgetMs * fns.length;
+  while (samples[0]!.length < 2000 && (samples[0]!.length < 10 || now() < stopAt)) {
+    fns.forEach((fn, i) => {
+      const t0 = now();
+      fn();
+      samples[i]!.push((now() - t0) * 1000);
+    });
+  }
+  return samples.map((s) =>
+    percentile(
+      s.sort((x, y) => x - y),
+      0.5,
+    ),
+  );
+}
+
 /** Deterministic PRNG (mulberry32) so every run benchmarks the same data. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;

@@ -87,6 +87,10 @@ export function createJsPatternStore(
       if (success) p.successCount += 1;
       p.active = isActive(p.usageCount, p.successCount, policy.minUses, policy.minSuccessRate);
     },
+    has(id) {
+      live();
+      return slotOf.has(id);
+    },
     get(id) {
       live();
       const slot = slotOf.get(id);
@@ -106,7 +110,9 @@ export function createJsPatternStore(
     },
     info() {
       live();
-      return Uint32Array.of(infos.length, 0, 0);
+      let active = 0;
+      for (const p of infos) active += p.active ? 1 : 0;
+      return Uint32Array.of(infos.length, 0, 0, active);
     },
     match(q, threshold, limit, typeMask, adapter: AdapterParams | null) {
       live();

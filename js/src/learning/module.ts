@@ -80,6 +80,8 @@ export interface PatternStoreOptions {
 /** What a PatternStore reports about itself. */
 export interface PatternStoreStats {
   size: number;
+  /** Patterns that may match (active ones). */
+  active: number;
   dimensions: number;
   minUses: number;
   minSuccessRate: number;
@@ -161,8 +163,24 @@ function newId(): string {
   return `p-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 }
 
+/**
+ * Makes `embedding` a fixed property (neither writable nor configurable), so a pattern object
+ * stands for its embedding for good: matchPatterns' block cache then checks the array's elements,
+ * not every pattern object (10k cold objects cost more than the match's own scan).
+ */
+function fixEmbedding(p: Pattern): Pattern {
+  Object.defineProperty(p, 'embedding', { writable: false, configurable: false });
+  return p;
+}
+
+/** True if `p.embedding` can never be another array (fixEmbedding, or the caller froze it). */
+function embeddingIsFixed(p: Pattern): boolean {
+  const d = Object.getOwnPropertyDescriptor(p, 'embedding');
+  return d !== undefined && d.writable === false && d.configurable === false;
+}
+
 function patternFrom(r: PatternRecord, policy: Readonly<ActivityPolicy>): Pattern {
-  return {
+  return fixEmbedding({
     id: r.id,
     type: r.type,
     embedding: r.embedding,
@@ -172,7 +190,7 @@ function patternFrom(r: PatternRecord, policy: Readonly<ActivityPolicy>): Patter
     confidence: confidenceOf(r.usageCount, r.successCount),
     active: r.active,
     policy,
-  };
+  });
 }
 
 /** hnswAbove as the C ABI's hnsw_min (0: never). */
@@ -239,7 +257,7 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
     const successCount =
       o.successCount === undefined ? 0 : integerArg(fn, 'successCount', o.successCount, 0, usageCount);
     const text = metadataJson(fn, metadata);
-    return {
+    return fixEmbedding({
       id: o.id === undefined ? newId() : idArg(fn, 'id', o.id),
       type: o.type === undefined ? 'response' : patternTypeArg(fn, o.type),
       embedding: unit(fn, embedding),
@@ -249,7 +267,7 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
       confidence: confidenceOf(usageCount, successCount),
       active: isActive(usageCount, successCount, policy.minUses, policy.minSuccessRate),
       policy,
-    };
+    });
   }
 
   function recordOutcome(pattern: Pattern, success: boolean): Pattern {
@@ -299,14 +317,13 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
         const r = decodePattern(s.get(idArg('PatternStore.get', 'id', id)));
         return r === undefined ? undefined : patternFrom(r, policy);
       },
-      has: (id) => s.get(idArg('PatternStore.has', 'id', id)).length !== 0,
+      has: (id) => s.has(idArg('PatternStore.has', 'id', id)),
       remove: (id) => s.remove(idArg('PatternStore.remove', 'id', id)),
       recordOutcome(pattern, success) {
         const fn = 'PatternStore.recordOutcome';
         const id = typeof pattern === 'string' ? idArg(fn, 'id', pattern) : patternArg(fn, pattern).id;
         if (typeof success !== 'boolean') throw fail('INVALID_ARGUMENT', fn, 'success must be a boolean');
-        if (s.get(id).length === 0)
-          throw fail('INVALID_ARGUMENT', fn, `no pattern with id ${JSON.stringify(id)}`);
+        if (!s.has(id)) throw fail('INVALID_ARGUMENT', fn, `no pattern with id ${JSON.stringify(id)}`);
         s.recordOutcome(id, success);
         const updated = store.get(id)!;
         if (typeof pattern !== 'string') {
@@ -336,9 +353,10 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
         return out;
       },
       stats() {
-        const [size, hnswMin, indexed] = s.info();
+        const [size, hnswMin, indexed, active] = s.info();
         return {
           size: size!,
+          active: active!,
           dimensions: dims,
           minUses: policy.minUses,
           minSuccessRate: policy.minSuccessRate,
@@ -357,11 +375,19 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
    * The embeddings of a pattern array as one row-major block, kept between calls (keyed by the
    * array, checked against each pattern's embedding object), in the backend's own memory where it
    * has some (the wasm heap): passing 10k Float32Arrays per call would cost more than the match.
-   * Embeddings are immutable after createPattern; a block is freed with its array.
+   * Embeddings are immutable after createPattern; a block is freed with its array. When every
+   * pattern's embedding property is fixed (as createPattern makes it) the check compares the
+   * array's elements only, else each pattern's embedding.
    */
   const rowsCache = new WeakMap<
     readonly Pattern[],
-    { embeddings: Float32Array[]; buffer?: VectorBuffer; flat?: Float32Array }
+    {
+      /** The elements (fixed embeddings) or their embeddings, as the block was built. */
+      keys: readonly unknown[];
+      fixed: boolean;
+      buffer?: VectorBuffer;
+      flat?: Float32Array;
+    }
   >();
   const release =
     typeof FinalizationRegistry === 'function'
@@ -369,10 +395,14 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
       : null;
   function rowsOf(fn: string, patterns: readonly Pattern[], dim: number): Float32Array {
     const cached = rowsCache.get(patterns);
-    if (cached !== undefined && cached.embeddings.length === patterns.length) {
+    if (cached !== undefined && cached.keys.length === patterns.length) {
+      const keys = cached.keys;
       let same = true;
-      for (let i = 0; i < patterns.length && same; i++)
-        same = patterns[i]?.embedding === cached.embeddings[i];
+      if (cached.fixed) {
+        for (let i = 0; i < patterns.length && same; i++) same = patterns[i] === keys[i];
+      } else {
+        for (let i = 0; i < patterns.length && same; i++) same = patterns[i]?.embedding === keys[i];
+      }
       if (same) return cached.buffer?.view() ?? cached.flat!;
     }
     if (cached?.buffer !== undefined) {
@@ -398,7 +428,12 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
       n >= 64 && kernels.allocateFloat32 !== undefined ? kernels.allocateFloat32(n * dim) : undefined;
     const flat = buffer?.view() ?? new Float32Array(n * dim);
     patterns.forEach((p, i) => flat.set(p.embedding, i * dim));
-    const entry = { embeddings: patterns.map((p) => p.embedding), ...(buffer ? { buffer } : { flat }) };
+    const fixed = patterns.every(embeddingIsFixed);
+    const entry = {
+      keys: fixed ? patterns.slice() : patterns.map((p) => p.embedding),
+      fixed,
+      ...(buffer ? { buffer } : { flat }),
+    };
     rowsCache.set(patterns, entry);
     if (buffer !== undefined) release?.register(entry, buffer, entry);
     return buffer?.view() ?? flat;

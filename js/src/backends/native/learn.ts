@@ -95,6 +95,7 @@ function wrap(s: NativePatternStore): PatternStoreBackend {
     add: (id, type, metadata, usage, success, v) =>
       guarded(() => s.add(id, type, metadata, usage, success, v)),
     remove: (id) => guarded(() => s.remove(id)),
+    has: (id) => guarded(() => s.has(id)),
     recordOutcome: (id, success) => guarded(() => s.recordOutcome(id, success)),
     get: (id) => guarded(() => s.get(id)),
     at: (index) => guarded(() => s.at(index)),

@@ -44,6 +44,7 @@ export interface WasmLearnExports {
     dim: number,
   ): number;
   _ruv_patterns_remove(h: number, id: number, idLen: number, removed: number): number;
+  _ruv_patterns_has(h: number, id: number, idLen: number, found: number): number;
   _ruv_patterns_record_outcome(h: number, id: number, idLen: number, success: number): number;
   _ruv_patterns_get(h: number, id: number, idLen: number, out: number): number;
   _ruv_patterns_at(h: number, index: number, out: number): number;
@@ -221,6 +222,12 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
         check(m._ruv_patterns_remove(live(), pid!, idBytes.length, b));
         return m.HEAPU32[b >>> 2] !== 0;
       },
+      has(id) {
+        const idBytes = encoder.encode(id);
+        const [b, [pid]] = place(m, arena, [idBytes]);
+        check(m._ruv_patterns_has(live(), pid!, idBytes.length, b));
+        return m.HEAPU32[b >>> 2] !== 0;
+      },
       recordOutcome(id, success) {
         const idBytes = encoder.encode(id);
         const [, [pid]] = place(m, arena, [idBytes]);
@@ -242,7 +249,7 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
       info() {
         const [b] = place(m, arena, []);
         check(m._ruv_patterns_info(live(), b));
-        return m.HEAPU32.slice(b >>> 2, (b >>> 2) + 3);
+        return m.HEAPU32.slice(b >>> 2, (b >>> 2) + 4);
       },
       match: (q, threshold, limit, typeMask, adapter) =>
         bytesCall([q, adapter?.params ?? null], (b, [pq, pp]) =>
