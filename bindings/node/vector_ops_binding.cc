@@ -33,6 +33,25 @@ void BatchDistance(const Napi::CallbackInfo& info) {
   Check(env, ruv_batch_distance(query.data, vectors.data, count, query.length, metric, out.data));
 }
 
+// dotAbove(query: Float32Array, vectors: Float32Array, count: number, threshold: number,
+//          outIndex: Uint32Array, outDot: Float32Array): number  (how many rows passed)
+Napi::Value DotAbove(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto query = TypedArrayArg<float>(info, 0);
+  auto vectors = TypedArrayArg<float>(info, 1);
+  size_t count = SizeArg(info, 2);
+  float threshold = FloatArg(info, 3);
+  auto out_index = TypedArrayArg<uint32_t>(info, 4);
+  auto out_dot = TypedArrayArg<float>(info, 5);
+  RequireLength(env, query.length == 0 || vectors.length / query.length >= count,
+                "vectors holds fewer than count x dim values");
+  RequireLength(env, out_index.length >= count && out_dot.length >= count, "outputs are shorter than count");
+  size_t found = 0;
+  Check(env, ruv_dot_above(query.data, vectors.data, count, query.length, threshold, out_index.data,
+                           out_dot.data, &found));
+  return Napi::Number::New(env, static_cast<double>(found));
+}
+
 // normalize(v: Float32Array, out: Float32Array): void
 void Normalize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -47,6 +66,7 @@ void Normalize(const Napi::CallbackInfo& info) {
 void RegisterVectorOps(Napi::Env env, Napi::Object exports) {
   exports.Set("distance", Napi::Function::New<Distance>(env, "distance"));
   exports.Set("batchDistance", Napi::Function::New<BatchDistance>(env, "batchDistance"));
+  exports.Set("dotAbove", Napi::Function::New<DotAbove>(env, "dotAbove"));
   exports.Set("normalize", Napi::Function::New<Normalize>(env, "normalize"));
 }
 

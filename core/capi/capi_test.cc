@@ -98,6 +98,47 @@ TEST(CApi, BatchDistance) {
                     RUV_INVALID_ARGUMENT);
 }
 
+TEST(CApi, DotAbove) {
+  const size_t dim = 17, count = 9;
+  const auto q = RandomFloats(dim, 3), rows = RandomFloats(dim * count, 4);
+  std::vector<uint32_t> index(count);
+  std::vector<float> dot(count);
+  size_t found = 99;
+  ASSERT_EQ(ruv_dot_above(q.data(), rows.data(), count, dim, 0.0f, index.data(), dot.data(), &found), RUV_OK);
+  size_t k = 0;
+  for (size_t r = 0; r < count; ++r) {
+    const double d =
+        -ruv::reference::Distance(q.data(), rows.data() + r * dim, dim, ruv::Metric::kDotProduct);
+    if (std::fabs(d) < 1e-4) continue;  // too close to the threshold to call
+    if (d < 0) continue;
+    while (k < found && index[k] < r) ++k;
+    ASSERT_LT(k, found) << "row " << r << " (dot " << d << ") is missing";
+    EXPECT_EQ(index[k], r);
+    EXPECT_NEAR(dot[k], d, 1e-5);
+  }
+  EXPECT_GT(found, 0u);
+  EXPECT_LT(found, count);
+  // count == 0 finds nothing and needs no buffers.
+  EXPECT_EQ(ruv_dot_above(q.data(), nullptr, 0, dim, 0.0f, nullptr, nullptr, &found), RUV_OK);
+  EXPECT_EQ(found, 0u);
+
+  EXPECT_FAILS_WITH(ruv_dot_above(q.data(), rows.data(), count, 0, 0.0f, index.data(), dot.data(), &found),
+                    RUV_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(ruv_dot_above(nullptr, rows.data(), count, dim, 0.0f, index.data(), dot.data(), &found),
+                    RUV_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(ruv_dot_above(q.data(), rows.data(), count, dim, 0.0f, index.data(), dot.data(), nullptr),
+                    RUV_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(ruv_dot_above(q.data(), rows.data(), count, dim, 0.0f, nullptr, dot.data(), &found),
+                    RUV_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(ruv_dot_above(q.data(), rows.data(), count, dim, 0.0f, index.data(), nullptr, &found),
+                    RUV_INVALID_ARGUMENT);
+  if constexpr (sizeof(size_t) > 4) {  // more rows than a uint32 index can name
+    EXPECT_FAILS_WITH(
+        ruv_dot_above(q.data(), rows.data(), size_t{1} << 33, dim, 0.0f, index.data(), dot.data(), &found),
+        RUV_INVALID_ARGUMENT);
+  }
+}
+
 TEST(CApi, Normalize) {
   auto v = RandomFloats(33, 5);
   ASSERT_EQ(ruv_normalize(v.data(), v.size(), v.data()), RUV_OK);  // in place

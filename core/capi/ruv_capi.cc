@@ -102,6 +102,24 @@ int32_t ruv_batch_distance(const float* query, const float* vectors, size_t coun
   });
 }
 
+int32_t ruv_dot_above(const float* query, const float* vectors, size_t count, size_t dim, float threshold,
+                      uint32_t* out_index, float* out_dot, size_t* out_found) {
+  return Guard([&]() -> int32_t {
+    if (dim == 0) return Fail(kInvalid, "ruv_dot_above: dim must be > 0");
+    if (query == nullptr || out_found == nullptr) return Fail(kInvalid, "ruv_dot_above: null query or count");
+    *out_found = 0;
+    if (count == 0) return RUV_OK;
+    if (vectors == nullptr || out_index == nullptr || out_dot == nullptr)
+      return Fail(kInvalid, "ruv_dot_above: null vectors or output");
+    if (count > std::numeric_limits<uint32_t>::max() ||
+        count > std::numeric_limits<size_t>::max() / dim / sizeof(float)) {
+      return Fail(kInvalid, "ruv_dot_above: count is too large");
+    }
+    *out_found = ruv::DotAbove(query, vectors, count, dim, threshold, out_index, out_dot);
+    return RUV_OK;
+  });
+}
+
 int32_t ruv_normalize(const float* v, size_t dim, float* out) {
   return Guard([&]() -> int32_t {
     if (dim == 0) return Fail(kInvalid, "ruv_normalize: dim must be > 0");

@@ -56,6 +56,11 @@ RUV_API void ruv_noop(void);
 RUV_API int32_t ruv_distance(const float* a, const float* b, size_t dim, int32_t metric, float* out);
 RUV_API int32_t ruv_batch_distance(const float* query, const float* vectors, size_t count, size_t dim,
                                    int32_t metric, float* out);
+/* Rows whose dot with the query is >= threshold, in row order: their indices and dots go to
+ * out_index / out_dot (each with room for `count`), how many to *out_found. The dots are exactly
+ * -ruv_batch_distance(RUV_METRIC_DOT_PRODUCT); count must fit in uint32. */
+RUV_API int32_t ruv_dot_above(const float* query, const float* vectors, size_t count, size_t dim,
+                              float threshold, uint32_t* out_index, float* out_dot, size_t* out_found);
 RUV_API int32_t ruv_normalize(const float* v, size_t dim, float* out); /* out may alias v */
 
 /* ---- quantization (layouts in core/include/ruv/quant.h) ------------------------------- *

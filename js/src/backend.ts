@@ -45,6 +45,19 @@ export interface VectorKernels {
    * `batchDistance`. Must give the same values as `batchDistance` on the flattened rows.
    */
   batchDistanceRows?(query: Float32Array, rows: readonly Float32Array[], metric: MetricId): Float32Array;
+  /**
+   * Optional: the rows of `vectors` (flat row-major count x dim) whose dot product with `query` is
+   * >= threshold, in row order, with those dots (exactly -batchDistance(dot_product)); a NaN dot
+   * never passes. For unit rows and query this is "cosine >= threshold": matchPatterns gets the
+   * few rows that pass instead of `count` distances to scan in JS. Backends without it get the
+   * same result from batchDistance (learning/rank.ts rowsAbove).
+   */
+  dotAbove?(
+    query: Float32Array,
+    vectors: Float32Array,
+    count: number,
+    threshold: number,
+  ): { index: Uint32Array; dot: Float32Array };
   normalize(v: Float32Array): Float32Array;
   /**
    * Memory the backend reads without a copy (wasm: on its heap). Optional: the runtime hands out

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include "ruv/status.h"
 
@@ -27,6 +28,13 @@ float Distance(const float* a, const float* b, size_t dim, Metric metric);
 // out[i] = Distance(query, vectors + i * dim) for i < count; vectors is row-major count x dim.
 void BatchDistance(const float* query, const float* vectors, size_t count, size_t dim, Metric metric,
                    float* out);
+
+// The rows whose dot product with the query is >= threshold, in row order: writes their indices
+// and dots to out_index / out_dot (each room for `count`) and returns how many. The dots are
+// exactly -BatchDistance(kDotProduct); a NaN dot is never >= threshold. For a unit query over
+// unit rows this is "cosine >= threshold" without handing `count` distances back to the caller.
+size_t DotAbove(const float* query, const float* vectors, size_t count, size_t dim, float threshold,
+                uint32_t* out_index, float* out_dot);
 
 // out = v / |v|; a zero vector stays zero. out may alias v.
 void Normalize(const float* v, size_t dim, float* out);

@@ -3,6 +3,7 @@
 // wasm (HWY_COMPILE_ONLY_STATIC) once, and HWY_DYNAMIC_DISPATCH is a static call.
 #include "ruv/vector_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 
@@ -59,6 +60,27 @@ float Distance(const float* a, const float* b, size_t dim, Metric metric) {
 void BatchDistance(const float* query, const float* vectors, size_t count, size_t dim, Metric metric,
                    float* out) {
   HWY_DYNAMIC_DISPATCH(BatchDistanceKernel)(query, vectors, count, dim, metric, out);
+}
+
+size_t DotAbove(const float* query, const float* vectors, size_t count, size_t dim, float threshold,
+                uint32_t* out_index, float* out_dot) {
+  // Blocks of a multiple of 4 rows, so rows are grouped as one BatchDistance call groups them
+  // (FourRows) and every dot is bit-identical to it; the block stays in L1.
+  constexpr size_t kBlock = 256;
+  float block[kBlock];
+  size_t found = 0;
+  for (size_t start = 0; start < count; start += kBlock) {
+    const size_t n = std::min(kBlock, count - start);
+    BatchDistance(query, vectors + start * dim, n, dim, Metric::kDotProduct, block);
+    for (size_t i = 0; i < n; ++i) {
+      const float dot = -block[i];
+      if (!(dot >= threshold)) continue;
+      out_index[found] = static_cast<uint32_t>(start + i);
+      out_dot[found] = dot;
+      ++found;
+    }
+  }
+  return found;
 }
 
 void Normalize(const float* v, size_t dim, float* out) {

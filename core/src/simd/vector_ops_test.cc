@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -80,6 +81,40 @@ TEST_P(VectorOpsTest, BatchDistanceMatchesReference) {
           EXPECT_NEAR(out[r], Distance(q.data(), rows.data() + r * dim, dim, metric),
                       1e-5 * (1.0 + std::fabs(out[r])));
         }
+      }
+    }
+  }
+}
+
+TEST_P(VectorOpsTest, DotAboveKeepsExactlyTheRowsAtOrAboveTheThreshold) {
+  // Counts across DotAbove's 256-row blocks; a NaN row never passes; thresholds from "none" to "all".
+  const size_t dim = 19;
+  for (size_t count : {size_t{0}, size_t{1}, size_t{5}, size_t{255}, size_t{256}, size_t{257}, size_t{601}}) {
+    const auto q = RandomFloats(dim, 31);
+    auto rows = RandomFloats(dim * count, 32);
+    if (count > 3) rows[3 * dim + 4] = std::numeric_limits<float>::quiet_NaN();
+    std::vector<float> all(count);
+    BatchDistance(q.data(), rows.data(), count, dim, Metric::kDotProduct, all.data());
+    for (float threshold : {-1e30f, -0.5f, 0.0f, 0.7f, 1e30f}) {
+      SCOPED_TRACE(::testing::Message() << "count " << count << " threshold " << threshold);
+      std::vector<uint32_t> index(count + 1, 0xDEADu);
+      std::vector<float> dot(count + 1, -7.0f);
+      const size_t found = DotAbove(q.data(), rows.data(), count, dim, threshold, index.data(), dot.data());
+      size_t k = 0;
+      for (size_t r = 0; r < count; ++r) {
+        double expected = 0;  // float64 brute force, independent of the kernels
+        for (size_t j = 0; j < dim; ++j) expected += double{q[j]} * rows[r * dim + j];
+        if (!(-all[r] >= threshold)) continue;
+        ASSERT_LT(k, found);
+        EXPECT_EQ(index[k], r);
+        EXPECT_EQ(dot[k], -all[r]) << "not the dot BatchDistance gives";
+        EXPECT_NEAR(dot[k], expected, 1e-5 * (1.0 + std::fabs(expected)));
+        ++k;
+      }
+      EXPECT_EQ(found, k);
+      EXPECT_EQ(index[found], 0xDEADu) << "wrote past the last match";
+      if (count > 3) {
+        EXPECT_TRUE(std::find(index.begin(), index.begin() + found, 3u) == index.begin() + found);
       }
     }
   }

@@ -4,19 +4,16 @@
  * over a growing Float32Array block and the shared ranking rule (rank.ts), so a store moves
  * between all three backends. Kept small: a dense block, an id map, a brute-force scan.
  */
-import type { PatternStoreBackend } from '../backend.js';
-import { MetricId } from '../backend.js';
+import type { AdapterParams, PatternStoreBackend } from '../backend.js';
 import { RuVectorError } from '../errors.js';
-import type { AdapterParams } from '../backend.js';
 import { encodeMatches, encodePattern, readStore, writeStore, type StoredPattern } from './codec.js';
-import { isActive, rankMatches } from './rank.js';
+import { isActive, rankMatches, rowsAbove, type RowsAboveKernels } from './rank.js';
 import type { ActivityPolicy, LoRAWeights } from './types.js';
 import { PATTERN_TYPES } from './types.js';
 
 /** What the js store needs from its backend. */
-export interface JsStoreKernels {
+export interface JsStoreKernels extends RowsAboveKernels {
   normalize(v: Float32Array): Float32Array;
-  batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: MetricId): Float32Array;
   /** f(q) for one row. */
   adapt(adapter: LoRAWeights, q: Float32Array): Float32Array;
 }
@@ -118,14 +115,8 @@ export function createJsPatternStore(
       live();
       if (infos.length === 0) return encodeMatches([], dim);
       const query = adapter === null ? k.normalize(q) : k.adapt(adapter as LoRAWeights, q);
-      const d = k.batchDistance(
-        query,
-        rows.subarray(0, infos.length * dim),
-        infos.length,
-        MetricId.DotProduct,
-      );
-      for (let i = 0; i < d.length; i++) d[i] = -d[i]!;
-      return encodeMatches(rankMatches(d, infos, threshold, limit, typeMask), dim);
+      const above = rowsAbove(k, query, rows.subarray(0, infos.length * dim), infos.length, threshold);
+      return encodeMatches(rankMatches(above, infos, limit, typeMask), dim);
     },
     serialize() {
       live();

@@ -11,7 +11,6 @@ import type {
   LearnKernels,
   PatternStoreBackend,
 } from '../backend.js';
-import { MetricId } from '../backend.js';
 import type { VectorBuffer } from '../vector-ops/types.js';
 import { fail } from '../check.js';
 import { RuVectorError } from '../errors.js';
@@ -47,7 +46,7 @@ import {
   serializeFisher,
 } from './codec.js';
 import { createJsPatternStore, type JsStoreKernels, loadJsPatternStore } from './js-store.js';
-import { applyAdapterJs, confidenceOf, isActive, rankMatches } from './rank.js';
+import { applyAdapterJs, confidenceOf, isActive, rankMatches, rowsAbove } from './rank.js';
 import {
   PATTERN_TYPES,
   type ActivityPolicy,
@@ -442,6 +441,7 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
   const jsStoreKernels: JsStoreKernels = {
     normalize: (v) => kernels.normalize(v),
     batchDistance: (q, rows, count, metric) => kernels.batchDistance(q, rows, count, metric),
+    ...(kernels.dotAbove ? { dotAbove: kernels.dotAbove.bind(kernels) } : {}),
     adapt: (w, q) => adapt(w, q, 1),
   };
 
@@ -466,15 +466,9 @@ export function createLearningModule(kernels: BackendKernels): LearningModule {
       const o = matchOptionsArg(fn, options, query.length);
       if (patterns.length === 0) return [];
       const q = o.adapter === null ? kernels.normalize(query) : adapt(o.adapter, query, 1);
-      // Embeddings are unit and q is unit (or zero): cosine = dot = -(dot-product distance).
-      const d = kernels.batchDistance(
-        q,
-        rowsOf(fn, patterns, q.length),
-        patterns.length,
-        MetricId.DotProduct,
-      );
-      for (let i = 0; i < d.length; i++) d[i] = -d[i]!;
-      return rankMatches(d, patterns, t, o.limit, o.typeMask);
+      // Embeddings are unit and q is unit (or zero): cosine = dot.
+      const above = rowsAbove(kernels, q, rowsOf(fn, patterns, q.length), patterns.length, t);
+      return rankMatches(above, patterns, o.limit, o.typeMask);
     },
 
     createPatternStore(options) {

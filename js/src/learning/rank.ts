@@ -1,9 +1,11 @@
 /**
- * The two small stateless rules of the learning module that every backend needs on plain JS
- * objects: ranking matches (the twin of ruv::learn::RankMatches, which the core's PatternStore
- * uses) and, for js-fallback only, applying an adapter (the twin of learn/lora_math.cc Forward).
+ * The small stateless rules of the learning module that every backend needs on plain JS objects:
+ * the rows that pass a threshold (rowsAbove), ranking matches (the twin of
+ * ruv::learn::RankMatches, which the core's PatternStore uses) and, for js-fallback only, applying
+ * an adapter (the twin of learn/lora_math.cc Forward).
  * Kept tiny on purpose: the store, training and the Fisher live in the core only.
  */
+import { MetricId, type VectorKernels } from '../backend.js';
 import type { LoRAWeights, Pattern, PatternMatch } from './types.js';
 import { PATTERN_TYPES } from './types.js';
 
@@ -22,23 +24,50 @@ export const isActive = (
 /** What ranking reads of a pattern. */
 export type Rankable = Pick<Pattern, 'id' | 'type' | 'active' | 'usageCount' | 'successCount'>;
 
+/** Rows whose cosine with the query passes the threshold: indices and cosines, in row order. */
+export interface RowsAbove {
+  index: Uint32Array;
+  dot: Float32Array;
+}
+
+/** What rowsAbove needs of a backend's kernels. */
+export type RowsAboveKernels = Pick<VectorKernels, 'batchDistance' | 'dotAbove'>;
+
 /**
- * Active patterns of an allowed type with rawSimilarity >= threshold; by score descending, ties by
- * id in bytewise UTF-8 order (compareIds), as the core's std::string comparison.
+ * The rows of `rows` (unit, flat count x dim) whose cosine with the unit query `q` is >= threshold:
+ * the backend's dotAbove where it has one (only the rows that pass cross the boundary), else
+ * batchDistance and a scan here; both give the same dots.
+ */
+export function rowsAbove(
+  k: RowsAboveKernels,
+  q: Float32Array,
+  rows: Float32Array,
+  count: number,
+  threshold: number,
+): RowsAbove {
+  if (k.dotAbove !== undefined) return k.dotAbove(q, rows, count, threshold);
+  const d = k.batchDistance(q, rows, count, MetricId.DotProduct);
+  const index: number[] = [];
+  for (let i = 0; i < count; i++) if (-d[i]! >= threshold) index.push(i);
+  return { index: Uint32Array.from(index), dot: Float32Array.from(index, (i) => -d[i]!) };
+}
+
+/**
+ * The active patterns of an allowed type among `above` (whose cosines passed the threshold); by
+ * score = rawSimilarity x confidence descending, ties by id in bytewise UTF-8 order (compareIds),
+ * as the core's std::string comparison.
  */
 export function rankMatches<P extends Rankable>(
-  similarity: Float32Array,
+  above: RowsAbove,
   patterns: readonly P[],
-  threshold: number,
   limit: number,
   typeMask: number,
 ): (Omit<PatternMatch, 'pattern'> & { pattern: P })[] {
   const out: (Omit<PatternMatch, 'pattern'> & { pattern: P })[] = [];
-  for (let i = 0; i < patterns.length; i++) {
-    const raw = similarity[i]!;
-    if (!(raw >= threshold)) continue; // most rows: one compare
-    const p = patterns[i]!;
+  for (let k = 0; k < above.index.length; k++) {
+    const p = patterns[above.index[k]!]!;
     if (!p.active || !(typeMask & (1 << PATTERN_TYPES.indexOf(p.type)))) continue;
+    const raw = above.dot[k]!;
     out.push({
       pattern: p,
       rawSimilarity: raw,

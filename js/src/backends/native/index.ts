@@ -41,6 +41,15 @@ interface NativeAddon extends NativeEmbedAddon, NativeLearnAddon {
     metric: number,
     out: Float32Array,
   ): void;
+  /** Returns how many rows passed; their indices and dots are the first entries of the outputs. */
+  dotAbove(
+    query: Float32Array,
+    vectors: Float32Array,
+    count: number,
+    threshold: number,
+    outIndex: Uint32Array,
+    outDot: Float32Array,
+  ): number;
   normalize(v: Float32Array, out: Float32Array): void;
   quantizedSize(type: number, hasRange: boolean, dim: number): number;
   quantize(v: Float32Array, type: number, hasRange: boolean, min: number, max: number, out: Uint8Array): void;
@@ -217,6 +226,10 @@ function createHnswKernels(addon: NativeAddon): HnswKernels {
 }
 
 function createKernels(addon: NativeAddon): BackendKernels {
+  // dotAbove's outputs: room for every row, reused across calls (only the rows that pass are
+  // copied out), so a call over 10k rows allocates nothing in proportion to the rows.
+  let aboveIndex = new Uint32Array(0);
+  let aboveDot = new Float32Array(0);
   return {
     name: 'native',
     simdTarget: addon.simdTarget(),
@@ -226,6 +239,14 @@ function createKernels(addon: NativeAddon): BackendKernels {
       const out = new Float32Array(count);
       guarded(() => addon.batchDistance(query, vectors, count, metric, out));
       return out;
+    },
+    dotAbove(query: Float32Array, vectors: Float32Array, count: number, threshold: number) {
+      if (aboveIndex.length < count) {
+        aboveIndex = new Uint32Array(count);
+        aboveDot = new Float32Array(count);
+      }
+      const found = guarded(() => addon.dotAbove(query, vectors, count, threshold, aboveIndex, aboveDot));
+      return { index: aboveIndex.slice(0, found), dot: aboveDot.slice(0, found) };
     },
     normalize(v: Float32Array): Float32Array {
       const out = new Float32Array(v.length);

@@ -49,6 +49,16 @@ interface WasmModule extends WasmHnswExports, WasmEmbedExports, WasmLearnExports
     metric: number,
     out: number,
   ): number;
+  _ruv_dot_above(
+    query: number,
+    vectors: number,
+    count: number,
+    dim: number,
+    threshold: number,
+    outIndex: number,
+    outDot: number,
+    outFound: number,
+  ): number;
   _ruv_normalize(v: number, dim: number, out: number): number;
   _ruv_quantized_size(type: number, hasRange: number, dim: number): number;
   _ruv_quantize(
@@ -319,6 +329,26 @@ function createKernels(m: WasmModule): WasmKernels {
       for (let i = 0; i < count; i++, at += dim) heap.set(rows[i]!, at);
       check(m._ruv_batch_distance(pq, pout + outBytes, count, dim, metric, pout));
       return m.HEAPF32.slice(pout >>> 2, (pout >>> 2) + count);
+    },
+
+    dotAbove(query: Float32Array, vectors: Float32Array, count: number, threshold: number) {
+      const dim = query.length;
+      const resident = vectors.buffer === m.HEAPF32.buffer;
+      const queryBytes = align64(dim * 4);
+      const outBytes = align64(count * 4);
+      const base = reserve(RESULT_SLOT_BYTES + queryBytes + 2 * outBytes + (resident ? 0 : count * dim * 4));
+      const pq = base + RESULT_SLOT_BYTES;
+      const pindex = pq + queryBytes;
+      const pdot = pindex + outBytes;
+      const pv = resident ? vectors.byteOffset : pdot + outBytes;
+      m.HEAPF32.set(query, pq >>> 2);
+      if (!resident) m.HEAPF32.set(vectors.subarray(0, count * dim), pv >>> 2);
+      check(m._ruv_dot_above(pq, pv, count, dim, threshold, pindex, pdot, base));
+      const found = m.HEAPU32[base >>> 2]!; // size_t is 32-bit in wasm32
+      return {
+        index: m.HEAPU32.slice(pindex >>> 2, (pindex >>> 2) + found),
+        dot: m.HEAPF32.slice(pdot >>> 2, (pdot >>> 2) + found),
+      };
     },
 
     normalize(v: Float32Array): Float32Array {
