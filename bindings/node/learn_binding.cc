@@ -67,8 +67,9 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(
         env, "PatternStore",
-        {InstanceMethod<&PatternsWrap::Add>("add"), InstanceMethod<&PatternsWrap::Remove>("remove"),
-         InstanceMethod<&PatternsWrap::Has>("has"),
+        {InstanceMethod<&PatternsWrap::Add>("add"),
+         InstanceMethod<&PatternsWrap::IdQuestion<ruv_patterns_remove>>("remove"),
+         InstanceMethod<&PatternsWrap::IdQuestion<ruv_patterns_has>>("has"),
          InstanceMethod<&PatternsWrap::RecordOutcome>("recordOutcome"),
          InstanceMethod<&PatternsWrap::Get>("get"), InstanceMethod<&PatternsWrap::At>("at"),
          InstanceMethod<&PatternsWrap::Size>("size"), InstanceMethod<&PatternsWrap::Match>("match"),
@@ -101,22 +102,15 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
                                 U32Arg(info, 4), v.data, v.length));
   }
 
-  Napi::Value Remove(const Napi::CallbackInfo& info) {
+  // A yes/no question about one id (ruv_patterns_remove, ruv_patterns_has).
+  template <auto Ask>
+  Napi::Value IdQuestion(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     ruv_patterns* h = Use(env);
     const std::string id = IdArg(info, 0);
-    int32_t removed = 0;
-    Check(env, ruv_patterns_remove(h, id.data(), id.size(), &removed));
-    return Napi::Boolean::New(env, removed != 0);
-  }
-
-  Napi::Value Has(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    ruv_patterns* h = Use(env);
-    const std::string id = IdArg(info, 0);
-    int32_t found = 0;
-    Check(env, ruv_patterns_has(h, id.data(), id.size(), &found));
-    return Napi::Boolean::New(env, found != 0);
+    int32_t yes = 0;
+    Check(env, Ask(h, id.data(), id.size(), &yes));
+    return Napi::Boolean::New(env, yes != 0);
   }
 
   void RecordOutcome(const Napi::CallbackInfo& info) {

@@ -202,6 +202,35 @@ test('matchPatterns over the same array sees replaced patterns and new counts (i
   }
 });
 
+test('matchPatterns over user objects whose embedding can be reassigned sees the new embedding', () => {
+  // Spread copies of patterns keep `embedding` writable: the block cache must then check each
+  // embedding, not only that the array holds the same objects.
+  const rand = mulberry32(4);
+  for (const b of all) {
+    const L = learning(b);
+    const patterns = Array.from({ length: 100 }, (_, i) => ({
+      ...L.createPattern(
+        new Float32Array(16).map(() => normal(rand)),
+        null,
+        { id: `p${i}` },
+      ),
+    }));
+    const q = patterns[5].embedding;
+    assert.equal(L.matchPatterns(q, patterns, 0.9)[0].pattern.id, 'p5');
+    const away = L.createPattern(
+      new Float32Array(16).map(() => normal(rand)),
+      null,
+    );
+    patterns[5].embedding = away.embedding;
+    patterns[40].embedding = q;
+    assert.deepEqual(
+      L.matchPatterns(q, patterns, 0.9).map((m) => m.pattern.id),
+      ['p40'],
+      `${b.name}: a reassigned embedding is seen`,
+    );
+  }
+});
+
 test('hnswAbove: from that size the store walks an HNSW index (reported by stats), finding what the scan finds', () => {
   const rand = mulberry32(13);
   const dim = 32;

@@ -274,14 +274,14 @@ Status PatternStore::IndexCandidates(const float* q, const MatchOptions& options
     const PatternInfo& p = infos_[it->second];
     return p.active && (options.type_mask & (1u << static_cast<uint32_t>(p.type))) != 0;
   };
+  // Without anything to exclude the walk needs no filter (a callback per visited node).
+  const bool everything_allowed =
+      inactive_ == 0 && (options.type_mask & kAllPatternTypes) == kAllPatternTypes;
   size_t k = std::max<size_t>(32, size_t{options.limit} * 4);
   std::vector<HnswSearchHit> hits;
   for (;;) {
     HnswSearchOptions search;
     search.ef = static_cast<uint32_t>(std::min<size_t>(std::max<size_t>(k, 64), UINT32_MAX));
-    // Without anything to exclude the walk needs no filter (a callback per visited node).
-    const bool everything_allowed =
-        inactive_ == 0 && (options.type_mask & kAllPatternTypes) == kAllPatternTypes;
     search.filter = everything_allowed ? nullptr : &allow;
     if (Status s = index_->Search(q, k, search, &hits); !s.ok()) return s;
     if (hits.size() < k || hits.back().score < options.threshold || k >= infos_.size()) break;

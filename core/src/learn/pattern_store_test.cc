@@ -21,6 +21,13 @@ std::unique_ptr<PatternStore> NewStore(uint32_t dim, ActivityPolicy policy = {})
   return s;
 }
 
+// A store that walks its HNSW index from `hnsw_min` patterns on (0: it always scans exactly).
+std::unique_ptr<PatternStore> NewStoreIndexedFrom(uint32_t dim, uint32_t hnsw_min) {
+  auto s = NewStore(dim);
+  s->set_hnsw_min(hnsw_min);
+  return s;
+}
+
 PatternInfo Info(const std::string& id, PatternType type = PatternType::kResponse, uint32_t uses = 0,
                  uint32_t successes = 0) {
   PatternInfo p;
@@ -158,10 +165,8 @@ TEST(PatternStoreTest, Int8PrescanDropsNothingAtTheThreshold) {
 TEST(PatternStoreTest, HnswPathFindsWhatTheScanFinds) {
   const uint32_t dim = 48;
   const size_t n = ruv::test::kSanitized ? 1500 : 5000;
-  auto indexed = NewStore(dim);
-  auto exact = NewStore(dim);
-  indexed->set_hnsw_min(1000);
-  exact->set_hnsw_min(0);
+  auto indexed = NewStoreIndexedFrom(dim, 1000);
+  auto exact = NewStoreIndexedFrom(dim, 0);
   const std::vector<float> rows = ruv::test::RandomFloats(n * dim, 21);
   SeededRandom rng(22);
   for (size_t i = 0; i < n; ++i) {
@@ -223,10 +228,8 @@ TEST(PatternStoreTest, HnswPathFindsWhatTheScanFinds) {
 TEST(PatternStoreTest, ActiveCountFollowsEveryChange) {
   const uint32_t dim = 16;
   const size_t n = 400;
-  auto store = NewStore(dim);
-  auto exact = NewStore(dim);
-  store->set_hnsw_min(64);
-  exact->set_hnsw_min(0);
+  auto store = NewStoreIndexedFrom(dim, 64);
+  auto exact = NewStoreIndexedFrom(dim, 0);
   const std::vector<float> rows = ruv::test::RandomFloats(n * dim, 31);
   SeededRandom rng(32);
   auto recount = [&] {
@@ -250,8 +253,7 @@ TEST(PatternStoreTest, ActiveCountFollowsEveryChange) {
     ASSERT_EQ(store->active_count(), recount()) << "after step " << step;
     if (step % 500 == 499) {
       // Same contents in an exact store, then every stored row is found by both paths alike.
-      exact = NewStore(dim);
-      exact->set_hnsw_min(0);
+      exact = NewStoreIndexedFrom(dim, 0);
       for (size_t i = 0; i < store->size(); ++i)
         ASSERT_TRUE(
             exact->Add(store->info(static_cast<uint32_t>(i)), store->embedding(static_cast<uint32_t>(i)))

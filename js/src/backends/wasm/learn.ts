@@ -178,6 +178,32 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
   };
   const floatsAt = (ptr: number, n: number): Float32Array => m.HEAPF32.slice(ptr >>> 2, (ptr >>> 2) + n);
 
+  /**
+   * Drives a core job (training, the Fisher) one step per turn of the event loop: `step` runs one
+   * step with a result slot and says whether the job is done; then `finish` writes its `n` floats.
+   * The job is freed however this ends (an error, an onEpoch that throws).
+   */
+  const inSteps = async (
+    step: (slot: number) => boolean,
+    finish: (out: number) => number,
+    free: () => void,
+    n: number,
+  ): Promise<Float32Array> => {
+    try {
+      for (;;) {
+        const [slot] = place(m, arena, []);
+        if (step(slot)) break;
+        await yieldToEventLoop();
+      }
+      const [, , out] = place(m, arena, [], n * 4);
+      check(finish(out));
+      return floatsAt(out, n);
+    } finally {
+      free();
+      arena.trim();
+    }
+  };
+
   function wrap(base: number): PatternStoreBackend {
     let h = m.HEAPU32[base >>> 2]!;
     const live = (): number => {
@@ -196,6 +222,16 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
       } finally {
         arena.trim();
       }
+    };
+    /** A yes/no question about one id (ruv_patterns_remove, ruv_patterns_has). */
+    const idQuestion = (
+      ask: (h: number, id: number, idLen: number, out: number) => number,
+      id: string,
+    ): boolean => {
+      const idBytes = encoder.encode(id);
+      const [b, [pid]] = place(m, arena, [idBytes]);
+      check(ask(live(), pid!, idBytes.length, b));
+      return m.HEAPU32[b >>> 2] !== 0;
     };
     const store: PatternStoreBackend = {
       add(id, type, metadata, usage, success, v) {
@@ -216,18 +252,8 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
           ),
         );
       },
-      remove(id) {
-        const idBytes = encoder.encode(id);
-        const [b, [pid]] = place(m, arena, [idBytes]);
-        check(m._ruv_patterns_remove(live(), pid!, idBytes.length, b));
-        return m.HEAPU32[b >>> 2] !== 0;
-      },
-      has(id) {
-        const idBytes = encoder.encode(id);
-        const [b, [pid]] = place(m, arena, [idBytes]);
-        check(m._ruv_patterns_has(live(), pid!, idBytes.length, b));
-        return m.HEAPU32[b >>> 2] !== 0;
-      },
+      remove: (id) => idQuestion(m._ruv_patterns_remove, id),
+      has: (id) => idQuestion(m._ruv_patterns_has, id),
       recordOutcome(id, success) {
         const idBytes = encoder.encode(id);
         const [, [pid]] = place(m, arena, [idBytes]);
@@ -345,23 +371,19 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
         arena.trim();
       }
       const trainer = m.HEAPU32[b >>> 2]!;
-      try {
-        let report = new Uint8Array(REPORT_BYTES);
-        for (;;) {
-          const [rb] = place(m, arena, []);
-          check(m._ruv_lora_train_step(trainer, 1, rb));
-          report = m.HEAPU8.slice(rb, rb + REPORT_BYTES);
+      let report = new Uint8Array(REPORT_BYTES);
+      const params = await inSteps(
+        (slot) => {
+          check(m._ruv_lora_train_step(trainer, 1, slot));
+          report = m.HEAPU8.slice(slot, slot + REPORT_BYTES);
           onEpoch?.(report);
-          if (new DataView(report.buffer).getUint32(4, true) !== 0) break;
-          await yieldToEventLoop();
-        }
-        const [, , out] = place(m, arena, [], paramCount * 4);
-        check(m._ruv_lora_train_finish(trainer, out, paramCount));
-        return { params: floatsAt(out, paramCount), report };
-      } finally {
-        m._ruv_lora_trainer_free(trainer);
-        arena.trim();
-      }
+          return new DataView(report.buffer).getUint32(4, true) !== 0;
+        },
+        (out) => m._ruv_lora_train_finish(trainer, out, paramCount),
+        () => m._ruv_lora_trainer_free(trainer),
+        paramCount,
+      );
+      return { params, report };
     },
     async fisherCompute(a, t, config) {
       const n = a.params.length;
@@ -387,20 +409,16 @@ export function createWasmLearn(m: WasmLearnExports, arena: ScratchArena): Learn
         arena.trim();
       }
       const job = m.HEAPU32[b >>> 2]!;
-      try {
-        // About 8 batches per turn of the event loop (a few milliseconds at 384-d, rank 8).
-        for (;;) {
-          const [slot] = place(m, arena, []);
+      return inSteps(
+        (slot) => {
+          // About 8 batches per turn of the event loop (a few milliseconds at 384-d, rank 8).
           check(m._ruv_fisher_step(job, 8, slot));
-          if (m.HEAPU32[slot >>> 2] !== 0) break;
-          await yieldToEventLoop();
-        }
-        const [, , out] = place(m, arena, [], n * 4);
-        check(m._ruv_fisher_finish(job, out, n));
-        return floatsAt(out, n);
-      } finally {
-        m._ruv_fisher_job_free(job);
-      }
+          return m.HEAPU32[slot >>> 2] !== 0;
+        },
+        (out) => m._ruv_fisher_finish(job, out, n),
+        () => m._ruv_fisher_job_free(job),
+        n,
+      );
     },
     fisherMerge(shape, older, newer, newerAnchor, gamma) {
       const n = newer.length;
