@@ -217,44 +217,82 @@ TrajectoryArgs TrajectoriesArg(const Napi::CallbackInfo& info, size_t first, uin
   return t;
 }
 
+// Trajectories copied for a libuv worker: the caller's arrays may change while it runs.
+struct OwnedTrajectories {
+  explicit OwnedTrajectories(const TrajectoryArgs& t)
+      : queries(t.queries.data, t.queries.data + t.queries.length),
+        targets(t.targets.data, t.targets.data + t.targets.length),
+        rewards(t.rewards.data, t.rewards.data + t.rewards.length),
+        verdicts(t.verdicts.data, t.verdicts.data + t.verdicts.length) {}
+  std::vector<float> queries, targets, rewards;
+  std::vector<uint8_t> verdicts;
+};
+
+// What the training and Fisher workers share: the promise, the Float32Array the worker writes in
+// place (kept alive by a reference), and the core's status, turned into a rejection on the JS thread.
+class WorkerOutcome {
+ public:
+  WorkerOutcome(Napi::Env env, Napi::Float32Array out)
+      : deferred_(Napi::Promise::Deferred::New(env)),
+        out_ref_(Napi::Persistent(static_cast<Napi::Object>(out))),
+        out_(out.Data()) {}
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+  float* out() const { return out_; }
+  // On the worker: keeps the status and, when it failed, the thread's error message.
+  void Record(int32_t status) {
+    status_ = status;
+    if (status != RUV_OK) message_ = ruv_last_error_message();
+  }
+  // On the JS thread.
+  void Settle(Napi::Env env, Napi::Value value) {
+    if (status_ != RUV_OK) {
+      deferred_.Reject(StatusError(env, status_, message_));
+    } else {
+      deferred_.Resolve(value);
+    }
+  }
+  void Reject(const Napi::Error& e) { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference out_ref_;
+  float* out_;
+  int32_t status_ = RUV_OK;
+  std::string message_;
+};
+
 class TrainWorker : public Napi::AsyncProgressQueueWorker<ruv_lora_report_t> {
  public:
   TrainWorker(Napi::Env env, uint32_t dim, const TrajectoryArgs& t, ruv_lora_config_t config,
               const float* initial, const float* fisher, const float* anchor, size_t n_params,
               Napi::Float32Array out, Napi::Value on_epoch)
       : Napi::AsyncProgressQueueWorker<ruv_lora_report_t>(env, "ruvLoraTrain"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+        outcome_(env, out),
         dim_(dim),
-        queries_(t.queries.data, t.queries.data + t.queries.length),
-        targets_(t.targets.data, t.targets.data + t.targets.length),
-        rewards_(t.rewards.data, t.rewards.data + t.rewards.length),
-        verdicts_(t.verdicts.data, t.verdicts.data + t.verdicts.length),
+        t_(t),
         config_(config),
         initial_(initial ? std::vector<float>(initial, initial + n_params) : std::vector<float>()),
         fisher_(fisher ? std::vector<float>(fisher, fisher + n_params) : std::vector<float>()),
         anchor_(anchor ? std::vector<float>(anchor, anchor + n_params) : std::vector<float>()),
-        n_params_(n_params),
-        out_ref_(Napi::Persistent(static_cast<Napi::Object>(out))),
-        out_(out.Data()) {
+        n_params_(n_params) {
     if (on_epoch.IsFunction()) on_epoch_ = Napi::Persistent(on_epoch.As<Napi::Function>());
   }
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  Napi::Promise Promise() const { return outcome_.Promise(); }
 
   void Execute(const ExecutionProgress& progress) override {
     ruv_lora_trainer* t = nullptr;
     int32_t st = ruv_lora_train_start(
-        dim_, queries_.data(), targets_.data(), verdicts_.data(), rewards_.data(), verdicts_.size(), &config_,
-        initial_.empty() ? nullptr : initial_.data(), fisher_.empty() ? nullptr : fisher_.data(),
+        dim_, t_.queries.data(), t_.targets.data(), t_.verdicts.data(), t_.rewards.data(), t_.verdicts.size(),
+        &config_, initial_.empty() ? nullptr : initial_.data(), fisher_.empty() ? nullptr : fisher_.data(),
         anchor_.empty() ? nullptr : anchor_.data(), n_params_, &t);
     while (st == RUV_OK && !report_.done) {
       st = ruv_lora_train_step(t, 1, &report_);
       if (st == RUV_OK && !on_epoch_.IsEmpty()) progress.Send(&report_, 1);
     }
-    if (st == RUV_OK) st = ruv_lora_train_finish(t, out_, n_params_);
+    if (st == RUV_OK) st = ruv_lora_train_finish(t, outcome_.out(), n_params_);
     ruv_lora_trainer_free(t);
-    status_ = st;
-    if (st != RUV_OK) message_ = ruv_last_error_message();
+    outcome_.Record(st);
   }
 
   void OnProgress(const ruv_lora_report_t* data, size_t count) override {
@@ -271,13 +309,9 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<ruv_lora_report_t> {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    if (status_ != RUV_OK) {
-      deferred_.Reject(StatusError(env, status_, message_));
-      return;
-    }
-    deferred_.Resolve(ReportToJs(env, report_));
+    outcome_.Settle(env, ReportToJs(env, report_));
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override { outcome_.Reject(e); }
 
  private:
   static Napi::Value ReportToJs(Napi::Env env, const ruv_lora_report_t& r) {
@@ -286,19 +320,14 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<ruv_lora_report_t> {
     return out;
   }
 
-  Napi::Promise::Deferred deferred_;
+  WorkerOutcome outcome_;
   uint32_t dim_;
-  std::vector<float> queries_, targets_, rewards_;
-  std::vector<uint8_t> verdicts_;
+  OwnedTrajectories t_;
   ruv_lora_config_t config_;
   std::vector<float> initial_, fisher_, anchor_;
   size_t n_params_;
-  Napi::ObjectReference out_ref_;  // written in place on the worker
-  float* out_;
   Napi::FunctionReference on_epoch_;
   ruv_lora_report_t report_{};
-  int32_t status_ = RUV_OK;
-  std::string message_;
 };
 
 Napi::Value LoraTrainAsync(const Napi::CallbackInfo& info) {
@@ -328,55 +357,41 @@ class FisherWorker : public Napi::AsyncWorker {
   FisherWorker(Napi::Env env, uint32_t dim, uint32_t rank, float alpha, const ArrayView<float>& params,
                const TrajectoryArgs& t, ruv_lora_config_t config, Napi::Float32Array out)
       : Napi::AsyncWorker(env, "ruvFisher"),
-        deferred_(Napi::Promise::Deferred::New(env)),
+        outcome_(env, out),
         dim_(dim),
         rank_(rank),
         alpha_(alpha),
         params_(params.data, params.data + params.length),
-        queries_(t.queries.data, t.queries.data + t.queries.length),
-        targets_(t.targets.data, t.targets.data + t.targets.length),
-        rewards_(t.rewards.data, t.rewards.data + t.rewards.length),
-        verdicts_(t.verdicts.data, t.verdicts.data + t.verdicts.length),
-        config_(config),
-        out_ref_(Napi::Persistent(static_cast<Napi::Object>(out))),
-        out_(out.Data()) {}
+        t_(t),
+        config_(config) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  Napi::Promise Promise() const { return outcome_.Promise(); }
 
   void Execute() override {
     ruv_fisher_job* job = nullptr;
-    int32_t st = ruv_fisher_start(dim_, rank_, alpha_, params_.data(), params_.size(), queries_.data(),
-                                  targets_.data(), verdicts_.data(), rewards_.data(), verdicts_.size(),
-                                  &config_, &job);
+    int32_t st = ruv_fisher_start(dim_, rank_, alpha_, params_.data(), params_.size(), t_.queries.data(),
+                                  t_.targets.data(), t_.verdicts.data(), t_.rewards.data(),
+                                  t_.verdicts.size(), &config_, &job);
     int32_t done = 0;
     while (st == RUV_OK && !done) st = ruv_fisher_step(job, UINT32_MAX, &done);
-    if (st == RUV_OK) st = ruv_fisher_finish(job, out_, params_.size());
+    if (st == RUV_OK) st = ruv_fisher_finish(job, outcome_.out(), params_.size());
     ruv_fisher_job_free(job);
-    status_ = st;
-    if (st != RUV_OK) message_ = ruv_last_error_message();
+    outcome_.Record(st);
   }
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    if (status_ != RUV_OK) {
-      deferred_.Reject(StatusError(env, status_, message_));
-    } else {
-      deferred_.Resolve(env.Undefined());
-    }
+    outcome_.Settle(env, env.Undefined());
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override { outcome_.Reject(e); }
 
  private:
-  Napi::Promise::Deferred deferred_;
+  WorkerOutcome outcome_;
   uint32_t dim_, rank_;
   float alpha_;
-  std::vector<float> params_, queries_, targets_, rewards_;
-  std::vector<uint8_t> verdicts_;
+  std::vector<float> params_;
+  OwnedTrajectories t_;
   ruv_lora_config_t config_;
-  Napi::ObjectReference out_ref_;
-  float* out_;
-  int32_t status_ = RUV_OK;
-  std::string message_;
 };
 
 Napi::Value FisherComputeAsync(const Napi::CallbackInfo& info) {

@@ -89,6 +89,15 @@ int32_t MakeAdapter(const char* fn, uint32_t dim, uint32_t rank, float alpha, co
   return Report(fn, LoraWeights::FromParams(dim, rank, alpha, params, n, out));
 }
 
+// A Fisher from the caller's arrays: its values and the anchor adapter's params (both copied).
+int32_t MakeFisher(const char* fn, uint32_t dim, uint32_t rank, float alpha, const float* anchor,
+                   const float* values, size_t n, Fisher* out) {
+  if (values == nullptr) return Fail(kInvalid, (std::string(fn) + ": null Fisher values").c_str());
+  LoraWeights theta_star;
+  if (int32_t st = MakeAdapter(fn, dim, rank, alpha, anchor, n, &theta_star); st != RUV_OK) return st;
+  return Report(fn, Fisher::FromParts(std::move(theta_star), std::vector<float>(values, values + n), out));
+}
+
 LoraConfig ToConfig(const ruv_lora_config_t& c) {
   LoraConfig config;
   config.rank = c.rank;
@@ -347,15 +356,9 @@ int32_t ruv_lora_train_start(uint32_t dim, const float* queries, const float* ta
     }
     Fisher fisher;
     if (fisher_values != nullptr) {
-      LoraWeights anchor;
-      if (int32_t st = MakeAdapter(kFn, dim, c.rank, c.alpha, fisher_anchor, n_params, &anchor); st != RUV_OK)
+      if (int32_t st = MakeFisher(kFn, dim, c.rank, c.alpha, fisher_anchor, fisher_values, n_params, &fisher);
+          st != RUV_OK)
         return st;
-      if (int32_t st = Report(
-              kFn, Fisher::FromParts(std::move(anchor),
-                                     std::vector<float>(fisher_values, fisher_values + n_params), &fisher));
-          st != RUV_OK) {
-        return st;
-      }
       c.ewc.fisher = &fisher;
     }
     auto t = std::make_unique<ruv_lora_trainer>();
@@ -450,18 +453,12 @@ int32_t ruv_fisher_merge(uint32_t dim, uint32_t rank, float alpha, const float* 
     constexpr const char* kFn = "ruv_fisher_merge";
     if (older == nullptr || newer == nullptr || out == nullptr)
       return Fail(kInvalid, "ruv_fisher_merge: null argument");
-    LoraWeights anchor;
-    if (int32_t st = MakeAdapter(kFn, dim, rank, alpha, newer_anchor, n_params, &anchor); st != RUV_OK)
-      return st;
+    // Both at the newer anchor: online EWC anchors at the latest solution.
     Fisher a, b, merged;
-    if (int32_t st = Report(kFn, Fisher::FromParts(anchor, std::vector<float>(older, older + n_params), &a));
-        st != RUV_OK) {
+    if (int32_t st = MakeFisher(kFn, dim, rank, alpha, newer_anchor, older, n_params, &a); st != RUV_OK)
       return st;
-    }
-    if (int32_t st = Report(kFn, Fisher::FromParts(anchor, std::vector<float>(newer, newer + n_params), &b));
-        st != RUV_OK) {
+    if (int32_t st = MakeFisher(kFn, dim, rank, alpha, newer_anchor, newer, n_params, &b); st != RUV_OK)
       return st;
-    }
     if (int32_t st = Report(kFn, MergeFisher(a, b, gamma, &merged)); st != RUV_OK) return st;
     std::copy(merged.values().begin(), merged.values().end(), out);
     return RUV_OK;
@@ -473,15 +470,10 @@ int32_t ruv_ewc_apply(uint32_t dim, uint32_t rank, float alpha, const float* par
   return Guard([&]() -> int32_t {
     constexpr const char* kFn = "ruv_ewc_apply";
     if (fisher == nullptr || out == nullptr) return Fail(kInvalid, "ruv_ewc_apply: null argument");
-    LoraWeights theta, star, result;
+    LoraWeights theta, result;
     if (int32_t st = MakeAdapter(kFn, dim, rank, alpha, params, n_params, &theta); st != RUV_OK) return st;
-    if (int32_t st = MakeAdapter(kFn, dim, rank, alpha, anchor, n_params, &star); st != RUV_OK) return st;
     Fisher f;
-    if (int32_t st = Report(
-            kFn, Fisher::FromParts(std::move(star), std::vector<float>(fisher, fisher + n_params), &f));
-        st != RUV_OK) {
-      return st;
-    }
+    if (int32_t st = MakeFisher(kFn, dim, rank, alpha, anchor, fisher, n_params, &f); st != RUV_OK) return st;
     if (int32_t st = Report(kFn, ApplyEwc(theta, f, lambda, &result)); st != RUV_OK) return st;
     std::copy(result.params().begin(), result.params().end(), out);
     return RUV_OK;
