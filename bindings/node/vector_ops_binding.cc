@@ -18,17 +18,26 @@ Napi::Value Distance(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, out);
 }
 
+// The first three arguments of the batch calls: query, vectors (flat row-major count x
+// query.length) and count, checked to agree.
+struct Rows {
+  ArrayView<float> query, vectors;
+  size_t count;
+};
+Rows RowsArgs(const Napi::CallbackInfo& info) {
+  Rows r{TypedArrayArg<float>(info, 0), TypedArrayArg<float>(info, 1), SizeArg(info, 2)};
+  RequireLength(info.Env(), r.query.length == 0 || r.vectors.length / r.query.length >= r.count,
+                "vectors holds fewer than count x dim values");
+  return r;
+}
+
 // batchDistance(query: Float32Array, vectors: Float32Array, count: number, metric: number,
 //               out: Float32Array): void  (vectors is flat row-major count x query.length)
 void BatchDistance(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto query = TypedArrayArg<float>(info, 0);
-  auto vectors = TypedArrayArg<float>(info, 1);
-  size_t count = SizeArg(info, 2);
+  const auto [query, vectors, count] = RowsArgs(info);
   int32_t metric = Int32Arg(info, 3);
   auto out = TypedArrayArg<float>(info, 4);
-  RequireLength(env, query.length == 0 || vectors.length / query.length >= count,
-                "vectors holds fewer than count x dim values");
   RequireLength(env, out.length >= count, "output is shorter than count");
   Check(env, ruv_batch_distance(query.data, vectors.data, count, query.length, metric, out.data));
 }
@@ -37,14 +46,10 @@ void BatchDistance(const Napi::CallbackInfo& info) {
 //          outIndex: Uint32Array, outDot: Float32Array): number  (how many rows passed)
 Napi::Value DotAbove(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto query = TypedArrayArg<float>(info, 0);
-  auto vectors = TypedArrayArg<float>(info, 1);
-  size_t count = SizeArg(info, 2);
+  const auto [query, vectors, count] = RowsArgs(info);
   float threshold = FloatArg(info, 3);
   auto out_index = TypedArrayArg<uint32_t>(info, 4);
   auto out_dot = TypedArrayArg<float>(info, 5);
-  RequireLength(env, query.length == 0 || vectors.length / query.length >= count,
-                "vectors holds fewer than count x dim values");
   RequireLength(env, out_index.length >= count && out_dot.length >= count, "outputs are shorter than count");
   size_t found = 0;
   Check(env, ruv_dot_above(query.data, vectors.data, count, query.length, threshold, out_index.data,
