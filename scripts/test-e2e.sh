@@ -9,9 +9,9 @@ source scripts/lib/tally.sh
 
 project=$(mktemp -d)
 trap 'rm -rf "$project"' EXIT
-mkdir -p "$project/node_modules"
+mkdir -p "$project/node_modules" "$project/tests"
 ln -s "$PWD/js" "$project/node_modules/ruvector-runtime"
-cp tests/e2e/smoke.mjs "$project/smoke.mjs"
+cp -r tests/e2e tests/conformance "$project/tests/"  # the suite and the case tables it runs
 
 run() {  # $1: expected backend; the rest: env assignments and node flags
   local expect=$1; shift
@@ -21,7 +21,7 @@ run() {  # $1: expected backend; the rest: env assignments and node flags
   done
   echo "-- ${expect}: node ${flags[*]:-} ${envs[*]:-}"
   local out
-  out=$(cd "$project" && env -u RUVECTOR_BACKEND EXPECT_BACKEND="$expect" "${envs[@]}" node "${flags[@]}" smoke.mjs 2>&1)
+  out=$(cd "$project" && env -u RUVECTOR_BACKEND EXPECT_BACKEND="$expect" "${envs[@]}" node "${flags[@]}" tests/e2e/smoke.mjs 2>&1)
   local rc=$?
   echo "$out"
   local ok bad

@@ -4,7 +4,7 @@
  */
 import { registerBackend } from './registry.js';
 
-registerBackend({ name: 'wasm', load: async () => (await import('./backends/wasm/index.js')).load });
+registerBackend({ name: 'wasm', load: async () => (await import('./backends/wasm/locate.js')).load });
 registerBackend({ name: 'js-fallback', load: async () => (await import('./backends/js/index.js')).load });
 
 export * from './api.js';

@@ -36,23 +36,35 @@ test("import 'ruvector-runtime' by name resolves the node entry and runs", () =>
   assert.match(url, /\/dist\/index\.js$/);
 });
 
-test('Node takes the node entry even with --conditions=browser; the web entry imports on its own', () => {
-  const out = runInProject(
+test('each environment condition resolves to its entry; the web entry imports on its own', () => {
+  // What Node resolves with a runtime's or bundler's condition set first (they list more, but the
+  // first match in package.json order decides): Workers/Edge get the wasm-only entry that imports
+  // its .wasm as a module, browsers and Deno the web entry, Bun and Node the native-first one.
+  const entries = {
+    '': 'index.js',
+    workerd: 'index.worker.js',
+    worker: 'index.worker.js',
+    'edge-light': 'index.worker.js',
+    browser: 'index.web.js',
+    deno: 'index.web.js',
+    bun: 'index.js',
+  };
+  for (const [condition, file] of Object.entries(entries)) {
+    const out = runInProject(
+      ['--input-type=module', ...(condition ? [`--conditions=${condition}`] : [])],
+      `process.stdout.write(import.meta.resolve('ruvector-runtime'));`,
+    );
+    assert.ok(out.endsWith(`/dist/${file}`), `${condition || 'node'}: ${out}`);
+  }
+  // The web entry runs in Node too (a test runner with the browser condition): wasm from the file.
+  const web = runInProject(
     ['--input-type=module', '--conditions=browser'],
     `
-    process.stdout.write(import.meta.resolve('ruvector-runtime'));`,
-  );
-  // "node" is listed before "default", so Node itself always takes the node entry; other
-  // runtimes (Deno, browsers, workerd) match "default": check that file imports on its own.
-  assert.match(out, /\/dist\/index\.js$/);
-  const web = runInProject(
-    ['--input-type=module'],
-    `
-    const m = await import(${JSON.stringify(join(packageDir, 'dist', 'index.web.js'))});
-    const d = (await m.RuVectorRuntime.create({ backend: 'js' })).describe();
+    const m = await import('ruvector-runtime');
+    const d = (await m.RuVectorRuntime.create()).describe();
     process.stdout.write(d.backend);`,
   );
-  assert.equal(web, 'js-fallback');
+  assert.equal(web, 'wasm');
 });
 
 test('package.json is importable for its version', () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
-import { load as loadWasm } from '../../js/dist/backends/wasm/index.js';
+import { load as loadWasm } from '../../js/dist/backends/wasm/locate.js';
 import { RuVectorError } from '../../js/dist/index.js';
 import { bruteForceIds } from '../conformance/cases/recall.mjs';
 import { mulberry32, randomVector } from '../conformance/support.mjs';

@@ -24,6 +24,8 @@ import type { VectorBuffer } from '../../vector-ops/types.js';
 import { createWasmEmbed, type WasmEmbedExports } from './embed.js';
 import { align64, createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 import { createWasmLearn, type WasmLearnExports } from './learn.js';
+// Static, so bundlers and Workers follow it (a computed import() is unsupported in workerd).
+import createRuvectorWasm from '../../wasm/ruvector_wasm.mjs';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 2;
@@ -126,46 +128,8 @@ const RESULT_SLOT_BYTES = 64;
 const unavailable = (reason: string, cause?: unknown): RuVectorError =>
   backendUnavailable('wasm', reason, cause);
 
-function isNodeOrDeno(): boolean {
-  const g = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
-  return typeof g.process?.versions?.node === 'string' || g.Deno !== undefined;
-}
-
-/** Reads the .wasm bytes: `fs/promises` for files under Node/Deno, else fetch. */
-async function readWasmBytes(source: string | URL): Promise<ArrayBuffer | Uint8Array> {
-  let url: URL | undefined;
-  if (source instanceof URL) {
-    url = source;
-  } else if (/^[a-z][a-z0-9+.-]+:/i.test(source)) {
-    url = new URL(source); // 'file:', 'http:', 'data:', ... (a one-letter scheme is a drive letter)
-  }
-  const isFile = url === undefined || url.protocol === 'file:';
-  if (isFile && isNodeOrDeno()) {
-    const { readFile } = await import('node:fs/promises');
-    return readFile(url ?? source);
-  }
-  if (typeof fetch !== 'function') {
-    throw unavailable(`cannot read ${String(source)}: no fetch here; pass wasmBinary or wasmModule`);
-  }
-  const response = await fetch(url ?? source);
-  if (!response.ok) throw unavailable(`fetching ${String(source)} gave HTTP ${response.status}`);
-  return response.arrayBuffer();
-}
-
 async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
-  let factory: WasmModuleFactory;
-  try {
-    const glue = (await import(new URL('../../wasm/ruvector_wasm.mjs', import.meta.url).href)) as {
-      default: WasmModuleFactory;
-    };
-    factory = glue.default;
-  } catch (error) {
-    throw unavailable(
-      `cannot import ruvector_wasm.mjs (build it with scripts/build-wasm.sh): ${String(error)}`,
-      error,
-    );
-  }
-
+  const factory = createRuvectorWasm as WasmModuleFactory;
   const glueMessages: string[] = [];
   let rejectInstantiation: (error: unknown) => void = () => {};
   const instantiationFailed = new Promise<never>((_, reject) => {
@@ -190,13 +154,8 @@ async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
   } else if (options.wasmBinary !== undefined) {
     moduleOptions.wasmBinary = options.wasmBinary;
   } else {
-    const source = options.wasmUrl ?? new URL('../../wasm/ruvector_wasm.wasm', import.meta.url);
-    try {
-      moduleOptions.wasmBinary = await readWasmBytes(source);
-    } catch (error) {
-      if (error instanceof RuVectorError) throw error;
-      throw unavailable(`cannot read ${String(source)}: ${String(error)}`, error);
-    }
+    // The entry point supplies one (locate.ts reads the file or URL; index.worker.ts imports it).
+    throw unavailable('no .wasm given: pass wasmModule or wasmBinary');
   }
   try {
     return await Promise.race([factory(moduleOptions), instantiationFailed]);
@@ -456,7 +415,10 @@ function createKernels(m: WasmModule): WasmKernels {
   };
 }
 
-/** Instantiates the Emscripten module; throws RuVectorError('BACKEND_UNAVAILABLE') saying why not. */
+/**
+ * Instantiates the Emscripten module from `options.wasmModule` or `options.wasmBinary` (entry points
+ * supply one: locate.ts, index.worker.ts); throws RuVectorError('BACKEND_UNAVAILABLE') saying why not.
+ */
 export const load: BackendLoader = async (options): Promise<WasmKernels> => {
   if (typeof WebAssembly !== 'object') throw unavailable('WebAssembly is not available here');
   const m = await instantiate(options);
