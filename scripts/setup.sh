@@ -37,3 +37,4 @@ npm_install bindings/node
 export ONNXRUNTIME_NODE_INSTALL=skip  # transformers.js pulls onnxruntime-node: no CUDA download
 npm_install tools                    # golden-id generators (tools/tokenizer/golden.mjs)
 npm_install tools/lint   # eslint + typescript-eslint, prettier (scripts/lint.sh)
+npm_install tools/engines  # the engines tests/e2e/engines.mjs runs the package in (workerd, ...)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End to end: the built package (js/dist) imported by name from a scratch project, in a fresh Node
 # process per engine, the way a user gets each one: plain Node picks native, `--no-addons` (no
-# Node-API) falls to wasm, RUVECTOR_BACKEND=js forces the pure-TypeScript engine. Each run does a
-# real distance and HNSW build/search/load (tests/e2e/smoke.mjs). Ends with "tests: N passed, N failed".
+# Node-API) falls to wasm, RUVECTOR_BACKEND=js forces the pure-TypeScript engine. Each run does
+# the engine suite (tests/e2e/smoke.mjs -> engine-suite.mjs); then the same suite inside the other
+# engines (tests/e2e/engines.mjs: workerd, ...). Ends with "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/tally.sh
@@ -38,5 +39,20 @@ echo "== end to end: the package by name in a fresh process, per engine"
 run native
 run wasm --no-addons
 run js-fallback RUVECTOR_BACKEND=js
+
+# The same suite inside the other engines, each through its export condition (tests/e2e/engines.mjs;
+# the engines are npm packages in tools/engines). RUVECTOR_ENGINES picks a subset.
+engines=${RUVECTOR_ENGINES:-workerd}
+echo "== end to end: the engine suite inside other engines ($engines)"
+# shellcheck disable=SC2086  # one argument per engine
+out=$(node tests/e2e/engines.mjs $engines 2>&1)
+rc=$?
+echo "$out"
+ok=$(grep -c "^ok - " <<<"$out")
+bad=$(grep -c "^not ok - " <<<"$out")
+pass "$ok"
+[ "$bad" -eq 0 ] || fail "$bad"
+if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then fail; fi
+if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then fail; fi
 
 tally_exit
