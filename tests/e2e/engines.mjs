@@ -1,10 +1,14 @@
-// Runs the engine suite (engine-suite.mjs) inside real engines other than Node, each reaching the
-// package through the export condition it uses, and checks each picks the backend it should and
-// writes the same bytes as Node's wasm backend (HNSW index, pattern store, adapter). Prints
-// "ok - <engine>: ..." / "not ok - ..." and each engine's cold start.
-//   node tests/e2e/engines.mjs [workerd ...]     (default: every engine below)
-// The engines come from npm (tools/engines, installed by scripts/setup.sh); nothing else is fetched.
-import { readFileSync } from 'node:fs';
+// Runs the engine suite (engine-suite.mjs) in every engine the package claims, each reaching it
+// the way a user's program there does (its own resolution of the package's export conditions),
+// and checks that each picks the backend it should and that wasm engines write the same bytes as
+// Node's wasm backend (HNSW index, pattern store, adapter). Prints "ok - <engine>: ..." /
+// "not ok - ..." and each engine's cold start.
+//   node tests/e2e/engines.mjs [engine ...]     (default: every engine in ENGINES)
+// Deno, Bun and workerd come from npm (tools/engines, installed by scripts/setup.sh); nothing
+// else is fetched.
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -102,7 +106,79 @@ export default {
   }
 }
 
-const ENGINES = { workerd };
+let project;
+/** A scratch project with the package in node_modules (a symlink to js/, as `npm install <path>` makes) and tests/. */
+function scratchProject() {
+  if (project !== undefined) return project;
+  project = mkdtempSync(join(tmpdir(), 'ruvector-engines-'));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(packageDir, join(project, 'node_modules', 'ruvector-runtime'), 'dir');
+  // Deno resolves bare specifiers through node_modules only for dependencies a package.json names.
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({
+      name: 'engines-probe',
+      private: true,
+      type: 'module',
+      dependencies: { 'ruvector-runtime': '*' },
+    }),
+  );
+  for (const dir of ['e2e', 'conformance'])
+    cpSync(join(root, 'tests', dir), join(project, 'tests', dir), { recursive: true });
+  return project;
+}
+
+/**
+ * An engine with a process of its own (Node, Deno, Bun) running tests/e2e/smoke.mjs, which
+ * imports the package by name: the engine's own resolver picks the entry.
+ */
+function processEngine(expect, command, args, env = {}) {
+  return async () => {
+    const cwd = scratchProject();
+    const environment = { ...process.env, ...env, EXPECT_BACKEND: expect };
+    if (!('RUVECTOR_BACKEND' in env)) delete environment.RUVECTOR_BACKEND;
+    const r = spawnSync(command, [...args, 'tests/e2e/smoke.mjs'], {
+      cwd,
+      env: environment,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
+    const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    const results = [...output.matchAll(/^(ok|not ok) - (.*)$/gm)].map((m) => ({
+      ok: m[1] === 'ok',
+      name: m[2],
+    }));
+    const runLine = /^# run (.*)$/m.exec(output);
+    if (r.status !== 0 && !results.some((x) => !x.ok)) {
+      results.push({
+        ok: false,
+        name: `exits 0 (status ${r.status}, ${r.error ?? r.signal ?? ''}): ${output.slice(-2000)}`,
+      });
+    }
+    if (runLine === null)
+      return { results: [...results, { ok: false, name: `reports its run: ${output.slice(-2000)}` }] };
+    const run = JSON.parse(runLine[1]);
+    return {
+      ...run,
+      results,
+      coldStart: `import ${run.importMs.toFixed(1)} ms + initialize ${run.initializeMs.toFixed(1)} ms`,
+    };
+  };
+}
+
+const bin = (pkg, file) => join(dirname(enginesRequire.resolve(`${pkg}/package.json`)), file);
+const ENGINES = {
+  // Node: the native addon; without Node-API, wasm; without WebAssembly, js-fallback, and said so.
+  node: processEngine('native', process.execPath, []),
+  'node --no-addons': processEngine('wasm', process.execPath, ['--no-addons']),
+  // --jitless leaves no WebAssembly; the addon still loads, so --no-addons too to reach js-fallback.
+  'node --jitless --no-addons': processEngine('js-fallback', process.execPath, ['--jitless', '--no-addons']),
+  'node RUVECTOR_BACKEND=js': processEngine('js-fallback', process.execPath, [], { RUVECTOR_BACKEND: 'js' }),
+  deno: processEngine('wasm', bin('deno', 'deno'), ['run', '--allow-read', '--allow-env']),
+  // Bun loads Node-API addons: the native backend, through the "bun" condition.
+  bun: processEngine('native', bin('bun', 'bin/bun.exe'), []),
+  workerd,
+};
 
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(ENGINES);
@@ -126,6 +202,15 @@ for (const name of names) {
     continue;
   }
   for (const r of run.results) report(r.ok, `${name}: ${r.name}${r.detail ? `: ${r.detail}` : ''}`);
+  if (run.backend === undefined) continue;
+  if (run.backend === 'js-fallback' && run.attempts !== undefined && !name.includes('RUVECTOR_BACKEND')) {
+    // Never silently: the fallback says why each faster backend could not run.
+    const reasons = run.attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.error}`);
+    report(
+      reasons.some((r) => r.startsWith('wasm:')),
+      `${name}: describe() says why wasm did not load (${reasons.join('; ')})`,
+    );
+  }
   if (run.backend === 'wasm') {
     for (const [what, want] of Object.entries(reference)) {
       const got = run.digests?.[what];
@@ -134,4 +219,5 @@ for (const name of names) {
   }
   console.log(`# ${name}: backend ${run.backend}; cold start: ${run.coldStart}`);
 }
+if (project !== undefined) rmSync(project, { recursive: true, force: true });
 process.exitCode = failed === 0 ? 0 : 1;
