@@ -245,6 +245,32 @@ async function openChromium(url) {
   };
 }
 
+/** Debian's Firefox ESR through puppeteer-core (WebDriver BiDi; there is no geckodriver here). */
+async function openFirefox(url) {
+  const puppeteer = enginesRequire('puppeteer-core');
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: '/usr/bin/firefox-esr',
+    headless: true,
+    extraPrefsFirefox: { 'network.captive-portal-service.enabled': false, 'app.update.enabled': false },
+  });
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  return {
+    close: () => browser.close(),
+    run: async () => {
+      try {
+        await page.waitForFunction(() => globalThis.__run !== undefined, { timeout: 180_000 });
+      } catch (e) {
+        throw new Error(`the page did not finish: ${errors.join('; ') || e}`);
+      }
+      return page.evaluate(() => globalThis.__run);
+    },
+  };
+}
+
 let project;
 /** A scratch project with the package in node_modules (a symlink to js/, as `npm install <path>` makes) and tests/. */
 function scratchProject() {
@@ -319,6 +345,7 @@ const ENGINES = {
   workerd,
   'edge-runtime': edgeRuntime,
   chromium: browserEngine(openChromium),
+  firefox: browserEngine(openFirefox),
 };
 
 const wanted = process.argv.slice(2);
