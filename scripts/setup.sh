@@ -14,7 +14,7 @@ apt_packages=(
   clang-14 libclang-rt-14-dev                # libFuzzer targets (tests/fuzz)
   python3-torch python3-onnx                 # tools/models/make_bert_model.py: the test models
   clang-format-14 clang-tidy-14              # scripts/lint.sh (.clang-format, .clang-tidy)
-  chromium firefox-esr                       # tests/e2e/engines.mjs: the suite in the browsers
+  chromium firefox-esr webkit2gtk-driver xvfb  # tests/e2e/engines.mjs: the suite in the browsers
 )
 missing=()
 for p in "${apt_packages[@]}"; do

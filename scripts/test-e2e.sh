@@ -2,7 +2,7 @@
 # End to end: the built package (js/dist) imported by name from a scratch project, in every engine
 # the package claims, the way a user gets each one (tests/e2e/engines.mjs): Node (native; wasm with
 # --no-addons; js-fallback without WebAssembly or with RUVECTOR_BACKEND=js), Deno, Bun, Cloudflare's
-# workerd, Vercel's Edge Runtime, Chromium and Firefox, each running the engine suite
+# workerd, Vercel's Edge Runtime, Chromium, Firefox and WebKitGTK, each running the engine suite
 # (tests/e2e/engine-suite.mjs: vectorOps case tables, error codes, HNSW recall and bytes,
 # learning). The engines and drivers are npm packages in tools/engines, the browsers Debian's
 # (scripts/setup.sh). RUVECTOR_ENGINES="deno workerd" runs a subset.

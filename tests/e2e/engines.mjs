@@ -6,7 +6,7 @@
 //   node tests/e2e/engines.mjs [engine ...]     (default: every engine in ENGINES)
 // Deno, Bun and workerd come from npm (tools/engines, installed by scripts/setup.sh); nothing
 // else is fetched.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
@@ -271,6 +271,73 @@ async function openFirefox(url) {
   };
 }
 
+/** A child process that must not outlive the run. */
+function start(command, args, env) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  return () => child.kill('SIGKILL');
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort() {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise((ok) => probe.listen(0, '127.0.0.1', ok));
+  const { port } = probe.address();
+  await new Promise((ok) => probe.close(ok));
+  return port;
+}
+
+/**
+ * WebKitGTK (Safari's engine) through WebKitWebDriver and selenium-webdriver, its MiniBrowser on
+ * a virtual X display (Xvfb). SharedArrayBuffer needs JSC_useSharedArrayBuffer=1 here.
+ */
+async function openWebKit(url) {
+  const { Builder } = enginesRequire('selenium-webdriver');
+  const display = `:${90 + Math.floor(Math.random() * 9)}`;
+  const stops = [start('Xvfb', [display, '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], {})];
+  const port = await freePort();
+  stops.push(
+    start('WebKitWebDriver', [`--port=${port}`], { DISPLAY: display, JSC_useSharedArrayBuffer: '1' }),
+  );
+  const stopAll = () => stops.reverse().forEach((stop) => stop());
+  let driver;
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        driver = await new Builder()
+          .usingServer(`http://127.0.0.1:${port}`)
+          .withCapabilities({
+            browserName: 'MiniBrowser',
+            'webkitgtk:browserOptions': {
+              binary: '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser',
+              args: ['--automation'],
+            },
+          })
+          .build();
+        break;
+      } catch (e) {
+        if (attempt >= 40) throw e; // the driver and the display take a moment to come up
+        await new Promise((ok) => setTimeout(ok, 250));
+      }
+    }
+    await driver.get(url);
+  } catch (e) {
+    await driver?.quit().catch(() => {});
+    stopAll();
+    throw e;
+  }
+  return {
+    close: async () => {
+      await driver.quit().catch(() => {});
+      stopAll();
+    },
+    run: async () => {
+      await driver.wait(async () => driver.executeScript('return globalThis.__run !== undefined'), 180_000);
+      return driver.executeScript('return globalThis.__run');
+    },
+  };
+}
+
 let project;
 /** A scratch project with the package in node_modules (a symlink to js/, as `npm install <path>` makes) and tests/. */
 function scratchProject() {
@@ -346,6 +413,7 @@ const ENGINES = {
   'edge-runtime': edgeRuntime,
   chromium: browserEngine(openChromium),
   firefox: browserEngine(openFirefox),
+  webkit: browserEngine(openWebKit),
 };
 
 const wanted = process.argv.slice(2);
