@@ -10,11 +10,12 @@
  *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
  *                                              packs a model folder into one .ruvmodel bundle
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 
 import {
   formatHnswTable,
@@ -159,6 +160,7 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
       hnswRows,
       embeddings: embed,
       learnRows,
+      wasmSizes: wasmSizes(),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
@@ -167,12 +169,31 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
     `ruvector ${VERSION} benchmark  node ${process.version}  ${cpus()[0]?.model ?? 'unknown CPU'}`,
     `backends: ${targets.map((t) => `${t.backend} (${t.simdTarget})`).join(', ') || 'none'}`,
     ...skipped.map((s) => `skipped ${s}`),
+    ...wasmSizes().map(
+      (w) =>
+        `wasm module ${w.file}: ${w.bytes} bytes, ${w.gzipBytes} gzipped (budget ${WASM_GZIP_BUDGET} gzipped: ${w.gzipBytes <= WASM_GZIP_BUDGET ? 'within' : 'OVER'})`,
+    ),
   ];
   if (suites.has('vector-ops')) lines.push('', formatBenchTable(rows));
   if (suites.has('hnsw')) lines.push('', formatHnswTable(hnswRows, hnswOptions));
   if (embed !== undefined) lines.push('', formatEmbedTable(embed));
   if (suites.has('learning')) lines.push('', formatLearnTable(learnRows));
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Issue 13's size budget: each wasm module, without weights, at most 1 MB gzipped. */
+const WASM_GZIP_BUDGET = 1024 * 1024;
+
+/** The size of each .wasm this package ships, raw and gzipped (level 9, as CDNs serve it). */
+function wasmSizes(): { file: string; bytes: number; gzipBytes: number }[] {
+  const dir = new URL('./wasm/', import.meta.url);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.wasm'))
+    .map((file) => {
+      const bytes = readFileSync(new URL(file, dir));
+      return { file, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
+    });
 }
 
 async function packModel(

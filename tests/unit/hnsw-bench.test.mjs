@@ -3,6 +3,8 @@
 // recall is measured against a real brute force, and a backend without an index says why.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 
 import { jsKernels } from '../../js/dist/backends/js/index.js';
@@ -69,4 +71,21 @@ test('ruvector bench --suite hnsw runs the HNSW rows only (scaled down with --hn
     () => execFileSync(process.execPath, [cli, 'bench', '--suite', 'graph'], { stdio: 'pipe' }),
     (e) => e.status === 2 && /unknown suite 'graph'/.test(String(e.stderr)),
   );
+});
+
+test('ruvector bench prints each wasm module size, raw and gzipped, against the 1 MB budget', () => {
+  const out = execFileSync(
+    process.execPath,
+    [cli, 'bench', '--suite', 'vector-ops', '--backend', 'js', '--budget-ms', '1', '--rows', '16'],
+    { encoding: 'utf8' },
+  );
+  const wasm = readFileSync(new URL('../../js/dist/wasm/ruvector_wasm.wasm', import.meta.url));
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  assert.match(
+    out,
+    new RegExp(
+      `wasm module ruvector_wasm\\.wasm: ${wasm.length} bytes, ${gz} gzipped \\(budget 1048576 gzipped: within\\)`,
+    ),
+  );
+  assert.ok(gz <= 1024 * 1024, `${gz} bytes gzipped`);
 });
