@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/build-native.sh
 bash scripts/build-wasm.sh
 (cd js && npx tsc -p .)
+node scripts/bundle-web.mjs
 chmod +x js/dist/cli.js 2>/dev/null || true

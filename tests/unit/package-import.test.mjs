@@ -39,13 +39,14 @@ test("import 'ruvector-runtime' by name resolves the node entry and runs", () =>
 test('each environment condition resolves to its entry; the web entry imports on its own', () => {
   // What Node resolves with a runtime's or bundler's condition set first (they list more, but the
   // first match in package.json order decides): Workers/Edge get the wasm-only entry that imports
-  // its .wasm as a module, browsers and Deno the web entry, Bun and Node the native-first one.
+  // its .wasm as a module, browsers the one-file web build, Deno the web entry, Bun and Node the
+  // native-first one.
   const entries = {
     '': 'index.js',
     workerd: 'index.worker.js',
     worker: 'index.worker.js',
     'edge-light': 'index.worker.js',
-    browser: 'index.web.js',
+    browser: 'ruvector.web.js', // the one-file build (scripts/bundle-web.mjs)
     deno: 'index.web.js',
     bun: 'index.js',
   };

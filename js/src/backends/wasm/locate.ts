@@ -1,13 +1,14 @@
 /**
  * The wasm backend where the .wasm is a file or a URL (Node, Deno, Bun, browsers and bundlers):
  * `options.wasmUrl`, else `ruvector_wasm.wasm` next to this package's glue, read with `fs` for
- * files under Node, Deno and Bun and fetched elsewhere. The `new URL('…', import.meta.url)` form
- * is the one bundlers (Vite/Rollup, webpack, esbuild) recognize and copy as an asset. Workers and
+ * files under Node, Deno and Bun and fetched elsewhere (wasm-url.ts says where the file is, in the
+ * `new URL('…', import.meta.url)` form bundlers recognize and copy as an asset). Workers and
  * Edge never load this module: they import the .wasm as a WebAssembly.Module (index.worker.ts).
  */
 import type { BackendLoader } from '../../backend.js';
 import { backendUnavailable, RuVectorError } from '../../errors.js';
 import { load as loadWasm } from './index.js';
+import { defaultWasmUrl } from './wasm-url.js';
 
 function canReadFiles(): boolean {
   const g = globalThis as { process?: { versions?: { node?: unknown } }; Deno?: unknown };
@@ -42,7 +43,7 @@ async function readWasmBytes(source: string | URL): Promise<ArrayBuffer | Uint8A
 /** The wasm backend with its .wasm read from `wasmUrl` or the package (unless given as module or bytes). */
 export const load: BackendLoader = async (options) => {
   if (options.wasmModule !== undefined || options.wasmBinary !== undefined) return loadWasm(options);
-  const source = options.wasmUrl ?? new URL('../../wasm/ruvector_wasm.wasm', import.meta.url);
+  const source = options.wasmUrl ?? defaultWasmUrl();
   let wasmBinary: ArrayBuffer | Uint8Array;
   try {
     wasmBinary = await readWasmBytes(source);
