@@ -97,8 +97,10 @@ export default {
     } catch {
       throw new Error(`the worker answered HTTP ${response.status}: ${text.slice(0, 2000)}`);
     }
+    const { version } = JSON.parse(readFileSync(enginesRequire.resolve('miniflare/package.json'), 'utf8'));
     return {
       ...run,
+      version: `workerd (miniflare ${version})`,
       coldStart: `${initializeMs.toFixed(1)} ms for the first request (initialize the runtime) once workerd has loaded the modules (${readyMs.toFixed(0)} ms, the process included)`,
     };
   } finally {
@@ -128,8 +130,12 @@ async function edgeRuntime() {
   if (runLine === null)
     throw new Error(`edge-runner.mjs printed no run (status ${r.status}): ${r.stdout}${r.stderr}`);
   const run = JSON.parse(runLine[1]);
+  const { version } = JSON.parse(
+    readFileSync(enginesRequire.resolve('@edge-runtime/vm/package.json'), 'utf8'),
+  );
   return {
     ...run,
+    version: `@edge-runtime/vm ${version}`,
     coldStart: `initialize ${run.initializeMs.toFixed(1)} ms (the whole run ${elapsed.toFixed(0)} ms)`,
   };
 }
@@ -204,6 +210,7 @@ function browserEngine(open) {
       const total = performance.now() - started;
       return {
         ...run,
+        version: opened.version,
         coldStart: `import ${run.importMs.toFixed(1)} ms + initialize ${run.initializeMs.toFixed(1)} ms (crossOriginIsolated: ${run.crossOriginIsolated}; browser start and whole run ${total.toFixed(0)} ms)`,
       };
     } finally {
@@ -233,6 +240,7 @@ async function openChromium(url) {
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
   return {
+    version: `Chromium ${browser.version()}`,
     close: () => browser.close(),
     run: async () => {
       try {
@@ -259,6 +267,7 @@ async function openFirefox(url) {
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
   return {
+    version: (await browser.version()).replace('/', ' '),
     close: () => browser.close(),
     run: async () => {
       try {
@@ -326,7 +335,9 @@ async function openWebKit(url) {
     stopAll();
     throw e;
   }
+  const capabilities = await driver.getCapabilities();
   return {
+    version: `WebKitGTK ${capabilities.get('browserVersion')}`,
     close: async () => {
       await driver.quit().catch(() => {});
       stopAll();
@@ -390,8 +401,11 @@ function processEngine(expect, command, args, env = {}) {
     if (runLine === null)
       return { results: [...results, { ok: false, name: `reports its run: ${output.slice(-2000)}` }] };
     const run = JSON.parse(runLine[1]);
+    const version = spawnSync(command, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0].trim();
     return {
       ...run,
+      version:
+        command === process.execPath ? `Node ${version}` : /^\d/.test(version) ? `Bun ${version}` : version,
       results,
       coldStart: `import ${run.importMs.toFixed(1)} ms + initialize ${run.initializeMs.toFixed(1)} ms`,
     };
@@ -419,6 +433,7 @@ const ENGINES = {
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(ENGINES);
 let failed = 0;
+const rows = [];
 const report = (ok, line) => {
   if (!ok) failed++;
   console.log(`${ok ? 'ok' : 'not ok'} - ${line}`);
@@ -454,6 +469,15 @@ for (const name of names) {
     }
   }
   console.log(`# ${name}: backend ${run.backend}; cold start: ${run.coldStart}`);
+  const checks = run.results.length;
+  rows.push(
+    `| ${name} | ${run.version ?? ''} | ${run.backend} | ${run.results.filter((r) => r.ok).length} / ${checks} | ${run.coldStart} |`,
+  );
 }
+// The table README.md's compatibility section is filled from (this run's own output).
+console.log('# engines tested here');
+console.log('# | engine | version | backend picked | suite checks passed | cold start |');
+console.log('# |---|---|---|---|---|');
+for (const row of rows) console.log(`# ${row}`);
 if (project !== undefined) rmSync(project, { recursive: true, force: true });
 process.exitCode = failed === 0 ? 0 : 1;
