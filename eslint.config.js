@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // Browser code: the example pages, and the test files whose functions run inside a page.
+    files: ['examples/**/*.mjs', 'tests/e2e/demo-page.mjs'],
+    languageOptions: { globals: { ...globals.node, ...globals.browser } },
+  },
+  {
     files: ['js/src/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },

@@ -18,7 +18,7 @@ case "${1:-}" in
 esac
 
 bin=tools/lint/node_modules/.bin
-js_paths=(js/src tests eslint.config.js)
+js_paths=(js/src tests examples eslint.config.js)
 mapfile -t cxx_files < <(find core bindings tests/fuzz -type f \( -name '*.cc' -o -name '*.h' -o -name '*.c' \) \
   -not -path '*/node_modules/*' | sort)
 # clang-tidy: the core's own sources (tests and the bindings are left to the compiler warnings).

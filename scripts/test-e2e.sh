@@ -5,7 +5,8 @@
 # workerd, Vercel's Edge Runtime, Chromium, Firefox and WebKitGTK, each running the engine suite
 # (tests/e2e/engine-suite.mjs: vectorOps case tables, error codes, HNSW recall and bytes,
 # learning). The engines and drivers are npm packages in tools/engines, the browsers Debian's
-# (scripts/setup.sh). RUVECTOR_ENGINES="deno workerd" runs a subset.
+# (scripts/setup.sh). RUVECTOR_ENGINES="deno workerd" runs a subset. Then the example page
+# (examples/semantic-memory) is clicked through in Chromium (tests/e2e/demo-page.mjs).
 # Ends with "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -14,15 +15,22 @@ source scripts/lib/tally.sh
 echo "== end to end: the engine suite in each engine"
 engines=()
 if [ -n "${RUVECTOR_ENGINES:-}" ]; then read -r -a engines <<<"$RUVECTOR_ENGINES"; fi
-out=$(node tests/e2e/engines.mjs "${engines[@]}" 2>&1)
-rc=$?
-echo "$out"
-ok=$(grep -c "^ok - " <<<"$out")
-bad=$(grep -c "^not ok - " <<<"$out")
-pass "$ok"
-[ "$bad" -eq 0 ] || fail "$bad"
-# A crash before the checks ran (or after) is one more failure.
-if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then fail; fi
-if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then fail; fi
+count() {  # $@: the command; counts its "ok - " / "not ok - " lines
+  local out rc ok bad
+  out=$("$@" 2>&1)
+  rc=$?
+  echo "$out"
+  ok=$(grep -c "^ok - " <<<"$out")
+  bad=$(grep -c "^not ok - " <<<"$out")
+  pass "$ok"
+  [ "$bad" -eq 0 ] || fail "$bad"
+  # A crash before the checks ran (or after) is one more failure.
+  if [ "$rc" -ne 0 ] && [ "$bad" -eq 0 ]; then fail; fi
+  if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then fail; fi
+}
+count node tests/e2e/engines.mjs "${engines[@]}"
+
+echo "== end to end: examples/semantic-memory clicked through in Chromium"
+count node tests/e2e/demo-page.mjs
 
 tally_exit

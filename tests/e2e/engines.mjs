@@ -10,8 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname, extname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { launchChromium, serveStatic } from './web.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const packageDir = join(root, 'js');
@@ -140,23 +142,10 @@ async function edgeRuntime() {
   };
 }
 
-const MIME = {
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-  '.html': 'text/html',
-  '.json': 'application/json',
-};
-
-/**
- * A static server on 127.0.0.1 for the browsers: the repository's files, with the COOP/COEP
- * headers that make a page crossOriginIsolated, and /engine.html: the page that imports the
- * package by name through an import map to its "browser" entry and runs the suite.
- */
-async function serve() {
-  const { createServer } = await import('node:http');
+/** The page that imports the package by name (import map to its "browser" entry) and runs the suite. */
+function suitePage() {
   const browserEntry = `/${relative(root, entryFor('browser'))}`;
-  const page = `<!doctype html><meta charset="utf-8"><title>ruvector engine suite</title>
+  return `<!doctype html><meta charset="utf-8"><title>ruvector engine suite</title>
 <script type="importmap">${JSON.stringify({ imports: { 'ruvector-runtime': browserEntry } })}</script>
 <script type="module">
 const started = performance.now();
@@ -166,35 +155,11 @@ const { runEngineSuite } = await import('/tests/e2e/engine-suite.mjs');
 const run = await runEngineSuite(pkg, { expect: 'wasm' });
 window.__run = { ...run, importMs, crossOriginIsolated: globalThis.crossOriginIsolated === true };
 </script>`;
-  const server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url, 'http://127.0.0.1').pathname);
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-    };
-    if (path === '/engine.html') {
-      response.writeHead(200, { ...headers, 'Content-Type': MIME['.html'] });
-      response.end(page);
-      return;
-    }
-    const file = resolve(root, `.${path}`);
-    let body;
-    try {
-      if (!file.startsWith(root) || file.includes('node_modules')) throw new Error('outside');
-      body = readFileSync(file);
-    } catch {
-      response.writeHead(404);
-      response.end();
-      return;
-    }
-    response.writeHead(200, {
-      ...headers,
-      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
-    });
-    response.end(body);
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  return { url: `http://127.0.0.1:${server.address().port}/engine.html`, close: () => server.close() };
+}
+
+async function serve() {
+  const server = await serveStatic(root, { '/engine.html': suitePage() });
+  return { url: `${server.origin}/engine.html`, close: server.close };
 }
 
 /** Runs the page in a browser driven by `open(url)` -> { run, close }. */
@@ -222,19 +187,7 @@ function browserEngine(open) {
 
 /** Debian's Chromium through playwright-core. */
 async function openChromium(url) {
-  const { chromium } = enginesRequire('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // This machine's network is closed: no background connections, no component updates.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
