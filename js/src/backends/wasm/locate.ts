@@ -15,8 +15,14 @@ function canReadFiles(): boolean {
   return typeof g.process?.versions?.node === 'string' || g.Deno !== undefined;
 }
 
-/** Reads the .wasm bytes: `fs/promises` for files under Node, Deno and Bun, else fetch. */
-async function readWasmBytes(source: string | URL): Promise<ArrayBuffer | Uint8Array> {
+/**
+ * Reads the .wasm: `fs/promises` for files under Node, Deno and Bun; else fetch, compiled while
+ * it downloads (WebAssembly.compileStreaming, where the server says application/wasm) so a page
+ * does not wait for the whole file before compiling, or its bytes otherwise.
+ */
+async function readWasm(
+  source: string | URL,
+): Promise<{ wasmModule: WebAssembly.Module } | { wasmBinary: ArrayBuffer | Uint8Array }> {
   let url: URL | undefined;
   if (source instanceof URL) {
     url = source;
@@ -26,7 +32,7 @@ async function readWasmBytes(source: string | URL): Promise<ArrayBuffer | Uint8A
   const isFile = url === undefined || url.protocol === 'file:';
   if (isFile && canReadFiles()) {
     const { readFile } = await import('node:fs/promises');
-    return readFile(url ?? source);
+    return { wasmBinary: await readFile(url ?? source) };
   }
   if (typeof fetch !== 'function') {
     throw backendUnavailable(
@@ -37,19 +43,23 @@ async function readWasmBytes(source: string | URL): Promise<ArrayBuffer | Uint8A
   const response = await fetch(url ?? source);
   if (!response.ok)
     throw backendUnavailable('wasm', `fetching ${String(source)} gave HTTP ${response.status}`);
-  return response.arrayBuffer();
+  const streaming =
+    typeof WebAssembly.compileStreaming === 'function' &&
+    response.headers.get('Content-Type')?.split(';')[0]?.trim() === 'application/wasm';
+  if (streaming) return { wasmModule: await WebAssembly.compileStreaming(response) };
+  return { wasmBinary: await response.arrayBuffer() };
 }
 
 /** The wasm backend with its .wasm read from `wasmUrl` or the package (unless given as module or bytes). */
 export const load: BackendLoader = async (options) => {
   if (options.wasmModule !== undefined || options.wasmBinary !== undefined) return loadWasm(options);
   const source = options.wasmUrl ?? defaultWasmUrl();
-  let wasmBinary: ArrayBuffer | Uint8Array;
+  let wasm: Awaited<ReturnType<typeof readWasm>>;
   try {
-    wasmBinary = await readWasmBytes(source);
+    wasm = await readWasm(source);
   } catch (error) {
     if (error instanceof RuVectorError) throw error;
     throw backendUnavailable('wasm', `cannot read ${String(source)}: ${String(error)}`, error);
   }
-  return loadWasm({ ...options, wasmBinary });
+  return loadWasm({ ...options, ...wasm });
 };
