@@ -10,9 +10,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
+import { moduleGraph } from './module-graph.mjs';
 import { launchChromium, serveStatic } from './web.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,29 +26,6 @@ function entryFor(condition) {
   const file = exportsMap[condition];
   if (typeof file !== 'string') throw new Error(`package.json exports has no "${condition}" entry`);
   return join(packageDir, file);
-}
-
-/**
- * Every module a file reaches through literal imports (static, re-exports and import('...')), as
- * a bundler or workerd's module list sees them; `node:` built-ins and computed specifiers (only
- * evaluated on paths an engine never takes) are left out.
- */
-function moduleGraph(entries) {
-  const seen = new Set();
-  const pattern =
-    /(?:^|[;\s])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[;\s])import\s*['"]([^'"]+)['"]/g;
-  const visit = (file) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    if (!/\.m?js$/.test(file)) return;
-    const code = readFileSync(file, 'utf8');
-    for (const m of code.matchAll(pattern)) {
-      const spec = m[1] ?? m[2] ?? m[3];
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec));
-    }
-  };
-  entries.forEach(visit);
-  return [...seen];
 }
 
 /** The digests Node's own wasm backend gives (the bytes every wasm engine must reproduce). */

@@ -2,11 +2,13 @@
 // project folder that has it in node_modules (a symlink to js/, as `npm install <path>` makes).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
+
+import { moduleGraph, specifiers } from '../e2e/module-graph.mjs';
 
 const packageDir = fileURLToPath(new URL('../../js/', import.meta.url));
 const project = mkdtempSync(join(tmpdir(), 'ruvector-import-'));
@@ -77,4 +79,36 @@ test('package.json is importable for its version', () => {
     process.stdout.write(require('ruvector-runtime/package.json').version);`,
   );
   assert.match(out, /^\d+\.\d+\.\d+$/);
+});
+
+test('the Workers/Edge entry and the browser build reach no native code, no fs, no eval or new Function', () => {
+  const dist = join(packageDir, 'dist');
+  const worker = moduleGraph([join(dist, 'index.worker.js')]);
+  assert.ok(
+    worker.some((f) => f.endsWith('.wasm')),
+    'the worker entry imports the .wasm',
+  );
+  assert.ok(
+    worker.some((f) => f.endsWith('ruvector_wasm.mjs')),
+    'and the glue, statically',
+  );
+  for (const file of worker.filter((f) => /\.m?js$/.test(f))) {
+    const code = readFileSync(file, 'utf8');
+    assert.ok(!file.includes(`${join('backends', 'native')}`), `${file} is native code`);
+    assert.deepEqual(
+      specifiers(code).filter((s) => s.startsWith('node:')),
+      [],
+      `${file} imports node:`,
+    );
+    assert.ok(!/\beval\s*\(|new Function\s*\(/.test(code), `${file} evaluates strings`);
+  }
+  // One file: node: only behind import() on the Node/Deno path of locate.ts, never statically.
+  const bundle = readFileSync(join(dist, 'ruvector.web.js'), 'utf8');
+  assert.deepEqual(
+    specifiers(bundle).filter((s) => !s.startsWith('node:')),
+    [],
+    'the browser build imports nothing else',
+  );
+  assert.ok(!/^\s*import[^(]*from\s*['"]node:/m.test(bundle), 'a static node: import in the browser build');
+  assert.ok(!/\beval\s*\(|new Function\s*\(/.test(bundle), 'the browser build evaluates strings');
 });
