@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Generates the seeded test models (tools/models/make_bert_model.py, Debian's python3-torch and
 # python3-onnx) into build/models, which the C++ and node suites read through RUV_TEST_MODELS, and
-# a bundle of the micro model (the bundle fuzz target's seed). Deterministic: the same generator
+# bundles of the micro model (the bundle fuzz target's seed) and of the tiny one (the e2e suite's). Deterministic: the same generator
 # gives the same files, so a folder already made by this generator version is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,5 +23,7 @@ make_model minilm --preset minilm
 make_model tiny-variant --preset tiny --prefix-bert --layernorm op --act gelu_new --pooling cls --seed 99
 if [ -f js/dist/cli.js ]; then
   node js/dist/cli.js pack-model "$out/micro" -o "$out/micro.ruvmodel" >/dev/null
+  # The engine suite's model in every engine (tests/e2e): one Uint8Array, the real tokenizer.
+  node js/dist/cli.js pack-model "$out/tiny" -o "$out/tiny.ruvmodel" >/dev/null
 fi
 echo "test models: $(ls -d "$out"/*/ | wc -l) folders in $out"

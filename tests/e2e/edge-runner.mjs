@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import vm from 'node:vm';
 
-const [entry, suite, enginesPackage] = process.argv.slice(2);
+const [entry, suite, enginesPackage, modelBundle, modelReference] = process.argv.slice(2);
 const { EdgeVM } = createRequire(enginesPackage)('@edge-runtime/vm');
 const edge = new EdgeVM({ codeGeneration: { strings: false, wasm: false } });
 const context = edge.context;
@@ -58,10 +58,18 @@ async function load(specifier, referrer) {
   return m;
 }
 
+// The test model, as bytes of the context's own Uint8Array (the package checks `instanceof`).
+const bytes = readFileSync(modelBundle);
+context.__model = {
+  bundle: vm.runInContext(`new Uint8Array(${bytes.length})`, context),
+  reference: JSON.parse(readFileSync(modelReference, 'utf8')),
+};
+context.__model.bundle.set(bytes);
+
 const main = new vm.SourceTextModule(
   `import * as pkg from ${JSON.stringify(entry)};
    import { runEngineSuite } from ${JSON.stringify(suite)};
-   globalThis.__run = runEngineSuite(pkg, { expect: 'wasm' });`,
+   globalThis.__run = runEngineSuite(pkg, { expect: 'wasm', model: globalThis.__model });`,
   { context, identifier: join(dirname(suite), '__edge_main__.mjs') },
 );
 await main.link(linked);

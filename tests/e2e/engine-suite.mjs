@@ -55,10 +55,12 @@ function cosineDistance(a, b) {
 
 /**
  * Runs the suite with the package's exports (`pkg`: RuVectorRuntime, WasmHnswIndex). `expect` is
- * the backend this engine must pick; `options` go to RuVectorRuntime.create. Never throws: a
+ * the backend this engine must pick; `options` go to RuVectorRuntime.create; `model` is the test
+ * model as { bundle: Uint8Array (tiny.ruvmodel), reference: reference.json (torch's
+ * last_hidden_state of token sequences) }, which each harness reads its own way. Never throws: a
  * failure is a result.
  */
-export async function runEngineSuite(pkg, { expect, options = {} } = {}) {
+export async function runEngineSuite(pkg, { expect, options = {}, model } = {}) {
   const { RuVectorRuntime, WasmHnswIndex } = pkg;
   const results = [];
   const check = async (name, fn) => {
@@ -142,6 +144,51 @@ export async function runEngineSuite(pkg, { expect, options = {} } = {}) {
       }
       await loaded.dispose();
       return `recall ${recall.toFixed(3)}`;
+    },
+  );
+
+  await check(
+    `${backend}: embeddings: hidden states match torch's on the test model; an embedding is unit length`,
+    async () => {
+      const { embeddings } = runtime.getModules();
+      assert.ok(model !== undefined, 'the harness gives the test model (scripts/make-test-models.sh)');
+      if (backend === 'js-fallback') {
+        const e = await embeddings.loadModel(model.bundle).then(
+          () => null,
+          (error) => error,
+        );
+        assert.equal(e?.code, 'UNSUPPORTED', 'js-fallback loads a model');
+        return 'UNSUPPORTED (as documented)';
+      }
+      const handle = await embeddings.loadModel(model.bundle);
+      let worst = 0;
+      let sequences = 0;
+      for (const ref of model.reference) {
+        // A padded batch [batch, tokens, dim]: each sequence's real tokens (attention mask 1).
+        const [, tokens, dim] = ref.shape;
+        ref.input_ids.forEach((ids, b) => {
+          const n = ref.attention_mask[b].reduce((a, x) => a + x, 0);
+          const [got] = embeddings.hiddenStates(
+            handle,
+            [ids.slice(0, n)],
+            [ref.token_type_ids[b].slice(0, n)],
+          );
+          assert.equal(got.length, n * dim, 'hidden state size');
+          const want = ref.last_hidden_state.slice(b * tokens * dim, (b * tokens + n) * dim);
+          for (let t = 0; t < got.length; t++) {
+            worst = Math.max(worst, Math.abs(got[t] - want[t]) / (1 + Math.abs(want[t])));
+          }
+          sequences++;
+        });
+      }
+      assert.ok(worst <= 1e-4, `hidden states differ from torch's by ${worst}`);
+      const v = embeddings.embed(handle, 'the engines agree on this sentence');
+      let norm = 0;
+      for (const x of v) norm += x * x;
+      assert.ok(Math.abs(Math.sqrt(norm) - 1) < 1e-5, `|embedding| = ${Math.sqrt(norm)}`);
+      out.digests.embedding = digest(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      embeddings.unloadModel(handle);
+      return `${sequences} sequences, worst relative difference ${worst.toExponential(1)}`;
     },
   );
 

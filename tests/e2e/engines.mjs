@@ -21,6 +21,19 @@ const packageDir = join(root, 'js');
 const enginesRequire = createRequire(join(root, 'tools/engines/package.json'));
 const exportsMap = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).exports['.'];
 
+/** The test models (scripts/make-test-models.sh): tiny.ruvmodel and tiny/reference.json. */
+const models = process.env.RUV_TEST_MODELS ?? join(root, 'build/models');
+const modelFiles = {
+  bundle: join(models, 'tiny.ruvmodel'),
+  reference: join(models, 'tiny/reference.json'),
+};
+function testModel() {
+  return {
+    bundle: new Uint8Array(readFileSync(modelFiles.bundle)),
+    reference: JSON.parse(readFileSync(modelFiles.reference, 'utf8')),
+  };
+}
+
 /** The file the package's exports give for `condition` (the first listed condition that matches). */
 function entryFor(condition) {
   const file = exportsMap[condition];
@@ -32,7 +45,8 @@ function entryFor(condition) {
 async function nodeDigests() {
   const pkg = await import(pathToFileURL(entryFor('node')).href);
   const { runEngineSuite } = await import('./engine-suite.mjs');
-  return (await runEngineSuite(pkg, { expect: 'wasm', options: { backend: 'wasm' } })).digests;
+  return (await runEngineSuite(pkg, { expect: 'wasm', options: { backend: 'wasm' }, model: testModel() }))
+    .digests;
 }
 
 /** Cloudflare's workerd through miniflare: the modules listed explicitly, the .wasm as CompiledWasm. */
@@ -44,17 +58,20 @@ async function workerd() {
   const script = `
 import * as pkg from './${relative(root, entry)}';
 import { runEngineSuite } from './${relative(root, suite)}';
+import bundle from './__model__.ruvmodel';
+const model = { bundle: new Uint8Array(bundle), reference: ${readFileSync(modelFiles.reference, 'utf8')} };
 export default {
   async fetch(request) {
     const url = new URL(request.url);
     if (url.pathname === '/initialize') {
       return Response.json((await pkg.RuVectorRuntime.create()).describe());
     }
-    return Response.json(await runEngineSuite(pkg, { expect: url.searchParams.get('expect') }));
+    return Response.json(await runEngineSuite(pkg, { expect: url.searchParams.get('expect'), model }));
   },
 };`;
   const modules = [
     { type: 'ESModule', path: main, contents: script },
+    { type: 'Data', path: join(root, '__model__.ruvmodel'), contents: readFileSync(modelFiles.bundle) },
     ...moduleGraph([entry, suite]).map((path) => ({
       type: path.endsWith('.wasm') ? 'CompiledWasm' : 'ESModule',
       path,
@@ -102,6 +119,8 @@ async function edgeRuntime() {
       entryFor('edge-light'),
       suite,
       join(root, 'tools/engines/package.json'),
+      modelFiles.bundle,
+      modelFiles.reference,
     ],
     { encoding: 'utf8', timeout: 300_000 },
   );
@@ -133,13 +152,21 @@ const started = performance.now();
 const pkg = await import('ruvector-runtime');
 const importMs = performance.now() - started;
 const { runEngineSuite } = await import('/tests/e2e/engine-suite.mjs');
-const run = await runEngineSuite(pkg, { expect: 'wasm' });
+const model = {
+  bundle: new Uint8Array(await (await fetch('/__model__/tiny.ruvmodel')).arrayBuffer()),
+  reference: await (await fetch('/__model__/reference.json')).json(),
+};
+const run = await runEngineSuite(pkg, { expect: 'wasm', model });
 window.__run = { ...run, importMs, floorMs, crossOriginIsolated: globalThis.crossOriginIsolated === true };
 </script>`;
 }
 
 async function serve() {
-  const server = await serveStatic(root, { '/engine.html': suitePage() });
+  const server = await serveStatic(root, {
+    '/engine.html': suitePage(),
+    '/__model__/tiny.ruvmodel': { type: 'application/octet-stream', body: readFileSync(modelFiles.bundle) },
+    '/__model__/reference.json': { type: 'application/json', body: readFileSync(modelFiles.reference) },
+  });
   return { url: `${server.origin}/engine.html`, close: server.close };
 }
 
@@ -312,7 +339,7 @@ function scratchProject() {
 function processEngine(expect, command, args, env = {}) {
   return async () => {
     const cwd = scratchProject();
-    const environment = { ...process.env, ...env, EXPECT_BACKEND: expect };
+    const environment = { ...process.env, RUV_TEST_MODELS: models, ...env, EXPECT_BACKEND: expect };
     if (!('RUVECTOR_BACKEND' in env)) delete environment.RUVECTOR_BACKEND;
     const r = spawnSync(command, [...args, 'tests/e2e/smoke.mjs'], {
       cwd,

@@ -20,7 +20,7 @@ const MIME = {
 
 /**
  * Serves the files under `dir` on 127.0.0.1 (a folder's index.html for a path ending in `/`),
- * plus `pages` (path -> HTML), with the COOP/COEP headers that make a page crossOriginIsolated.
+ * plus `pages` (path -> HTML, or { type, body }), with the COOP/COEP headers that make a page crossOriginIsolated.
  * node_modules and anything outside `dir` are 404. Resolves to { origin, close }.
  */
 export async function serveStatic(dir, pages = {}) {
@@ -31,9 +31,11 @@ export async function serveStatic(dir, pages = {}) {
       'Cross-Origin-Embedder-Policy': 'require-corp',
       'Cache-Control': 'no-store',
     };
-    if (pages[path] !== undefined) {
-      response.writeHead(200, { ...headers, 'Content-Type': MIME['.html'] });
-      response.end(pages[path]);
+    const page = pages[path];
+    if (page !== undefined) {
+      const { type, body } = typeof page === 'string' ? { type: MIME['.html'], body: page } : page;
+      response.writeHead(200, { ...headers, 'Content-Type': type });
+      response.end(body);
       return;
     }
     let file = resolve(dir, `.${path}`);
