@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/utf8.h"
 #include "hnsw_graph.h"
 #include "ruv/hnsw.h"
 
@@ -50,6 +51,8 @@ Status OutOfMemory() { return {ErrorCode::kOutOfMemory, "hnsw: out of memory"}; 
 Status CheckEntry(std::string_view id, const float* vector, uint32_t dim) {
   if (id.empty()) return {ErrorCode::kInvalidArgument, "hnsw: empty id"};
   if (id.size() > 0xFFFFFFFFu) return {ErrorCode::kInvalidArgument, "hnsw: id too long"};
+  // The bindings always pass UTF-8 (from JS strings); a C caller must too, so bytes round-trip.
+  if (!IsValidUtf8(id)) return {ErrorCode::kInvalidArgument, "hnsw: id is not UTF-8"};
   if (vector == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null vector"};
   if (!AllFinite(vector, dim)) return {ErrorCode::kNonFinite, "hnsw: vector holds NaN or Inf"};
   return Status::Ok();

@@ -7,6 +7,7 @@
 
 #include "common/byte_io.h"
 #include "common/crc32.h"
+#include "common/utf8.h"
 #include "hnsw_graph.h"
 #include "level_generator.h"
 
@@ -114,6 +115,8 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
     const uint8_t* id;
     const uint8_t* row;
     if (!r.U32(&id_len) || id_len == 0 || !r.Bytes(id_len, &id)) return Corrupt("bad id");
+    // An id that is not UTF-8 would reach JS as U+FFFD and then name nothing (never deletable).
+    if (!IsValidUtf8({reinterpret_cast<const char*>(id), id_len})) return Corrupt("id is not UTF-8");
     if (!r.Bytes(row_bytes, &row) || !g->vectors_.LoadRow(slot, row)) return Corrupt("bad row");
     if (!r.U8(&level) || level > kMaxLevel) return Corrupt("bad level");
     g->ids_[slot].assign(reinterpret_cast<const char*>(id), id_len);

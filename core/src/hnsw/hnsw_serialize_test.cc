@@ -1,7 +1,9 @@
 // Serialization: exact round trips, stable bytes, and hostile input that must give kCorruptData.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "common/crc32.h"
 #include "hnsw_test_util.h"
@@ -186,6 +188,30 @@ TEST(HnswSerializeTest, HostileCountsAreCorrupt) {
   bad.insert(bad.end() - 4, 0);
   FixCrc(&bad);
   EXPECT_EQ(HnswIndex::Deserialize(bad.data(), bad.size(), &loaded).code(), ErrorCode::kCorruptData);
+}
+
+// Ids are UTF-8 both ways: bytes whose id is not (0xFF, an overlong, a surrogate) are corrupt,
+// and Insert refuses such an id, so every stored id reaches JS unchanged and stays deletable.
+TEST(HnswSerializeTest, IdsThatAreNotUtf8AreRefused) {
+  HnswConfig c;
+  c.dimensions = 3;
+  std::unique_ptr<HnswIndex> index;
+  ASSERT_TRUE(HnswIndex::Create(c, &index).ok());
+  const float v[3] = {1, 2, 3};
+  ASSERT_TRUE(index->Insert("QQQQ", v).ok());
+  EXPECT_EQ(index->Insert("Q\xffQ", v).code(), ErrorCode::kInvalidArgument);
+  std::vector<uint8_t> bytes;
+  ASSERT_TRUE(index->Serialize(&bytes).ok());
+  const auto at = std::search(bytes.begin(), bytes.end(), "QQQQ", "QQQQ" + 4) - bytes.begin();
+  ASSERT_LT(static_cast<size_t>(at), bytes.size());
+  for (const std::vector<uint8_t>& bad_id : std::vector<std::vector<uint8_t>>{
+           {0xff, 'Q', 'Q', 'Q'}, {'Q', 'Q', 'Q', 0xc3}, {0xc1, 0x91, 'Q', 'Q'}, {0xed, 0xa0, 0x80, 'Q'}}) {
+    std::vector<uint8_t> bad = bytes;
+    std::copy(bad_id.begin(), bad_id.end(), bad.begin() + at);
+    FixCrc(&bad);
+    std::unique_ptr<HnswIndex> loaded;
+    EXPECT_EQ(HnswIndex::Deserialize(bad.data(), bad.size(), &loaded).code(), ErrorCode::kCorruptData);
+  }
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ export const STATS_BYTES = 11 * 8;
 /** RUV_HNSW_HITS_HEADER_BYTES: count and ids_size. */
 const HITS_HEADER_BYTES = 8;
 
-const decoder = new TextDecoder();
+// ignoreBOM: an id may begin with U+FEFF, which a default decoder would strip.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Decodes bytes[at .. at+len) as UTF-8 (short ASCII by hand: cheaper than TextDecoder there). */
 export function readUtf8(bytes: Uint8Array, at: number, len: number): string {

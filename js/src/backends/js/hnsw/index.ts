@@ -20,7 +20,8 @@ import { deserializeGraph, serializeGraph } from './serialize.js';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: an id may begin with U+FEFF, which a default decoder would strip.
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Ids are stored as their UTF-8 bytes, where a lone surrogate becomes U+FFFD (as in the native
