@@ -52,3 +52,26 @@ export function rejectUnknownKeys(
       throw fail('INVALID_ARGUMENT', fn, `unknown ${what} '${key}' (allowed: ${allowed.join(', ')})`);
   }
 }
+
+/**
+ * The fields `keys` of an options bag, each read once into a plain object: a getter that throws
+ * becomes INVALID_ARGUMENT naming the field (not the caller's raw error), and a getter cannot
+ * give one value to the check and another to the use. `what` names the bag (`config`).
+ */
+export function readFields(
+  fn: string,
+  bag: Record<string, unknown>,
+  keys: readonly string[],
+  what: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    try {
+      out[key] = bag[key];
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw fail('INVALID_ARGUMENT', fn, `${what}.${key} could not be read (its getter threw: ${reason})`, e);
+    }
+  }
+  return out;
+}

@@ -6,7 +6,15 @@
  * core/src/hnsw/FORMAT.md.
  */
 import type { HnswFilterSpec, HnswParams } from '../backend.js';
-import { fail, isPlainObject, quoteList, rejectUnknownKeys, show as showValue, typeName } from '../check.js';
+import {
+  fail,
+  isPlainObject,
+  quoteList,
+  readFields,
+  rejectUnknownKeys,
+  show as showValue,
+  typeName,
+} from '../check.js';
 import { DISTANCE_METRICS, metricIdOf } from '../vector-ops/checks.js';
 import type { DistanceMetric } from '../vector-ops/types.js';
 import type { HnswConfig, HnswStorage } from './types.js';
@@ -55,11 +63,12 @@ export interface CheckedHnswConfig {
  * Checks an {@link HnswConfig} as the core's ValidateHnswConfig does, plus types and unknown keys;
  * throws INVALID_ARGUMENT naming the first bad field. `fn` prefixes the message.
  */
-export function checkHnswConfig(fn: string, config: unknown): CheckedHnswConfig {
-  if (!isPlainObject(config)) {
-    throw fail('INVALID_ARGUMENT', fn, `config must be an HnswConfig object (got ${typeName(config)})`);
+export function checkHnswConfig(fn: string, given: unknown): CheckedHnswConfig {
+  if (!isPlainObject(given)) {
+    throw fail('INVALID_ARGUMENT', fn, `config must be an HnswConfig object (got ${typeName(given)})`);
   }
-  rejectUnknownKeys(fn, config, CONFIG_KEYS, 'config key');
+  rejectUnknownKeys(fn, given, CONFIG_KEYS, 'config key');
+  const config = readFields(fn, given, CONFIG_KEYS, 'config');
   const dimensions = integerIn(fn, 'config.dimensions', config['dimensions'], 1, 65536);
   const m = integerIn(fn, 'config.m', config['m'], 2, 128);
   const efConstruction = integerIn(fn, 'config.efConstruction', config['efConstruction'], 1, U32_MAX);
@@ -72,7 +81,8 @@ export function checkHnswConfig(fn: string, config: unknown): CheckedHnswConfig 
       `unknown config.distanceMetric ${show(distanceMetric)} (expected one of ${quoteList(DISTANCE_METRICS)})`,
     );
   }
-  const storage = config['storage'] ?? 'float32';
+  // Only a missing storage means the default: an explicit null is a wrong value, as elsewhere.
+  const storage = config['storage'] === undefined ? 'float32' : config['storage'];
   if (!HNSW_STORAGES.includes(storage as HnswStorage)) {
     throw fail(
       'INVALID_ARGUMENT',
