@@ -75,3 +75,14 @@ export function readFields(
   }
   return out;
 }
+
+/**
+ * A backend's INVALID_ARGUMENT for a call the public checks let through (a rule only the core can
+ * judge, such as what int8 codes can hold) as one message on every backend: `fn: ` and the core's
+ * own words, without the C function (`ruv_hnsw_insert: `) or module (`hnsw: `) prefix the bindings
+ * and the js twin differ in. Other errors pass through unchanged.
+ */
+export function asPublicError(fn: string, e: unknown): unknown {
+  if (!(e instanceof RuVectorError) || e.code !== 'INVALID_ARGUMENT') return e;
+  return fail('INVALID_ARGUMENT', fn, e.message.replace(/^(?:ruv_[a-z0-9_]+: )?(?:[a-z]+: )?/, ''), e);
+}

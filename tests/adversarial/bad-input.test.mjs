@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { loadHnswBackends } from '../conformance/hnsw-support.mjs';
+import { loadHnswBackends, withCrc } from '../conformance/hnsw-support.mjs';
 
 const backends = (await loadHnswBackends()).filter((b) => b.hnsw !== undefined);
 const config = { dimensions: 2, m: 4, efConstruction: 8, efSearch: 8, distanceMetric: 'cosine' };
@@ -46,6 +46,31 @@ const CASES = [
     code: 'INVALID_ARGUMENT',
     message: 'hnsw.free: a filter predicate must not call into its own index',
   },
+  // Defect 5: int8 rows are coded in float32; native and wasm stored [3e38 x 4] and reported it
+  // at distance 0 from [1, 2, 3, 4], js ranked it last or refused it.
+  ...['euclidean', 'dot_product'].flatMap((distanceMetric) => [
+    {
+      label: `int8 ${distanceMetric}: a row whose squared length overflows float32`,
+      call: (hnsw) =>
+        hnsw.insert(
+          hnsw.create({ ...config, dimensions: 4, storage: 'int8', distanceMetric }),
+          'huge',
+          Float32Array.of(3e38, 3e38, 3e38, 3e38),
+        ),
+      code: 'INVALID_ARGUMENT',
+      message: 'hnsw.insert: int8 storage cannot code this vector: its squared length overflows float32',
+    },
+    {
+      label: `int8 ${distanceMetric}: a batch row whose value range overflows float32`,
+      call: (hnsw) =>
+        hnsw.insertBatch(hnsw.create({ ...config, dimensions: 4, storage: 'int8', distanceMetric }), [
+          { id: 'fine', vector: Float32Array.of(1, 2, 3, 4) },
+          { id: 'wide', vector: Float32Array.of(-3e38, 3e38, 0, 0) },
+        ]),
+      code: 'INVALID_ARGUMENT',
+      message: 'hnsw.insertBatch: int8 storage cannot code this vector: its value range overflows float32',
+    },
+  ]),
 ];
 
 for (const c of CASES) {
@@ -66,3 +91,73 @@ for (const c of CASES) {
     assert.equal(messages.size, 1, `one message on every backend: ${[...messages].join(' | ')}`);
   });
 }
+
+test('a batch with a row int8 cannot code changes nothing, sync or async, on every backend', async () => {
+  for (const b of backends) {
+    const h = b.hnsw.create({ ...config, dimensions: 4, storage: 'int8', distanceMetric: 'euclidean' });
+    b.hnsw.insert(h, 'kept', Float32Array.of(1, 1, 1, 1));
+    const entries = [
+      ...Array.from({ length: 300 }, (_, i) => ({ id: `e${i}`, vector: Float32Array.of(i, 1, 2, 3) })),
+      { id: 'huge', vector: Float32Array.of(3e38, 3e38, 3e38, 3e38) },
+    ];
+    assert.throws(() => b.hnsw.insertBatch(h, entries), { code: 'INVALID_ARGUMENT' }, b.name);
+    await assert.rejects(b.hnsw.insertBatchAsync(h, entries), { code: 'INVALID_ARGUMENT' }, b.name);
+    assert.equal(b.hnsw.stats(h).vectorCount, 1, `${b.name}: only the entry from before`);
+    assert.ok(!b.hnsw.has(h, 'e0') && b.hnsw.has(h, 'kept'), b.name);
+    b.hnsw.free(h);
+  }
+});
+
+test('rows an insert could not have stored are CORRUPT_DATA in bytes, on every backend', () => {
+  // Defect 5, on load: a cosine row that is not unit length, and an int8 row whose range or
+  // squared length overflows float32.
+  const forge = (cfg, vector, patch) => {
+    const h = backends[0].hnsw.create({ ...config, ...cfg });
+    backends[0].hnsw.insert(h, 'QQQQ', vector);
+    const bytes = backends[0].hnsw.serialize(h);
+    backends[0].hnsw.free(h);
+    const marker = new TextEncoder().encode('QQQQ');
+    const at = bytes.findIndex((_, i) => marker.every((m, k) => bytes[i + k] === m)) + 4;
+    const out = bytes.slice();
+    patch(new DataView(out.buffer, out.byteOffset + at));
+    return withCrc(out);
+  };
+  const cases = [
+    [
+      'a cosine float32 row of length 2',
+      { distanceMetric: 'cosine' },
+      Float32Array.of(1, 0),
+      (v) => v.setFloat32(0, 2, true),
+    ],
+    [
+      'an int8 row with range [-3e38, 3e38]',
+      { distanceMetric: 'euclidean', storage: 'int8' },
+      Float32Array.of(1, 2),
+      (v) => {
+        v.setFloat32(0, -3e38, true);
+        v.setFloat32(4, 3e38, true);
+      },
+    ],
+    [
+      'an int8 row of [3e38, 3e38]',
+      { distanceMetric: 'dot_product', storage: 'int8' },
+      Float32Array.of(1, 2),
+      (v) => {
+        v.setFloat32(0, 3e38, true);
+        v.setFloat32(4, 3e38, true);
+      },
+    ],
+  ];
+  for (const [label, cfg, vector, patch] of cases) {
+    const bytes = forge(cfg, vector, patch);
+    for (const b of backends) {
+      let error;
+      try {
+        b.hnsw.free(b.hnsw.deserialize(bytes));
+      } catch (e) {
+        error = e;
+      }
+      assert.equal(error?.code, 'CORRUPT_DATA', `${label} on ${b.name}: ${error?.message ?? 'accepted'}`);
+    }
+  }
+});

@@ -106,6 +106,7 @@ Status HnswIndex::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<
 
 Status HnswIndex::Insert(std::string_view id, const float* vector) {
   if (Status st = CheckEntry(id, vector, graph_->config().dimensions); !st.ok()) return st;
+  if (Status st = graph_->vectors().CheckStorable(vector); !st.ok()) return st;
   std::unique_lock lock(graph_->lock());
   try {
     ScratchLease lease;
@@ -122,6 +123,7 @@ Status HnswIndex::InsertBatch(std::span<const HnswEntry> entries, unsigned threa
   const uint32_t dim = graph_->config().dimensions;
   for (const HnswEntry& e : entries) {
     if (Status st = CheckEntry(e.id, e.vector, dim); !st.ok()) return st;
+    if (Status st = graph_->vectors().CheckStorable(e.vector); !st.ok()) return st;
   }
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   std::unique_lock lock(graph_->lock());

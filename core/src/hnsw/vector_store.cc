@@ -90,6 +90,39 @@ Query VectorStore::RowQuery(uint32_t slot, float* buf) const {
   return q;
 }
 
+namespace {
+
+constexpr double kFloatMax = 3.4028234663852886e38;
+
+// Sum of squares in double: the same value the js twin computes, so both draw the line alike.
+double SquaredLength(const float* v, uint32_t dim) {
+  double s = 0.0;
+  for (uint32_t i = 0; i < dim; ++i) s += double{v[i]} * v[i];
+  return s;
+}
+
+}  // namespace
+
+Status VectorStore::CheckStorable(const float* v) const {
+  if (storage_ != HnswStorage::kInt8) return Status::Ok();
+  std::vector<float> prepared(dim_);
+  PrepareInto(v, prepared.data());
+  float lo = prepared[0], hi = prepared[0];
+  for (float x : prepared) {
+    lo = std::min(lo, x);
+    hi = std::max(hi, x);
+  }
+  if (!std::isfinite(hi - lo)) {
+    return {ErrorCode::kInvalidArgument,
+            "hnsw: int8 storage cannot code this vector: its value range overflows float32"};
+  }
+  if (!(SquaredLength(prepared.data(), dim_) <= kFloatMax)) {
+    return {ErrorCode::kInvalidArgument,
+            "hnsw: int8 storage cannot code this vector: its squared length overflows float32"};
+  }
+  return Status::Ok();
+}
+
 void VectorStore::Set(uint32_t slot, const float* prepared) {
   if (storage_ == HnswStorage::kFloat32) {
     std::memcpy(mutable_row(slot), prepared, row_bytes_);
@@ -110,14 +143,28 @@ void VectorStore::UpdateAux(uint32_t slot) {
 bool VectorStore::LoadRow(uint32_t slot, const uint8_t* bytes) {
   if (storage_ == HnswStorage::kFloat32) {
     std::memcpy(mutable_row(slot), bytes, row_bytes_);  // little-endian hosts only (x86, arm, wasm)
-    return AllFinite(reinterpret_cast<const float*>(row(slot)), dim_);
+    const auto* r = reinterpret_cast<const float*>(row(slot));
+    return AllFinite(r, dim_) && RowLengthIsValid(SquaredLength(r, dim_));
   }
   const float lo = RangeMin(bytes);
   const float hi = RangeMax(bytes);
-  if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo <= hi)) return false;
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo <= hi) || !std::isfinite(hi - lo)) return false;
   std::memcpy(mutable_row(slot), bytes, row_bytes_);
+  // What CheckStorable refuses on insert is refused in bytes too; cosine rows are unit (or zero).
+  std::vector<float> decoded(dim_);
+  RowQuery(slot, decoded.data());
+  if (!RowLengthIsValid(SquaredLength(decoded.data(), dim_))) return false;
   UpdateAux(slot);
   return true;
+}
+
+bool VectorStore::RowLengthIsValid(double squared_length) const {
+  if (!(squared_length <= kFloatMax)) return false;
+  if (metric_ != Metric::kCosine || squared_length == 0.0) return true;
+  // Rows were normalized on insert: float32 rows within rounding, int8 rows within their coding
+  // error (at most half a step per element).
+  const double slack = storage_ == HnswStorage::kInt8 ? 0.25 : 1e-3;
+  return std::fabs(squared_length - 1.0) <= slack;
 }
 
 float VectorStore::Distance(const Query& q, uint32_t slot) const {

@@ -29,7 +29,12 @@ class VectorStore {
   void Reserve(size_t slots);
   size_t capacity() const { return capacity_; }
 
-  // Writes the row of `slot` from a prepared vector (see PrepareInto). `prepared` is finite.
+  // Whether `v` (finite, dim floats) can be stored: int8 rows must have a value range and a
+  // squared length that float32 holds (else the codes, or distances over them, are not what the
+  // vector is). kInvalidArgument saying why; the js twin gives the same message.
+  Status CheckStorable(const float* v) const;
+  // Writes the row of `slot` from a prepared vector (see PrepareInto). `prepared` is finite and
+  // passed CheckStorable.
   void Set(uint32_t slot, const float* prepared);
   // Copies `v` into `out` (dim floats) in prepared form (normalized for cosine) and returns the
   // query over it.
@@ -58,6 +63,9 @@ class VectorStore {
     void operator()(uint8_t* p) const { std::free(p); }
   };
   uint8_t* mutable_row(uint32_t slot) { return data_.get() + size_t{slot} * stride_; }
+  // A loaded row's squared length is one an insert could have stored (finite in float32; about 1,
+  // or 0, for cosine).
+  bool RowLengthIsValid(double squared_length) const;
   void UpdateAux(uint32_t slot);
 
   uint32_t dim_;

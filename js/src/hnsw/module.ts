@@ -3,10 +3,17 @@
  * arguments are checked by checks.ts, handles kept by handles.ts, and the choice between the JS
  * thread, chunks and a worker made by schedule.ts; the backend computes.
  */
-import type { BackendName, HnswBackendIndex, HnswHits, HnswKernels } from '../backend.js';
-import { fail, typeName } from '../check.js';
+import {
+  MetricId,
+  type BackendName,
+  type HnswBackendIndex,
+  type HnswHits,
+  type HnswKernels,
+} from '../backend.js';
+import { asPublicError, fail, typeName } from '../check.js';
 import { RuVectorError } from '../errors.js';
 import { createHandleRegistry } from '../handles.js';
+import { int8Unstorable } from './storable.js';
 import { runInChunks, worthAWorker } from '../schedule.js';
 import { standIn } from '../stand-in.js';
 import { DISTANCE_METRICS } from '../vector-ops/checks.js';
@@ -31,6 +38,8 @@ interface IndexMeta {
   efSearch: number;
   /** insertBatchAsync calls in flight (a backend may refuse synchronous calls meanwhile). */
   asyncWrites: number;
+  /** int8 rows stored as given (not cosine, whose rows are unit): some vectors cannot be coded. */
+  int8Raw: boolean;
 }
 
 /** Converts a backend's hits into results, best first. */
@@ -86,8 +95,9 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
   });
 
   function open(index: HnswBackendIndex): HnswIndexHandle {
-    const { dimensions, m, efSearch } = index.stats();
-    return handles.open(index, { dimensions, m, efSearch, asyncWrites: 0 });
+    const { dimensions, m, efSearch, storage, metric } = index.stats();
+    const int8Raw = storage === 1 && metric !== MetricId.Cosine;
+    return handles.open(index, { dimensions, m, efSearch, asyncWrites: 0, int8Raw });
   }
 
   function prepareSearch(fn: string, handle: unknown, query: unknown, k: unknown, options: unknown) {
@@ -124,14 +134,22 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       const { resource: index, meta } = handles.use(fn, handle);
       idArg(fn, 'id', id);
       vectorArg(fn, 'vector', vector, meta.dimensions);
-      index.insert(id, vector);
+      try {
+        index.insert(id, vector);
+      } catch (e) {
+        throw asPublicError(fn, e);
+      }
     },
 
     insertBatch(handle, entries) {
       const fn = 'hnsw.insertBatch';
       const { resource: index, meta } = handles.use(fn, handle);
       const { ids, flat } = checkEntries(fn, entries, meta.dimensions);
-      if (ids.length > 0) index.insertBatch(ids, flat);
+      try {
+        if (ids.length > 0) index.insertBatch(ids, flat);
+      } catch (e) {
+        throw asPublicError(fn, e);
+      }
     },
 
     async insertBatchAsync(handle, entries) {
@@ -143,6 +161,8 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
         meta.asyncWrites += 1;
         try {
           await index.insertBatchAsync(ids, flat);
+        } catch (e) {
+          throw asPublicError(fn, e);
         } finally {
           meta.asyncWrites -= 1;
         }
@@ -152,9 +172,22 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       // turning. The entries were all checked above, so a chunk can only fail for lack of
       // memory; the final state equals one insertBatch (same order, serial).
       const dim = meta.dimensions;
+      if (meta.int8Raw) {
+        // All or nothing: a row int8 cannot code must fail the batch before the first chunk.
+        for (let i = 0; i < ids.length; i++) {
+          const why = int8Unstorable(flat, i * dim, dim);
+          if (why !== null) throw fail('INVALID_ARGUMENT', fn, why);
+        }
+      }
       await runInChunks(
         ids.length,
-        (start, end) => index.insertBatch(ids.slice(start, end), flat.subarray(start * dim, end * dim)),
+        (start, end) => {
+          try {
+            index.insertBatch(ids.slice(start, end), flat.subarray(start * dim, end * dim));
+          } catch (e) {
+            throw asPublicError(fn, e);
+          }
+        },
         () => handles.stillLive(fn, handle, index),
       );
     },

@@ -101,7 +101,7 @@ class JsHnswIndex implements HnswBackendIndex {
     if (g.vectors.int8) {
       for (let i = 0; i < keys.length; i++) {
         g.vectors.prepareInto(flat, i * dim, g.query);
-        g.vectors.encode(g.query.v); // throws INVALID_ARGUMENT for a range overflowing float32
+        g.vectors.encode(g.query.v); // throws INVALID_ARGUMENT for a row int8 cannot code
       }
     }
     for (let i = 0; i < keys.length; i++) this.#insertChecked(g, keys[i]!, flat, i * dim);

@@ -8,6 +8,8 @@
  * identical state, not identical graphs).
  */
 import { MetricId, QuantTypeId, type QuantParams } from '../../../backend.js';
+import { RuVectorError } from '../../../errors.js';
+import { int8Unstorable, squaredLength } from '../../../hnsw/storable.js';
 import { quantize } from '../quant.js';
 
 const f32 = Math.fround;
@@ -117,9 +119,22 @@ export class VectorStore {
     }
   }
 
-  /** int8 codes of a prepared vector (throws INVALID_ARGUMENT when max - min overflows). */
+  /**
+   * int8 codes of a prepared vector. Throws INVALID_ARGUMENT (VectorStore::CheckStorable's
+   * messages) when float32 cannot hold its value range or its squared length: the codes, or the
+   * distances over them, would not be what the vector is.
+   */
   encode(prepared: Float32Array): Uint8Array {
+    const why = int8Unstorable(prepared, 0, this.dim);
+    if (why !== null) throw new RuVectorError('INVALID_ARGUMENT', `hnsw: ${why}`);
     return quantize(prepared, SCALAR);
+  }
+
+  /** A loaded row's squared length is one an insert could have stored (vector_store.cc twin). */
+  private rowLengthIsValid(squared: number): boolean {
+    if (!(squared <= FLT_MAX)) return false;
+    if (this.metric !== MetricId.Cosine || squared === 0) return true;
+    return Math.abs(squared - 1) <= (this.int8 ? 0.25 : 1e-3);
   }
 
   /** Stores a row: the prepared vector (float32) or its codes from `encode` (int8). */
@@ -227,9 +242,16 @@ export class VectorStore {
       const lo = view.getFloat32(0, true);
       const hi = view.getFloat32(4, true);
       if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo <= hi)) return false;
+      if (!Number.isFinite(f32(hi - lo))) return false;
       this.codes.set(bytes.subarray(off, off + this.rowBytes), slot * this.rowBytes);
       this.updateDecoded(slot);
-      return true;
+      const step = this.step[slot]!;
+      let squared = 0;
+      for (let i = 0; i < this.dim; i++) {
+        const x = f32(lo + f32(bytes[off + 8 + i]! * step));
+        squared += x * x;
+      }
+      return this.rowLengthIsValid(squared);
     }
     const base = slot * this.dim;
     for (let i = 0; i < this.dim; i++) {
@@ -237,7 +259,7 @@ export class VectorStore {
       if (!Number.isFinite(x)) return false;
       this.rows[base + i] = x;
     }
-    return true;
+    return this.rowLengthIsValid(squaredLength(this.rows, base, this.dim));
   }
 }
 
