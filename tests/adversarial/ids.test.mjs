@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { loadHnswBackends, withCrc } from '../conformance/hnsw-support.mjs';
-
-const backends = (await loadHnswBackends()).filter((b) => b.hnsw !== undefined);
+import { assertCorruptEverywhere, backends, forgedIndex } from './support.mjs';
 const config = { dimensions: 4, m: 8, efConstruction: 32, efSearch: 32, distanceMetric: 'euclidean' };
 const row = (i) => Float32Array.of(i, i * 2 + 1, -i, 3);
 
@@ -36,19 +34,6 @@ test('ids that begin or end with U+FEFF (a BOM) come back unchanged and stay usa
 
 test('ids that are not UTF-8 in serialized bytes are CORRUPT_DATA on every backend', () => {
   // Defect 4: native and wasm took [0xFF] and [0xFE] as U+FFFD, entries that could never be deleted.
-  const marker = new TextEncoder().encode('QQQQ');
-  const forge = (replacement) => {
-    const h = backends[0].hnsw.create(config);
-    backends[0].hnsw.insert(h, 'QQQQ', row(1));
-    backends[0].hnsw.insert(h, 'other', row(2));
-    const bytes = backends[0].hnsw.serialize(h);
-    backends[0].hnsw.free(h);
-    const at = bytes.findIndex((_, i) => marker.every((m, k) => bytes[i + k] === m));
-    assert.ok(at > 0, 'the id is in the bytes');
-    const out = bytes.slice();
-    out.set(replacement, at);
-    return withCrc(out);
-  };
   const cases = [
     ['a lone 0xFF byte', [0xff, 0x51, 0x51, 0x51]],
     ['a lone 0xFE byte', [0x51, 0xfe, 0x51, 0x51]],
@@ -57,15 +42,7 @@ test('ids that are not UTF-8 in serialized bytes are CORRUPT_DATA on every backe
     ['a UTF-8-encoded surrogate (CESU)', [0xed, 0xa0, 0x80, 0x51]],
   ];
   for (const [label, replacement] of cases) {
-    const bytes = forge(replacement);
-    for (const b of backends) {
-      let error;
-      try {
-        b.hnsw.free(b.hnsw.deserialize(bytes));
-      } catch (e) {
-        error = e;
-      }
-      assert.equal(error?.code, 'CORRUPT_DATA', `${label} on ${b.name}: ${error?.message ?? 'accepted'}`);
-    }
+    const bytes = forgedIndex(config, row(1), (out, at) => out.set(replacement, at));
+    assertCorruptEverywhere(bytes, label);
   }
 });

@@ -7,7 +7,7 @@
 // the same file runs inside a Worker, a page or a Deno process. Returns plain JSON-able results;
 // each harness prints them as "ok - ..." / "not ok - ...".
 import { errorCases } from '../conformance/cases/errors.mjs';
-import { bruteForceIds, dataset } from '../conformance/cases/recall.mjs';
+import { bruteForceIds, dataset, refDistance } from '../conformance/cases/recall.mjs';
 import { CROSS_BACKEND_TABLES, VECTOR_OPS_TABLES } from '../conformance/cases/vector-ops.mjs';
 import { runCase } from '../conformance/table-runner.mjs';
 
@@ -39,18 +39,6 @@ function thrown(fn) {
     return e;
   }
   throw new AssertionError('did not throw');
-}
-
-function cosineDistance(a, b) {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i];
-    na += a[i] * a[i];
-    nb += b[i] * b[i];
-  }
-  return 1 - dot / Math.sqrt(na * nb);
 }
 
 /**
@@ -223,7 +211,7 @@ export async function runEngineSuite(pkg, { expect, options = {}, model } = {}) 
       const w = await learning.trainLoRA(trajectories, { rank: 4, epochs: 3, seed: 5 });
       assert.equal(w.training.epochsRun, 3, 'epochs run');
       const moved = learning.applyLoRA(w, rows[0]);
-      assert.ok(cosineDistance(moved, rows[0]) > 1e-4, 'a trained adapter changes its input');
+      assert.ok(refDistance(moved, rows[0], 'cosine') > 1e-4, 'a trained adapter changes its input');
       out.digests.adapter = digest(learning.serializeAdapter(w));
       return undefined;
     },
