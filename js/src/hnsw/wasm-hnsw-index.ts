@@ -49,6 +49,8 @@ export class WasmHnswIndex {
   #handle: HnswIndexHandle | null = null;
   /** Calls that have crossed into the backend and not returned yet (awaited before a free). */
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** insertBatch calls in flight: later writes, serialize and predicate searches wait for them. */
+  readonly #batches = new Set<Promise<unknown>>();
 
   /** Checks `config` now (INVALID_ARGUMENT for a bad field); the index is made by `initialize()`. */
   constructor(config: HnswConfig, binding: RuntimeBinding = {}) {
@@ -82,6 +84,16 @@ export class WasmHnswIndex {
     }
   }
 
+  /**
+   * Waits until no insertBatch is in flight, so that a write, a serialize or a predicate search
+   * takes its turn after it on every backend (natively the batch holds the index on a worker and
+   * would refuse them; elsewhere they would land between its chunks).
+   */
+  async #afterBatches(): Promise<void> {
+    // The batches called before this call (later ones wait for it in turn: call order is kept).
+    if (this.#batches.size > 0) await Promise.allSettled([...this.#batches]);
+  }
+
   /** Frees `handle` once every call in flight has settled. */
   async #release(hnsw: HnswModule, handle: HnswIndexHandle): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
@@ -102,6 +114,8 @@ export class WasmHnswIndex {
 
   /** Adds one vector under `id`; an existing `id` is replaced (the count does not change). */
   async insert(id: string, vector: Float32Array): Promise<void> {
+    this.#ready('insert');
+    await this.#afterBatches();
     const { hnsw, handle } = this.#ready('insert');
     hnsw.insert(handle, id, vector);
   }
@@ -111,8 +125,20 @@ export class WasmHnswIndex {
    * before any is inserted. Off the event loop: on native in worker threads, elsewhere in chunks.
    */
   async insertBatch(entries: ReadonlyArray<HnswEntry>): Promise<void> {
-    const { hnsw, handle } = this.#ready('insertBatch');
-    await this.#track(hnsw.insertBatchAsync(handle, entries));
+    this.#ready('insertBatch');
+    // Registered before any await, so that calls issued right after this one see it in flight;
+    // it starts now, or once the batches called before it have settled.
+    const start = (): Promise<void> => {
+      const { hnsw, handle } = this.#ready('insertBatch');
+      return this.#track(hnsw.insertBatchAsync(handle, entries));
+    };
+    const batch = this.#batches.size === 0 ? start() : this.#afterBatches().then(start);
+    this.#batches.add(batch);
+    try {
+      await batch;
+    } finally {
+      this.#batches.delete(batch);
+    }
   }
 
   /**
@@ -122,12 +148,17 @@ export class WasmHnswIndex {
    * (a predicate, or a Set / array of ids) restricts the results during the walk.
    */
   async search(query: Float32Array, k: number, options?: HnswSearchOptions): Promise<SearchResult[]> {
+    this.#ready('search');
+    // A predicate runs JS during the walk: on this thread, so after a batch in flight.
+    if (typeof options?.filter === 'function') await this.#afterBatches();
     const { hnsw, handle } = this.#ready('search');
     return this.#track(hnsw.searchAsync(handle, query, k, options));
   }
 
   /** Removes `id`; false when it was not there. */
   async delete(id: string): Promise<boolean> {
+    this.#ready('delete');
+    await this.#afterBatches();
     const { hnsw, handle } = this.#ready('delete');
     return hnsw.delete(handle, id);
   }
@@ -143,6 +174,8 @@ export class WasmHnswIndex {
    * from any backend load on every other one, giving the same graph and the same results.
    */
   async serialize(): Promise<Uint8Array> {
+    this.#ready('serialize');
+    await this.#afterBatches(); // the bytes include every batch called before
     const { hnsw, handle } = this.#ready('serialize');
     return hnsw.serialize(handle);
   }
