@@ -104,19 +104,15 @@ double SquaredLength(const float* v, uint32_t dim) {
 }  // namespace
 
 Status VectorStore::CheckStorable(const float* v) const {
-  if (storage_ != HnswStorage::kInt8) return Status::Ok();
-  std::vector<float> prepared(dim_);
-  PrepareInto(v, prepared.data());
-  float lo = prepared[0], hi = prepared[0];
-  for (float x : prepared) {
-    lo = std::min(lo, x);
-    hi = std::max(hi, x);
-  }
-  if (!std::isfinite(hi - lo)) {
+  // Cosine rows are stored normalized (range <= 2, length 1): always codable. Other rows are
+  // stored as given, so `v` itself is what int8 must hold (no prepared copy needed).
+  if (storage_ != HnswStorage::kInt8 || metric_ == Metric::kCosine) return Status::Ok();
+  float lo = 0.0f, hi = 0.0f;
+  if (!quant::FiniteMinMax(v, dim_, &lo, &hi) || !std::isfinite(hi - lo)) {
     return {ErrorCode::kInvalidArgument,
             "hnsw: int8 storage cannot code this vector: its value range overflows float32"};
   }
-  if (!(SquaredLength(prepared.data(), dim_) <= kFloatMax)) {
+  if (!(SquaredLength(v, dim_) <= kFloatMax)) {
     return {ErrorCode::kInvalidArgument,
             "hnsw: int8 storage cannot code this vector: its squared length overflows float32"};
   }
@@ -151,10 +147,11 @@ bool VectorStore::LoadRow(uint32_t slot, const uint8_t* bytes) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || !(lo <= hi) || !std::isfinite(hi - lo)) return false;
   std::memcpy(mutable_row(slot), bytes, row_bytes_);
   // What CheckStorable refuses on insert is refused in bytes too; cosine rows are unit (or zero).
+  // One decode serves the check and the euclidean |v|^2 (UpdateAux's value).
   std::vector<float> decoded(dim_);
-  RowQuery(slot, decoded.data());
+  const Query q = RowQuery(slot, decoded.data());
   if (!RowLengthIsValid(SquaredLength(decoded.data(), dim_))) return false;
-  UpdateAux(slot);
+  if (!aux_.empty()) aux_[slot] = q.norm2;
   return true;
 }
 

@@ -29,9 +29,9 @@ class VectorStore {
   void Reserve(size_t slots);
   size_t capacity() const { return capacity_; }
 
-  // Whether `v` (finite, dim floats) can be stored: int8 rows must have a value range and a
-  // squared length that float32 holds (else the codes, or distances over them, are not what the
-  // vector is). kInvalidArgument saying why; the js twin gives the same message.
+  // Whether `v` (finite, dim floats, as given to insert) can be stored: int8 rows must have a
+  // value range and a squared length that float32 holds (else the codes, or distances over them,
+  // are not what the vector is). kInvalidArgument saying why; hnsw/storable.ts is the TS twin.
   Status CheckStorable(const float* v) const;
   // Writes the row of `slot` from a prepared vector (see PrepareInto). `prepared` is finite and
   // passed CheckStorable.

@@ -13,7 +13,6 @@ import {
 import { asPublicError, fail, typeName } from '../check.js';
 import { RuVectorError } from '../errors.js';
 import { createHandleRegistry } from '../handles.js';
-import { int8Unstorable } from './storable.js';
 import { runInChunks, worthAWorker } from '../schedule.js';
 import { standIn } from '../stand-in.js';
 import { DISTANCE_METRICS } from '../vector-ops/checks.js';
@@ -27,6 +26,7 @@ import {
   serializedArg,
   vectorArg,
 } from './checks.js';
+import { int8Unstorable } from './storable.js';
 import type { HnswEntry, HnswIndexHandle, HnswModule, IndexStats, SearchResult } from './types.js';
 
 /** What the module keeps beside a live handle's backend index. */

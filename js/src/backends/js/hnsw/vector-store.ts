@@ -147,21 +147,26 @@ export class VectorStore {
     this.updateDecoded(slot);
   }
 
-  private updateDecoded(slot: number): void {
+  /**
+   * Keeps the decoded range of an int8 row (and |v|^2 for euclidean). With `measure` (loading),
+   * or for euclidean, returns the dequantized squared length (float64 sum); else 0 (an insert
+   * into a cosine or dot-product index does not pay for the sum).
+   */
+  private updateDecoded(slot: number, measure = false): number {
     const base = slot * this.rowBytes;
     const view = new DataView(this.codes.buffer, this.codes.byteOffset + base, 8);
     const lo = view.getFloat32(0, true);
     const step = f32(f32(view.getFloat32(4, true) - lo) / 255);
     this.lo[slot] = lo;
     this.step[slot] = step;
-    if (this.metric === MetricId.Euclidean) {
-      let norm2 = 0;
-      for (let i = 0; i < this.dim; i++) {
-        const x = f32(lo + f32(this.codes[base + 8 + i]! * step));
-        norm2 += x * x;
-      }
-      this.aux[slot] = norm2;
+    if (!measure && this.metric !== MetricId.Euclidean) return 0;
+    let norm2 = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const x = f32(lo + f32(this.codes[base + 8 + i]! * step));
+      norm2 += x * x;
     }
+    if (this.metric === MetricId.Euclidean) this.aux[slot] = norm2;
+    return norm2;
   }
 
   /** Query over the row of `slot` (decoded into q.v for int8 rows; a view for float32 rows). */
@@ -244,14 +249,7 @@ export class VectorStore {
       if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(lo <= hi)) return false;
       if (!Number.isFinite(f32(hi - lo))) return false;
       this.codes.set(bytes.subarray(off, off + this.rowBytes), slot * this.rowBytes);
-      this.updateDecoded(slot);
-      const step = this.step[slot]!;
-      let squared = 0;
-      for (let i = 0; i < this.dim; i++) {
-        const x = f32(lo + f32(bytes[off + 8 + i]! * step));
-        squared += x * x;
-      }
-      return this.rowLengthIsValid(squared);
+      return this.rowLengthIsValid(this.updateDecoded(slot, true));
     }
     const base = slot * this.dim;
     for (let i = 0; i < this.dim; i++) {
