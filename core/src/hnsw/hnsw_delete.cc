@@ -11,10 +11,11 @@ void Graph::Remove(uint32_t slot, Scratch* s) {
   PrepareScratch(config_.dimensions, s);
   live_[slot] = 0;
   const uint32_t level = levels_[slot];
-  std::vector<uint32_t> removed_links;
-  std::vector<uint32_t> pool_slots;
-  std::vector<Candidate> pool;
-  std::vector<Candidate> kept;
+  // Scratch buffers: reserved by ReserveForWrite when the removal is part of an insert.
+  std::vector<uint32_t>& removed_links = s->removed;
+  std::vector<uint32_t>& pool_slots = s->pool_slots;
+  std::vector<Candidate>& pool = s->pool;
+  std::vector<Candidate>& kept = s->kept;
   for (uint32_t l = 0; l <= level; ++l) {
     const uint32_t* rl = links(slot, l);
     removed_links.assign(rl + 1, rl + 1 + rl[0]);

@@ -48,18 +48,62 @@ void Graph::Reserve(size_t slots) {
   link0_.resize(fresh * (max_m0_ + 1), 0);
   upper_.resize(fresh);
   levels_.resize(fresh, 0);
-  reach_.Reserve(fresh);
+  reach_.Reserve(fresh, config_.ef_construction, max_m0_);
   live_.resize(fresh, 0);
   ids_.resize(fresh);
   vectors_.Reserve(fresh);
 }
 
-uint32_t Graph::Allocate(std::string_view id, uint32_t level, const float* prepared) {
+void Graph::ReserveSlots(size_t count) {
+  Reserve(size_t{slot_count_} + count);
+  id_map_.reserve(id_map_.size() + count);
+}
+
+Graph::PendingNode Graph::MakeNode(std::string_view id, uint32_t level) const {
+  PendingNode node;
+  node.id.assign(id);
+  node.upper.assign(size_t{level} * (config_.m + 1), 0);
+  // A node handle is only made by a map: take it from a scratch one (same type, same allocator).
+  IdMap one;
+  one.emplace(node.id, 0);
+  node.key = one.extract(one.begin());
+  return node;
+}
+
+void Graph::ReserveForWrite(uint32_t removing, Scratch* s) {
+  PrepareScratch(config_.dimensions, s);
+  // The insert takes the slot a removal frees, else a free one, else a new one.
+  if (removing == kNone && free_.empty()) Reserve(size_t{slot_count_} + 1);
+  free_.reserve(free_.size() + 1);
+  id_map_.reserve(id_map_.size() + 1);
+  // The walks: a candidate heap holds each node at most once; one visited list serves them all
+  // (writers are exclusive, so the list leased here is the one they take back).
+  const size_t slots = size_t{slot_count_} + 1;
+  const size_t ef = std::min<size_t>(config_.ef_construction, slots);
+  s->candidates.reserve(slots);
+  s->top.reserve(ef + 1);
+  s->sorted.reserve(ef + 1);
+  s->chosen.reserve(config_.m);
+  s->links.reserve(max_m0_);
+  s->pool.reserve(2 * size_t{max_m0_} + 1);
+  s->kept.reserve(max_m0_);
+  s->removed.reserve(max_m0_);
+  s->pool_slots.reserve(2 * size_t{max_m0_});
+  { auto warm = visited_.Acquire(slots); }
+  // Repair's notes: an insert prunes at most m full lists at level 0 (each noting its links and
+  // itself); a removal prunes every list that held the removed node.
+  const size_t per_list = size_t{max_m0_} + 1;
+  size_t notes = (size_t{config_.m} + 1) * per_list;
+  if (removing != kNone) notes += (size_t{reach_.InDegree(removing)} + 1) * per_list;
+  reach_.ReserveNotes(notes);
+}
+
+uint32_t Graph::Allocate(PendingNode node, uint32_t level, const float* prepared) {
   const bool reuse = !free_.empty();
   const uint32_t slot = reuse ? free_.back() : slot_count_;
-  if (!reuse) Reserve(size_t{slot_count_} + 1);
-  ids_[slot].assign(id);
-  id_map_.emplace(ids_[slot], slot);  // may throw: the graph's shape has not changed yet
+  ids_[slot] = std::move(node.id);
+  node.key.mapped() = slot;
+  id_map_.insert(std::move(node.key));  // room reserved: no rehash, no allocation
   if (reuse) {
     free_.pop_back();
   } else {
@@ -70,7 +114,7 @@ uint32_t Graph::Allocate(std::string_view id, uint32_t level, const float* prepa
   live_[slot] = 1;
   ++live_count_;
   links(slot, 0)[0] = 0;
-  upper_[slot].assign(size_t{level} * (config_.m + 1), 0);
+  upper_[slot] = std::move(node.upper);
   vectors_.Set(slot, prepared);
   node_heap_bytes_ += NodeHeapBytes(slot);
   return slot;
@@ -190,13 +234,13 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
     if (level == 0 && !lock) reach_.AddInLink(to);
     return;
   }
-  std::vector<Candidate> pool;
-  pool.reserve(count + 1);
+  std::vector<Candidate>& pool = s->pool;
+  pool.clear();
   pool.push_back({dist, to});
   const Query qf = vectors_.RowQuery(from, s->row.data());
   for (uint32_t i = 1; i <= count; ++i) pool.push_back({vectors_.Distance(qf, ll[i]), ll[i]});
   std::sort(pool.begin(), pool.end());
-  std::vector<Candidate> kept;
+  std::vector<Candidate>& kept = s->kept;
   SelectNeighbors(pool, max_links(level), s, &kept);
   if (level == 0 && !lock) {  // in-degrees are kept serially only (a parallel build recounts)
     reach_.SetLinks0(from, kept);
@@ -208,8 +252,8 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
 
 void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate entry, uint32_t top_level,
                     bool lock, Scratch* s) {
-  std::vector<Candidate> sorted;
-  std::vector<Candidate> chosen;
+  std::vector<Candidate>& sorted = s->sorted;
+  std::vector<Candidate>& chosen = s->chosen;
   for (int64_t l = std::min(level, top_level); l >= 0; --l) {
     const auto lv = static_cast<uint32_t>(l);
     SearchLayer(q, entry, config_.ef_construction, lv, nullptr, lock, s);
@@ -235,10 +279,26 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
 }
 
 void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
-  PrepareScratch(config_.dimensions, s);
-  const uint32_t level = DrawLevel(&rng_state_, config_.m);
+  const uint32_t old = Find(id);
+  const uint64_t rng_before = rng_state_;
+  uint32_t level = 0;
+  PendingNode node;
+  try {
+    level = DrawLevel(&rng_state_, config_.m);
+    node = MakeNode(id, level);
+    ReserveForWrite(old, s);
+  } catch (...) {
+    rng_state_ = rng_before;  // the level is drawn again by the retry
+    throw;
+  }
+  // From here on nothing allocates: the write cannot stop half done.
+  if (old != kNone) Remove(old, s);
+  InsertReserved(std::move(node), level, vector, s);
+}
+
+void Graph::InsertReserved(PendingNode node, uint32_t level, const float* vector, Scratch* s) {
   const Query q = vectors_.PrepareInto(vector, s->query.data());
-  const uint32_t slot = Allocate(id, level, s->query.data());
+  const uint32_t slot = Allocate(std::move(node), level, s->query.data());
   if (entry_ == kNone) {
     entry_ = slot;
     max_level_ = level;

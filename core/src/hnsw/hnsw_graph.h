@@ -40,8 +40,12 @@ class Graph {
   const VectorStore& vectors() const { return vectors_; }
 
   // --- insert / search (hnsw_graph.cc) -------------------------------------------------------
-  // Inserts a new id (not present) with a finite vector. Throws std::bad_alloc.
+  // Inserts `id` with a finite vector, replacing its entry when present. Throws std::bad_alloc
+  // and then has changed nothing: every allocation comes before the first change.
   void Insert(std::string_view id, const float* vector, Scratch* scratch);
+  // Makes room for `count` more slots (and ids), so that inserting them cannot fail for lack of
+  // the memory that grows with the index. Throws std::bad_alloc, changing nothing else.
+  void ReserveSlots(size_t count);
   // Inserts many new, distinct ids using `threads` threads (hnsw_parallel.cc).
   void InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries, unsigned threads);
   // The k best live slots allowed by `allow` (nullptr: all), best first, into scratch->selected.
@@ -82,9 +86,24 @@ class Graph {
     return const_cast<Graph*>(this)->links(slot, level);
   }
 
+  using IdMap = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
+  // A node's own heap parts, made before it is stored (so that storing it cannot throw).
+  struct PendingNode {
+    std::string id;
+    std::vector<uint32_t> upper;  // level x (1 + m), zero
+    IdMap::node_type key;         // the id map's node for it
+  };
+  PendingNode MakeNode(std::string_view id, uint32_t level) const;
+  // Takes every piece of memory a write will use: the insert of one node, after removing the
+  // slot `removing` (kNone: none). After it, the write allocates nothing. Throws std::bad_alloc.
+  void ReserveForWrite(uint32_t removing, Scratch* scratch);
+
   void Reserve(size_t slots);
-  // Takes a slot (free list first), sets id, level, vector; links empty.
-  uint32_t Allocate(std::string_view id, uint32_t level, const float* prepared);
+  // Takes a slot (free list first) with room for it (Reserve), sets id, level, vector; links
+  // empty. Does not throw.
+  uint32_t Allocate(PendingNode node, uint32_t level, const float* prepared);
+  // Insert after ReserveForWrite: allocates nothing.
+  void InsertReserved(PendingNode node, uint32_t level, const float* vector, Scratch* scratch);
   // Greedy descent from `entry` (on `top_level`) down to level `stop` + 1; returns the closest.
   Candidate Descend(const Query& q, uint32_t entry, uint32_t top_level, uint32_t stop_level, bool lock) const;
   // Best `ef` live slots reachable at `level` from `entry` (a max-heap in scratch->top).
@@ -122,7 +141,7 @@ class Graph {
   // Allocate / Remove / Deserialize so that Stats() is O(1) (callers read counts often).
   size_t node_heap_bytes_ = 0;
   size_t NodeHeapBytes(uint32_t slot) const;
-  std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>> id_map_;
+  IdMap id_map_;
   std::vector<uint32_t> free_;  // stack: the last freed slot is reused first
   uint32_t slot_count_ = 0;
   uint32_t live_count_ = 0;

@@ -111,8 +111,7 @@ Status HnswIndex::Insert(std::string_view id, const float* vector) {
   try {
     ScratchLease lease;
     Scratch& s = lease.get();
-    if (const uint32_t old = graph_->Find(id); old != hnsw::kNone) graph_->Remove(old, &s);
-    graph_->Insert(id, vector, &s);
+    graph_->Insert(id, vector, &s);  // replaces the entry of `id`; on bad_alloc changes nothing
   } catch (const std::bad_alloc&) {
     return OutOfMemory();
   }
@@ -140,12 +139,11 @@ Status HnswIndex::InsertBatch(std::span<const HnswEntry> entries, unsigned threa
       if (graph_->Find(e.id) != hnsw::kNone || !seen.emplace(e.id, i).second) break;
       fresh.emplace_back(e.id, e.vector);
     }
+    // Room for every row first: running out of the memory that grows with the index then fails
+    // the batch before it stores anything.
+    graph_->ReserveSlots(entries.size());
     graph_->InsertMany(fresh, threads);
-    for (; i < entries.size(); ++i) {
-      const HnswEntry& e = entries[i];
-      if (const uint32_t old = graph_->Find(e.id); old != hnsw::kNone) graph_->Remove(old, &s);
-      graph_->Insert(e.id, e.vector, &s);
-    }
+    for (; i < entries.size(); ++i) graph_->Insert(entries[i].id, entries[i].vector, &s);
   } catch (const std::bad_alloc&) {
     return OutOfMemory();
   }

@@ -35,13 +35,13 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   }
 
   PrepareScratch(config_.dimensions, &s);
-  Reserve(size_t{slot_count_} + count);
+  ReserveSlots(count);
   std::vector<uint32_t> slots(count), levels(count);
   for (size_t i = 0; i < count; ++i) {
     const auto& [id, vector] = entries[first + i];
     levels[i] = DrawLevel(&rng_state_, config_.m);
     vectors_.PrepareInto(vector, s.query.data());
-    slots[i] = Allocate(id, levels[i], s.query.data());
+    slots[i] = Allocate(MakeNode(id, levels[i]), levels[i], s.query.data());
   }
   node_locks_ = std::make_unique<std::mutex[]>(slot_count_);
   linked_ = std::make_unique<std::atomic<bool>[]>(slot_count_);

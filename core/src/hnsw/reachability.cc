@@ -12,6 +12,16 @@
 
 namespace ruv::hnsw {
 
+void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_links) {
+  in0_.resize(slots, 0);
+  parent_.reserve(slots);
+  walk_.reserve(slots);
+  reached_.reserve(slots);
+  all_.reserve(slots + max_links);  // Sweep: a node's own links, then every reached slot
+  head_.reserve(std::min(ef_construction, slots));
+  kept_.reserve(max_links);
+}
+
 void Reachability::Recount() {
   std::fill(in0_.begin(), in0_.end(), 0u);
   for (uint32_t n = 0; n < g_.slot_count_; ++n) {
@@ -115,8 +125,8 @@ void Reachability::Repair(Scratch* s) {
 void Reachability::Reconnect(Scratch* s) {
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  std::vector<Candidate> all;  // every other live slot by distance to x (rare fallbacks only)
-  std::vector<Candidate> kept;
+  std::vector<Candidate>& all = all_;  // every other live slot by distance to x (rare fallbacks)
+  std::vector<Candidate>& kept = kept_;
   for (const uint32_t x : touched_) {
     if (!g_.live_[x] || g_.live_count_ < 2) continue;
     all.clear();
@@ -135,8 +145,8 @@ void Reachability::Reconnect(Scratch* s) {
       // No out-links (a removal took them all): the heuristic over the efConstruction nearest.
       const std::vector<Candidate>& near = by_distance();
       const size_t n = std::min<size_t>(near.size(), g_.config_.ef_construction);
-      const std::vector<Candidate> head(near.begin(), near.begin() + static_cast<ptrdiff_t>(n));
-      g_.SelectNeighbors(head, g_.config_.m, s, &kept);
+      head_.assign(near.begin(), near.begin() + static_cast<ptrdiff_t>(n));
+      g_.SelectNeighbors(head_, g_.config_.m, s, &kept);
       lx[0] = static_cast<uint32_t>(kept.size());
       for (size_t i = 0; i < kept.size(); ++i) {
         lx[1 + i] = kept[i].slot;
@@ -217,8 +227,9 @@ void Reachability::BuildTree() {
 
 void Reachability::Sweep(Scratch* s) {
   if (g_.entry_ == kNone) return;
-  std::vector<uint8_t> reached(g_.slot_count_, 0);
-  std::vector<Candidate> all;
+  std::vector<uint8_t>& reached = reached_;
+  reached.assign(g_.slot_count_, 0);
+  std::vector<Candidate>& all = all_;
   for (uint32_t pass = 0; pass < g_.live_count_; ++pass) {
     std::fill(reached.begin(), reached.end(), uint8_t{0});
     walk_.clear();

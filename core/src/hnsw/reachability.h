@@ -24,7 +24,15 @@ class Reachability {
   Reachability& operator=(const Reachability&) = delete;
 
   // --- in-degrees -----------------------------------------------------------------------------
-  void Reserve(size_t slots) { in0_.resize(slots, 0); }
+  // Per-slot state and the buffers Repair uses, for `slots` slots (so Repair allocates nothing
+  // but its notes, see ReserveNotes).
+  void Reserve(size_t slots, size_t ef_construction, size_t max_links);
+  // Room for `count` more notes (touched slots, dropped links) of the coming operation.
+  void ReserveNotes(size_t count) {
+    touched_.reserve(touched_.size() + count);
+    dropped_.reserve(dropped_.size() + 2 * count);  // Reconnect drops at most one per touched
+  }
+  uint32_t InDegree(uint32_t slot) const { return in0_[slot]; }
   void ResetSlot(uint32_t slot) { in0_[slot] = 0; }
   void AddInLink(uint32_t to) { ++in0_[to]; }
   // Recounts every in-degree from the level-0 lists (a parallel build and a load do not keep
@@ -32,7 +40,10 @@ class Reachability {
   void Recount();
   // Test support: whether the kept in-degrees equal a recount.
   bool ConsistentForTest() const;
-  size_t bytes() const { return in0_.capacity() * sizeof(uint32_t); }
+  size_t bytes() const {
+    return (in0_.capacity() + parent_.capacity() + walk_.capacity()) * sizeof(uint32_t) +
+           reached_.capacity() + all_.capacity() * sizeof(Candidate);
+  }
 
   // --- what the current operation changed -----------------------------------------------------
   // Writes `kept` as links(n, 0), updating in-degrees; targets left with <= 1 in-link and `n`
@@ -82,6 +93,12 @@ class Reachability {
   uint32_t inserted_ = kNone;     // the slot the current insert added
   std::vector<uint32_t> parent_;  // reachability tree over level-0 links
   std::vector<uint32_t> walk_;    // queue of Sweep / BuildTree
+  // Repair's working memory, kept at capacity: reached flags (Sweep), live slots by distance,
+  // the efConstruction nearest of them and the links chosen among those (Reconnect).
+  std::vector<uint8_t> reached_;
+  std::vector<Candidate> all_;
+  std::vector<Candidate> head_;
+  std::vector<Candidate> kept_;
 };
 
 }  // namespace ruv::hnsw

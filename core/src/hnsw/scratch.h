@@ -21,7 +21,9 @@ inline bool operator<(const Candidate& a, const Candidate& b) {
 }
 inline bool operator>(const Candidate& a, const Candidate& b) { return b < a; }
 
-// Per-thread working memory of a walk.
+// Per-thread working memory of a walk and of the writes around it. A write reserves what it will
+// use up front (Graph::ReserveForWrite), so that running out of memory stops it before it has
+// changed anything.
 struct Scratch {
   std::vector<float> query;  // prepared query
   std::vector<float> row;    // decoded rows (int8 storage)
@@ -30,6 +32,15 @@ struct Scratch {
   std::vector<Candidate> top;
   std::vector<Candidate> selected;
   std::vector<uint32_t> links;
+  // Insert: one level's candidates (ascending) and the links chosen among them.
+  std::vector<Candidate> sorted;
+  std::vector<Candidate> chosen;
+  // A full link list re-selected (insert and removal): the pool and what the heuristic keeps.
+  std::vector<Candidate> pool;
+  std::vector<Candidate> kept;
+  // Removal: the removed node's links at one level, and a neighbour's pool of slots.
+  std::vector<uint32_t> removed;
+  std::vector<uint32_t> pool_slots;
 };
 
 // Sizes the row buffers of `s` for vectors of `dimensions` floats (grows only).

@@ -36,15 +36,16 @@ VectorStore::VectorStore(uint32_t dim, Metric metric, HnswStorage storage)
   } else {
     row_bytes_ = 8 + size_t{dim};
     stride_ = RoundUp(row_bytes_, 8);
+    if (metric_ == Metric::kEuclidean) aux_row_.resize(dim);
   }
 }
 
 void VectorStore::Reserve(size_t slots) {
   if (slots <= capacity_) return;
   const size_t bytes = slots * stride_;
-  auto* p = static_cast<uint8_t*>(std::aligned_alloc(64, RoundUp(bytes, 64)));
-  if (p == nullptr) throw std::bad_alloc();
-  std::unique_ptr<uint8_t, FreeDeleter> fresh(p);
+  // operator new (not aligned_alloc): it throws std::bad_alloc itself, and tests can make it fail.
+  auto* p = static_cast<uint8_t*>(::operator new (RoundUp(bytes, 64), std::align_val_t{64}));
+  std::unique_ptr<uint8_t, AlignedDeleter> fresh(p);
   if (capacity_ > 0) std::memcpy(p, data_.get(), capacity_ * stride_);
   std::memset(p + capacity_ * stride_, 0, (slots - capacity_) * stride_);
   if (storage_ == HnswStorage::kInt8 && metric_ == Metric::kEuclidean) aux_.resize(slots, 0.0f);
@@ -132,8 +133,7 @@ void VectorStore::Set(uint32_t slot, const float* prepared) {
 
 void VectorStore::UpdateAux(uint32_t slot) {
   if (aux_.empty()) return;
-  std::vector<float> buf(dim_);
-  aux_[slot] = RowQuery(slot, buf.data()).norm2;
+  aux_[slot] = RowQuery(slot, aux_row_.data()).norm2;
 }
 
 bool VectorStore::LoadRow(uint32_t slot, const uint8_t* bytes) {

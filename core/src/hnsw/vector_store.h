@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <new>
 #include <vector>
 
 #include "ruv/hnsw.h"
@@ -59,8 +60,8 @@ class VectorStore {
   uint32_t dim() const { return dim_; }
 
  private:
-  struct FreeDeleter {
-    void operator()(uint8_t* p) const { std::free(p); }
+  struct AlignedDeleter {
+    void operator()(uint8_t* p) const { ::operator delete (p, std::align_val_t{64}); }
   };
   uint8_t* mutable_row(uint32_t slot) { return data_.get() + size_t{slot} * stride_; }
   // A loaded row's squared length is one an insert could have stored (finite in float32; about 1,
@@ -74,8 +75,11 @@ class VectorStore {
   size_t row_bytes_;
   size_t stride_;  // row_bytes_ rounded up: 64 for float rows (cache lines), 8 for codes
   size_t capacity_ = 0;
-  std::unique_ptr<uint8_t, FreeDeleter> data_;
+  std::unique_ptr<uint8_t, AlignedDeleter> data_;
   std::vector<float> aux_;  // int8 + euclidean: |dequantized row|^2 per slot
+  // int8 + euclidean: a decoded row for UpdateAux, made once (storing a row must not allocate).
+  // Writers are serialized, so one is enough.
+  std::vector<float> aux_row_;
 };
 
 }  // namespace ruv::hnsw

@@ -56,6 +56,7 @@ class VisitedListPool {
     std::unique_ptr<VisitedList> list_;
   };
 
+  // Throws std::bad_alloc (the returned lease's release never allocates: it runs in a destructor).
   Lease Acquire(size_t slots) {
     std::unique_ptr<VisitedList> list;
     {
@@ -63,10 +64,18 @@ class VisitedListPool {
       if (!free_.empty()) {
         list = std::move(free_.back());
         free_.pop_back();
+      } else {
+        free_.reserve(lists_ + 1);  // room to take every list back
+        list = std::make_unique<VisitedList>();
+        ++lists_;
       }
     }
-    if (!list) list = std::make_unique<VisitedList>();
-    list->Begin(slots);
+    try {
+      list->Begin(slots);
+    } catch (...) {
+      Release(std::move(list));
+      throw;
+    }
     return Lease(this, std::move(list));
   }
 
@@ -85,6 +94,7 @@ class VisitedListPool {
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<VisitedList>> free_;
+  size_t lists_ = 0;  // lists made; free_ has room for all of them
 };
 
 }  // namespace ruv::hnsw
