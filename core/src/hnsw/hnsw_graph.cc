@@ -74,13 +74,15 @@ void Graph::ReserveForWrite(uint32_t removing, Scratch* s) {
   PrepareScratch(config_.dimensions, s);
   // The insert takes the slot a removal frees, else a free one, else a new one.
   if (removing == kNone && free_.empty()) Reserve(size_t{slot_count_} + 1);
-  free_.reserve(free_.size() + 1);
-  id_map_.reserve(id_map_.size() + 1);
+  ReserveGrowing(&free_, free_.size() + 1);
+  if (static_cast<float>(id_map_.size() + 1) > id_map_.max_load_factor() * id_map_.bucket_count()) {
+    id_map_.reserve(2 * (id_map_.size() + 1));
+  }
   // The walks: a candidate heap holds each node at most once; one visited list serves them all
   // (writers are exclusive, so the list leased here is the one they take back).
   const size_t slots = size_t{slot_count_} + 1;
   const size_t ef = std::min<size_t>(config_.ef_construction, slots);
-  s->candidates.reserve(slots);
+  ReserveGrowing(&s->candidates, slots);
   s->top.reserve(ef + 1);
   s->sorted.reserve(ef + 1);
   s->chosen.reserve(config_.m);

@@ -29,8 +29,8 @@ class Reachability {
   void Reserve(size_t slots, size_t ef_construction, size_t max_links);
   // Room for `count` more notes (touched slots, dropped links) of the coming operation.
   void ReserveNotes(size_t count) {
-    touched_.reserve(touched_.size() + count);
-    dropped_.reserve(dropped_.size() + 2 * count);  // Reconnect drops at most one per touched
+    ReserveGrowing(&touched_, touched_.size() + count);
+    ReserveGrowing(&dropped_, dropped_.size() + 2 * count);  // Reconnect: one per touched slot
   }
   uint32_t InDegree(uint32_t slot) const { return in0_[slot]; }
   void ResetSlot(uint32_t slot) { in0_[slot] = 0; }

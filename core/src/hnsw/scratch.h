@@ -52,6 +52,13 @@ inline void PrepareScratch(size_t dimensions, Scratch* s) {
   }
 }
 
+// Makes room for `n` elements, growing geometrically: called before every write with a size that
+// grows by one, an exact reserve would reallocate each time.
+template <class Vector>
+void ReserveGrowing(Vector* v, size_t n) {
+  if (v->capacity() < n) v->reserve(std::max(n, 2 * v->capacity()));
+}
+
 // Whether the link list `ll` ([count][slots...]) holds `slot`.
 inline bool LinksHold(const uint32_t* ll, uint32_t slot) {
   return std::find(ll + 1, ll + 1 + ll[0], slot) != ll + 1 + ll[0];
