@@ -145,6 +145,25 @@ TEST(CApiHnsw, CreateValidatesConfig) {
   ruv_hnsw_free(nullptr);  // NULL-safe
 }
 
+TEST(CApiHnsw, ReserveMakesRoomAndChangesNothingElse) {
+  ruv_hnsw* h = nullptr;
+  ASSERT_EQ(ruv_hnsw_create(8, 16, 200, 50, RUV_METRIC_EUCLIDEAN, 0, kSeed, &h), RUV_OK);
+  const float v[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  ASSERT_EQ(ruv_hnsw_insert(h, "a", 1, v, 8), RUV_OK);
+  ruv_hnsw_stats_t before{}, after{};
+  ASSERT_EQ(ruv_hnsw_stats(h, &before), RUV_OK);
+  ASSERT_EQ(ruv_hnsw_reserve(h, 5000), RUV_OK);
+  ASSERT_EQ(ruv_hnsw_stats(h, &after), RUV_OK);
+  EXPECT_EQ(after.count, 1u);
+  EXPECT_EQ(after.slots, 1u);
+  // The room is taken: at least the 5001 rows of 8 floats (32 bytes, 64 with cache-line rows).
+  EXPECT_GE(after.vector_bytes, 5001u * 32);
+  EXPECT_GT(after.memory_bytes, before.memory_bytes);
+  EXPECT_FAILS_WITH(ruv_hnsw_reserve(h, size_t{1} << 32), RUV_INVALID_ARGUMENT);
+  EXPECT_FAILS_WITH(ruv_hnsw_reserve(nullptr, 1), RUV_INVALID_ARGUMENT);
+  ruv_hnsw_free(h);
+}
+
 TEST(CApiHnsw, BatchBuildMatchesBruteForce) {
   for (int32_t metric : {RUV_METRIC_COSINE, RUV_METRIC_EUCLIDEAN, RUV_METRIC_DOT_PRODUCT}) {
     const Dataset d = RandomUnit(2000, 32, 7);

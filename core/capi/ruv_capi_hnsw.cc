@@ -162,6 +162,13 @@ int32_t ruv_hnsw_insert_batch(ruv_hnsw* h, const char* ids, size_t ids_size, con
   });
 }
 
+int32_t ruv_hnsw_reserve(ruv_hnsw* h, size_t count) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_reserve: null index");
+    return Report("ruv_hnsw_reserve", h->index->Reserve(count));
+  });
+}
+
 int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int32_t* removed) {
   return Guard([&]() -> int32_t {
     if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_remove: null index");

@@ -87,6 +87,10 @@ RUV_API int32_t ruv_hnsw_insert(ruv_hnsw* h, const char* id, size_t id_len, cons
  * threads: 0 = all hardware threads, 1 = the calling thread only. count == 0 does nothing. */
 RUV_API int32_t ruv_hnsw_insert_batch(ruv_hnsw* h, const char* ids, size_t ids_size, const uint32_t* id_lens,
                                       size_t count, const float* flat, size_t dim, uint32_t threads);
+/* Makes room for `count` more entries, so that running out of the memory that grows with the index
+ * happens here (RUV_OUT_OF_MEMORY, nothing changed) rather than part-way through inserting them:
+ * a caller inserting one batch in several calls reserves for all of it first. */
+RUV_API int32_t ruv_hnsw_reserve(ruv_hnsw* h, size_t count);
 /* *removed (may be NULL) = 1 when the id was present, else 0. */
 RUV_API int32_t ruv_hnsw_remove(ruv_hnsw* h, const char* id, size_t id_len, int32_t* removed);
 

@@ -199,6 +199,12 @@ export interface HnswBackendIndex {
   insertBatch(ids: readonly string[], flat: Float32Array): void;
   /** Same as insertBatch, off the JS thread where the backend can (native: both cores). */
   insertBatchAsync?(ids: readonly string[], flat: Float32Array): Promise<void>;
+  /**
+   * Makes room for `count` more entries (OUT_OF_MEMORY, nothing changed, when there is none):
+   * a batch inserted in chunks reserves for all of it first. Absent where memory has no limit
+   * the index can meet first (js-fallback; native reserves inside insertBatch).
+   */
+  reserve?(count: number): void;
   /** `ef` 0 means the config's efSearch. */
   search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits;
   /** Same as search, off the JS thread where the backend can (not with a predicate filter). */

@@ -51,7 +51,7 @@ test(
   'wasm: an insert past the heap limit is OUT_OF_MEMORY and the index keeps working',
   { skip: !wasm, timeout: 120_000 },
   async () => {
-    for (const step of [1, 512]) {
+    for (const step of [1, 500]) {
       const label = step === 1 ? 'insert' : 'insertBatch';
       const index = new WasmHnswIndex(config, { runtime: wasm.runtime });
       await index.initialize();

@@ -101,6 +101,10 @@ class HnswIndex {
   // Inserts in order (a later duplicate id replaces an earlier one). Validates every entry
   // before inserting any. threads == 0: hardware concurrency; 1: the calling thread only.
   Status InsertBatch(std::span<const HnswEntry> entries, unsigned threads = 0);
+  // Makes room for `count` more entries (kOutOfMemory, changing nothing, when there is none), so
+  // that inserting them cannot run out of the memory that grows with the index. kInvalidArgument
+  // past 2^32 - 1 entries in all.
+  Status Reserve(size_t count);
   // Up to k live entries nearest to `query`, best first (all live entries when k >= count).
   Status Search(const float* query, size_t k, const HnswSearchOptions& options,
                 std::vector<HnswSearchHit>* out) const;

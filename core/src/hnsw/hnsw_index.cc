@@ -150,6 +150,19 @@ Status HnswIndex::InsertBatch(std::span<const HnswEntry> entries, unsigned threa
   return Status::Ok();
 }
 
+Status HnswIndex::Reserve(size_t count) {
+  std::unique_lock lock(graph_->lock());
+  if (count > size_t{0xFFFFFFFEu} - graph_->slot_count()) {
+    return {ErrorCode::kInvalidArgument, "hnsw: cannot hold that many entries"};
+  }
+  try {
+    graph_->ReserveSlots(count);
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
 Status HnswIndex::Search(const float* query, size_t k, const HnswSearchOptions& options,
                          std::vector<HnswSearchHit>* out) const {
   if (out == nullptr || query == nullptr) {

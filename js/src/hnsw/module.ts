@@ -179,6 +179,13 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
           if (why !== null) throw fail('INVALID_ARGUMENT', fn, why);
         }
       }
+      // Room for every row first: the wasm heap's limit then fails the batch before its first
+      // chunk, with nothing stored, rather than part-way through.
+      try {
+        index.reserve?.(ids.length);
+      } catch (e) {
+        throw asPublicError(fn, e);
+      }
       await runInChunks(
         ids.length,
         (start, end) => {

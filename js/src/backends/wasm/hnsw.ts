@@ -63,6 +63,7 @@ export interface WasmHnswExports {
     dim: number,
     threads: number,
   ): number;
+  _ruv_hnsw_reserve(h: number, count: number): number;
   _ruv_hnsw_remove(h: number, id: number, idLen: number, removed: number): number;
   _ruv_hnsw_search(
     h: number,
@@ -228,6 +229,10 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
         } finally {
           arena.trim();
         }
+      },
+
+      reserve(count: number): void {
+        check(m._ruv_hnsw_reserve(live('reserve'), count));
       },
 
       search(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): HnswHits {
