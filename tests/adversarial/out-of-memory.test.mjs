@@ -66,13 +66,13 @@ test(
       await small.initialize();
       await small.insert('a', Float32Array.of(1, 2, 3, 4));
       assert.equal((await small.search(Float32Array.of(1, 2, 3, 4), 1))[0]?.id, 'a', label);
-      small.dispose();
-      index.dispose();
+      await small.dispose();
+      await index.dispose();
       const again = new WasmHnswIndex(config, { runtime: wasm.runtime });
       await again.initialize();
       await again.insertBatch(Array.from({ length: 1000 }, (_, i) => ({ id: `r${i}`, vector: row(i) })));
       assert.equal(again.vectorCount, 1000, `${label}: the freed heap is used again`);
-      again.dispose();
+      await again.dispose();
     }
   },
 );
