@@ -15,7 +15,8 @@ namespace ruv::capi {
 // run out of memory; the code still gets through (with an empty message).
 int32_t Fail(ruv::ErrorCode code, const char* message) noexcept;
 
-// RUV_OK for an ok status; otherwise keeps "<function>: <status message>" and returns the code.
+// RUV_OK for an ok status; otherwise keeps "<function>: <status message>" (the status message alone
+// when function is null) and returns the code.
 int32_t Report(const char* function, const ruv::Status& status) noexcept;
 
 // The thread's last error message ("" if none); valid until the next failing call on this thread.

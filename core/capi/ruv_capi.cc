@@ -31,7 +31,7 @@ int32_t Fail(ruv::ErrorCode code, const char* message) noexcept {
 int32_t Report(const char* function, const ruv::Status& status) noexcept {
   if (status.ok()) return RUV_OK;
   try {
-    g_last_error = std::string(function) + ": " + status.message();
+    g_last_error = function == nullptr ? status.message() : std::string(function) + ": " + status.message();
   } catch (...) {
     g_last_error.clear();
   }

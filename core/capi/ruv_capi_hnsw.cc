@@ -120,8 +120,9 @@ int32_t ruv_hnsw_deserialize(const uint8_t* data, size_t size, ruv_hnsw** out) {
     if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_deserialize: null output");
     if (data == nullptr && size != 0) return Fail(kInvalid, "ruv_hnsw_deserialize: null data");
     auto h = std::make_unique<ruv_hnsw>();
-    if (int32_t st = Report("ruv_hnsw_deserialize", ruv::HnswIndex::Deserialize(data, size, &h->index));
-        st != RUV_OK) {
+    // The core's message names the rule broken ("hnsw: corrupt index: ..."), word for word what the
+    // js-fallback loader says: no function prefix, so every backend reports the same message.
+    if (int32_t st = Report(nullptr, ruv::HnswIndex::Deserialize(data, size, &h->index)); st != RUV_OK) {
       return st;
     }
     *out = h.release();

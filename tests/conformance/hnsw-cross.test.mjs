@@ -10,7 +10,15 @@ import { test } from 'node:test';
 
 import { RuVectorError, WasmHnswIndex } from '../../js/dist/index.js';
 import { meanRecall } from './cases/recall.mjs';
-import { bruteForce, dataset, loadHnswBackends, mulberry32, OFFSETS, withCrc } from './hnsw-support.mjs';
+import {
+  bruteForce,
+  dataset,
+  loadHnswBackends,
+  mulberry32,
+  OFFSETS,
+  withCrc,
+  withFreeSlots,
+} from './hnsw-support.mjs';
 
 const backends = await loadHnswBackends();
 const available = backends.filter((b) => b.hnsw !== undefined);
@@ -218,7 +226,10 @@ test('WasmHnswIndex bytes move between backends too', async (t) => {
   }
 });
 
-/** A small valid index: 40 entries of 4 dims, ids 'e0'.., two deleted (free slots). */
+/**
+ * A small valid index: 40 entries of 4 dims, ids 'e0'.., two deleted; written with the two free
+ * slots (5 and 9) that bytes from before compaction hold, so the free-slot rules get exercised.
+ */
 function smallBytes(hnsw) {
   const h = hnsw.create({
     dimensions: 4,
@@ -238,7 +249,7 @@ function smallBytes(hnsw) {
   hnsw.delete(h, 'e9');
   const bytes = hnsw.serialize(h);
   hnsw.free(h);
-  return bytes;
+  return withFreeSlots(bytes, [5, 9]);
 }
 
 /** Corrupt and hostile variants of valid bytes, each labelled. */
@@ -343,6 +354,9 @@ test('corrupt, truncated, random and hostile bytes are CORRUPT_DATA on every bac
     const valid = smallBytes(origin.hnsw);
     for (const target of available) target.hnsw.free(target.hnsw.deserialize(valid)); // the baseline loads
     for (const [label, bytes] of corruptions(valid)) {
+      // One verdict: the same code and the same message (the same rule, checked in the same
+      // order) on every backend.
+      const messages = new Set();
       for (const target of available) {
         let handle;
         try {
@@ -353,6 +367,8 @@ test('corrupt, truncated, random and hostile bytes are CORRUPT_DATA on every bac
             `${label} on ${target.name}: threw ${e?.name}: ${e?.message}`,
           );
           assert.equal(e.code, 'CORRUPT_DATA', `${label} on ${target.name}: ${e.message}`);
+          messages.add(e.message);
+          assert.equal(messages.size, 1, `${label}: ${[...messages].join(' | ')}`);
           continue;
         }
         target.hnsw.free(handle);

@@ -106,3 +106,52 @@ export const OFFSETS = {
   maxLevel: 64,
   firstSlot: 68,
 };
+
+/**
+ * Bytes with free slots, as version-1 writers wrote them before saving compacted them away
+ * (loaders still accept such bytes): `compact` (bytes without free slots) with free slot records
+ * placed so that the slots `holes` (final numbers, ascending) are free, links and the entry point
+ * renumbered, and the free list written in the order of `freeOrder` (default: `holes`).
+ */
+export function withFreeSlots(compact, holes, freeOrder = holes) {
+  const view = new DataView(compact.buffer, compact.byteOffset, compact.byteLength);
+  const u32 = (o) => view.getUint32(o, true);
+  const dim = u32(OFFSETS.dimensions);
+  const rowBytes = u32(OFFSETS.storage) === 0 ? 4 * dim : 8 + dim;
+  const live = u32(OFFSETS.liveCount);
+  if (u32(OFFSETS.slotCount) !== live) throw new Error('withFreeSlots: the bytes already have free slots');
+  const slots = live + holes.length;
+  const isHole = new Uint8Array(slots);
+  for (const h of holes) isHole[h] = 1;
+  const renumber = [];
+  for (let s = 0; s < slots; s++) if (!isHole[s]) renumber.push(s);
+  const out = [];
+  const put32 = (v) => out.push(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24);
+  out.push(...compact.subarray(0, OFFSETS.slotCount));
+  put32(slots);
+  put32(live);
+  const entry = u32(OFFSETS.entryPoint);
+  put32(entry === 0xffffffff ? entry : renumber[entry]);
+  put32(u32(OFFSETS.maxLevel));
+  let o = OFFSETS.firstSlot;
+  for (let s = 0; s < slots; s++) {
+    if (isHole[s]) {
+      out.push(0);
+      continue;
+    }
+    const idLen = u32(o + 1);
+    const levelAt = o + 5 + idLen + rowBytes;
+    out.push(...compact.subarray(o, levelAt + 1));
+    o = levelAt + 1;
+    for (let l = 0; l <= compact[levelAt]; l++) {
+      const count = u32(o);
+      put32(count);
+      for (let i = 1; i <= count; i++) put32(renumber[u32(o + 4 * i)]);
+      o += 4 + 4 * count;
+    }
+  }
+  put32(holes.length);
+  for (const h of freeOrder) put32(h);
+  put32(0);
+  return withCrc(Uint8Array.from(out));
+}

@@ -1,10 +1,32 @@
 // Writes a small seed corpus for hnsw_deserialize_fuzz: a few tiny serialized indexes (each
-// metric and storage, empty, with removals). Usage: hnsw_fuzz_seed <dir>
+// metric and storage, empty, with removals, and with a free slot as writers before compaction
+// left them). Usage: hnsw_fuzz_seed <dir>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
+#include "common/crc32.h"
 #include "ruv/hnsw.h"
+
+namespace {
+
+// The same index with one free slot after its live ones (slot count + 1, free list [last]).
+std::vector<uint8_t> WithTrailingFreeSlot(std::vector<uint8_t> b) {
+  uint32_t slots;
+  std::memcpy(&slots, b.data() + 52, 4);
+  const uint32_t grown = slots + 1;
+  std::memcpy(b.data() + 52, &grown, 4);
+  b.resize(b.size() - 8);  // the empty free list and the CRC
+  b.push_back(0);
+  const uint32_t tail[2] = {1, slots};
+  b.insert(b.end(), reinterpret_cast<const uint8_t*>(tail), reinterpret_cast<const uint8_t*>(tail) + 8);
+  const uint32_t crc = ruv::Crc32(b.data(), b.size());
+  b.insert(b.end(), reinterpret_cast<const uint8_t*>(&crc), reinterpret_cast<const uint8_t*>(&crc) + 4);
+  return b;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
@@ -30,13 +52,16 @@ int main(int argc, char** argv) {
         if (n > 4) (void)index->Remove("e3");
         std::vector<uint8_t> bytes;
         if (!index->Serialize(&bytes).ok()) return 1;
-        const std::string path = std::string(argv[1]) + "/seed-" + std::to_string(metric) + "-" +
-                                 std::to_string(storage) + "-" + std::to_string(n);
-        FILE* f = std::fopen(path.c_str(), "wb");
-        if (f == nullptr) return 1;
-        std::fwrite(bytes.data(), 1, bytes.size(), f);
-        std::fclose(f);
-        ++written;
+        for (const bool hole : {false, true}) {
+          const std::vector<uint8_t> seed = hole ? WithTrailingFreeSlot(bytes) : bytes;
+          const std::string path = std::string(argv[1]) + "/seed-" + std::to_string(metric) + "-" +
+                                   std::to_string(storage) + "-" + std::to_string(n) + (hole ? "-hole" : "");
+          FILE* f = std::fopen(path.c_str(), "wb");
+          if (f == nullptr) return 1;
+          std::fwrite(seed.data(), 1, seed.size(), f);
+          std::fclose(f);
+          ++written;
+        }
       }
     }
   }

@@ -9,6 +9,7 @@ import { jsKernels } from '../../js/dist/backends/js/index.js';
 import { crc32 } from '../../js/dist/backends/js/hnsw/crc32.js';
 import { LevelGenerator } from '../../js/dist/backends/js/hnsw/level-generator.js';
 import { bruteForceIds, meanRecall, METRIC_OF_CODE } from '../conformance/cases/recall.mjs';
+import { withFreeSlots } from '../conformance/hnsw-support.mjs';
 
 const hnsw = jsKernels.hnsw;
 const COSINE = 0;
@@ -241,6 +242,12 @@ function smallIndex(metric = EUCLIDEAN, storage = 0) {
   return index;
 }
 
+/** smallIndex's bytes with its five free slots (0, 9, 18, 27, 36), as writers before compaction wrote them. */
+function smallBytesWithFreeSlots(metric = EUCLIDEAN, storage = 0) {
+  const holes = [0, 9, 18, 27, 36];
+  return withFreeSlots(smallIndex(metric, storage).serialize(), holes);
+}
+
 test('level generator: splitmix64 pinned value and level distribution', () => {
   const g = new LevelGenerator(0n);
   assert.equal(g.next(), 0xe220a8397b1dcdafn);
@@ -261,7 +268,14 @@ test('indexes serialized by the C++ core load, re-serialize identically and sear
   for (const fx of CPP_FIXTURES) {
     const bytes = Uint8Array.from(Buffer.from(fx.base64, 'base64'));
     const index = hnsw.deserialize(bytes);
-    assert.deepEqual(index.serialize(), bytes, `metric ${fx.metric}`);
+    // The core wrote these before saving compacted free slots away: they load, and save as the
+    // same index without its six free slots (putting them back gives the core's bytes again).
+    const compact = index.serialize();
+    const written = parse(bytes);
+    assert.equal(parse(compact).slots.length, 34, `metric ${fx.metric}`);
+    assert.deepEqual(compact, hnsw.deserialize(compact).serialize(), `metric ${fx.metric}`);
+    const holes = written.slots.flatMap((s, i) => (s.state === 0 ? [i] : []));
+    assert.deepEqual(withFreeSlots(compact, holes, written.free), bytes, `metric ${fx.metric}`);
     // The same inserts and removes in JS (tools: 40 x 4, remove every 7th; queries follow the data).
     const rnd = lcg(fx.dataSeed);
     const data = Array.from({ length: 40 }, () => Float32Array.from({ length: 4 }, rnd));
@@ -464,7 +478,12 @@ test('re-insert replaces; free slots are reused last-freed first', () => {
   index.remove('b'); // slot 1
   index.remove('d'); // slot 3
   let p = parse(index.serialize());
-  assert.deepEqual(p.free, [1, 3]);
+  // Saving drops the free slots: the bytes hold the live ones, renumbered in order.
+  assert.deepEqual(
+    p.slots.map((s) => s.id),
+    ['a', 'c', 'e'],
+  );
+  assert.deepEqual(p.free, []);
   index.insert('x', new Float32Array([10, 0])); // takes slot 3
   index.insert('y', new Float32Array([11, 0])); // takes slot 1
   index.insert('z', new Float32Array([12, 0])); // a new slot 5
@@ -554,20 +573,31 @@ test('serialize -> deserialize: identical bytes and identical results in every m
       const bytes = index.serialize();
       const copy = hnsw.deserialize(bytes);
       assert.deepEqual(copy.serialize(), bytes);
-      // Capacity (vectorBytes, memoryBytes) is rebuilt on load, the counters travel.
-      const counters = ({ vectorBytes, memoryBytes, ...rest }) => (
+      // Capacity (vectorBytes, memoryBytes) is rebuilt on load, free slots are dropped, the
+      // counters travel.
+      const counters = ({ vectorBytes, memoryBytes, slots: _slots, ...rest }) => (
         assert.ok(vectorBytes > 0 && memoryBytes > 0),
         rest
       );
       assert.deepEqual(counters(copy.stats()), counters(index.stats()));
+      assert.equal(copy.stats().slots, index.stats().count);
       for (const q of randomData(20, 16, 15))
         assert.deepEqual(copy.search(q, 10, 20), index.search(q, 10, 20));
-      // Both go on the same way: the level generator state travels with the bytes.
+      // Copies go on the same way: the level generator state travels with the bytes.
+      const twin = hnsw.deserialize(bytes);
       copy.insert('new', entries[1][1]);
-      index.insert('new', entries[1][1]);
-      assert.deepEqual(copy.serialize(), index.serialize());
+      twin.insert('new', entries[1][1]);
+      assert.deepEqual(copy.serialize(), twin.serialize());
     }
   }
+  // Without removals nothing is compacted: the original and its copy go on the same way.
+  const whole = build({ dimensions: 8 }, named(randomData(200, 8, 17)));
+  const whole2 = hnsw.deserialize(whole.serialize());
+  for (const [i, v] of randomData(20, 8, 18).entries()) {
+    whole.insert(`more${i}`, v);
+    whole2.insert(`more${i}`, v);
+  }
+  assert.deepEqual(whole2.serialize(), whole.serialize());
   // The smallest live record (1-byte id, no links) passes the size rule: 11 + row bytes a record.
   const one = hnsw.create(params({ dimensions: 2 }));
   one.insert('a', new Float32Array([1, 0]));
@@ -613,7 +643,7 @@ test('every truncation and every bit flip is CORRUPT_DATA', () => {
 });
 
 test('each loading rule is enforced (CRC repaired)', () => {
-  const base = smallIndex().serialize();
+  const base = smallBytesWithFreeSlots();
   const p = parse(base);
   const live = p.slots.filter((s) => s.state === 1);
   const [a, b] = live;

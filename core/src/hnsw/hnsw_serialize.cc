@@ -30,7 +30,18 @@ Status Corrupt(const char* what) {
 
 void Graph::Serialize(std::vector<uint8_t>* out) const {
   out->clear();
-  size_t estimate = kHeaderBytes + 8 + size_t{free_.size()} * 4;
+  // Free slots are not written: the live slots are numbered 0..live-1 in ascending order (links
+  // and the entry point renumbered alike), so the bytes hold no hole that would cost a row and a
+  // link list on load, and ties between equal distances (broken by slot) order the same way.
+  std::vector<uint32_t> renumber;
+  if (!free_.empty()) {
+    renumber.assign(slot_count_, kNone);
+    uint32_t next = 0;
+    for (uint32_t slot = 0; slot < slot_count_; ++slot) {
+      if (live_[slot]) renumber[slot] = next++;
+    }
+  }
+  size_t estimate = kHeaderBytes + 8;
   estimate += size_t{live_count_} * (vectors_.row_bytes() + 16 + (size_t{max_m0_} + 1) * 4);
   out->reserve(estimate);
   Writer w(out);
@@ -44,15 +55,12 @@ void Graph::Serialize(std::vector<uint8_t>* out) const {
   w.U32(static_cast<uint32_t>(config_.storage));
   w.U64(config_.seed);
   w.U64(rng_state_);
-  w.U32(slot_count_);
+  w.U32(live_count_);  // slots
   w.U32(live_count_);
-  w.U32(entry_);
+  w.U32(entry_ == kNone || renumber.empty() ? entry_ : renumber[entry_]);
   w.U32(max_level_);
   for (uint32_t slot = 0; slot < slot_count_; ++slot) {
-    if (!live_[slot]) {
-      w.U8(0);
-      continue;
-    }
+    if (!live_[slot]) continue;
     w.U8(1);
     w.U32(static_cast<uint32_t>(ids_[slot].size()));
     w.Bytes(ids_[slot].data(), ids_[slot].size());
@@ -60,11 +68,15 @@ void Graph::Serialize(std::vector<uint8_t>* out) const {
     w.U8(levels_[slot]);
     for (uint32_t l = 0; l <= levels_[slot]; ++l) {
       const uint32_t* ll = links(slot, l);
-      w.Bytes(ll, (size_t{ll[0]} + 1) * 4);
+      if (renumber.empty()) {
+        w.Bytes(ll, (size_t{ll[0]} + 1) * 4);
+        continue;
+      }
+      w.U32(ll[0]);
+      for (uint32_t i = 1; i <= ll[0]; ++i) w.U32(renumber[ll[i]]);
     }
   }
-  w.U32(static_cast<uint32_t>(free_.size()));
-  w.Bytes(free_.data(), free_.size() * 4);
+  w.U32(0);  // free list
   w.U32(Crc32(out->data(), out->size()));
 }
 
@@ -101,16 +113,24 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
   if (min_bytes > r.remaining()) return Corrupt("counts exceed the data");
 
   g->rng_state_ = rng_state;
-  g->Reserve(slot_count);
-  g->slot_count_ = slot_count;
+  // Free slots (bytes written before they were compacted away) are dropped: live slots take the
+  // numbers 0..live-1 in ascending order, so a hole costs only these 4 bytes while loading.
+  std::vector<uint32_t> renumber(slot_count, kNone);
+  g->Reserve(live_count);
+  // A node of level L has L upper lists of m + 1 words whatever they hold, and pays 4 bytes per
+  // level: levels may cost at most 4 bytes of lists per byte given, plus one full tower.
+  const uint64_t level_budget = size + uint64_t{kMaxLevel} * (config.m + 1);
+  uint64_t level_words = 0;
   uint32_t seen_live = 0;
   uint32_t top_level = 0;
-  for (uint32_t slot = 0; slot < slot_count; ++slot) {
+  for (uint32_t at = 0; at < slot_count; ++at) {
     uint8_t state, level;
     if (!r.U8(&state)) return Corrupt("truncated slot");
     if (state == 0) continue;
     if (state != 1) return Corrupt("bad slot state");
     if (++seen_live > live_count) return Corrupt("live count mismatch");
+    const uint32_t slot = seen_live - 1;
+    renumber[at] = slot;
     uint32_t id_len;
     const uint8_t* id;
     const uint8_t* row;
@@ -119,6 +139,8 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
     if (!IsValidUtf8({reinterpret_cast<const char*>(id), id_len})) return Corrupt("id is not UTF-8");
     if (!r.Bytes(row_bytes, &row) || !g->vectors_.LoadRow(slot, row)) return Corrupt("bad row");
     if (!r.U8(&level) || level > kMaxLevel) return Corrupt("bad level");
+    level_words += uint64_t{level} * (config.m + 1);
+    if (level_words > level_budget) return Corrupt("levels exceed what the data holds");
     g->ids_[slot].assign(reinterpret_cast<const char*>(id), id_len);
     if (!g->id_map_.emplace(g->ids_[slot], slot).second) return Corrupt("duplicate id");
     g->live_[slot] = 1;
@@ -133,24 +155,24 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
       if (!r.Bytes(size_t{count} * 4, &ids)) return Corrupt("truncated links");
       uint32_t* ll = g->links(slot, l);
       ll[0] = count;
-      std::memcpy(ll + 1, ids, size_t{count} * 4);
+      std::memcpy(ll + 1, ids, size_t{count} * 4);  // as written; checked and renumbered below
     }
   }
   if (seen_live != live_count) return Corrupt("live count mismatch");
   g->live_count_ = live_count;
+  g->slot_count_ = live_count;
 
   // Links: to another live slot that exists at that level, without repeats.
   std::vector<uint32_t> sorted;
-  for (uint32_t slot = 0; slot < slot_count; ++slot) {
-    if (!g->live_[slot]) continue;
+  for (uint32_t slot = 0; slot < live_count; ++slot) {
     for (uint32_t l = 0; l <= g->levels_[slot]; ++l) {
-      const uint32_t* ll = g->links(slot, l);
-      sorted.assign(ll + 1, ll + 1 + ll[0]);
-      for (const uint32_t t : sorted) {
-        if (t >= slot_count || t == slot || !g->live_[t] || g->levels_[t] < l) {
-          return Corrupt("bad link");
-        }
+      uint32_t* ll = g->links(slot, l);
+      for (uint32_t i = 1; i <= ll[0]; ++i) {
+        const uint32_t t = ll[i] < slot_count ? renumber[ll[i]] : kNone;
+        if (t == kNone || t == slot || g->levels_[t] < l) return Corrupt("bad link");
+        ll[i] = t;
       }
+      sorted.assign(ll + 1, ll + 1 + ll[0]);
       std::sort(sorted.begin(), sorted.end());
       if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
         return Corrupt("repeated link");
@@ -160,11 +182,11 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
 
   if (live_count == 0) {
     if (entry != kNone || max_level != 0) return Corrupt("entry point of an empty index");
-  } else if (entry >= slot_count || !g->live_[entry] || g->levels_[entry] != max_level ||
+  } else if (entry >= slot_count || renumber[entry] == kNone || g->levels_[renumber[entry]] != max_level ||
              max_level != top_level) {
     return Corrupt("bad entry point");
   }
-  g->entry_ = entry;
+  g->entry_ = live_count == 0 ? kNone : renumber[entry];
   g->max_level_ = max_level;
 
   uint32_t free_count;
@@ -172,13 +194,11 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
     return Corrupt("free list size mismatch");
   }
   std::vector<uint8_t> listed(slot_count, 0);
-  g->free_.resize(free_count);
   for (uint32_t i = 0; i < free_count; ++i) {
     uint32_t slot;
     if (!r.U32(&slot)) return Corrupt("truncated free list");
-    if (slot >= slot_count || g->live_[slot] || listed[slot]) return Corrupt("bad free list");
+    if (slot >= slot_count || renumber[slot] != kNone || listed[slot]) return Corrupt("bad free list");
     listed[slot] = 1;
-    g->free_[i] = slot;
   }
   if (r.remaining() != 0) return Corrupt("trailing bytes");
   g->reach_.Recount();

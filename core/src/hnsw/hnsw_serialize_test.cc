@@ -8,6 +8,7 @@
 #include "common/crc32.h"
 #include "hnsw_test_util.h"
 #include "level_generator.h"
+#include "load_bound.h"
 #include "ruv/hnsw.h"
 
 namespace ruv::hnsw::testing {
@@ -76,15 +77,133 @@ TEST(HnswSerializeTest, RoundTripKeepsResultsAndBytes) {
         EXPECT_EQ(a[j].distance, b[j].distance);
       }
     }
-    // The level generator state and the free list travel too: the same inserts on both sides
-    // give the same bytes.
+    // The level generator state travels: the same inserts on the loaded index give the bytes
+    // they give on the original once that one has been saved and loaded too (saving compacts
+    // the free slots away, so inserts after it take other slots than the original would).
+    std::unique_ptr<HnswIndex> twin;
+    ASSERT_TRUE(HnswIndex::Deserialize(bytes.data(), bytes.size(), &twin).ok());
     for (size_t i = 0; i < 40; ++i) {
-      ASSERT_TRUE(index->Insert("new" + std::to_string(i), q.row(i)).ok());
+      ASSERT_TRUE(twin->Insert("new" + std::to_string(i), q.row(i)).ok());
       ASSERT_TRUE(loaded->Insert("new" + std::to_string(i), q.row(i)).ok());
     }
-    ASSERT_TRUE(index->Serialize(&bytes).ok());
+    ASSERT_TRUE(twin->Serialize(&bytes).ok());
     ASSERT_TRUE(loaded->Serialize(&again).ok());
     EXPECT_EQ(bytes, again);
+  }
+}
+
+TEST(HnswSerializeTest, SavingCompactsFreeSlots) {
+  // An index without removals continues after a load exactly as the original does.
+  const Dataset d = RandomUnit(300, 8, 231);
+  HnswConfig c;
+  c.m = 6;
+  auto index = Build(d, c);
+  std::vector<uint8_t> bytes, again;
+  ASSERT_TRUE(index->Serialize(&bytes).ok());
+  std::unique_ptr<HnswIndex> loaded;
+  ASSERT_TRUE(HnswIndex::Deserialize(bytes.data(), bytes.size(), &loaded).ok());
+  for (size_t i = 0; i < 30; ++i) {
+    ASSERT_TRUE(index->Insert("new" + std::to_string(i), d.row(i)).ok());
+    ASSERT_TRUE(loaded->Insert("new" + std::to_string(i), d.row(i)).ok());
+  }
+  ASSERT_TRUE(index->Serialize(&bytes).ok());
+  ASSERT_TRUE(loaded->Serialize(&again).ok());
+  EXPECT_EQ(bytes, again);
+
+  // With removals the bytes hold only live slots, numbered in ascending order: the loaded index
+  // has one slot per entry, its memory falls accordingly, and its search is the original's.
+  for (size_t i = 0; i < d.size(); i += 3) ASSERT_TRUE(index->Remove(Id(i)));
+  ASSERT_TRUE(index->Serialize(&bytes).ok());
+  ASSERT_TRUE(HnswIndex::Deserialize(bytes.data(), bytes.size(), &loaded).ok());
+  const HnswStats before = index->Stats(), after = loaded->Stats();
+  EXPECT_EQ(after.count, before.count);
+  EXPECT_EQ(after.slots, before.count);
+  EXPECT_EQ(before.slots, d.size() + 30);
+  EXPECT_LT(after.memory_bytes, before.memory_bytes);
+  uint32_t slots;
+  std::memcpy(&slots, bytes.data() + 52, 4);
+  EXPECT_EQ(slots, before.count);
+  std::vector<HnswSearchHit> a, b;
+  for (size_t i = 0; i < d.size(); ++i) {
+    ASSERT_TRUE(index->Search(d.row(i), 10, {}, &a).ok());
+    ASSERT_TRUE(loaded->Search(d.row(i), 10, {}, &b).ok());
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t j = 0; j < a.size(); ++j) EXPECT_EQ(a[j].id, b[j].id);
+  }
+}
+
+// A version-1 blob built field by field: `free_slots` free slots (state 0, on the free list)
+// after `live` entries of the given level with no links, dimension `dim`, float32 rows of zeros.
+std::vector<uint8_t> HandMadeBlob(uint32_t dim, uint32_t m, uint32_t live, uint32_t level,
+                                  uint32_t free_slots) {
+  std::vector<uint8_t> b;
+  const auto u32 = [&](uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(uint8_t(v >> (8 * i)));
+  };
+  for (const char ch : std::string("RUVHNSW", 8)) b.push_back(uint8_t(ch));
+  for (const uint32_t v : {1u, dim, m, 16u, 16u, 1u, 0u}) u32(v);  // euclidean, float32
+  for (int i = 0; i < 16; ++i) b.push_back(0);                     // seed, rng
+  u32(live + free_slots);
+  u32(live);
+  u32(live == 0 ? 0xFFFFFFFFu : 0);
+  u32(live == 0 ? 0 : level);
+  for (uint32_t i = 0; i < live; ++i) {
+    b.push_back(1);
+    const std::string id = "n" + std::to_string(i);
+    u32(uint32_t(id.size()));
+    b.insert(b.end(), id.begin(), id.end());
+    b.insert(b.end(), size_t{dim} * 4, 0);
+    b.push_back(uint8_t(level));
+    for (uint32_t l = 0; l <= level; ++l) u32(0);
+  }
+  for (uint32_t i = 0; i < free_slots; ++i) b.push_back(0);
+  u32(free_slots);
+  for (uint32_t i = 0; i < free_slots; ++i) u32(live + i);
+  u32(0);
+  FixCrc(&b);
+  return b;
+}
+
+TEST(HnswSerializeTest, LoadingCostsMemoryInProportionToTheBytes) {
+  std::unique_ptr<HnswIndex> loaded;
+  // The probe's blob: 50,076 bytes declaring 10,000 free slots of 65536-d with m 128 cost 2.6 GB
+  // when free slots were materialized. They are dropped now.
+  std::vector<uint8_t> holes = HandMadeBlob(65536, 128, 0, 0, 10000);
+  EXPECT_EQ(holes.size(), 50076u);
+  ASSERT_TRUE(HnswIndex::Deserialize(holes.data(), holes.size(), &loaded).ok());
+  EXPECT_EQ(loaded->Stats().slots, 0u);
+  EXPECT_LE(loaded->Stats().memory_bytes, LoadMemoryBound(loaded->config(), holes.size(), 0));
+  // Free slots among live ones: the same, and the entries stay findable.
+  holes = HandMadeBlob(4, 8, 1, 0, 5000);
+  ASSERT_TRUE(HnswIndex::Deserialize(holes.data(), holes.size(), &loaded).ok());
+  EXPECT_EQ(loaded->Stats().slots, 1u);
+  EXPECT_TRUE(loaded->Contains("n0"));
+  EXPECT_LE(loaded->Stats().memory_bytes, LoadMemoryBound(loaded->config(), holes.size(), 1));
+
+  // Nodes at level 31 without links (124 bytes of counts for 16 KB of lists each at m 128):
+  // refused once their lists pass 4 bytes per byte given plus one full tower.
+  const std::vector<uint8_t> tower = HandMadeBlob(1, 128, 1, kMaxLevel, 0);
+  ASSERT_TRUE(HnswIndex::Deserialize(tower.data(), tower.size(), &loaded).ok());
+  EXPECT_LE(loaded->Stats().memory_bytes, LoadMemoryBound(loaded->config(), tower.size(), 1));
+  const std::vector<uint8_t> towers = HandMadeBlob(1, 128, 200, kMaxLevel, 0);
+  const Status st = HnswIndex::Deserialize(towers.data(), towers.size(), &loaded);
+  EXPECT_EQ(st.code(), ErrorCode::kCorruptData);
+  EXPECT_EQ(st.message(), "hnsw: corrupt index: levels exceed what the data holds");
+
+  // Real indexes stay within the bound, at every m and both storages, with and without removals.
+  for (const uint32_t m : {2u, 4u, 16u, 128u}) {
+    for (const HnswStorage storage : {HnswStorage::kFloat32, HnswStorage::kInt8}) {
+      const Dataset d = RandomUnit(400, 3, 240 + m);
+      HnswConfig c;
+      c.m = m;
+      c.storage = storage;
+      auto index = Build(d, c);
+      for (size_t i = 0; i < d.size(); i += 7) ASSERT_TRUE(index->Remove(Id(i)));
+      std::vector<uint8_t> bytes;
+      ASSERT_TRUE(index->Serialize(&bytes).ok());
+      ASSERT_TRUE(HnswIndex::Deserialize(bytes.data(), bytes.size(), &loaded).ok());
+      EXPECT_LE(loaded->Stats().memory_bytes, LoadMemoryBound(c, bytes.size(), loaded->Stats().count)) << m;
+    }
   }
 }
 
@@ -130,6 +249,7 @@ TEST(HnswSerializeTest, BitFlipsAreCaughtOrHarmless) {
       std::vector<uint8_t> bad = bytes;
       const int flips = 1 + static_cast<int>(rng() % 3);
       for (int f = 0; f < flips; ++f) bad[rng() % (bad.size() - 4)] ^= uint8_t(1u << (rng() % 8));
+      if (bad == bytes) continue;  // two flips of the same bit cancel
       // The checksum alone catches these.
       EXPECT_EQ(HnswIndex::Deserialize(bad.data(), bad.size(), &loaded).code(), ErrorCode::kCorruptData);
       // With a recomputed checksum the structural checks must hold: either rejected, or a

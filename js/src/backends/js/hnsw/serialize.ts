@@ -23,17 +23,27 @@ function corrupt(what: string): RuVectorError {
   return new RuVectorError('CORRUPT_DATA', `hnsw: corrupt index: ${what}`);
 }
 
+/**
+ * Free slots are not written: the live slots are numbered 0..live-1 in ascending order (links and
+ * the entry point renumbered alike), as the core does, so the bytes hold no hole that would cost a
+ * row and a link list on load.
+ */
 export function serializeGraph(g: Graph): Uint8Array {
   const p = g.params;
   const rowBytes = g.vectors.rowBytes;
   const idBytes: (Uint8Array | null)[] = new Array(g.slotCount).fill(null);
-  let size = HEADER_BYTES + 4 + 4 * g.free.length + 4;
+  let renumber: Uint32Array | null = null;
+  if (g.free.length > 0) {
+    renumber = new Uint32Array(g.slotCount).fill(NONE);
+    let next = 0;
+    for (let slot = 0; slot < g.slotCount; slot++) if (g.live[slot] !== 0) renumber[slot] = next++;
+  }
+  let size = HEADER_BYTES + 4 + 4;
   for (let slot = 0; slot < g.slotCount; slot++) {
-    size += 1;
     if (g.live[slot] === 0) continue;
     const id = encoder.encode(g.ids[slot]!);
     idBytes[slot] = id;
-    size += 4 + id.length + rowBytes + 1;
+    size += 1 + 4 + id.length + rowBytes + 1;
     for (let l = 0; l <= g.levels[slot]!; l++) size += 4 + 4 * g.linkArray(slot, l)[g.linkOffset(slot, l)]!;
   }
   const out = new Uint8Array(size);
@@ -54,15 +64,12 @@ export function serializeGraph(g: Graph): Uint8Array {
   view.setBigUint64(o, p.seed, true);
   view.setBigUint64(o + 8, g.rng.state, true);
   o += 16;
-  u32(g.slotCount);
+  u32(g.liveCount); // slots
   u32(g.liveCount);
-  u32(g.entry);
+  u32(g.entry === NONE || renumber === null ? g.entry : renumber[g.entry]!);
   u32(g.maxLevel);
   for (let slot = 0; slot < g.slotCount; slot++) {
-    if (g.live[slot] === 0) {
-      out[o++] = 0;
-      continue;
-    }
+    if (g.live[slot] === 0) continue;
     out[o++] = 1;
     const id = idBytes[slot]!;
     u32(id.length);
@@ -76,11 +83,11 @@ export function serializeGraph(g: Graph): Uint8Array {
       const ll = g.linkArray(slot, l);
       const off = g.linkOffset(slot, l);
       const count = ll[off]!;
-      for (let i = 0; i <= count; i++) u32(ll[off + i]!);
+      u32(count);
+      for (let i = 1; i <= count; i++) u32(renumber === null ? ll[off + i]! : renumber[ll[off + i]!]!);
     }
   }
-  u32(g.free.length);
-  for (const slot of g.free) u32(slot);
+  u32(0); // free list
   u32(crc32(out, 0, o));
   return out;
 }
@@ -163,65 +170,74 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
     throw corrupt('counts exceed the data');
 
   g.rng.state = rngState;
-  g.reserve(slotCount);
-  g.slotCount = slotCount;
+  // Free slots (bytes written before they were compacted away) are dropped: live slots take the
+  // numbers 0..live-1 in ascending order, so a hole costs only these 4 bytes while loading.
+  const renumber = new Uint32Array(slotCount).fill(NONE);
+  g.reserve(liveCount);
+  // A node of level L has L upper lists of m + 1 words whatever they hold, and pays 4 bytes per
+  // level: levels may cost at most 4 bytes of lists per byte given, plus one full tower.
+  const levelBudget = size + MAX_LEVEL * (m + 1);
+  let levelWords = 0;
   let seenLive = 0;
   let topLevel = 0;
-  for (let slot = 0; slot < slotCount; slot++) {
+  for (let at = 0; at < slotCount; at++) {
     const state = r.u8();
     if (state < 0) throw corrupt('truncated slot');
     if (state === 0) continue;
     if (state !== 1) throw corrupt('bad slot state');
     if (++seenLive > liveCount) throw corrupt('live count mismatch');
+    const slot = seenLive - 1;
+    renumber[at] = slot;
     const idLen = r.u32();
     if (idLen <= 0 || idLen > r.remaining()) throw corrupt('bad id');
-    const idStart = r.pos;
+    let id: string;
+    try {
+      // The JS binding writes UTF-8 ids; other bytes could not round-trip through a string.
+      id = decoder.decode(bytes.subarray(r.pos, r.pos + idLen));
+    } catch {
+      throw corrupt('id is not UTF-8');
+    }
     r.pos += idLen;
     if (rowBytes > r.remaining() || !g.vectors.loadRow(slot, bytes, r.pos)) throw corrupt('bad row');
     r.pos += rowBytes;
     const level = r.u8();
     if (level < 0 || level > MAX_LEVEL) throw corrupt('bad level');
-    let id: string;
-    try {
-      // The JS binding writes UTF-8 ids; other bytes could not round-trip through a string.
-      id = decoder.decode(bytes.subarray(idStart, idStart + idLen));
-    } catch {
-      throw corrupt('id is not UTF-8');
-    }
+    levelWords += level * (m + 1);
+    if (levelWords > levelBudget) throw corrupt('levels exceed what the data holds');
     if (g.idMap.has(id)) throw corrupt('duplicate id');
     g.ids[slot] = id;
     g.idMap.set(id, slot);
     g.live[slot] = 1;
     g.levels[slot] = level;
     if (level > topLevel) topLevel = level;
+    if (level > 0) g.upper[slot] = new Uint32Array(level * (m + 1));
     for (let l = 0; l <= level; l++) {
       const count = r.u32();
       if (count < 0 || count > g.maxLinks(l)) throw corrupt('bad link count');
       if (count * 4 > r.remaining()) throw corrupt('truncated links');
-      // Upper blocks are allocated only once their first count is known to fit.
-      if (l === 1) g.upper[slot] = new Uint32Array(level * (m + 1));
       const ll = g.linkArray(slot, l);
       const off = g.linkOffset(slot, l);
       ll[off] = count;
-      for (let i = 1; i <= count; i++) ll[off + i] = r.u32();
+      for (let i = 1; i <= count; i++) ll[off + i] = r.u32(); // as written; checked and renumbered below
     }
   }
   if (seenLive !== liveCount) throw corrupt('live count mismatch');
   g.liveCount = liveCount;
+  g.slotCount = liveCount;
 
-  checkLinks(g);
+  checkLinks(g, renumber);
 
   if (liveCount === 0) {
     if (entry !== NONE || maxLevel !== 0) throw corrupt('entry point of an empty index');
   } else if (
     entry >= slotCount ||
-    g.live[entry] === 0 ||
-    g.levels[entry] !== maxLevel ||
+    renumber[entry] === NONE ||
+    g.levels[renumber[entry]!] !== maxLevel ||
     maxLevel !== topLevel
   ) {
     throw corrupt('bad entry point');
   }
-  g.entry = entry;
+  g.entry = liveCount === 0 ? NONE : renumber[entry]!;
   g.maxLevel = maxLevel;
 
   const freeCount = r.u32();
@@ -230,28 +246,31 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
   for (let i = 0; i < freeCount; i++) {
     const slot = r.u32();
     if (slot < 0) throw corrupt('truncated free list');
-    if (slot >= slotCount || g.live[slot] !== 0 || listed[slot] !== 0) throw corrupt('bad free list');
+    if (slot >= slotCount || renumber[slot] !== NONE || listed[slot] !== 0) throw corrupt('bad free list');
     listed[slot] = 1;
-    g.free.push(slot);
   }
   if (r.remaining() !== 0) throw corrupt('trailing bytes');
   return g;
 }
 
-/** Links go to another live slot that exists at that level, without repeats in one list. */
-function checkLinks(g: Graph): void {
+/**
+ * Links go to another live slot that exists at that level, without repeats in one list; they are
+ * rewritten from the numbers in the bytes to the loaded slots (`renumber`).
+ */
+function checkLinks(g: Graph, renumber: Uint32Array): void {
   const seen = new Uint32Array(g.slotCount);
   let stamp = 0;
   for (let slot = 0; slot < g.slotCount; slot++) {
-    if (g.live[slot] === 0) continue;
     for (let l = 0; l <= g.levels[slot]!; l++) {
       const ll = g.linkArray(slot, l);
       const off = g.linkOffset(slot, l);
       const count = ll[off]!;
       stamp++;
       for (let i = 1; i <= count; i++) {
-        const t = ll[off + i]!;
-        if (t >= g.slotCount || t === slot || g.live[t] === 0 || g.levels[t]! < l) throw corrupt('bad link');
+        const written = ll[off + i]!;
+        const t = written < renumber.length ? renumber[written]! : NONE;
+        if (t === NONE || t === slot || g.levels[t]! < l) throw corrupt('bad link');
+        ll[off + i] = t;
       }
       for (let i = 1; i <= count; i++) {
         const t = ll[off + i]!;
