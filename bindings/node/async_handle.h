@@ -189,6 +189,49 @@ class AsyncCall : public Napi::AsyncWorker {
   std::string message_;
 };
 
+// A call on a libuv worker that belongs to no handle yet (a load that makes one): the promise,
+// and the status and message captured on the worker thread. Subclasses implement Execute()
+// (calling Capture) and Result(), which makes the JS value once the call succeeded.
+class DetachedCall : public Napi::AsyncWorker {
+ public:
+  DetachedCall(Napi::Env env, const char* name)
+      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  // Hands the call to libuv and returns its promise.
+  Napi::Promise Start() {
+    Napi::Promise promise = deferred_.Promise();
+    Queue();
+    return promise;
+  }
+
+ protected:
+  void Capture(int32_t status) {
+    status_ = status;
+    if (status != RUV_OK) message_ = ruv_last_error_message();
+  }
+  virtual Napi::Value Result(Napi::Env env) = 0;
+
+ private:
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (status_ != RUV_OK) {
+      deferred_.Reject(StatusError(env, status_, message_));
+      return;
+    }
+    try {
+      deferred_.Resolve(Result(env));
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+  Napi::Promise::Deferred deferred_;
+  int32_t status_ = RUV_OK;
+  std::string message_;
+};
+
 // A promise already resolved with undefined (an async call with nothing to do).
 inline Napi::Promise Resolved(Napi::Env env) {
   Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);

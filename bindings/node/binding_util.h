@@ -121,11 +121,29 @@ inline std::string IdArg(const Napi::CallbackInfo& info, size_t index) {
   return info[index].As<Napi::String>().Utf8Value();
 }
 
-// Copies a C ABI bytes object into a Uint8Array and frees it: an external ArrayBuffer over C++
-// memory is refused by Node builds with the V8 sandbox, and the copy is small beside the work.
+// Results of at least this many bytes reach JS as an external ArrayBuffer over the C ABI's bytes.
+inline constexpr size_t kLendAbove = size_t{1} << 20;
+
+// Hands a C ABI bytes object to JS as a Uint8Array and frees it. Small ones are copied (the copy
+// is small beside the work); large ones are lent when the runtime allows external buffers (Node
+// builds with the V8 sandbox refuse them: those get a copy).
 inline Napi::Uint8Array BytesToJs(Napi::Env env, ruv_bytes* raw) {
   std::unique_ptr<ruv_bytes, void (*)(ruv_bytes*)> bytes(raw, ruv_bytes_free);
   const size_t size = ruv_bytes_size(bytes.get());
+  if (size >= kLendAbove) {
+    // Large results (a serialized index) are lent, not copied: touching tens of MB of fresh pages
+    // on the JS thread costs ~3 ms per MB here, and the bytes are already the caller's to keep.
+    auto* data = const_cast<uint8_t*>(ruv_bytes_data(bytes.get()));
+    napi_value buffer;
+    const napi_status st = napi_create_external_arraybuffer(
+        env, data, size, [](napi_env, void*, void* owned) { ruv_bytes_free(static_cast<ruv_bytes*>(owned)); },
+        bytes.get(), &buffer);
+    if (st == napi_ok) {
+      bytes.release();  // the ArrayBuffer's finalizer frees it
+      return Napi::Uint8Array::New(env, size, Napi::ArrayBuffer(env, buffer), 0);
+    }
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+  }
   Napi::Uint8Array out = Napi::Uint8Array::New(env, size);
   if (size != 0) std::memcpy(out.Data(), ruv_bytes_data(bytes.get()), size);
   return out;

@@ -161,42 +161,28 @@ Napi::Value EmbedWrap::EmbedAsync(const Napi::CallbackInfo& info) {
 }
 
 // loadEmbedModel: parses the bundle and packs the weights on a worker, then wraps the handle.
-class LoadWorker : public Napi::AsyncWorker {
+class LoadWorker : public DetachedCall {
  public:
   LoadWorker(Napi::Env env, std::vector<uint8_t> bundle, ruv_embed_options options)
-      : Napi::AsyncWorker(env, "ruvector:loadModel"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        bundle_(std::move(bundle)),
-        options_(options) {}
+      : DetachedCall(env, "ruvector:loadModel"), bundle_(std::move(bundle)), options_(options) {}
   ~LoadWorker() override { ruv_embed_free(model_); }  // only still set when the wrap was not made
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
-
   void Execute() override {
-    status_ = ruv_embed_load(bundle_.data(), bundle_.size(), &options_, &model_);
-    if (status_ != RUV_OK) message_ = ruv_last_error_message();
+    Capture(ruv_embed_load(bundle_.data(), bundle_.size(), &options_, &model_));
     std::vector<uint8_t>().swap(bundle_);  // the model keeps what it needs
   }
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (status_ != RUV_OK) {
-      deferred_.Reject(StatusError(env, status_, message_));
-      return;
-    }
+
+ protected:
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object wrap = EmbedWrap::constructor->New({Napi::External<ruv_embed>::New(env, model_)});
     model_ = nullptr;
-    deferred_.Resolve(wrap);
+    return wrap;
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::vector<uint8_t> bundle_;
   ruv_embed_options options_;
   ruv_embed* model_ = nullptr;
-  int32_t status_ = RUV_OK;
-  std::string message_;
 };
 
 Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
@@ -207,10 +193,8 @@ Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   options.pooling = Int32Arg(info, 2);
   options.normalize = Int32Arg(info, 3);
   options.weights = Int32Arg(info, 4);
-  auto* worker = new LoadWorker(env, std::vector<uint8_t>(bundle.data, bundle.data + bundle.length), options);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new LoadWorker(env, std::vector<uint8_t>(bundle.data, bundle.data + bundle.length), options))
+      ->Start();
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 //   search(q, k, ef, allowIds?: string[] | null, predicate?: (id) => boolean | null)
 //   searchAsync(q, k, ef, allowIds?: string[] | null): Promise<hits>    (no predicate)
 //   remove(id): boolean / contains(id): boolean / serialize(): Uint8Array
+//   serializeAsync(): Promise<Uint8Array>                 (on a libuv worker)
 //   stats(): Uint8Array (ruv_hnsw_stats_t) / free()
+// deserializeHnswAsync(bytes): Promise<HnswIndex>          (parsed and checked on a libuv worker)
 // Hits are the C ABI's packed hits (a Uint8Array), decoded in JS by js/src/hnsw/codec.ts.
 //
 // Lifetime, the write FIFO and free after settle: async_handle.h. insertBatchAsync runs on a
@@ -16,8 +18,9 @@
 // - searchAsync issued while an insertBatchAsync is pending may or may not see its entries.
 // - A predicate runs on the JS thread inside search(); it must not call into the same index
 //   (rejected with INVALID_ARGUMENT); an exception it throws becomes search()'s exception.
-// The caller must not detach or resize the Float32Array given to insertBatchAsync until it settles
-// (it is read in place from a worker thread; the reference keeps it from being collected).
+// The caller must not detach, resize or change the Float32Array given to insertBatchAsync, or the
+// bytes given to deserializeHnswAsync, until the call settles (they are read in place from a worker
+// thread; a reference keeps them from being collected).
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -93,6 +96,8 @@ using HnswCall = AsyncCall<ruv_hnsw, ruv_hnsw_free>;
 
 class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
  public:
+  static Napi::FunctionReference* constructor;
+
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(
         env, "HnswIndex",
@@ -100,13 +105,18 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
          InstanceMethod<&HnswWrap::InsertBatchAsync>("insertBatchAsync"),
          InstanceMethod<&HnswWrap::Search>("search"), InstanceMethod<&HnswWrap::SearchAsync>("searchAsync"),
          InstanceMethod<&HnswWrap::Remove>("remove"), InstanceMethod<&HnswWrap::Contains>("contains"),
-         InstanceMethod<&HnswWrap::Serialize>("serialize"), InstanceMethod<&HnswWrap::Stats>("stats"),
-         InstanceMethod<&HnswWrap::Free>("free")});
+         InstanceMethod<&HnswWrap::Serialize>("serialize"),
+         InstanceMethod<&HnswWrap::SerializeAsync>("serializeAsync"),
+         InstanceMethod<&HnswWrap::Stats>("stats"), InstanceMethod<&HnswWrap::Free>("free")});
   }
 
   explicit HnswWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<HnswWrap>(info), h_({"HnswIndex", "index", "filter predicate", "insertBatchAsync"}) {
     Napi::Env env = info.Env();
+    if (info.Length() == 1 && info[0].IsExternal()) {  // from deserializeHnswAsync
+      *h_.out() = info[0].As<Napi::External<ruv_hnsw>>().Data();
+      return;
+    }
     if (info.Length() == 1) {
       auto bytes = TypedArrayArg<uint8_t>(info, 0);
       Check(env, ruv_hnsw_deserialize(bytes.data, bytes.length, h_.out()));
@@ -161,6 +171,7 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
 
   Napi::Value InsertBatchAsync(const Napi::CallbackInfo& info);
   Napi::Value SearchAsync(const Napi::CallbackInfo& info);
+  Napi::Value SerializeAsync(const Napi::CallbackInfo& info);
 
   Napi::Value Search(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -230,6 +241,65 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
 
   HnswHandle h_;
 };
+
+Napi::FunctionReference* HnswWrap::constructor = nullptr;
+
+// serializeAsync: the bytes are written on a worker (a read: it runs beside searches).
+class SerializeWorker : public HnswCall {
+ public:
+  SerializeWorker(Napi::Env env, HnswHandle* owner, Napi::Object self)
+      : HnswCall(env, "ruvHnswSerialize", owner, self, false) {}
+  ~SerializeWorker() override { ruv_bytes_free(bytes_); }
+
+  void Execute() override { Capture(ruv_hnsw_serialize(handle_, &bytes_)); }
+
+ protected:
+  Napi::Value Result(Napi::Env env) override {
+    ruv_bytes* r = bytes_;
+    bytes_ = nullptr;  // BytesToJs frees it
+    return BytesToJs(env, r);
+  }
+
+ private:
+  ruv_bytes* bytes_ = nullptr;
+};
+
+// deserializeHnswAsync: parses and checks the bytes in place on a worker, then wraps the index.
+class DeserializeWorker : public DetachedCall {
+ public:
+  DeserializeWorker(Napi::Env env, Napi::Uint8Array bytes)
+      : DetachedCall(env, "ruvHnswDeserialize"),
+        bytes_ref_(Napi::Persistent(static_cast<Napi::Object>(bytes))),
+        data_(bytes.Data()),
+        size_(bytes.ByteLength()) {}
+  ~DeserializeWorker() override { ruv_hnsw_free(index_); }  // only still set when the wrap was not made
+
+  void Execute() override { Capture(ruv_hnsw_deserialize(data_, size_, &index_)); }
+
+ protected:
+  Napi::Value Result(Napi::Env env) override {
+    Napi::Object wrap = HnswWrap::constructor->New({Napi::External<ruv_hnsw>::New(env, index_)});
+    index_ = nullptr;
+    return wrap;
+  }
+
+ private:
+  Napi::ObjectReference bytes_ref_;  // keeps the bytes alive; read in place on the worker
+  const uint8_t* data_;
+  size_t size_;
+  ruv_hnsw* index_ = nullptr;
+};
+
+Napi::Value HnswWrap::SerializeAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Use(env, false);
+  return (new SerializeWorker(env, &h_, Value()))->Start();
+}
+
+Napi::Value DeserializeHnswAsync(const Napi::CallbackInfo& info) {
+  (void)TypedArrayArg<uint8_t>(info, 0);  // checks the type
+  return (new DeserializeWorker(info.Env(), info[0].As<Napi::Uint8Array>()))->Start();
+}
 
 class InsertBatchWorker : public HnswCall {
  public:
@@ -312,6 +382,11 @@ Napi::Value HnswWrap::SearchAsync(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void RegisterHnsw(Napi::Env env, Napi::Object exports) { exports.Set("HnswIndex", HnswWrap::Define(env)); }
+void RegisterHnsw(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = HnswWrap::Define(env);
+  HnswWrap::constructor = new Napi::FunctionReference(Napi::Persistent(cls));
+  exports.Set("HnswIndex", cls);
+  exports.Set("deserializeHnswAsync", Napi::Function::New<DeserializeHnswAsync>(env, "deserializeHnswAsync"));
+}
 
 }  // namespace ruv_node

@@ -212,6 +212,8 @@ export interface HnswBackendIndex {
   remove(id: string): boolean;
   contains(id: string): boolean;
   serialize(): Uint8Array;
+  /** Same as serialize, off the JS thread where the backend can (native). */
+  serializeAsync?(): Promise<Uint8Array>;
   stats(): HnswBackendStats;
   /** Releases the index; later calls throw NOT_INITIALIZED. Idempotent. */
   free(): void;
@@ -222,6 +224,8 @@ export interface HnswKernels {
   create(params: HnswParams): HnswBackendIndex;
   /** Throws RuVectorError('CORRUPT_DATA') for bytes that do not parse; never crashes. */
   deserialize(bytes: Uint8Array): HnswBackendIndex;
+  /** Same as deserialize, off the JS thread where the backend can (native: it reads `bytes` in place, so they must not change until it settles). */
+  deserializeAsync?(bytes: Uint8Array): Promise<HnswBackendIndex>;
 }
 
 /** Options of a model load in C ABI terms (ruv_embed_options), validated by embeddings/checks.ts. */

@@ -43,7 +43,7 @@ test('WasmHnswIndex on a backend without an index: initialize and deserialize re
     index.deserialize(new Uint8Array(4)),
     error(
       'UNSUPPORTED',
-      'hnsw.deserialize is not available on the js-fallback backend (it has no HNSW index yet)',
+      'hnsw.deserializeAsync is not available on the js-fallback backend (it has no HNSW index yet)',
     ),
   );
   await assert.rejects(

@@ -384,7 +384,9 @@ describe('runtime surface', () => {
       'has',
       'stats',
       'serialize',
+      'serializeAsync',
       'deserialize',
+      'deserializeAsync',
       'free',
     ];
     assert.deepEqual(Object.keys(hnsw).sort(), [...functions].sort());

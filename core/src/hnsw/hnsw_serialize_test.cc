@@ -149,7 +149,8 @@ std::vector<uint8_t> HandMadeBlob(uint32_t dim, uint32_t m, uint32_t live, uint3
   u32(live == 0 ? 0 : level);
   for (uint32_t i = 0; i < live; ++i) {
     b.push_back(1);
-    const std::string id = "n" + std::to_string(i);
+    std::string id = std::to_string(i);
+    id.insert(id.begin(), 'n');
     u32(uint32_t(id.size()));
     b.insert(b.end(), id.begin(), id.end());
     b.insert(b.end(), size_t{dim} * 4, 0);

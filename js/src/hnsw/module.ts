@@ -94,6 +94,14 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
     reentrant: 'filter predicate',
   });
 
+  /** What a failed load throws: CORRUPT_DATA says which rule the bytes broke. */
+  function loadError(fn: string, e: unknown): unknown {
+    if (e instanceof RuVectorError && e.code === 'CORRUPT_DATA') {
+      return fail('CORRUPT_DATA', fn, `data is not a valid serialized HNSW index (${e.message})`, e);
+    }
+    return e;
+  }
+
   function open(index: HnswBackendIndex): HnswIndexHandle {
     const { dimensions, m, efSearch, storage, metric } = index.stats();
     const int8Raw = storage === 1 && metric !== MetricId.Cosine;
@@ -254,19 +262,39 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       return handles.use('hnsw.serialize', handle).resource.serialize();
     },
 
+    async serializeAsync(handle) {
+      const fn = 'hnsw.serializeAsync';
+      const { resource: index } = handles.use(fn, handle);
+      if (index.serializeAsync === undefined) return index.serialize();
+      try {
+        return await index.serializeAsync();
+      } catch (e) {
+        throw asPublicError(fn, e);
+      }
+    },
+
     deserialize(data) {
       const fn = 'hnsw.deserialize';
       checkHeader(fn, serializedArg(fn, data));
-      let index: HnswBackendIndex;
       try {
-        index = kernels.deserialize(data);
+        return open(kernels.deserialize(data));
       } catch (e) {
-        if (e instanceof RuVectorError && e.code === 'CORRUPT_DATA') {
-          throw fail('CORRUPT_DATA', fn, `data is not a valid serialized HNSW index (${e.message})`, e);
-        }
-        throw e;
+        throw loadError(fn, e);
       }
-      return open(index);
+    },
+
+    async deserializeAsync(data) {
+      const fn = 'hnsw.deserializeAsync';
+      checkHeader(fn, serializedArg(fn, data));
+      try {
+        return open(
+          kernels.deserializeAsync === undefined
+            ? kernels.deserialize(data)
+            : await kernels.deserializeAsync(data),
+        );
+      } catch (e) {
+        throw loadError(fn, e);
+      }
     },
 
     free(handle) {
@@ -287,7 +315,9 @@ const HNSW_FUNCTIONS: ReadonlyArray<keyof HnswModule> = [
   'has',
   'stats',
   'serialize',
+  'serializeAsync',
   'deserialize',
+  'deserializeAsync',
   'free',
 ];
 

@@ -147,6 +147,13 @@ export interface HnswModule {
   /** An index read from bytes made by `serialize` on any backend (CORRUPT_DATA when they do not parse). */
   deserialize(data: Uint8Array): HnswIndexHandle;
   /**
+   * Same as `serialize`, off the JS thread on a backend that can (native; elsewhere it runs here:
+   * wasm and js have no thread to run it on). Waits for an `insertBatchAsync` in flight natively.
+   */
+  serializeAsync(handle: HnswIndexHandle): Promise<Uint8Array>;
+  /** Same as `deserialize`, off the JS thread on a backend that can (native: `data` is read in place and must not change until it settles). */
+  deserializeAsync(data: Uint8Array): Promise<HnswIndexHandle>;
+  /**
    * Releases the index; later calls with the handle throw NOT_INITIALIZED. Freeing twice is
    * harmless.
    */

@@ -177,16 +177,17 @@ export class WasmHnswIndex {
     this.#ready('serialize');
     await this.#afterBatches(); // the bytes include every batch called before
     const { hnsw, handle } = this.#ready('serialize');
-    return hnsw.serialize(handle);
+    return this.#track(hnsw.serializeAsync(handle));
   }
 
   /**
    * Replaces this index with one read from `data` (its config, e.g. dimensions, comes with it).
-   * CORRUPT_DATA when the bytes do not parse; the current index is then kept.
+   * CORRUPT_DATA when the bytes do not parse; the current index is then kept. Natively the bytes
+   * are read in place off the JS thread: do not change them until the promise settles.
    */
   async deserialize(data: Uint8Array): Promise<void> {
     const hnsw = await this.#hnsw();
-    const handle = hnsw.deserialize(data);
+    const handle = await hnsw.deserializeAsync(data);
     const old = this.#handle;
     this.#handle = handle;
     if (old !== null) await this.#release(hnsw, old);

@@ -87,6 +87,8 @@ interface NativeAddon extends NativeEmbedAddon, NativeLearnAddon {
         ]
       | [bytes: Uint8Array]
   ) => NativeHnsw;
+  /** Parses and checks the bytes on a libuv worker. */
+  deserializeHnswAsync(bytes: Uint8Array): Promise<NativeHnsw>;
 }
 
 /** One index of the addon (a ruv_hnsw* with a GC finalizer). Hits and stats come back as the C
@@ -111,6 +113,7 @@ interface NativeHnsw {
   remove(id: string): boolean;
   contains(id: string): boolean;
   serialize(): Uint8Array;
+  serializeAsync(): Promise<Uint8Array>;
   /** The bytes of ruv_hnsw_stats_t. */
   stats(): Uint8Array;
   free(): void;
@@ -201,6 +204,13 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
     remove: (id) => guarded(() => live().remove(id)),
     contains: (id) => guarded(() => live().contains(id)),
     serialize: () => guarded(() => live().serialize()),
+    async serializeAsync() {
+      try {
+        return await live().serializeAsync();
+      } catch (error) {
+        rethrow(error);
+      }
+    },
     stats: () => decodeStats(guarded(() => live().stats())),
     free(): void {
       if (freed) return;
@@ -222,6 +232,13 @@ function createHnswKernels(addon: NativeAddon): HnswKernels {
         ),
       ),
     deserialize: (bytes: Uint8Array) => wrapHnsw(guarded(() => new addon.HnswIndex(bytes))),
+    async deserializeAsync(bytes: Uint8Array) {
+      try {
+        return wrapHnsw(await addon.deserializeHnswAsync(bytes));
+      } catch (error) {
+        rethrow(error);
+      }
+    },
   };
 }
 
