@@ -201,22 +201,15 @@ int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k,
     // NaN query fails the same way (and the walk does not scan the graph for nothing).
     const bool by_ids = allow_ids != nullptr || allow_count != 0;
     if (by_ids && allow_count == 0) k = 0;
-    // The allow-list is a hash set over views into the caller's buffer (alive for the call): one
-    // lookup per candidate the walk would return.
-    std::unordered_set<std::string_view> allowed(views.begin(), views.end());
+    // The allow-list goes to the core as views into the caller's buffer (alive for the call).
     ruv::HnswFilter filter;
-    if (by_ids && allow_fn != nullptr) {
-      filter = [&](std::string_view id) {
-        return allowed.count(id) != 0 && allow_fn(allow_ctx, id.data(), id.size()) != 0;
-      };
-    } else if (by_ids) {
-      filter = [&](std::string_view id) { return allowed.count(id) != 0; };
-    } else if (allow_fn != nullptr) {
+    if (allow_fn != nullptr) {
       filter = [&](std::string_view id) { return allow_fn(allow_ctx, id.data(), id.size()) != 0; };
     }
     ruv::HnswSearchOptions options;
     options.ef = ef;
     options.filter = filter ? &filter : nullptr;
+    options.ids = by_ids ? &views : nullptr;
     std::vector<ruv::HnswSearchHit> hits;
     // k == 0 still goes through the core, so a NaN query fails the same way for every k.
     if (int32_t st = Report("ruv_hnsw_search", h->index->Search(q, k, options, &hits)); st != RUV_OK)

@@ -7,20 +7,22 @@
 /** Yields to the event loop (between chunks of a batch on a backend without async calls). */
 export const yieldToEventLoop = (): Promise<void> => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** A synchronous chunk aims at about this long. */
+/** A synchronous chunk aims at about this long by default. */
 const CHUNK_TARGET_MS = 8;
 /** Items in the first chunk; later chunks double or halve toward CHUNK_TARGET_MS. */
 const FIRST_CHUNK = 16;
 
 /**
- * Runs `run(start, end)` over [0, count) in chunks of about CHUNK_TARGET_MS, yielding to the
- * event loop in between. `beforeChunk` runs before each chunk (e.g. to throw when the resource
- * was freed meanwhile). The chunks run in order, so the result equals one call over everything.
+ * Runs `run(start, end)` over [0, count) in chunks of about `targetMs` (CHUNK_TARGET_MS), yielding
+ * to the event loop in between. `beforeChunk` runs before each chunk (e.g. to throw when the
+ * resource was freed meanwhile). The chunks run in order, so the result equals one call over
+ * everything.
  */
 export async function runInChunks(
   count: number,
   run: (start: number, end: number) => void,
   beforeChunk: () => void,
+  targetMs = CHUNK_TARGET_MS,
 ): Promise<void> {
   let chunk = FIRST_CHUNK;
   for (let start = 0; start < count;) {
@@ -30,8 +32,8 @@ export async function runInChunks(
     run(start, end);
     const elapsed = performance.now() - t0;
     start = end;
-    if (elapsed < CHUNK_TARGET_MS / 2) chunk *= 2;
-    else if (elapsed > CHUNK_TARGET_MS * 2 && chunk > 1) chunk = Math.max(1, chunk >> 1);
+    if (elapsed < targetMs / 2) chunk *= 2;
+    else if (elapsed > targetMs * 2 && chunk > 1) chunk = Math.max(1, chunk >> 1);
     if (start < count) await yieldToEventLoop();
   }
 }

@@ -64,6 +64,10 @@ using HnswFilter = std::function<bool(std::string_view id)>;
 struct HnswSearchOptions {
   uint32_t ef = 0;                     // 0: the config's ef_search; raised to k when smaller
   const HnswFilter* filter = nullptr;  // nullptr: every live entry is allowed
+  // Allow-list: only these ids can be returned (nullptr: no list; an empty list allows nothing).
+  // When it names at most ef live entries they are ranked exactly, without a walk (FORMAT.md,
+  // search); otherwise the walk tests membership by slot. Combined with `filter` (both must allow).
+  const std::vector<std::string_view>* ids = nullptr;
 };
 
 struct HnswEntry {

@@ -318,12 +318,17 @@ void Graph::InsertReserved(PendingNode node, uint32_t level, const float* vector
 }
 
 void Graph::ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
-                        Scratch* s) const {
+                        const std::vector<uint32_t>* slots, Scratch* s) const {
   std::vector<Candidate>& all = s->top;
   all.clear();
-  for (uint32_t slot = 0; slot < slot_count_; ++slot) {
-    if (!live_[slot] || (allow != nullptr && !(*allow)(slot))) continue;
+  const auto consider = [&](uint32_t slot) {
+    if (!live_[slot] || (allow != nullptr && !(*allow)(slot))) return;
     all.push_back({vectors_.Distance(q, slot), slot});
+  };
+  if (slots != nullptr) {
+    for (const uint32_t slot : *slots) consider(slot);
+  } else {
+    for (uint32_t slot = 0; slot < slot_count_; ++slot) consider(slot);
   }
   const size_t n = std::min(k, all.size());
   std::partial_sort(all.begin(), all.begin() + static_cast<ptrdiff_t>(n), all.end());
@@ -331,14 +336,18 @@ void Graph::ExactSearch(const Query& q, size_t k, const std::function<bool(uint3
 }
 
 void Graph::Search(const float* query, size_t k, size_t ef, const std::function<bool(uint32_t)>* allow,
-                   Scratch* s) const {
+                   const std::vector<uint32_t>* listed, Scratch* s) const {
   s->selected.clear();
   if (live_count_ == 0 || k == 0) return;
   PrepareScratch(config_.dimensions, s);
   const Query q = vectors_.PrepareInto(query, s->query.data());
   ef = std::max(ef, k);
+  if (listed != nullptr && listed->size() <= ef) {  // no more candidates than the walk keeps: rank them
+    ExactSearch(q, k, allow, listed, s);
+    return;
+  }
   if (ef >= live_count_) {  // the walk would touch every node anyway: be exact
-    ExactSearch(q, k, allow, s);
+    ExactSearch(q, k, allow, nullptr, s);
     return;
   }
   const Candidate ep = Descend(q, entry_, max_level_, 0, false);

@@ -49,8 +49,10 @@ class Graph {
   // Inserts many new, distinct ids using `threads` threads (hnsw_parallel.cc).
   void InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries, unsigned threads);
   // The k best live slots allowed by `allow` (nullptr: all), best first, into scratch->selected.
+  // `listed` (nullptr: none): the live slots of an allow-list, ascending; `allow` admits only
+  // them, and when there are at most ef of them they are ranked exactly without a walk.
   void Search(const float* query, size_t k, size_t ef, const std::function<bool(uint32_t)>* allow,
-              Scratch* scratch) const;
+              const std::vector<uint32_t>* listed, Scratch* scratch) const;
 
   // --- removal (hnsw_delete.cc) --------------------------------------------------------------
   // Removes a live slot and repairs the links that pointed to it.
@@ -125,8 +127,9 @@ class Graph {
   // not null, noting the slot it was reached from). `reached` holds one flag per slot.
   void WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector<uint32_t>* queue,
                   std::vector<uint32_t>* parent) const;
+  // Ranks the live slots allowed by `allow` among `slots` (nullptr: every slot) exactly.
   void ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
-                   Scratch* scratch) const;
+                   const std::vector<uint32_t>* slots, Scratch* scratch) const;
 
   HnswConfig config_;
   uint32_t max_m0_;

@@ -177,13 +177,34 @@ Status HnswIndex::Search(const float* query, size_t k, const HnswSearchOptions& 
     ScratchLease lease;
     Scratch& s = lease.get();
     const size_t ef = options.ef != 0 ? options.ef : graph_->config().ef_search;
-    std::function<bool(uint32_t)> allow;
-    if (options.filter != nullptr && *options.filter) {
-      const HnswFilter& filter = *options.filter;
-      const Graph& g = *graph_;
-      allow = [&filter, &g](uint32_t slot) { return filter(g.id(slot)); };
+    const Graph& g = *graph_;
+    // The allow-list as live slots, ascending and distinct.
+    std::vector<uint32_t> listed;
+    if (options.ids != nullptr) {
+      listed.reserve(options.ids->size());
+      for (const std::string_view id : *options.ids) {
+        const uint32_t slot = g.Find(id);
+        if (slot != hnsw::kNone) listed.push_back(slot);
+      }
+      std::sort(listed.begin(), listed.end());
+      listed.erase(std::unique(listed.begin(), listed.end()), listed.end());
     }
-    graph_->Search(query, k, ef, allow ? &allow : nullptr, &s);
+    const bool by_filter = options.filter != nullptr && *options.filter;
+    const auto in_list = [&listed](uint32_t slot) {
+      return std::binary_search(listed.begin(), listed.end(), slot);
+    };
+    std::function<bool(uint32_t)> allow;
+    if (by_filter) {
+      const HnswFilter& filter = *options.filter;
+      if (options.ids != nullptr) {
+        allow = [&filter, &g, &in_list](uint32_t slot) { return in_list(slot) && filter(g.id(slot)); };
+      } else {
+        allow = [&filter, &g](uint32_t slot) { return filter(g.id(slot)); };
+      }
+    } else if (options.ids != nullptr) {
+      allow = in_list;
+    }
+    graph_->Search(query, k, ef, allow ? &allow : nullptr, options.ids != nullptr ? &listed : nullptr, &s);
     out->reserve(s.selected.size());
     for (const hnsw::Candidate& c : s.selected) {
       out->push_back(

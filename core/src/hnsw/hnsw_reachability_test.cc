@@ -28,7 +28,7 @@ std::vector<std::string> NotFoundByOwnVector(const Graph& g, const Dataset& d,
   Scratch s;
   for (uint32_t slot = 0; slot < g.slot_count(); ++slot) {
     if (!g.is_live(slot)) continue;
-    g.Search(d.row(row_of_slot[slot]), k, ef, nullptr, &s);
+    g.Search(d.row(row_of_slot[slot]), k, ef, nullptr, nullptr, &s);
     bool found = false;
     for (const Candidate& c : s.selected) found = found || c.slot == slot;
     if (!found) missing.push_back(g.id(slot));

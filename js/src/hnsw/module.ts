@@ -38,6 +38,8 @@ interface IndexMeta {
   efSearch: number;
   /** insertBatchAsync calls in flight (a backend may refuse synchronous calls meanwhile). */
   asyncWrites: number;
+  /** Settles when the last insertBatchAsync called has been handed to the index. */
+  handOff: Promise<void>;
   /** int8 rows stored as given (not cosine, whose rows are unit): some vectors cannot be coded. */
   int8Raw: boolean;
 }
@@ -51,21 +53,20 @@ function toResults(hits: HnswHits): SearchResult[] {
   return out;
 }
 
-/** Checks every entry, then copies the vectors into one row-major array. */
-function checkEntries(
+/** How long one chunk of an async batch's checks aims to run. */
+const CHECK_CHUNK_MS = 2;
+
+/** Checks entries[start, end) (their ids into `ids`, their vectors into the row-major `flat`). */
+function checkEntryRange(
   fn: string,
-  entries: unknown,
+  entries: readonly unknown[],
   dimensions: number,
-): { ids: string[]; flat: Float32Array } {
-  if (!Array.isArray(entries)) {
-    throw fail(
-      'INVALID_ARGUMENT',
-      fn,
-      `entries must be an array of { id, vector } (got ${typeName(entries)})`,
-    );
-  }
-  const ids: string[] = new Array(entries.length);
-  for (let i = 0; i < entries.length; i++) {
+  ids: string[],
+  flat: Float32Array,
+  start: number,
+  end: number,
+): void {
+  for (let i = start; i < end; i++) {
     const e: unknown = entries[i];
     if (typeof e !== 'object' || e === null) {
       throw fail(
@@ -75,11 +76,87 @@ function checkEntries(
       );
     }
     ids[i] = idArg(fn, `entries[${i}].id`, (e as HnswEntry).id);
-    vectorArg(fn, `entries[${i}].vector`, (e as HnswEntry).vector, dimensions);
+    flat.set(vectorArg(fn, `entries[${i}].vector`, (e as HnswEntry).vector, dimensions), i * dimensions);
   }
-  const flat = new Float32Array(entries.length * dimensions);
-  for (let i = 0; i < entries.length; i++) flat.set((entries[i] as HnswEntry).vector, i * dimensions);
+}
+
+function entriesArray(fn: string, entries: unknown): readonly unknown[] {
+  if (!Array.isArray(entries)) {
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `entries must be an array of { id, vector } (got ${typeName(entries)})`,
+    );
+  }
+  return entries;
+}
+
+/** Checks every entry, then copies the vectors into one row-major array. */
+function checkEntries(
+  fn: string,
+  entries: unknown,
+  dimensions: number,
+): { ids: string[]; flat: Float32Array } {
+  const list = entriesArray(fn, entries);
+  const ids: string[] = new Array(list.length);
+  const flat = new Float32Array(list.length * dimensions);
+  checkEntryRange(fn, list, dimensions, ids, flat, 0, list.length);
   return { ids, flat };
+}
+
+/**
+ * checkEntries in chunks with event-loop turns in between: a 50k x 128 batch is 25 MB of rows
+ * to check and copy (~100 ms at once here, most of it first touches of fresh pages).
+ * `beforeChunk` throws when the index went away meanwhile.
+ */
+async function checkEntriesInChunks(
+  fn: string,
+  entries: unknown,
+  dimensions: number,
+  beforeChunk: () => void,
+): Promise<{ ids: string[]; flat: Float32Array }> {
+  const list = entriesArray(fn, entries);
+  const ids: string[] = new Array(list.length);
+  const flat = new Float32Array(list.length * dimensions);
+  // Short chunks: checking is cheap per entry, and the point is the event loop's latency.
+  await runInChunks(
+    list.length,
+    (start, end) => checkEntryRange(fn, list, dimensions, ids, flat, start, end),
+    beforeChunk,
+    CHECK_CHUNK_MS,
+  );
+  return { ids, flat };
+}
+
+/**
+ * A checked batch inserted in chunks with event-loop turns in between, for a backend without a
+ * worker thread. A chunk can then only fail for lack of memory; the final state equals one
+ * insertBatch (same order, serial).
+ */
+async function insertInChunks(
+  fn: string,
+  index: HnswBackendIndex,
+  meta: IndexMeta,
+  ids: string[],
+  flat: Float32Array,
+  live: () => void,
+): Promise<void> {
+  const dim = meta.dimensions;
+  if (meta.int8Raw) {
+    // All or nothing: a row int8 cannot code must fail the batch before the first chunk.
+    for (let i = 0; i < ids.length; i++) {
+      const why = int8Unstorable(flat, i * dim, dim);
+      if (why !== null) throw fail('INVALID_ARGUMENT', fn, why);
+    }
+  }
+  // Room for every row first: the wasm heap's limit then fails the batch before its first
+  // chunk, with nothing stored, rather than part-way through.
+  index.reserve?.(ids.length);
+  await runInChunks(
+    ids.length,
+    (start, end) => index.insertBatch(ids.slice(start, end), flat.subarray(start * dim, end * dim)),
+    live,
+  );
 }
 
 /**
@@ -105,7 +182,14 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
   function open(index: HnswBackendIndex): HnswIndexHandle {
     const { dimensions, m, efSearch, storage, metric } = index.stats();
     const int8Raw = storage === 1 && metric !== MetricId.Cosine;
-    return handles.open(index, { dimensions, m, efSearch, asyncWrites: 0, int8Raw });
+    return handles.open(index, {
+      dimensions,
+      m,
+      efSearch,
+      asyncWrites: 0,
+      handOff: Promise.resolve(),
+      int8Raw,
+    });
   }
 
   function prepareSearch(fn: string, handle: unknown, query: unknown, k: unknown, options: unknown) {
@@ -163,48 +247,34 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
     async insertBatchAsync(handle, entries) {
       const fn = 'hnsw.insertBatchAsync';
       const { resource: index, meta } = handles.use(fn, handle);
-      const { ids, flat } = checkEntries(fn, entries, meta.dimensions);
-      if (ids.length === 0) return;
-      if (index.insertBatchAsync !== undefined) {
-        meta.asyncWrites += 1;
+      const live = (): void => handles.stillLive(fn, handle, index);
+      // Batches reach the index in call order although their checks run in chunks: each waits
+      // for the one before it to be handed over (natively: queued on the worker, whose queue
+      // keeps order; elsewhere: inserted, so the chunks of two batches never interleave).
+      const previous = meta.handOff;
+      let handOver!: () => void;
+      meta.handOff = new Promise<void>((resolve) => (handOver = resolve));
+      meta.asyncWrites += 1;
+      try {
+        const { ids, flat } = await checkEntriesInChunks(fn, entries, meta.dimensions, live);
+        await previous;
+        live();
+        if (ids.length === 0) return;
         try {
-          await index.insertBatchAsync(ids, flat);
+          if (index.insertBatchAsync !== undefined) {
+            const write = index.insertBatchAsync(ids, flat);
+            handOver();
+            await write;
+          } else {
+            await insertInChunks(fn, index, meta, ids, flat, live);
+          }
         } catch (e) {
           throw asPublicError(fn, e);
-        } finally {
-          meta.asyncWrites -= 1;
         }
-        return;
+      } finally {
+        handOver();
+        meta.asyncWrites -= 1;
       }
-      // No worker thread here: insert in chunks, yielding in between, so the event loop keeps
-      // turning. The entries were all checked above, so a chunk can only fail for lack of
-      // memory; the final state equals one insertBatch (same order, serial).
-      const dim = meta.dimensions;
-      if (meta.int8Raw) {
-        // All or nothing: a row int8 cannot code must fail the batch before the first chunk.
-        for (let i = 0; i < ids.length; i++) {
-          const why = int8Unstorable(flat, i * dim, dim);
-          if (why !== null) throw fail('INVALID_ARGUMENT', fn, why);
-        }
-      }
-      // Room for every row first: the wasm heap's limit then fails the batch before its first
-      // chunk, with nothing stored, rather than part-way through.
-      try {
-        index.reserve?.(ids.length);
-      } catch (e) {
-        throw asPublicError(fn, e);
-      }
-      await runInChunks(
-        ids.length,
-        (start, end) => {
-          try {
-            index.insertBatch(ids.slice(start, end), flat.subarray(start * dim, end * dim));
-          } catch (e) {
-            throw asPublicError(fn, e);
-          }
-        },
-        () => handles.stillLive(fn, handle, index),
-      );
     },
 
     search(handle, query, k, options) {

@@ -330,11 +330,13 @@ export class Graph {
     this.setLinks(n, 0, this.chosen);
   }
 
-  /** Exact scan of every live allowed slot; the k best ascending in this.found. */
-  private exactSearch(q: Query, k: number, allow: SlotFilter): void {
+  /** Exact scan of every live allowed slot (of `slots` when given); the k best ascending in this.found. */
+  private exactSearch(q: Query, k: number, allow: SlotFilter, slots: readonly number[] | null = null): void {
     const top = this.top;
     top.clear();
-    for (let slot = 0; slot < this.slotCount; slot++) {
+    const n = slots === null ? this.slotCount : slots.length;
+    for (let i = 0; i < n; i++) {
+      const slot = slots === null ? i : slots[i]!;
       if (this.live[slot] === 0 || (allow !== null && !allow(slot))) continue;
       const d = this.vectors.distance(q, slot);
       if (top.size < k) {
@@ -347,12 +349,19 @@ export class Graph {
     top.drainAscending(this.found);
   }
 
-  /** FORMAT.md search over the query prepared in this.query: the k best in this.found. */
-  searchPrepared(k: number, ef: number, allow: SlotFilter): void {
+  /**
+   * FORMAT.md search over the query prepared in this.query: the k best in this.found. `listed`:
+   * the live slots of an id allow-list, ascending (ranked exactly when there are at most ef).
+   */
+  searchPrepared(k: number, ef: number, allow: SlotFilter, listed: readonly number[] | null = null): void {
     this.found.clear();
     if (this.liveCount === 0 || k === 0) return;
     const q = this.query;
     ef = Math.max(ef, k);
+    if (listed !== null && listed.length <= ef) {
+      this.exactSearch(q, k, allow, listed);
+      return;
+    }
     if (ef >= this.liveCount) {
       this.exactSearch(q, k, allow);
       return;

@@ -115,6 +115,7 @@ class JsHnswIndex implements HnswBackendIndex {
     if (!allFinite(query, 0, query.length))
       throw new RuVectorError('NON_FINITE', 'hnsw: query holds NaN or Inf');
     let allow: SlotFilter = null;
+    let listed: number[] | null = null;
     if (filter?.kind === 'ids') {
       const slots = new Set<number>();
       for (const id of filter.ids) {
@@ -122,6 +123,7 @@ class JsHnswIndex implements HnswBackendIndex {
         if (slot !== undefined) slots.add(slot);
       }
       allow = (slot) => slots.has(slot);
+      listed = [...slots].sort((a, b) => a - b);
     } else if (filter?.kind === 'predicate') {
       const fn = filter.allow;
       const ids = g.ids;
@@ -131,7 +133,7 @@ class JsHnswIndex implements HnswBackendIndex {
     g.vectors.prepareInto(query, 0, g.query);
     this.#inPredicate = filter?.kind === 'predicate';
     try {
-      g.searchPrepared(k, ef === 0 ? g.params.efSearch : ef, allow);
+      g.searchPrepared(k, ef === 0 ? g.params.efSearch : ef, allow, listed);
     } finally {
       this.#inPredicate = false;
     }
