@@ -6,6 +6,7 @@
 //   searchAsync(q, k, ef, allowIds?: string[] | null): Promise<hits>    (no predicate)
 //   remove(id): boolean / contains(id): boolean / serialize(): Uint8Array
 //   serializeAsync(): Promise<Uint8Array>                 (on a libuv worker)
+//   listIds(start, max): [packed hits (ids only), next slot]
 //   stats(): Uint8Array (ruv_hnsw_stats_t) / free()
 // deserializeHnswAsync(bytes): Promise<HnswIndex>          (parsed and checked on a libuv worker)
 // Hits are the C ABI's packed hits (a Uint8Array), decoded in JS by js/src/hnsw/codec.ts.
@@ -105,7 +106,7 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
          InstanceMethod<&HnswWrap::InsertBatchAsync>("insertBatchAsync"),
          InstanceMethod<&HnswWrap::Search>("search"), InstanceMethod<&HnswWrap::SearchAsync>("searchAsync"),
          InstanceMethod<&HnswWrap::Remove>("remove"), InstanceMethod<&HnswWrap::Contains>("contains"),
-         InstanceMethod<&HnswWrap::Serialize>("serialize"),
+         InstanceMethod<&HnswWrap::ListIds>("listIds"), InstanceMethod<&HnswWrap::Serialize>("serialize"),
          InstanceMethod<&HnswWrap::SerializeAsync>("serializeAsync"),
          InstanceMethod<&HnswWrap::Stats>("stats"), InstanceMethod<&HnswWrap::Free>("free")});
   }
@@ -217,6 +218,21 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
     int32_t found = 0;
     Check(env, ruv_hnsw_contains(h, id.data(), id.size(), &found));
     return Napi::Boolean::New(env, found != 0);
+  }
+
+  Napi::Value ListIds(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ruv_hnsw* h = Use(env, true);
+    const size_t start = SizeArg(info, 0);
+    const size_t max = SizeArg(info, 1);
+    if (start > UINT32_MAX || max > UINT32_MAX) ThrowStatus(env, RUV_INVALID_ARGUMENT, "listIds: out of range");
+    ruv_bytes* raw = nullptr;
+    uint32_t next = 0;
+    Check(env, ruv_hnsw_list_ids(h, static_cast<uint32_t>(start), static_cast<uint32_t>(max), &raw, &next));
+    Napi::Array out = Napi::Array::New(env, 2);
+    out.Set(uint32_t{0}, BytesToJs(env, raw));
+    out.Set(uint32_t{1}, Napi::Number::New(env, next));
+    return out;
   }
 
   Napi::Value Serialize(const Napi::CallbackInfo& info) {

@@ -221,6 +221,27 @@ int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k,
   });
 }
 
+int32_t ruv_hnsw_list_ids(const ruv_hnsw* h, uint32_t start, uint32_t max_count, ruv_bytes** out,
+                          uint32_t* next) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_list_ids: null index");
+    if (out == nullptr || next == nullptr) return Fail(kInvalid, "ruv_hnsw_list_ids: null output");
+    std::vector<std::string> ids;
+    size_t after = 0;
+    if (int32_t st = Report("ruv_hnsw_list_ids", h->index->ListIds(start, max_count, &ids, &after));
+        st != RUV_OK) {
+      return st;
+    }
+    std::vector<ruv::HnswSearchHit> hits(ids.size());
+    for (size_t i = 0; i < ids.size(); ++i) hits[i].id = std::move(ids[i]);
+    auto packed = std::make_unique<ruv_bytes>();
+    PackHits(hits, &packed->data);
+    *out = packed.release();
+    *next = static_cast<uint32_t>(std::min<size_t>(after, UINT32_MAX));
+    return RUV_OK;
+  });
+}
+
 int32_t ruv_hnsw_contains(const ruv_hnsw* h, const char* id, size_t id_len, int32_t* out) {
   return Guard([&]() -> int32_t {
     if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_contains: null index");

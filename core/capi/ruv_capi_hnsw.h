@@ -109,6 +109,12 @@ RUV_API int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, s
                                 ruv_bytes** out);
 /* *out = 1 when id is a live entry, else 0. */
 RUV_API int32_t ruv_hnsw_contains(const ruv_hnsw* h, const char* id, size_t id_len, int32_t* out);
+/* The ids of up to max_count live entries from slot `start` on, in slot order, packed as hits
+ * (layout above, scores and distances 0) in a new bytes object *out; *next is the slot to go on
+ * from (>= the slot count when none is left). Entries written between calls may be missed or
+ * listed again. */
+RUV_API int32_t ruv_hnsw_list_ids(const ruv_hnsw* h, uint32_t start, uint32_t max_count, ruv_bytes** out,
+                                  uint32_t* next);
 /* Counters and config of the index (ruv_hnsw_stats_t). */
 RUV_API int32_t ruv_hnsw_stats(const ruv_hnsw* h, ruv_hnsw_stats_t* out);
 /* *out is a new bytes object holding the whole index (one consistent snapshot). */

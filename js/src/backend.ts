@@ -211,6 +211,12 @@ export interface HnswBackendIndex {
   searchAsync?(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): Promise<HnswHits>;
   remove(id: string): boolean;
   contains(id: string): boolean;
+  /**
+   * The ids of up to `max` live entries from slot `start` on, in slot order, and the slot to go on
+   * from (>= the slot count when none is left): every id in short steps, for a JS predicate scanned
+   * between event-loop turns. Entries written between calls may be missed or listed again.
+   */
+  listIds?(start: number, max: number): { ids: string[]; next: number };
   serialize(): Uint8Array;
   /** Same as serialize, off the JS thread where the backend can (native). */
   serializeAsync?(): Promise<Uint8Array>;

@@ -115,6 +115,11 @@ class HnswIndex {
   // Removes `id`; false when it was not present. The graph is repaired around it.
   bool Remove(std::string_view id);
   bool Contains(std::string_view id) const;
+  // The ids of up to `max` live entries from slot `start` on, in slot order, into `out`; `*next`
+  // is the slot to continue from (>= the slot count when none is left). For walking every id in
+  // short steps (a JS predicate scanned between event-loop turns); entries written meanwhile may
+  // be missed or seen again.
+  Status ListIds(size_t start, size_t max, std::vector<std::string>* out, size_t* next) const;
 
   Status Serialize(std::vector<uint8_t>* out) const;
   HnswStats Stats() const;

@@ -235,6 +235,23 @@ bool HnswIndex::Contains(std::string_view id) const {
   return graph_->Find(id) != hnsw::kNone;
 }
 
+Status HnswIndex::ListIds(size_t start, size_t max, std::vector<std::string>* out, size_t* next) const {
+  if (out == nullptr || next == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null output"};
+  out->clear();
+  std::shared_lock lock(graph_->lock());
+  try {
+    size_t slot = start;
+    for (; slot < graph_->slot_count() && out->size() < max; ++slot) {
+      if (graph_->is_live(static_cast<uint32_t>(slot))) out->push_back(graph_->id(static_cast<uint32_t>(slot)));
+    }
+    *next = slot;
+  } catch (const std::bad_alloc&) {
+    out->clear();
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
 Status HnswIndex::Serialize(std::vector<uint8_t>* out) const {
   if (out == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null output"};
   std::shared_lock lock(graph_->lock());

@@ -53,6 +53,16 @@ function toResults(hits: HnswHits): SearchResult[] {
   return out;
 }
 
+/** searchAsync with a predicate asks it about every id in chunks above this many entries. */
+const PREDICATE_SCAN_ABOVE = 4096;
+/** Ids the predicate is asked about first, to tell a selective one (under 1 in PREDICATE_SELECTIVE). */
+const PREDICATE_SAMPLE = 256;
+const PREDICATE_SELECTIVE = 16;
+/** How long one chunk of that scan aims to run. */
+const PREDICATE_CHUNK_MS = 1;
+/** Page size of the scan's last pass (ids that came after its chunks). */
+const PREDICATE_TAIL = 4096;
+
 /** How long one chunk of an async batch's checks aims to run. */
 const CHECK_CHUNK_MS = 2;
 
@@ -284,8 +294,55 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
     },
 
     async searchAsync(handle, query, k, options) {
-      const s = prepareSearch('hnsw.searchAsync', handle, query, k, options);
+      const fn = 'hnsw.searchAsync';
+      const s = prepareSearch(fn, handle, query, k, options);
       if (s.search.filter?.kind === 'ids' && s.search.filter.ids.length === 0) return [];
+      if (s.search.filter?.kind === 'predicate' && s.index.listIds !== undefined) {
+        const { allow } = s.search.filter;
+        const { listIds } = s.index;
+        const count = s.index.stats().count;
+        if (count > PREDICATE_SCAN_ABOVE) {
+          // The walk calls the predicate (JS) from inside the backend for each node it visits,
+          // with the event loop stopped meanwhile: cheap when many ids pass (the walk soon has
+          // its ef), but up to every node for a selective predicate (~40-70 ms at 50k entries).
+          // A sample of ids says which: a selective one is asked about every id instead, in
+          // short chunks between event-loop turns, and the search then takes the ids it allowed
+          // (ranked exactly when at most ef, else walked off the JS thread).
+          const allowed: string[] = [];
+          const ask = (ids: readonly string[]): void => {
+            handles.exclusive(handle, () => {
+              for (const id of ids) if (allow(id)) allowed.push(id);
+            });
+            s.search.rethrow();
+          };
+          const sample = listIds.call(s.index, 0, PREDICATE_SAMPLE);
+          ask(sample.ids);
+          if (allowed.length * PREDICATE_SELECTIVE > sample.ids.length) return searchHere(handle, s);
+          let slot = sample.next;
+          const query = s.query.slice(); // the caller may reuse its array meanwhile
+          await runInChunks(
+            Math.max(0, count - sample.ids.length),
+            (start, end) => {
+              const page = listIds.call(s.index, slot, end - start);
+              slot = page.next;
+              ask(page.ids);
+            },
+            () => handles.stillLive(fn, handle, s.index),
+            PREDICATE_CHUNK_MS,
+          );
+          // Entries inserted during the scan at slots it had passed are not asked about.
+          for (let page = listIds.call(s.index, slot, PREDICATE_TAIL); page.ids.length > 0;) {
+            ask(page.ids);
+            page = listIds.call(s.index, page.next, PREDICATE_TAIL);
+          }
+          if (allowed.length === 0) return [];
+          const byIds = { ...s, search: { ...s.search, filter: { kind: 'ids' as const, ids: allowed } } };
+          if (s.index.searchAsync !== undefined && searchOffThread(s.meta, s.k, s.search.ef)) {
+            return toResults(await s.index.searchAsync(query, s.k, s.search.ef, byIds.search.filter));
+          }
+          return searchHere(handle, { ...byIds, query });
+        }
+      }
       if (
         s.index.searchAsync !== undefined &&
         s.search.filter?.kind !== 'predicate' &&

@@ -112,6 +112,8 @@ interface NativeHnsw {
   ): Promise<Uint8Array>;
   remove(id: string): boolean;
   contains(id: string): boolean;
+  /** [packed hits of the ids, next slot] (ruv_hnsw_list_ids). */
+  listIds(start: number, max: number): [Uint8Array, number];
   serialize(): Uint8Array;
   serializeAsync(): Promise<Uint8Array>;
   /** The bytes of ruv_hnsw_stats_t. */
@@ -203,6 +205,10 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
     },
     remove: (id) => guarded(() => live().remove(id)),
     contains: (id) => guarded(() => live().contains(id)),
+    listIds(start, max) {
+      const [bytes, next] = guarded(() => live().listIds(start, max));
+      return { ids: decodeHits(bytes).ids, next };
+    },
     serialize: () => guarded(() => live().serialize()),
     async serializeAsync() {
       try {

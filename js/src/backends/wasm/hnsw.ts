@@ -81,6 +81,7 @@ export interface WasmHnswExports {
   ): number;
   _ruv_hnsw_contains(h: number, id: number, idLen: number, out: number): number;
   _ruv_hnsw_stats(h: number, out: number): number;
+  _ruv_hnsw_list_ids(h: number, start: number, maxCount: number, out: number, next: number): number;
   _ruv_hnsw_serialize(h: number, out: number): number;
   _ruv_bytes_size(b: number): number;
   _ruv_bytes_data(b: number): number;
@@ -311,6 +312,19 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
         const [base, pid, len] = withId(id);
         check(m._ruv_hnsw_contains(h, pid, len, base));
         return m.HEAPU32[base >>> 2] !== 0;
+      },
+
+      listIds(start: number, max: number): { ids: string[]; next: number } {
+        const h = live('listIds');
+        const base = arena.reserve(2 * OUT_SLOT_BYTES);
+        check(m._ruv_hnsw_list_ids(h, start, max, base, base + OUT_SLOT_BYTES));
+        const bytes = m.HEAPU32[base >>> 2]!;
+        const next = m.HEAPU32[(base + OUT_SLOT_BYTES) >>> 2]!;
+        try {
+          return { ids: decodeHits(bytesOf(bytes)).ids, next };
+        } finally {
+          m._ruv_bytes_free(bytes);
+        }
       },
 
       serialize(): Uint8Array {

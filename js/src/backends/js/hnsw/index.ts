@@ -166,6 +166,14 @@ class JsHnswIndex implements HnswBackendIndex {
     return g.idMap.has(canonicalId(id));
   }
 
+  listIds(start: number, max: number): { ids: string[]; next: number } {
+    const g = this.#graph();
+    const ids: string[] = [];
+    let slot = start;
+    for (; slot < g.slotCount && ids.length < max; slot++) if (g.live[slot] !== 0) ids.push(g.ids[slot]!);
+    return { ids, next: Math.max(slot, start) };
+  }
+
   serialize(): Uint8Array {
     return serializeGraph(this.#graph());
   }
