@@ -107,14 +107,22 @@ test(
     const n = 50_000;
     const dim = 128;
     const config = { dimensions: dim, m: 16, efConstruction: 64, efSearch: 50, distanceMetric: 'cosine' };
-    const index = new WasmHnswIndex(config, { runtime: native.runtime });
-    await index.initialize();
     const entries = Array.from({ length: n }, (_, i) => ({ id: `r${i}`, vector: row(i, dim) }));
     const q = row(n + 1, dim);
+    let index = null;
     let bytes;
     const copy = new WasmHnswIndex(config, { runtime: native.runtime });
     const calls = [
-      ['insertBatch of 50k', () => index.insertBatch(entries)],
+      // A fresh index each try: inserting the same ids again would replace every entry.
+      [
+        'insertBatch of 50k',
+        async () => {
+          await index?.dispose();
+          index = new WasmHnswIndex(config, { runtime: native.runtime });
+          await index.initialize();
+          await index.insertBatch(entries);
+        },
+      ],
       ['a predicate passing 1 in 1000', () => index.search(q, 10, { filter: (id) => id.endsWith('000') })],
       ['a 10-id filter', () => index.search(q, 10, { filter: entries.slice(0, 10).map((e) => e.id) })],
       ['efSearch 4000', () => index.search(q, 10, { efSearch: 4000 })],

@@ -81,7 +81,8 @@ void Graph::ReserveForWrite(uint32_t removing, Scratch* s) {
   // The walks: a candidate heap holds each node at most once; one visited list serves them all
   // (writers are exclusive, so the list leased here is the one they take back).
   const size_t slots = size_t{slot_count_} + 1;
-  const size_t ef = std::min<size_t>(config_.ef_construction, slots);
+  // (Repair's search for a node to reconnect takes at least kRepairEf.)
+  const size_t ef = std::min<size_t>(std::max<size_t>(config_.ef_construction, kRepairEf), slots);
   ReserveGrowing(&s->candidates, slots);
   s->top.reserve(ef + 1);
   s->sorted.reserve(ef + 1);

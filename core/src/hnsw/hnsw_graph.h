@@ -69,6 +69,8 @@ class Graph {
   std::vector<uint32_t> UnreachableForTest() const;
   // Test support: whether the kept level-0 in-degrees equal a recount.
   bool InDegreesConsistentForTest() const { return reach_.ConsistentForTest(); }
+  // Test support: how many whole-graph sweeps the reachability repairs have run.
+  size_t SweepsForTest() const { return reach_.SweepsForTest(); }
 
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
   RwLock& lock() const { return rw_; }

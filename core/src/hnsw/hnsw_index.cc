@@ -242,7 +242,8 @@ Status HnswIndex::ListIds(size_t start, size_t max, std::vector<std::string>* ou
   try {
     size_t slot = start;
     for (; slot < graph_->slot_count() && out->size() < max; ++slot) {
-      if (graph_->is_live(static_cast<uint32_t>(slot))) out->push_back(graph_->id(static_cast<uint32_t>(slot)));
+      if (graph_->is_live(static_cast<uint32_t>(slot)))
+        out->push_back(graph_->id(static_cast<uint32_t>(slot)));
     }
     *next = slot;
   } catch (const std::bad_alloc&) {

@@ -18,7 +18,8 @@ void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_link
   walk_.reserve(slots);
   reached_.reserve(slots);
   all_.reserve(slots + max_links);  // Sweep: a node's own links, then every reached slot
-  head_.reserve(std::min(ef_construction, slots));
+  head_.reserve(std::min(std::max(ef_construction, kRepairEf), slots));
+  kept_pool_.reserve(std::min(ef_construction, slots));
   kept_.reserve(max_links);
 }
 
@@ -125,11 +126,29 @@ void Reachability::Repair(Scratch* s) {
 void Reachability::Reconnect(Scratch* s) {
   std::sort(touched_.begin(), touched_.end());
   touched_.erase(std::unique(touched_.begin(), touched_.end()), touched_.end());
-  std::vector<Candidate>& all = all_;  // every other live slot by distance to x (rare fallbacks)
+  std::vector<Candidate>& near = head_;  // the nearest live slots a search of level 0 finds
+  std::vector<Candidate>& all = all_;    // every other live slot by distance to x (rare fallback)
   std::vector<Candidate>& kept = kept_;
   for (const uint32_t x : touched_) {
     if (!g_.live_[x] || g_.live_count_ < 2) continue;
+    near.clear();
     all.clear();
+    // Candidates come from a search for x's own row (bounded work, as an insert's); the scan of
+    // every live slot is the fallback when none of those will take x. Sorting every slot for
+    // each reconnection made builds quadratic at small m, where reconnections are frequent.
+    auto by_search = [&]() -> const std::vector<Candidate>& {
+      if (near.empty()) {
+        const Query qx = g_.vectors_.RowQuery(x, s->row.data());
+        const size_t ef = std::max<size_t>(g_.config_.ef_construction, kRepairEf);
+        const Candidate ep = g_.Descend(qx, g_.entry_, g_.max_level_, 0, false);
+        g_.SearchLayer(qx, ep, ef, 0, nullptr, false, s);
+        for (const Candidate& c : s->top) {
+          if (c.slot != x) near.push_back(c);
+        }
+        std::sort(near.begin(), near.end());
+      }
+      return near;
+    };
     auto by_distance = [&]() -> const std::vector<Candidate>& {
       if (all.empty()) {
         const Query qx = g_.vectors_.RowQuery(x, s->row.data());
@@ -142,11 +161,12 @@ void Reachability::Reconnect(Scratch* s) {
     };
     uint32_t* lx = g_.links(x, 0);
     if (lx[0] == 0) {
-      // No out-links (a removal took them all): the heuristic over the efConstruction nearest.
-      const std::vector<Candidate>& near = by_distance();
-      const size_t n = std::min<size_t>(near.size(), g_.config_.ef_construction);
-      head_.assign(near.begin(), near.begin() + static_cast<ptrdiff_t>(n));
-      g_.SelectNeighbors(head_, g_.config_.m, s, &kept);
+      // No out-links (a removal took them all): the heuristic over the efConstruction nearest
+      // the search found.
+      const std::vector<Candidate>& found = by_search();
+      const size_t n = std::min<size_t>(found.size(), g_.config_.ef_construction);
+      kept_pool_.assign(found.begin(), found.begin() + static_cast<ptrdiff_t>(n));
+      g_.SelectNeighbors(kept_pool_, g_.config_.m, s, &kept);
       lx[0] = static_cast<uint32_t>(kept.size());
       for (size_t i = 0; i < kept.size(); ++i) {
         lx[1 + i] = kept[i].slot;
@@ -156,6 +176,7 @@ void Reachability::Reconnect(Scratch* s) {
     if (in0_[x] == 0) {
       bool linked = false;
       for (uint32_t i = 1; i <= lx[0] && !linked; ++i) linked = LinkTo(x, lx[i], s);
+      for (size_t i = 0; !linked && i < by_search().size(); ++i) linked = LinkTo(x, near[i].slot, s);
       if (linked) continue;
       for (const Candidate& c : by_distance()) {
         if (LinkTo(x, c.slot, s)) break;
@@ -163,8 +184,14 @@ void Reachability::Reconnect(Scratch* s) {
     } else if (ClosedPair(x)) {
       // Every in-link of x comes from an out-neighbour whose only in-link is x: x and those
       // neighbours may form an island. Link x from the nearest node outside it.
+      auto outside = [&](const Candidate& c) {
+        return !LinksHold(g_.links(c.slot, 0), x) && LinkTo(x, c.slot, s);
+      };
+      bool linked = false;
+      for (size_t i = 0; !linked && i < by_search().size(); ++i) linked = outside(near[i]);
+      if (linked) continue;
       for (const Candidate& c : by_distance()) {
-        if (!LinksHold(g_.links(c.slot, 0), x) && LinkTo(x, c.slot, s)) break;
+        if (outside(c)) break;
       }
     }
   }
@@ -178,18 +205,20 @@ constexpr uint32_t kChainLimit = 64;  // FORMAT.md: parent steps followed before
 // A new parent for v: the first candidate that is live, links to v, and whose parent chain
 // reaches the entry point within kChainLimit steps without passing v. Candidates: v's level-0
 // out-neighbours (stored order), then the `from` of each dropped link (order of dropped_).
-bool Reachability::Reparent(uint32_t v) {
-  auto adopt = [&](uint32_t w) {
-    if (!g_.live_[w] || !LinksHold(g_.links(w, 0), v)) return false;
+bool Reachability::Reparent(uint32_t v, Scratch* s) {
+  // Whether w's parent chain reaches the entry point within kChainLimit steps without v.
+  auto chained = [&](uint32_t w) {
     uint32_t x = w;
     for (uint32_t step = 0; step < kChainLimit && x != kNone && x != v; ++step) {
-      if (x == g_.entry_) {
-        parent_[v] = w;
-        return true;
-      }
+      if (x == g_.entry_) return true;
       x = parent_[x];
     }
     return false;
+  };
+  auto adopt = [&](uint32_t w) {
+    if (!g_.live_[w] || !LinksHold(g_.links(w, 0), v) || !chained(w)) return false;
+    parent_[v] = w;
+    return true;
   };
   const uint32_t* lv = g_.links(v, 0);
   for (uint32_t i = 1; i <= lv[0]; ++i) {
@@ -198,17 +227,45 @@ bool Reachability::Reparent(uint32_t v) {
   for (const auto& [u, t] : dropped_) {
     if (adopt(u)) return true;
   }
+  // v's other in-links come from nodes near it: a search for its row finds them (and, walking
+  // from the entry point, only nodes reachable from it).
+  const Query qv = g_.vectors_.RowQuery(v, s->row.data());
+  const Candidate ep = g_.Descend(qv, g_.entry_, g_.max_level_, 0, false);
+  g_.SearchLayer(qv, ep, std::max<size_t>(g_.config_.ef_construction, kRepairEf), 0, nullptr, false, s);
+  std::vector<Candidate>& found = s->top;
+  std::sort(found.begin(), found.end());
+  for (const Candidate& c : found) {
+    if (c.slot != v && adopt(c.slot)) return true;
+  }
+  // None links to it (v's in-links all come from inside its own subtree): link it from the
+  // nearest of them on the tree, as a sweep would, first one with room (appending cuts no
+  // path), else one that can give up a link (LinkTo notes the link it drops, checked in turn).
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const Candidate& c : found) {
+      if (c.slot == v || !g_.live_[c.slot] || !chained(c.slot)) continue;
+      uint32_t* ll = g_.links(c.slot, 0);
+      if (pass == 0 && ll[0] < g_.max_m0_) {
+        ll[1 + ll[0]] = v;
+        ++ll[0];
+        ++in0_[v];
+      } else if (pass == 0 || dropped_.size() == dropped_.capacity() || !LinkTo(v, c.slot, s)) {
+        continue;  // (a LinkTo that would grow the notes is left to the sweep: writes allocate nothing)
+      }
+      parent_[v] = c.slot;
+      return true;
+    }
+  }
   return false;
 }
 
 void Reachability::CheckReachable(Scratch* s) {
   if (parent_.size() < g_.slot_count_) parent_.resize(g_.slot_count_, kNone);
   bool sweep = sweep_;
-  if (!sweep && inserted_ != kNone && !Reparent(inserted_)) sweep = true;
+  if (!sweep && inserted_ != kNone && !Reparent(inserted_, s)) sweep = true;
   for (size_t i = 0; i < dropped_.size() && !sweep; ++i) {
     const auto [u, v] = dropped_[i];
     if (!g_.live_[v] || parent_[v] != u || LinksHold(g_.links(u, 0), v)) continue;
-    if (!Reparent(v)) sweep = true;
+    if (!Reparent(v, s)) sweep = true;
   }
   dropped_.clear();
   inserted_ = kNone;
@@ -227,6 +284,7 @@ void Reachability::BuildTree() {
 
 void Reachability::Sweep(Scratch* s) {
   if (g_.entry_ == kNone) return;
+  ++sweeps_;
   std::vector<uint8_t>& reached = reached_;
   reached.assign(g_.slot_count_, 0);
   std::vector<Candidate>& all = all_;

@@ -17,6 +17,9 @@ namespace ruv::hnsw {
 
 class Graph;
 
+// Reconnect's search for a node's nearest: at least this many candidates (or efConstruction).
+inline constexpr size_t kRepairEf = 32;
+
 class Reachability {
  public:
   explicit Reachability(Graph& graph) : g_(graph) {}
@@ -40,9 +43,12 @@ class Reachability {
   void Recount();
   // Test support: whether the kept in-degrees equal a recount.
   bool ConsistentForTest() const;
+  // Test support: how many sweeps (walks of the whole graph) the repairs have run.
+  size_t SweepsForTest() const { return sweeps_; }
   size_t bytes() const {
     return (in0_.capacity() + parent_.capacity() + walk_.capacity()) * sizeof(uint32_t) +
-           reached_.capacity() + all_.capacity() * sizeof(Candidate);
+           reached_.capacity() +
+           (all_.capacity() + head_.capacity() + kept_pool_.capacity()) * sizeof(Candidate);
   }
 
   // --- what the current operation changed -----------------------------------------------------
@@ -75,7 +81,7 @@ class Reachability {
   // point (new node and dropped tree links re-parented locally), else sweeps: a breadth-first
   // walk from the entry point that links every live slot it misses and rebuilds the tree.
   void CheckReachable(Scratch* scratch);
-  bool Reparent(uint32_t v);
+  bool Reparent(uint32_t v, Scratch* scratch);
   void Sweep(Scratch* scratch);
   // Adds the link n -> x at level 0 (appended, or in place of n's farthest link whose target
   // keeps another in-link); false when n cannot take it.
@@ -90,14 +96,17 @@ class Reachability {
   // (a removal, a new entry point, a parallel build).
   std::vector<std::pair<uint32_t, uint32_t>> dropped_;
   bool sweep_ = false;
+  size_t sweeps_ = 0;
   uint32_t inserted_ = kNone;     // the slot the current insert added
   std::vector<uint32_t> parent_;  // reachability tree over level-0 links
   std::vector<uint32_t> walk_;    // queue of Sweep / BuildTree
   // Repair's working memory, kept at capacity: reached flags (Sweep), live slots by distance,
-  // the efConstruction nearest of them and the links chosen among those (Reconnect).
+  // the nearest a search finds, the efConstruction first of them and the links chosen among
+  // those (Reconnect).
   std::vector<uint8_t> reached_;
   std::vector<Candidate> all_;
-  std::vector<Candidate> head_;
+  std::vector<Candidate> head_;       // the nearest a search found
+  std::vector<Candidate> kept_pool_;  // the efConstruction first of them
   std::vector<Candidate> kept_;
 };
 
