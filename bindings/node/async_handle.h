@@ -125,30 +125,18 @@ inline Napi::Value StatusError(Napi::Env env, int32_t status, const std::string&
   return error.Value();
 }
 
-// One async call on an AsyncHandle: keeps the JS object alive, counts itself as pending, and
-// carries the status and message captured on the worker thread (the last error is per thread).
-// Subclasses implement Execute() (calling Capture) and, for a value, Result().
-template <typename T, void (*FreeFn)(T*)>
-class AsyncCall : public Napi::AsyncWorker {
+// A call on a libuv worker: its promise, and the status and message captured on the worker thread
+// (the last error is per thread). Subclasses implement Execute() (calling Capture) and, for a value,
+// Result(). Used as is by a call that belongs to no handle yet (a load that makes one).
+class DetachedCall : public Napi::AsyncWorker {
  public:
-  AsyncCall(Napi::Env env, const char* name, AsyncHandle<T, FreeFn>* owner, Napi::Object self, bool write)
-      : Napi::AsyncWorker(env, name),
-        handle_(owner->get()),
-        owner_(owner),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        self_(Napi::Persistent(self)),
-        write_(write) {
-    owner_->Begin(write_);
-  }
+  DetachedCall(Napi::Env env, const char* name)
+      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)) {}
 
-  // Hands the call to libuv (a write after the writes queued before it) and returns its promise.
+  // Hands the call to libuv (see Hand) and returns its promise.
   Napi::Promise Start() {
     Napi::Promise promise = deferred_.Promise();
-    if (write_) {
-      owner_->QueueWrite(this);
-    } else {
-      Queue();
-    }
+    Hand();
     return promise;
   }
 
@@ -158,14 +146,16 @@ class AsyncCall : public Napi::AsyncWorker {
     if (status != RUV_OK) message_ = ruv_last_error_message();
   }
   virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
-
-  T* handle_;  // captured at creation: free() never releases it while this is pending
+  // How the call reaches libuv: at once.
+  virtual void Hand() { Queue(); }
+  // Runs on the JS thread when the call is over, before its promise settles.
+  virtual void Settled() {}
 
  private:
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    owner_->End(write_);
+    Settled();
     if (status_ != RUV_OK) {
       deferred_.Reject(StatusError(env, status_, message_));
       return;
@@ -177,59 +167,46 @@ class AsyncCall : public Napi::AsyncWorker {
     }
   }
   void OnError(const Napi::Error& e) override {
-    owner_->End(write_);
+    Settled();
     deferred_.Reject(e.Value());
   }
 
-  AsyncHandle<T, FreeFn>* owner_;
   Napi::Promise::Deferred deferred_;
-  Napi::ObjectReference self_;
-  bool write_;
   int32_t status_ = RUV_OK;
   std::string message_;
 };
 
-// A call on a libuv worker that belongs to no handle yet (a load that makes one): the promise,
-// and the status and message captured on the worker thread. Subclasses implement Execute()
-// (calling Capture) and Result(), which makes the JS value once the call succeeded.
-class DetachedCall : public Napi::AsyncWorker {
+// One async call on an AsyncHandle: keeps the JS object alive, counts itself as pending, and
+// queues behind the handle's earlier writes when it is a write.
+template <typename T, void (*FreeFn)(T*)>
+class AsyncCall : public DetachedCall {
  public:
-  DetachedCall(Napi::Env env, const char* name)
-      : Napi::AsyncWorker(env, name), deferred_(Napi::Promise::Deferred::New(env)) {}
-
-  // Hands the call to libuv and returns its promise.
-  Napi::Promise Start() {
-    Napi::Promise promise = deferred_.Promise();
-    Queue();
-    return promise;
+  AsyncCall(Napi::Env env, const char* name, AsyncHandle<T, FreeFn>* owner, Napi::Object self, bool write)
+      : DetachedCall(env, name),
+        handle_(owner->get()),
+        owner_(owner),
+        self_(Napi::Persistent(self)),
+        write_(write) {
+    owner_->Begin(write_);
   }
 
  protected:
-  void Capture(int32_t status) {
-    status_ = status;
-    if (status != RUV_OK) message_ = ruv_last_error_message();
+  // A write after the writes queued before it.
+  void Hand() override {
+    if (write_) {
+      owner_->QueueWrite(this);
+    } else {
+      Queue();
+    }
   }
-  virtual Napi::Value Result(Napi::Env env) = 0;
+  void Settled() override { owner_->End(write_); }
+
+  T* handle_;  // captured at creation: free() never releases it while this is pending
 
  private:
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (status_ != RUV_OK) {
-      deferred_.Reject(StatusError(env, status_, message_));
-      return;
-    }
-    try {
-      deferred_.Resolve(Result(env));
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
-  Napi::Promise::Deferred deferred_;
-  int32_t status_ = RUV_OK;
-  std::string message_;
+  AsyncHandle<T, FreeFn>* owner_;
+  Napi::ObjectReference self_;
+  bool write_;
 };
 
 // A promise already resolved with undefined (an async call with nothing to do).

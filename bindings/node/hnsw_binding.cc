@@ -225,7 +225,8 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
     const ruv_hnsw* h = Use(env, true);
     const size_t start = SizeArg(info, 0);
     const size_t max = SizeArg(info, 1);
-    if (start > UINT32_MAX || max > UINT32_MAX) ThrowStatus(env, RUV_INVALID_ARGUMENT, "listIds: out of range");
+    if (start > UINT32_MAX || max > UINT32_MAX)
+      ThrowStatus(env, RUV_INVALID_ARGUMENT, "listIds: out of range");
     ruv_bytes* raw = nullptr;
     uint32_t next = 0;
     Check(env, ruv_hnsw_list_ids(h, static_cast<uint32_t>(start), static_cast<uint32_t>(max), &raw, &next));
@@ -260,14 +261,12 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
 
 Napi::FunctionReference* HnswWrap::constructor = nullptr;
 
-// serializeAsync: the bytes are written on a worker (a read: it runs beside searches).
-class SerializeWorker : public HnswCall {
+// A read on a worker whose result is a C ABI bytes object (hits, a serialized index).
+class BytesCall : public HnswCall {
  public:
-  SerializeWorker(Napi::Env env, HnswHandle* owner, Napi::Object self)
-      : HnswCall(env, "ruvHnswSerialize", owner, self, false) {}
-  ~SerializeWorker() override { ruv_bytes_free(bytes_); }
-
-  void Execute() override { Capture(ruv_hnsw_serialize(handle_, &bytes_)); }
+  BytesCall(Napi::Env env, const char* name, HnswHandle* owner, Napi::Object self)
+      : HnswCall(env, name, owner, self, false) {}
+  ~BytesCall() override { ruv_bytes_free(bytes_); }
 
  protected:
   Napi::Value Result(Napi::Env env) override {
@@ -276,8 +275,16 @@ class SerializeWorker : public HnswCall {
     return BytesToJs(env, r);
   }
 
- private:
-  ruv_bytes* bytes_ = nullptr;
+  ruv_bytes* bytes_ = nullptr;  // written by Execute()
+};
+
+// serializeAsync: the bytes are written on a worker (a read: it runs beside searches).
+class SerializeWorker : public BytesCall {
+ public:
+  SerializeWorker(Napi::Env env, HnswHandle* owner, Napi::Object self)
+      : BytesCall(env, "ruvHnswSerialize", owner, self) {}
+
+  void Execute() override { Capture(ruv_hnsw_serialize(handle_, &bytes_)); }
 };
 
 // deserializeHnswAsync: parses and checks the bytes in place on a worker, then wraps the index.
@@ -339,29 +346,21 @@ class InsertBatchWorker : public HnswCall {
   size_t dim_;
 };
 
-class SearchWorker : public HnswCall {
+class SearchWorker : public BytesCall {
  public:
   SearchWorker(Napi::Env env, HnswHandle* owner, Napi::Object self, std::vector<float> query, size_t k,
                uint32_t ef, std::optional<PackedIds> allow)
-      : HnswCall(env, "ruvHnswSearch", owner, self, false),
+      : BytesCall(env, "ruvHnswSearch", owner, self),
         query_(std::move(query)),
         k_(k),
         ef_(ef),
         allow_(std::move(allow)) {}
-  ~SearchWorker() override { ruv_bytes_free(results_); }
 
   void Execute() override {
     Capture(ruv_hnsw_search(handle_, query_.data(), query_.size(), k_, ef_,
                             allow_ ? allow_->bytes.data() : nullptr, allow_ ? allow_->bytes.size() : 0,
                             allow_ ? allow_->lens.data() : nullptr, allow_ ? allow_->count() : 0, nullptr,
-                            nullptr, &results_));
-  }
-
- protected:
-  Napi::Value Result(Napi::Env env) override {
-    ruv_bytes* r = results_;
-    results_ = nullptr;  // BytesToJs frees it
-    return BytesToJs(env, r);
+                            nullptr, &bytes_));
   }
 
  private:
@@ -369,7 +368,6 @@ class SearchWorker : public HnswCall {
   size_t k_;
   uint32_t ef_;
   std::optional<PackedIds> allow_;
-  ruv_bytes* results_ = nullptr;
 };
 
 Napi::Value HnswWrap::InsertBatchAsync(const Napi::CallbackInfo& info) {
