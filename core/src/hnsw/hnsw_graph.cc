@@ -73,10 +73,8 @@ Graph::PendingNode Graph::MakeNode(std::string_view id, uint32_t level) const {
 void Graph::ReserveForWrite(uint32_t removing, Scratch* s) {
   PrepareScratch(config_.dimensions, s);
   // The insert takes the slot a removal frees, else a free one, else a new one.
-  // (A removed slot that some list still holds becomes a tombstone, not a free slot.)
-  if (free_.empty()) Reserve(size_t{slot_count_} + 1);
+  if (removing == kNone && free_.empty()) Reserve(size_t{slot_count_} + 1);
   ReserveGrowing(&free_, free_.size() + 1);
-  if (removing != kNone) ReserveGrowing(&tombstones_, tombstones_.size() + 1);
   if (static_cast<float>(id_map_.size() + 1) > id_map_.max_load_factor() * id_map_.bucket_count()) {
     id_map_.reserve(2 * (id_map_.size() + 1));
   }
@@ -99,10 +97,7 @@ void Graph::ReserveForWrite(uint32_t removing, Scratch* s) {
   // itself); a removal prunes every list that held the removed node.
   const size_t per_list = size_t{max_m0_} + 1;
   size_t notes = (size_t{config_.m} + 1) * per_list;
-  if (removing != kNone) {
-    notes += (size_t{reach_.InDegree(removing)} + 1) * per_list;
-    ReserveGrowing(&s->holders, size_t{reach_.InDegree(removing)} + reach_.UpperInDegree(removing));
-  }
+  if (removing != kNone) notes += (size_t{reach_.InDegree(removing)} + 1) * per_list;
   reach_.ReserveNotes(notes);
 }
 
@@ -151,7 +146,7 @@ Candidate Graph::Descend(const Query& q, uint32_t entry, uint32_t top_level, uin
       const uint32_t* ll = links(cur.slot, level);
       const uint32_t count = ll[0];
       for (uint32_t i = 1; i <= count; ++i) {
-        if (!live_[ll[i]] || (lock && !Linked(ll[i]))) continue;
+        if (lock && !Linked(ll[i])) continue;
         const float d = vectors_.Distance(q, ll[i]);
         if (d < cur.dist) {
           cur = {d, ll[i]};
@@ -239,25 +234,19 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   if (count < max_links(level)) {
     ll[1 + count] = to;
     ll[0] = count + 1;
-    if (!lock) reach_.AddInLink(to, level);
+    if (level == 0 && !lock) reach_.AddInLink(to);
     return;
   }
   std::vector<Candidate>& pool = s->pool;
   pool.clear();
   pool.push_back({dist, to});
   const Query qf = vectors_.RowQuery(from, s->row.data());
-  for (uint32_t i = 1; i <= count; ++i) {
-    if (live_[ll[i]]) pool.push_back({vectors_.Distance(qf, ll[i]), ll[i]});  // drops tombstones
-  }
+  for (uint32_t i = 1; i <= count; ++i) pool.push_back({vectors_.Distance(qf, ll[i]), ll[i]});
   std::sort(pool.begin(), pool.end());
   std::vector<Candidate>& kept = s->kept;
   SelectNeighbors(pool, max_links(level), s, &kept);
-  if (!lock) {  // in-degrees are kept serially only (a parallel build recounts)
-    if (level == 0) {
-      reach_.SetLinks0(from, kept);
-    } else {
-      reach_.SetUpperLinks(from, level, kept);
-    }
+  if (level == 0 && !lock) {  // in-degrees are kept serially only (a parallel build recounts)
+    reach_.SetLinks0(from, kept);
     return;
   }
   ll[0] = static_cast<uint32_t>(kept.size());
@@ -283,8 +272,8 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
       uint32_t* ll = links(slot, lv);
       ll[0] = static_cast<uint32_t>(chosen.size());
       for (size_t i = 0; i < chosen.size(); ++i) ll[1 + i] = chosen[i].slot;
-      if (!lock) {
-        for (const Candidate& c : chosen) reach_.AddInLink(c.slot, lv);
+      if (lv == 0 && !lock) {
+        for (const Candidate& c : chosen) reach_.AddInLink(c.slot);
       }
     }
     for (const Candidate& c : chosen) AddLink(c.slot, slot, c.dist, lv, lock, s);
@@ -293,7 +282,6 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
 }
 
 void Graph::Insert(std::string_view id, const float* vector, Scratch* s) {
-  MaybeCleanTombstones(s);
   const uint32_t old = Find(id);
   const uint64_t rng_before = rng_state_;
   uint32_t level = 0;
@@ -380,7 +368,7 @@ void Graph::WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector
     const uint32_t* ll = links(node, 0);
     for (uint32_t j = 1; j <= ll[0]; ++j) {
       const uint32_t t = ll[j];
-      if ((*reached)[t] || !live_[t]) continue;  // (tombstones are not walked)
+      if ((*reached)[t]) continue;
       (*reached)[t] = 1;
       if (parent != nullptr) (*parent)[t] = node;
       queue->push_back(t);
@@ -410,8 +398,7 @@ HnswStats Graph::Stats() const {
   st.max_level = max_level_;
   st.vector_bytes = vectors_.bytes();
   size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) + reach_.bytes() +
-                 levels_.capacity() + live_.capacity() +
-                 (free_.capacity() + tombstones_.capacity()) * sizeof(uint32_t) +
+                 levels_.capacity() + live_.capacity() + free_.capacity() * sizeof(uint32_t) +
                  upper_.capacity() * sizeof(std::vector<uint32_t>) + ids_.capacity() * sizeof(std::string);
   bytes += node_heap_bytes_;
   // unordered_map: one node (key copy + value + next pointer + hash) and one bucket per entry.

@@ -55,12 +55,8 @@ class Graph {
               const std::vector<uint32_t>* listed, Scratch* scratch) const;
 
   // --- removal (hnsw_delete.cc) --------------------------------------------------------------
-  // Removes a live slot and repairs the links that pointed to it (those a search near it finds;
-  // when some list still holds it, the slot waits as a tombstone for the next cleanup).
+  // Removes a live slot and repairs the links that pointed to it.
   void Remove(uint32_t slot, Scratch* scratch);
-  // Repairs every list that holds a tombstone, once they are many enough (at the start of a
-  // write, before it reserves: throws std::bad_alloc having changed nothing).
-  void MaybeCleanTombstones(Scratch* scratch);
 
   // --- bytes (hnsw_serialize.cc) -------------------------------------------------------------
   void Serialize(std::vector<uint8_t>* out) const;
@@ -75,10 +71,6 @@ class Graph {
   bool InDegreesConsistentForTest() const { return reach_.ConsistentForTest(); }
   // Test support: how many whole-graph sweeps the reachability repairs have run.
   size_t SweepsForTest() const { return reach_.SweepsForTest(); }
-  // Test support: the lists removals have examined (searching near a removed node, and each
-  // cleanup's pass), and how many cleanups ran.
-  size_t RemovalWorkForTest() const { return removal_work_; }
-  size_t CleanupsForTest() const { return cleanups_; }
 
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
   RwLock& lock() const { return rw_; }
@@ -135,13 +127,6 @@ class Graph {
   // Breadth-first walk over level-0 links: marks `from` reached and appends it to `queue`, then
   // expands the queue from there, appending every slot it reaches first (and, when `parent` is
   // not null, noting the slot it was reached from). `reached` holds one flag per slot.
-  // The (level, slot) lists holding `slot` that a search near its row meets, into
-  // scratch->holders, ascending.
-  void FindHolders(uint32_t slot, Scratch* scratch);
-  // Re-selects links(n, l) from its live links plus scratch->pool_slots (extra candidates).
-  void RepairList(uint32_t n, uint32_t l, Scratch* scratch);
-  // Frees a removed slot that no list holds any more (room on free_ reserved by the caller).
-  void Release(uint32_t slot);
   void WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector<uint32_t>* queue,
                   std::vector<uint32_t>* parent) const;
   // Ranks the live slots allowed by `allow` among `slots` (nullptr: every slot) exactly.
@@ -167,11 +152,6 @@ class Graph {
   uint32_t live_count_ = 0;
   uint32_t entry_ = kNone;
   uint32_t max_level_ = 0;
-  // Removed slots that some list still holds: not live, not free (rows and lists kept for the
-  // cleanup that repairs those lists); walks and serialize skip them.
-  std::vector<uint32_t> tombstones_;
-  size_t removal_work_ = 0;
-  size_t cleanups_ = 0;
   uint64_t rng_state_;
   mutable RwLock rw_;
   mutable VisitedListPool visited_;

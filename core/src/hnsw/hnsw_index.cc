@@ -223,7 +223,6 @@ bool HnswIndex::Remove(std::string_view id) {
   if (slot == hnsw::kNone) return false;
   try {
     ScratchLease lease;
-    graph_->MaybeCleanTombstones(&lease.get());
     graph_->Remove(slot, &lease.get());
   } catch (const std::bad_alloc&) {
     return false;  // only the scratch growth can fail, before the graph is touched

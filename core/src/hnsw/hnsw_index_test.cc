@@ -287,9 +287,7 @@ TEST(HnswIndexTest, SlotsAreReused) {
   }
   const HnswStats after = index->Stats();
   EXPECT_EQ(after.count, n);
-  // Removed slots still held by a list wait as tombstones for a cleanup, which runs before they
-  // would make the row store grow: the slots stay within the capacity the entries needed.
-  EXPECT_LE(after.slots, before.slots + before.slots / 8);
+  EXPECT_EQ(after.slots, before.slots);
   EXPECT_EQ(after.vector_bytes, before.vector_bytes);
   EXPECT_LE(after.memory_bytes, before.memory_bytes * 11 / 10);
 }

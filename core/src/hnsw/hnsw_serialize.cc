@@ -33,9 +33,8 @@ void Graph::Serialize(std::vector<uint8_t>* out) const {
   // Free slots are not written: the live slots are numbered 0..live-1 in ascending order (links
   // and the entry point renumbered alike), so the bytes hold no hole that would cost a row and a
   // link list on load, and ties between equal distances (broken by slot) order the same way.
-  // Tombstones are not written either, nor the links to them (walks skip them already).
   std::vector<uint32_t> renumber;
-  if (live_count_ != slot_count_) {
+  if (!free_.empty()) {
     renumber.assign(slot_count_, kNone);
     uint32_t next = 0;
     for (uint32_t slot = 0; slot < slot_count_; ++slot) {
@@ -73,11 +72,8 @@ void Graph::Serialize(std::vector<uint8_t>* out) const {
         w.Bytes(ll, (size_t{ll[0]} + 1) * 4);
         continue;
       }
-      w.U32(
-          static_cast<uint32_t>(std::count_if(ll + 1, ll + 1 + ll[0], [&](uint32_t t) { return live_[t]; })));
-      for (uint32_t i = 1; i <= ll[0]; ++i) {
-        if (live_[ll[i]]) w.U32(renumber[ll[i]]);
-      }
+      w.U32(ll[0]);
+      for (uint32_t i = 1; i <= ll[0]; ++i) w.U32(renumber[ll[i]]);
     }
   }
   w.U32(0);  // free list

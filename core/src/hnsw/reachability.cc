@@ -14,7 +14,6 @@ namespace ruv::hnsw {
 
 void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_links) {
   in0_.resize(slots, 0);
-  in_upper_.resize(slots, 0);
   parent_.reserve(slots);
   walk_.reserve(slots);
   reached_.reserve(slots);
@@ -24,36 +23,23 @@ void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_link
   kept_.reserve(max_links);
 }
 
-void Reachability::CountInLinks(uint32_t* level0, uint32_t* upper) const {
-  std::fill(level0, level0 + g_.slot_count_, 0u);
-  std::fill(upper, upper + g_.slot_count_, 0u);
+void Reachability::Recount() {
+  std::fill(in0_.begin(), in0_.end(), 0u);
   for (uint32_t n = 0; n < g_.slot_count_; ++n) {
     if (!g_.live_[n]) continue;
-    for (uint32_t l = 0; l <= g_.levels_[n]; ++l) {
-      const uint32_t* ll = g_.links(n, l);
-      for (uint32_t i = 1; i <= ll[0]; ++i) ++(l == 0 ? level0 : upper)[ll[i]];
-    }
+    const uint32_t* ll = g_.links(n, 0);
+    for (uint32_t i = 1; i <= ll[0]; ++i) ++in0_[ll[i]];
   }
 }
-
-void Reachability::Recount() { CountInLinks(in0_.data(), in_upper_.data()); }
 
 bool Reachability::ConsistentForTest() const {
-  const uint32_t slots = g_.slot_count_;
-  std::vector<uint32_t> level0(slots), upper(slots);
-  CountInLinks(level0.data(), upper.data());
-  return std::equal(level0.begin(), level0.end(), in0_.begin()) &&
-         std::equal(upper.begin(), upper.end(), in_upper_.begin());
-}
-
-void Reachability::SetUpperLinks(uint32_t n, uint32_t level, const std::vector<Candidate>& kept) {
-  uint32_t* ll = g_.links(n, level);
-  for (uint32_t i = 1; i <= ll[0]; ++i) --in_upper_[ll[i]];
-  ll[0] = static_cast<uint32_t>(kept.size());
-  for (size_t i = 0; i < kept.size(); ++i) {
-    ll[1 + i] = kept[i].slot;
-    ++in_upper_[kept[i].slot];
+  std::vector<uint32_t> count(g_.slot_count_, 0);
+  for (uint32_t n = 0; n < g_.slot_count_; ++n) {
+    if (!g_.live_[n]) continue;
+    const uint32_t* ll = g_.links(n, 0);
+    for (uint32_t i = 1; i <= ll[0]; ++i) ++count[ll[i]];
   }
+  return std::equal(count.begin(), count.end(), in0_.begin());
 }
 
 void Reachability::SetLinks0(uint32_t n, const std::vector<Candidate>& kept) {
@@ -79,12 +65,8 @@ void Reachability::NoteRemoved(uint32_t slot) {
     if (--in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
     dropped_.emplace_back(slot, ll[i]);  // its tree children get new parents (FORMAT.md)
   }
-  for (uint32_t l = 1; l <= g_.levels_[slot]; ++l) {
-    const uint32_t* lu = g_.links(slot, l);
-    for (uint32_t i = 1; i <= lu[0]; ++i) --in_upper_[lu[i]];
-  }
   if (slot < parent_.size()) parent_[slot] = kNone;
-  // (in0_[slot] and in_upper_[slot] now count the lists still holding it: a tombstone's.)
+  in0_[slot] = 0;
 }
 
 void Reachability::NoteParallelBuild() {
@@ -99,7 +81,7 @@ bool Reachability::ClosedPair(uint32_t x) const {
   uint32_t mutual = 0;
   for (uint32_t i = 1; i <= lx[0]; ++i) {
     const uint32_t n = lx[i];
-    if (!g_.live_[n] || !LinksHold(g_.links(n, 0), x)) continue;
+    if (!LinksHold(g_.links(n, 0), x)) continue;
     if (in0_[n] != 1) return false;
     ++mutual;
   }
@@ -107,7 +89,6 @@ bool Reachability::ClosedPair(uint32_t x) const {
 }
 
 bool Reachability::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
-  if (!g_.live_[n]) return false;  // a tombstone's list is not counted (nor walked)
   uint32_t* ll = g_.links(n, 0);
   const uint32_t count = ll[0];
   if (count < g_.max_m0_) {
@@ -283,7 +264,7 @@ void Reachability::CheckReachable(Scratch* s) {
   if (!sweep && inserted_ != kNone && !Reparent(inserted_, s)) sweep = true;
   for (size_t i = 0; i < dropped_.size() && !sweep; ++i) {
     const auto [u, v] = dropped_[i];
-    if (!g_.live_[v] || parent_[v] != u || (g_.live_[u] && LinksHold(g_.links(u, 0), v))) continue;
+    if (!g_.live_[v] || parent_[v] != u || LinksHold(g_.links(u, 0), v)) continue;
     if (!Reparent(v, s)) sweep = true;
   }
   dropped_.clear();

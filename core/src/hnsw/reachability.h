@@ -36,26 +36,17 @@ class Reachability {
     ReserveGrowing(&dropped_, dropped_.size() + 2 * count);  // Reconnect: one per touched slot
   }
   uint32_t InDegree(uint32_t slot) const { return in0_[slot]; }
-  // How many upper-level lists (all levels above 0 together) hold `slot`: a removal searches for
-  // the nodes that link to it and checks that it found them all against these counts.
-  uint32_t UpperInDegree(uint32_t slot) const { return in_upper_[slot]; }
-  void ResetSlot(uint32_t slot) {
-    in0_[slot] = 0;
-    in_upper_[slot] = 0;
-  }
-  void AddInLink(uint32_t to, uint32_t level) { ++(level == 0 ? in0_ : in_upper_)[to]; }
-  // Writes `kept` as links(n, level) for a level above 0, keeping the upper in-degrees.
-  void SetUpperLinks(uint32_t n, uint32_t level, const std::vector<Candidate>& kept);
-  // Recounts every in-degree from the link lists (a parallel build and a load do not keep them
-  // as they go).
+  void ResetSlot(uint32_t slot) { in0_[slot] = 0; }
+  void AddInLink(uint32_t to) { ++in0_[to]; }
+  // Recounts every in-degree from the level-0 lists (a parallel build and a load do not keep
+  // them as they go).
   void Recount();
   // Test support: whether the kept in-degrees equal a recount.
   bool ConsistentForTest() const;
   // Test support: how many sweeps (walks of the whole graph) the repairs have run.
   size_t SweepsForTest() const { return sweeps_; }
   size_t bytes() const {
-    return (in0_.capacity() + in_upper_.capacity() + parent_.capacity() + walk_.capacity()) *
-               sizeof(uint32_t) +
+    return (in0_.capacity() + parent_.capacity() + walk_.capacity()) * sizeof(uint32_t) +
            reached_.capacity() +
            (all_.capacity() + head_.capacity() + kept_pool_.capacity()) * sizeof(Candidate);
   }
@@ -71,7 +62,7 @@ class Reachability {
   }
   // The entry point changed: the whole graph is checked from it.
   void NoteNewEntry() { sweep_ = true; }
-  // `slot` is being removed: its out-links go, at every level (call before clearing its lists).
+  // `slot` is being removed: its level-0 out-links go (call before clearing its list).
   void NoteRemoved(uint32_t slot);
   // A parallel build linked nodes without keeping the state: recount, touch every weak node,
   // sweep. (Call after Recount.)
@@ -85,8 +76,6 @@ class Reachability {
   void BuildTree();
 
  private:
-  // Counts, for every slot, the live level-0 lists and the live upper lists that hold it.
-  void CountInLinks(uint32_t* level0, uint32_t* upper) const;
   void Reconnect(Scratch* scratch);
   // FORMAT.md "reachability tree": keeps parent_ a tree of level-0 links rooted at the entry
   // point (new node and dropped tree links re-parented locally), else sweeps: a breadth-first
@@ -101,9 +90,8 @@ class Reachability {
   bool ClosedPair(uint32_t x) const;
 
   Graph& g_;
-  std::vector<uint32_t> in0_;       // per slot: how many level-0 lists hold it
-  std::vector<uint32_t> in_upper_;  // per slot: how many lists above level 0 hold it
-  std::vector<uint32_t> touched_;   // slots whose in-degree fell to <= 1 in the current operation
+  std::vector<uint32_t> in0_;      // per slot: how many level-0 lists hold it
+  std::vector<uint32_t> touched_;  // slots whose in-degree fell to <= 1 in the current operation
   // Level-0 links (from, to) removed in the current operation, and whether it needs a full sweep
   // (a removal, a new entry point, a parallel build).
   std::vector<std::pair<uint32_t, uint32_t>> dropped_;
