@@ -13,7 +13,14 @@ import { backends } from './support.mjs';
 function loadBound({ dimensions, m, storage }, size, live) {
   const row = storage === 'int8' ? 8 + dimensions : 4 * dimensions;
   const stride = storage === 'int8' ? Math.ceil(row / 8) * 8 : Math.ceil(row / 64) * 64;
-  return Math.max(live, 16) * (stride + 4 * (2 * m + 1) + 200) + 8 * size + 4 * 32 * (m + 1);
+  const h0 = Math.max(4 * m, 32); // level-0 holder list (core/src/hnsw/holder_caps.h)
+  const hu = Math.max(2 * m, 32); // holder list of each upper level
+  const upperLevels = Math.floor(size / (m + 1)) + 32;
+  return (
+    Math.max(live, 16) * (stride + 4 * (2 * m + 1) + 4 * (h0 + 1) + 200) +
+    4 * size +
+    upperLevels * 4 * (m + hu + 2)
+  );
 }
 
 /** An index of `live` entries of `dim` zeros at `level` without links, built field by field. */

@@ -48,7 +48,7 @@ void Graph::Reserve(size_t slots) {
   link0_.resize(fresh * (max_m0_ + 1), 0);
   upper_.resize(fresh);
   levels_.resize(fresh, 0);
-  reach_.Reserve(fresh, config_.ef_construction, max_m0_);
+  reach_.Reserve(fresh, config_.ef_construction, max_m0_, Level0HolderCap(config_.m));
   live_.resize(fresh, 0);
   ids_.resize(fresh);
   vectors_.Reserve(fresh);
@@ -62,7 +62,7 @@ void Graph::ReserveSlots(size_t count) {
 Graph::PendingNode Graph::MakeNode(std::string_view id, uint32_t level) const {
   PendingNode node;
   node.id.assign(id);
-  node.upper.assign(size_t{level} * (config_.m + 1), 0);
+  node.upper.assign(UpperWords(level), 0);
   // A node handle is only made by a map: take it from a scratch one (same type, same allocator).
   IdMap one;
   one.emplace(node.id, 0);
@@ -97,7 +97,10 @@ void Graph::ReserveForWrite(uint32_t removing, Scratch* s) {
   // itself); a removal prunes every list that held the removed node.
   const size_t per_list = size_t{max_m0_} + 1;
   size_t notes = (size_t{config_.m} + 1) * per_list;
-  if (removing != kNone) notes += (size_t{reach_.InDegree(removing)} + 1) * per_list;
+  if (removing != kNone) {
+    notes += (size_t{reach_.InDegree(removing)} + 1) * per_list;
+    ReserveGrowing(&s->holders, size_t{reach_.InDegree(removing)} + reach_.UpperInDegree(removing));
+  }
   reach_.ReserveNotes(notes);
 }
 
@@ -234,7 +237,7 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   if (count < max_links(level)) {
     ll[1 + count] = to;
     ll[0] = count + 1;
-    if (level == 0 && !lock) reach_.AddInLink(to);
+    if (!lock) reach_.AddInLink(from, to, level);
     return;
   }
   std::vector<Candidate>& pool = s->pool;
@@ -245,8 +248,12 @@ void Graph::AddLink(uint32_t from, uint32_t to, float dist, uint32_t level, bool
   std::sort(pool.begin(), pool.end());
   std::vector<Candidate>& kept = s->kept;
   SelectNeighbors(pool, max_links(level), s, &kept);
-  if (level == 0 && !lock) {  // in-degrees are kept serially only (a parallel build recounts)
-    reach_.SetLinks0(from, kept);
+  if (!lock) {  // in-degrees are kept serially only (a parallel build recounts)
+    if (level == 0) {
+      reach_.SetLinks0(from, kept);
+    } else {
+      reach_.SetUpperLinks(from, level, kept);
+    }
     return;
   }
   ll[0] = static_cast<uint32_t>(kept.size());
@@ -272,8 +279,8 @@ void Graph::Connect(uint32_t slot, const Query& q, uint32_t level, Candidate ent
       uint32_t* ll = links(slot, lv);
       ll[0] = static_cast<uint32_t>(chosen.size());
       for (size_t i = 0; i < chosen.size(); ++i) ll[1 + i] = chosen[i].slot;
-      if (lv == 0 && !lock) {
-        for (const Candidate& c : chosen) reach_.AddInLink(c.slot);
+      if (!lock) {
+        for (const Candidate& c : chosen) reach_.AddInLink(slot, c.slot, lv);
       }
     }
     for (const Candidate& c : chosen) AddLink(c.slot, slot, c.dist, lv, lock, s);

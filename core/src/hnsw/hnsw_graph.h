@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "holder_caps.h"
 #include "reachability.h"
 #include "ruv/hnsw.h"
 #include "rw_lock.h"
@@ -71,6 +72,10 @@ class Graph {
   bool InDegreesConsistentForTest() const { return reach_.ConsistentForTest(); }
   // Test support: how many whole-graph sweeps the reachability repairs have run.
   size_t SweepsForTest() const { return reach_.SweepsForTest(); }
+  // Test support: the lists removals have examined to find those holding the removed node.
+  size_t RemovalWorkForTest() const { return removal_work_; }
+  // Test support: how many removals fell back to scanning every slot (a holder list overflowed).
+  size_t RemovalScansForTest() const { return removal_scans_; }
 
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
   RwLock& lock() const { return rw_; }
@@ -88,6 +93,15 @@ class Graph {
   }
   const uint32_t* links(uint32_t slot, uint32_t level) const {
     return const_cast<Graph*>(this)->links(slot, level);
+  }
+  // A node of level L keeps, after its L upper link lists, for each upper level the nodes whose
+  // list there holds it: [count][up to UpperHolderCap slots], kOverflow once more held it at once.
+  size_t UpperWords(uint32_t level) const {
+    return size_t{level} * (size_t{config_.m} + 1 + UpperHolderCap(config_.m) + 1);
+  }
+  uint32_t* upper_holders(uint32_t slot, uint32_t level) {
+    return upper_[slot].data() + size_t{levels_[slot]} * (config_.m + 1) +
+           size_t{level - 1} * (UpperHolderCap(config_.m) + 1);
   }
 
   using IdMap = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
@@ -129,6 +143,10 @@ class Graph {
   // not null, noting the slot it was reached from). `reached` holds one flag per slot.
   void WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector<uint32_t>* queue,
                   std::vector<uint32_t>* parent) const;
+  // Every (level, slot) list that holds `slot`, into scratch->holders, ascending (FORMAT.md
+  // "remove"): level 0 from the kept holder list (a scan when it overflowed), upper levels from a
+  // search near its row checked against the kept upper in-degree (a scan when it falls short).
+  void FindHolders(uint32_t slot, Scratch* scratch);
   // Ranks the live slots allowed by `allow` among `slots` (nullptr: every slot) exactly.
   void ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,
                    const std::vector<uint32_t>* slots, Scratch* scratch) const;
@@ -152,6 +170,8 @@ class Graph {
   uint32_t live_count_ = 0;
   uint32_t entry_ = kNone;
   uint32_t max_level_ = 0;
+  size_t removal_work_ = 0;
+  size_t removal_scans_ = 0;
   uint64_t rng_state_;
   mutable RwLock rw_;
   mutable VisitedListPool visited_;

@@ -145,7 +145,7 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
     if (!g->id_map_.emplace(g->ids_[slot], slot).second) return Corrupt("duplicate id");
     g->live_[slot] = 1;
     g->levels_[slot] = level;
-    g->upper_[slot].assign(size_t{level} * (config.m + 1), 0);
+    g->upper_[slot].assign(g->UpperWords(level), 0);
     g->node_heap_bytes_ += g->NodeHeapBytes(slot);
     top_level = std::max<uint32_t>(top_level, level);
     for (uint32_t l = 0; l <= level; ++l) {

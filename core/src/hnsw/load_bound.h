@@ -5,19 +5,25 @@
 
 #include <cstddef>
 
+#include "holder_caps.h"
 #include "level_generator.h"
 #include "ruv/hnsw.h"
 
 namespace ruv::hnsw {
 
-// Per live entry: its row (rounded up to its stride), its level-0 list of 2m + 1 words, and at
-// most 200 bytes of per-slot arrays, id map node and bucket. Upper lists and id bytes are paid by
-// the input (8 bytes per byte given, plus one full tower); the first 16 slots are always made.
+// Per live entry: its row (rounded up to its stride), its level-0 list (2m + 1 words), its level-0
+// holder list (Level0HolderCap + 1 words), and at most 200 bytes of per-slot arrays, id map node
+// and bucket. Id bytes are paid by the input (4 bytes per byte given); upper levels by the levels
+// rule (at most (input + 31 (m + 1)) / (m + 1) of them), each a list of m + 1 words and a holder
+// list of UpperHolderCap + 1. The first 16 slots are always made.
 inline size_t LoadMemoryBound(const HnswConfig& c, size_t input_bytes, size_t live) {
   const size_t row = c.storage == HnswStorage::kInt8 ? 8 + size_t{c.dimensions} : 4 * size_t{c.dimensions};
   const size_t stride = c.storage == HnswStorage::kInt8 ? (row + 7) / 8 * 8 : (row + 63) / 64 * 64;
-  const size_t per_entry = stride + 4 * (2 * size_t{c.m} + 1) + 200;
-  return (live < 16 ? 16 : live) * per_entry + 8 * input_bytes + 4 * (kMaxLevel + 1) * (size_t{c.m} + 1);
+  const size_t m = c.m;
+  const size_t per_entry = stride + 4 * (2 * m + 1) + 4 * (size_t{Level0HolderCap(c.m)} + 1) + 200;
+  const size_t upper_levels = input_bytes / (m + 1) + kMaxLevel + 1;
+  const size_t per_upper_level = 4 * (m + 1 + size_t{UpperHolderCap(c.m)} + 1);
+  return (live < 16 ? 16 : live) * per_entry + 4 * input_bytes + upper_levels * per_upper_level;
 }
 
 }  // namespace ruv::hnsw

@@ -9,11 +9,15 @@
 #include <algorithm>
 
 #include "hnsw_graph.h"
+#include "holder_caps.h"
 
 namespace ruv::hnsw {
 
-void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_links) {
+void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_links, size_t holders) {
   in0_.resize(slots, 0);
+  in_upper_.resize(slots, 0);
+  rev_cap_ = static_cast<uint32_t>(holders);
+  rev0_.resize(slots * (holders + 1), 0);
   parent_.reserve(slots);
   walk_.reserve(slots);
   reached_.reserve(slots);
@@ -23,30 +27,117 @@ void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_link
   kept_.reserve(max_links);
 }
 
+namespace {
+// A holder list [count][up to cap slots]: count kOverflow once more than cap held it at once
+// (until the slot is taken again: removing it then searches or scans).
+void AddHolder(uint32_t* r, uint32_t cap, uint32_t from) {
+  if (r[0] == Reachability::kOverflow) return;
+  if (r[0] == cap) {
+    r[0] = Reachability::kOverflow;
+    return;
+  }
+  r[1 + r[0]++] = from;
+}
+void RemoveHolder(uint32_t* r, uint32_t from) {
+  if (r[0] == Reachability::kOverflow) return;
+  for (uint32_t i = 1; i <= r[0]; ++i) {
+    if (r[i] == from) {
+      r[i] = r[r[0]--];
+      return;
+    }
+  }
+}
+}  // namespace
+
+void Reachability::Link0(uint32_t from, uint32_t to) {
+  ++in0_[to];
+  AddHolder(rev0_.data() + size_t{to} * (rev_cap_ + 1), rev_cap_, from);
+}
+
+void Reachability::Unlink0(uint32_t from, uint32_t to) {
+  --in0_[to];
+  RemoveHolder(rev0_.data() + size_t{to} * (rev_cap_ + 1), from);
+}
+
+void Reachability::AddInLink(uint32_t from, uint32_t to, uint32_t level) {
+  if (level == 0) {
+    Link0(from, to);
+    return;
+  }
+  ++in_upper_[to];
+  AddHolder(g_.upper_holders(to, level), UpperHolderCap(g_.config_.m), from);
+}
+
 void Reachability::Recount() {
   std::fill(in0_.begin(), in0_.end(), 0u);
+  std::fill(in_upper_.begin(), in_upper_.end(), 0u);
+  for (uint32_t n = 0; n < g_.slot_count_; ++n) {
+    rev0_[size_t{n} * (rev_cap_ + 1)] = 0;
+    if (!g_.live_[n]) continue;
+    for (uint32_t l = 1; l <= g_.levels_[n]; ++l) g_.upper_holders(n, l)[0] = 0;
+  }
   for (uint32_t n = 0; n < g_.slot_count_; ++n) {
     if (!g_.live_[n]) continue;
-    const uint32_t* ll = g_.links(n, 0);
-    for (uint32_t i = 1; i <= ll[0]; ++i) ++in0_[ll[i]];
+    for (uint32_t l = 0; l <= g_.levels_[n]; ++l) {
+      const uint32_t* ll = g_.links(n, l);
+      for (uint32_t i = 1; i <= ll[0]; ++i) AddInLink(n, ll[i], l);
+    }
   }
 }
 
 bool Reachability::ConsistentForTest() const {
-  std::vector<uint32_t> count(g_.slot_count_, 0);
-  for (uint32_t n = 0; n < g_.slot_count_; ++n) {
-    if (!g_.live_[n]) continue;
-    const uint32_t* ll = g_.links(n, 0);
-    for (uint32_t i = 1; i <= ll[0]; ++i) ++count[ll[i]];
+  const uint32_t slots = g_.slot_count_;
+  std::vector<uint32_t> level0(slots, 0), upper(slots, 0);
+  std::vector<std::vector<std::vector<uint32_t>>> holders(slots);  // [slot][level]: ascending
+  for (uint32_t n = 0; n < slots; ++n) {
+    if (g_.live_[n]) holders[n].resize(size_t{g_.levels_[n]} + 1);
   }
-  return std::equal(count.begin(), count.end(), in0_.begin());
+  for (uint32_t n = 0; n < slots; ++n) {
+    if (!g_.live_[n]) continue;
+    for (uint32_t l = 0; l <= g_.levels_[n]; ++l) {
+      const uint32_t* ll = g_.links(n, l);
+      for (uint32_t i = 1; i <= ll[0]; ++i) {
+        ++(l == 0 ? level0 : upper)[ll[i]];
+        if (ll[i] < slots && l < holders[ll[i]].size()) holders[ll[i]][l].push_back(n);
+      }
+    }
+  }
+  auto same = [](const uint32_t* r, const std::vector<uint32_t>& want) {
+    std::vector<uint32_t> kept(r + 1, r + 1 + r[0]);
+    std::sort(kept.begin(), kept.end());
+    return kept == want;
+  };
+  for (uint32_t t = 0; t < slots; ++t) {
+    if (level0[t] != in0_[t] || upper[t] != in_upper_[t]) return false;
+    if (!g_.live_[t]) continue;
+    const uint32_t* r0 = rev0_.data() + size_t{t} * (rev_cap_ + 1);
+    if (r0[0] != kOverflow && !same(r0, holders[t][0])) return false;
+    for (uint32_t l = 1; l <= g_.levels_[t]; ++l) {
+      const uint32_t* r = const_cast<Graph&>(g_).upper_holders(t, l);
+      if (r[0] != kOverflow && !same(r, holders[t][l])) return false;
+    }
+  }
+  return true;
+}
+
+void Reachability::SetUpperLinks(uint32_t n, uint32_t level, const std::vector<Candidate>& kept) {
+  uint32_t* ll = g_.links(n, level);
+  for (uint32_t i = 1; i <= ll[0]; ++i) {
+    --in_upper_[ll[i]];
+    RemoveHolder(g_.upper_holders(ll[i], level), n);
+  }
+  ll[0] = static_cast<uint32_t>(kept.size());
+  for (size_t i = 0; i < kept.size(); ++i) {
+    ll[1 + i] = kept[i].slot;
+    AddInLink(n, kept[i].slot, level);
+  }
 }
 
 void Reachability::SetLinks0(uint32_t n, const std::vector<Candidate>& kept) {
   uint32_t* ll = g_.links(n, 0);
   const uint32_t count = ll[0];
-  for (uint32_t i = 1; i <= count; ++i) --in0_[ll[i]];
-  for (const Candidate& c : kept) ++in0_[c.slot];
+  for (uint32_t i = 1; i <= count; ++i) Unlink0(n, ll[i]);
+  for (const Candidate& c : kept) Link0(n, c.slot);
   for (uint32_t i = 1; i <= count; ++i) {
     if (in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
     if (!sweep_ &&
@@ -62,11 +153,19 @@ void Reachability::SetLinks0(uint32_t n, const std::vector<Candidate>& kept) {
 void Reachability::NoteRemoved(uint32_t slot) {
   const uint32_t* ll = g_.links(slot, 0);
   for (uint32_t i = 1; i <= ll[0]; ++i) {
-    if (--in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
+    Unlink0(slot, ll[i]);
+    if (in0_[ll[i]] <= 1) touched_.push_back(ll[i]);
     dropped_.emplace_back(slot, ll[i]);  // its tree children get new parents (FORMAT.md)
   }
+  for (uint32_t l = 1; l <= g_.levels_[slot]; ++l) {
+    const uint32_t* lu = g_.links(slot, l);
+    for (uint32_t i = 1; i <= lu[0]; ++i) {
+      --in_upper_[lu[i]];
+      RemoveHolder(g_.upper_holders(lu[i], l), slot);
+    }
+  }
   if (slot < parent_.size()) parent_[slot] = kNone;
-  in0_[slot] = 0;
+  ResetSlot(slot);
 }
 
 void Reachability::NoteParallelBuild() {
@@ -94,7 +193,7 @@ bool Reachability::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
   if (count < g_.max_m0_) {
     ll[1 + count] = x;
     ll[0] = count + 1;
-    ++in0_[x];
+    Link0(n, x);
     return true;
   }
   // Full: replace the farthest link (candidate order) whose target keeps another in-link.
@@ -112,9 +211,9 @@ bool Reachability::LinkTo(uint32_t x, uint32_t n, Scratch* s) {
   }
   if (best == 0) return false;
   if (!sweep_) dropped_.emplace_back(n, ll[best]);
-  --in0_[ll[best]];
+  Unlink0(n, ll[best]);
   ll[best] = x;
-  ++in0_[x];
+  Link0(n, x);
   return true;
 }
 
@@ -170,7 +269,7 @@ void Reachability::Reconnect(Scratch* s) {
       lx[0] = static_cast<uint32_t>(kept.size());
       for (size_t i = 0; i < kept.size(); ++i) {
         lx[1 + i] = kept[i].slot;
-        ++in0_[kept[i].slot];
+        Link0(x, kept[i].slot);
       }
     }
     if (in0_[x] == 0) {
@@ -247,7 +346,7 @@ bool Reachability::Reparent(uint32_t v, Scratch* s) {
       if (pass == 0 && ll[0] < g_.max_m0_) {
         ll[1 + ll[0]] = v;
         ++ll[0];
-        ++in0_[v];
+        Link0(c.slot, v);
       } else if (pass == 0 || dropped_.size() == dropped_.capacity() || !LinkTo(v, c.slot, s)) {
         continue;  // (a LinkTo that would grow the notes is left to the sweep: writes allocate nothing)
       }
@@ -317,7 +416,7 @@ void Reachability::Sweep(Scratch* s) {
         if (ll[0] < g_.max_m0_) {
           ll[1 + ll[0]] = x;
           ++ll[0];
-          ++in0_[x];
+          Link0(c.slot, x);
           from = c.slot;
           break;
         }

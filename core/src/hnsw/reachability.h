@@ -29,24 +29,42 @@ class Reachability {
   // --- in-degrees -----------------------------------------------------------------------------
   // Per-slot state and the buffers Repair uses, for `slots` slots (so Repair allocates nothing
   // but its notes, see ReserveNotes).
-  void Reserve(size_t slots, size_t ef_construction, size_t max_links);
+  void Reserve(size_t slots, size_t ef_construction, size_t max_links, size_t holders);
   // Room for `count` more notes (touched slots, dropped links) of the coming operation.
   void ReserveNotes(size_t count) {
     ReserveGrowing(&touched_, touched_.size() + count);
     ReserveGrowing(&dropped_, dropped_.size() + 2 * count);  // Reconnect: one per touched slot
   }
   uint32_t InDegree(uint32_t slot) const { return in0_[slot]; }
-  void ResetSlot(uint32_t slot) { in0_[slot] = 0; }
-  void AddInLink(uint32_t to) { ++in0_[to]; }
-  // Recounts every in-degree from the level-0 lists (a parallel build and a load do not keep
-  // them as they go).
+  // How many upper-level lists (all levels above 0 together) hold `slot`.
+  uint32_t UpperInDegree(uint32_t slot) const { return in_upper_[slot]; }
+  static constexpr uint32_t kOverflow = 0xFFFFFFFFu;
+  // The live nodes whose level-0 list holds `slot` (as many as InDegree), or nullptr when more
+  // than 2m have at once since the slot was taken (then only a scan knows them all).
+  const uint32_t* Holders0(uint32_t slot) const {
+    const uint32_t* r = rev0_.data() + size_t{slot} * (rev_cap_ + 1);
+    return r[0] == kOverflow ? nullptr : r + 1;
+  }
+  void ResetSlot(uint32_t slot) {
+    in0_[slot] = 0;
+    in_upper_[slot] = 0;
+    rev0_[size_t{slot} * (rev_cap_ + 1)] = 0;
+  }
+  // A link from -> to was added at `level` (to a list that had room).
+  void AddInLink(uint32_t from, uint32_t to, uint32_t level);
+  // Writes `kept` as links(n, level) for a level above 0, keeping the upper in-degrees.
+  void SetUpperLinks(uint32_t n, uint32_t level, const std::vector<Candidate>& kept);
+  // Recounts every in-degree and holder list from the link lists (a parallel build and a load
+  // do not keep them as they go).
   void Recount();
   // Test support: whether the kept in-degrees equal a recount.
   bool ConsistentForTest() const;
   // Test support: how many sweeps (walks of the whole graph) the repairs have run.
   size_t SweepsForTest() const { return sweeps_; }
   size_t bytes() const {
-    return (in0_.capacity() + parent_.capacity() + walk_.capacity()) * sizeof(uint32_t) +
+    return (in0_.capacity() + in_upper_.capacity() + rev0_.capacity() + parent_.capacity() +
+            walk_.capacity()) *
+               sizeof(uint32_t) +
            reached_.capacity() +
            (all_.capacity() + head_.capacity() + kept_pool_.capacity()) * sizeof(Candidate);
   }
@@ -62,7 +80,7 @@ class Reachability {
   }
   // The entry point changed: the whole graph is checked from it.
   void NoteNewEntry() { sweep_ = true; }
-  // `slot` is being removed: its level-0 out-links go (call before clearing its list).
+  // `slot` is being removed: its out-links go, at every level (call before clearing its lists).
   void NoteRemoved(uint32_t slot);
   // A parallel build linked nodes without keeping the state: recount, touch every weak node,
   // sweep. (Call after Recount.)
@@ -76,6 +94,9 @@ class Reachability {
   void BuildTree();
 
  private:
+  // The level-0 link from -> to was added / removed: in-degree and holder list follow.
+  void Link0(uint32_t from, uint32_t to);
+  void Unlink0(uint32_t from, uint32_t to);
   void Reconnect(Scratch* scratch);
   // FORMAT.md "reachability tree": keeps parent_ a tree of level-0 links rooted at the entry
   // point (new node and dropped tree links re-parented locally), else sweeps: a breadth-first
@@ -90,7 +111,12 @@ class Reachability {
   bool ClosedPair(uint32_t x) const;
 
   Graph& g_;
-  std::vector<uint32_t> in0_;      // per slot: how many level-0 lists hold it
+  std::vector<uint32_t> in0_;       // per slot: how many level-0 lists hold it
+  std::vector<uint32_t> in_upper_;  // per slot: how many lists above level 0 hold it
+  // Per slot: [count][the nodes whose level-0 list holds it] with room for rev_cap_ = 2m, count
+  // kOverflow once more held it at once (FORMAT.md "remove").
+  std::vector<uint32_t> rev0_;
+  uint32_t rev_cap_ = 0;
   std::vector<uint32_t> touched_;  // slots whose in-degree fell to <= 1 in the current operation
   // Level-0 links (from, to) removed in the current operation, and whether it needs a full sweep
   // (a removal, a new entry point, a parallel build).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace ruv::hnsw {
@@ -41,6 +42,8 @@ struct Scratch {
   // Removal: the removed node's links at one level, and a neighbour's pool of slots.
   std::vector<uint32_t> removed;
   std::vector<uint32_t> pool_slots;
+  // Removal: the (level, slot) lists that hold the removed node.
+  std::vector<std::pair<uint32_t, uint32_t>> holders;
 };
 
 // Sizes the row buffers of `s` for vectors of `dimensions` floats (grows only).
