@@ -21,11 +21,7 @@ void Graph::FindHolders(uint32_t slot, Scratch* s) {
   uint32_t short_levels = 0;  // bit l: level l overflowed
   uint32_t want_upper = reach_.UpperInDegree(slot);
   for (uint32_t l = 0; l <= level; ++l) {
-    const uint32_t* r = l == 0 ? reach_.Holders0(slot) - 1 : upper_holders(slot, l);
-    if (l == 0 && reach_.Holders0(slot) == nullptr) {
-      short_levels |= 1u;
-      continue;
-    }
+    const uint32_t* r = l == 0 ? reach_.Holders0(slot) : upper_holders(slot, l);
     if (r[0] == Reachability::kOverflow) {
       short_levels |= 1u << l;
       continue;

@@ -39,12 +39,9 @@ class Reachability {
   // How many upper-level lists (all levels above 0 together) hold `slot`.
   uint32_t UpperInDegree(uint32_t slot) const { return in_upper_[slot]; }
   static constexpr uint32_t kOverflow = 0xFFFFFFFFu;
-  // The live nodes whose level-0 list holds `slot` (as many as InDegree), or nullptr when more
-  // than 2m have at once since the slot was taken (then only a scan knows them all).
-  const uint32_t* Holders0(uint32_t slot) const {
-    const uint32_t* r = rev0_.data() + size_t{slot} * (rev_cap_ + 1);
-    return r[0] == kOverflow ? nullptr : r + 1;
-  }
+  // The nodes whose level-0 list holds `slot`: [count][slots], count kOverflow when more than
+  // Level0HolderCap did at once since the slot was taken (then only a scan knows them all).
+  const uint32_t* Holders0(uint32_t slot) const { return rev0_.data() + size_t{slot} * (rev_cap_ + 1); }
   void ResetSlot(uint32_t slot) {
     in0_[slot] = 0;
     in_upper_[slot] = 0;
