@@ -18,7 +18,7 @@ function loadBound({ dimensions, m, storage }, size, live) {
   const upperLevels = Math.floor(size / (m + 1)) + 32;
   return (
     Math.max(live, 16) * (stride + 4 * (2 * m + 1) + 4 * (h0 + 1) + 200) +
-    4 * size +
+    7 * size +
     upperLevels * 4 * (m + hu + 2)
   );
 }

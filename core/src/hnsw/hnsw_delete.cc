@@ -21,14 +21,15 @@ void Graph::FindHolders(uint32_t slot, Scratch* s) {
   uint32_t short_levels = 0;  // bit l: level l overflowed
   uint32_t want_upper = reach_.UpperInDegree(slot);
   for (uint32_t l = 0; l <= level; ++l) {
-    const uint32_t* r = l == 0 ? reach_.Holders0(slot) : upper_holders(slot, l);
-    if (r[0] == Reachability::kOverflow) {
+    const uint32_t* data = nullptr;
+    uint32_t count = 0;
+    if (!reach_.Holders(slot, l, &data, &count)) {
       short_levels |= 1u << l;
       continue;
     }
-    removal_work_ += r[0];
-    for (uint32_t i = 1; i <= r[0]; ++i) holders.emplace_back(l, r[i]);
-    if (l > 0) want_upper -= r[0];
+    removal_work_ += count;
+    for (uint32_t i = 0; i < count; ++i) holders.emplace_back(l, data[i]);
+    if (l > 0) want_upper -= count;
   }
   // An upper level whose list overflowed: links there are chosen among near nodes and mostly
   // returned, so a search for the node's own row (while it is still live, so the walk passes

@@ -116,7 +116,7 @@ uint32_t Graph::Allocate(PendingNode node, uint32_t level, const float* prepared
     ++slot_count_;
   }
   levels_[slot] = static_cast<uint8_t>(level);
-  reach_.ResetSlot(slot);
+  reach_.ResetSlot(slot, 0);  // (its upper lists, holder lists included, come zero from MakeNode)
   live_[slot] = 1;
   ++live_count_;
   links(slot, 0)[0] = 0;

@@ -95,7 +95,7 @@ class Graph {
     return const_cast<Graph*>(this)->links(slot, level);
   }
   // A node of level L keeps, after its L upper link lists, for each upper level the nodes whose
-  // list there holds it: [count][up to UpperHolderCap slots], kOverflow once more held it at once.
+  // list there holds it: [count][up to UpperHolderCap slots] (Reachability spills longer ones).
   size_t UpperWords(uint32_t level) const {
     return size_t{level} * (size_t{config_.m} + 1 + UpperHolderCap(config_.m) + 1);
   }

@@ -175,6 +175,27 @@ TEST(HnswReachabilityTest, RemovalWorkDoesNotGrowWithTheIndex) {
   }
 }
 
+// Identical rows make hubs: the heuristic keeps the first copy and drops the others (as hnswlib
+// does), so the first takes the in-links the others would get, past the room a holder list has
+// (137 at m 16 with 2 copies of each row). Such lists spill instead of overflowing: with 2 and 3
+// copies of every row, replacing the earliest ids (the biggest hubs) must never scan, and every
+// holder list stay exact.
+TEST(HnswReachabilityTest, HubsOfIdenticalRowsAreRemovedWithoutAScan) {
+  for (const size_t copies : {2u, 3u}) {
+    const size_t n = Scaled(6000);
+    const Dataset d = RandomUnit(2 * n / copies + 1, 32, 61);
+    Graph g(Config(32, Metric::kCosine, 16, 64));
+    Scratch s;
+    for (size_t i = 0; i < n; ++i) g.Insert(Id(i), d.row(i / copies), &s);
+    for (size_t i = 0; i < n / 4; ++i) g.Insert(Id(i), d.row(n / copies + i / copies), &s);
+    for (size_t i = n / 4; i < n / 2; i += 3) g.Remove(g.Find(Id(i)), &s);
+    EXPECT_EQ(g.RemovalScansForTest(), 0u) << copies << " copies";
+    ASSERT_TRUE(g.InDegreesConsistentForTest()) << copies << " copies";
+    const std::vector<uint32_t> lost = g.UnreachableForTest();
+    ASSERT_TRUE(lost.empty()) << copies << " copies: unreachable " << Describe(g, lost);
+  }
+}
+
 TEST(HnswReachabilityTest, ParallelBatchKeepsEveryNodeReachable) {
   const size_t n = std::max<size_t>(Scaled(1500), 1100);  // >= 256 entries per thread at 4
   const size_t dim = 32;

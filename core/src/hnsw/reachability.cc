@@ -7,6 +7,7 @@
 #include "reachability.h"
 
 #include <algorithm>
+#include <new>
 
 #include "hnsw_graph.h"
 #include "holder_caps.h"
@@ -27,19 +28,84 @@ void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_link
   kept_.reserve(max_links);
 }
 
-namespace {
-// A holder list [count][up to cap slots]: count kOverflow once more than cap held it at once
-// (until the slot is taken again: removing it then searches or scans).
-void AddHolder(uint32_t* r, uint32_t cap, uint32_t from) {
-  if (r[0] == Reachability::kOverflow) return;
-  if (r[0] == cap) {
-    r[0] = Reachability::kOverflow;
+uint32_t* Reachability::FixedHolders(uint32_t slot, uint32_t level) const {
+  return level == 0 ? const_cast<uint32_t*>(rev0_.data()) + size_t{slot} * (rev_cap_ + 1)
+                    : g_.upper_holders(slot, level);
+}
+
+uint32_t Reachability::HolderCap(uint32_t level) const {
+  return level == 0 ? rev_cap_ : UpperHolderCap(g_.config_.m);
+}
+
+bool Reachability::Holders(uint32_t slot, uint32_t level, const uint32_t** data, uint32_t* count) const {
+  const uint32_t* r = FixedHolders(slot, level);
+  if (r[0] == kOverflow) return false;
+  if (r[0] == kSpilled) {
+    const std::vector<uint32_t>& v = spilled_.find(SpillKey(slot, level))->second;
+    *data = v.data();
+    *count = static_cast<uint32_t>(v.size());
+    return true;
+  }
+  *data = r + 1;
+  *count = r[0];
+  return true;
+}
+
+void Reachability::AddHolder(uint32_t slot, uint32_t level, uint32_t from) {
+  uint32_t* r = FixedHolders(slot, level);
+  const uint32_t cap = HolderCap(level);
+  if (r[0] == kOverflow) return;
+  if (r[0] < cap) {
+    r[1 + r[0]++] = from;
     return;
   }
-  r[1 + r[0]++] = from;
+  const uint64_t key = SpillKey(slot, level);
+  try {
+    if (r[0] == kSpilled) {
+      std::vector<uint32_t>& v = spilled_.find(key)->second;
+      spilled_words_ -= v.capacity();
+      v.push_back(from);
+      spilled_words_ += v.capacity();
+      return;
+    }
+    std::vector<uint32_t> v;
+    v.reserve(2 * size_t{cap});
+    v.assign(r + 1, r + 1 + cap);
+    v.push_back(from);
+    const size_t words = v.capacity();
+    spilled_.emplace(key, std::move(v));
+    spilled_words_ += words;
+    r[0] = kSpilled;
+  } catch (const std::bad_alloc&) {
+    // (push_back changes nothing when it throws: the old capacity is still what it holds.)
+    if (r[0] == kSpilled) {
+      auto it = spilled_.find(key);
+      spilled_words_ -= it->second.capacity();
+      spilled_.erase(it);
+    }
+    r[0] = kOverflow;
+  }
 }
-void RemoveHolder(uint32_t* r, uint32_t from) {
-  if (r[0] == Reachability::kOverflow) return;
+
+void Reachability::RemoveHolder(uint32_t slot, uint32_t level, uint32_t from) {
+  uint32_t* r = FixedHolders(slot, level);
+  if (r[0] == kOverflow) return;
+  if (r[0] == kSpilled) {
+    auto it = spilled_.find(SpillKey(slot, level));
+    std::vector<uint32_t>& v = it->second;
+    auto at = std::find(v.begin(), v.end(), from);
+    if (at != v.end()) {
+      *at = v.back();
+      v.pop_back();
+    }
+    if (v.size() <= HolderCap(level) / 2) {  // fold back (half, so a list at the edge does not flap)
+      r[0] = static_cast<uint32_t>(v.size());
+      std::copy(v.begin(), v.end(), r + 1);
+      spilled_words_ -= v.capacity();
+      spilled_.erase(it);
+    }
+    return;
+  }
   for (uint32_t i = 1; i <= r[0]; ++i) {
     if (r[i] == from) {
       r[i] = r[r[0]--];
@@ -47,16 +113,29 @@ void RemoveHolder(uint32_t* r, uint32_t from) {
     }
   }
 }
-}  // namespace
+
+void Reachability::ResetSlot(uint32_t slot, uint32_t level) {
+  in0_[slot] = 0;
+  in_upper_[slot] = 0;
+  for (uint32_t l = 0; l <= level; ++l) {
+    uint32_t* r = FixedHolders(slot, l);
+    if (r[0] == kSpilled) {
+      auto it = spilled_.find(SpillKey(slot, l));
+      spilled_words_ -= it->second.capacity();
+      spilled_.erase(it);
+    }
+    r[0] = 0;
+  }
+}
 
 void Reachability::Link0(uint32_t from, uint32_t to) {
   ++in0_[to];
-  AddHolder(rev0_.data() + size_t{to} * (rev_cap_ + 1), rev_cap_, from);
+  AddHolder(to, 0, from);
 }
 
 void Reachability::Unlink0(uint32_t from, uint32_t to) {
   --in0_[to];
-  RemoveHolder(rev0_.data() + size_t{to} * (rev_cap_ + 1), from);
+  RemoveHolder(to, 0, from);
 }
 
 void Reachability::AddInLink(uint32_t from, uint32_t to, uint32_t level) {
@@ -65,12 +144,14 @@ void Reachability::AddInLink(uint32_t from, uint32_t to, uint32_t level) {
     return;
   }
   ++in_upper_[to];
-  AddHolder(g_.upper_holders(to, level), UpperHolderCap(g_.config_.m), from);
+  AddHolder(to, level, from);
 }
 
 void Reachability::Recount() {
   std::fill(in0_.begin(), in0_.end(), 0u);
   std::fill(in_upper_.begin(), in_upper_.end(), 0u);
+  spilled_.clear();
+  spilled_words_ = 0;
   for (uint32_t n = 0; n < g_.slot_count_; ++n) {
     rev0_[size_t{n} * (rev_cap_ + 1)] = 0;
     if (!g_.live_[n]) continue;
@@ -102,19 +183,16 @@ bool Reachability::ConsistentForTest() const {
       }
     }
   }
-  auto same = [](const uint32_t* r, const std::vector<uint32_t>& want) {
-    std::vector<uint32_t> kept(r + 1, r + 1 + r[0]);
-    std::sort(kept.begin(), kept.end());
-    return kept == want;
-  };
   for (uint32_t t = 0; t < slots; ++t) {
     if (level0[t] != in0_[t] || upper[t] != in_upper_[t]) return false;
     if (!g_.live_[t]) continue;
-    const uint32_t* r0 = rev0_.data() + size_t{t} * (rev_cap_ + 1);
-    if (r0[0] != kOverflow && !same(r0, holders[t][0])) return false;
-    for (uint32_t l = 1; l <= g_.levels_[t]; ++l) {
-      const uint32_t* r = const_cast<Graph&>(g_).upper_holders(t, l);
-      if (r[0] != kOverflow && !same(r, holders[t][l])) return false;
+    for (uint32_t l = 0; l <= g_.levels_[t]; ++l) {
+      const uint32_t* data = nullptr;
+      uint32_t count = 0;
+      if (!Holders(t, l, &data, &count)) continue;  // not known (a spill without memory)
+      std::vector<uint32_t> kept(data, data + count);
+      std::sort(kept.begin(), kept.end());
+      if (kept != holders[t][l]) return false;
     }
   }
   return true;
@@ -124,7 +202,7 @@ void Reachability::SetUpperLinks(uint32_t n, uint32_t level, const std::vector<C
   uint32_t* ll = g_.links(n, level);
   for (uint32_t i = 1; i <= ll[0]; ++i) {
     --in_upper_[ll[i]];
-    RemoveHolder(g_.upper_holders(ll[i], level), n);
+    RemoveHolder(ll[i], level, n);
   }
   ll[0] = static_cast<uint32_t>(kept.size());
   for (size_t i = 0; i < kept.size(); ++i) {
@@ -161,11 +239,11 @@ void Reachability::NoteRemoved(uint32_t slot) {
     const uint32_t* lu = g_.links(slot, l);
     for (uint32_t i = 1; i <= lu[0]; ++i) {
       --in_upper_[lu[i]];
-      RemoveHolder(g_.upper_holders(lu[i], l), slot);
+      RemoveHolder(lu[i], l, slot);
     }
   }
   if (slot < parent_.size()) parent_[slot] = kNone;
-  ResetSlot(slot);
+  ResetSlot(slot, g_.levels_[slot]);
 }
 
 void Reachability::NoteParallelBuild() {

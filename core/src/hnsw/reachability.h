@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -38,15 +39,15 @@ class Reachability {
   uint32_t InDegree(uint32_t slot) const { return in0_[slot]; }
   // How many upper-level lists (all levels above 0 together) hold `slot`.
   uint32_t UpperInDegree(uint32_t slot) const { return in_upper_[slot]; }
+  // Count words of a holder list: kSpilled when it outgrew its fixed room and lives in spilled_,
+  // kOverflow when even that could not get memory (then only a scan knows the holders).
   static constexpr uint32_t kOverflow = 0xFFFFFFFFu;
-  // The nodes whose level-0 list holds `slot`: [count][slots], count kOverflow when more than
-  // Level0HolderCap did at once since the slot was taken (then only a scan knows them all).
-  const uint32_t* Holders0(uint32_t slot) const { return rev0_.data() + size_t{slot} * (rev_cap_ + 1); }
-  void ResetSlot(uint32_t slot) {
-    in0_[slot] = 0;
-    in_upper_[slot] = 0;
-    rev0_[size_t{slot} * (rev_cap_ + 1)] = 0;
-  }
+  static constexpr uint32_t kSpilled = 0xFFFFFFFEu;
+  // The nodes whose list at `level` holds `slot` (level <= the slot's level): true with *data and
+  // *count set, false when they are not known (a spill that ran out of memory).
+  bool Holders(uint32_t slot, uint32_t level, const uint32_t** data, uint32_t* count) const;
+  // Forgets the slot's in-degrees and holder lists (levels 0..level), for a removal or a new node.
+  void ResetSlot(uint32_t slot, uint32_t level);
   // A link from -> to was added at `level` (to a list that had room).
   void AddInLink(uint32_t from, uint32_t to, uint32_t level);
   // Writes `kept` as links(n, level) for a level above 0, keeping the upper in-degrees.
@@ -59,8 +60,8 @@ class Reachability {
   // Test support: how many sweeps (walks of the whole graph) the repairs have run.
   size_t SweepsForTest() const { return sweeps_; }
   size_t bytes() const {
-    return (in0_.capacity() + in_upper_.capacity() + rev0_.capacity() + parent_.capacity() +
-            walk_.capacity()) *
+    return (in0_.capacity() + in_upper_.capacity() + rev0_.capacity() + spilled_words_ + spilled_.size() * 8 +
+            spilled_.bucket_count() * 2 + parent_.capacity() + walk_.capacity()) *
                sizeof(uint32_t) +
            reached_.capacity() +
            (all_.capacity() + head_.capacity() + kept_pool_.capacity()) * sizeof(Candidate);
@@ -94,6 +95,15 @@ class Reachability {
   // The level-0 link from -> to was added / removed: in-degree and holder list follow.
   void Link0(uint32_t from, uint32_t to);
   void Unlink0(uint32_t from, uint32_t to);
+  // The fixed holder list of `slot` at `level` ([count][room for HolderCap(level)]).
+  uint32_t* FixedHolders(uint32_t slot, uint32_t level) const;
+  uint32_t HolderCap(uint32_t level) const;
+  static uint64_t SpillKey(uint32_t slot, uint32_t level) { return uint64_t{slot} << 8 | level; }
+  // Adds / removes `from` in the holder list of `slot` at `level` (spilling a full fixed list,
+  // folding a spilled one back once it fits again). Never throws: memory a spill cannot get
+  // marks the list kOverflow.
+  void AddHolder(uint32_t slot, uint32_t level, uint32_t from);
+  void RemoveHolder(uint32_t slot, uint32_t level, uint32_t from);
   void Reconnect(Scratch* scratch);
   // FORMAT.md "reachability tree": keeps parent_ a tree of level-0 links rooted at the entry
   // point (new node and dropped tree links re-parented locally), else sweeps: a breadth-first
@@ -114,6 +124,10 @@ class Reachability {
   // kOverflow once more held it at once (FORMAT.md "remove").
   std::vector<uint32_t> rev0_;
   uint32_t rev_cap_ = 0;
+  // Holder lists that outgrew their fixed room (hubs: nodes many lists hold, as the first of
+  // several identical rows becomes), by SpillKey; and the words their vectors hold.
+  std::unordered_map<uint64_t, std::vector<uint32_t>> spilled_;
+  size_t spilled_words_ = 0;
   std::vector<uint32_t> touched_;  // slots whose in-degree fell to <= 1 in the current operation
   // Level-0 links (from, to) removed in the current operation, and whether it needs a full sweep
   // (a removal, a new entry point, a parallel build).
