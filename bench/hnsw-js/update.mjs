@@ -55,6 +55,33 @@ const truth = Int32Array.from(truthRows, (r) => liveIds[r]);
 
 const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
+/** Mean recall@10 over the queries of `idsOf(query)` (the engine's ids, best first). */
+function meanRecall(idsOf) {
+  let sum = 0;
+  for (let q = 0; q < p.queries; q++) sum += recallOf(idsOf(ds.queries.subarray(q * dim, (q + 1) * dim)), truth, q, 10);
+  return sum / p.queries;
+}
+
+/**
+ * The same operations on every engine: an index `ops` ({ add(i, row), replace(i, row),
+ * remove(i), idsAt(ef) -> (query) -> ids best first, free?() }) timed through build, replacement
+ * and deletion, then recall@10 at each ef.
+ */
+function measureUpdates(ops) {
+  const timed = (from, to, fn) => {
+    const t0 = process.hrtime.bigint();
+    for (let i = from; i < to; i++) fn(i);
+    return seconds(t0);
+  };
+  const build = timed(0, n, (i) => ops.add(i, ds.base.subarray(i * dim, (i + 1) * dim)));
+  const replace = timed(0, replaced, (i) => ops.replace(i, rowOf(i)));
+  const del = timed(replaced, replaced + deleted, (i) => ops.remove(i));
+  const recall = {};
+  for (const ef of p.efs) recall[ef] = meanRecall(ops.idsAt(ef));
+  ops.free?.();
+  return { build, replace, del, recall };
+}
+
 /** Each engine: { name, version, run() -> { build, replace, del, recall: { ef: value } } }. */
 function ruvector(backend) {
   return {
@@ -65,26 +92,13 @@ function ruvector(backend) {
       this.version = `${runtime.describe().version} ${runtime.describe().backend}`;
       const hnsw = runtime.getModules().hnsw;
       const h = hnsw.create({ dimensions: dim, m: p.m, efConstruction: p.efc, efSearch: 50, distanceMetric: 'cosine' });
-      let t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) hnsw.insert(h, String(i), ds.base.subarray(i * dim, (i + 1) * dim));
-      const build = seconds(t0);
-      t0 = process.hrtime.bigint();
-      for (let i = 0; i < replaced; i++) hnsw.insert(h, String(i), rowOf(i));
-      const replace = seconds(t0);
-      t0 = process.hrtime.bigint();
-      for (let i = replaced; i < replaced + deleted; i++) hnsw.delete(h, String(i));
-      const del = seconds(t0);
-      const recall = {};
-      for (const ef of p.efs) {
-        let sum = 0;
-        for (let q = 0; q < p.queries; q++) {
-          const hits = hnsw.search(h, ds.queries.subarray(q * dim, (q + 1) * dim), 10, { efSearch: ef });
-          sum += recallOf(hits.map((r) => Number(r.id)), truth, q, 10);
-        }
-        recall[ef] = sum / p.queries;
-      }
-      hnsw.free(h);
-      return { build, replace, del, recall };
+      return measureUpdates({
+        add: (i, row) => hnsw.insert(h, String(i), row),
+        replace: (i, row) => hnsw.insert(h, String(i), row), // an existing id: removed, repaired, inserted
+        remove: (i) => hnsw.delete(h, String(i)),
+        idsAt: (ef) => (query) => hnsw.search(h, query, 10, { efSearch: ef }).map((r) => Number(r.id)),
+        free: () => hnsw.free(h),
+      });
     },
   };
 }
@@ -102,27 +116,18 @@ function hnswlib() {
         for (let j = 0; j < dim; j++) point[j] = row[j];
         index.addPoint(point, i);
       };
-      let t0 = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) add(i, ds.base.subarray(i * dim, (i + 1) * dim));
-      const build = seconds(t0);
-      t0 = process.hrtime.bigint();
-      for (let i = 0; i < replaced; i++) add(i, rowOf(i)); // an existing label: updatePoint
-      const replace = seconds(t0);
-      t0 = process.hrtime.bigint();
-      for (let i = replaced; i < replaced + deleted; i++) index.markDelete(i);
-      const del = seconds(t0);
-      const recall = {};
-      for (const ef of p.efs) {
-        index.setEf(ef);
-        let sum = 0;
-        for (let q = 0; q < p.queries; q++) {
-          const r = index.searchKnn(Array.from(ds.queries.subarray(q * dim, (q + 1) * dim)), 10);
-          const ids = r.neighbors.map((id, i) => [r.distances[i], id]).sort((a, b) => a[0] - b[0]).map((x) => x[1]);
-          sum += recallOf(ids, truth, q, 10);
-        }
-        recall[ef] = sum / p.queries;
-      }
-      return { build, replace, del, recall };
+      return measureUpdates({
+        add,
+        replace: add, // an existing label: updatePoint
+        remove: (i) => index.markDelete(i),
+        idsAt: (ef) => {
+          index.setEf(ef);
+          return (query) => {
+            const r = index.searchKnn(Array.from(query), 10);
+            return r.neighbors.map((id, i) => [r.distances[i], id]).sort((x, y) => x[0] - y[0]).map((x) => x[1]);
+          };
+        },
+      });
     },
   };
 }
@@ -133,11 +138,9 @@ function usearch() {
     version: installedVersion('usearch'),
     async run() {
       const lib = require('usearch');
-      const recall = {};
-      let build = 0;
-      let replace = 0;
-      let del = 0;
-      // expansion_search is fixed at construction: one index per ef, the same operations.
+      // expansion_search is fixed at construction: one index per ef, the same operations (the
+      // times reported are the last index's).
+      const out = { recall: {} };
       for (const ef of p.efs) {
         const index = new lib.Index({
           dimensions: dim,
@@ -147,26 +150,19 @@ function usearch() {
           expansion_add: p.efc,
           expansion_search: ef,
         });
-        let t0 = process.hrtime.bigint();
-        for (let i = 0; i < n; i++) index.add(BigInt(i), ds.base.subarray(i * dim, (i + 1) * dim), 1);
-        build = seconds(t0);
-        t0 = process.hrtime.bigint();
-        for (let i = 0; i < replaced; i++) {
-          index.remove(BigInt(i));
-          index.add(BigInt(i), rowOf(i), 1);
-        }
-        replace = seconds(t0);
-        t0 = process.hrtime.bigint();
-        for (let i = replaced; i < replaced + deleted; i++) index.remove(BigInt(i));
-        del = seconds(t0);
-        let sum = 0;
-        for (let q = 0; q < p.queries; q++) {
-          const r = index.search(ds.queries.subarray(q * dim, (q + 1) * dim), 10, 1);
-          sum += recallOf(Array.from(r.keys, Number), truth, q, 10);
-        }
-        recall[ef] = sum / p.queries;
+        const r = measureUpdates({
+          add: (i, row) => index.add(BigInt(i), row, 1),
+          replace: (i, row) => {
+            index.remove(BigInt(i));
+            index.add(BigInt(i), row, 1);
+          },
+          remove: (i) => index.remove(BigInt(i)),
+          idsAt: () => (query) => Array.from(index.search(query, 10, 1).keys, Number),
+        });
+        Object.assign(out, { build: r.build, replace: r.replace, del: r.del });
+        out.recall[ef] = r.recall[ef];
       }
-      return { build, replace, del, recall };
+      return out;
     },
   };
 }

@@ -2,11 +2,9 @@
 // each level, from its other links plus the removed node's links (hnswlib's heuristic), so later
 // walks never pass through the removed slot and recall stays close to a fresh build.
 //
-// Finding the nodes that link to it costs no scan of every slot (that made replacing every id
-// quadratic, issue 15 defect 8): level 0 keeps, per node, the list of nodes that link to it (up
-// to 2m); upper levels are searched near the node and checked against the kept upper in-degree.
-// A scan remains the fallback for a node more than 2m lists held at once, and for a search that
-// falls short (FORMAT.md "remove").
+// The nodes that link to it come from the holder lists Reachability keeps, not from a scan of
+// every slot (that made replacing every id quadratic, issue 15 defect 8). A scan remains only for
+// a list a spill could not get memory for (FORMAT.md "remove").
 #include <algorithm>
 
 #include "hnsw_graph.h"
@@ -17,46 +15,20 @@ void Graph::FindHolders(uint32_t slot, Scratch* s) {
   std::vector<std::pair<uint32_t, uint32_t>>& holders = s->holders;
   holders.clear();
   const uint32_t level = levels_[slot];
-  // The kept holder lists, level by level; `short_levels` those that overflowed.
-  uint32_t short_levels = 0;  // bit l: level l overflowed
-  uint32_t want_upper = reach_.UpperInDegree(slot);
+  uint32_t scan_levels = 0;  // bit l: the list of level l is not known (a spill without memory)
   for (uint32_t l = 0; l <= level; ++l) {
     const uint32_t* data = nullptr;
     uint32_t count = 0;
     if (!reach_.Holders(slot, l, &data, &count)) {
-      short_levels |= 1u << l;
+      scan_levels |= 1u << l;
       continue;
     }
     removal_work_ += count;
     for (uint32_t i = 0; i < count; ++i) holders.emplace_back(l, data[i]);
-    if (l > 0) want_upper -= count;
-  }
-  // An upper level whose list overflowed: links there are chosen among near nodes and mostly
-  // returned, so a search for the node's own row (while it is still live, so the walk passes
-  // through it) meets the nodes that hold it; the kept upper in-degree says whether it met all.
-  uint32_t scan_levels = short_levels & 1u;
-  if ((short_levels & ~1u) != 0) {
-    uint32_t found = 0;
-    const Query q = vectors_.RowQuery(slot, s->row.data());
-    const size_t ef = std::min<size_t>(std::max<size_t>(config_.ef_construction, kRepairEf), slot_count_);
-    Candidate ep = Descend(q, entry_, max_level_, level, false);
-    for (uint32_t l = level; l >= 1; --l) {
-      SearchLayer(q, ep, ef, l, nullptr, false, s);
-      for (const Candidate& c : s->top) {
-        if (c < ep) ep = c;
-        if ((short_levels >> l & 1u) == 0) continue;
-        ++removal_work_;
-        if (c.slot == slot || levels_[c.slot] < l || !LinksHold(links(c.slot, l), slot)) continue;
-        holders.emplace_back(l, c.slot);
-        ++found;
-      }
-    }
-    if (found != want_upper) scan_levels |= short_levels & ~1u;
   }
   if (scan_levels != 0) {
     // The fallback: every slot's lists at those levels.
     ++removal_scans_;
-    std::erase_if(holders, [&](const auto& h) { return (scan_levels >> h.first & 1u) != 0; });
     for (uint32_t n = 0; n < slot_count_; ++n) {
       if (!live_[n] || n == slot) continue;
       for (uint32_t l = 0; l <= std::min<uint32_t>(levels_[n], level); ++l) {

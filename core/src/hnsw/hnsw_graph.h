@@ -74,7 +74,7 @@ class Graph {
   size_t SweepsForTest() const { return reach_.SweepsForTest(); }
   // Test support: the lists removals have examined to find those holding the removed node.
   size_t RemovalWorkForTest() const { return removal_work_; }
-  // Test support: how many removals fell back to scanning every slot (a holder list overflowed).
+  // Test support: how many removals fell back to scanning every slot (a holder list not known).
   size_t RemovalScansForTest() const { return removal_scans_; }
 
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
@@ -144,8 +144,8 @@ class Graph {
   void WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector<uint32_t>* queue,
                   std::vector<uint32_t>* parent) const;
   // Every (level, slot) list that holds `slot`, into scratch->holders, ascending (FORMAT.md
-  // "remove"): level 0 from the kept holder list (a scan when it overflowed), upper levels from a
-  // search near its row checked against the kept upper in-degree (a scan when it falls short).
+  // "remove"): from the kept holder lists; a scan of every slot for a level whose list is not
+  // known (a spill that could not get memory).
   void FindHolders(uint32_t slot, Scratch* scratch);
   // Ranks the live slots allowed by `allow` among `slots` (nullptr: every slot) exactly.
   void ExactSearch(const Query& q, size_t k, const std::function<bool(uint32_t)>* allow,

@@ -1,7 +1,7 @@
-// How many holders (nodes whose list at a level holds it) a node keeps per level, so that a
-// removal finds them without scanning every slot (FORMAT.md "remove"). Past this a node's list
-// overflows: its removal falls back to a search, then a scan. Used by the graph and by the load
-// bound (the lists cost memory per live entry and per upper level). Internal.
+// How many holders (nodes whose list at a level holds it) a node keeps per level in fixed room,
+// so that a removal finds them without scanning every slot (FORMAT.md "remove"). Past this a
+// node's list spills into a growable one (Reachability). Used by the graph and by the load bound
+// (the fixed room costs memory per live entry and per upper level). Internal.
 #pragma once
 
 #include <algorithm>

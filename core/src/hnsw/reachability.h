@@ -120,8 +120,8 @@ class Reachability {
   Graph& g_;
   std::vector<uint32_t> in0_;       // per slot: how many level-0 lists hold it
   std::vector<uint32_t> in_upper_;  // per slot: how many lists above level 0 hold it
-  // Per slot: [count][the nodes whose level-0 list holds it] with room for rev_cap_ = 2m, count
-  // kOverflow once more held it at once (FORMAT.md "remove").
+  // Per slot: [count][the nodes whose level-0 list holds it] with room for rev_cap_
+  // (Level0HolderCap), count kSpilled or kOverflow past that (FORMAT.md "remove").
   std::vector<uint32_t> rev0_;
   uint32_t rev_cap_ = 0;
   // Holder lists that outgrew their fixed room (hubs: nodes many lists hold, as the first of
