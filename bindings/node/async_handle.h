@@ -5,8 +5,9 @@
 //   last async call settles. The GC finalizer (the wrap's destructor) frees a handle never freed:
 //   an async call holds a reference to the JS object, so none is running then.
 // - Async writes run one at a time, in call order, each on a libuv worker.
-// - While an async write is pending, every synchronous call throws INVALID_ARGUMENT: it would
-//   wait for the core's write lock and block the event loop for the whole write.
+// - While an async write is pending, a synchronous call throws INVALID_ARGUMENT: it would wait
+//   for the core's write lock and block the event loop for the whole write. Lookups the core
+//   answers during a write, waiting for one step of it at most (UseForLookup), go ahead.
 // - While JS code runs inside a call (a filter predicate), calls into the same handle throw
 //   INVALID_ARGUMENT (the core holds the handle; a write would deadlock).
 #pragma once
@@ -57,6 +58,10 @@ class AsyncHandle {
     }
     return h_;
   }
+
+  // The handle for a synchronous lookup that the core answers while a write runs (it waits for
+  // one step of the write at most: the HNSW index's Contains and Stats, lookup_lock.h).
+  T* UseForLookup(Napi::Env env) { return Use(env, false); }
 
   // Marks JS code running inside a call (calls into this handle are refused meanwhile).
   void SetInCallback(bool in) { in_callback_ = in; }

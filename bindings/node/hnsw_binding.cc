@@ -213,7 +213,7 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
 
   Napi::Value Contains(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const ruv_hnsw* h = Use(env, true);
+    const ruv_hnsw* h = h_.UseForLookup(env);
     const std::string id = IdArg(info, 0);
     int32_t found = 0;
     Check(env, ruv_hnsw_contains(h, id.data(), id.size(), &found));
@@ -246,7 +246,7 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    const ruv_hnsw* h = Use(env, true);
+    const ruv_hnsw* h = h_.UseForLookup(env);
     ruv_hnsw_stats_t stats;
     Check(env, ruv_hnsw_stats(h, &stats));
     Napi::Uint8Array out = Napi::Uint8Array::New(env, sizeof(stats));

@@ -45,3 +45,37 @@ test('writes, serialize and predicate searches during an insertBatch wait their 
     await index.dispose();
   }
 });
+
+test('has() and getStats() answer while an insertBatch runs, on every backend', async () => {
+  for (const b of backends) {
+    const index = new WasmHnswIndex(
+      { dimensions: dim, m: 8, efConstruction: 60, efSearch: 40, distanceMetric: 'euclidean' },
+      { runtime: b.runtime },
+    );
+    await index.initialize();
+    await index.insert('before', vec(-1));
+    const n = 20_000;
+    const entries = Array.from({ length: n }, (_, i) => ({ id: `e${i}`, vector: vec(i) }));
+    let settled = false;
+    const batch = index.insertBatch(entries).finally(() => (settled = true));
+    // Natively the batch runs on worker threads: has() and getStats() wait for one insert of it
+    // at most (before: INVALID_ARGUMENT "insertBatchAsync is still running"). On wasm and js
+    // they answer between its chunks.
+    let answered = 0;
+    let last = 0;
+    while (!settled) {
+      assert.equal(index.has('before'), true, b.name);
+      assert.equal(index.has('never'), false, b.name);
+      const { vectorCount } = index.getStats();
+      assert.ok(vectorCount >= last && vectorCount <= n + 1, `${b.name}: count ${vectorCount}`);
+      last = vectorCount;
+      answered += 1;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await batch;
+    assert.ok(answered >= 2, `${b.name}: ${answered} answers while the batch ran`);
+    assert.equal(index.getStats().vectorCount, n + 1, b.name);
+    assert.equal(index.has(`e${n - 1}`), true, b.name);
+    await index.dispose();
+  }
+});

@@ -8,7 +8,8 @@
 // Concurrency: any number of const calls (Search, Serialize, Stats, Contains) run concurrently;
 // mutating calls (Insert, InsertBatch, Remove) take the index exclusively, and a waiting writer
 // goes ahead of searches that arrive after it. InsertBatch may use several threads internally
-// while it holds the index.
+// while it holds the index. Contains and Stats do not wait for a whole write: they wait for
+// one insert (or ~1k allocations) of a batch at most, and see the batch part-way.
 //
 // Errors: every call returns a Status (or a plain value); nothing aborts, prints or throws.
 #pragma once

@@ -107,5 +107,49 @@ TEST(HnswConcurrencyTest, BatchWithRepeatsAndExistingIds) {
   EXPECT_FALSE(index->Contains("e"));
 }
 
+// Contains and Stats wait for one step of a batch, not for the whole batch (lookup_lock.h): the
+// JS thread asks has()/getStats() while a native insertBatchAsync runs (issue 15, defect 6).
+TEST(HnswConcurrencyTest, LookupsAnswerWhileABatchRuns) {
+  const size_t n = Scaled(12000);
+  const size_t repeats = 300;  // the batch ends with ids it already holds: the one-by-one path
+  const Dataset d = RandomUnit(n, 32, 321);
+  std::vector<std::string> ids(n);
+  for (size_t i = 0; i < n; ++i) ids[i] = Id(i);
+  for (const unsigned threads : {1u, 2u}) {
+    HnswConfig c;
+    c.dimensions = 32;
+    c.ef_construction = 100;
+    std::unique_ptr<HnswIndex> index;
+    ASSERT_TRUE(HnswIndex::Create(c, &index).ok());
+    ASSERT_TRUE(index->Insert("before", d.row(0)).ok());
+    std::vector<HnswEntry> entries;
+    for (size_t i = 0; i < n; ++i) entries.push_back({ids[i], d.row(i)});
+    for (size_t i = 0; i < repeats; ++i) entries.push_back({ids[i], d.row(n - 1 - i)});
+    std::atomic<bool> done{false};
+    std::thread writer([&] {
+      EXPECT_TRUE(index->InsertBatch(entries, threads).ok());
+      done = true;
+    });
+    size_t answered_during = 0, last_count = 0;
+    bool saw_part = false;
+    while (!done.load()) {
+      const HnswStats st = index->Stats();
+      EXPECT_TRUE(index->Contains("before"));
+      EXPECT_FALSE(index->Contains("never"));
+      EXPECT_GE(st.count, last_count) << "the count went back";
+      EXPECT_LE(st.count, n + 1);
+      last_count = st.count;
+      saw_part |= st.count > 1 && st.count < n + 1;
+      if (!done.load()) ++answered_during;
+    }
+    writer.join();
+    EXPECT_EQ(index->Stats().count, n + 1);
+    // Before the lookup lock, Stats took the graph's lock and waited for the whole batch: one
+    // answer at most came while it ran.
+    EXPECT_GE(answered_during, 10u) << threads << " threads";
+    if (threads == 1) EXPECT_TRUE(saw_part) << "the serial path offers the lock between inserts";
+  }
+}
+
 }  // namespace
 }  // namespace ruv::hnsw::testing

@@ -402,7 +402,10 @@ HnswStats Graph::Stats() const {
   st.m = config_.m;
   st.ef_construction = config_.ef_construction;
   st.ef_search = config_.ef_search;
-  st.max_level = max_level_;
+  {
+    std::lock_guard<std::mutex> top(entry_mu_);
+    st.max_level = max_level_;
+  }
   st.vector_bytes = vectors_.bytes();
   size_t bytes = st.vector_bytes + link0_.capacity() * sizeof(uint32_t) + reach_.bytes() +
                  levels_.capacity() + live_.capacity() + free_.capacity() * sizeof(uint32_t) +

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "holder_caps.h"
+#include "lookup_lock.h"
 #include "reachability.h"
 #include "ruv/hnsw.h"
 #include "rw_lock.h"
@@ -47,8 +48,11 @@ class Graph {
   // Makes room for `count` more slots (and ids), so that inserting them cannot fail for lack of
   // the memory that grows with the index. Throws std::bad_alloc, changing nothing else.
   void ReserveSlots(size_t count);
-  // Inserts many new, distinct ids using `threads` threads (hnsw_parallel.cc).
-  void InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries, unsigned threads);
+  // Inserts many new, distinct ids using `threads` threads (hnsw_parallel.cc). Called with the
+  // lookup lock held through `lookup`: offers it between inserts and allocations, and releases
+  // it while the threads link (they change no field a lookup reads).
+  void InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries, unsigned threads,
+                  std::unique_lock<LookupLock>* lookup);
   // The k best live slots allowed by `allow` (nullptr: all), best first, into scratch->selected.
   // `listed` (nullptr: none): the live slots of an allow-list, ascending; `allow` admits only
   // them, and when there are at most ef of them they are ranked exactly without a walk.
@@ -79,6 +83,9 @@ class Graph {
 
   // Guards the whole graph for HnswIndex: shared for reads, exclusive for writes.
   RwLock& lock() const { return rw_; }
+  // Guards what Find() and Stats() read, for lookups that do not take lock() (lookup_lock.h):
+  // writers hold it (after lock()) whenever they change the id map, counts or capacities.
+  LookupLock& lookup_lock() const { return lookup_; }
 
  private:
   friend class GraphLoader;
@@ -174,6 +181,7 @@ class Graph {
   size_t removal_scans_ = 0;
   uint64_t rng_state_;
   mutable RwLock rw_;
+  mutable LookupLock lookup_;
   mutable VisitedListPool visited_;
   // Parallel build only: one lock per slot guarding its link lists, one for entry_/max_level_.
   std::unique_ptr<std::mutex[]> node_locks_;
@@ -184,7 +192,7 @@ class Graph {
   // own node to it alone, and have that link overwritten when the list is written.
   std::unique_ptr<std::atomic<bool>[]> linked_;
   bool Linked(uint32_t slot) const { return linked_[slot].load(std::memory_order_acquire); }
-  mutable std::mutex entry_mu_;
+  mutable std::mutex entry_mu_;  // (Stats() reads max_level_ under it: threads may be linking)
 };
 
 }  // namespace ruv::hnsw

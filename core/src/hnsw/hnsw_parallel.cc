@@ -16,10 +16,12 @@ namespace ruv::hnsw {
 namespace {
 // Below this many entries per thread, thread start-up costs more than it saves.
 constexpr size_t kMinEntriesPerThread = 256;
+// Allocations between offers of the lookup lock (~0.1-1 ms at 384-d).
+constexpr size_t kAllocationsPerOffer = 1024;
 }  // namespace
 
 void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float*>>& entries,
-                       unsigned threads) {
+                       unsigned threads, std::unique_lock<LookupLock>* lookup) {
   Scratch s;
   size_t first = 0;
   // The first node of an empty index has nothing to link to: insert it (and small batches) here.
@@ -30,7 +32,10 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   const size_t count = entries.size() - first;
   threads = static_cast<unsigned>(std::min<size_t>(threads, count / kMinEntriesPerThread));
   if (threads <= 1) {
-    for (size_t i = first; i < entries.size(); ++i) Insert(entries[i].first, entries[i].second, &s);
+    for (size_t i = first; i < entries.size(); ++i) {
+      lookup->mutex()->Offer();
+      Insert(entries[i].first, entries[i].second, &s);
+    }
     return;
   }
 
@@ -42,6 +47,7 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
     levels[i] = DrawLevel(&rng_state_, config_.m);
     vectors_.PrepareInto(vector, s.query.data());
     slots[i] = Allocate(MakeNode(id, levels[i]), levels[i], s.query.data());
+    if (i % kAllocationsPerOffer == kAllocationsPerOffer - 1) lookup->mutex()->Offer();
   }
   node_locks_ = std::make_unique<std::mutex[]>(slot_count_);
   linked_ = std::make_unique<std::atomic<bool>[]>(slot_count_);
@@ -80,6 +86,8 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
       next = count;
     }
   };
+  // Every id is in the map and counted now; linking changes only link lists and the entry point.
+  lookup->unlock();
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);
   for (unsigned t = 1; t < threads; ++t) {
@@ -91,6 +99,7 @@ void Graph::InsertMany(const std::vector<std::pair<std::string_view, const float
   }
   work();
   for (std::thread& t : pool) t.join();
+  lookup->lock();
   node_locks_.reset();
   linked_.reset();
   // In-degrees were not kept by the threads: recount, then reconnect any node left without

@@ -208,7 +208,9 @@ TEST(HnswReachabilityTest, ParallelBatchKeepsEveryNodeReachable) {
   for (const unsigned threads : {2u, 4u}) {
     for (int round = 0; round < rounds; ++round) {
       Graph g(Config(dim, Metric::kCosine, 16, 100));
-      g.InsertMany(entries, threads);
+      std::unique_lock lookup(g.lookup_lock());
+      g.InsertMany(entries, threads, &lookup);
+      lookup.unlock();
       ASSERT_EQ(g.live_count(), n);
       std::vector<size_t> row_of_slot(g.slot_count());
       for (size_t i = 0; i < n; ++i) row_of_slot[g.Find(ids[i])] = i;

@@ -15,7 +15,9 @@
  * predicate filter run on worker threads; searches run concurrently with each other, while inserts
  * and deletes take the index exclusively (a waiting writer goes before later searches). On wasm
  * and js-fallback everything runs on the JS thread; `insertBatch` inserts in short chunks and
- * yields in between, so a search issued meanwhile may see part of the batch. `dispose()` and
+ * yields in between, so a search issued meanwhile may see part of the batch. `has()` and
+ * `getStats()` answer during a batch on every backend and may see part of it (natively they wait
+ * for one step of the batch at most: core/src/hnsw/lookup_lock.h). `dispose()` and
  * `deserialize()` wait for the calls in flight before freeing the old index.
  */
 import { RuVectorError } from '../errors.js';
