@@ -7,6 +7,9 @@ import { test } from 'node:test';
 
 import { jsKernels } from '../../js/dist/backends/js/index.js';
 import { crc32 } from '../../js/dist/backends/js/hnsw/crc32.js';
+import { Graph } from '../../js/dist/backends/js/hnsw/graph.js';
+import { removeSlot } from '../../js/dist/backends/js/hnsw/remove.js';
+import { serializeGraph } from '../../js/dist/backends/js/hnsw/serialize.js';
 import { LevelGenerator } from '../../js/dist/backends/js/hnsw/level-generator.js';
 import { bruteForceIds, meanRecall, METRIC_OF_CODE } from '../conformance/cases/recall.mjs';
 import { withFreeSlots } from '../conformance/hnsw-support.mjs';
@@ -467,6 +470,44 @@ test('every live node stays reachable from the entry point through inserts, repl
         assert.deepEqual(missing, [], `metric ${metric} seed ${seed}: not found by their own vector`);
       }
     }
+  }
+});
+
+test('inserts and removals repair locally: work per removal and sweeps do not grow with the index', () => {
+  // Issue 15, defect 8 on js-fallback: removal scanned every slot for the lists holding the
+  // removed node, and a breadth-first walk of the whole graph followed almost every insert and
+  // removal, so builds and updates grew quadratic (m 2: 255 then 1303 us per insert).
+  const dim = 16;
+  const rows = clusteredData(4000, dim, 77, 40, 0.05);
+  for (const [m, efConstruction] of [
+    [2, 1],
+    [4, 1],
+    [16, 64],
+  ]) {
+    const g = new Graph(params({ dimensions: dim, m, efConstruction, metric: EUCLIDEAN }));
+    const insert = (id, v) => {
+      g.vectors.prepareInto(v, 0, g.query);
+      const old = g.idMap.get(id);
+      if (old !== undefined) removeSlot(g, old);
+      g.insertPrepared(id, null);
+    };
+    const perRemoval = [];
+    const sweeps = [];
+    for (const size of [1000, 4000]) {
+      const s0 = g.sweeps;
+      for (let i = g.liveCount; i < size; i++) insert(`r${i}`, rows[i]);
+      sweeps.push(g.sweeps - s0);
+      const w0 = g.removalWork;
+      for (let i = 0; i < 100; i++) removeSlot(g, g.idMap.get(`r${size - 1 - 3 * i}`));
+      perRemoval.push((g.removalWork - w0) / 100);
+      for (let i = 0; i < 100; i++) insert(`r${size - 1 - 3 * i}`, rows[size - 1 - 3 * i]);
+      assert.deepEqual(unreachable(serializeGraph(g)), [], `m ${m}: every node reachable at ${size}`);
+    }
+    // A removal reads the lists that hold the node: about its in-degree (the scan read them all).
+    assert.ok(perRemoval[1] <= 1.5 * perRemoval[0] + 2, `m ${m}: lists per removal ${perRemoval}`);
+    assert.ok(perRemoval[1] < 4 * m + 8, `m ${m}: lists per removal ${perRemoval}`);
+    // Sweeps (whole-graph walks) stay rare: a few per thousand inserts, not one per insert.
+    assert.ok(sweeps[1] <= 60, `m ${m}: sweeps in 3000 inserts: ${sweeps[1]}`);
   }
 });
 

@@ -6,11 +6,17 @@
  * over a loaded graph walks it exactly as FORMAT.md's search does. Storage is flat typed arrays:
  * level-0 links in one Uint32Array of [count][2m slots] blocks, upper levels in one Uint32Array
  * per node of [count][m slots] blocks, an epoch-tagged visited array never cleared.
+ *
+ * Derived state (never serialized, rebuilt on load), kept by every change of a link list so that
+ * no insert or removal walks the whole graph: the holders of each node (the lists that hold it,
+ * per level: a removal repairs exactly those) and the reachability tree (`parent`, FORMAT.md
+ * "Reachability tree"; reachability.ts). All link writes go through setLinks, appendLink and
+ * overwriteLink, which keep both.
  */
 import type { HnswParams } from '../../../backend.js';
 import { CandHeap, CandList } from './heap.js';
 import { LevelGenerator } from './level-generator.js';
-import { keepReachable } from './reachability.js';
+import { finishWrite } from './reachability.js';
 import { Query, VectorStore } from './vector-store.js';
 
 export const NONE = 0xffffffff;
@@ -37,14 +43,25 @@ export class Graph {
   liveCount = 0;
   entry = NONE;
   maxLevel = 0;
-  /** Whether the current insert dropped a level-0 link or moved the entry point. */
-  private mayStrand = false;
+  /** Per slot, the slots whose level-0 list holds it (in any order). */
+  holders0: number[][] = [];
+  /** Per slot, for each of its upper levels l (at l - 1), the slots whose list there holds it. */
+  holdersUp: (number[][] | null)[] = [];
+  /** Reachability tree: the slot whose level-0 list holds this one on its path from the entry. */
+  parent = new Uint32Array(0);
+  /** Level-0 links the current write dropped, as pairs u, v (u's list no longer holds v). */
+  readonly dropped: number[] = [];
+  /** Whether the current write must end with a sweep (a new entry point, a failed reparent). */
+  sweepNeeded = false;
+  /** Test support: sweeps run, and holder lists read by removals. */
+  sweeps = 0;
+  removalWork = 0;
 
   // Scratch of the walks (single-threaded: one set per index).
   /** Epoch-tagged marks of the current walk (searchLayer, the reachability walk). */
   visited = new Uint32Array(0);
   epoch = 0;
-  /** Queue of the reachability walk. */
+  /** Queue of the reachability walk (a sweep). */
   queue = new Uint32Array(0);
   readonly cand = new CandHeap(false);
   readonly top = new CandHeap(true);
@@ -98,6 +115,9 @@ export class Graph {
     const live = new Uint8Array(cap);
     live.set(this.live);
     this.live = live;
+    const parent = new Uint32Array(cap).fill(NONE);
+    parent.set(this.parent);
+    this.parent = parent;
     this.vectors.reserve(cap);
     this.capacity = cap;
   }
@@ -117,6 +137,9 @@ export class Graph {
     this.liveCount++;
     this.link0[slot * (this.maxM0 + 1)] = 0;
     this.upper[slot] = level > 0 ? new Uint32Array(level * (this.m + 1)) : null;
+    this.holders0[slot] = [];
+    this.holdersUp[slot] = level > 0 ? Array.from({ length: level }, () => []) : null;
+    this.parent[slot] = NONE;
     return slot;
   }
 
@@ -240,12 +263,77 @@ export class Graph {
     }
   }
 
-  /** Writes `list` as links(slot, level). */
+  /** The slots whose list at `level` holds `slot`. */
+  holdersAt(slot: number, level: number): number[] {
+    return level === 0 ? this.holders0[slot]! : this.holdersUp[slot]![level - 1]!;
+  }
+
+  private dropHolder(target: number, level: number, holder: number): void {
+    const h = this.holdersAt(target, level);
+    const i = h.indexOf(holder);
+    if (i < 0) return;
+    h[i] = h[h.length - 1]!;
+    h.pop();
+  }
+
+  /** Whether links(slot, 0) holds `target`. */
+  holds0(slot: number, target: number): boolean {
+    const off = slot * (this.maxM0 + 1);
+    const count = this.link0[off]!;
+    for (let i = 1; i <= count; i++) if (this.link0[off + i] === target) return true;
+    return false;
+  }
+
+  /** Writes `list` as links(slot, level); dropped level-0 links are noted for the repair. */
   setLinks(slot: number, level: number, list: CandList): void {
     const ll = this.linkArray(slot, level);
     const off = this.linkOffset(slot, level);
+    const old = ll[off]!;
+    const fresh = list.slot.subarray(0, list.size);
+    for (let i = 1; i <= old; i++) {
+      const t = ll[off + i]!;
+      if (fresh.includes(t)) continue;
+      this.dropHolder(t, level, slot);
+      if (level === 0) this.dropped.push(slot, t);
+    }
+    const kept = ll.subarray(off + 1, off + 1 + old);
+    for (const t of fresh) if (!kept.includes(t)) this.holdersAt(t, level).push(slot);
     ll[off] = list.size;
     for (let i = 0; i < list.size; i++) ll[off + 1 + i] = list.slot[i]!;
+  }
+
+  /** Appends `target` to links(slot, level), which has room. */
+  appendLink(slot: number, level: number, target: number): void {
+    const ll = this.linkArray(slot, level);
+    const off = this.linkOffset(slot, level);
+    const count = ll[off]!;
+    ll[off + 1 + count] = target;
+    ll[off] = count + 1;
+    this.holdersAt(target, level).push(slot);
+  }
+
+  /** Puts `target` in place of the i-th (1-based) level-0 link of `slot`, noting the dropped one. */
+  overwriteLink0(slot: number, i: number, target: number): void {
+    const at = slot * (this.maxM0 + 1) + i;
+    const old = this.link0[at]!;
+    this.dropHolder(old, 0, slot);
+    this.dropped.push(slot, old);
+    this.link0[at] = target;
+    this.holders0[target]!.push(slot);
+  }
+
+  /** Empties every link list of `slot` (being removed), noting its level-0 links as dropped. */
+  clearLinks(slot: number): void {
+    for (let l = 0; l <= this.levels[slot]!; l++) {
+      const ll = this.linkArray(slot, l);
+      const off = this.linkOffset(slot, l);
+      for (let i = 1; i <= ll[off]!; i++) {
+        const t = ll[off + i]!;
+        this.dropHolder(t, l, slot);
+        if (l === 0) this.dropped.push(slot, t);
+      }
+      ll[off] = 0;
+    }
   }
 
   /** Adds from -> to at `level`; when full, re-selects from's links with the heuristic. */
@@ -255,8 +343,7 @@ export class Graph {
     const count = ll[off]!;
     for (let i = 1; i <= count; i++) if (ll[off + i] === to) return;
     if (count < this.maxLinks(level)) {
-      ll[off + 1 + count] = to;
-      ll[off] = count + 1;
+      this.appendLink(from, level, to);
       return;
     }
     const pool = this.pool;
@@ -266,8 +353,7 @@ export class Graph {
     for (let i = 1; i <= count; i++) pool.push(this.vectors.distance(qf, ll[off + i]!), ll[off + i]!);
     pool.sort();
     this.selectNeighbours(pool, this.maxLinks(level), this.selected);
-    // One of the count + 1 candidates is always left out: at level 0 that may strand its target.
-    if (level === 0) this.mayStrand = true;
+    // One of the count + 1 candidates is always left out: setLinks notes it for the repair.
     this.setLinks(from, level, this.selected);
   }
 
@@ -310,14 +396,13 @@ export class Graph {
       return;
     }
     const ep = this.descend(q, this.entry, this.maxLevel, level);
-    this.mayStrand = false;
     this.connect(slot, q, level, ep, this.descendDist, this.maxLevel);
     if (level > this.maxLevel) {
       this.entry = slot; // a new entry point: the rest must be reachable from it
       this.maxLevel = level;
-      this.mayStrand = true;
+      this.sweepNeeded = true;
     }
-    if (this.mayStrand) keepReachable(this);
+    finishWrite(this, slot);
   }
 
   /** Gives the live slot `n` (left without level-0 links) new ones from a walk for its own row. */

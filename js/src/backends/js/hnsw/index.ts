@@ -183,15 +183,21 @@ class JsHnswIndex implements HnswBackendIndex {
     const vectorBytes = g.vectors.bytes();
     let upperBytes = 0;
     let idBytes = 0;
+    let holderBytes = 0;
     for (let slot = 0; slot < g.slotCount; slot++) {
       upperBytes += g.upper[slot]?.byteLength ?? 0;
       idBytes += 2 * (g.ids[slot]?.length ?? 0);
+      // Holder lists: JS arrays of small integers, ~8 bytes per entry and ~32 per array.
+      holderBytes += 32 + 8 * (g.holders0[slot]?.length ?? 0);
+      for (const h of g.holdersUp[slot] ?? []) holderBytes += 32 + 8 * h.length;
     }
-    // Approximate, like the core's: typed arrays, link blocks, ids twice (array + map key is the
-    // same string in V8, counted once) plus ~48 bytes of Map entry per id.
+    // Approximate, like the core's: typed arrays, link blocks, holder lists, ids twice (array +
+    // map key is the same string in V8, counted once) plus ~48 bytes of Map entry per id.
     const memoryBytes =
       vectorBytes +
       g.link0.byteLength +
+      g.parent.byteLength +
+      holderBytes +
       g.levels.byteLength +
       g.live.byteLength +
       4 * g.free.length +

@@ -2,11 +2,13 @@
  * Removal with a local repair (FORMAT.md "remove"): every live node that linked to the removed
  * slot re-selects its links at that level from its other links plus the removed node's links
  * (hnswlib's heuristic), so no link ever points to a free slot and recall stays close to a fresh
- * build. A node left with no level-0 links gets new ones from a search for its own vector; then
- * keepReachable links whatever the removal cut off from the entry point.
+ * build. The holders are read from the kept holder lists (graph.ts), so a removal does work in
+ * proportion to the removed node's in-degree, not to the index. A node left with no level-0
+ * links gets new ones from a search for its own vector; then finishWrite reconnects whatever the
+ * removal cut off from the entry point.
  */
 import { type Graph, NONE } from './graph.js';
-import { keepReachable } from './reachability.js';
+import { finishWrite } from './reachability.js';
 
 /** Removes the live slot `slot`; its slot goes on top of the free stack. */
 export function removeSlot(g: Graph, slot: number): void {
@@ -19,14 +21,16 @@ export function removeSlot(g: Graph, slot: number): void {
     const rl = g.linkArray(slot, l);
     const roff = g.linkOffset(slot, l);
     const removedLinks = rl.subarray(roff + 1, roff + 1 + rl[roff]!);
-    for (let n = 0; n < g.slotCount; n++) {
-      if (live[n] === 0 || levels[n]! < l) continue;
+    // In ascending slot order, as FORMAT.md's repair goes (the order shapes the graph).
+    const holders = g
+      .holdersAt(slot, l)
+      .slice()
+      .sort((a, b) => a - b);
+    g.removalWork += holders.length;
+    for (const n of holders) {
       const ll = g.linkArray(n, l);
       const off = g.linkOffset(n, l);
       const count = ll[off]!;
-      let holds = false;
-      for (let i = 1; i <= count && !holds; i++) holds = ll[off + i] === slot;
-      if (!holds) continue;
       merged.clear();
       for (let i = 1; i <= count; i++) merged.add(ll[off + i]!);
       for (const x of removedLinks) merged.add(x);
@@ -39,7 +43,10 @@ export function removeSlot(g: Graph, slot: number): void {
       if (l === 0 && selected.size === 0) emptied.push(n);
     }
   }
-  g.link0[slot * (g.maxM0 + 1)] = 0;
+  g.clearLinks(slot);
+  g.parent[slot] = NONE;
+  g.holders0[slot] = [];
+  g.holdersUp[slot] = null;
   g.upper[slot] = null;
   levels[slot] = 0;
   g.idMap.delete(g.ids[slot]!);
@@ -47,6 +54,7 @@ export function removeSlot(g: Graph, slot: number): void {
   g.free.push(slot);
   g.liveCount--;
   if (g.entry === slot) {
+    g.sweepNeeded = true; // the tree hangs from the entry point: rebuild it
     g.entry = NONE;
     g.maxLevel = 0;
     for (let n = 0; n < g.slotCount; n++) {
@@ -57,5 +65,5 @@ export function removeSlot(g: Graph, slot: number): void {
     }
   }
   for (const n of emptied) g.relink0(n);
-  keepReachable(g);
+  finishWrite(g, NONE);
 }

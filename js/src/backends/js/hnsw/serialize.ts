@@ -10,6 +10,7 @@ import { crc32 } from './crc32.js';
 import { Graph, NONE } from './graph.js';
 import { MAX_LEVEL } from './level-generator.js';
 import { validateParams } from './params.js';
+import { buildHolders, buildTree } from './reachability.js';
 
 const MAGIC = [0x52, 0x55, 0x56, 0x48, 0x4e, 0x53, 0x57, 0x00];
 const VERSION = 1;
@@ -250,6 +251,9 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
     listed[slot] = 1;
   }
   if (r.remaining() !== 0) throw corrupt('trailing bytes');
+  // Derived state, as the core rebuilds it: nothing is relinked.
+  buildHolders(g);
+  buildTree(g);
   return g;
 }
 
