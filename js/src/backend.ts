@@ -221,6 +221,8 @@ export interface HnswBackendIndex {
   /** Same as serialize, off the JS thread where the backend can (native). */
   serializeAsync?(): Promise<Uint8Array>;
   stats(): HnswBackendStats;
+  /** The live count alone, where stats() costs more (js-fallback: it sums memory per slot). */
+  count?(): number;
   /** Releases the index; later calls throw NOT_INITIALIZED. Idempotent. */
   free(): void;
 }

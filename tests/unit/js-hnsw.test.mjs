@@ -831,6 +831,7 @@ test('stats: counts and sizes', () => {
   const index = smallIndex(EUCLIDEAN, 1);
   const s = index.stats();
   assert.equal(s.count, 35);
+  assert.equal(index.count(), 35, 'the cheap count (searchAsync asks it per predicate search)');
   assert.equal(s.slots, 40);
   assert.equal(s.dimensions, 4);
   assert.equal(s.m, 4);

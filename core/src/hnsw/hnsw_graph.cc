@@ -59,14 +59,14 @@ void Graph::ReserveSlots(size_t count) {
   id_map_.reserve(id_map_.size() + count);
 }
 
-Graph::PendingNode Graph::MakeNode(std::string_view id, uint32_t level) const {
+Graph::PendingNode Graph::MakeNode(std::string_view id, uint32_t level) {
   PendingNode node;
   node.id.assign(id);
   node.upper.assign(UpperWords(level), 0);
-  // A node handle is only made by a map: take it from a scratch one (same type, same allocator).
-  IdMap one;
-  one.emplace(node.id, 0);
-  node.key = one.extract(one.begin());
+  // A node handle is only made by a map: take it from the spare one (same type, same
+  // allocator), whose bucket array is made once rather than for every insert.
+  spare_keys_.emplace(node.id, 0);
+  node.key = spare_keys_.extract(spare_keys_.begin());
   return node;
 }
 

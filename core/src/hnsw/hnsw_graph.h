@@ -118,7 +118,7 @@ class Graph {
     std::vector<uint32_t> upper;  // level x (1 + m), zero
     IdMap::node_type key;         // the id map's node for it
   };
-  PendingNode MakeNode(std::string_view id, uint32_t level) const;
+  PendingNode MakeNode(std::string_view id, uint32_t level);
   // Takes every piece of memory a write will use: the insert of one node, after removing the
   // slot `removing` (kNone: none). After it, the write allocates nothing. Throws std::bad_alloc.
   void ReserveForWrite(uint32_t removing, Scratch* scratch);
@@ -172,6 +172,7 @@ class Graph {
   size_t node_heap_bytes_ = 0;
   size_t NodeHeapBytes(uint32_t slot) const;
   IdMap id_map_;
+  IdMap spare_keys_;            // always empty: MakeNode's source of map nodes
   std::vector<uint32_t> free_;  // stack: the last freed slot is reused first
   uint32_t slot_count_ = 0;
   uint32_t live_count_ = 0;

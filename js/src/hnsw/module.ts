@@ -300,7 +300,7 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       if (s.search.filter?.kind === 'predicate' && s.index.listIds !== undefined) {
         const { allow } = s.search.filter;
         const { listIds } = s.index;
-        const count = s.index.stats().count;
+        const count = s.index.count?.() ?? s.index.stats().count;
         if (count > PREDICATE_SCAN_ABOVE) {
           // The walk calls the predicate (JS) from inside the backend for each node it visits,
           // with the event loop stopped meanwhile: cheap when many ids pass (the walk soon has

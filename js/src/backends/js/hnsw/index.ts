@@ -178,6 +178,10 @@ class JsHnswIndex implements HnswBackendIndex {
     return serializeGraph(this.#graph());
   }
 
+  count(): number {
+    return this.#graph().liveCount;
+  }
+
   stats(): HnswBackendStats {
     const g = this.#graph();
     const vectorBytes = g.vectors.bytes();
