@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <vector>
 
 #include "embed/encoder/bert_reference_test_util.h"
@@ -107,13 +108,22 @@ TEST_P(EncoderKernelsTest, LayerNormsMatchReference) {
 }
 
 TEST_P(EncoderKernelsTest, SoftmaxMatchesReference) {
-  for (size_t n : kSizes) {
-    SCOPED_TRACE(::testing::Message() << "n " << n);
-    auto x = RandomFloats(n, 11, -20.0f, 20.0f);
-    auto expected = x;
-    kernels::SoftmaxRow(x.data(), n);
-    reference::SoftmaxRow(expected.data(), n);
-    for (size_t i = 0; i < n; ++i) ASSERT_NEAR(x[i], expected[i], 1e-6 * expected[i] + 1e-9) << i;
+  // Scores span +/-200 (exp overflows float past ~88: the max must be subtracted first), and
+  // masked positions are -inf (exp gives 0), as attention with a padding mask writes them.
+  for (const float span : {20.0f, 200.0f}) {
+    for (const bool masked : {false, true}) {
+      for (size_t n : kSizes) {
+        SCOPED_TRACE(::testing::Message() << "n " << n << " span " << span << " masked " << masked);
+        auto x = RandomFloats(n, 11, -span, span);
+        if (masked) {
+          for (size_t i = 1; i < n; i += 3) x[i] = -std::numeric_limits<float>::infinity();
+        }
+        auto expected = x;
+        kernels::SoftmaxRow(x.data(), n);
+        reference::SoftmaxRow(expected.data(), n);
+        for (size_t i = 0; i < n; ++i) ASSERT_NEAR(x[i], expected[i], 1e-6 * expected[i] + 1e-9) << i;
+      }
+    }
   }
 }
 
