@@ -5,7 +5,7 @@
 #   bash scripts/lint.sh          check only (what scripts/test.sh runs)
 #   bash scripts/lint.sh --fix    prettier --write, eslint --fix, clang-format -i, then check
 # The JS linters live in tools/lint (scripts/setup.sh installs them). Ends with "tests: N passed,
-# N failed".
+# N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/tally.sh

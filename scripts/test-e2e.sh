@@ -7,7 +7,7 @@
 # learning). The engines and drivers are npm packages in tools/engines, the browsers Debian's
 # (scripts/setup.sh). RUVECTOR_ENGINES="deno workerd" runs a subset. Then the example page
 # (examples/semantic-memory) is clicked through in Chromium (tests/e2e/demo-page.mjs).
-# Ends with "tests: N passed, N failed".
+# Ends with "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/tally.sh

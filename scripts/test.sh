@@ -3,7 +3,7 @@
 # suite (scripts/test-cpp.sh: plain, under ASan+UBSan, libFuzzer), the node:test suites
 # (scripts/test-js.sh: conformance on native, wasm and js; unit tests) and the end-to-end runs of
 # the package per engine (scripts/test-e2e.sh). Each part also runs on its own after a build.
-# Ends with one summary line "tests: N passed, N failed" counting every part; exits non-zero when
+# Ends with one summary line "tests: N passed, N failed, N skipped" counting every part; exits non-zero when
 # anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."

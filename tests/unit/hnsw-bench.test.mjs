@@ -1,6 +1,8 @@
-// The HNSW benchmark rows (js/src/bench/hnsw-suite.ts) and their CLI wiring, scaled down: the
-// figures are not judged here (speed is never asserted in tests), only that they are there, the
-// recall is measured against a real brute force, and a backend without an index says why.
+// The HNSW benchmark rows (js/src/bench/hnsw-suite.ts) and their CLI wiring, scaled down. Speed is
+// never judged here; what is checked can fail: the figures agree with each other (inserts/s is
+// n over the build time, p99 >= p50), the memory holds at least the raw vectors, recall is
+// measured against a real brute force (a broken index or recall count shows), and a backend
+// without an index says why.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -37,6 +39,14 @@ test('runHnswBench reports build, latency, QPS, recall and memory; a backend wit
   for (const key of ['buildMs', 'insertsPerSecond', 'searchP50Us', 'searchP99Us', 'qps', 'memoryBytes'])
     assert.ok(row[key] > 0, key);
   assert.ok(row.searchP99Us >= row.searchP50Us);
+  assert.ok(
+    Math.abs((row.insertsPerSecond * row.buildMs) / 1000 - options.n) < 1e-6 * options.n,
+    `${row.insertsPerSecond} inserts/s over ${row.buildMs} ms is not ${options.n} inserts`,
+  );
+  assert.ok(
+    row.memoryBytes >= options.n * options.dimensions * 4,
+    `${row.memoryBytes} B cannot hold ${options.n} x ${options.dimensions} float32`,
+  );
   assert.ok(row.recall >= 0.9 && row.recall <= 1, `recall ${row.recall} on 400 x 16`);
   const table = formatHnswTable(rows, options);
   assert.match(table, /400 x 16 unit vectors/);
