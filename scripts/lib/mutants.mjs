@@ -51,7 +51,13 @@ function run(command, label) {
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   const timedOut = r.error?.code === 'ETIMEDOUT';
   if (process.env.RUV_MUTANTS_VERBOSE === '1') process.stderr.write(`--- ${label}\n${r.stdout}${r.stderr}`);
-  return { ok: r.status === 0 && !timedOut, timedOut, seconds, tail: `${r.stdout}${r.stderr}`.slice(-2000) };
+  const output = `${r.stdout}${r.stderr}`;
+  return { ok: r.status === 0 && !timedOut, timedOut, seconds, output, tail: output.slice(-2000) };
+}
+
+/** True when a test command's output says it ran zero tests (gtest or node:test). */
+function ranNoTest(output) {
+  return /\[==========\] 0 tests? from|^# tests 0$|^ℹ tests 0$/m.test(output);
 }
 
 /** What rebuilding a changed file takes: the native core and addon, or the TypeScript package. */
@@ -75,6 +81,12 @@ for (const command of commands) {
     console.error(`mutants: the test command fails without any mutant:\n  ${command}\n${r.tail}`);
     process.exit(2);
   }
+  // A filter that selects nothing passes whatever the code does (gtest names parameterized
+  // suites Group/Suite.Test/Target, so 'Suite.*' alone matches none of them).
+  if (ranNoTest(r.output)) {
+    console.error(`mutants: the test command runs no test at all:\n  ${command}`);
+    process.exit(2);
+  }
 }
 console.log(`mutants: ${commands.length} test command(s) pass on the clean clone`);
 
@@ -88,7 +100,8 @@ for (const mu of mutants) {
   let seconds = '0';
   if (at < 0 || original.indexOf(mu.find, at + 1) >= 0) {
     verdict = 'STALE';
-    detail = at < 0 ? 'the text to replace is not in the file' : 'the text to replace is there more than once';
+    detail =
+      at < 0 ? 'the text to replace is not in the file' : 'the text to replace is there more than once';
   } else {
     writeFileSync(path, original.slice(0, at) + mu.replace + original.slice(at + mu.find.length));
     try {

@@ -10,6 +10,7 @@
 //   tol     { rel, abs, scale } of assertClose; scale may be an array (one per element)
 //   derive  (result) => the value compared, when the property is of the result (a norm, [0])
 import { METRICS, mulberry32, popcount8, randomVector, referenceDistance, SIZES } from './data.mjs';
+import { dequantizeByFormat } from './quant-format.mjs';
 
 const f32 = (...xs) => new Float32Array(xs);
 
@@ -31,6 +32,40 @@ export function distanceCases() {
           check: 'close',
           tol: { scale: want.scale },
         });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Magnitudes where float32 partial sums overflow (1e20: squares reach 1e40) or vanish (1e-25:
+ * squares reach 1e-50) while the distance itself is an ordinary float32: the float64 definition
+ * is the reference (the C++ reference kernel is not, since the product falls back to it there).
+ */
+export function extremeMagnitudeCases() {
+  const out = [];
+  for (const scale of [1e20, 1e-25]) {
+    for (const n of [3, 97, 384]) {
+      const rand = mulberry32(n * 13 + (scale > 1 ? 1 : 2));
+      const a = randomVector(rand, n).map((x) => x * scale);
+      const b = randomVector(rand, n).map((x) => x * scale);
+      for (const metric of ['cosine', 'euclidean']) {
+        const want = referenceDistance(a, b, metric).value;
+        const label = `${metric} n=${n} at ${scale}`;
+        const tol = { rel: 1e-5, abs: 0 };
+        out.push(
+          { op: 'distance', label, args: [a, b, metric], want, check: 'close', tol },
+          {
+            op: 'batchDistance',
+            label: `batch ${label}`,
+            args: [a, [b, a], metric],
+            want,
+            check: 'close',
+            tol,
+            derive: (r) => r[0],
+          },
+        );
       }
     }
   }
@@ -284,22 +319,39 @@ const QUANTIZED_DISTANCE_CONFIGS = [
   { type: 'int4', min: -0.5, max: 0.5 },
 ];
 
-/** quantizedDistance equals the float64 distance between the dequantized vectors. */
+/**
+ * quantizedDistance equals the float64 distance between the values the codes stand for, and
+ * dequantize returns exactly those values: both read against the format (quant-format.mjs), never
+ * against the backend's own dequantize.
+ */
 export function quantizedDistanceCases() {
   const out = [];
   for (const config of QUANTIZED_DISTANCE_CONFIGS) {
     for (const n of [1, 3, 17, 384]) {
+      const rand0 = mulberry32(n * 11 + config.type.length);
+      const v = randomVector(rand0, n, -0.6, 0.6);
+      const dims = { ...config, dimensions: n };
+      out.push({
+        op: 'dequantize',
+        label: `${JSON.stringify(config)} n=${n} values by the format`,
+        args: (ops) => [ops.quantize(v, dims), dims],
+        want: ({ args }) => dequantizeByFormat(args[0], config, n),
+        check: 'exact',
+      });
       for (const metric of METRICS) {
         const rand = mulberry32(n * 7 + metric.length);
-        const dims = { ...config, dimensions: n };
         const a = randomVector(rand, n, -0.6, 0.6);
         const b = randomVector(rand, n, -0.6, 0.6);
         out.push({
           op: 'quantizedDistance',
           label: `${JSON.stringify(config)} n=${n} ${metric}`,
           args: (ops) => [ops.quantize(a, dims), ops.quantize(b, dims), dims, metric],
-          want: ({ ops, args }) =>
-            referenceDistance(ops.dequantize(args[0], dims), ops.dequantize(args[1], dims), metric),
+          want: ({ args }) =>
+            referenceDistance(
+              dequantizeByFormat(args[0], config, n),
+              dequantizeByFormat(args[1], config, n),
+              metric,
+            ),
           check: 'close',
           tol: { abs: 1e-5 },
         });
@@ -396,6 +448,7 @@ export const VECTOR_OPS_TABLES = {
   'finite inputs that overflow float32 give the non-finite result, not an error': overflowCases,
   'quantize: rounding half to even, clamping and bit order as quant.h specifies': quantizeExactCases,
   'quantizedDistance equals the distance between the dequantized vectors': quantizedDistanceCases,
+  'distance stays accurate at magnitudes 1e20 and 1e-25 (float64 definition)': extremeMagnitudeCases,
   'hammingDistance counts differing bits': hammingCases,
 };
 
