@@ -186,5 +186,30 @@ TEST(OnnxProto, ExternalDataIsRejectedAndLyingLengthsAreCorrupt) {
   EXPECT_EQ(onnx::ParseModel(f.data(), f.size(), &m).code(), ErrorCode::kCorruptData);
 }
 
+// kMaxDims bounds what one tensor's dims may cost the parser: 16 dims load, 17 are corrupt, in
+// either encoding (one varint per dim, or packed).
+TEST(OnnxProto, MoreThanSixteenDimsAreCorrupt) {
+  onnx::Model m;
+  for (const bool packed : {false, true}) {
+    for (const size_t extra : {size_t{14}, size_t{15}}) {  // TinyProto has 2 dims already
+      std::vector<uint8_t> dims;
+      if (packed) dims = {0x0a, static_cast<uint8_t>(extra)};
+      for (size_t i = 0; i < extra; ++i) {
+        if (!packed) dims.push_back(0x08);
+        dims.push_back(0x01);
+      }
+      const std::vector<uint8_t> f = TinyProto(dims);
+      const Status s = onnx::ParseModel(f.data(), f.size(), &m);
+      SCOPED_TRACE(::testing::Message() << (packed ? "packed " : "unpacked ") << 2 + extra << " dims");
+      if (extra == 14) {
+        ASSERT_TRUE(s.ok()) << s.message();
+        EXPECT_EQ(m.graph.initializers[0].dims.size(), 16u);
+      } else {
+        EXPECT_EQ(s.code(), ErrorCode::kCorruptData);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ruv::embed

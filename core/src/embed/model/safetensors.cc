@@ -52,10 +52,10 @@ Status ParseEntry(const std::string& name, const nlohmann::json& e, const uint8_
   const size_t elem = DtypeSize(t->dtype);
   if (elem == 0) return {ErrorCode::kModelLoadFailed, "tensor " + name + " has unknown dtype " + t->dtype};
   uint64_t begin = 0, end = 0;
-  if (!ReadCount((*offsets)[0], data_size, &begin) || !ReadCount((*offsets)[1], data_size, &end) ||
-      begin > end) {
+  if (!ReadCount((*offsets)[0], data_size, &begin) || !ReadCount((*offsets)[1], data_size, &end)) {
     return Corrupt("tensor " + name + ": data_offsets outside the file");
   }
+  if (begin > end) return Corrupt("tensor " + name + ": data_offsets run backwards");
   // The element count must equal the byte range / dtype size; each dimension is bounded by the
   // data size so the running product cannot overflow before it is compared.
   uint64_t count = 1;

@@ -90,6 +90,11 @@ TEST(Safetensors, LyingHeadersAreCorrupt) {
       R"({"a":{"dtype":"F32","shape":[2,2],"data_offsets":[0,16]})",
   };
   for (const char* h : bad) EXPECT_EQ(ParseCode(MakeFile(h, data)), ErrorCode::kCorruptData) << h;
+  // The error says what is wrong, not what a later check happens to notice.
+  std::map<std::string, SafetensorsTensor> file;
+  const std::vector<uint8_t> reversed = MakeFile(bad[3], data);
+  const Status s = ParseSafetensors(reversed.data(), reversed.size(), &file);
+  EXPECT_EQ(s.message(), "model.safetensors: tensor a: data_offsets run backwards");
   EXPECT_EQ(ParseCode(MakeFile(R"({"a":{"dtype":"Q4","shape":[16],"data_offsets":[0,16]}})", data)),
             ErrorCode::kModelLoadFailed);
 }
