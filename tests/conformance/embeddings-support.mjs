@@ -115,7 +115,7 @@ export async function ortHiddenStates(ort, session, sequences, typeIds) {
 }
 
 /** The pooled, L2-normalized embedding (float64) of tokens x dim rows: mean over rows, or row 0. */
-export function pool(rows, dim, pooling) {
+export function pool(rows, dim, pooling, normalize = true) {
   const tokens = rows.length / dim;
   const v = new Float64Array(dim);
   if (pooling === 'cls') {
@@ -124,6 +124,7 @@ export function pool(rows, dim, pooling) {
     for (let t = 0; t < tokens; t++) for (let j = 0; j < dim; j++) v[j] += rows[t * dim + j];
     for (let j = 0; j < dim; j++) v[j] /= tokens;
   }
+  if (!normalize) return v;
   let norm = 0;
   for (const x of v) norm += x * x;
   norm = Math.sqrt(norm);
