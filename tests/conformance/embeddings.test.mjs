@@ -38,7 +38,7 @@ const HIDDEN_TOLERANCE = 2e-5; // max |ours - onnxruntime| over real tokens' las
 const POOLED_TOLERANCE = { normalized: 2e-6, raw: 1e-5 }; // worst seen: 2.3e-7 and 1.7e-6
 const MIN_COSINE = 0.99999; // and the direction, as a second look
 const BACKEND_TOLERANCE = 1e-5; // native vs wasm
-const MODEL_NAMES = ['tiny', 'minilm', 'tiny-variant'];
+const MODEL_NAMES = ['tiny', 'minilm', 'tiny-variant', 'minilm-gelu-new'];
 
 const LONG = Array.from(
   { length: 60 },

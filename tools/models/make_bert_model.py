@@ -190,9 +190,13 @@ class BertModel(nn.Module):
         return self.encoder(self.embeddings(input_ids, token_type_ids), mask)
 
 
-def init_weights(model, seed):
+def init_weights(model, seed, scale=0.02):
     """BERT's init (N(0, 0.02)), but biases and LayerNorm parameters random too so that a loader
-    that swaps or drops one shows in the tests."""
+    that swaps or drops one shows in the tests. `scale` is the std of the dense (Linear) weights:
+    at BERT's 0.02 a model as small as tiny barely uses its activation (gelu vs gelu_new moves
+    its output by 5e-7, under the tests' 2e-5), so the test models take larger ones (--weight-scale)
+    where every config choice shows. The embeddings stay at 0.02: the first LayerNorm then sees a
+    small variance, so its eps shows too."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in model.named_parameters():
@@ -200,8 +204,10 @@ def init_weights(model, seed):
                 p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
             elif "LayerNorm.bias" in name or name.endswith(".bias"):
                 p.copy_(0.05 * torch.randn(p.shape, generator=g))
-            else:
+            elif name.startswith("embeddings."):
                 p.copy_(0.02 * torch.randn(p.shape, generator=g))
+            else:
+                p.copy_(scale * torch.randn(p.shape, generator=g))
         model.embeddings.word_embeddings.weight[0].zero_()  # padding_idx row, as HF's init
 
 
@@ -277,6 +283,9 @@ def parse_args(argv):
     p.add_argument("--type-vocab", dest="type_vocab", type=int, default=2)
     p.add_argument("--eps", type=float, default=1e-12)
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--weight-scale", dest="weight_scale", type=float, default=0.02,
+                   help="std of the dense weights (BERT's 0.02; larger makes the activation, "
+                        "LayerNorm eps and attention scaling show in the output)")
     p.add_argument("--pooling", choices=["mean", "cls"], default="mean")
     p.add_argument("--act", choices=["gelu", "gelu_new", "relu"], default="gelu")
     p.add_argument("--layernorm", choices=["decomposed", "op"], default="decomposed",
@@ -302,7 +311,7 @@ def main(argv):
     a = parse_args(argv)
     torch.manual_seed(a.seed)
     model = BertModel(a).eval()
-    init_weights(model, a.seed)
+    init_weights(model, a.seed, a.weight_scale)
     os.makedirs(os.path.join(a.out, "onnx"), exist_ok=True)
     os.makedirs(os.path.join(a.out, "1_Pooling"), exist_ok=True)
 
