@@ -175,6 +175,7 @@ export async function runEngineSuite(pkg, { expect, options = {}, model } = {}) 
       for (const x of v) norm += x * x;
       assert.ok(Math.abs(Math.sqrt(norm) - 1) < 1e-5, `|embedding| = ${Math.sqrt(norm)}`);
       out.digests.embedding = digest(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      out.embedding = Array.from(v); // native's is compared with wasm's (engines.mjs)
       embeddings.unloadModel(handle);
       return `${sequences} sequences, worst relative difference ${worst.toExponential(1)}`;
     },

@@ -4,7 +4,7 @@
 // the vectorOps case tables, error codes, HNSW recall and bytes, learning). engines.mjs copies
 // tests/ into a scratch project whose node_modules links js/ and runs this once per engine with
 // EXPECT_BACKEND set. Prints "ok - ..." / "not ok - ..." and, last, "# run {json}" (backend,
-// import and initialize times, digests of the serialized bytes).
+// import and initialize times, digests of the serialized bytes, the embedding of one sentence).
 import { existsSync, readFileSync } from 'node:fs';
 
 import { runEngineSuite } from './engine-suite.mjs';
@@ -28,7 +28,7 @@ for (const r of run.results) {
   const name = r.name.startsWith('the registry picks') ? `${r.name} (${flags})` : r.name;
   console.log(`${r.ok ? 'ok' : 'not ok'} - ${name}${r.detail ? `: ${r.detail}` : ''}`);
 }
-const { backend, initializeMs, digests } = run;
+const { backend, initializeMs, digests, embedding } = run;
 const attempts = run.describe?.attempts;
-console.log(`# run ${JSON.stringify({ backend, importMs, initializeMs, digests, attempts })}`);
+console.log(`# run ${JSON.stringify({ backend, importMs, initializeMs, digests, embedding, attempts })}`);
 process.exitCode = run.results.every((r) => r.ok) ? 0 : 1;
