@@ -11,6 +11,7 @@ import { describe, test } from 'node:test';
 
 import { WasmHnswIndex } from '../../js/dist/index.js';
 import { HNSW_CONFIG, HNSW_DIM, HNSW_K, HNSW_N, hnswData, RECALL_CASES } from './cases/hnsw.mjs';
+import { dequantizeByFormat, quantizeByFormat } from './cases/quant-format.mjs';
 import {
   bruteForce,
   loadHnswBackends,
@@ -43,8 +44,27 @@ function truth(data, metric) {
   return truthCache.get(key);
 }
 
+const unit = (v) => {
+  const n = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
+  return Float32Array.from(v, (x) => x / n);
+};
+
+/**
+ * The float64 distance from a query to an int8 row as core/src/hnsw/FORMAT.md defines it: the row
+ * is the scalar code (quant.h, per-vector range) of the prepared vector (unit length for cosine),
+ * standing for its dequantized values; cosine is 1 - unit(q).v, not renormalized.
+ */
+function int8Distance(query, vector, metric) {
+  const prepared = metric === 'cosine' ? unit(vector) : vector;
+  const scalar = { type: 'scalar' };
+  const row = dequantizeByFormat(quantizeByFormat(prepared, scalar), scalar, vector.length);
+  if (metric !== 'cosine') return refDistance(query, row, metric);
+  const q = unit(query);
+  return 1 - q.reduce((a, x, i) => a + x * row[i], 0);
+}
+
 /** Checks a result list: best first, scores = similarity of distances, distances = float64 reference. */
-function checkResults(results, query, vectorsById, metric, what, { tolerance = 2e-5 } = {}) {
+function checkResults(results, query, vectorsById, metric, what, { tolerance = 2e-5, storage } = {}) {
   for (let i = 0; i < results.length; i++) {
     const r = results[i];
     if (i > 0) assert.ok(results[i - 1].distance <= r.distance, `${what}: not best first at ${i}`);
@@ -55,7 +75,7 @@ function checkResults(results, query, vectorsById, metric, what, { tolerance = 2
     const v = vectorsById.get(r.id);
     assert.ok(v !== undefined, `${what}: returned unknown id ${r.id}`);
     if (tolerance !== null) {
-      const want = refDistance(query, v, metric);
+      const want = storage === 'int8' ? int8Distance(query, v, metric) : refDistance(query, v, metric);
       assert.ok(
         Math.abs(r.distance - want) <= tolerance * (1 + Math.abs(want)),
         `${what}: distance of ${r.id} is ${r.distance}, want ${want}`,
@@ -109,7 +129,10 @@ for (const backend of backends) {
       const recalls = data.queries.map((q, i) => {
         const got = hnsw.search(h, q, K);
         assert.equal(got.length, K);
-        checkResults(got, q, byId, row.metric, `${what} query ${i}`, { tolerance: row.tolerance });
+        checkResults(got, q, byId, row.metric, `${what} query ${i}`, {
+          tolerance: row.tolerance,
+          storage: row.storage,
+        });
         return recallOf(got, want[i]);
       });
       assert.ok(mean(recalls) >= row.minRecall, `${what}: recall@${K} ${mean(recalls)} < ${row.minRecall}`);
