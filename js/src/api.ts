@@ -42,7 +42,7 @@ export {
 } from './runtime.js';
 export type { BackendRegistration } from './registry.js';
 export { DISTANCE_METRICS, QUANTIZATION_TYPES } from './vector-ops/checks.js';
-export { HNSW_STORAGES } from './hnsw/checks.js';
+export { HNSW_DEFAULTS, HNSW_STORAGES } from './hnsw/checks.js';
 export { MemoryPool, type MemoryPoolOptions, type PoolStats } from './memory-pool.js';
 export { WasmHnswIndex } from './hnsw/wasm-hnsw-index.js';
 export { WasmEmbedder, EMBED_BATCH_CHUNK, type EmbedderConfig } from './embeddings/embedder.js';

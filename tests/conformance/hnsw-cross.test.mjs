@@ -226,6 +226,26 @@ test('WasmHnswIndex bytes move between backends too', async (t) => {
   }
 });
 
+test('new WasmHnswIndex({ dimensions }) takes the documented defaults on every backend', async (t) => {
+  if (!ready(t, 1)) return;
+  for (const backend of available) {
+    const index = new WasmHnswIndex({ dimensions: DIM }, { runtime: backend.runtime });
+    await index.initialize();
+    const stats = index.getStats();
+    const { m, efConstruction, efSearch, distanceMetric, storage } = stats;
+    assert.deepEqual(
+      { m, efConstruction, efSearch, distanceMetric, storage },
+      { m: 16, efConstruction: 200, efSearch: 64, distanceMetric: 'cosine', storage: 'float32' },
+      backend.name,
+    );
+    await index.insertBatch(data.ids.slice(0, 50).map((id, i) => ({ id, vector: data.vectors[i] })));
+    const [hit] = await index.search(data.vectors[7], 1);
+    assert.equal(hit.id, data.ids[7], backend.name);
+    assert.ok(Math.abs(hit.score - 1) < 1e-5, `${backend.name}: cosine score ${hit.score}`);
+    await index.dispose();
+  }
+});
+
 /**
  * A small valid index: 40 entries of 4 dims, ids 'e0'.., two deleted; written with the two free
  * slots (5 and 9) that bytes from before compaction hold, so the free-slot rules get exercised.

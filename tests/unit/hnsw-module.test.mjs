@@ -195,9 +195,10 @@ describe('hnsw module over a mock backend', async () => {
         { ...config, efConstruction: 0 },
         'config.efConstruction must be an integer in [1, 4294967295] (got 0)',
       ],
+      [{ ...config, efSearch: null }, 'config.efSearch must be an integer in [1, 4294967295] (got null)'],
       [
-        { ...config, efSearch: undefined },
-        'config.efSearch must be an integer in [1, 4294967295] (got undefined)',
+        { ...config, distanceMetric: null },
+        "unknown config.distanceMetric null (expected one of 'cosine', 'euclidean', 'dot_product')",
       ],
       [
         { ...config, distanceMetric: 'l1' },

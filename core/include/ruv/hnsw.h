@@ -43,7 +43,7 @@ struct HnswConfig {
   uint32_t dimensions = 0;         // 1 .. 65536
   uint32_t m = 16;                 // links per node on upper levels (2 * m on level 0); 2 .. 128
   uint32_t ef_construction = 200;  // candidate list size while inserting; >= 1
-  uint32_t ef_search = 50;         // default candidate list size while searching; >= 1
+  uint32_t ef_search = 64;         // default candidate list size while searching; >= 1
   Metric metric = Metric::kCosine;
   HnswStorage storage = HnswStorage::kFloat32;
   uint64_t seed = 0x5255564543544F52ull;  // level generator seed ("RUVECTOR")

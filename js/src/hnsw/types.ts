@@ -17,13 +17,20 @@ export type HnswStorage = 'float32' | 'int8';
 export interface HnswConfig {
   /** Length of every vector: an integer in [1, 65536]. */
   dimensions: number;
-  /** Max connections per node per layer (2 * m on the bottom layer): an integer in [2, 128]. */
-  m: number;
-  /** Build-time exploration factor: a positive integer (candidate list size while inserting). */
-  efConstruction: number;
-  /** Default query-time exploration factor: a positive integer (raised to k when smaller). */
-  efSearch: number;
-  distanceMetric: DistanceMetric;
+  /**
+   * Max connections per node per layer (2 * m on the bottom layer): an integer in [2, 128]
+   * (default 16).
+   */
+  m?: number;
+  /**
+   * Build-time exploration factor: a positive integer, the candidate list size while inserting
+   * (default 200).
+   */
+  efConstruction?: number;
+  /** Default query-time exploration factor: a positive integer, raised to k when smaller (default 64). */
+  efSearch?: number;
+  /** How vectors are compared (default `'cosine'`). */
+  distanceMetric?: DistanceMetric;
   /** How vectors are stored (default `'float32'`). */
   storage?: HnswStorage;
   /**

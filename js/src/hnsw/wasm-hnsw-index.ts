@@ -37,7 +37,7 @@ import type {
  * An approximate nearest-neighbour index (HNSW) with ADR-006's methods.
  *
  * ```ts
- * const index = new WasmHnswIndex({ dimensions: 384, m: 16, efConstruction: 100, efSearch: 50, distanceMetric: 'cosine' });
+ * const index = new WasmHnswIndex({ dimensions: 384 }); // m 16, efConstruction 200, efSearch 64, cosine
  * await index.initialize();
  * await index.insertBatch([{ id: 'a', vector: va }, { id: 'b', vector: vb }]);
  * const hits = await index.search(query, 10, { efSearch: 100, filter: (id) => id.startsWith('a') });
