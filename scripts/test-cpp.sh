@@ -18,6 +18,7 @@ fuzz_targets=(
   "safetensors_fuzz 15 files:build/models/micro/model.safetensors"
   "bundle_fuzz 15 files:build/models/micro.ruvmodel"
   "learn_fuzz 15 learn_fuzz_seed"
+  "metadata_filter_fuzz 15 files:tests/fuzz/seeds/filter/*"
 )
 # The C++ tests read the generated models (RUV_TEST_MODELS) and the fuzzers seed from them.
 if [ -z "${RUV_TEST_MODELS:-}" ]; then
