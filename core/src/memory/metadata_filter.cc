@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "memory/json_limits.h"
+
 namespace ruv::memory {
 
 namespace {
@@ -38,13 +40,6 @@ const char* TypeName(const nlohmann::json& v) {
   if (v.is_array()) return "an array";
   if (v.is_object()) return "an object";
   return "a binary value";
-}
-
-// True when v nests no deeper than `limit` arrays / objects (recursion bounded by the limit).
-bool DepthWithin(const nlohmann::json& v, size_t limit) {
-  if (!v.is_structured()) return true;
-  if (limit == 0) return false;
-  return std::all_of(v.begin(), v.end(), [&](const nlohmann::json& c) { return DepthWithin(c, limit - 1); });
 }
 
 // JSON equality with every number compared as a double (1 == 1.0, as JavaScript sees them).
@@ -272,7 +267,7 @@ class Compiler {
               size_t depth, std::unique_ptr<Node>* out) {
     if (Status s = Count(at); !s.ok()) return s;
     const size_t room = kMaxFilterDepth > depth ? kMaxFilterDepth - depth : 0;
-    if (!DepthWithin(v, room)) {
+    if (!JsonDepthWithin(v, room)) {
       return Bad(at, "nests deeper than " + std::to_string(kMaxFilterDepth) + " levels");
     }
     auto node = std::make_unique<Node>();

@@ -1,0 +1,60 @@
+// The texts and metadata of the semantic memory, by id, beside its HNSW index (which holds the
+// vectors under the same ids). Metadata is kept parsed, so a filter evaluates it per candidate
+// during the walk without parsing anything.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "ruv/status.h"
+
+namespace ruv::memory {
+
+// Bounds on one record (its metadata comes from callers, possibly from untrusted text): a
+// metadata object of at most 1 MiB of JSON nested at most 32 deep.
+inline constexpr size_t kMaxMetadataText = 1 << 20;
+inline constexpr size_t kMaxMetadataDepth = 32;
+
+struct MemoryRecord {
+  std::string text;
+  nlohmann::json metadata = nlohmann::json::object();
+};
+
+class RecordStore {
+ public:
+  // Adds or replaces the record of `id`. `metadata_json` must be a JSON object ("" is {}):
+  // kInvalidArgument otherwise, and nothing changes.
+  Status Put(std::string_view id, std::string_view text, std::string_view metadata_json);
+  // Removes `id`; false when it was not there.
+  bool Erase(std::string_view id);
+  const MemoryRecord* Find(std::string_view id) const;
+  size_t size() const { return ids_.size(); }
+
+  // The id at position i in [0, size()): positions are dense but change when records are erased
+  // (the last one moves into the hole), so a sample by position is uniform over the records.
+  const std::string& IdAt(size_t i) const { return ids_[i]; }
+
+ private:
+  // Transparent hashing, so lookups by string_view (the index's ids) build no string.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Entry {
+    MemoryRecord record;
+    size_t position = 0;  // index into ids_
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> records_;
+  std::vector<std::string> ids_;
+};
+
+// Parses metadata JSON as RecordStore::Put does (an object, bounded): for callers that check
+// before they write anything else (the write-ahead log, a batch).
+Status ParseMetadata(std::string_view metadata_json, nlohmann::json* out);
+
+}  // namespace ruv::memory
