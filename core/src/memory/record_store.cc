@@ -27,9 +27,15 @@ Status ParseMetadata(std::string_view metadata_json, nlohmann::json* out) {
 }
 
 Status RecordStore::Put(std::string_view id, std::string_view text, std::string_view metadata_json) {
+  nlohmann::json metadata;
+  if (Status s = ParseMetadata(metadata_json, &metadata); !s.ok()) return s;
+  return PutParsed(id, text, std::move(metadata));
+}
+
+Status RecordStore::PutParsed(std::string_view id, std::string_view text, nlohmann::json metadata) {
   if (id.empty()) return {ErrorCode::kInvalidArgument, "id must not be empty"};
   MemoryRecord record;
-  if (Status s = ParseMetadata(metadata_json, &record.metadata); !s.ok()) return s;
+  record.metadata = std::move(metadata);
   record.text.assign(text);
   const auto it = records_.find(id);
   if (it != records_.end()) {

@@ -30,6 +30,8 @@ class RecordStore {
   // Adds or replaces the record of `id`. `metadata_json` must be a JSON object ("" is {}):
   // kInvalidArgument otherwise, and nothing changes.
   Status Put(std::string_view id, std::string_view text, std::string_view metadata_json);
+  // The same with metadata already checked by ParseMetadata.
+  Status PutParsed(std::string_view id, std::string_view text, nlohmann::json metadata);
   // Removes `id`; false when it was not there.
   bool Erase(std::string_view id);
   const MemoryRecord* Find(std::string_view id) const;

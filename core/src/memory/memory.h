@@ -1,0 +1,50 @@
+// One semantic memory in the core: the HNSW index of the vectors and the record store of texts
+// and metadata under the same ids, kept in step under one reader-writer lock, with filtered
+// search (filtered_search.h). The object the C ABI's ruv_memory wraps; durability and model
+// provenance build on it.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "memory/filtered_search.h"
+#include "memory/record_store.h"
+#include "ruv/hnsw.h"
+
+namespace ruv::memory {
+
+class Memory {
+ public:
+  static Status Create(const HnswConfig& config, std::unique_ptr<Memory>* out);
+
+  // Adds or replaces `id`: its vector in the index, its text and metadata (a JSON object; ""
+  // is {}) in the store. Everything is checked before anything changes: a bad vector or bad
+  // metadata leaves the old entry whole.
+  Status Put(std::string_view id, std::string_view text, std::string_view metadata_json, const float* vector);
+  // Removes `id` from both; false when it was not there.
+  bool Remove(std::string_view id);
+  // A copy of the record of `id`; false when there is none.
+  bool Get(std::string_view id, MemoryRecord* out) const;
+  size_t size() const;
+
+  // Up to k entries nearest `query` that pass the filter (JSON text; "" or "{}": every entry),
+  // best first; fewer only when fewer match. kInvalidArgument for a bad filter.
+  Status Search(const float* query, size_t k, std::string_view filter_json,
+                const FilteredSearchOptions& options, std::vector<HnswSearchHit>* out,
+                FilteredSearchReport* report = nullptr) const;
+
+  const HnswConfig& config() const { return index_->config(); }
+
+ private:
+  explicit Memory(std::unique_ptr<HnswIndex> index) : index_(std::move(index)) {}
+
+  mutable std::shared_mutex mu_;  // writers exclusive; searches and reads shared
+  std::unique_ptr<HnswIndex> index_;
+  RecordStore records_;
+};
+
+}  // namespace ruv::memory

@@ -1,0 +1,104 @@
+#include "memory/memory.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace ruv::memory {
+namespace {
+
+std::unique_ptr<Memory> Make(uint32_t dim = 3) {
+  HnswConfig c;
+  c.dimensions = dim;
+  c.metric = Metric::kEuclidean;
+  std::unique_ptr<Memory> m;
+  EXPECT_TRUE(Memory::Create(c, &m).ok());
+  return m;
+}
+
+std::vector<std::string> Ids(const std::vector<HnswSearchHit>& hits) {
+  std::vector<std::string> ids;
+  for (const auto& h : hits) ids.push_back(h.id);
+  return ids;
+}
+
+TEST(MemoryTest, PutGetSearchRemoveKeepIndexAndRecordsInStep) {
+  auto m = Make();
+  const float a[] = {0, 0, 0}, b[] = {1, 0, 0}, c[] = {5, 0, 0};
+  ASSERT_TRUE(m->Put("a", "alpha", R"({"kind": "note"})", a).ok());
+  ASSERT_TRUE(m->Put("b", "beta", R"({"kind": "task"})", b).ok());
+  ASSERT_TRUE(m->Put("c", "gamma", "", c).ok());
+  EXPECT_EQ(m->size(), 3u);
+  std::vector<HnswSearchHit> out;
+  ASSERT_TRUE(m->Search(a, 10, "", {}, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_FLOAT_EQ(out[1].distance, 1.0f);
+  EXPECT_FLOAT_EQ(out[1].score, -1.0f);
+  ASSERT_TRUE(m->Search(c, 10, R"({"kind": {"$exists": true}})", {}, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{"b", "a"}));
+  // Replacing moves the vector and the record together.
+  ASSERT_TRUE(m->Put("a", "alpha 2", R"({"kind": "task"})", c).ok());
+  ASSERT_TRUE(m->Search(c, 1, R"({"kind": "task"})", {}, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{"a"});
+  MemoryRecord r;
+  ASSERT_TRUE(m->Get("a", &r));
+  EXPECT_EQ(r.text, "alpha 2");
+  EXPECT_EQ(r.metadata["kind"], "task");
+  EXPECT_TRUE(m->Remove("a"));
+  EXPECT_FALSE(m->Remove("a"));
+  EXPECT_FALSE(m->Get("a", &r));
+  ASSERT_TRUE(m->Search(c, 10, "{}", {}, &out).ok());
+  EXPECT_EQ(Ids(out), (std::vector<std::string>{"c", "b"}));
+}
+
+TEST(MemoryTest, BadInputChangesNothing) {
+  auto m = Make();
+  const float a[] = {0, 0, 0}, nan[] = {0, std::numeric_limits<float>::quiet_NaN(), 0};
+  ASSERT_TRUE(m->Put("a", "alpha", R"({"x": 1})", a).ok());
+  EXPECT_EQ(m->Put("a", "new", R"([1])", a).message(), "metadata must be a JSON object");
+  EXPECT_EQ(m->Put("a", "new", R"({"x": 2})", nan).code(), ErrorCode::kNonFinite);
+  EXPECT_EQ(m->Put("", "new", "", a).code(), ErrorCode::kInvalidArgument);
+  MemoryRecord r;
+  ASSERT_TRUE(m->Get("a", &r));
+  EXPECT_EQ(r.text, "alpha");
+  EXPECT_EQ(r.metadata["x"], 1);
+  EXPECT_EQ(m->size(), 1u);
+  std::vector<HnswSearchHit> out;
+  const Status s = m->Search(a, 1, R"({"x": {"$in": 1}})", {}, &out);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "filter.x.$in: must be an array (got a number)");
+  ASSERT_TRUE(m->Search(a, 1, "", {}, &out).ok());
+  EXPECT_EQ(Ids(out), std::vector<std::string>{"a"});
+}
+
+TEST(MemoryTest, SearchesRunWhileAWriterPuts) {
+  auto m = Make(8);
+  std::vector<float> v(8);
+  for (int i = 0; i < 200; ++i) {
+    v[0] = static_cast<float>(i);
+    ASSERT_TRUE(
+        m->Put("seed" + std::to_string(i), "t", R"({"n": )" + std::to_string(i) + "}", v.data()).ok());
+  }
+  std::thread writer([&] {
+    std::vector<float> w(8);
+    for (int i = 0; i < 500; ++i) {
+      w[1] = static_cast<float>(i);
+      ASSERT_TRUE(m->Put("w" + std::to_string(i), "t", R"({"n": -1})", w.data()).ok());
+      if (i % 3 == 0) m->Remove("w" + std::to_string(i / 2));
+    }
+  });
+  std::vector<HnswSearchHit> out;
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(m->Search(v.data(), 5, R"({"n": {"$gte": 0}})", {}, &out).ok());
+    ASSERT_EQ(out.size(), 5u);
+    for (const auto& h : out) EXPECT_EQ(h.id.rfind("seed", 0), 0u) << h.id;
+  }
+  writer.join();
+}
+
+}  // namespace
+}  // namespace ruv::memory
