@@ -14,6 +14,7 @@
 
 #include "capi_bytes.h"
 #include "capi_error.h"
+#include "capi_hits.h"
 #include "capi_packed.h"
 #include "ruv/hnsw.h"
 #include "ruv/status.h"
@@ -51,39 +52,6 @@ int32_t CheckDim(const char* fn, const ruv_hnsw* h, size_t dim) {
                     .c_str());
   }
   return RUV_OK;
-}
-
-// Appends `n` 4-byte little-endian values (uint32 or float32) to `out`. Every target is
-// little-endian (x86-64, arm64, wasm32), so this is the values' own bytes.
-template <typename T>
-void Put(std::vector<uint8_t>* out, const T* values, size_t n) {
-  static_assert(sizeof(T) == 4);
-  const size_t at = out->size();
-  out->resize(at + n * 4);
-  if (n != 0) std::memcpy(out->data() + at, values, n * 4);
-}
-
-// The packed hits of ruv_capi_hnsw.h: count, ids_size, scores, distances, id lengths, ids.
-void PackHits(const std::vector<ruv::HnswSearchHit>& hits, std::vector<uint8_t>* out) {
-  const size_t n = hits.size();
-  std::vector<float> scores(n);
-  std::vector<float> distances(n);
-  std::vector<uint32_t> lens(n);
-  size_t ids_size = 0;
-  for (size_t i = 0; i < n; ++i) {
-    scores[i] = hits[i].score;
-    distances[i] = hits[i].distance;
-    lens[i] = static_cast<uint32_t>(hits[i].id.size());  // the core caps ids at 2^32 - 1 bytes
-    ids_size += hits[i].id.size();
-  }
-  out->clear();
-  out->reserve(RUV_HNSW_HITS_HEADER_BYTES + n * 12 + ids_size);
-  const uint32_t header[2] = {static_cast<uint32_t>(n), static_cast<uint32_t>(ids_size)};
-  Put(out, header, 2);
-  Put(out, scores.data(), n);
-  Put(out, distances.data(), n);
-  Put(out, lens.data(), n);
-  for (const ruv::HnswSearchHit& hit : hits) out->insert(out->end(), hit.id.begin(), hit.id.end());
 }
 
 std::string_view View(const char* id, size_t id_len) {
@@ -215,7 +183,7 @@ int32_t ruv_hnsw_search(const ruv_hnsw* h, const float* q, size_t dim, size_t k,
     if (int32_t st = Report("ruv_hnsw_search", h->index->Search(q, k, options, &hits)); st != RUV_OK)
       return st;
     auto packed = std::make_unique<ruv_bytes>();
-    PackHits(hits, &packed->data);
+    ruv::capi::PackHits(hits, &packed->data);
     *out = packed.release();
     return RUV_OK;
   });
@@ -235,7 +203,7 @@ int32_t ruv_hnsw_list_ids(const ruv_hnsw* h, uint32_t start, uint32_t max_count,
     std::vector<ruv::HnswSearchHit> hits(ids.size());
     for (size_t i = 0; i < ids.size(); ++i) hits[i].id = std::move(ids[i]);
     auto packed = std::make_unique<ruv_bytes>();
-    PackHits(hits, &packed->data);
+    ruv::capi::PackHits(hits, &packed->data);
     *out = packed.release();
     *next = static_cast<uint32_t>(std::min<size_t>(after, UINT32_MAX));
     return RUV_OK;

@@ -1,0 +1,155 @@
+// The semantic memory part of the C ABI (ruv_capi_memory.h): argument checks and conversions
+// around ruv::memory::Memory. Errors go through capi_error.h; nothing throws across the boundary.
+#include "ruv_capi_memory.h"
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "capi_bytes.h"
+#include "capi_error.h"
+#include "capi_hits.h"
+#include "memory/memory.h"
+
+struct ruv_memory {
+  std::unique_ptr<ruv::memory::Memory> memory;
+};
+
+namespace {
+
+using ruv::capi::Fail;
+using ruv::capi::Guard;
+using ruv::capi::Report;
+
+constexpr auto kInvalid = ruv::ErrorCode::kInvalidArgument;
+
+// (pointer, length) as a view; NULL is allowed only with length 0.
+int32_t View(const char* fn, const char* what, const char* p, size_t len, std::string_view* out) {
+  if (p == nullptr && len != 0) return Fail(kInvalid, (std::string(fn) + ": null " + what).c_str());
+  *out = len == 0 ? std::string_view() : std::string_view(p, len);
+  return RUV_OK;
+}
+
+int32_t CheckVector(const char* fn, const ruv_memory* mem, const float* v, size_t dim) {
+  if (v == nullptr) return Fail(kInvalid, (std::string(fn) + ": null vector").c_str());
+  const size_t want = mem->memory->config().dimensions;
+  if (dim != want) {
+    return Fail(ruv::ErrorCode::kDimensionMismatch,
+                (std::string(fn) + ": vector length " + std::to_string(dim) +
+                 " does not match the memory's " + std::to_string(want) + " dimensions")
+                    .c_str());
+  }
+  return RUV_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+int32_t ruv_memory_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint32_t ef_search,
+                          int32_t metric, int32_t storage, uint64_t seed, ruv_memory** out) {
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return Fail(kInvalid, "ruv_memory_create: null output");
+    ruv::HnswConfig config;
+    config.dimensions = dim;
+    config.m = m;
+    config.ef_construction = ef_construction;
+    config.ef_search = ef_search;
+    config.metric = static_cast<ruv::Metric>(metric);  // range-checked by ValidateHnswConfig
+    config.storage = static_cast<ruv::HnswStorage>(storage);
+    config.seed = seed;
+    auto mem = std::make_unique<ruv_memory>();
+    if (int32_t st = Report("ruv_memory_create", ruv::memory::Memory::Create(config, &mem->memory));
+        st != RUV_OK)
+      return st;
+    *out = mem.release();
+    return RUV_OK;
+  });
+}
+
+void ruv_memory_free(ruv_memory* mem) { delete mem; }
+
+int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, const char* text, size_t text_len,
+                       const char* metadata, size_t metadata_len, const float* v, size_t dim) {
+  return Guard([&]() -> int32_t {
+    constexpr const char* kFn = "ruv_memory_put";
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_put: null memory");
+    std::string_view id_v, text_v, meta_v;
+    if (int32_t st = View(kFn, "id", id, id_len, &id_v); st != RUV_OK) return st;
+    if (int32_t st = View(kFn, "text", text, text_len, &text_v); st != RUV_OK) return st;
+    if (int32_t st = View(kFn, "metadata", metadata, metadata_len, &meta_v); st != RUV_OK) return st;
+    if (int32_t st = CheckVector(kFn, mem, v, dim); st != RUV_OK) return st;
+    // The core's messages ("metadata must be a JSON object") go out as they are: the same words
+    // on every backend.
+    return Report(nullptr, mem->memory->Put(id_v, text_v, meta_v, v));
+  });
+}
+
+int32_t ruv_memory_remove(ruv_memory* mem, const char* id, size_t id_len, int32_t* removed) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_remove: null memory");
+    std::string_view id_v;
+    if (int32_t st = View("ruv_memory_remove", "id", id, id_len, &id_v); st != RUV_OK) return st;
+    const bool was = mem->memory->Remove(id_v);
+    if (removed != nullptr) *removed = was ? 1 : 0;
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_get(const ruv_memory* mem, const char* id, size_t id_len, int32_t* found,
+                       ruv_bytes** out) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_get: null memory");
+    if (found == nullptr || out == nullptr) return Fail(kInvalid, "ruv_memory_get: null output");
+    std::string_view id_v;
+    if (int32_t st = View("ruv_memory_get", "id", id, id_len, &id_v); st != RUV_OK) return st;
+    ruv::memory::MemoryRecord record;
+    if (!mem->memory->Get(id_v, &record)) {
+      *found = 0;
+      return RUV_OK;
+    }
+    const std::string meta = record.metadata.dump();
+    auto bytes = std::make_unique<ruv_bytes>();
+    const uint32_t header[2] = {static_cast<uint32_t>(record.text.size()),
+                                static_cast<uint32_t>(meta.size())};
+    ruv::capi::Put(&bytes->data, header, 2);
+    bytes->data.insert(bytes->data.end(), record.text.begin(), record.text.end());
+    bytes->data.insert(bytes->data.end(), meta.begin(), meta.end());
+    *found = 1;
+    *out = bytes.release();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr || out == nullptr) return Fail(kInvalid, "ruv_memory_count: null argument");
+    *out = mem->memory->size();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_search(const ruv_memory* mem, const float* q, size_t dim, size_t k, uint32_t ef,
+                          const char* filter, size_t filter_len, ruv_bytes** out) {
+  return Guard([&]() -> int32_t {
+    constexpr const char* kFn = "ruv_memory_search";
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_search: null memory");
+    if (out == nullptr) return Fail(kInvalid, "ruv_memory_search: null output");
+    if (int32_t st = CheckVector(kFn, mem, q, dim); st != RUV_OK) return st;
+    std::string_view filter_v;
+    if (int32_t st = View(kFn, "filter", filter, filter_len, &filter_v); st != RUV_OK) return st;
+    std::vector<ruv::HnswSearchHit> hits;
+    ruv::memory::FilteredSearchOptions options;
+    options.ef = ef;
+    if (int32_t st = Report(nullptr, mem->memory->Search(q, k, filter_v, options, &hits)); st != RUV_OK)
+      return st;
+    auto packed = std::make_unique<ruv_bytes>();
+    ruv::capi::PackHits(hits, &packed->data);
+    *out = packed.release();
+    return RUV_OK;
+  });
+}
+
+}  // extern "C"

@@ -1,0 +1,55 @@
+/* ruvector-runtime C ABI, semantic memory part: ruv::memory::Memory (core/src/memory) behind an
+ * opaque handle: an HNSW index and the texts and JSON metadata of its entries, kept in step, and
+ * search with a metadata filter (MongoDB-style JSON, evaluated in the core during the walk; k
+ * results whenever k entries match). Same error model and string conventions as ruv_capi_hnsw.h.
+ *
+ * Concurrency: search, get and count on one handle may run concurrently; put and remove take it
+ * exclusively. ruv_memory_free must not race with any other call on the same handle.
+ *
+ * wasm note: every "RUV_API ... ruv_name(" declaration is exported (bindings/wasm/CMakeLists.txt). */
+#ifndef RUV_CAPI_MEMORY_H_
+#define RUV_CAPI_MEMORY_H_
+
+#include "ruv_capi.h"
+#include "ruv_capi_hnsw.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ruv_memory ruv_memory; /* one memory */
+
+/* The index config as for ruv_hnsw_create (same limits, RUV_INVALID_ARGUMENT otherwise). */
+RUV_API int32_t ruv_memory_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint32_t ef_search,
+                                  int32_t metric, int32_t storage, uint64_t seed, ruv_memory** out);
+/* NULL-safe. */
+RUV_API void ruv_memory_free(ruv_memory* mem);
+
+/* Adds or replaces `id`: its vector (dim floats) and its text and metadata (UTF-8 JSON of an
+ * object; length 0 means {}). Everything is checked before anything changes:
+ * RUV_INVALID_ARGUMENT (empty id, metadata not a JSON object, deeper than 32 or longer than
+ * 1 MiB), RUV_DIMENSION_MISMATCH, RUV_NON_FINITE. */
+RUV_API int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, const char* text,
+                               size_t text_len, const char* metadata, size_t metadata_len, const float* v,
+                               size_t dim);
+/* *removed (may be NULL) = 1 when the id was present, else 0. */
+RUV_API int32_t ruv_memory_remove(ruv_memory* mem, const char* id, size_t id_len, int32_t* removed);
+/* *found = 1 and *out a new bytes object holding the record when `id` is present:
+ *   uint32 text_len | uint32 metadata_len | text | metadata (compact JSON), little-endian;
+ * else *found = 0 and *out untouched. */
+RUV_API int32_t ruv_memory_get(const ruv_memory* mem, const char* id, size_t id_len, int32_t* found,
+                               ruv_bytes** out);
+/* Entries held. */
+RUV_API int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out);
+/* Up to k entries nearest q that pass the filter (JSON of a filter object; length 0: none), best
+ * first; fewer only when fewer match. ef == 0: the index's ef_search. *out is a new bytes object
+ * of packed hits (ruv_capi_hnsw.h's layout). A bad filter is RUV_INVALID_ARGUMENT naming where
+ * ("filter.tags.$in: must be an array (got a string)"). */
+RUV_API int32_t ruv_memory_search(const ruv_memory* mem, const float* q, size_t dim, size_t k, uint32_t ef,
+                                  const char* filter, size_t filter_len, ruv_bytes** out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RUV_CAPI_MEMORY_H_ */
