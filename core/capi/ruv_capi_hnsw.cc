@@ -15,6 +15,7 @@
 #include "capi_bytes.h"
 #include "capi_error.h"
 #include "capi_hits.h"
+#include "capi_hnsw_config.h"
 #include "capi_packed.h"
 #include "ruv/hnsw.h"
 #include "ruv/status.h"
@@ -66,15 +67,8 @@ int32_t ruv_hnsw_create(uint32_t dim, uint32_t m, uint32_t ef_construction, uint
                         int32_t metric, int32_t storage, uint64_t seed, ruv_hnsw** out) {
   return Guard([&]() -> int32_t {
     if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_create: null output");
-    ruv::HnswConfig config;
-    config.dimensions = dim;
-    config.m = m;
-    config.ef_construction = ef_construction;
-    config.ef_search = ef_search;
-    // Out-of-range enums are rejected by ValidateHnswConfig; the casts only carry the number there.
-    config.metric = static_cast<ruv::Metric>(metric);
-    config.storage = static_cast<ruv::HnswStorage>(storage);
-    config.seed = seed;
+    const ruv::HnswConfig config =
+        ruv::capi::HnswConfigOf(dim, m, ef_construction, ef_search, metric, storage, seed);
     auto h = std::make_unique<ruv_hnsw>();
     if (int32_t st = Report("ruv_hnsw_create", ruv::HnswIndex::Create(config, &h->index)); st != RUV_OK)
       return st;

@@ -11,6 +11,7 @@
 #include "capi_bytes.h"
 #include "capi_error.h"
 #include "capi_hits.h"
+#include "capi_hnsw_config.h"
 #include "memory/memory.h"
 
 struct ruv_memory {
@@ -52,14 +53,8 @@ int32_t ruv_memory_create(uint32_t dim, uint32_t m, uint32_t ef_construction, ui
                           int32_t metric, int32_t storage, uint64_t seed, ruv_memory** out) {
   return Guard([&]() -> int32_t {
     if (out == nullptr) return Fail(kInvalid, "ruv_memory_create: null output");
-    ruv::HnswConfig config;
-    config.dimensions = dim;
-    config.m = m;
-    config.ef_construction = ef_construction;
-    config.ef_search = ef_search;
-    config.metric = static_cast<ruv::Metric>(metric);  // range-checked by ValidateHnswConfig
-    config.storage = static_cast<ruv::HnswStorage>(storage);
-    config.seed = seed;
+    const ruv::HnswConfig config =
+        ruv::capi::HnswConfigOf(dim, m, ef_construction, ef_search, metric, storage, seed);
     auto mem = std::make_unique<ruv_memory>();
     if (int32_t st = Report("ruv_memory_create", ruv::memory::Memory::Create(config, &mem->memory));
         st != RUV_OK)

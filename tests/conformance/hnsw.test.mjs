@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import { WasmHnswIndex } from '../../js/dist/index.js';
 import { HNSW_CONFIG, HNSW_DIM, HNSW_K, HNSW_N, hnswData, RECALL_CASES } from './cases/hnsw.mjs';
 import { dequantizeByFormat, quantizeByFormat } from './cases/quant-format.mjs';
+import { unit } from './cases/recall.mjs';
 import {
   bruteForce,
   loadHnswBackends,
@@ -44,22 +45,17 @@ function truth(data, metric) {
   return truthCache.get(key);
 }
 
-const unit = (v) => {
-  const n = Math.sqrt(v.reduce((a, x) => a + x * x, 0));
-  return Float32Array.from(v, (x) => x / n);
-};
-
 /**
  * The float64 distance from a query to an int8 row as core/src/hnsw/FORMAT.md defines it: the row
  * is the scalar code (quant.h, per-vector range) of the prepared vector (unit length for cosine),
  * standing for its dequantized values; cosine is 1 - unit(q).v, not renormalized.
  */
 function int8Distance(query, vector, metric) {
-  const prepared = metric === 'cosine' ? unit(vector) : vector;
+  const prepared = metric === 'cosine' ? unit(Float32Array.from(vector)) : vector;
   const scalar = { type: 'scalar' };
   const row = dequantizeByFormat(quantizeByFormat(prepared, scalar), scalar, vector.length);
   if (metric !== 'cosine') return refDistance(query, row, metric);
-  const q = unit(query);
+  const q = unit(Float32Array.from(query));
   return 1 - q.reduce((a, x, i) => a + x * row[i], 0);
 }
 

@@ -13,8 +13,7 @@ Status ExactSearch(const HnswIndex& index, const RecordStore& records, const flo
                    const MetadataFilter& filter, std::vector<HnswSearchHit>* out, FilteredSearchReport* r) {
   std::vector<std::string_view> ids;
   for (size_t i = 0; i < records.size(); ++i) {
-    const std::string& id = records.IdAt(i);
-    if (filter.Matches(records.Find(id)->metadata)) ids.emplace_back(id);
+    if (filter.Matches(records.RecordAt(i).metadata)) ids.emplace_back(records.IdAt(i));
   }
   r->exact = true;
   r->matches = ids.size();
@@ -48,7 +47,7 @@ Status FilteredSearch(const HnswIndex& index, const RecordStore& records, const 
     const size_t sample = std::min(n, kSelectivitySample);
     size_t hits = 0;
     for (size_t i = 0; i < sample; ++i) {
-      hits += filter.Matches(records.Find(records.IdAt(i * n / sample))->metadata) ? 1 : 0;
+      hits += filter.Matches(records.RecordAt(i * n / sample).metadata) ? 1 : 0;
     }
     r->estimated_matches = sample == 0 ? 0 : (hits * n + sample - 1) / sample;
     // A sample with no match still leaves up to n / sample matches unseen: scan then too.

@@ -42,8 +42,10 @@ Status RecordStore::PutParsed(std::string_view id, std::string_view text, nlohma
     it->second.record = std::move(record);
     return Status::Ok();
   }
-  ids_.emplace_back(id);
-  records_.emplace(std::string(id), Entry{std::move(record), ids_.size() - 1});
+  // Room first (doubling), so the node emplaced below can always be listed.
+  if (by_position_.size() == by_position_.capacity()) by_position_.reserve(2 * by_position_.size() + 16);
+  const auto added = records_.emplace(std::string(id), Entry{std::move(record), by_position_.size()}).first;
+  by_position_.push_back(&*added);
   return Status::Ok();
 }
 
@@ -51,12 +53,12 @@ bool RecordStore::Erase(std::string_view id) {
   const auto it = records_.find(id);
   if (it == records_.end()) return false;
   const size_t hole = it->second.position;
-  records_.erase(it);
-  if (hole + 1 != ids_.size()) {
-    ids_[hole] = std::move(ids_.back());
-    records_.find(std::string_view(ids_[hole]))->second.position = hole;
+  if (hole + 1 != by_position_.size()) {
+    by_position_[hole] = by_position_.back();
+    by_position_[hole]->second.position = hole;
   }
-  ids_.pop_back();
+  by_position_.pop_back();
+  records_.erase(it);
   return true;
 }
 

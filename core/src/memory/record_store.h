@@ -35,11 +35,13 @@ class RecordStore {
   // Removes `id`; false when it was not there.
   bool Erase(std::string_view id);
   const MemoryRecord* Find(std::string_view id) const;
-  size_t size() const { return ids_.size(); }
+  size_t size() const { return by_position_.size(); }
 
-  // The id at position i in [0, size()): positions are dense but change when records are erased
-  // (the last one moves into the hole), so a sample by position is uniform over the records.
-  const std::string& IdAt(size_t i) const { return ids_[i]; }
+  // The id and record at position i in [0, size()): positions are dense but change when records
+  // are erased (the last one moves into the hole), so a sample by position is uniform over the
+  // records, and a scan by position needs no lookup by id.
+  const std::string& IdAt(size_t i) const { return by_position_[i]->first; }
+  const MemoryRecord& RecordAt(size_t i) const { return by_position_[i]->second.record; }
 
  private:
   // Transparent hashing, so lookups by string_view (the index's ids) build no string.
@@ -49,10 +51,12 @@ class RecordStore {
   };
   struct Entry {
     MemoryRecord record;
-    size_t position = 0;  // index into ids_
+    size_t position = 0;  // index into by_position_
   };
-  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> records_;
-  std::vector<std::string> ids_;
+  using Map = std::unordered_map<std::string, Entry, Hash, std::equal_to<>>;
+  Map records_;
+  // The map's nodes by position: node addresses survive rehashing, so each id is kept once.
+  std::vector<Map::value_type*> by_position_;
 };
 
 // Parses metadata JSON as RecordStore::Put does (an object, bounded): for callers that check

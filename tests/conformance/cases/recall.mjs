@@ -9,7 +9,8 @@ function gaussian(rand) {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-function unit(v) {
+/** Divides v by its length, in place, and returns it. */
+export function unit(v) {
   let n = 0;
   for (const x of v) n += x * x;
   n = Math.sqrt(n);
