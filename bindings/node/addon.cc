@@ -12,6 +12,7 @@ static Napi::Object InitRuvectorNative(Napi::Env env, Napi::Object exports) {
   ruv_node::RegisterHnsw(env, exports);
   ruv_node::RegisterEmbed(env, exports);
   ruv_node::RegisterLearn(env, exports);
+  ruv_node::RegisterMemory(env, exports);
   return exports;
 }
 

@@ -156,5 +156,6 @@ void RegisterRuntime(Napi::Env env, Napi::Object exports);
 void RegisterHnsw(Napi::Env env, Napi::Object exports);
 void RegisterEmbed(Napi::Env env, Napi::Object exports);
 void RegisterLearn(Napi::Env env, Napi::Object exports);
+void RegisterMemory(Napi::Env env, Napi::Object exports);
 
 }  // namespace ruv_node

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "ruv/hnsw.h"
@@ -43,6 +44,13 @@ inline void PackHits(const std::vector<ruv::HnswSearchHit>& hits, std::vector<ui
   Put(out, distances.data(), n);
   Put(out, lens.data(), n);
   for (const ruv::HnswSearchHit& hit : hits) out->insert(out->end(), hit.id.begin(), hit.id.end());
+}
+
+// The packed hits of a list of ids (scores and distances 0): ruv_hnsw_list_ids, ruv_memory_list_ids.
+inline void PackIds(std::vector<std::string> ids, std::vector<uint8_t>* out) {
+  std::vector<ruv::HnswSearchHit> hits(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) hits[i].id = std::move(ids[i]);
+  PackHits(hits, out);
 }
 
 }  // namespace ruv::capi

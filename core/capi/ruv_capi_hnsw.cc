@@ -194,10 +194,8 @@ int32_t ruv_hnsw_list_ids(const ruv_hnsw* h, uint32_t start, uint32_t max_count,
         st != RUV_OK) {
       return st;
     }
-    std::vector<ruv::HnswSearchHit> hits(ids.size());
-    for (size_t i = 0; i < ids.size(); ++i) hits[i].id = std::move(ids[i]);
     auto packed = std::make_unique<ruv_bytes>();
-    ruv::capi::PackHits(hits, &packed->data);
+    ruv::capi::PackIds(std::move(ids), &packed->data);
     *out = packed.release();
     *next = static_cast<uint32_t>(std::min<size_t>(after, UINT32_MAX));
     return RUV_OK;

@@ -2,6 +2,7 @@
 // around ruv::memory::Memory. Errors go through capi_error.h; nothing throws across the boundary.
 #include "ruv_capi_memory.h"
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -122,6 +123,24 @@ int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out) {
   return Guard([&]() -> int32_t {
     if (mem == nullptr || out == nullptr) return Fail(kInvalid, "ruv_memory_count: null argument");
     *out = mem->memory->size();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_list_ids(const ruv_memory* mem, uint32_t start, uint32_t max_count, ruv_bytes** out,
+                            uint32_t* next) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_list_ids: null memory");
+    if (out == nullptr || next == nullptr) return Fail(kInvalid, "ruv_memory_list_ids: null output");
+    std::vector<std::string> ids;
+    size_t after = 0;
+    if (int32_t st = Report("ruv_memory_list_ids", mem->memory->ListIds(start, max_count, &ids, &after));
+        st != RUV_OK)
+      return st;
+    auto packed = std::make_unique<ruv_bytes>();
+    ruv::capi::PackIds(std::move(ids), &packed->data);
+    *out = packed.release();
+    *next = static_cast<uint32_t>(std::min<size_t>(after, UINT32_MAX));
     return RUV_OK;
   });
 }

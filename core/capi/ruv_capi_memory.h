@@ -41,6 +41,10 @@ RUV_API int32_t ruv_memory_get(const ruv_memory* mem, const char* id, size_t id_
                                ruv_bytes** out);
 /* Entries held. */
 RUV_API int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out);
+/* The ids of up to max_count entries from slot `start` on, as ruv_hnsw_list_ids lists them
+ * (packed hits, scores and distances 0; *next: the slot to go on from). */
+RUV_API int32_t ruv_memory_list_ids(const ruv_memory* mem, uint32_t start, uint32_t max_count,
+                                    ruv_bytes** out, uint32_t* next);
 /* Up to k entries nearest q that pass the filter (JSON of a filter object; length 0: none), best
  * first; fewer only when fewer match. ef == 0: the index's ef_search. *out is a new bytes object
  * of packed hits (ruv_capi_hnsw.h's layout). A bad filter is RUV_INVALID_ARGUMENT naming where

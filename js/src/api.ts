@@ -21,6 +21,25 @@ export type {
   SearchResult,
 } from './hnsw/types.js';
 export type { LearningModule } from './learning/module.js';
+export {
+  SemanticMemory,
+  DEFAULT_MEMORY_MODEL,
+  type AddBatchOptions,
+  type AddBatchProgress,
+} from './memory/semantic-memory.js';
+export type { MemoryModule } from './memory/module.js';
+export type {
+  Durability,
+  JsonValue as MemoryJsonValue,
+  MemoryEntry,
+  MemoryHit,
+  MemoryInput,
+  MemoryMetadata,
+  MemorySearchOptions,
+  MetadataFilter,
+  SemanticMemoryDescription,
+  SemanticMemoryOptions,
+} from './memory/types.js';
 export type { WasmModules } from './modules.js';
 export type {
   BackendKernels,

@@ -96,6 +96,8 @@ export interface BackendKernels extends VectorKernels, QuantKernels {
    * matching over pattern arrays and applyLoRA still work (learning/module.ts).
    */
   readonly learn?: LearnKernels;
+  /** Semantic memory (core/src/memory): index, texts and metadata in step, filtered search in the core. */
+  readonly memory?: MemoryKernels;
   /** A call that does nothing, to measure the cost of crossing the boundary. */
   noop(): void;
   /** Releases backend resources (wasm heap scratch, ...). */
@@ -234,6 +236,36 @@ export interface HnswKernels {
   deserialize(bytes: Uint8Array): HnswBackendIndex;
   /** Same as deserialize, off the JS thread where the backend can (native: it reads `bytes` in place, so they must not change until it settles). */
   deserializeAsync?(bytes: Uint8Array): Promise<HnswBackendIndex>;
+}
+
+/** A record of a memory as the core keeps it: its text and its metadata as compact JSON text. */
+export interface MemoryBackendRecord {
+  text: string;
+  metadataJson: string;
+}
+
+/**
+ * One memory owned by a backend (core/capi/ruv_capi_memory.h). Arguments are validated by the
+ * public layer (memory/checks.ts); data-dependent failures (a bad filter, NON_FINITE vectors,
+ * metadata over its bounds) are thrown as RuVectorError with the core's message.
+ */
+export interface MemoryBackend {
+  /** Adds or replaces `id`; `metadataJson` is a JSON object's text. Nothing changes on error. */
+  put(id: string, text: string, metadataJson: string, vector: Float32Array): void;
+  remove(id: string): boolean;
+  get(id: string): MemoryBackendRecord | undefined;
+  count(): number;
+  /** As HnswBackendIndex.listIds. */
+  listIds(start: number, max: number): { ids: string[]; next: number };
+  /** Up to k entries passing the filter (JSON text, '' for none), best first. `ef` 0: the config's. */
+  search(query: Float32Array, k: number, ef: number, filterJson: string): HnswHits;
+  /** Releases the memory; later calls throw NOT_INITIALIZED. Idempotent. */
+  free(): void;
+}
+
+/** Semantic memory entry points of a backend. */
+export interface MemoryKernels {
+  create(params: HnswParams): MemoryBackend;
 }
 
 /** Options of a model load in C ABI terms (ruv_embed_options), validated by embeddings/checks.ts. */

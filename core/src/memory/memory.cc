@@ -43,6 +43,11 @@ size_t Memory::size() const {
   return records_.size();
 }
 
+Status Memory::ListIds(size_t start, size_t max_count, std::vector<std::string>* ids, size_t* next) const {
+  std::shared_lock lock(mu_);
+  return index_->ListIds(start, max_count, ids, next);
+}
+
 Status Memory::Search(const float* query, size_t k, std::string_view filter_json,
                       const FilteredSearchOptions& options, std::vector<HnswSearchHit>* out,
                       FilteredSearchReport* report) const {

@@ -30,6 +30,9 @@ class Memory {
   // A copy of the record of `id`; false when there is none.
   bool Get(std::string_view id, MemoryRecord* out) const;
   size_t size() const;
+  // The ids of up to `max_count` entries from slot `start` on, and the slot to go on from
+  // (HnswIndex::ListIds: the index holds exactly the memory's ids).
+  Status ListIds(size_t start, size_t max_count, std::vector<std::string>* ids, size_t* next) const;
 
   // Up to k entries nearest `query` that pass the filter (JSON text; "" or "{}": every entry),
   // best first; fewer only when fewer match. kInvalidArgument for a bad filter.

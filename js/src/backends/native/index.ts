@@ -23,13 +23,14 @@ import { backendUnavailable, RuVectorError } from '../../errors.js';
 import { decodeHits, decodeStats } from '../../hnsw/codec.js';
 import { createEmbedKernels, type NativeEmbedAddon } from './embed.js';
 import { createLearnKernels, type NativeLearnAddon } from './learn.js';
+import { createMemoryKernels, type NativeMemoryAddon } from './memory.js';
 import { guarded, rethrow } from './status.js';
 
 /** The C ABI version this adapter speaks (ruv_abi_version()). */
 const EXPECTED_ABI_VERSION = 2;
 
 /** What bindings/node exports; argument order follows core/capi/ruv_capi.h. */
-interface NativeAddon extends NativeEmbedAddon, NativeLearnAddon {
+interface NativeAddon extends NativeEmbedAddon, NativeLearnAddon, NativeMemoryAddon {
   abiVersion(): number;
   simdTarget(): string;
   noop(): void;
@@ -294,6 +295,7 @@ function createKernels(addon: NativeAddon): BackendKernels {
     hnsw: createHnswKernels(addon),
     embed: createEmbedKernels(addon),
     learn: createLearnKernels(addon),
+    memory: createMemoryKernels(addon),
     noop: () => addon.noop(),
   };
 }

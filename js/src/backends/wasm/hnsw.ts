@@ -33,9 +33,16 @@ import type {
 import { RuVectorError } from '../../errors.js';
 import { decodeHits, decodeStats, readUtf8, STATS_BYTES } from '../../hnsw/codec.js';
 
-/** The HNSW part of the Emscripten module (pointers and size_t are 32-bit numbers). */
-export interface WasmHnswExports {
+/** The owned-bytes part of the C ABI (ruv_bytes). */
+export interface WasmBytesExports {
   HEAPU8: Uint8Array;
+  _ruv_bytes_size(b: number): number;
+  _ruv_bytes_data(b: number): number;
+  _ruv_bytes_free(b: number): void;
+}
+
+/** The HNSW part of the Emscripten module (pointers and size_t are 32-bit numbers). */
+export interface WasmHnswExports extends WasmBytesExports {
   HEAPU32: Uint32Array;
   HEAPF32: Float32Array;
   /** Called by bindings/wasm/module.c for each candidate of a search with a predicate. */
@@ -83,9 +90,6 @@ export interface WasmHnswExports {
   _ruv_hnsw_stats(h: number, out: number): number;
   _ruv_hnsw_list_ids(h: number, start: number, maxCount: number, out: number, next: number): number;
   _ruv_hnsw_serialize(h: number, out: number): number;
-  _ruv_bytes_size(b: number): number;
-  _ruv_bytes_data(b: number): number;
-  _ruv_bytes_free(b: number): void;
   _ruv_wasm_hnsw_allow_fn(): number;
 }
 
@@ -103,7 +107,7 @@ export interface ScratchArena {
 }
 
 /** Slot of 64 bytes at the start of a call's scratch for out-parameters (pointers, flags). */
-const OUT_SLOT_BYTES = 64;
+export const OUT_SLOT_BYTES = 64;
 /**
  * insert_batch on the calling thread. The module has no pthreads, and its C++ exceptions are not
  * caught (Emscripten's default): threads > 1 makes std::thread throw and aborts the module.
@@ -116,10 +120,10 @@ export const align64 = (bytes: number): number => (bytes + 63) & ~63;
 const encoder = new TextEncoder();
 
 /** Upper bound of the UTF-8 bytes of `s` (3 per UTF-16 unit; a surrogate pair takes 4 of 6). */
-const maxUtf8 = (s: string): number => 3 * s.length;
+export const maxUtf8 = (s: string): number => 3 * s.length;
 
 /** Writes `s` as UTF-8 at heap[at..]; room for maxUtf8(s) bytes. Returns the bytes written. */
-function writeUtf8(heap: Uint8Array, at: number, s: string): number {
+export function writeUtf8(heap: Uint8Array, at: number, s: string): number {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -127,6 +131,21 @@ function writeUtf8(heap: Uint8Array, at: number, s: string): number {
     heap[at + i] = c;
   }
   return n;
+}
+
+/** The heap bytes of a ruv_bytes object (valid until it is freed or memory grows). */
+export function heapBytes(m: WasmBytesExports, bytes: number): Uint8Array {
+  const data = m._ruv_bytes_data(bytes) >>> 0;
+  return m.HEAPU8.subarray(data, data + (m._ruv_bytes_size(bytes) >>> 0));
+}
+
+/** A ruv_bytes object's data, copied out and freed: what every call returning bytes ends with. */
+export function takeBytes<T>(m: WasmBytesExports, bytes: number, decode: (b: Uint8Array) => T): T {
+  try {
+    return decode(heapBytes(m, bytes));
+  } finally {
+    m._ruv_bytes_free(bytes);
+  }
 }
 
 /** The current predicate of a search in flight and what it threw. */
@@ -358,11 +377,7 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
     return index;
   }
 
-  /** The heap bytes of a ruv_bytes object (valid until it is freed or memory grows). */
-  function bytesOf(bytes: number): Uint8Array {
-    const data = m._ruv_bytes_data(bytes) >>> 0;
-    return m.HEAPU8.subarray(data, data + (m._ruv_bytes_size(bytes) >>> 0));
-  }
+  const bytesOf = (bytes: number): Uint8Array => heapBytes(m, bytes);
 
   return {
     create(params: HnswParams): HnswBackendIndex {

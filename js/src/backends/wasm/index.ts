@@ -24,6 +24,7 @@ import type { VectorBuffer } from '../../vector-ops/types.js';
 import { createWasmEmbed, type WasmEmbedExports } from './embed.js';
 import { align64, createWasmHnsw, type ScratchArena, type WasmHnswExports } from './hnsw.js';
 import { createWasmLearn, type WasmLearnExports } from './learn.js';
+import { createWasmMemory, type WasmMemoryExports } from './memory.js';
 // Static, so bundlers and Workers follow it (a computed import() is unsupported in workerd).
 import createRuvectorWasm from '../../wasm/ruvector_wasm.mjs';
 
@@ -31,7 +32,7 @@ import createRuvectorWasm from '../../wasm/ruvector_wasm.mjs';
 const EXPECTED_ABI_VERSION = 2;
 
 /** The part of the Emscripten module this adapter uses (pointers and size_t are 32-bit numbers). */
-interface WasmModule extends WasmHnswExports, WasmEmbedExports, WasmLearnExports {
+interface WasmModule extends WasmHnswExports, WasmEmbedExports, WasmLearnExports, WasmMemoryExports {
   /** Views of the current wasm memory; the glue replaces them when memory grows. */
   HEAPU8: Uint8Array;
   HEAP32: Int32Array;
@@ -240,6 +241,7 @@ function createKernels(m: WasmModule): WasmKernels {
     hnsw,
     embed: createWasmEmbed(m, arena),
     learn: createWasmLearn(m, arena),
+    memory: createWasmMemory(m, arena),
 
     distance(a: Float32Array, b: Float32Array, metric: MetricId): number {
       const dim = a.length;

@@ -1,0 +1,127 @@
+// Semantic memory (core/capi/ruv_capi_memory.h) as a JS class `Memory` wrapping one ruv_memory*:
+//   new Memory(dim, m, efConstruction, efSearch, metric, storage, seed: bigint)
+//   put(id, text, metadataJson, v) / remove(id): boolean / get(id): Uint8Array | null
+//   count(): number / listIds(start, max): [packed hits (ids only), next slot]
+//   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
+// Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
+// (the decoders the wasm backend uses too). Every call is short (one walk, or an exact scan of a
+// selective filter's matches) and runs on the calling thread.
+#include <string>
+
+#include "async_handle.h"
+#include "binding_util.h"
+#include "ruv_capi_memory.h"
+
+namespace ruv_node {
+namespace {
+
+using MemoryHandle = AsyncHandle<ruv_memory, ruv_memory_free>;
+
+uint32_t U32Arg(const Napi::CallbackInfo& info, size_t index) {
+  const size_t v = SizeArg(info, index);
+  if (v > UINT32_MAX) ThrowStatus(info.Env(), RUV_INVALID_ARGUMENT, "memory: value out of range");
+  return static_cast<uint32_t>(v);
+}
+
+std::string StringArg(const Napi::CallbackInfo& info, size_t index) {
+  if (!info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a string");
+  return info[index].As<Napi::String>().Utf8Value();
+}
+
+class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(
+        env, "Memory",
+        {InstanceMethod<&MemoryWrap::Put>("put"), InstanceMethod<&MemoryWrap::Remove>("remove"),
+         InstanceMethod<&MemoryWrap::Get>("get"), InstanceMethod<&MemoryWrap::Count>("count"),
+         InstanceMethod<&MemoryWrap::ListIds>("listIds"), InstanceMethod<&MemoryWrap::Search>("search"),
+         InstanceMethod<&MemoryWrap::Free>("free")});
+  }
+
+  explicit MemoryWrap(const Napi::CallbackInfo& info)
+      : Napi::ObjectWrap<MemoryWrap>(info), h_({"Memory", "memory", "callback", "write"}) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 7 || !info[6].IsBigInt())
+      throw Napi::TypeError::New(env, "expected 7 arguments, seed a bigint");
+    bool lossless = false;
+    const uint64_t seed = info[6].As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) ThrowStatus(env, RUV_INVALID_ARGUMENT, "Memory: seed must be a u64 bigint");
+    Check(env, ruv_memory_create(U32Arg(info, 0), U32Arg(info, 1), U32Arg(info, 2), U32Arg(info, 3),
+                                 Int32Arg(info, 4), Int32Arg(info, 5), seed, h_.out()));
+  }
+
+ private:
+  ruv_memory* Use(Napi::Env env) { return h_.Use(env, true); }
+
+  void Put(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_memory* h = Use(env);
+    const std::string id = IdArg(info, 0);
+    const std::string text = StringArg(info, 1);
+    const std::string meta = StringArg(info, 2);
+    auto v = TypedArrayArg<float>(info, 3);
+    Check(env, ruv_memory_put(h, id.data(), id.size(), text.data(), text.size(), meta.data(), meta.size(),
+                              v.data, v.length));
+  }
+
+  Napi::Value Remove(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_memory* h = Use(env);
+    const std::string id = IdArg(info, 0);
+    int32_t removed = 0;
+    Check(env, ruv_memory_remove(h, id.data(), id.size(), &removed));
+    return Napi::Boolean::New(env, removed != 0);
+  }
+
+  Napi::Value Get(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ruv_memory* h = Use(env);
+    const std::string id = IdArg(info, 0);
+    int32_t found = 0;
+    ruv_bytes* out = nullptr;
+    Check(env, ruv_memory_get(h, id.data(), id.size(), &found, &out));
+    if (found == 0) return env.Null();
+    return BytesToJs(env, out);
+  }
+
+  Napi::Value Count(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint64_t n = 0;
+    Check(env, ruv_memory_count(Use(env), &n));
+    return Napi::Number::New(env, static_cast<double>(n));
+  }
+
+  Napi::Value ListIds(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_bytes* out = nullptr;
+    uint32_t next = 0;
+    Check(env, ruv_memory_list_ids(Use(env), U32Arg(info, 0), U32Arg(info, 1), &out, &next));
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, BytesToJs(env, out));
+    pair.Set(1u, Napi::Number::New(env, next));
+    return pair;
+  }
+
+  Napi::Value Search(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ruv_memory* h = Use(env);
+    auto q = TypedArrayArg<float>(info, 0);
+    const size_t k = SizeArg(info, 1);
+    const uint32_t ef = U32Arg(info, 2);
+    const std::string filter = StringArg(info, 3);
+    ruv_bytes* out = nullptr;
+    Check(env, ruv_memory_search(h, q.data, q.length, k, ef, filter.data(), filter.size(), &out));
+    return BytesToJs(env, out);
+  }
+
+  void Free(const Napi::CallbackInfo& info) { h_.Free(info.Env()); }
+
+  MemoryHandle h_;
+};
+
+}  // namespace
+
+void RegisterMemory(Napi::Env env, Napi::Object exports) { exports.Set("Memory", MemoryWrap::Define(env)); }
+
+}  // namespace ruv_node

@@ -1,0 +1,73 @@
+/**
+ * MemoryKernels over the addon (bindings/node/memory_binding.cc): convert, call, convert back.
+ * Every call is short and runs on the calling thread.
+ */
+import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
+import { RuVectorError } from '../../errors.js';
+import { decodeHits } from '../../hnsw/codec.js';
+import { decodeRecord } from '../../memory/codec.js';
+import { guarded } from './status.js';
+
+/** One memory of the addon (a ruv_memory* with a GC finalizer). */
+interface NativeMemory {
+  put(id: string, text: string, metadataJson: string, v: Float32Array): void;
+  remove(id: string): boolean;
+  get(id: string): Uint8Array | null;
+  count(): number;
+  listIds(start: number, max: number): [Uint8Array, number];
+  search(q: Float32Array, k: number, ef: number, filterJson: string): Uint8Array;
+  free(): void;
+}
+
+/** What the addon exports for the semantic memory. */
+export interface NativeMemoryAddon {
+  Memory: new (
+    dim: number,
+    m: number,
+    efConstruction: number,
+    efSearch: number,
+    metric: number,
+    storage: number,
+    seed: bigint,
+  ) => NativeMemory;
+}
+
+function wrap(native: NativeMemory): MemoryBackend {
+  let freed = false;
+  const live = (fn: string): NativeMemory => {
+    if (freed) throw new RuVectorError('NOT_INITIALIZED', `memory.${fn}: the memory was freed`);
+    return native;
+  };
+  return {
+    put: (id, text, metadataJson, vector) => guarded(() => live('put').put(id, text, metadataJson, vector)),
+    remove: (id) => guarded(() => live('remove').remove(id)),
+    get(id) {
+      const bytes = guarded(() => live('get').get(id));
+      return bytes === null ? undefined : decodeRecord(bytes);
+    },
+    count: () => guarded(() => live('count').count()),
+    listIds(start, max) {
+      const [bytes, next] = guarded(() => live('listIds').listIds(start, max));
+      return { ids: decodeHits(bytes).ids, next };
+    },
+    search: (query, k, ef, filterJson) =>
+      decodeHits(guarded(() => live('search').search(query, k, ef, filterJson))),
+    free(): void {
+      if (freed) return;
+      freed = true;
+      native.free();
+    },
+  };
+}
+
+export function createMemoryKernels(addon: NativeMemoryAddon): MemoryKernels {
+  return {
+    create: (p: HnswParams) =>
+      wrap(
+        guarded(
+          () =>
+            new addon.Memory(p.dimensions, p.m, p.efConstruction, p.efSearch, p.metric, p.storage, p.seed),
+        ),
+      ),
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * The semantic memory of the wasm backend: MemoryKernels over core/capi/ruv_capi_memory.h.
+ * Strings cross as UTF-8 written into the scratch arena (hnsw.ts's writer); records and hits come
+ * back as one bytes object, decoded by memory/codec.ts and hnsw/codec.ts (the decoders the native
+ * adapter uses too).
+ */
+import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
+import { RuVectorError } from '../../errors.js';
+import { decodeHits } from '../../hnsw/codec.js';
+import { decodeRecord } from '../../memory/codec.js';
+import {
+  align64,
+  maxUtf8,
+  OUT_SLOT_BYTES,
+  type ScratchArena,
+  takeBytes,
+  type WasmBytesExports,
+  writeUtf8,
+} from './hnsw.js';
+
+/** The memory part of the Emscripten module (pointers and size_t are 32-bit numbers). */
+export interface WasmMemoryExports extends WasmBytesExports {
+  HEAPU32: Uint32Array;
+  HEAPF32: Float32Array;
+  _ruv_memory_create(
+    dim: number,
+    m: number,
+    efc: number,
+    efs: number,
+    metric: number,
+    storage: number,
+    seed: bigint,
+    out: number,
+  ): number;
+  _ruv_memory_free(h: number): void;
+  _ruv_memory_put(
+    h: number,
+    id: number,
+    idLen: number,
+    text: number,
+    textLen: number,
+    meta: number,
+    metaLen: number,
+    v: number,
+    dim: number,
+  ): number;
+  _ruv_memory_remove(h: number, id: number, idLen: number, removed: number): number;
+  _ruv_memory_get(h: number, id: number, idLen: number, found: number, out: number): number;
+  _ruv_memory_count(h: number, out: number): number;
+  _ruv_memory_list_ids(h: number, start: number, max: number, out: number, next: number): number;
+  _ruv_memory_search(
+    h: number,
+    q: number,
+    dim: number,
+    k: number,
+    ef: number,
+    filter: number,
+    filterLen: number,
+    out: number,
+  ): number;
+}
+
+export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): MemoryKernels {
+  // Heap memory is not garbage-collected: a memory dropped without free() is freed here.
+  const finalizer =
+    typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry<number>((h) => m._ruv_memory_free(h))
+      : null;
+  const { check } = arena;
+
+  /** Where stage() put a call's inputs in scratch. */
+  interface Staged {
+    /** Start of two 64-byte out slots. */
+    base: number;
+    /** The vector's address (0 without one). */
+    vec: number;
+    /** Each string's UTF-8 address and length, in the order given. */
+    at: number[];
+    len: number[];
+  }
+
+  /** Scratch laid out as two out slots, then the vector, then each string's UTF-8. */
+  function stage(floats: Float32Array | null, strings: string[]): Staged {
+    const vecBytes = floats === null ? 0 : align64(floats.length * 4);
+    let strBytes = 0;
+    for (const s of strings) strBytes += maxUtf8(s);
+    const base = arena.reserve(2 * OUT_SLOT_BYTES + vecBytes + strBytes);
+    const vec = base + 2 * OUT_SLOT_BYTES;
+    if (floats !== null) m.HEAPF32.set(floats, vec >>> 2);
+    const staged: Staged = { base, vec: floats === null ? 0 : vec, at: [], len: [] };
+    let at = vec + vecBytes;
+    for (const s of strings) {
+      const n = writeUtf8(m.HEAPU8, at, s);
+      staged.at.push(at);
+      staged.len.push(n);
+      at += n;
+    }
+    return staged;
+  }
+
+  function wrap(outPtr: number): MemoryBackend {
+    let handle = m.HEAPU32[outPtr >>> 2]!;
+    const live = (fn: string): number => {
+      if (handle === 0) throw new RuVectorError('NOT_INITIALIZED', `memory.${fn}: the memory was freed`);
+      return handle;
+    };
+    const out32 = (base: number, slot = 0): number => m.HEAPU32[(base + slot * OUT_SLOT_BYTES) >>> 2]!;
+
+    const memory: MemoryBackend = {
+      put(id, text, metadataJson, vector) {
+        const h = live('put');
+        const { vec, at, len } = stage(vector, [id, text, metadataJson]);
+        try {
+          check(m._ruv_memory_put(h, at[0]!, len[0]!, at[1]!, len[1]!, at[2]!, len[2]!, vec, vector.length));
+        } finally {
+          arena.trim(); // a long text may have grown the arena
+        }
+      },
+      remove(id) {
+        const h = live('remove');
+        const { base, at, len } = stage(null, [id]);
+        check(m._ruv_memory_remove(h, at[0]!, len[0]!, base));
+        return out32(base) !== 0;
+      },
+      get(id) {
+        const h = live('get');
+        const { base, at, len } = stage(null, [id]);
+        check(m._ruv_memory_get(h, at[0]!, len[0]!, base, base + OUT_SLOT_BYTES));
+        if (out32(base) === 0) return undefined;
+        return takeBytes(m, out32(base, 1), decodeRecord);
+      },
+      count() {
+        const h = live('count');
+        const base = arena.reserve(OUT_SLOT_BYTES);
+        check(m._ruv_memory_count(h, base));
+        // uint64, little-endian: counts stay far below 2^53.
+        return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
+      },
+      listIds(start, max) {
+        const h = live('listIds');
+        const base = arena.reserve(2 * OUT_SLOT_BYTES);
+        check(m._ruv_memory_list_ids(h, start, max, base, base + OUT_SLOT_BYTES));
+        const next = out32(base, 1);
+        return { ids: takeBytes(m, out32(base), decodeHits).ids, next };
+      },
+      search(query, k, ef, filterJson) {
+        const h = live('search');
+        const { base, vec, at, len } = stage(query, [filterJson]);
+        check(m._ruv_memory_search(h, vec, query.length, k, ef, at[0]!, len[0]!, base));
+        return takeBytes(m, out32(base), decodeHits);
+      },
+      free() {
+        if (handle === 0) return;
+        finalizer?.unregister(memory);
+        m._ruv_memory_free(handle);
+        handle = 0;
+      },
+    };
+    finalizer?.register(memory, handle, memory);
+    return memory;
+  }
+
+  return {
+    create(p: HnswParams): MemoryBackend {
+      const base = arena.reserve(OUT_SLOT_BYTES);
+      check(
+        m._ruv_memory_create(
+          p.dimensions,
+          p.m,
+          p.efConstruction,
+          p.efSearch,
+          p.metric,
+          p.storage,
+          BigInt.asUintN(64, p.seed),
+          base,
+        ),
+      );
+      return wrap(base);
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * The one decoder of a memory record as the C ABI hands it back (core/capi/ruv_capi_memory.h,
+ * ruv_memory_get): uint32 text_len | uint32 metadata_len | text | metadata (compact JSON),
+ * little-endian. Used by both adapters over the core: the native addon passes the bytes through,
+ * the wasm adapter reads them from its heap. Hits are hnsw/codec.ts's.
+ */
+import type { MemoryBackendRecord } from '../backend.js';
+import { RuVectorError } from '../errors.js';
+import { readUtf8 } from '../hnsw/codec.js';
+
+/** Decodes one record; copies, so `bytes` may be freed afterwards. */
+export function decodeRecord(bytes: Uint8Array): MemoryBackendRecord {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 8) throw new RuVectorError('CORRUPT_DATA', 'memory: a record shorter than its header');
+  const textLen = view.getUint32(0, true);
+  const metaLen = view.getUint32(4, true);
+  if (8 + textLen + metaLen !== bytes.length)
+    throw new RuVectorError('CORRUPT_DATA', 'memory: a record whose lengths do not add up');
+  return { text: readUtf8(bytes, 8, textLen), metadataJson: readUtf8(bytes, 8 + textLen, metaLen) };
+}

@@ -1,0 +1,436 @@
+/**
+ * SemanticMemory (issue 22): text in, memories out. One object embeds texts (the runtime's
+ * embeddings module), keeps them with their metadata beside the HNSW index in the core
+ * (core/src/memory: one lock, kept in step), and recalls them with metadata filters evaluated in
+ * the core during the walk (k results whenever k memories match).
+ *
+ * Writes are applied in call order: each add/addBatch/delete embeds concurrently with the others
+ * but changes the store only after every earlier write has (so the last call for an id wins).
+ * This version keeps memories in memory; durable stores (path, write-ahead log) come next and are
+ * rejected with UNSUPPORTED until then, never silently kept in memory.
+ */
+import type { BackendName, MemoryBackend, MemoryKernels } from '../backend.js';
+import { asPublicError, fail, show } from '../check.js';
+import { EMBED_BATCH_CHUNK } from '../embeddings/embedder.js';
+import type { ModelSource } from '../embeddings/sources.js';
+import type { EmbeddingModelHandle, EmbeddingModelInfo, EmbeddingsModule } from '../embeddings/types.js';
+import { RuVectorError } from '../errors.js';
+import { checkHnswConfig, type CheckedHnswConfig, vectorArg } from '../hnsw/checks.js';
+import { isPlainObject, typeName } from '../check.js';
+import { RuVectorRuntime } from '../runtime.js';
+import {
+  type CheckedInput,
+  checkedInput,
+  inputArg,
+  memorySearchArg,
+  openOptionsArg,
+  positiveInteger,
+  textArg,
+} from './checks.js';
+import type {
+  MemoryEntry,
+  MemoryHit,
+  MemoryInput,
+  MemoryMetadata,
+  MemorySearchOptions,
+  SemanticMemoryDescription,
+  SemanticMemoryOptions,
+} from './types.js';
+
+/** The model a memory uses when `model` is not given (ADR-006's default). */
+export const DEFAULT_MEMORY_MODEL = 'sentence-transformers/all-MiniLM-L6-v2';
+
+/** Ids per step of the entries iterator (between steps the event loop runs). */
+const LIST_STEP = 256;
+
+/** Progress of a long addBatch. */
+export interface AddBatchProgress {
+  /** Texts embedded so far (vectors given count as embedded). */
+  embedded: number;
+  total: number;
+}
+
+/** Options of {@link SemanticMemory.addBatch}. */
+export interface AddBatchOptions {
+  /** Called after each chunk of 32 texts is embedded. */
+  onProgress?: (progress: AddBatchProgress) => void;
+}
+
+/** The embedder of a memory: a loaded model and the module that runs it. */
+interface Embedder {
+  embeddings: EmbeddingsModule;
+  handle: EmbeddingModelHandle;
+  info: EmbeddingModelInfo;
+  /** True when the memory loaded it (and unloads it on close). */
+  owned: boolean;
+}
+
+/** What open() hands the constructor. */
+interface Parts {
+  backend: MemoryBackend;
+  backendName: BackendName;
+  embedder: Embedder | null;
+  checked: CheckedHnswConfig;
+}
+
+const parts = new WeakSet<object>();
+
+/** One semantic memory: see the file comment. Make one with {@link SemanticMemory.open}. */
+export class SemanticMemory {
+  readonly #backend: MemoryBackend;
+  readonly #backendName: BackendName;
+  readonly #embedder: Embedder | null;
+  readonly #checked: CheckedHnswConfig;
+  /** The last write in call order (never rejects: each caller gets its own outcome). */
+  #tail: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  /** Internal: use {@link SemanticMemory.open}. */
+  constructor(p: Parts) {
+    if (!parts.has(p)) {
+      throw new RuVectorError('INVALID_ARGUMENT', 'SemanticMemory: use SemanticMemory.open(options)');
+    }
+    this.#backend = p.backend;
+    this.#backendName = p.backendName;
+    this.#embedder = p.embedder;
+    this.#checked = p.checked;
+  }
+
+  /**
+   * Opens a memory: loads the model (unless `model: null`), makes the index. Rejects with
+   * INVALID_ARGUMENT for bad options, UNSUPPORTED for what this version or backend cannot do
+   * (a `path`, durability other than 'none', js-fallback), and the model loader's errors.
+   */
+  static async open(options?: SemanticMemoryOptions): Promise<SemanticMemory> {
+    const fn = 'SemanticMemory.open';
+    const o = openOptionsArg(fn, options);
+    if (o['path'] !== undefined) {
+      throw fail(
+        'UNSUPPORTED',
+        fn,
+        'options.path: durable stores are not in this version (memories are kept in memory; omit path)',
+      );
+    }
+    if (o['durability'] !== undefined && o['durability'] !== 'none') {
+      throw fail(
+        'UNSUPPORTED',
+        fn,
+        `options.durability ${show(o['durability'])}: only 'none' (in memory) is in this version`,
+      );
+    }
+    if (o['runtime'] !== undefined && !(o['runtime'] instanceof RuVectorRuntime))
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `options.runtime must be a RuVectorRuntime (got ${typeName(o['runtime'])})`,
+      );
+    if (o['runtime'] !== undefined && o['backend'] !== undefined)
+      throw fail('INVALID_ARGUMENT', fn, 'give options.runtime or options.backend, not both');
+    const dimensions =
+      o['dimensions'] === undefined
+        ? undefined
+        : positiveInteger(fn, 'options.dimensions', o['dimensions'], 65536);
+    if (o['index'] !== undefined && !isPlainObject(o['index']))
+      throw fail('INVALID_ARGUMENT', fn, `options.index must be an object (got ${typeName(o['index'])})`);
+    const index = (o['index'] ?? {}) as Record<string, unknown>;
+    if ('dimensions' in index)
+      throw fail('INVALID_ARGUMENT', fn, 'options.index.dimensions: give options.dimensions');
+    if (o['model'] === null && dimensions === undefined)
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        'options.dimensions is required when options.model is null (no model)',
+      );
+
+    const runtime =
+      (o['runtime'] as RuVectorRuntime | undefined) ??
+      (o['backend'] !== undefined
+        ? await RuVectorRuntime.create({ backend: o['backend'] as SemanticMemoryOptions['backend'] })
+        : await RuVectorRuntime.initialize());
+    return runtime.getModules().memory.open(options);
+  }
+
+  /** Internal: open() on a runtime's kernels (memory/module.ts). */
+  static async openOn(
+    kernels: MemoryKernels | undefined,
+    backendName: BackendName,
+    embeddings: EmbeddingsModule,
+    options: SemanticMemoryOptions | undefined,
+  ): Promise<SemanticMemory> {
+    const fn = 'SemanticMemory.open';
+    const o = openOptionsArg(fn, options);
+    if (kernels === undefined) {
+      throw fail(
+        'UNSUPPORTED',
+        fn,
+        `the ${backendName} backend has no semantic memory in this version (use native or wasm)`,
+      );
+    }
+    const dimensions = o['dimensions'] as number | undefined;
+    let embedder: Embedder | null = null;
+    if (o['model'] !== null) {
+      const source = (o['model'] ?? DEFAULT_MEMORY_MODEL) as ModelSource;
+      const handle = await embeddings.loadModel(source, o['modelOptions'] as never);
+      const info = embeddings.modelInfo(handle);
+      if (dimensions !== undefined && dimensions !== info.dimensions) {
+        embeddings.unloadModel(handle);
+        throw fail(
+          'DIMENSION_MISMATCH',
+          fn,
+          `${info.modelId} makes ${info.dimensions}-d embeddings, options.dimensions says ${dimensions}`,
+        );
+      }
+      embedder = { embeddings, handle, info, owned: true };
+    }
+    const dims = embedder?.info.dimensions ?? dimensions!;
+    let checked: CheckedHnswConfig;
+    let backend: MemoryBackend;
+    try {
+      checked = checkHnswConfig(fn, { ...((o['index'] ?? {}) as object), dimensions: dims });
+      backend = kernels.create(checked.params);
+    } catch (e) {
+      if (embedder !== null) embeddings.unloadModel(embedder.handle);
+      throw asPublicError(fn, e);
+    }
+    const p: Parts = { backend, backendName, embedder, checked };
+    parts.add(p);
+    return new SemanticMemory(p);
+  }
+
+  /** Length of every stored vector. */
+  get dimensions(): number {
+    return this.#checked.params.dimensions;
+  }
+
+  /** Memories held (writes still in flight not counted until applied). */
+  get size(): number {
+    return this.#live('size').count();
+  }
+
+  #live(method: string): MemoryBackend {
+    if (this.#closed)
+      throw new RuVectorError('NOT_INITIALIZED', `SemanticMemory.${method}: the memory is closed`);
+    return this.#backend;
+  }
+
+  /** Runs `apply` after every earlier write, with what `prepare` gave (prepare starts now). */
+  #write<P, T>(prepare: Promise<P>, apply: (prepared: P) => T): Promise<T> {
+    const run = this.#tail.then(() => prepare).then(apply);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #embedAll(
+    fn: string,
+    texts: string[],
+    onProgress?: (p: AddBatchProgress) => void,
+    given = 0,
+  ): Promise<Float32Array[]> {
+    const e = this.#embedder;
+    if (texts.length === 0) return [];
+    if (e === null) throw fail('INVALID_ARGUMENT', fn, 'this memory has no model: give each memory a vector');
+    const out: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i += EMBED_BATCH_CHUNK) {
+      out.push(...(await e.embeddings.embedBatchAsync(e.handle, texts.slice(i, i + EMBED_BATCH_CHUNK))));
+      onProgress?.({ embedded: given + out.length, total: given + texts.length });
+    }
+    return out;
+  }
+
+  #put(fn: string, input: CheckedInput, vector: Float32Array): void {
+    try {
+      this.#live(fn.slice('SemanticMemory.'.length)).put(input.id, input.text, input.metadataJson, vector);
+    } catch (e) {
+      throw asPublicError(fn, e);
+    }
+  }
+
+  /**
+   * Embeds `text` and stores it under `id` (replacing what `id` held). `options.vector`: a
+   * precomputed embedding instead (required when the memory has no model).
+   */
+  add(
+    id: string,
+    text: string,
+    metadata?: MemoryMetadata,
+    options?: { vector?: Float32Array },
+  ): Promise<void> {
+    const fn = 'SemanticMemory.add';
+    try {
+      this.#live('add');
+      if (options !== undefined && !isPlainObject(options))
+        throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+      const input = checkedInput(fn, '', id, text, metadata, options?.vector);
+      const vector =
+        input.vector !== undefined
+          ? Promise.resolve(vectorArg(fn, 'options.vector', input.vector, this.dimensions))
+          : this.#embedAll(fn, [input.text]).then((v) => v[0]!);
+      return this.#write(vector, (v) => this.#put(fn, input, v));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * Stores many memories, embedding their texts 32 per forward pass. Every entry is checked before
+   * anything is embedded or stored; a later id in the batch wins over an earlier one.
+   */
+  addBatch(inputs: MemoryInput[], options?: AddBatchOptions): Promise<void> {
+    const fn = 'SemanticMemory.addBatch';
+    try {
+      this.#live('addBatch');
+      if (!Array.isArray(inputs))
+        throw fail('INVALID_ARGUMENT', fn, `inputs must be an array (got ${typeName(inputs)})`);
+      if (options !== undefined && !isPlainObject(options))
+        throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+      const onProgress = options?.onProgress as unknown;
+      if (onProgress !== undefined && typeof onProgress !== 'function')
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          `options.onProgress must be a function (got ${typeName(onProgress)})`,
+        );
+      const checked = inputs.map((input, i) => {
+        const c = inputArg(fn, `inputs[${i}]`, input);
+        if (c.vector !== undefined) vectorArg(fn, `inputs[${i}].vector`, c.vector, this.dimensions);
+        return c;
+      });
+      const toEmbed = checked.filter((c) => c.vector === undefined);
+      const given = checked.length - toEmbed.length;
+      const prepared = this.#embedAll(
+        fn,
+        toEmbed.map((c) => c.text),
+        onProgress as AddBatchOptions['onProgress'],
+        given,
+      ).then((vectors) => {
+        toEmbed.forEach((c, i) => (c.vector = vectors[i]));
+        return checked;
+      });
+      return this.#write(prepared, (all) => {
+        for (const c of all) this.#put(fn, c, c.vector!);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * The k memories nearest `query` (a text, embedded with the memory's model, or a vector) that
+   * pass `options.filter`, best first. Sees every write that resolved before it was called.
+   */
+  async search(query: string | Float32Array, options?: MemorySearchOptions): Promise<MemoryHit[]> {
+    const fn = 'SemanticMemory.search';
+    this.#live('search');
+    const o = memorySearchArg(fn, options);
+    let q: Float32Array;
+    if (typeof query === 'string') {
+      q = (await this.#embedAll(fn, [textArg(fn, 'query', query)]))[0]!;
+    } else if (query instanceof Float32Array) {
+      q = vectorArg(fn, 'query', query, this.dimensions);
+    } else {
+      throw fail('INVALID_ARGUMENT', fn, `query must be a string or a Float32Array (got ${typeName(query)})`);
+    }
+    const backend = this.#live('search');
+    let hits;
+    try {
+      hits = backend.search(q, o.k, o.ef, o.filterJson);
+    } catch (e) {
+      throw asPublicError(fn, e);
+    }
+    const out: MemoryHit[] = [];
+    for (let i = 0; i < hits.ids.length; i++) {
+      const score = hits.scores[i]!;
+      if (score < o.minScore) continue;
+      const entry = this.#entry(backend, hits.ids[i]!);
+      if (entry !== undefined) out.push({ ...entry, score, distance: hits.distances[i]! });
+    }
+    return out;
+  }
+
+  #entry(backend: MemoryBackend, id: string): MemoryEntry | undefined {
+    const r = backend.get(id);
+    return r === undefined
+      ? undefined
+      : { id, text: r.text, metadata: JSON.parse(r.metadataJson) as MemoryMetadata };
+  }
+
+  /** The memory stored under `id`, or undefined. */
+  get(id: string): MemoryEntry | undefined {
+    const fn = 'SemanticMemory.get';
+    const backend = this.#live('get');
+    return this.#entry(backend, textArg(fn, 'id', id));
+  }
+
+  has(id: string): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Removes `id`; resolves true when it was there. Applied in call order with the other writes. */
+  delete(id: string): Promise<boolean> {
+    const fn = 'SemanticMemory.delete';
+    try {
+      this.#live('delete');
+      const checked = textArg(fn, 'id', id);
+      return this.#write(Promise.resolve(), () => this.#live('delete').remove(checked));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Every stored memory, in steps of 256 (the event loop runs between steps). */
+  async *entries(): AsyncGenerator<MemoryEntry> {
+    let start = 0;
+    for (;;) {
+      const backend = this.#live('entries');
+      const { ids, next } = backend.listIds(start, LIST_STEP);
+      for (const id of ids) {
+        const entry = this.#entry(backend, id);
+        if (entry !== undefined) yield entry;
+      }
+      if (ids.length === 0) return;
+      start = next;
+      await Promise.resolve();
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncGenerator<MemoryEntry> {
+    return this.entries();
+  }
+
+  /** What this memory is: backend, model provenance, index parameters, storage. */
+  describe(): SemanticMemoryDescription {
+    const { config } = this.#checked;
+    return {
+      backend: this.#backendName,
+      model: this.#embedder?.info ?? null,
+      dimensions: this.dimensions,
+      index: {
+        m: config.m,
+        efConstruction: config.efConstruction,
+        efSearch: config.efSearch,
+        distanceMetric: config.distanceMetric,
+        storage: config.storage,
+        seed: String(config.seed),
+      },
+      size: this.size,
+      path: null,
+      durability: 'none',
+    };
+  }
+
+  /** Resolves when every write called before it is applied (in memory there is nothing more to do). */
+  async flush(): Promise<void> {
+    this.#live('flush');
+    await this.#tail;
+  }
+
+  /** Waits for pending writes, then releases the index and the model it loaded. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#tail;
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#backend.free();
+    if (this.#embedder?.owned) this.#embedder.embeddings.unloadModel(this.#embedder.handle);
+  }
+}

@@ -1,0 +1,102 @@
+/** Public types of the semantic memory (issue 22): one object that embeds, stores and recalls. */
+import type { BackendName } from '../backend.js';
+import type { EmbeddingModelInfo, LoadModelOptions } from '../embeddings/types.js';
+import type { ModelSource } from '../embeddings/sources.js';
+import type { HnswConfig } from '../hnsw/types.js';
+import type { BackendChoice, RuVectorRuntime } from '../runtime.js';
+
+/** Any JSON value (what metadata may hold). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** Metadata of a memory: a JSON object (at most 1 MiB as compact JSON, nested at most 32 deep). */
+export type MemoryMetadata = { [key: string]: JsonValue };
+
+/**
+ * A metadata filter in MongoDB / Pinecone style, evaluated in the core during the HNSW walk:
+ * `{ field: value }` (equality), `{ field: { $eq | $ne | $gt | $gte | $lt | $lte: value } }`,
+ * `{ field: { $in | $nin: [values] } }`, `{ field: { $exists: boolean } }`, `{ $and: [filters] }`,
+ * `{ $or: [filters] }`; `field` may be a dotted path (`'source.kind'`). MongoDB's semantics: a
+ * condition on an array field matches when any element matches, `null` equals a missing field,
+ * and ranges compare numbers with numbers and strings with strings only.
+ */
+export type MetadataFilter = { [field: string]: JsonValue };
+
+/** Where a memory keeps its data and what an acknowledged write promises. */
+export type Durability = 'none' | 'batch' | 'fsync';
+
+/** Options of {@link SemanticMemory.open}; every field is optional. */
+export interface SemanticMemoryOptions {
+  /**
+   * The embedding model: a folder, URL, Hub id or short name, or bundle bytes (as `loadModel`
+   * takes them). Default: the ADR's `all-MiniLM-L6-v2`. `null`: no model; memories are added and
+   * searched with vectors only (`dimensions` then required).
+   */
+  model?: ModelSource | null;
+  /** How the model is loaded and run (maxTokens, pooling, normalize, weights, ...). */
+  modelOptions?: LoadModelOptions;
+  /** Vector length; must match the model's when both are given. */
+  dimensions?: number;
+  /** Run on this backend ('native', 'wasm' or 'js'); default: the best one that loads here. */
+  backend?: BackendChoice;
+  /** Or on this runtime (its backend), e.g. one shared with other modules. */
+  runtime?: RuVectorRuntime;
+  /** The HNSW index (defaults: m 16, efConstruction 200, efSearch 64, cosine, float32). */
+  index?: Omit<HnswConfig, 'dimensions'>;
+  /**
+   * A directory to keep the store in. Not in this version: durable stores come with the
+   * write-ahead log; a path is rejected with UNSUPPORTED rather than silently kept in memory.
+   */
+  path?: string;
+  /** Only `'none'` (in memory) in this version; other values are rejected with UNSUPPORTED. */
+  durability?: Durability;
+}
+
+/** One memory to add. */
+export interface MemoryInput {
+  id: string;
+  /** Non-empty text; embedded unless `vector` is given. */
+  text: string;
+  metadata?: MemoryMetadata;
+  /** A precomputed embedding (the memory's dimensions); required when the memory has no model. */
+  vector?: Float32Array;
+}
+
+/** A stored memory. */
+export interface MemoryEntry {
+  id: string;
+  text: string;
+  metadata: MemoryMetadata;
+}
+
+/** One search result: a stored memory and how near it is. */
+export interface MemoryHit extends MemoryEntry {
+  /** Similarity, higher is nearer (cosine: 1 - distance). */
+  score: number;
+  /** The index metric's distance, lower is nearer. */
+  distance: number;
+}
+
+/** Options of {@link SemanticMemory.search}. */
+export interface MemorySearchOptions {
+  /** Results wanted (default 10); fewer only when fewer memories pass the filter and minScore. */
+  k?: number;
+  /** Which memories may be returned; evaluated in the core during the walk. */
+  filter?: MetadataFilter;
+  /** Drop results whose score is below this. */
+  minScore?: number;
+  /** Candidate list size of this search (default: the index's efSearch). */
+  efSearch?: number;
+}
+
+/** What a memory is and how it runs: never a guess. */
+export interface SemanticMemoryDescription {
+  backend: BackendName;
+  /** The embedding model (provenance included), or null for a vectors-only memory. */
+  model: EmbeddingModelInfo | null;
+  dimensions: number;
+  index: Required<Omit<HnswConfig, 'dimensions' | 'seed'>> & { seed: string };
+  size: number;
+  /** Where the data is kept: null in memory. */
+  path: string | null;
+  durability: Durability;
+}

@@ -1,0 +1,405 @@
+// SemanticMemory conformance (issue 22) on every backend that has it: search against a float64
+// brute force over the same stored vectors, with filters judged by plain JS predicates written
+// per case (independent of the core's filter); k results whenever k match; texts embedded by the
+// memory equal the embeddings module's vectors; writes applied in call order; bad input the same
+// code and message on native and wasm, with nothing stored changed. js-fallback has no memory yet:
+// it must say UNSUPPORTED, never fall back silently.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+
+import { RuVectorError, SemanticMemory } from '../../js/dist/index.js';
+import { bruteForce, dataset, scoreOf } from './cases/recall.mjs';
+import { testModels } from './embeddings-support.mjs';
+import { requiredBackends } from './support.mjs';
+
+const CORE_BACKENDS = ['native', 'wasm'];
+const required = requiredBackends();
+
+/** Opens a vectors-only memory on `backend`, or returns the reason it cannot load. */
+async function open(backend, options = {}) {
+  try {
+    return await SemanticMemory.open({ backend, model: null, dimensions: 24, ...options });
+  } catch (error) {
+    if (error?.code === 'BACKEND_UNAVAILABLE' && !required.has(backend)) return { skip: error.message };
+    throw error;
+  }
+}
+
+/** Metadata of entry i: a group (10 values), a tag list, a number, a nested source, some missing fields. */
+function metadataOf(i) {
+  const m = {
+    group: i % 10,
+    n: i,
+    tags: i % 3 === 0 ? ['red', 'blue'] : ['green'],
+    source: { kind: i % 2 ? 'chat' : 'doc' },
+  };
+  if (i % 7 === 0) m.pinned = true;
+  return m;
+}
+
+const N = 1500;
+const data = dataset('clustered', N, 24, 12, 2207);
+const entries = data.ids.map((id, i) => ({
+  id,
+  text: `text ${i}`,
+  metadata: metadataOf(i),
+  vector: data.vectors[i],
+}));
+
+/** Filters and the JS predicate each stands for (MongoDB semantics, spelled out per case). */
+const FILTER_CASES = [
+  { name: 'none', filter: undefined, allow: () => true, recall: 0.9 },
+  { name: 'plain equality (10%)', filter: { group: 3 }, allow: (m) => m.group === 3 },
+  {
+    name: '$gte/$lt range (half)',
+    filter: { n: { $gte: 300, $lt: 1050 } },
+    allow: (m) => m.n >= 300 && m.n < 1050,
+    recall: 0.9,
+  },
+  {
+    name: 'array field $in',
+    filter: { tags: { $in: ['red'] } },
+    allow: (m) => m.tags.includes('red'),
+    recall: 0.9,
+  },
+  {
+    name: 'dotted path and $or',
+    filter: { $or: [{ 'source.kind': 'doc', group: 4 }, { pinned: true }] },
+    allow: (m) => (m.source.kind === 'doc' && m.group === 4) || m.pinned === true,
+  },
+  {
+    name: '$exists false and $ne',
+    filter: { pinned: { $exists: false }, group: { $ne: 0 } },
+    allow: (m) => m.pinned === undefined && m.group !== 0,
+    recall: 0.9,
+  },
+  {
+    name: 'three matches',
+    filter: { n: { $in: [5, 700, 1400] } },
+    allow: (m) => [5, 700, 1400].includes(m.n),
+  },
+  { name: 'no match', filter: { group: 42 }, allow: () => false },
+];
+
+for (const backend of CORE_BACKENDS) {
+  test(`${backend}: search equals a float64 brute force over the stored vectors, with and without filters; k results whenever k match`, async (t) => {
+    const memory = await open(backend);
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(entries);
+    assert.equal(memory.size, N);
+    const k = 10;
+    for (const c of FILTER_CASES) {
+      const allowed = entries.filter((e) => c.allow(e.metadata));
+      let found = 0;
+      let wanted = 0;
+      for (const q of data.queries) {
+        const hits = await memory.search(q, { k, filter: c.filter });
+        const truth = bruteForce(
+          allowed.map((e) => [e.id, e.vector]),
+          q,
+          k,
+          'cosine',
+        );
+        assert.equal(hits.length, Math.min(k, allowed.length), `${c.name}: k results whenever k match`);
+        for (const h of hits) {
+          const e = entries[Number(h.id.slice(h.id.lastIndexOf('-') + 1))];
+          assert.ok(c.allow(e.metadata), `${c.name}: ${h.id} does not pass the filter`);
+          assert.equal(h.text, e.text);
+          assert.deepEqual(h.metadata, e.metadata);
+          assert.ok(
+            Math.abs(h.score - scoreOf(h.distance, 'cosine')) < 1e-6,
+            'score is the similarity of distance',
+          );
+        }
+        for (let i = 1; i < hits.length; i++)
+          assert.ok(hits[i - 1].distance <= hits[i].distance + 1e-7, 'best first');
+        const ids = new Set(hits.map((h) => h.id));
+        found += truth.filter((r) => ids.has(r.id)).length;
+        wanted += truth.length;
+        if (c.recall === undefined) {
+          // Selective filters are ranked exactly: the brute force's distances, in its order.
+          assert.deepEqual(
+            hits.map((h) => h.id),
+            truth.map((r) => r.id),
+            `${c.name}: exact ranking`,
+          );
+          hits.forEach((h, i) => assert.ok(Math.abs(h.distance - truth[i].distance) < 1e-5));
+        }
+      }
+      const recall = wanted === 0 ? 1 : found / wanted;
+      assert.ok(recall >= (c.recall ?? 1), `${c.name}: recall ${recall}`);
+    }
+    // minScore drops what is below it, and efSearch is honoured (a wider walk never recalls less).
+    const q = data.queries[0];
+    const top = await memory.search(q, { k: 20 });
+    const cut = top[9].score;
+    assert.deepEqual(
+      (await memory.search(q, { k: 20, minScore: cut })).map((h) => h.id),
+      top.filter((h) => h.score >= cut).map((h) => h.id),
+    );
+    const exact = bruteForce(
+      entries.map((e) => [e.id, e.vector]),
+      q,
+      20,
+      'cosine',
+    ).map((r) => r.id);
+    assert.deepEqual(
+      (await memory.search(q, { k: 20, efSearch: N })).map((h) => h.id),
+      exact,
+      'efSearch >= size is exact',
+    );
+    await memory.close();
+  });
+
+  test(`${backend}: get, has, delete, replace, iteration; every stored id stays findable`, async (t) => {
+    const memory = await open(backend);
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(entries.slice(0, 300));
+    for (const e of entries.slice(0, 300)) {
+      const hit = (await memory.search(e.vector, { k: 1 }))[0];
+      assert.equal(hit.id, e.id, `${e.id} is its own nearest`);
+    }
+    assert.deepEqual(memory.get('clustered-5'), {
+      id: 'clustered-5',
+      text: 'text 5',
+      metadata: metadataOf(5),
+    });
+    assert.equal(memory.get('nope'), undefined);
+    assert.equal(await memory.delete('clustered-5'), true);
+    assert.equal(await memory.delete('clustered-5'), false);
+    assert.equal(memory.has('clustered-5'), false);
+    assert.equal(memory.size, 299);
+    // Replacing keeps one entry with the new text, metadata and vector.
+    await memory.add('clustered-6', 'new text', { replaced: true }, { vector: entries[200].vector });
+    assert.equal(memory.size, 299);
+    assert.deepEqual(memory.get('clustered-6'), {
+      id: 'clustered-6',
+      text: 'new text',
+      metadata: { replaced: true },
+    });
+    const near = await memory.search(entries[200].vector, { k: 2 });
+    assert.deepEqual(near.map((h) => h.id).sort(), ['clustered-200', 'clustered-6']);
+    const seen = [];
+    for await (const e of memory) seen.push(e.id);
+    assert.equal(seen.length, 299);
+    assert.equal(new Set(seen).size, 299);
+    assert.ok(!seen.includes('clustered-5'));
+    await memory.close();
+    assert.throws(() => memory.size, { code: 'NOT_INITIALIZED' });
+    await assert.rejects(memory.search(entries[0].vector), { code: 'NOT_INITIALIZED' });
+    await memory.close(); // idempotent
+  });
+
+  test(`${backend}: writes apply in call order (the last call for an id wins)`, async (t) => {
+    const memory = await open(backend);
+    if (memory.skip) return t.skip(memory.skip);
+    const v = entries[0].vector;
+    const calls = [];
+    for (let i = 0; i < 20; i++) calls.push(memory.add('same', `version ${i}`, { i }, { vector: v }));
+    calls.push(memory.delete('same'));
+    calls.push(memory.add('same', 'final', {}, { vector: v }));
+    await Promise.all(calls);
+    assert.equal(memory.get('same').text, 'final');
+    // A failing write does not stop the ones after it.
+    const bad = memory.add('x', 'text', { deep: nest(40) }, { vector: v });
+    const good = memory.add('y', 'text', {}, { vector: v });
+    await assert.rejects(bad, { code: 'INVALID_ARGUMENT' });
+    await good;
+    assert.equal(memory.has('y'), true);
+    await memory.flush();
+    await memory.close();
+  });
+}
+
+/** An object nested `depth` levels. */
+function nest(depth) {
+  let o = {};
+  for (let i = 1; i < depth; i++) o = { a: o };
+  return o;
+}
+
+/** Bad calls: each must fail with the same code and message on native and wasm, changing nothing. */
+const BAD_CALLS = [
+  ['empty id', (m) => m.add('', 'text', {}, { vector: entries[0].vector })],
+  ['id not a string', (m) => m.add(7, 'text', {}, { vector: entries[0].vector })],
+  ['empty text', (m) => m.add('a', '', {}, { vector: entries[0].vector })],
+  ['text not a string', (m) => m.add('a', { t: 1 }, {}, { vector: entries[0].vector })],
+  ['metadata an array', (m) => m.add('a', 'text', [1], { vector: entries[0].vector })],
+  ['metadata with a function', (m) => m.add('a', 'text', { f: () => 1 }, { vector: entries[0].vector })],
+  ['metadata with Infinity', (m) => m.add('a', 'text', { x: [Infinity] }, { vector: entries[0].vector })],
+  ['metadata with a Date', (m) => m.add('a', 'text', { when: new Date(0) }, { vector: entries[0].vector })],
+  ['metadata 33 levels deep', (m) => m.add('a', 'text', nest(33), { vector: entries[0].vector })],
+  [
+    'metadata over 1 MiB',
+    (m) => m.add('a', 'text', { big: 'x'.repeat(1 << 20) }, { vector: entries[0].vector }),
+  ],
+  ['vector too short', (m) => m.add('a', 'text', {}, { vector: new Float32Array(3) })],
+  ['vector with NaN', (m) => m.add('a', 'text', {}, { vector: new Float32Array(24).fill(NaN) })],
+  ['no vector and no model', (m) => m.add('a', 'text')],
+  [
+    'batch with one bad entry',
+    (m) =>
+      m.addBatch([
+        { id: 'ok', text: 't', vector: entries[0].vector },
+        { id: 'b', text: '' },
+      ]),
+  ],
+  // Bounds only the core also judges: checked before anything is stored, so the batch is refused whole.
+  [
+    'batch whose second entry is 33 levels deep',
+    (m) =>
+      m.addBatch([
+        { id: 'ok', text: 't', vector: entries[0].vector },
+        { id: 'b', text: 't', metadata: nest(33), vector: entries[0].vector },
+      ]),
+  ],
+  [
+    'batch whose second entry is over 1 MiB',
+    (m) =>
+      m.addBatch([
+        { id: 'ok', text: 't', vector: entries[0].vector },
+        { id: 'b', text: 't', metadata: { s: 'é'.repeat(600000) }, vector: entries[0].vector },
+      ]),
+  ],
+  [
+    'batch entry with an unknown key',
+    (m) => m.addBatch([{ id: 'ok', text: 't', vector: entries[0].vector, meta: {} }]),
+  ],
+  ['unknown filter operator', (m) => m.search(entries[0].vector, { filter: { a: { $regex: 'x' } } })],
+  ['$in not an array', (m) => m.search(entries[0].vector, { filter: { a: { $in: 3 } } })],
+  ['$and not an array', (m) => m.search(entries[0].vector, { filter: { $and: {} } })],
+  ['filter a function', (m) => m.search(entries[0].vector, { filter: () => true })],
+  ['k zero', (m) => m.search(entries[0].vector, { k: 0 })],
+  ['unknown search option', (m) => m.search(entries[0].vector, { topK: 3 })],
+  ['query of the wrong length', (m) => m.search(new Float32Array(5))],
+  ['text query without a model', (m) => m.search('hello')],
+  ['delete with a number', (m) => m.delete(3)],
+];
+
+test('bad input: the same code and message on native and wasm, and nothing stored changes', async (t) => {
+  const errors = new Map();
+  for (const backend of CORE_BACKENDS) {
+    const memory = await open(backend);
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(entries.slice(0, 50));
+    const before = [];
+    for await (const e of memory) before.push(e);
+    for (const [name, call] of BAD_CALLS) {
+      const error = await Promise.resolve()
+        .then(() => call(memory))
+        .then(
+          () => assert.fail(`${backend}: ${name}: expected an error`),
+          (e) => e,
+        );
+      assert.ok(error instanceof RuVectorError, `${backend}: ${name}: ${error}`);
+      const key = `${name}`;
+      if (!errors.has(key)) errors.set(key, `${error.code}: ${error.message}`);
+      else assert.equal(`${error.code}: ${error.message}`, errors.get(key), `${name}: same on every backend`);
+    }
+    const after = [];
+    for await (const e of memory) after.push(e);
+    assert.deepEqual(after, before, `${backend}: nothing stored changed`);
+    await memory.close();
+  }
+  assert.match(
+    errors.get('unknown filter operator'),
+    /^INVALID_ARGUMENT: SemanticMemory\.search: filter\.a\.\$regex: unknown operator/,
+  );
+  assert.match(errors.get('metadata 33 levels deep'), /nests deeper than 32 levels/);
+});
+
+test('open: options are honoured or rejected, and js-fallback says UNSUPPORTED', async () => {
+  await assert.rejects(SemanticMemory.open({ backend: 'js', model: null, dimensions: 4 }), {
+    code: 'UNSUPPORTED',
+  });
+  await assert.rejects(SemanticMemory.open({ model: null, dimensions: 4, path: '/tmp/x' }), {
+    code: 'UNSUPPORTED',
+  });
+  await assert.rejects(SemanticMemory.open({ model: null, dimensions: 4, durability: 'fsync' }), {
+    code: 'UNSUPPORTED',
+  });
+  await assert.rejects(SemanticMemory.open({ model: null }), {
+    code: 'INVALID_ARGUMENT',
+    message: /dimensions is required/,
+  });
+  await assert.rejects(SemanticMemory.open({ model: null, dimensions: 4, index: { m: 1 } }), {
+    code: 'INVALID_ARGUMENT',
+    message: /config\.m/,
+  });
+  await assert.rejects(SemanticMemory.open({ model: null, dimensions: 4, topK: 1 }), {
+    code: 'INVALID_ARGUMENT',
+    message: /unknown option 'topK'/,
+  });
+  assert.throws(() => new SemanticMemory({}), { code: 'INVALID_ARGUMENT' });
+  const m = await SemanticMemory.open({
+    model: null,
+    dimensions: 4,
+    index: { m: 8, efSearch: 20, distanceMetric: 'euclidean' },
+  });
+  const d = m.describe();
+  assert.deepEqual(
+    [d.index.m, d.index.efSearch, d.index.efConstruction, d.index.distanceMetric],
+    [8, 20, 200, 'euclidean'],
+  );
+  assert.equal(d.model, null);
+  assert.equal(d.path, null);
+  assert.equal(d.durability, 'none');
+  await m.add('a', 'text', {}, { vector: new Float32Array([3, 4, 0, 0]) });
+  const [hit] = await m.search(new Float32Array([0, 0, 0, 0]));
+  assert.ok(
+    Math.abs(hit.distance - 5) < 1e-6 && Math.abs(hit.score + 5) < 1e-6,
+    'euclidean: score is -distance',
+  );
+  await m.close();
+});
+
+const models = testModels();
+for (const backend of CORE_BACKENDS) {
+  test(`${backend}: texts are embedded with the memory's model (equal to the embeddings module's vectors), in batches, with progress`, async (t) => {
+    if (models.missing) {
+      if (models.mustRun) throw new Error(models.missing);
+      return t.skip(models.missing);
+    }
+    const memory = await open(backend, {
+      model: { folder: join(models.dir, 'tiny') },
+      dimensions: undefined,
+    });
+    if (memory.skip) return t.skip(memory.skip);
+    const info = memory.describe().model;
+    assert.equal(info.modelId, 'tiny');
+    assert.equal(memory.dimensions, info.dimensions);
+    const texts = Array.from(
+      { length: 70 },
+      (_, i) => `note number ${i} about ${['cats', 'tea', 'rust', 'rain'][i % 4]}`,
+    );
+    const progress = [];
+    await memory.addBatch(
+      texts.map((text, i) => ({ id: `n${i}`, text, metadata: { topic: i % 4 } })),
+      { onProgress: (p) => progress.push(p.embedded) },
+    );
+    assert.deepEqual(progress, [32, 64, 70]);
+    const { RuVectorRuntime } = await import('../../js/dist/index.js');
+    const runtime = await RuVectorRuntime.create({ backend });
+    const embeddings = runtime.getModules().embeddings;
+    const handle = await embeddings.loadModel({ folder: join(models.dir, 'tiny') });
+    for (const i of [0, 33, 69]) {
+      const v = embeddings.embed(handle, texts[i]);
+      const [hit] = await memory.search(v, { k: 1 });
+      assert.equal(hit.id, `n${i}`);
+      assert.ok(hit.distance < 1e-5, `stored vector equals embed(text): distance ${hit.distance}`);
+      const [byText] = await memory.search(texts[i], { k: 1, filter: { topic: i % 4 } });
+      assert.equal(byText.id, `n${i}`);
+    }
+    embeddings.unloadModel(handle);
+    // Call order holds when an earlier write is still embedding: the delete waits for the add.
+    const adding = memory.add('late', texts[5].repeat(20));
+    const deleting = memory.delete('late');
+    await Promise.all([adding, deleting]);
+    assert.equal(memory.has('late'), false, 'the delete called after the add applies after it');
+    await assert.rejects(open(backend, { model: { folder: join(models.dir, 'tiny') }, dimensions: 7 }), {
+      code: 'DIMENSION_MISMATCH',
+    });
+    await memory.close();
+  });
+}
