@@ -2,8 +2,10 @@
 // brute force over the same stored vectors, with filters judged by plain JS predicates written
 // per case (independent of the core's filter); k results whenever k match; texts embedded by the
 // memory equal the embeddings module's vectors; writes applied in call order; bad input the same
-// code and message on native and wasm, with nothing stored changed. js-fallback has no memory yet:
-// it must say UNSUPPORTED, never fall back silently.
+// code and message on native, wasm and js (whose filter and search are TypeScript twins of the
+// core's: random filters must select the same memories and fail with the same words everywhere),
+// with nothing stored changed. js-fallback has no embedder: a text needs a model, and a model on
+// js is UNSUPPORTED, never a silent fallback.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -11,8 +13,9 @@ import { test } from 'node:test';
 import { RuVectorError, SemanticMemory } from '../../js/dist/index.js';
 import { bruteForce, dataset, scoreOf } from './cases/recall.mjs';
 import { testModels } from './embeddings-support.mjs';
-import { requiredBackends } from './support.mjs';
+import { mulberry32, requiredBackends } from './support.mjs';
 
+const BACKENDS = ['native', 'wasm', 'js'];
 const CORE_BACKENDS = ['native', 'wasm'];
 const required = requiredBackends();
 
@@ -82,7 +85,7 @@ const FILTER_CASES = [
   { name: 'no match', filter: { group: 42 }, allow: () => false },
 ];
 
-for (const backend of CORE_BACKENDS) {
+for (const backend of BACKENDS) {
   test(`${backend}: search equals a float64 brute force over the stored vectors, with and without filters; k results whenever k match`, async (t) => {
     const memory = await open(backend);
     if (memory.skip) return t.skip(memory.skip);
@@ -277,9 +280,9 @@ const BAD_CALLS = [
   ['delete with a number', (m) => m.delete(3)],
 ];
 
-test('bad input: the same code and message on native and wasm, and nothing stored changes', async (t) => {
+test('bad input: the same code and message on native, wasm and js, and nothing stored changes', async (t) => {
   const errors = new Map();
-  for (const backend of CORE_BACKENDS) {
+  for (const backend of BACKENDS) {
     const memory = await open(backend);
     if (memory.skip) return t.skip(memory.skip);
     await memory.addBatch(entries.slice(0, 50));
@@ -309,8 +312,8 @@ test('bad input: the same code and message on native and wasm, and nothing store
   assert.match(errors.get('metadata 33 levels deep'), /nests deeper than 32 levels/);
 });
 
-test('open: options are honoured or rejected, and js-fallback says UNSUPPORTED', async () => {
-  await assert.rejects(SemanticMemory.open({ backend: 'js', model: null, dimensions: 4 }), {
+test('open: options are honoured or rejected; a model on js-fallback is UNSUPPORTED', async () => {
+  await assert.rejects(SemanticMemory.open({ backend: 'js', model: { folder: '/nonexistent' } }), {
     code: 'UNSUPPORTED',
   });
   await assert.rejects(SemanticMemory.open({ model: null, dimensions: 4, path: '/tmp/x' }), {
@@ -403,3 +406,115 @@ for (const backend of CORE_BACKENDS) {
     await memory.close();
   });
 }
+
+/** Random metadata and filters (valid and not) over a small vocabulary, so that they meet often. */
+function randomFilters(seed, count) {
+  const rand = mulberry32(seed);
+  const pick = (xs) => xs[Math.floor(rand() * xs.length)];
+  const scalars = [0, 1, 1.5, -2, 10, 'x', 'y', 'é', '😀', '\uE000', '', null, true, false];
+  const value = (depth = 0) => {
+    const r = rand();
+    if (r < 0.6 || depth > 1) return pick(scalars);
+    if (r < 0.8) return Array.from({ length: Math.floor(rand() * 3) }, () => value(depth + 1));
+    return { d: value(depth + 1), [pick(['e', 'f'])]: value(depth + 1) };
+  };
+  const fields = ['a', 'b', 'c', 'c.d', 'c.e', 'tags', 'missing', 'a', 'b', 'c.d', 'a..b'];
+  const ops = [
+    '$eq',
+    '$ne',
+    '$gt',
+    '$gte',
+    '$lt',
+    '$lte',
+    '$in',
+    '$nin',
+    '$exists',
+    'plain',
+    'plain',
+    '$regex',
+  ];
+  const ranged = () =>
+    rand() < 0.85 ? pick([0, 1, 1.5, -2, 10, 'x', 'y', 'é', '😀', '\uE000', '']) : value();
+  const condition = () => {
+    const op = pick(ops);
+    if (op === 'plain') return value();
+    if (op === '$in' || op === '$nin')
+      return {
+        [op]: rand() < 0.9 ? Array.from({ length: 1 + Math.floor(rand() * 3) }, () => value()) : value(),
+      };
+    if (op === '$exists') return { [op]: rand() < 0.9 ? rand() < 0.5 : value() };
+    const c = { [op]: op.startsWith('$g') || op.startsWith('$l') ? ranged() : value() };
+    if (rand() < 0.2) c[pick(['$lt', '$ne', 'z'])] = value();
+    return c;
+  };
+  const filter = (depth) => {
+    const f = {};
+    const n = 1 + Math.floor(rand() * 2);
+    for (let i = 0; i < n; i++) {
+      const r = rand();
+      if (r < 0.15 && depth < 3)
+        f[pick(['$and', '$or'])] =
+          rand() < 0.9 ? Array.from({ length: 1 + Math.floor(rand() * 2) }, () => filter(depth + 1)) : [];
+      else if (r < 0.18) f[pick(['$not', '$nor'])] = [{ a: 1 }];
+      else f[pick(fields)] = condition();
+    }
+    return f;
+  };
+  const metadata = Array.from({ length: 120 }, () => ({
+    a: value(),
+    b: value(),
+    c: rand() < 0.7 ? { d: value(), e: value() } : value(),
+    tags: [value(), value()],
+  }));
+  return { metadata, filters: Array.from({ length: count }, () => filter(0)) };
+}
+
+test('random filters select the same memories, or fail with the same words, on native, wasm and js', async (t) => {
+  const { metadata, filters } = randomFilters(4409, 400);
+  const results = new Map();
+  for (const backend of BACKENDS) {
+    const memory = await open(backend);
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(
+      metadata.map((m, i) => ({ id: `m${i}`, text: 't', metadata: m, vector: entries[i].vector })),
+    );
+    // Metadata comes back the same way everywhere (keys in the core's order).
+    const stored = JSON.stringify(
+      [...Array(metadata.length).keys()].map((i) => memory.get(`m${i}`).metadata),
+    );
+    const outcomes = [stored];
+    for (const filter of filters) {
+      try {
+        const hits = await memory.search(entries[0].vector, { k: metadata.length, filter });
+        outcomes.push(
+          hits
+            .map((h) => h.id)
+            .sort()
+            .join(','),
+        );
+      } catch (e) {
+        outcomes.push(`${e.code}: ${e.message}`);
+      }
+    }
+    results.set(backend, outcomes);
+    await memory.close();
+  }
+  const [first, ...others] = [...results.entries()];
+  let errors = 0;
+  let nonEmpty = 0;
+  for (let i = 1; i < first[1].length; i++) {
+    if (first[1][i].startsWith('INVALID_ARGUMENT')) errors++;
+    else if (first[1][i] !== '') nonEmpty++;
+  }
+  for (const [name, outcomes] of others) {
+    for (let i = 0; i < outcomes.length; i++) {
+      assert.equal(
+        outcomes[i],
+        first[1][i],
+        `${name} vs ${first[0]}: ${i === 0 ? 'stored metadata' : JSON.stringify(filters[i - 1])}`,
+      );
+    }
+  }
+  // The generator reaches both sides: many valid filters that select something, and many errors.
+  assert.ok(errors >= 40 && nonEmpty >= 100, `errors ${errors}, non-empty selections ${nonEmpty}`);
+});

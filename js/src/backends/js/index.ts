@@ -7,6 +7,7 @@ import type { BackendKernels, BackendLoader, QuantParams } from '../../backend.j
 import { quantizedByteLength } from '../../vector-ops/quant-layout.js';
 import { batchDistance, batchDistanceRows, distance, normalize } from './distance.js';
 import { jsHnswKernels } from './hnsw/index.js';
+import { jsMemoryKernels } from './memory/index.js';
 import { dequantize, hammingDistance, quantize, quantizedDistance } from './quant.js';
 
 /** The js-fallback kernels (stateless, so one shared object). */
@@ -23,6 +24,7 @@ export const jsKernels: BackendKernels = Object.freeze({
   quantizedDistance,
   hammingDistance,
   hnsw: jsHnswKernels,
+  memory: jsMemoryKernels,
   noop: () => {},
 });
 

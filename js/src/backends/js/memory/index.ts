@@ -1,0 +1,163 @@
+/**
+ * MemoryKernels of the js-fallback backend: the twin of core/src/memory (memory.cc,
+ * record_store.cc, filtered_search.cc) over the js HNSW index, with the same checks, messages
+ * and search strategy (a 256-record sample estimates the matches; a selective filter ranks its
+ * matches exactly; a broad one runs during the walk; a short walk is completed exactly).
+ */
+import type {
+  HnswBackendIndex,
+  HnswHits,
+  HnswParams,
+  MemoryBackend,
+  MemoryKernels,
+} from '../../../backend.js';
+import { RuVectorError } from '../../../errors.js';
+import { jsHnswKernels } from '../hnsw/index.js';
+import { compileFilter, type CompiledFilter, depthWithin, type Json, sortedKeys } from './metadata-filter.js';
+
+const MAX_METADATA_TEXT = 1 << 20;
+const MAX_METADATA_DEPTH = 32;
+const SELECTIVITY_SAMPLE = 256;
+const EXACT_FACTOR = 16;
+
+interface Entry {
+  text: string;
+  metadata: Json;
+  /** Index in `byPosition`. */
+  position: number;
+}
+
+const encoder = new TextEncoder();
+const invalid = (message: string): RuVectorError => new RuVectorError('INVALID_ARGUMENT', message);
+
+/** Metadata text parsed and bounded as record_store.cc's ParseMetadata does. */
+function parseMetadata(text: string): Json {
+  if (text === '') return {};
+  if (text.length > MAX_METADATA_TEXT && encoder.encode(text).length > MAX_METADATA_TEXT)
+    throw invalid(`metadata is longer than ${MAX_METADATA_TEXT} bytes of JSON`);
+  let parsed: Json;
+  try {
+    parsed = JSON.parse(text) as Json;
+  } catch {
+    throw invalid('metadata is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalid('metadata must be a JSON object');
+  if (!depthWithin(parsed, MAX_METADATA_DEPTH))
+    throw invalid(`metadata nests deeper than ${MAX_METADATA_DEPTH} levels`);
+  return parsed;
+}
+
+/** JSON text with keys in the core's order, as nlohmann's dump writes it. */
+function dumpSorted(v: Json): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(dumpSorted).join(',')}]`;
+  return `{${sortedKeys(v)
+    .map((k) => `${JSON.stringify(k)}:${dumpSorted(v[k]!)}`)
+    .join(',')}}`;
+}
+
+class JsMemory implements MemoryBackend {
+  readonly #index: HnswBackendIndex;
+  readonly #efSearch: number;
+  readonly #records = new Map<string, Entry>();
+  readonly #byPosition: string[] = [];
+  #freed = false;
+
+  constructor(index: HnswBackendIndex, efSearch: number) {
+    this.#index = index;
+    this.#efSearch = efSearch;
+  }
+
+  #live(fn: string): HnswBackendIndex {
+    if (this.#freed) throw new RuVectorError('NOT_INITIALIZED', `memory.${fn}: the memory was freed`);
+    return this.#index;
+  }
+
+  put(id: string, text: string, metadataJson: string, vector: Float32Array): void {
+    const index = this.#live('put');
+    const metadata = parseMetadata(metadataJson);
+    index.insert(id, vector); // checks the id and the vector before it changes anything
+    const old = this.#records.get(id);
+    if (old !== undefined) {
+      old.text = text;
+      old.metadata = metadata;
+      return;
+    }
+    this.#records.set(id, { text, metadata, position: this.#byPosition.length });
+    this.#byPosition.push(id);
+  }
+
+  remove(id: string): boolean {
+    const inIndex = this.#live('remove').remove(id);
+    const entry = this.#records.get(id);
+    if (entry !== undefined) {
+      const last = this.#byPosition.pop()!;
+      if (last !== id) {
+        this.#byPosition[entry.position] = last;
+        this.#records.get(last)!.position = entry.position;
+      }
+      this.#records.delete(id);
+    }
+    return inIndex || entry !== undefined;
+  }
+
+  get(id: string) {
+    this.#live('get');
+    const e = this.#records.get(id);
+    return e === undefined ? undefined : { text: e.text, metadataJson: dumpSorted(e.metadata) };
+  }
+
+  count(): number {
+    this.#live('count');
+    return this.#records.size;
+  }
+
+  listIds(start: number, max: number): { ids: string[]; next: number } {
+    return this.#live('listIds').listIds!(start, max);
+  }
+
+  search(query: Float32Array, k: number, ef: number, filterJson: string): HnswHits {
+    const index = this.#live('search');
+    const filter = compileFilter(filterJson);
+    const n = this.#byPosition.length;
+    const walkEf = Math.max(ef !== 0 ? ef : this.#efSearch, k);
+    if (!filter.matchesAll) {
+      const sample = Math.min(n, SELECTIVITY_SAMPLE);
+      let hits = 0;
+      for (let i = 0; i < sample; i++) {
+        if (filter.matches(this.#records.get(this.#byPosition[Math.floor((i * n) / sample)]!)!.metadata))
+          hits++;
+      }
+      const estimated = sample === 0 ? 0 : Math.ceil((hits * n) / sample);
+      if (estimated <= EXACT_FACTOR * walkEf) return this.#exact(index, query, k, filter);
+    }
+    const records = this.#records;
+    const out = index.search(query, k, walkEf, {
+      kind: 'predicate',
+      allow: (id) => {
+        const r = records.get(id);
+        return r !== undefined && filter.matches(r.metadata);
+      },
+    });
+    if (out.ids.length < k && out.ids.length < n) return this.#exact(index, query, k, filter);
+    return out;
+  }
+
+  /** Every matching record ranked exactly (an allow-list no longer than ef is ranked without a walk). */
+  #exact(index: HnswBackendIndex, query: Float32Array, k: number, filter: CompiledFilter): HnswHits {
+    const ids = this.#byPosition.filter((id) => filter.matches(this.#records.get(id)!.metadata));
+    if (ids.length === 0) return { ids: [], scores: new Float32Array(0), distances: new Float32Array(0) };
+    return index.search(query, k, Math.min(Math.max(ids.length, k), 0xffffffff), { kind: 'ids', ids });
+  }
+
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    this.#index.free();
+  }
+}
+
+export const jsMemoryKernels: MemoryKernels = Object.freeze({
+  create: (params: HnswParams): MemoryBackend => new JsMemory(jsHnswKernels.create(params), params.efSearch),
+});
