@@ -19,6 +19,7 @@ fuzz_targets=(
   "bundle_fuzz 15 files:build/models/micro.ruvmodel"
   "learn_fuzz 15 learn_fuzz_seed"
   "metadata_filter_fuzz 15 files:tests/fuzz/seeds/filter/*"
+  "memory_snapshot_fuzz 15 memory_fuzz_seed"
 )
 # The C++ tests read the generated models (RUV_TEST_MODELS) and the fuzzers seed from them.
 if [ -z "${RUV_TEST_MODELS:-}" ]; then

@@ -1,5 +1,7 @@
 // Semantic memory (core/capi/ruv_capi_memory.h) as a JS class `Memory` wrapping one ruv_memory*:
 //   new Memory(dim, m, efConstruction, efSearch, metric, storage, seed: bigint)
+//   new Memory(bytes: Uint8Array)   -- a snapshot (FORMAT.md); header(): its stored header
+//   serialize(header: string): Uint8Array
 //   put(id, text, metadataJson, v) / remove(id): boolean / get(id): Uint8Array | null
 //   count(): number / listIds(start, max): [packed hits (ids only), next slot]
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
@@ -36,12 +38,21 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
         {InstanceMethod<&MemoryWrap::Put>("put"), InstanceMethod<&MemoryWrap::Remove>("remove"),
          InstanceMethod<&MemoryWrap::Get>("get"), InstanceMethod<&MemoryWrap::Count>("count"),
          InstanceMethod<&MemoryWrap::ListIds>("listIds"), InstanceMethod<&MemoryWrap::Search>("search"),
+         InstanceMethod<&MemoryWrap::Serialize>("serialize"), InstanceMethod<&MemoryWrap::Header>("header"),
          InstanceMethod<&MemoryWrap::Free>("free")});
   }
 
   explicit MemoryWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<MemoryWrap>(info), h_({"Memory", "memory", "callback", "write"}) {
     Napi::Env env = info.Env();
+    if (info.Length() == 1) {
+      auto bytes = TypedArrayArg<uint8_t>(info, 0);
+      ruv_bytes* header = nullptr;
+      Check(env, ruv_memory_deserialize(bytes.data, bytes.length, h_.out(), &header));
+      const Napi::Uint8Array h = BytesToJs(env, header);
+      header_.assign(reinterpret_cast<const char*>(h.Data()), h.ByteLength());
+      return;
+    }
     if (info.Length() < 7 || !info[6].IsBigInt())
       throw Napi::TypeError::New(env, "expected 7 arguments, seed a bigint");
     bool lossless = false;
@@ -115,9 +126,21 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     return BytesToJs(env, out);
   }
 
+  Napi::Value Serialize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ruv_memory* h = Use(env);
+    const std::string header = StringArg(info, 0);
+    ruv_bytes* out = nullptr;
+    Check(env, ruv_memory_serialize(h, header.data(), header.size(), &out));
+    return BytesToJs(env, out);
+  }
+
+  Napi::Value Header(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), header_); }
+
   void Free(const Napi::CallbackInfo& info) { h_.Free(info.Env()); }
 
   MemoryHandle h_;
+  std::string header_;  // the header of the snapshot this memory was loaded from
 };
 
 }  // namespace

@@ -127,6 +127,38 @@ int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out) {
   });
 }
 
+int32_t ruv_memory_serialize(const ruv_memory* mem, const char* header, size_t header_len, ruv_bytes** out) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_serialize: null memory");
+    if (out == nullptr) return Fail(kInvalid, "ruv_memory_serialize: null output");
+    std::string_view header_v;
+    if (int32_t st = View("ruv_memory_serialize", "header", header, header_len, &header_v); st != RUV_OK)
+      return st;
+    auto bytes = std::make_unique<ruv_bytes>();
+    if (int32_t st = Report(nullptr, mem->memory->Serialize(header_v, &bytes->data)); st != RUV_OK) return st;
+    *out = bytes.release();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_deserialize(const uint8_t* data, size_t size, ruv_memory** out, ruv_bytes** header) {
+  return Guard([&]() -> int32_t {
+    if (out == nullptr) return Fail(kInvalid, "ruv_memory_deserialize: null output");
+    auto mem = std::make_unique<ruv_memory>();
+    std::string stored;
+    if (int32_t st = Report(nullptr, ruv::memory::Memory::Deserialize(data, size, &mem->memory, &stored));
+        st != RUV_OK)
+      return st;
+    if (header != nullptr) {
+      auto bytes = std::make_unique<ruv_bytes>();
+      bytes->data.assign(stored.begin(), stored.end());
+      *header = bytes.release();
+    }
+    *out = mem.release();
+    return RUV_OK;
+  });
+}
+
 int32_t ruv_memory_list_ids(const ruv_memory* mem, uint32_t start, uint32_t max_count, ruv_bytes** out,
                             uint32_t* next) {
   return Guard([&]() -> int32_t {

@@ -45,6 +45,14 @@ RUV_API int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out);
  * (packed hits, scores and distances 0; *next: the slot to go on from). */
 RUV_API int32_t ruv_memory_list_ids(const ruv_memory* mem, uint32_t start, uint32_t max_count,
                                     ruv_bytes** out, uint32_t* next);
+/* The whole memory as snapshot bytes (core/src/memory/FORMAT.md) in a new bytes object *out,
+ * with `header` (opaque bytes, at most 1 MiB: model provenance) stored first. */
+RUV_API int32_t ruv_memory_serialize(const ruv_memory* mem, const char* header, size_t header_len,
+                                     ruv_bytes** out);
+/* Loads snapshot bytes (untrusted): RUV_CORRUPT_DATA for anything malformed, never a crash.
+ * *header (may be NULL) receives a new bytes object holding the stored header. */
+RUV_API int32_t ruv_memory_deserialize(const uint8_t* data, size_t size, ruv_memory** out,
+                                       ruv_bytes** header);
 /* Up to k entries nearest q that pass the filter (JSON of a filter object; length 0: none), best
  * first; fewer only when fewer match. ef == 0: the index's ef_search. *out is a new bytes object
  * of packed hits (ruv_capi_hnsw.h's layout). A bad filter is RUV_INVALID_ARGUMENT naming where

@@ -259,6 +259,8 @@ export interface MemoryBackend {
   listIds(start: number, max: number): { ids: string[]; next: number };
   /** Up to k entries passing the filter (JSON text, '' for none), best first. `ef` 0: the config's. */
   search(query: Float32Array, k: number, ef: number, filterJson: string): HnswHits;
+  /** The whole memory as snapshot bytes (core/src/memory/FORMAT.md) with `header` stored first. */
+  serialize(header: string): Uint8Array;
   /** Releases the memory; later calls throw NOT_INITIALIZED. Idempotent. */
   free(): void;
 }
@@ -266,6 +268,8 @@ export interface MemoryBackend {
 /** Semantic memory entry points of a backend. */
 export interface MemoryKernels {
   create(params: HnswParams): MemoryBackend;
+  /** Loads snapshot bytes: the memory and its stored header. CORRUPT_DATA for bad bytes, never a crash. */
+  deserialize(bytes: Uint8Array): { memory: MemoryBackend; header: string };
 }
 
 /** Options of a model load in C ABI terms (ruv_embed_options), validated by embeddings/checks.ts. */

@@ -12,6 +12,8 @@ export type RuVectorErrorCode =
   | 'NOT_INITIALIZED'
   | 'BACKEND_UNAVAILABLE'
   | 'MODEL_LOAD_FAILED'
+  /** A store opened with another embedding model than the one that made its vectors. */
+  | 'MODEL_MISMATCH'
   | 'INTERNAL';
 
 /** The one error class of ruvector-runtime. `code` is stable; `message` is for people. */

@@ -518,3 +518,149 @@ test('random filters select the same memories, or fail with the same words, on n
   // The generator reaches both sides: many valid filters that select something, and many errors.
   assert.ok(errors >= 40 && nonEmpty >= 100, `errors ${errors}, non-empty selections ${nonEmpty}`);
 });
+
+/** Every entry of a memory, sorted by id. */
+async function allEntries(memory) {
+  const out = [];
+  for await (const e of memory) out.push(e);
+  return out.sort((a, b) => (a.id < b.id ? -1 : 1));
+}
+
+test('export on any backend, import on any backend: every memory, the index and the results kept', async (t) => {
+  const made = new Map();
+  for (const backend of BACKENDS) {
+    const memory = await open(backend, { index: { m: 12, efSearch: 40, distanceMetric: 'euclidean' } });
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(entries.slice(0, 400));
+    for (let i = 0; i < 400; i += 9) await memory.delete(entries[i].id);
+    made.set(backend, { bytes: await memory.export(), entries: await allEntries(memory) });
+    await memory.close();
+  }
+  const q = data.queries[1];
+  const filter = { group: { $in: [1, 2] }, pinned: { $exists: false } };
+  for (const [from, { bytes, entries: want }] of made) {
+    for (const to of BACKENDS) {
+      const memory = await SemanticMemory.import(bytes, { backend: to });
+      assert.equal(memory.size, want.length, `${from} -> ${to}`);
+      assert.deepEqual(await allEntries(memory), want, `${from} -> ${to}: every memory`);
+      const d = memory.describe();
+      assert.deepEqual(
+        [d.index.m, d.index.efSearch, d.index.distanceMetric, d.model],
+        [12, 40, 'euclidean', null],
+      );
+      const truth = bruteForce(
+        want
+          .filter((e) => e.metadata.group >= 1 && e.metadata.group <= 2 && e.metadata.pinned === undefined)
+          .map((e) => [e.id, entries[Number(e.id.split('-')[1])].vector]),
+        q,
+        10,
+        'euclidean',
+      );
+      const hits = await memory.search(q, { k: 10, filter });
+      assert.deepEqual(
+        hits.map((h) => h.id),
+        truth.map((r) => r.id),
+        `${from} -> ${to}: filtered search`,
+      );
+      // It goes on working: writes, and a second round trip.
+      await memory.add('new', 'new text', { group: 1 }, { vector: q });
+      assert.equal((await memory.search(q, { k: 1, filter }))[0].id, 'new');
+      const again = await SemanticMemory.import(await memory.export(), { backend: to });
+      assert.equal(again.size, want.length + 1);
+      await again.close();
+      await memory.close();
+    }
+  }
+});
+
+test('import: hostile bytes are CORRUPT_DATA with the same message on every backend', async () => {
+  const { crc32 } = await import('../../js/dist/backends/js/hnsw/crc32.js');
+  const memory = await open('js');
+  await memory.addBatch(entries.slice(0, 5));
+  const bytes = await memory.export();
+  await memory.close();
+  const reseal = (b) => {
+    new DataView(b.buffer).setUint32(b.length - 4, crc32(b, 0, b.length - 4), true);
+    return b;
+  };
+  const text = Buffer.from(bytes).toString('latin1');
+  const variants = [
+    ['empty', new Uint8Array(0)],
+    ['cut short', bytes.slice(0, bytes.length - 9)],
+    ['a flipped byte', bytes.map((b, i) => (i === 200 ? b ^ 1 : b))],
+    ['another magic', reseal(bytes.map((b, i) => (i === 0 ? 0x41 : b)))],
+    ['version 2', reseal(bytes.map((b, i) => (i === 8 ? 2 : b)))],
+    [
+      'an id the index lacks',
+      reseal(bytes.map((b, i) => (i === text.lastIndexOf('clustered-4') + 2 ? 0x58 : b))),
+    ],
+    [
+      'metadata not an object',
+      reseal(bytes.map((b, i) => (i === text.lastIndexOf('{"group":4') ? 0x5b : b))),
+    ],
+    [
+      'a header that is not ours',
+      reseal(bytes.map((b, i) => (i === text.indexOf('ruvector-semantic') ? 0x58 : b))),
+    ],
+  ];
+  const messages = new Map();
+  for (const backend of BACKENDS) {
+    for (const [name, b] of variants) {
+      const error = await SemanticMemory.import(b, { backend, model: null }).then(
+        () => assert.fail(`${backend}: ${name}: loaded`),
+        (e) => e,
+      );
+      assert.equal(error.code, 'CORRUPT_DATA', `${backend}: ${name}: ${error.message}`);
+      if (!messages.has(name)) messages.set(name, error.message);
+      else assert.equal(error.message, messages.get(name), `${name}: same message on every backend`);
+    }
+  }
+  assert.match(messages.get('an id the index lacks'), /record 4: its id is not in the index/);
+  assert.match(messages.get('a flipped byte'), /checksum mismatch/);
+  await assert.rejects(SemanticMemory.import('bytes', { backend: 'js' }), { code: 'INVALID_ARGUMENT' });
+});
+
+for (const backend of CORE_BACKENDS) {
+  test(`${backend}: the snapshot records its model; another model is MODEL_MISMATCH naming both`, async (t) => {
+    if (models.missing) {
+      if (models.mustRun) throw new Error(models.missing);
+      return t.skip(models.missing);
+    }
+    const tiny = { folder: join(models.dir, 'tiny') };
+    const memory = await open(backend, { model: tiny, dimensions: undefined });
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch([
+      { id: 'a', text: 'the cat sat on the mat' },
+      { id: 'b', text: 'rain falls on the hills' },
+    ]);
+    const bytes = await memory.export();
+    await memory.close();
+    const back = await SemanticMemory.import(bytes, { backend, model: tiny });
+    assert.equal(back.describe().model.modelId, 'tiny');
+    assert.equal((await back.search('the cat sat on the mat', { k: 1 }))[0].id, 'a');
+    await back.close();
+    const variant = { folder: join(models.dir, 'tiny-variant') };
+    await assert.rejects(SemanticMemory.import(bytes, { backend, model: variant }), {
+      code: 'MODEL_MISMATCH',
+      message: /made by tiny \(sha256 [0-9a-f]{12}.*the model given is tiny-variant/,
+    });
+    await assert.rejects(SemanticMemory.import(bytes, { backend, model: null }), {
+      code: 'MODEL_MISMATCH',
+      message: /the model given is no model/,
+    });
+    await assert.rejects(
+      SemanticMemory.import(bytes, { backend, model: tiny, modelOptions: { pooling: 'cls' } }),
+      {
+        code: 'MODEL_MISMATCH',
+      },
+    );
+    // A vectors-only store refuses a model (its vectors come from no recorded model).
+    const plain = await open(backend);
+    await plain.add('x', 'text', {}, { vector: entries[0].vector });
+    await assert.rejects(SemanticMemory.import(await plain.export(), { backend, model: tiny }), {
+      code: 'MODEL_MISMATCH',
+      message: /open it with model: null/,
+    });
+    await plain.close();
+  });
+}

@@ -17,6 +17,9 @@
 
 namespace ruv::memory {
 
+// Most bytes of the caller's header in a snapshot (model provenance and the like, opaque here).
+inline constexpr size_t kMaxSnapshotHeader = 1 << 20;
+
 class Memory {
  public:
   static Status Create(const HnswConfig& config, std::unique_ptr<Memory>* out);
@@ -41,6 +44,14 @@ class Memory {
                 FilteredSearchReport* report = nullptr) const;
 
   const HnswConfig& config() const { return index_->config(); }
+
+  // The whole memory as snapshot bytes (FORMAT.md), with `header` (at most kMaxSnapshotHeader
+  // bytes, opaque to the core) stored first: one consistent state under the read lock.
+  Status Serialize(std::string_view header, std::vector<uint8_t>* out) const;
+  // Loads snapshot bytes (untrusted): kCorruptData for anything malformed, never a crash.
+  // `header` (may be null) receives the stored header.
+  static Status Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Memory>* out,
+                            std::string* header);
 
  private:
   explicit Memory(std::unique_ptr<HnswIndex> index) : index_(std::move(index)) {}

@@ -10,11 +10,15 @@ import type { SemanticMemoryOptions } from './types.js';
 export interface MemoryModule {
   /** Opens a memory on this runtime (`options.backend` and `options.runtime` do not apply here). */
   open(options?: SemanticMemoryOptions): Promise<SemanticMemory>;
+  /** Imports snapshot bytes on this runtime (SemanticMemory.import). */
+  import(bytes: Uint8Array, options?: SemanticMemoryOptions): Promise<SemanticMemory>;
 }
 
 export function createMemoryModule(kernels: BackendKernels, embeddings: EmbeddingsModule): MemoryModule {
   return Object.freeze({
     open: (options?: SemanticMemoryOptions) =>
       SemanticMemory.openOn(kernels.memory, kernels.name, embeddings, options),
+    import: (bytes: Uint8Array, options?: SemanticMemoryOptions) =>
+      SemanticMemory.openOn(kernels.memory, kernels.name, embeddings, options, bytes),
   });
 }

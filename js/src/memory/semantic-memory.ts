@@ -142,22 +142,41 @@ export class SemanticMemory {
         'options.dimensions is required when options.model is null (no model)',
       );
 
-    const runtime =
-      (o['runtime'] as RuVectorRuntime | undefined) ??
-      (o['backend'] !== undefined
-        ? await RuVectorRuntime.create({ backend: o['backend'] as SemanticMemoryOptions['backend'] })
-        : await RuVectorRuntime.initialize());
+    const runtime = await runtimeFor(fn, o);
     return runtime.getModules().memory.open(options);
   }
 
-  /** Internal: open() on a runtime's kernels (memory/module.ts). */
+  /**
+   * A memory from bytes of {@link SemanticMemory.export} (made on any backend), e.g. kept in KV,
+   * R2 or a Durable Object where there is no file system. The model must be the one that made
+   * the stored vectors (MODEL_MISMATCH names both otherwise): the default one when `model` is not
+   * given, none with `model: null` (the snapshot must then have none). `index` does not apply:
+   * the snapshot holds the index. Bad bytes are CORRUPT_DATA.
+   */
+  static async import(bytes: Uint8Array, options?: SemanticMemoryOptions): Promise<SemanticMemory> {
+    const fn = 'SemanticMemory.import';
+    if (!(bytes instanceof Uint8Array))
+      throw fail('INVALID_ARGUMENT', fn, `bytes must be a Uint8Array (got ${typeName(bytes)})`);
+    const o = openOptionsArg(fn, options);
+    if (o['index'] !== undefined)
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        'options.index does not apply to import (the snapshot holds the index)',
+      );
+    const runtime = await runtimeFor(fn, o);
+    return runtime.getModules().memory.import(bytes, options);
+  }
+
+  /** Internal: open() and import() on a runtime's kernels (memory/module.ts). */
   static async openOn(
     kernels: MemoryKernels | undefined,
     backendName: BackendName,
     embeddings: EmbeddingsModule,
     options: SemanticMemoryOptions | undefined,
+    snapshot?: Uint8Array,
   ): Promise<SemanticMemory> {
-    const fn = 'SemanticMemory.open';
+    const fn = snapshot === undefined ? 'SemanticMemory.open' : 'SemanticMemory.import';
     const o = openOptionsArg(fn, options);
     if (kernels === undefined) {
       throw fail(
@@ -166,35 +185,56 @@ export class SemanticMemory {
         `the ${backendName} backend has no semantic memory in this version (use native or wasm)`,
       );
     }
-    const dimensions = o['dimensions'] as number | undefined;
-    let embedder: Embedder | null = null;
-    if (o['model'] !== null) {
-      const source = (o['model'] ?? DEFAULT_MEMORY_MODEL) as ModelSource;
-      const handle = await embeddings.loadModel(source, o['modelOptions'] as never);
-      const info = embeddings.modelInfo(handle);
-      if (dimensions !== undefined && dimensions !== info.dimensions) {
-        embeddings.unloadModel(handle);
-        throw fail(
-          'DIMENSION_MISMATCH',
-          fn,
-          `${info.modelId} makes ${info.dimensions}-d embeddings, options.dimensions says ${dimensions}`,
-        );
-      }
-      embedder = { embeddings, handle, info, owned: true };
+    let loaded: { memory: MemoryBackend; stored: StoredHeader } | null = null;
+    if (snapshot !== undefined) loaded = loadSnapshot(fn, kernels, snapshot);
+    const dimensions = (o['dimensions'] as number | undefined) ?? loaded?.stored.dimensions;
+    if (loaded !== null && dimensions !== loaded.stored.dimensions) {
+      loaded.memory.free();
+      throw fail(
+        'DIMENSION_MISMATCH',
+        fn,
+        `the snapshot holds ${loaded.stored.dimensions}-d vectors, options.dimensions says ${dimensions}`,
+      );
     }
-    const dims = embedder?.info.dimensions ?? dimensions!;
-    let checked: CheckedHnswConfig;
-    let backend: MemoryBackend;
+    let embedder: Embedder | null = null;
     try {
-      checked = checkHnswConfig(fn, { ...((o['index'] ?? {}) as object), dimensions: dims });
-      backend = kernels.create(checked.params);
+      // Import without a model option: none when the snapshot has none, else the default model.
+      const model =
+        o['model'] === undefined && loaded !== null && loaded.stored.model === null ? null : o['model'];
+      if (model !== null) {
+        const source = (model ?? DEFAULT_MEMORY_MODEL) as ModelSource;
+        const handle = await embeddings.loadModel(source, o['modelOptions'] as never);
+        const info = embeddings.modelInfo(handle);
+        embedder = { embeddings, handle, info, owned: true };
+        if (dimensions !== undefined && dimensions !== info.dimensions && loaded === null) {
+          throw fail(
+            'DIMENSION_MISMATCH',
+            fn,
+            `${info.modelId} makes ${info.dimensions}-d embeddings, options.dimensions says ${dimensions}`,
+          );
+        }
+      }
+      if (loaded !== null) checkSameModel(fn, loaded.stored.model, embedder?.info ?? null);
+      const dims = embedder?.info.dimensions ?? dimensions!;
+      let checked: CheckedHnswConfig;
+      let backend: MemoryBackend;
+      try {
+        checked = checkHnswConfig(fn, {
+          ...((loaded?.stored.index ?? o['index'] ?? {}) as object),
+          dimensions: dims,
+        });
+        backend = loaded?.memory ?? kernels.create(checked.params);
+      } catch (e) {
+        throw asPublicError(fn, e);
+      }
+      const p: Parts = { backend, backendName, embedder, checked };
+      parts.add(p);
+      return new SemanticMemory(p);
     } catch (e) {
       if (embedder !== null) embeddings.unloadModel(embedder.handle);
-      throw asPublicError(fn, e);
+      loaded?.memory.free();
+      throw e;
     }
-    const p: Parts = { backend, backendName, embedder, checked };
-    parts.add(p);
-    return new SemanticMemory(p);
   }
 
   /** Length of every stored vector. */
@@ -418,6 +458,36 @@ export class SemanticMemory {
     };
   }
 
+  /**
+   * The whole memory as bytes (texts, metadata, the index and the model's provenance), after
+   * every write called before it: for {@link SemanticMemory.import} on any backend.
+   */
+  async export(): Promise<Uint8Array> {
+    const fn = 'SemanticMemory.export';
+    this.#live('export');
+    await this.#tail;
+    const { config } = this.#checked;
+    const header: StoredHeader = {
+      format: SNAPSHOT_FORMAT,
+      version: 1,
+      dimensions: this.dimensions,
+      model: this.#embedder === null ? null : provenanceOf(this.#embedder.info),
+      index: {
+        m: config.m,
+        efConstruction: config.efConstruction,
+        efSearch: config.efSearch,
+        distanceMetric: config.distanceMetric,
+        storage: config.storage,
+        seed: String(config.seed),
+      },
+    };
+    try {
+      return this.#live('export').serialize(JSON.stringify(header));
+    } catch (e) {
+      throw asPublicError(fn, e);
+    }
+  }
+
   /** Resolves when every write called before it is applied (in memory there is nothing more to do). */
   async flush(): Promise<void> {
     this.#live('flush');
@@ -433,4 +503,120 @@ export class SemanticMemory {
     this.#backend.free();
     if (this.#embedder?.owned) this.#embedder.embeddings.unloadModel(this.#embedder.handle);
   }
+}
+
+/** What a snapshot's header records (JSON, stored first in the bytes). */
+interface StoredHeader {
+  format: typeof SNAPSHOT_FORMAT;
+  version: 1;
+  dimensions: number;
+  model: ModelProvenanceRecord | null;
+  index: Omit<SemanticMemoryDescription['index'], never>;
+}
+
+/** Which model made a store's vectors: everything that changes a vector. */
+export interface ModelProvenanceRecord {
+  modelId: string;
+  revision: string | null;
+  contentSha256: string;
+  dimensions: number;
+  pooling: 'mean' | 'cls';
+  normalize: boolean;
+  dtype: string;
+  maxTokens: number;
+}
+
+const SNAPSHOT_FORMAT = 'ruvector-semantic-memory';
+
+function provenanceOf(info: EmbeddingModelInfo): ModelProvenanceRecord {
+  const { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens } = info;
+  return { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens };
+}
+
+function describeModel(m: ModelProvenanceRecord | null): string {
+  if (m === null) return 'no model (vectors given by the caller)';
+  return `${m.modelId} (sha256 ${m.contentSha256.slice(0, 12)}, ${m.dimensions}-d, ${m.pooling} pooling, ${
+    m.normalize ? 'normalized' : 'not normalized'
+  }, ${m.dtype}, ${m.maxTokens} tokens)`;
+}
+
+/** MODEL_MISMATCH unless `given` makes the same vectors as the model the store records. */
+function checkSameModel(
+  fn: string,
+  stored: ModelProvenanceRecord | null,
+  given: EmbeddingModelInfo | null,
+): void {
+  const now = given === null ? null : provenanceOf(given);
+  const same =
+    stored === null || now === null
+      ? stored === now
+      : (['contentSha256', 'dimensions', 'pooling', 'normalize', 'dtype', 'maxTokens'] as const).every(
+          (k) => stored[k] === now[k],
+        );
+  if (!same) {
+    throw fail(
+      'MODEL_MISMATCH',
+      fn,
+      `the store's vectors were made by ${describeModel(stored)}, but the model given is ${describeModel(now)}` +
+        (stored === null ? ' (open it with model: null)' : ''),
+    );
+  }
+}
+
+/** Loads snapshot bytes and checks their header; CORRUPT_DATA for anything malformed. */
+function loadSnapshot(
+  fn: string,
+  kernels: MemoryKernels,
+  bytes: Uint8Array,
+): { memory: MemoryBackend; stored: StoredHeader } {
+  let loaded: { memory: MemoryBackend; header: string };
+  try {
+    loaded = kernels.deserialize(bytes);
+  } catch (e) {
+    if (e instanceof RuVectorError && e.code === 'CORRUPT_DATA') throw fail('CORRUPT_DATA', fn, e.message, e);
+    throw e;
+  }
+  try {
+    const h = JSON.parse(loaded.header) as Partial<StoredHeader> | null;
+    const ok =
+      isPlainObject(h) &&
+      h.format === SNAPSHOT_FORMAT &&
+      h.version === 1 &&
+      Number.isSafeInteger(h.dimensions) &&
+      isPlainObject(h.index) &&
+      typeof h.index.seed === 'string' &&
+      /^[0-9]{1,20}$/.test(h.index.seed) &&
+      (h.model === null ||
+        (isPlainObject(h.model) &&
+          typeof h.model.modelId === 'string' &&
+          typeof h.model.contentSha256 === 'string'));
+    if (!ok) throw new Error('bad header');
+    const stored = h as StoredHeader;
+    checkHnswConfig(fn, { ...stored.index, seed: BigInt(stored.index.seed), dimensions: stored.dimensions });
+    return {
+      memory: loaded.memory,
+      stored: { ...stored, index: { ...stored.index, seed: BigInt(stored.index.seed) } as never },
+    };
+  } catch (e) {
+    loaded.memory.free();
+    throw fail('CORRUPT_DATA', fn, 'memory snapshot: the header is not a SemanticMemory header', e);
+  }
+}
+
+/** The runtime options name: the given one, a new one on the named backend, or the shared one. */
+async function runtimeFor(fn: string, o: Record<string, unknown>): Promise<RuVectorRuntime> {
+  if (o['runtime'] !== undefined && !(o['runtime'] instanceof RuVectorRuntime))
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `options.runtime must be a RuVectorRuntime (got ${typeName(o['runtime'])})`,
+    );
+  if (o['runtime'] !== undefined && o['backend'] !== undefined)
+    throw fail('INVALID_ARGUMENT', fn, 'give options.runtime or options.backend, not both');
+  return (
+    (o['runtime'] as RuVectorRuntime | undefined) ??
+    (o['backend'] !== undefined
+      ? await RuVectorRuntime.create({ backend: o['backend'] as SemanticMemoryOptions['backend'] })
+      : await RuVectorRuntime.initialize())
+  );
 }

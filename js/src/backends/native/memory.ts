@@ -16,19 +16,25 @@ interface NativeMemory {
   count(): number;
   listIds(start: number, max: number): [Uint8Array, number];
   search(q: Float32Array, k: number, ef: number, filterJson: string): Uint8Array;
+  serialize(header: string): Uint8Array;
+  header(): string;
   free(): void;
 }
 
 /** What the addon exports for the semantic memory. */
 export interface NativeMemoryAddon {
   Memory: new (
-    dim: number,
-    m: number,
-    efConstruction: number,
-    efSearch: number,
-    metric: number,
-    storage: number,
-    seed: bigint,
+    ...args:
+      | [
+          dim: number,
+          m: number,
+          efConstruction: number,
+          efSearch: number,
+          metric: number,
+          storage: number,
+          seed: bigint,
+        ]
+      | [snapshot: Uint8Array]
   ) => NativeMemory;
 }
 
@@ -52,6 +58,7 @@ function wrap(native: NativeMemory): MemoryBackend {
     },
     search: (query, k, ef, filterJson) =>
       decodeHits(guarded(() => live('search').search(query, k, ef, filterJson))),
+    serialize: (header) => guarded(() => live('serialize').serialize(header)),
     free(): void {
       if (freed) return;
       freed = true;
@@ -69,5 +76,9 @@ export function createMemoryKernels(addon: NativeMemoryAddon): MemoryKernels {
             new addon.Memory(p.dimensions, p.m, p.efConstruction, p.efSearch, p.metric, p.storage, p.seed),
         ),
       ),
+    deserialize(bytes: Uint8Array) {
+      const native = guarded(() => new addon.Memory(bytes));
+      return { memory: wrap(native), header: native.header() };
+    },
   };
 }

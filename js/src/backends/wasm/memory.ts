@@ -6,7 +6,7 @@
  */
 import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
-import { decodeHits } from '../../hnsw/codec.js';
+import { decodeHits, readUtf8 } from '../../hnsw/codec.js';
 import { decodeRecord } from '../../memory/codec.js';
 import {
   align64,
@@ -48,6 +48,8 @@ export interface WasmMemoryExports extends WasmBytesExports {
   _ruv_memory_get(h: number, id: number, idLen: number, found: number, out: number): number;
   _ruv_memory_count(h: number, out: number): number;
   _ruv_memory_list_ids(h: number, start: number, max: number, out: number, next: number): number;
+  _ruv_memory_serialize(h: number, header: number, headerLen: number, out: number): number;
+  _ruv_memory_deserialize(data: number, size: number, out: number, header: number): number;
   _ruv_memory_search(
     h: number,
     q: number,
@@ -149,6 +151,16 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         check(m._ruv_memory_search(h, vec, query.length, k, ef, at[0]!, len[0]!, base));
         return takeBytes(m, out32(base), decodeHits);
       },
+      serialize(header) {
+        const h = live('serialize');
+        const { base, at, len } = stage(null, [header]);
+        try {
+          check(m._ruv_memory_serialize(h, at[0]!, len[0]!, base));
+          return takeBytes(m, out32(base), (b) => b.slice());
+        } finally {
+          arena.trim();
+        }
+      },
       free() {
         if (handle === 0) return;
         finalizer?.unregister(memory);
@@ -176,6 +188,21 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         ),
       );
       return wrap(base);
+    },
+
+    deserialize(bytes: Uint8Array) {
+      const base = arena.reserve(2 * OUT_SLOT_BYTES + bytes.length);
+      const data = base + 2 * OUT_SLOT_BYTES;
+      m.HEAPU8.set(bytes, data);
+      try {
+        check(m._ruv_memory_deserialize(data, bytes.length, base, base + OUT_SLOT_BYTES));
+        const header = takeBytes(m, m.HEAPU32[(base + OUT_SLOT_BYTES) >>> 2]!, (b) =>
+          readUtf8(b, 0, b.length),
+        );
+        return { memory: wrap(base), header };
+      } finally {
+        arena.trim();
+      }
     },
   };
 }

@@ -13,6 +13,7 @@ import type {
 } from '../../../backend.js';
 import { RuVectorError } from '../../../errors.js';
 import { jsHnswKernels } from '../hnsw/index.js';
+import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { compileFilter, type CompiledFilter, depthWithin, type Json, sortedKeys } from './metadata-filter.js';
 
 const MAX_METADATA_TEXT = 1 << 20;
@@ -78,6 +79,11 @@ class JsMemory implements MemoryBackend {
     const index = this.#live('put');
     const metadata = parseMetadata(metadataJson);
     index.insert(id, vector); // checks the id and the vector before it changes anything
+    this.putRecord(id, text, metadata);
+  }
+
+  /** The record of an id the index holds. */
+  putRecord(id: string, text: string, metadata: Json): void {
     const old = this.#records.get(id);
     if (old !== undefined) {
       old.text = text;
@@ -151,6 +157,15 @@ class JsMemory implements MemoryBackend {
     return index.search(query, k, Math.min(Math.max(ids.length, k), 0xffffffff), { kind: 'ids', ids });
   }
 
+  serialize(header: string): Uint8Array {
+    const index = this.#live('serialize');
+    const records = this.#byPosition.map((id) => {
+      const e = this.#records.get(id)!;
+      return { id, text: e.text, metadataJson: dumpSorted(e.metadata) };
+    });
+    return writeSnapshot(header, index.serialize(), records);
+  }
+
   free(): void {
     if (this.#freed) return;
     this.#freed = true;
@@ -160,4 +175,10 @@ class JsMemory implements MemoryBackend {
 
 export const jsMemoryKernels: MemoryKernels = Object.freeze({
   create: (params: HnswParams): MemoryBackend => new JsMemory(jsHnswKernels.create(params), params.efSearch),
+  deserialize(bytes: Uint8Array) {
+    const loaded = readSnapshot(bytes, parseMetadata);
+    const memory = new JsMemory(loaded.index, loaded.index.stats().efSearch);
+    for (const r of loaded.records) memory.putRecord(r.id, r.text, parseMetadata(r.metadataJson));
+    return { memory, header: loaded.header };
+  },
 });

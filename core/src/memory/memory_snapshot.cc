@@ -1,0 +1,126 @@
+// Memory::Serialize / Memory::Deserialize: the snapshot format of core/src/memory/FORMAT.md.
+// Deserialize reads untrusted bytes: every length is checked against what is left before it is
+// used, the CRC is checked before anything is parsed, and the records must name exactly the
+// index's entries. Nothing it allocates exceeds a small multiple of the input size.
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "common/byte_io.h"
+#include "common/crc32.h"
+#include "common/utf8.h"
+#include "memory/memory.h"
+
+namespace ruv::memory {
+
+namespace {
+
+constexpr uint8_t kMagic[8] = {'R', 'U', 'V', 'M', 'E', 'M', 0, 0};
+constexpr uint32_t kVersion = 1;
+// magic, version, header_len, index_len, count, crc
+constexpr size_t kMinBytes = 8 + 4 + 4 + 8 + 8 + 4;
+
+Status Corrupt(const std::string& what) { return {ErrorCode::kCorruptData, "memory snapshot: " + what}; }
+
+// A u32-length-prefixed UTF-8 string.
+bool ReadString(ByteReader* r, std::string_view* out) {
+  uint32_t len = 0;
+  const uint8_t* p = nullptr;
+  if (!r->U32(&len) || !r->Bytes(len, &p)) return false;
+  *out = std::string_view(reinterpret_cast<const char*>(p), len);
+  return true;
+}
+
+void WriteString(ByteWriter* w, std::string_view s) {
+  w->U32(static_cast<uint32_t>(s.size()));
+  w->Bytes(s.data(), s.size());
+}
+
+}  // namespace
+
+Status Memory::Serialize(std::string_view header, std::vector<uint8_t>* out) const {
+  if (header.size() > kMaxSnapshotHeader) {
+    return {ErrorCode::kInvalidArgument,
+            "the snapshot header is longer than " + std::to_string(kMaxSnapshotHeader) + " bytes"};
+  }
+  std::shared_lock lock(mu_);
+  std::vector<uint8_t> index;
+  if (Status s = index_->Serialize(&index); !s.ok()) return s;
+  try {
+    out->clear();
+    ByteWriter w(out);
+    w.Bytes(kMagic, sizeof(kMagic));
+    w.U32(kVersion);
+    WriteString(&w, header);
+    w.U64(index.size());
+    w.Bytes(index.data(), index.size());
+    w.U64(records_.size());
+    for (size_t i = 0; i < records_.size(); ++i) {
+      const MemoryRecord& rec = records_.RecordAt(i);
+      WriteString(&w, records_.IdAt(i));
+      WriteString(&w, rec.text);
+      WriteString(&w, rec.metadata.dump());
+    }
+    w.U32(Crc32(out->data(), out->size()));
+  } catch (const std::bad_alloc&) {
+    out->clear();
+    return {ErrorCode::kOutOfMemory, "memory: out of memory writing a snapshot"};
+  }
+  return Status::Ok();
+}
+
+Status Memory::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Memory>* out,
+                           std::string* header) {
+  if (data == nullptr && size != 0) return Corrupt("null data");
+  if (size < kMinBytes) return Corrupt("shorter than the smallest snapshot");
+  if (std::memcmp(data, kMagic, sizeof(kMagic)) != 0) return Corrupt("bad magic (not a memory snapshot)");
+  uint32_t stored_crc = 0;
+  std::memcpy(&stored_crc, data + size - 4, 4);
+  if (Crc32(data, size - 4) != stored_crc)
+    return Corrupt("checksum mismatch (the bytes were changed or cut)");
+
+  ByteReader r(data + sizeof(kMagic), size - sizeof(kMagic) - 4);
+  uint32_t version = 0;
+  if (!r.U32(&version)) return Corrupt("truncated");
+  if (version != kVersion) return Corrupt("unsupported version " + std::to_string(version));
+  std::string_view header_view;
+  if (!ReadString(&r, &header_view)) return Corrupt("truncated header");
+  if (header_view.size() > kMaxSnapshotHeader) return Corrupt("header too long");
+  uint64_t index_len = 0;
+  const uint8_t* index_bytes = nullptr;
+  if (!r.U64(&index_len) || index_len > r.remaining() || !r.Bytes(index_len, &index_bytes)) {
+    return Corrupt("truncated index");
+  }
+  std::unique_ptr<HnswIndex> index;
+  if (Status s = HnswIndex::Deserialize(index_bytes, index_len, &index); !s.ok()) {
+    return Corrupt("index: " + s.message());
+  }
+  uint64_t count = 0;
+  if (!r.U64(&count)) return Corrupt("truncated record count");
+  if (count != index->Stats().count) return Corrupt("the record count differs from the index's entry count");
+  if (count > r.remaining() / 12) return Corrupt("more records than bytes hold");
+  std::unique_ptr<Memory> mem(new Memory(std::move(index)));
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view id, text, meta;
+    if (!ReadString(&r, &id) || !ReadString(&r, &text) || !ReadString(&r, &meta)) {
+      return Corrupt("truncated record " + std::to_string(i));
+    }
+    if (!IsValidUtf8(text)) return Corrupt("record " + std::to_string(i) + ": text is not valid UTF-8");
+    if (id.empty() || !mem->index_->Contains(id)) {
+      return Corrupt("record " + std::to_string(i) + ": its id is not in the index");
+    }
+    if (mem->records_.Find(id) != nullptr) return Corrupt("record " + std::to_string(i) + ": a duplicate id");
+    nlohmann::json metadata;
+    if (Status s = ParseMetadata(meta, &metadata); !s.ok()) {
+      return Corrupt("record " + std::to_string(i) + ": " + s.message());
+    }
+    if (Status s = mem->records_.PutParsed(id, text, std::move(metadata)); !s.ok())
+      return Corrupt(s.message());
+  }
+  if (r.remaining() != 0) return Corrupt("bytes after the last record");
+  if (header != nullptr) header->assign(header_view);
+  *out = std::move(mem);
+  return Status::Ok();
+}
+
+}  // namespace ruv::memory
