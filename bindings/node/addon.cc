@@ -13,6 +13,7 @@ static Napi::Object InitRuvectorNative(Napi::Env env, Napi::Object exports) {
   ruv_node::RegisterEmbed(env, exports);
   ruv_node::RegisterLearn(env, exports);
   ruv_node::RegisterMemory(env, exports);
+  ruv_node::RegisterFileLock(env, exports);
   return exports;
 }
 

@@ -157,5 +157,6 @@ void RegisterHnsw(Napi::Env env, Napi::Object exports);
 void RegisterEmbed(Napi::Env env, Napi::Object exports);
 void RegisterLearn(Napi::Env env, Napi::Object exports);
 void RegisterMemory(Napi::Env env, Napi::Object exports);
+void RegisterFileLock(Napi::Env env, Napi::Object exports);
 
 }  // namespace ruv_node

@@ -14,6 +14,12 @@ export type RuVectorErrorCode =
   | 'MODEL_LOAD_FAILED'
   /** A store opened with another embedding model than the one that made its vectors. */
   | 'MODEL_MISMATCH'
+  /** A store another process (or tab) has open for writing. */
+  | 'LOCKED'
+  /** The disk or the browser's storage quota is full; nothing was changed. */
+  | 'QUOTA_EXCEEDED'
+  /** The operating system refused a file operation (read-only, missing permission, ...). */
+  | 'IO_ERROR'
   | 'INTERNAL';
 
 /** The one error class of ruvector-runtime. `code` is stable; `message` is for people. */

@@ -316,12 +316,6 @@ test('open: options are honoured or rejected; a model on js-fallback is UNSUPPOR
   await assert.rejects(SemanticMemory.open({ backend: 'js', model: { folder: '/nonexistent' } }), {
     code: 'UNSUPPORTED',
   });
-  await assert.rejects(SemanticMemory.open({ model: null, dimensions: 4, path: '/tmp/x' }), {
-    code: 'UNSUPPORTED',
-  });
-  await assert.rejects(SemanticMemory.open({ model: null, dimensions: 4, durability: 'fsync' }), {
-    code: 'UNSUPPORTED',
-  });
   await assert.rejects(SemanticMemory.open({ model: null }), {
     code: 'INVALID_ARGUMENT',
     message: /dimensions is required/,
@@ -664,3 +658,124 @@ for (const backend of CORE_BACKENDS) {
     await plain.close();
   });
 }
+
+/** A fresh temporary directory. */
+async function tempDir() {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  return mkdtempSync(join(tmpdir(), 'ruvector-memory-'));
+}
+
+for (const backend of BACKENDS) {
+  test(`${backend}: a store on disk reopens with every memory; describe() says where and how`, async (t) => {
+    const dir = await tempDir();
+    const memory = await open(backend, { path: dir, index: { m: 10 } });
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(entries.slice(0, 200));
+    await memory.delete(entries[3].id);
+    await memory.add(entries[4].id, 'replaced', { r: 1 }, { vector: entries[4].vector });
+    const d = memory.describe();
+    assert.equal(d.path, dir);
+    assert.equal(d.durability, 'fsync');
+    assert.deepEqual(d.recovered, { snapshot: false, replayed: 0, droppedBytes: 0 });
+    const want = await allEntries(memory);
+    await memory.close();
+    // Reopened on every backend: the snapshot written at close, nothing to replay.
+    for (const other of BACKENDS) {
+      const again = await open(other, { path: dir, dimensions: undefined });
+      assert.deepEqual(await allEntries(again), want, `${backend} -> ${other}`);
+      assert.equal(again.describe().index.m, 10);
+      assert.deepEqual(again.describe().recovered, { snapshot: true, replayed: 0, droppedBytes: 0 });
+      const [hit] = await again.search(entries[10].vector, { k: 1 });
+      assert.equal(hit.id, entries[10].id);
+      await again.close();
+    }
+    await assert.rejects(open(backend, { path: dir, index: { m: 12 } }), {
+      code: 'INVALID_ARGUMENT',
+      message: /options\.index applies when a store is created/,
+    });
+    await assert.rejects(open(backend, { path: dir, dimensions: 7 }), { code: 'DIMENSION_MISMATCH' });
+  });
+}
+
+test('a torn or damaged log tail is cut off and reported; what precedes it is kept, and later writes last', async () => {
+  const { readFileSync, writeFileSync, statSync } = await import('node:fs');
+  const dir = await tempDir();
+  const first = await open('native', { path: dir });
+  await first.addBatch(entries.slice(0, 5));
+  await first.close(); // a snapshot with 5
+  const { spawnSync } = await import('node:child_process');
+  // A writer that logs 3 single puts and dies without closing (the log keeps them).
+  const script = `
+    import { SemanticMemory } from ${JSON.stringify(new URL('../../js/dist/index.js', import.meta.url).href)};
+    const m = await SemanticMemory.open({ backend: 'native', model: null, dimensions: 24, path: ${JSON.stringify(dir)} });
+    for (let i = 5; i < 8; i++) await m.add('extra-' + i, 'text ' + i, { i }, { vector: new Float32Array(24).fill(i) });
+    process.kill(process.pid, 'SIGKILL');`;
+  spawnSync(process.execPath, ['--input-type=module', '-e', script]);
+  const wal = join(dir, 'memory.wal');
+  const full = readFileSync(wal);
+  // Cut the last record in half: a torn tail.
+  writeFileSync(wal, full.subarray(0, full.length - 20));
+  let m = await open('wasm', { path: dir });
+  assert.equal(m.describe().recovered.replayed, 2);
+  assert.ok(m.describe().recovered.droppedBytes > 0);
+  assert.equal(m.has('extra-6'), true);
+  assert.equal(m.has('extra-7'), false);
+  assert.ok(statSync(wal).size < full.length - 20, 'the torn tail was cut off the file');
+  // A write after the cut must survive the next reopen (it was not appended after garbage).
+  await m.add('after', 'after the cut', {}, { vector: entries[9].vector });
+  const walNow = readFileSync(wal);
+  await m.close();
+  m = await open('js', { path: dir });
+  assert.equal(m.get('after')?.text, 'after the cut');
+  assert.equal(m.size, 8);
+  await m.close();
+  // A changed byte in the middle of a log: replay stops there and reports the rest as dropped.
+  writeFileSync(wal, walNow);
+  // (the snapshot now holds everything; a damaged log of already-held records changes nothing)
+  const damaged = Buffer.from(walNow);
+  damaged[40] ^= 0xff;
+  writeFileSync(wal, damaged);
+  m = await open('native', { path: dir });
+  assert.equal(m.size, 8);
+  await m.close();
+  // A damaged snapshot is CORRUPT_DATA, not a crash and not an empty store.
+  const snap = join(dir, 'memory.snapshot');
+  const bytes = readFileSync(snap);
+  bytes[bytes.length - 10] ^= 1;
+  writeFileSync(snap, bytes);
+  for (const backend of BACKENDS) {
+    await assert.rejects(open(backend, { path: dir }), {
+      code: 'CORRUPT_DATA',
+      message: /^SemanticMemory\.open: memory snapshot: checksum mismatch/,
+    });
+  }
+});
+
+test('one writer at a time: a second process gets LOCKED; bad storage options and paths are typed errors', async () => {
+  const dir = await tempDir();
+  const m = await open('native', { path: dir });
+  const { spawnSync } = await import('node:child_process');
+  const script = `
+    import { SemanticMemory } from ${JSON.stringify(new URL('../../js/dist/index.js', import.meta.url).href)};
+    try { await SemanticMemory.open({ backend: 'wasm', model: null, dimensions: 24, path: ${JSON.stringify(dir)} }); console.log('opened'); }
+    catch (e) { console.log(e.code + ': ' + e.message); }`;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).stdout;
+  assert.match(out, /^LOCKED: SemanticMemory\.open: .* is open for writing in another process/);
+  await m.close();
+  assert.match(
+    spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).stdout,
+    /^opened/,
+  );
+  await assert.rejects(open('native', { path: '/dev/null/store' }), {
+    code: 'IO_ERROR',
+    message: /^SemanticMemory\.open: cannot create/,
+  });
+  await assert.rejects(open('native', { path: '' }), { code: 'INVALID_ARGUMENT' });
+  await assert.rejects(open('native', { durability: 'fsync' }), {
+    code: 'INVALID_ARGUMENT',
+    message: /needs options\.path/,
+  });
+  await assert.rejects(open('native', { path: dir, durability: 'none' }), { code: 'INVALID_ARGUMENT' });
+  await assert.rejects(open('native', { path: dir, durability: 'always' }), { code: 'INVALID_ARGUMENT' });
+});

@@ -18,6 +18,8 @@ import { RuVectorError } from '../errors.js';
 import { checkHnswConfig, type CheckedHnswConfig, vectorArg } from '../hnsw/checks.js';
 import { isPlainObject, typeName } from '../check.js';
 import { RuVectorRuntime } from '../runtime.js';
+import type { DiskContents, DiskStore } from './disk-store.js';
+import type { WalRecord } from './wal.js';
 import {
   type CheckedInput,
   checkedInput,
@@ -28,11 +30,13 @@ import {
   textArg,
 } from './checks.js';
 import type {
+  Durability,
   MemoryEntry,
   MemoryHit,
   MemoryInput,
   MemoryMetadata,
   MemorySearchOptions,
+  RecoveryReport,
   SemanticMemoryDescription,
   SemanticMemoryOptions,
 } from './types.js';
@@ -67,6 +71,7 @@ interface Embedder {
 
 /** What open() hands the constructor. */
 interface Parts {
+  disk: Disk | null;
   backend: MemoryBackend;
   backendName: BackendName;
   embedder: Embedder | null;
@@ -81,6 +86,8 @@ export class SemanticMemory {
   readonly #backendName: BackendName;
   readonly #embedder: Embedder | null;
   readonly #checked: CheckedHnswConfig;
+  /** The store on disk, or null in memory. */
+  readonly #disk: Disk | null;
   /** The last write in call order (never rejects: each caller gets its own outcome). */
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -94,6 +101,7 @@ export class SemanticMemory {
     this.#backendName = p.backendName;
     this.#embedder = p.embedder;
     this.#checked = p.checked;
+    this.#disk = p.disk;
   }
 
   /**
@@ -104,20 +112,7 @@ export class SemanticMemory {
   static async open(options?: SemanticMemoryOptions): Promise<SemanticMemory> {
     const fn = 'SemanticMemory.open';
     const o = openOptionsArg(fn, options);
-    if (o['path'] !== undefined) {
-      throw fail(
-        'UNSUPPORTED',
-        fn,
-        'options.path: durable stores are not in this version (memories are kept in memory; omit path)',
-      );
-    }
-    if (o['durability'] !== undefined && o['durability'] !== 'none') {
-      throw fail(
-        'UNSUPPORTED',
-        fn,
-        `options.durability ${show(o['durability'])}: only 'none' (in memory) is in this version`,
-      );
-    }
+    checkStorage(fn, o);
     if (o['runtime'] !== undefined && !(o['runtime'] instanceof RuVectorRuntime))
       throw fail(
         'INVALID_ARGUMENT',
@@ -126,22 +121,13 @@ export class SemanticMemory {
       );
     if (o['runtime'] !== undefined && o['backend'] !== undefined)
       throw fail('INVALID_ARGUMENT', fn, 'give options.runtime or options.backend, not both');
-    const dimensions =
-      o['dimensions'] === undefined
-        ? undefined
-        : positiveInteger(fn, 'options.dimensions', o['dimensions'], 65536);
+    if (o['dimensions'] !== undefined) positiveInteger(fn, 'options.dimensions', o['dimensions'], 65536);
     if (o['index'] !== undefined && !isPlainObject(o['index']))
       throw fail('INVALID_ARGUMENT', fn, `options.index must be an object (got ${typeName(o['index'])})`);
     const index = (o['index'] ?? {}) as Record<string, unknown>;
     if ('dimensions' in index)
       throw fail('INVALID_ARGUMENT', fn, 'options.index.dimensions: give options.dimensions');
-    if (o['model'] === null && dimensions === undefined)
-      throw fail(
-        'INVALID_ARGUMENT',
-        fn,
-        'options.dimensions is required when options.model is null (no model)',
-      );
-
+    // (dimensions without a model: required for a new store, read from an existing one: openOn)
     const runtime = await runtimeFor(fn, o);
     return runtime.getModules().memory.open(options);
   }
@@ -185,20 +171,37 @@ export class SemanticMemory {
         `the ${backendName} backend has no semantic memory in this version (use native or wasm)`,
       );
     }
+    const path = o['path'] as string | undefined;
+    const durability = (o['durability'] ?? (path === undefined ? 'none' : 'fsync')) as Durability;
+    let store: DiskStore | null = null;
+    let contents: DiskContents | null = null;
     let loaded: { memory: MemoryBackend; stored: StoredHeader } | null = null;
-    if (snapshot !== undefined) loaded = loadSnapshot(fn, kernels, snapshot);
-    const dimensions = (o['dimensions'] as number | undefined) ?? loaded?.stored.dimensions;
-    if (loaded !== null && dimensions !== loaded.stored.dimensions) {
-      loaded.memory.free();
-      throw fail(
-        'DIMENSION_MISMATCH',
-        fn,
-        `the snapshot holds ${loaded.stored.dimensions}-d vectors, options.dimensions says ${dimensions}`,
-      );
-    }
     let embedder: Embedder | null = null;
     try {
-      // Import without a model option: none when the snapshot has none, else the default model.
+      if (path !== undefined) {
+        // A computed specifier: bundlers and workerd's module list leave node:fs out of the graph.
+        const module = './disk-store.js';
+        const { DiskStore: Store } = (await import(module)) as typeof import('./disk-store.js');
+        store = await Store.open(path, durability as 'fsync' | 'batch');
+        contents = await store.read();
+        snapshot = contents.snapshot ?? undefined;
+        if (snapshot !== undefined && o['index'] !== undefined)
+          throw fail(
+            'INVALID_ARGUMENT',
+            fn,
+            'options.index applies when a store is created (this one exists)',
+          );
+      }
+      if (snapshot !== undefined) loaded = loadSnapshot(fn, kernels, snapshot);
+      const dimensions = (o['dimensions'] as number | undefined) ?? loaded?.stored.dimensions;
+      if (loaded !== null && dimensions !== loaded.stored.dimensions) {
+        throw fail(
+          'DIMENSION_MISMATCH',
+          fn,
+          `the store holds ${loaded.stored.dimensions}-d vectors, options.dimensions says ${dimensions}`,
+        );
+      }
+      // Without a model option: none when the store has none, else the default model.
       const model =
         o['model'] === undefined && loaded !== null && loaded.stored.model === null ? null : o['model'];
       if (model !== null) {
@@ -215,6 +218,12 @@ export class SemanticMemory {
         }
       }
       if (loaded !== null) checkSameModel(fn, loaded.stored.model, embedder?.info ?? null);
+      else if (dimensions === undefined && embedder === null)
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          `options.dimensions is required when options.model is null (no model)${path === undefined ? '' : ' and the store is new'}`,
+        );
       const dims = embedder?.info.dimensions ?? dimensions!;
       let checked: CheckedHnswConfig;
       let backend: MemoryBackend;
@@ -227,13 +236,19 @@ export class SemanticMemory {
       } catch (e) {
         throw asPublicError(fn, e);
       }
-      const p: Parts = { backend, backendName, embedder, checked };
+      loaded = null; // the backend owns it now
+      let disk: Disk | null = null;
+      if (store !== null && contents !== null) {
+        disk = await recover(fn, store, contents, backend, dims, durability as 'fsync' | 'batch', snapshot);
+      }
+      const p: Parts = { backend, backendName, embedder, checked, disk };
       parts.add(p);
       return new SemanticMemory(p);
     } catch (e) {
       if (embedder !== null) embeddings.unloadModel(embedder.handle);
-      loaded?.memory.free();
-      throw e;
+      (loaded as { memory: MemoryBackend } | null)?.memory.free();
+      await store?.close().catch(() => undefined);
+      throw named(fn, e);
     }
   }
 
@@ -254,7 +269,7 @@ export class SemanticMemory {
   }
 
   /** Runs `apply` after every earlier write, with what `prepare` gave (prepare starts now). */
-  #write<P, T>(prepare: Promise<P>, apply: (prepared: P) => T): Promise<T> {
+  #write<P, T>(prepare: Promise<P>, apply: (prepared: P) => T | Promise<T>): Promise<T> {
     const run = this.#tail.then(() => prepare).then(apply);
     this.#tail = run.catch(() => undefined);
     return run;
@@ -275,6 +290,51 @@ export class SemanticMemory {
       onProgress?.({ embedded: given + out.length, total: given + texts.length });
     }
     return out;
+  }
+
+  /**
+   * Logs `changes` (on disk: appended, and fsynced with durability 'fsync') and then applies
+   * them, each with its own sequence number; a checkpoint follows when the log has grown large.
+   */
+  async #commit(fn: string, changes: Change[]): Promise<void> {
+    const disk = this.#disk;
+    if (disk === null) {
+      for (const c of changes) this.#apply(fn, c);
+      return;
+    }
+    const records = changes.map((c, i): WalRecord =>
+      c.op === 'put'
+        ? {
+            op: 'put',
+            seq: disk.seq + 1 + i,
+            id: c.input.id,
+            text: c.input.text,
+            metadataJson: c.input.metadataJson,
+            vector: c.vector,
+          }
+        : { op: 'delete', seq: disk.seq + 1 + i, id: c.id },
+    );
+    try {
+      await disk.store.append(records);
+    } catch (e) {
+      throw named(fn, e);
+    }
+    disk.seq += records.length;
+    for (const c of changes) this.#apply(fn, c);
+    if (disk.store.logBytes > CHECKPOINT_LOG_BYTES) await this.#checkpoint();
+  }
+
+  #apply(fn: string, c: Change): boolean {
+    if (c.op === 'delete') return this.#live('delete').remove(c.id);
+    this.#put(fn, c.input, c.vector);
+    return true;
+  }
+
+  /** Writes the whole memory as the new snapshot and starts an empty log (disk only). */
+  async #checkpoint(): Promise<void> {
+    const disk = this.#disk!;
+    const bytes = this.#snapshot();
+    await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
 
   #put(fn: string, input: CheckedInput, vector: Float32Array): void {
@@ -305,7 +365,7 @@ export class SemanticMemory {
         input.vector !== undefined
           ? Promise.resolve(vectorArg(fn, 'options.vector', input.vector, this.dimensions))
           : this.#embedAll(fn, [input.text]).then((v) => v[0]!);
-      return this.#write(vector, (v) => this.#put(fn, input, v));
+      return this.#write(vector, (v) => this.#commit(fn, [{ op: 'put', input, vector: v }]));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -346,9 +406,12 @@ export class SemanticMemory {
         toEmbed.forEach((c, i) => (c.vector = vectors[i]));
         return checked;
       });
-      return this.#write(prepared, (all) => {
-        for (const c of all) this.#put(fn, c, c.vector!);
-      });
+      return this.#write(prepared, (all) =>
+        this.#commit(
+          fn,
+          all.map((c) => ({ op: 'put', input: c, vector: c.vector! })),
+        ),
+      );
     } catch (e) {
       return Promise.reject(e);
     }
@@ -411,7 +474,11 @@ export class SemanticMemory {
     try {
       this.#live('delete');
       const checked = textArg(fn, 'id', id);
-      return this.#write(Promise.resolve(), () => this.#live('delete').remove(checked));
+      return this.#write(Promise.resolve(), async () => {
+        const had = this.#live('delete').get(checked) !== undefined;
+        if (had) await this.#commit(fn, [{ op: 'delete', id: checked }]);
+        return had;
+      });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -453,8 +520,9 @@ export class SemanticMemory {
         seed: String(config.seed),
       },
       size: this.size,
-      path: null,
-      durability: 'none',
+      path: this.#disk?.store.path ?? null,
+      durability: this.#disk?.durability ?? 'none',
+      recovered: this.#disk?.recovered ?? null,
     };
   }
 
@@ -463,9 +531,14 @@ export class SemanticMemory {
    * every write called before it: for {@link SemanticMemory.import} on any backend.
    */
   async export(): Promise<Uint8Array> {
-    const fn = 'SemanticMemory.export';
     this.#live('export');
     await this.#tail;
+    return this.#snapshot();
+  }
+
+  /** The snapshot bytes of the memory now, its header recording the model and the log position. */
+  #snapshot(): Uint8Array {
+    const fn = 'SemanticMemory.export';
     const { config } = this.#checked;
     const header: StoredHeader = {
       format: SNAPSHOT_FORMAT,
@@ -480,6 +553,7 @@ export class SemanticMemory {
         storage: config.storage,
         seed: String(config.seed),
       },
+      seq: this.#disk?.seq ?? 0,
     };
     try {
       return this.#live('export').serialize(JSON.stringify(header));
@@ -492,18 +566,55 @@ export class SemanticMemory {
   async flush(): Promise<void> {
     this.#live('flush');
     await this.#tail;
+    await this.#disk?.store.sync();
   }
 
-  /** Waits for pending writes, then releases the index and the model it loaded. Idempotent. */
+  /**
+   * Waits for pending writes; on disk, writes a checkpoint (so the next open loads one snapshot)
+   * and releases the lock; then releases the index and the model it loaded. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.#tail;
     if (this.#closed) return;
     this.#closed = true;
-    this.#backend.free();
-    if (this.#embedder?.owned) this.#embedder.embeddings.unloadModel(this.#embedder.handle);
+    try {
+      if (this.#disk !== null && this.#disk.store.logBytes > 0) await this.#checkpointNow();
+    } finally {
+      await this.#disk?.store.close();
+      this.#backend.free();
+      if (this.#embedder?.owned) this.#embedder.embeddings.unloadModel(this.#embedder.handle);
+    }
+  }
+
+  /** #checkpoint for close(), when #live would refuse (the memory is marked closed). */
+  async #checkpointNow(): Promise<void> {
+    const disk = this.#disk!;
+    this.#closed = false;
+    let bytes: Uint8Array;
+    try {
+      bytes = this.#snapshot();
+    } finally {
+      this.#closed = true;
+    }
+    await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
 }
+
+/** A write to log and apply. */
+type Change = { op: 'put'; input: CheckedInput; vector: Float32Array } | { op: 'delete'; id: string };
+
+/** A memory's store on disk and where its log stands. */
+interface Disk {
+  store: DiskStore;
+  durability: 'fsync' | 'batch';
+  /** Sequence number of the last logged change. */
+  seq: number;
+  recovered: RecoveryReport;
+}
+
+/** A checkpoint is written when the log holds more than this (open then replays at most this). */
+const CHECKPOINT_LOG_BYTES = 64 << 20;
 
 /** What a snapshot's header records (JSON, stored first in the bytes). */
 interface StoredHeader {
@@ -512,6 +623,8 @@ interface StoredHeader {
   dimensions: number;
   model: ModelProvenanceRecord | null;
   index: Omit<SemanticMemoryDescription['index'], never>;
+  /** The sequence number of the last logged change the snapshot holds (0 in memory). */
+  seq?: number;
 }
 
 /** Which model made a store's vectors: everything that changes a vector. */
@@ -592,6 +705,8 @@ function loadSnapshot(
           typeof h.model.contentSha256 === 'string'));
     if (!ok) throw new Error('bad header');
     const stored = h as StoredHeader;
+    if (stored.seq !== undefined && !Number.isSafeInteger(stored.seq)) throw new Error('bad seq');
+    lastHeader.set(bytes, stored);
     checkHnswConfig(fn, { ...stored.index, seed: BigInt(stored.index.seed), dimensions: stored.dimensions });
     return {
       memory: loaded.memory,
@@ -601,6 +716,89 @@ function loadSnapshot(
     loaded.memory.free();
     throw fail('CORRUPT_DATA', fn, 'memory snapshot: the header is not a SemanticMemory header', e);
   }
+}
+
+/**
+ * Replays the log records the snapshot does not hold (by sequence number) into `backend`, and
+ * makes sure a log is open for appending. A record that cannot be applied is CORRUPT_DATA.
+ */
+async function recover(
+  fn: string,
+  store: DiskStore,
+  contents: DiskContents,
+  backend: MemoryBackend,
+  dims: number,
+  durability: 'fsync' | 'batch',
+  snapshot: Uint8Array | undefined,
+): Promise<Disk> {
+  if (contents.logDimensions !== null && contents.logDimensions !== dims)
+    throw fail('CORRUPT_DATA', fn, `the log holds ${contents.logDimensions}-d vectors, the store ${dims}-d`);
+  let seq = snapshotSeq(snapshot);
+  let replayed = 0;
+  for (const r of contents.records) {
+    if (r.seq <= seq) continue;
+    try {
+      if (r.op === 'put') backend.put(r.id, r.text, r.metadataJson, r.vector);
+      else backend.remove(r.id);
+    } catch (e) {
+      throw fail('CORRUPT_DATA', fn, `log record ${r.seq} cannot be applied: ${(e as Error).message}`, e);
+    }
+    seq = r.seq;
+    replayed++;
+  }
+  await store.ensureLog(dims, seq);
+  return {
+    store,
+    durability,
+    seq,
+    recovered: { snapshot: snapshot !== undefined, replayed, droppedBytes: contents.droppedBytes },
+  };
+}
+
+/** The `seq` a snapshot's header records (0 for one exported from memory). */
+function snapshotSeq(snapshot: Uint8Array | undefined): number {
+  return snapshot === undefined ? 0 : (lastHeader.get(snapshot)?.seq ?? 0);
+}
+
+/** Headers parsed by loadSnapshot, by the bytes they came from. */
+const lastHeader = new WeakMap<Uint8Array, StoredHeader>();
+
+/** A RuVectorError from below (the disk store) with `fn: ` in front, as every public error has. */
+function named(fn: string, e: unknown): unknown {
+  if (!(e instanceof RuVectorError) || e.message.startsWith('SemanticMemory.')) return e;
+  return fail(e.code, fn, e.message, e);
+}
+
+/** `path` and `durability`: a non-empty path; 'none' without one, 'fsync' or 'batch' with one. */
+function checkStorage(fn: string, o: Record<string, unknown>): void {
+  const path = o['path'];
+  if (path !== undefined && (typeof path !== 'string' || path === ''))
+    throw fail('INVALID_ARGUMENT', fn, `options.path must be a non-empty string (got ${show(path)})`);
+  const d = o['durability'];
+  if (d !== undefined && !['none', 'batch', 'fsync'].includes(d as string))
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `options.durability must be 'fsync', 'batch' or 'none' (got ${show(d)})`,
+    );
+  if (path === undefined && (d === 'fsync' || d === 'batch'))
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      `options.durability ${show(d)} needs options.path (without one, memories are kept in memory)`,
+    );
+  if (path !== undefined && d === 'none')
+    throw fail(
+      'INVALID_ARGUMENT',
+      fn,
+      "options.durability 'none' keeps nothing on disk: omit options.path, or use 'batch'",
+    );
+  if (path !== undefined && typeof process === 'undefined')
+    throw fail(
+      'UNSUPPORTED',
+      fn,
+      'options.path needs a file system (Node, Bun, Deno); elsewhere use export() and SemanticMemory.import',
+    );
 }
 
 /** The runtime options name: the given one, a new one on the named backend, or the shared one. */

@@ -43,11 +43,17 @@ export interface SemanticMemoryOptions {
   /** The HNSW index (defaults: m 16, efConstruction 200, efSearch 64, cosine, float32). */
   index?: Omit<HnswConfig, 'dimensions'>;
   /**
-   * A directory to keep the store in. Not in this version: durable stores come with the
-   * write-ahead log; a path is rejected with UNSUPPORTED rather than silently kept in memory.
+   * A directory to keep the store in (Node, Bun, Deno; created if missing): a snapshot and a
+   * write-ahead log, opened by one process at a time (LOCKED otherwise). Reopening it loads what
+   * was acknowledged. No path: in memory (use export() / SemanticMemory.import to keep it).
    */
   path?: string;
-  /** Only `'none'` (in memory) in this version; other values are rejected with UNSUPPORTED. */
+  /**
+   * What a resolved write promises (with a path): `'fsync'` (default) on disk before it
+   * resolves, surviving kill -9 and power loss; `'batch'` handed to the OS before it resolves
+   * (survives kill -9) and fsynced within 200 ms or at flush()/close(). Without a path only
+   * `'none'`.
+   */
   durability?: Durability;
 }
 
@@ -99,4 +105,16 @@ export interface SemanticMemoryDescription {
   /** Where the data is kept: null in memory. */
   path: string | null;
   durability: Durability;
+  /** What opening a store on disk found (null in memory). */
+  recovered: RecoveryReport | null;
+}
+
+/** What opening a store on disk found and did. */
+export interface RecoveryReport {
+  /** Whether a snapshot was loaded (false for a new store). */
+  snapshot: boolean;
+  /** Log records applied after the snapshot. */
+  replayed: number;
+  /** Bytes of log dropped: a tail torn by a crash (never an acknowledged write) or damaged bytes. */
+  droppedBytes: number;
 }

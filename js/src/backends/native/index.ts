@@ -134,7 +134,8 @@ async function addonPath(options: BackendLoadOptions): Promise<string> {
   return fileURLToPath(new URL('../../native/ruvector_native.node', import.meta.url));
 }
 
-async function loadAddon(options: BackendLoadOptions): Promise<NativeAddon> {
+/** Loads the addon (also for what only it offers outside the kernels: the store lock of memory/disk-store.ts). */
+export async function loadNativeAddon(options: BackendLoadOptions): Promise<NativeAddon> {
   if (typeof process === 'undefined' || typeof process.versions?.node !== 'string') {
     throw unavailable('Node-API addons need Node.js (this runtime is not Node)');
   }
@@ -301,4 +302,4 @@ function createKernels(addon: NativeAddon): BackendKernels {
 }
 
 /** Loads the Node-API addon; throws RuVectorError('BACKEND_UNAVAILABLE') saying why it cannot. */
-export const load: BackendLoader = async (options) => createKernels(await loadAddon(options));
+export const load: BackendLoader = async (options) => createKernels(await loadNativeAddon(options));
