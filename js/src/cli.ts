@@ -9,6 +9,7 @@
  *                                              the text's embedding (JSON array; model info on stderr)
  *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
  *                                              packs a model folder into one .ruvmodel bundle
+ *   ruvector memory add|search|delete|stats --store DIR [--model M] ...   a semantic memory on disk (cli-memory.ts)
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -37,6 +38,7 @@ import {
   type LearnBenchTarget,
 } from './bench/learn-suite.js';
 import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
+import { memoryCommand, MemoryUsageError } from './cli-memory.js';
 import { resolveModelBundle, type WeightsChoice } from './embeddings/index.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
 
@@ -59,6 +61,15 @@ usage:
       Packs a Hugging Face model folder (config.json, tokenizer.json or vocab.txt, weights, and the
       optional tokenizer/sentence-transformers files) into one checksummed .ruvmodel bundle
       (core/src/embed/model/BUNDLE.md), the single Uint8Array that loadModel takes.
+  ruvector memory add <id> "text" [--meta '{"k":"v"}'] --store DIR [--model M]
+  ruvector memory add --file notes.jsonl --store DIR [--model M]
+  ruvector memory search "text" [-k 10] [--filter '{"kind":"note"}'] --store DIR [--model M]
+  ruvector memory delete <id> --store DIR [--model M]
+  ruvector memory stats --store DIR [--model M]
+      A SemanticMemory kept in the directory --store (created if missing; one process at a time).
+      Texts are embedded with --model (else RUVECTOR_MODEL), the model the store was made with
+      (another is refused: MODEL_MISMATCH). --file reads one {"id","text","metadata"} per line and
+      shows progress on stderr; search prints one JSON line per hit, best first.
   ruvector --version | --help
 `;
 
@@ -264,6 +275,11 @@ async function main(argv: string[]): Promise<number> {
       weights: { type: 'string' },
       'model-id': { type: 'string' },
       model: { type: 'string' },
+      store: { type: 'string' },
+      file: { type: 'string' },
+      meta: { type: 'string' },
+      filter: { type: 'string' },
+      k: { type: 'string', short: 'k' },
       version: { type: 'boolean', short: 'v' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -281,6 +297,14 @@ async function main(argv: string[]): Promise<number> {
     if (rest.length !== 1) throw new UsageError('pack-model takes one model folder');
     await packModel(rest[0]!, values);
     return 0;
+  }
+  if (command === 'memory') {
+    rejectBenchOptions(values, 'memory');
+    await memoryCommand(rest, values);
+    return 0;
+  }
+  for (const key of ['store', 'file', 'meta', 'filter', 'k'] as const) {
+    if (values[key] !== undefined) throw new UsageError(`--${key} applies to memory only`);
   }
   for (const key of ['output', 'weights', 'model-id'] as const) {
     if (values[key] !== undefined) throw new UsageError(`--${key} applies to pack-model only`);
@@ -311,7 +335,9 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const usage =
-      error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+      error instanceof UsageError ||
+      error instanceof MemoryUsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`ruvector: ${(error as Error).message}\n${usage ? USAGE : ''}`);
     process.exitCode = usage ? 2 : 1;
   },
