@@ -2,7 +2,7 @@
 //   new Memory(dim, m, efConstruction, efSearch, metric, storage, seed: bigint)
 //   new Memory(bytes: Uint8Array)   -- a snapshot (FORMAT.md); header(): its stored header
 //   serialize(header: string): Uint8Array
-//   put(id, text, metadataJson, v) / remove(id): boolean / get(id): Uint8Array | null
+//   put(id, text, metadataJson, v | null) / remove(id): boolean / get(id): Uint8Array | null
 //   count(): number / listIds(start, max): [packed hits (ids only), next slot]
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
 // Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
@@ -71,9 +71,17 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     const std::string id = IdArg(info, 0);
     const std::string text = StringArg(info, 1);
     const std::string meta = StringArg(info, 2);
-    auto v = TypedArrayArg<float>(info, 3);
-    Check(env, ruv_memory_put(h, id.data(), id.size(), text.data(), text.size(), meta.data(), meta.size(),
-                              v.data, v.length));
+    // null: keep the stored vector (a re-added text needs no new embedding)
+    const bool keep = info[3].IsNull();
+    const float* v = nullptr;
+    size_t dim = 0;
+    if (!keep) {
+      auto view = TypedArrayArg<float>(info, 3);
+      v = view.data;
+      dim = view.length;
+    }
+    Check(env, ruv_memory_put(h, id.data(), id.size(), text.data(), text.size(), meta.data(), meta.size(), v,
+                              dim));
   }
 
   Napi::Value Remove(const Napi::CallbackInfo& info) {

@@ -76,7 +76,9 @@ int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, const cha
     if (int32_t st = View(kFn, "id", id, id_len, &id_v); st != RUV_OK) return st;
     if (int32_t st = View(kFn, "text", text, text_len, &text_v); st != RUV_OK) return st;
     if (int32_t st = View(kFn, "metadata", metadata, metadata_len, &meta_v); st != RUV_OK) return st;
-    if (int32_t st = CheckVector(kFn, mem, v, dim); st != RUV_OK) return st;
+    if (v != nullptr || dim != 0) {
+      if (int32_t st = CheckVector(kFn, mem, v, dim); st != RUV_OK) return st;
+    }
     // The core's messages ("metadata must be a JSON object") go out as they are: the same words
     // on every backend.
     return Report(nullptr, mem->memory->Put(id_v, text_v, meta_v, v));

@@ -28,7 +28,8 @@ RUV_API void ruv_memory_free(ruv_memory* mem);
 /* Adds or replaces `id`: its vector (dim floats) and its text and metadata (UTF-8 JSON of an
  * object; length 0 means {}). Everything is checked before anything changes:
  * RUV_INVALID_ARGUMENT (empty id, metadata not a JSON object, deeper than 32 or longer than
- * 1 MiB), RUV_DIMENSION_MISMATCH, RUV_NON_FINITE. */
+ * 1 MiB), RUV_DIMENSION_MISMATCH, RUV_NON_FINITE. v NULL with dim 0 keeps the vector stored for
+ * `id` (RUV_INVALID_ARGUMENT when there is none) and replaces its text and metadata. */
 RUV_API int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, const char* text,
                                size_t text_len, const char* metadata, size_t metadata_len, const float* v,
                                size_t dim);

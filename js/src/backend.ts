@@ -250,8 +250,11 @@ export interface MemoryBackendRecord {
  * metadata over its bounds) are thrown as RuVectorError with the core's message.
  */
 export interface MemoryBackend {
-  /** Adds or replaces `id`; `metadataJson` is a JSON object's text. Nothing changes on error. */
-  put(id: string, text: string, metadataJson: string, vector: Float32Array): void;
+  /**
+   * Adds or replaces `id`; `metadataJson` is a JSON object's text. Nothing changes on error.
+   * `vector` null: keep the vector stored for `id` (INVALID_ARGUMENT when there is none).
+   */
+  put(id: string, text: string, metadataJson: string, vector: Float32Array | null): void;
   remove(id: string): boolean;
   get(id: string): MemoryBackendRecord | undefined;
   count(): number;

@@ -779,3 +779,53 @@ test('one writer at a time: a second process gets LOCKED; bad storage options an
   await assert.rejects(open('native', { path: dir, durability: 'none' }), { code: 'INVALID_ARGUMENT' });
   await assert.rejects(open('native', { path: dir, durability: 'always' }), { code: 'INVALID_ARGUMENT' });
 });
+
+for (const backend of CORE_BACKENDS) {
+  test(`${backend}: a text re-added under its id is not embedded again; the kept vector survives a crash`, async (t) => {
+    if (models.missing) {
+      if (models.mustRun) throw new Error(models.missing);
+      return t.skip(models.missing);
+    }
+    const tiny = { folder: join(models.dir, 'tiny') };
+    const dir = await tempDir();
+    const memory = await open(backend, { model: tiny, dimensions: undefined, path: dir });
+    if (memory.skip) return t.skip(memory.skip);
+    const texts = ['the cat sat on the mat', 'rain falls on the hills', 'tea is better than coffee'];
+    await memory.addBatch(texts.map((text, i) => ({ id: `t${i}`, text, metadata: { v: 1 } })));
+    // The same texts again with new metadata: nothing to embed (no progress), metadata replaced.
+    const progress = [];
+    await memory.addBatch(
+      texts.map((text, i) => ({ id: `t${i}`, text, metadata: { v: 2 } })),
+      { onProgress: (p) => progress.push(p.embedded) },
+    );
+    assert.deepEqual(progress, [], 'nothing was embedded');
+    assert.deepEqual(memory.get('t1').metadata, { v: 2 });
+    // One changed text: only it is embedded.
+    await memory.addBatch(
+      texts.map((text, i) => ({ id: `t${i}`, text: i === 2 ? 'coffee is better than tea' : text })),
+      { onProgress: (p) => progress.push(`${p.embedded}/${p.total}`) },
+    );
+    assert.deepEqual(progress, ['3/3']);
+    await memory.add('t0', texts[0], { v: 3 });
+    for (const [i, text] of [texts[0], texts[1], 'coffee is better than tea'].entries()) {
+      const [hit] = await memory.search(text, { k: 1 });
+      assert.equal(hit.id, `t${i}`);
+      assert.ok(hit.distance < 1e-5, `t${i} keeps its own text's vector (${hit.distance})`);
+    }
+    await memory.close();
+    // A writer that re-adds a text (a kept-vector log record) and dies without a checkpoint.
+    const { spawnSync } = await import('node:child_process');
+    const script = `
+      import { SemanticMemory } from ${JSON.stringify(new URL('../../js/dist/index.js', import.meta.url).href)};
+      const m = await SemanticMemory.open({ backend: ${JSON.stringify(backend)}, model: ${JSON.stringify(tiny)}, path: ${JSON.stringify(dir)} });
+      await m.add('t1', ${JSON.stringify(texts[1])}, { v: 4 });
+      process.kill(process.pid, 'SIGKILL');`;
+    spawnSync(process.execPath, ['--input-type=module', '-e', script]);
+    const reopened = await open(backend, { model: tiny, dimensions: undefined, path: dir });
+    assert.deepEqual(reopened.describe().recovered, { snapshot: true, replayed: 1, droppedBytes: 0 });
+    assert.deepEqual(reopened.get('t1').metadata, { v: 4 });
+    const [hit] = await reopened.search(texts[1], { k: 1 });
+    assert.ok(hit.id === 't1' && hit.distance < 1e-5, 'the replayed record kept the vector');
+    await reopened.close();
+  });
+}

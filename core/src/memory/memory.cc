@@ -17,6 +17,14 @@ Status Memory::Put(std::string_view id, std::string_view text, std::string_view 
   nlohmann::json metadata;
   if (Status s = ParseMetadata(metadata_json, &metadata); !s.ok()) return s;
   std::unique_lock lock(mu_);
+  if (vector == nullptr) {
+    // A new text and metadata for the vector already stored (the same text re-added: no new
+    // embedding is needed).
+    if (records_.Find(id) == nullptr) {
+      return {ErrorCode::kInvalidArgument, "no vector given, and no stored memory to keep one from"};
+    }
+    return records_.PutParsed(id, text, std::move(metadata));
+  }
   // The index checks the id and the vector before it changes anything; the store's put cannot
   // fail after that (the metadata is parsed, the id non-empty).
   if (Status s = index_->Insert(id, vector); !s.ok()) return s;

@@ -26,7 +26,8 @@ class Memory {
 
   // Adds or replaces `id`: its vector in the index, its text and metadata (a JSON object; ""
   // is {}) in the store. Everything is checked before anything changes: a bad vector or bad
-  // metadata leaves the old entry whole.
+  // metadata leaves the old entry whole. `vector` null: keep the stored vector of `id` (which
+  // must exist) and replace its text and metadata only.
   Status Put(std::string_view id, std::string_view text, std::string_view metadata_json, const float* vector);
   // Removes `id` from both; false when it was not there.
   bool Remove(std::string_view id);

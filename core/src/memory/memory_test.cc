@@ -102,3 +102,27 @@ TEST(MemoryTest, SearchesRunWhileAWriterPuts) {
 
 }  // namespace
 }  // namespace ruv::memory
+
+namespace ruv::memory {
+namespace {
+
+TEST(MemoryTest, PutWithoutAVectorKeepsTheStoredOneAndNeedsAnEntry) {
+  auto m = Make();
+  const float a[] = {1, 2, 3};
+  ASSERT_TRUE(m->Put("a", "alpha", R"({"v": 1})", a).ok());
+  ASSERT_TRUE(m->Put("a", "alpha", R"({"v": 2})", nullptr).ok());
+  MemoryRecord r;
+  ASSERT_TRUE(m->Get("a", &r));
+  EXPECT_EQ(r.metadata["v"], 2);
+  std::vector<HnswSearchHit> out;
+  ASSERT_TRUE(m->Search(a, 1, "", {}, &out).ok());
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FLOAT_EQ(out[0].distance, 0.0f);  // the vector is the one stored first
+  const Status s = m->Put("missing", "text", "", nullptr);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(m->Get("missing", &r));
+  EXPECT_EQ(m->size(), 1u);
+}
+
+}  // namespace
+}  // namespace ruv::memory

@@ -297,6 +297,19 @@ export class SemanticMemory {
    * them, each with its own sequence number; a checkpoint follows when the log has grown large.
    */
   async #commit(fn: string, changes: Change[]): Promise<void> {
+    // A kept vector was decided before earlier writes applied: if one changed the text since,
+    // embed now (in call order, so nothing later sees the stale vector).
+    const stale = changes.filter(
+      (c): c is Extract<Change, { op: 'put' }> =>
+        c.op === 'put' && c.vector === null && !this.#sameText(c.input),
+    );
+    if (stale.length > 0) {
+      const vectors = await this.#embedAll(
+        fn,
+        stale.map((c) => c.input.text),
+      );
+      stale.forEach((c, i) => (c.vector = vectors[i]!));
+    }
     const disk = this.#disk;
     if (disk === null) {
       for (const c of changes) this.#apply(fn, c);
@@ -337,7 +350,12 @@ export class SemanticMemory {
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
 
-  #put(fn: string, input: CheckedInput, vector: Float32Array): void {
+  /** True when `input.id` holds `input.text` already (its vector can be kept: no embedding). */
+  #sameText(input: CheckedInput): boolean {
+    return this.#embedder !== null && this.#live('add').get(input.id)?.text === input.text;
+  }
+
+  #put(fn: string, input: CheckedInput, vector: Float32Array | null): void {
     try {
       this.#live(fn.slice('SemanticMemory.'.length)).put(input.id, input.text, input.metadataJson, vector);
     } catch (e) {
@@ -361,10 +379,12 @@ export class SemanticMemory {
       if (options !== undefined && !isPlainObject(options))
         throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
       const input = checkedInput(fn, '', id, text, metadata, options?.vector);
-      const vector =
+      const vector: Promise<Float32Array | null> =
         input.vector !== undefined
           ? Promise.resolve(vectorArg(fn, 'options.vector', input.vector, this.dimensions))
-          : this.#embedAll(fn, [input.text]).then((v) => v[0]!);
+          : this.#sameText(input)
+            ? Promise.resolve(null)
+            : this.#embedAll(fn, [input.text]).then((v) => v[0]!);
       return this.#write(vector, (v) => this.#commit(fn, [{ op: 'put', input, vector: v }]));
     } catch (e) {
       return Promise.reject(e);
@@ -395,7 +415,13 @@ export class SemanticMemory {
         if (c.vector !== undefined) vectorArg(fn, `inputs[${i}].vector`, c.vector, this.dimensions);
         return c;
       });
-      const toEmbed = checked.filter((c) => c.vector === undefined);
+      // A text re-added under its id keeps its vector (unless the batch names the id twice).
+      const seen = new Map<string, number>();
+      for (const c of checked) seen.set(c.id, (seen.get(c.id) ?? 0) + 1);
+      const keep = new Set(
+        checked.filter((c) => c.vector === undefined && seen.get(c.id) === 1 && this.#sameText(c)),
+      );
+      const toEmbed = checked.filter((c) => c.vector === undefined && !keep.has(c));
       const given = checked.length - toEmbed.length;
       const prepared = this.#embedAll(
         fn,
@@ -409,7 +435,7 @@ export class SemanticMemory {
       return this.#write(prepared, (all) =>
         this.#commit(
           fn,
-          all.map((c) => ({ op: 'put', input: c, vector: c.vector! })),
+          all.map((c) => ({ op: 'put', input: c, vector: keep.has(c) ? null : c.vector! })),
         ),
       );
     } catch (e) {
@@ -602,7 +628,7 @@ export class SemanticMemory {
 }
 
 /** A write to log and apply. */
-type Change = { op: 'put'; input: CheckedInput; vector: Float32Array } | { op: 'delete'; id: string };
+type Change = { op: 'put'; input: CheckedInput; vector: Float32Array | null } | { op: 'delete'; id: string };
 
 /** A memory's store on disk and where its log stands. */
 interface Disk {

@@ -5,8 +5,9 @@
  *
  *   header   magic "RUVWAL\0\0" | u32 version 1 | u32 dimensions | u64 base_seq     (24 bytes)
  *   record   u32 payload_len | u32 crc32(payload) | payload
- *   payload  u8 op (1 put, 2 delete) | u64 seq | u32 id_len | id
+ *   payload  u8 op (1 put, 2 delete, 3 put keeping the stored vector) | u64 seq | u32 id_len | id
  *            put: u32 text_len | text | u32 meta_len | metadata JSON | f32 x dimensions
+ *            put keeping the vector: the same without the floats
  *
  * All little-endian. Every record carries its own CRC, so a tail torn by a crash (or any changed
  * byte) ends the replay there: what precedes it is applied, the rest is reported as dropped.
@@ -22,10 +23,12 @@ const MAX_PAYLOAD = 256 << 20;
 
 const OP_PUT = 1;
 const OP_DELETE = 2;
+const OP_PUT_KEEP = 3;
 
 /** One logged change. */
 export type WalRecord =
-  | { op: 'put'; seq: number; id: string; text: string; metadataJson: string; vector: Float32Array }
+  /** `vector` null: keep the one stored for the id (the same text re-added). */
+  | { op: 'put'; seq: number; id: string; text: string; metadataJson: string; vector: Float32Array | null }
   | { op: 'delete'; seq: number; id: string };
 
 const encoder = new TextEncoder();
@@ -61,7 +64,7 @@ export function encodeWalRecords(records: readonly WalRecord[]): Uint8Array {
       8 +
       4 +
       id.length +
-      (r.op === 'put' ? 4 + text!.length + 4 + meta!.length + 4 * r.vector.length : 0);
+      (r.op === 'put' ? 4 + text!.length + 4 + meta!.length + 4 * (r.vector?.length ?? 0) : 0);
     return { r, id, text, meta, payload };
   });
   let size = 0;
@@ -73,7 +76,7 @@ export function encodeWalRecords(records: readonly WalRecord[]): Uint8Array {
     const start = at + RECORD_HEADER_BYTES;
     view.setUint32(at, payload, true);
     at = start;
-    view.setUint8(at, r.op === 'put' ? OP_PUT : OP_DELETE);
+    view.setUint8(at, r.op === 'delete' ? OP_DELETE : r.vector === null ? OP_PUT_KEEP : OP_PUT);
     view.setBigUint64(at + 1, BigInt(r.seq), true);
     at += 9;
     const str = (b: Uint8Array): void => {
@@ -85,7 +88,8 @@ export function encodeWalRecords(records: readonly WalRecord[]): Uint8Array {
     if (r.op === 'put') {
       str(text!);
       str(meta!);
-      for (let i = 0; i < r.vector.length; i++, at += 4) view.setFloat32(at, r.vector[i]!, true);
+      const v = r.vector ?? new Float32Array(0);
+      for (let i = 0; i < v.length; i++, at += 4) view.setFloat32(at, v[i]!, true);
     }
     view.setUint32(start - 4, crc32(out, start, start + payload), true);
   }
@@ -146,10 +150,12 @@ function decodePayload(
   const id = str();
   if (id === null || id === '') return null;
   if (op === OP_DELETE) return at === end ? { op: 'delete', seq, id } : null;
-  if (op !== OP_PUT) return null;
+  if (op !== OP_PUT && op !== OP_PUT_KEEP) return null;
   const text = str();
   const metadataJson = str();
-  if (text === null || metadataJson === null || end - at !== 4 * dimensions) return null;
+  if (text === null || metadataJson === null) return null;
+  if (op === OP_PUT_KEEP) return at === end ? { op: 'put', seq, id, text, metadataJson, vector: null } : null;
+  if (end - at !== 4 * dimensions) return null;
   const vector = new Float32Array(dimensions);
   for (let i = 0; i < dimensions; i++, at += 4) vector[i] = view.getFloat32(at, true);
   return { op: 'put', seq, id, text, metadataJson, vector };

@@ -10,7 +10,7 @@ import { guarded } from './status.js';
 
 /** One memory of the addon (a ruv_memory* with a GC finalizer). */
 interface NativeMemory {
-  put(id: string, text: string, metadataJson: string, v: Float32Array): void;
+  put(id: string, text: string, metadataJson: string, v: Float32Array | null): void;
   remove(id: string): boolean;
   get(id: string): Uint8Array | null;
   count(): number;

@@ -113,7 +113,9 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         const h = live('put');
         const { vec, at, len } = stage(vector, [id, text, metadataJson]);
         try {
-          check(m._ruv_memory_put(h, at[0]!, len[0]!, at[1]!, len[1]!, at[2]!, len[2]!, vec, vector.length));
+          check(
+            m._ruv_memory_put(h, at[0]!, len[0]!, at[1]!, len[1]!, at[2]!, len[2]!, vec, vector?.length ?? 0),
+          );
         } finally {
           arena.trim(); // a long text may have grown the arena
         }

@@ -75,10 +75,14 @@ class JsMemory implements MemoryBackend {
     return this.#index;
   }
 
-  put(id: string, text: string, metadataJson: string, vector: Float32Array): void {
+  put(id: string, text: string, metadataJson: string, vector: Float32Array | null): void {
     const index = this.#live('put');
     const metadata = parseMetadata(metadataJson);
-    index.insert(id, vector); // checks the id and the vector before it changes anything
+    if (vector === null) {
+      if (!this.#records.has(id)) throw invalid('no vector given, and no stored memory to keep one from');
+    } else {
+      index.insert(id, vector); // checks the id and the vector before it changes anything
+    }
     this.putRecord(id, text, metadata);
   }
 
