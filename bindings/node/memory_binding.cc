@@ -5,6 +5,7 @@
 //   put(id, text, metadataJson, v | null) / remove(id): boolean / get(id): Uint8Array | null
 //   count(): number / listIds(start, max): [packed hits (ids only), next slot]
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
+//   searchHybrid(q, text, k, ef, filterJson): [packed hits, Uint8Array of float64 fused scores]
 // Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
 // (the decoders the wasm backend uses too). Every call is short (one walk, or an exact scan of a
 // selective filter's matches) and runs on the calling thread.
@@ -38,6 +39,7 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
         {InstanceMethod<&MemoryWrap::Put>("put"), InstanceMethod<&MemoryWrap::Remove>("remove"),
          InstanceMethod<&MemoryWrap::Get>("get"), InstanceMethod<&MemoryWrap::Count>("count"),
          InstanceMethod<&MemoryWrap::ListIds>("listIds"), InstanceMethod<&MemoryWrap::Search>("search"),
+         InstanceMethod<&MemoryWrap::SearchHybrid>("searchHybrid"),
          InstanceMethod<&MemoryWrap::Serialize>("serialize"), InstanceMethod<&MemoryWrap::Header>("header"),
          InstanceMethod<&MemoryWrap::Free>("free")});
   }
@@ -132,6 +134,24 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     ruv_bytes* out = nullptr;
     Check(env, ruv_memory_search(h, q.data, q.length, k, ef, filter.data(), filter.size(), &out));
     return BytesToJs(env, out);
+  }
+
+  Napi::Value SearchHybrid(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ruv_memory* h = Use(env);
+    auto q = TypedArrayArg<float>(info, 0);
+    const std::string text = StringArg(info, 1);
+    const size_t k = SizeArg(info, 2);
+    const uint32_t ef = U32Arg(info, 3);
+    const std::string filter = StringArg(info, 4);
+    ruv_bytes* out = nullptr;
+    ruv_bytes* fused = nullptr;
+    Check(env, ruv_memory_search_hybrid(h, q.data, q.length, text.data(), text.size(), k, ef, filter.data(),
+                                        filter.size(), &out, &fused));
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, BytesToJs(env, out));
+    pair.Set(1u, BytesToJs(env, fused));
+    return pair;
   }
 
   Napi::Value Serialize(const Napi::CallbackInfo& info) {

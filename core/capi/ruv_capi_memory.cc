@@ -200,4 +200,34 @@ int32_t ruv_memory_search(const ruv_memory* mem, const float* q, size_t dim, siz
   });
 }
 
+int32_t ruv_memory_search_hybrid(const ruv_memory* mem, const float* q, size_t dim, const char* text,
+                                 size_t text_len, size_t k, uint32_t ef, const char* filter,
+                                 size_t filter_len, ruv_bytes** out, ruv_bytes** fused) {
+  return Guard([&]() -> int32_t {
+    constexpr const char* kFn = "ruv_memory_search_hybrid";
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_search_hybrid: null memory");
+    if (out == nullptr || fused == nullptr) return Fail(kInvalid, "ruv_memory_search_hybrid: null output");
+    if (int32_t st = CheckVector(kFn, mem, q, dim); st != RUV_OK) return st;
+    std::string_view text_v, filter_v;
+    if (int32_t st = View(kFn, "text", text, text_len, &text_v); st != RUV_OK) return st;
+    if (int32_t st = View(kFn, "filter", filter, filter_len, &filter_v); st != RUV_OK) return st;
+    std::vector<ruv::HnswSearchHit> hits;
+    std::vector<double> scores;
+    ruv::memory::FilteredSearchOptions options;
+    options.ef = ef;
+    if (int32_t st =
+            Report(nullptr, mem->memory->SearchHybrid(q, text_v, k, filter_v, options, &hits, &scores));
+        st != RUV_OK)
+      return st;
+    auto packed = std::make_unique<ruv_bytes>();
+    ruv::capi::PackHits(hits, &packed->data);
+    auto doubles = std::make_unique<ruv_bytes>();
+    doubles->data.resize(scores.size() * sizeof(double));
+    if (!scores.empty()) std::memcpy(doubles->data.data(), scores.data(), doubles->data.size());
+    *out = packed.release();
+    *fused = doubles.release();
+    return RUV_OK;
+  });
+}
+
 }  // extern "C"

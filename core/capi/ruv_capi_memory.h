@@ -61,6 +61,14 @@ RUV_API int32_t ruv_memory_deserialize(const uint8_t* data, size_t size, ruv_mem
 RUV_API int32_t ruv_memory_search(const ruv_memory* mem, const float* q, size_t dim, size_t k, uint32_t ef,
                                   const char* filter, size_t filter_len, ruv_bytes** out);
 
+/* Hybrid recall: ruv_memory_search's vector ranking fused (reciprocal rank fusion) with a BM25
+ * ranking of `text` over the stored texts (core/src/memory/bm25.h), both over entries passing
+ * the filter. *out: packed hits in fused order, with each hit's vector score and distance;
+ * *fused: a new bytes object of one float64 fused score per hit. */
+RUV_API int32_t ruv_memory_search_hybrid(const ruv_memory* mem, const float* q, size_t dim, const char* text,
+                                         size_t text_len, size_t k, uint32_t ef, const char* filter,
+                                         size_t filter_len, ruv_bytes** out, ruv_bytes** fused);
+
 #ifdef __cplusplus
 }
 #endif

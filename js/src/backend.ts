@@ -262,6 +262,18 @@ export interface MemoryBackend {
   listIds(start: number, max: number): { ids: string[]; next: number };
   /** Up to k entries passing the filter (JSON text, '' for none), best first. `ef` 0: the config's. */
   search(query: Float32Array, k: number, ef: number, filterJson: string): HnswHits;
+  /**
+   * Hybrid recall (core/src/memory/bm25.h): the vector ranking fused with a BM25 ranking of
+   * `text`, both over entries passing the filter; hits in fused order with their vector score and
+   * distance, and each one's fused score.
+   */
+  searchHybrid(
+    query: Float32Array,
+    text: string,
+    k: number,
+    ef: number,
+    filterJson: string,
+  ): { hits: HnswHits; fused: Float64Array };
   /** The whole memory as snapshot bytes (core/src/memory/FORMAT.md) with `header` stored first. */
   serialize(header: string): Uint8Array;
   /** Releases the memory; later calls throw NOT_INITIALIZED. Idempotent. */

@@ -829,3 +829,130 @@ for (const backend of CORE_BACKENDS) {
     await reopened.close();
   });
 }
+
+/** Okapi BM25 (k1 1.2, b 0.75, Lucene's idf) over ASCII texts, in float64: the test's own formula. */
+function bm25Ranking(docs, query) {
+  const tokens = (s) =>
+    s
+      .toLowerCase()
+      .split(/[^0-9a-z]+/)
+      .filter(Boolean);
+  const terms = [...new Set(tokens(query))];
+  const lens = docs.map((d) => tokens(d.text).length);
+  const avg = lens.reduce((a, b) => a + b, 0) / docs.length;
+  const scored = [];
+  docs.forEach((d, i) => {
+    const toks = tokens(d.text);
+    let score = 0;
+    let any = false;
+    for (const term of terms) {
+      const tf = toks.filter((x) => x === term).length;
+      if (tf === 0) continue;
+      any = true;
+      const df = docs.filter((e) => tokens(e.text).includes(term)).length;
+      const idf = Math.log(1 + (docs.length - df + 0.5) / (df + 0.5));
+      score += (idf * tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * lens[i]) / avg));
+    }
+    if (any) scored.push({ id: d.id, score });
+  });
+  return scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)).map((s) => s.id);
+}
+
+test('hybrid search is the reciprocal rank fusion of the exact vector ranking and BM25, on every backend', async (t) => {
+  const words = ['cat', 'dog', 'tea', 'rain', 'mat', 'hill', 'river', 'code', 'bug', 'lamp'];
+  const rand = mulberry32(31);
+  const docs = entries.slice(0, 300).map((e, i) => ({
+    ...e,
+    text:
+      Array.from({ length: 3 + Math.floor(rand() * 8) }, () => words[Math.floor(rand() * words.length)]).join(
+        ' ',
+      ) + ` n${i}`,
+  }));
+  const query = data.queries[2];
+  const keywords = 'Cat and TEA, maybe a river';
+  const filter = { group: { $lt: 5 } };
+  const allowed = docs.filter((d) => d.metadata.group < 5);
+  const k = 10;
+  const depth = Math.max(4 * k, 50);
+  const byVector = bruteForce(
+    allowed.map((d) => [d.id, d.vector]),
+    query,
+    depth,
+    'cosine',
+  ).map((r) => r.id);
+  const byKeyword = bm25Ranking(docs, keywords)
+    .filter((id) => allowed.some((d) => d.id === id))
+    .slice(0, depth);
+  const fused = new Map();
+  for (const ranking of [byVector, byKeyword])
+    ranking.forEach((id, r) => fused.set(id, (fused.get(id) ?? 0) + 1 / (61 + r)));
+  const want = [...fused].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k);
+  for (const backend of BACKENDS) {
+    const memory = await open(backend);
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(docs);
+    // efSearch >= size: the vector ranking is exact, so the fusion is fully determined.
+    const hits = await memory.search(query, { k, filter, hybrid: keywords, efSearch: 300 });
+    assert.deepEqual(
+      hits.map((h) => h.id),
+      want.map(([id]) => id),
+      `${backend}: fused order`,
+    );
+    hits.forEach((h, i) => {
+      assert.ok(Math.abs(h.fusedScore - want[i][1]) < 1e-12, `${backend}: fused score of ${h.id}`);
+      const exact = bruteForce([[h.id, docs[Number(h.id.split('-')[1])].vector]], query, 1, 'cosine')[0];
+      assert.ok(Math.abs(h.distance - exact.distance) < 1e-5, `${backend}: ${h.id}'s vector distance`);
+    });
+    // Keyword-only matches come back too: a rare word pulls its document into the results.
+    const rare = await memory.search(query, { k: 5, hybrid: 'n217' });
+    assert.ok(
+      rare.some((h) => h.id === 'clustered-217'),
+      `${backend}: the keyword-only hit is fused in`,
+    );
+    await assert.rejects(memory.search(query, { hybrid: true }), {
+      code: 'INVALID_ARGUMENT',
+      message: /keywords/,
+    });
+    await assert.rejects(memory.search(query, { hybrid: 3 }), { code: 'INVALID_ARGUMENT' });
+    await memory.close();
+  }
+});
+
+test('hybrid search tokenizes Unicode the same way on native, wasm and js', async (t) => {
+  const texts = [
+    'Café CRÈME au lait',
+    'straße und STRASSE',
+    '東京タワー　の　夜景',
+    'naïve résumé',
+    'ÀÉÎ õü ×÷ x',
+    'l’été — déjà',
+    'ÑANDÚ ØRE Über ÞORN',
+  ];
+  const outcomes = [];
+  for (const backend of BACKENDS) {
+    const memory = await open(backend);
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(texts.map((text, i) => ({ id: `u${i}`, text, vector: entries[i].vector })));
+    const results = [];
+    for (const q of [
+      'café crème',
+      'STRASSE',
+      '東京タワー',
+      'NAÏVE',
+      'àéî',
+      'été',
+      'déjà x',
+      'ñandú',
+      'über øre',
+      'þorn',
+    ]) {
+      const hits = await memory.search(entries[40].vector, { k: 7, hybrid: q });
+      results.push(hits.map((h) => `${h.id}:${h.fusedScore.toFixed(12)}`).join(' '));
+      // Every query names words of some text: its keyword hit ranks it first in the fusion.
+      assert.ok(hits[0].fusedScore > 1 / 61, `${backend}: '${q}' matched a text by its keywords`);
+    }
+    outcomes.push(results);
+    await memory.close();
+  }
+  for (const o of outcomes.slice(1)) assert.deepEqual(o, outcomes[0]);
+});

@@ -1,5 +1,6 @@
 #include "memory/memory.h"
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 
@@ -23,18 +24,23 @@ Status Memory::Put(std::string_view id, std::string_view text, std::string_view 
     if (records_.Find(id) == nullptr) {
       return {ErrorCode::kInvalidArgument, "no vector given, and no stored memory to keep one from"};
     }
-    return records_.PutParsed(id, text, std::move(metadata));
+    if (Status s = records_.PutParsed(id, text, std::move(metadata)); !s.ok()) return s;
+    bm25_.Put(id, text);
+    return Status::Ok();
   }
   // The index checks the id and the vector before it changes anything; the store's put cannot
   // fail after that (the metadata is parsed, the id non-empty).
   if (Status s = index_->Insert(id, vector); !s.ok()) return s;
-  return records_.PutParsed(id, text, std::move(metadata));
+  if (Status s = records_.PutParsed(id, text, std::move(metadata)); !s.ok()) return s;
+  bm25_.Put(id, text);
+  return Status::Ok();
 }
 
 bool Memory::Remove(std::string_view id) {
   std::unique_lock lock(mu_);
   const bool in_index = index_->Remove(id);
   const bool in_store = records_.Erase(id);
+  bm25_.Erase(id);
   return in_index || in_store;
 }
 
@@ -65,6 +71,50 @@ Status Memory::Search(const float* query, size_t k, std::string_view filter_json
   }
   std::shared_lock lock(mu_);
   return FilteredSearch(*index_, records_, query, k, filter, options, out, report);
+}
+
+Status Memory::SearchHybrid(const float* query, std::string_view query_text, size_t k,
+                            std::string_view filter_json, const FilteredSearchOptions& options,
+                            std::vector<HnswSearchHit>* out, std::vector<double>* fused) const {
+  MetadataFilter filter;
+  if (!filter_json.empty()) {
+    if (Status s = MetadataFilter::Parse(filter_json, &filter); !s.ok()) return s;
+  }
+  out->clear();
+  fused->clear();
+  if (k == 0) return Status::Ok();
+  // Each ranking contributes its best few times k: deep enough that an entry ranked well by one
+  // and modestly by the other is still fused (RRF's own experiments fuse the top 1000 of each).
+  const size_t depth = std::max<size_t>(4 * k, 50);
+  std::shared_lock lock(mu_);
+  std::vector<HnswSearchHit> by_vector;
+  if (Status s = FilteredSearch(*index_, records_, query, depth, filter, options, &by_vector); !s.ok())
+    return s;
+  const std::vector<Bm25Hit> by_keyword = bm25_.Search(query_text, depth, [&](const std::string& id) {
+    const MemoryRecord* r = records_.Find(id);
+    return r != nullptr && filter.Matches(r->metadata);
+  });
+  std::vector<std::vector<std::string>> rankings(2);
+  for (const HnswSearchHit& h : by_vector) rankings[0].push_back(h.id);
+  for (const Bm25Hit& h : by_keyword) rankings[1].push_back(h.id);
+  for (const FusedHit& f : FuseRankings(rankings, k)) {
+    const auto v = std::find_if(by_vector.begin(), by_vector.end(),
+                                [&](const HnswSearchHit& h) { return h.id == f.id; });
+    if (v != by_vector.end()) {
+      out->push_back(*v);
+    } else {  // a keyword-only hit: its exact vector distance (an allow-list of one)
+      std::vector<std::string_view> one = {f.id};
+      HnswSearchOptions o;
+      o.ef = 1;
+      o.ids = &one;
+      std::vector<HnswSearchHit> exact;
+      if (Status s = index_->Search(query, 1, o, &exact); !s.ok()) return s;
+      if (exact.empty()) continue;
+      out->push_back(std::move(exact[0]));
+    }
+    fused->push_back(f.score);
+  }
+  return Status::Ok();
 }
 
 }  // namespace ruv::memory

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "memory/bm25.h"
 #include "memory/filtered_search.h"
 #include "memory/record_store.h"
 #include "ruv/hnsw.h"
@@ -46,6 +47,14 @@ class Memory {
 
   const HnswConfig& config() const { return index_->config(); }
 
+  // Hybrid recall: the vector ranking of `query` and the BM25 ranking of `query_text` over the
+  // stored texts (bm25.h), each of the entries passing the filter, fused by reciprocal rank
+  // fusion; up to k, best fused first. Each hit carries the vector's score and distance (for a
+  // keyword-only hit, computed exactly) and, in `fused` (same order), its fused score.
+  Status SearchHybrid(const float* query, std::string_view query_text, size_t k, std::string_view filter_json,
+                      const FilteredSearchOptions& options, std::vector<HnswSearchHit>* out,
+                      std::vector<double>* fused) const;
+
   // The whole memory as snapshot bytes (FORMAT.md), with `header` (at most kMaxSnapshotHeader
   // bytes, opaque to the core) stored first: one consistent state under the read lock.
   Status Serialize(std::string_view header, std::vector<uint8_t>* out) const;
@@ -60,6 +69,7 @@ class Memory {
   mutable std::shared_mutex mu_;  // writers exclusive; searches and reads shared
   std::unique_ptr<HnswIndex> index_;
   RecordStore records_;
+  Bm25Index bm25_;  // over the texts of records_, kept in step with it
 };
 
 }  // namespace ruv::memory

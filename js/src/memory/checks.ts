@@ -18,7 +18,7 @@ const OPEN_KEYS = [
   'path',
   'durability',
 ];
-const SEARCH_KEYS = ['k', 'filter', 'minScore', 'efSearch'];
+const SEARCH_KEYS = ['k', 'filter', 'minScore', 'efSearch', 'hybrid'];
 const INPUT_KEYS = ['id', 'text', 'metadata', 'vector'];
 
 /** The options bag of open, read once (unknown keys rejected). */
@@ -134,10 +134,12 @@ export interface CheckedMemorySearch {
   ef: number;
   filterJson: string;
   minScore: number;
+  /** false: vectors only; true: fuse with keywords of the text query; a string: these keywords. */
+  hybrid: boolean | string;
 }
 
 export function memorySearchArg(fn: string, options: unknown): CheckedMemorySearch {
-  const out: CheckedMemorySearch = { k: 10, ef: 0, filterJson: '', minScore: -Infinity };
+  const out: CheckedMemorySearch = { k: 10, ef: 0, filterJson: '', minScore: -Infinity, hybrid: false };
   if (options === undefined) return out;
   if (!isPlainObject(options))
     throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
@@ -149,6 +151,16 @@ export function memorySearchArg(fn: string, options: unknown): CheckedMemorySear
     if (typeof o.minScore !== 'number' || Number.isNaN(o.minScore))
       throw fail('INVALID_ARGUMENT', fn, `options.minScore must be a number (got ${show(o.minScore)})`);
     out.minScore = o.minScore;
+  }
+  const hybrid = o['hybrid'];
+  if (hybrid !== undefined) {
+    if (typeof hybrid !== 'boolean' && typeof hybrid !== 'string')
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `options.hybrid must be a boolean or the keywords as a string (got ${typeName(hybrid)})`,
+      );
+    out.hybrid = typeof hybrid === 'string' ? textArg(fn, 'options.hybrid', hybrid) : hybrid;
   }
   if (o.filter !== undefined) {
     if (typeof o.filter === 'function')

@@ -18,3 +18,8 @@ export function decodeRecord(bytes: Uint8Array): MemoryBackendRecord {
     throw new RuVectorError('CORRUPT_DATA', 'memory: a record whose lengths do not add up');
   return { text: readUtf8(bytes, 8, textLen), metadataJson: readUtf8(bytes, 8 + textLen, metaLen) };
 }
+
+/** A copy of little-endian float64s (the fused scores of a hybrid search), at any alignment. */
+export function float64s(bytes: Uint8Array): Float64Array {
+  return new Float64Array(bytes.slice().buffer, 0, bytes.length >>> 3);
+}

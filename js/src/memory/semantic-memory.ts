@@ -459,10 +459,19 @@ export class SemanticMemory {
     } else {
       throw fail('INVALID_ARGUMENT', fn, `query must be a string or a Float32Array (got ${typeName(query)})`);
     }
+    const keywords = o.hybrid === true ? (typeof query === 'string' ? query : null) : o.hybrid;
+    if (keywords === null)
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        'options.hybrid true takes its keywords from a text query: give the keywords as a string',
+      );
     const backend = this.#live('search');
     let hits;
+    let fused: Float64Array | null = null;
     try {
-      hits = backend.search(q, o.k, o.ef, o.filterJson);
+      if (keywords === false) hits = backend.search(q, o.k, o.ef, o.filterJson);
+      else ({ hits, fused } = backend.searchHybrid(q, keywords, o.k, o.ef, o.filterJson));
     } catch (e) {
       throw asPublicError(fn, e);
     }
@@ -471,7 +480,10 @@ export class SemanticMemory {
       const score = hits.scores[i]!;
       if (score < o.minScore) continue;
       const entry = this.#entry(backend, hits.ids[i]!);
-      if (entry !== undefined) out.push({ ...entry, score, distance: hits.distances[i]! });
+      if (entry === undefined) continue;
+      const hit: MemoryHit = { ...entry, score, distance: hits.distances[i]! };
+      if (fused !== null) hit.fusedScore = fused[i]!;
+      out.push(hit);
     }
     return out;
   }

@@ -80,6 +80,8 @@ export interface MemoryHit extends MemoryEntry {
   score: number;
   /** The index metric's distance, lower is nearer. */
   distance: number;
+  /** With `hybrid`: the reciprocal-rank-fusion score the results are ordered by. */
+  fusedScore?: number;
 }
 
 /** Options of {@link SemanticMemory.search}. */
@@ -92,6 +94,13 @@ export interface MemorySearchOptions {
   minScore?: number;
   /** Candidate list size of this search (default: the index's efSearch). */
   efSearch?: number;
+  /**
+   * Hybrid recall: fuse the vector ranking with a BM25 keyword ranking over the stored texts
+   * (reciprocal rank fusion, in the core; tokenized the same way on every backend). `true` takes
+   * the keywords from a text query; a string gives them (e.g. beside a vector query). Results are
+   * in fused order and carry `fusedScore`; `score`, `distance` and minScore stay the vector's.
+   */
+  hybrid?: boolean | string;
 }
 
 /** What a memory is and how it runs: never a guess. */

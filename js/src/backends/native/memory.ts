@@ -5,7 +5,7 @@
 import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
 import { decodeHits } from '../../hnsw/codec.js';
-import { decodeRecord } from '../../memory/codec.js';
+import { decodeRecord, float64s } from '../../memory/codec.js';
 import { guarded } from './status.js';
 
 /** One memory of the addon (a ruv_memory* with a GC finalizer). */
@@ -16,6 +16,13 @@ interface NativeMemory {
   count(): number;
   listIds(start: number, max: number): [Uint8Array, number];
   search(q: Float32Array, k: number, ef: number, filterJson: string): Uint8Array;
+  searchHybrid(
+    q: Float32Array,
+    text: string,
+    k: number,
+    ef: number,
+    filterJson: string,
+  ): [Uint8Array, Uint8Array];
   serialize(header: string): Uint8Array;
   header(): string;
   free(): void;
@@ -58,6 +65,10 @@ function wrap(native: NativeMemory): MemoryBackend {
     },
     search: (query, k, ef, filterJson) =>
       decodeHits(guarded(() => live('search').search(query, k, ef, filterJson))),
+    searchHybrid(query, text, k, ef, filterJson) {
+      const [hits, fused] = guarded(() => live('searchHybrid').searchHybrid(query, text, k, ef, filterJson));
+      return { hits: decodeHits(hits), fused: float64s(fused) };
+    },
     serialize: (header) => guarded(() => live('serialize').serialize(header)),
     free(): void {
       if (freed) return;

@@ -7,7 +7,7 @@
 import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
 import { decodeHits, readUtf8 } from '../../hnsw/codec.js';
-import { decodeRecord } from '../../memory/codec.js';
+import { decodeRecord, float64s } from '../../memory/codec.js';
 import {
   align64,
   maxUtf8,
@@ -50,6 +50,19 @@ export interface WasmMemoryExports extends WasmBytesExports {
   _ruv_memory_list_ids(h: number, start: number, max: number, out: number, next: number): number;
   _ruv_memory_serialize(h: number, header: number, headerLen: number, out: number): number;
   _ruv_memory_deserialize(data: number, size: number, out: number, header: number): number;
+  _ruv_memory_search_hybrid(
+    h: number,
+    q: number,
+    dim: number,
+    text: number,
+    textLen: number,
+    k: number,
+    ef: number,
+    filter: number,
+    filterLen: number,
+    out: number,
+    fused: number,
+  ): number;
   _ruv_memory_search(
     h: number,
     q: number,
@@ -152,6 +165,32 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         const { base, vec, at, len } = stage(query, [filterJson]);
         check(m._ruv_memory_search(h, vec, query.length, k, ef, at[0]!, len[0]!, base));
         return takeBytes(m, out32(base), decodeHits);
+      },
+      searchHybrid(query, text, k, ef, filterJson) {
+        const h = live('searchHybrid');
+        const { base, vec, at, len } = stage(query, [text, filterJson]);
+        try {
+          check(
+            m._ruv_memory_search_hybrid(
+              h,
+              vec,
+              query.length,
+              at[0]!,
+              len[0]!,
+              k,
+              ef,
+              at[1]!,
+              len[1]!,
+              base,
+              base + OUT_SLOT_BYTES,
+            ),
+          );
+        } finally {
+          arena.trim();
+        }
+        const fusedBytes = out32(base, 1);
+        const hits = takeBytes(m, out32(base), decodeHits);
+        return { hits, fused: takeBytes(m, fusedBytes, float64s) };
       },
       serialize(header) {
         const h = live('serialize');

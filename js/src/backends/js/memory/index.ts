@@ -13,6 +13,7 @@ import type {
 } from '../../../backend.js';
 import { RuVectorError } from '../../../errors.js';
 import { jsHnswKernels } from '../hnsw/index.js';
+import { Bm25Index, fuseRankings } from './bm25.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { compileFilter, type CompiledFilter, depthWithin, type Json, sortedKeys } from './metadata-filter.js';
 
@@ -63,6 +64,7 @@ class JsMemory implements MemoryBackend {
   readonly #efSearch: number;
   readonly #records = new Map<string, Entry>();
   readonly #byPosition: string[] = [];
+  readonly #bm25 = new Bm25Index();
   #freed = false;
 
   constructor(index: HnswBackendIndex, efSearch: number) {
@@ -88,6 +90,7 @@ class JsMemory implements MemoryBackend {
 
   /** The record of an id the index holds. */
   putRecord(id: string, text: string, metadata: Json): void {
+    this.#bm25.put(id, text);
     const old = this.#records.get(id);
     if (old !== undefined) {
       old.text = text;
@@ -108,6 +111,7 @@ class JsMemory implements MemoryBackend {
         this.#records.get(last)!.position = entry.position;
       }
       this.#records.delete(id);
+      this.#bm25.erase(id);
     }
     return inIndex || entry !== undefined;
   }
@@ -152,6 +156,50 @@ class JsMemory implements MemoryBackend {
     });
     if (out.ids.length < k && out.ids.length < n) return this.#exact(index, query, k, filter);
     return out;
+  }
+
+  searchHybrid(
+    query: Float32Array,
+    text: string,
+    k: number,
+    ef: number,
+    filterJson: string,
+  ): { hits: HnswHits; fused: Float64Array } {
+    const index = this.#live('searchHybrid');
+    const filter = compileFilter(filterJson);
+    const none = {
+      hits: { ids: [], scores: new Float32Array(0), distances: new Float32Array(0) },
+      fused: new Float64Array(0),
+    };
+    if (k === 0) return none;
+    const depth = Math.max(4 * k, 50);
+    const byVector = this.search(query, depth, ef, filterJson);
+    const byKeyword = this.#bm25.search(text, depth, (id) => {
+      const r = this.#records.get(id);
+      return r !== undefined && filter.matches(r.metadata);
+    });
+    const fused = fuseRankings([byVector.ids, byKeyword.map((h) => h.id)], k);
+    const ids: string[] = [];
+    const scores: number[] = [];
+    const distances: number[] = [];
+    const fusedScores: number[] = [];
+    for (const f of fused) {
+      let i = byVector.ids.indexOf(f.id);
+      let from = byVector;
+      if (i < 0) {
+        from = index.search(query, 1, 1, { kind: 'ids', ids: [f.id] });
+        i = 0;
+        if (from.ids.length === 0) continue;
+      }
+      ids.push(f.id);
+      scores.push(from.scores[i]!);
+      distances.push(from.distances[i]!);
+      fusedScores.push(f.score);
+    }
+    return {
+      hits: { ids, scores: Float32Array.from(scores), distances: Float32Array.from(distances) },
+      fused: Float64Array.from(fusedScores),
+    };
   }
 
   /** Every matching record ranked exactly (an allow-list no longer than ef is ranked without a walk). */
