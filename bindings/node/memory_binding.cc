@@ -2,6 +2,9 @@
 //   new Memory(dim, m, efConstruction, efSearch, metric, storage, seed: bigint)
 //   new Memory(bytes: Uint8Array)   -- a snapshot (FORMAT.md); header(): its stored header
 //   serialize(header: string): Uint8Array
+//   putBatch(ids[], texts[], metadataJsons[], flat, keep: Uint8Array | null)
+//   putBatchAsync(same): Promise<void>   (on a libuv worker, every core; strings copied first,
+//                                          flat read in place: do not change it until it settles)
 //   put(id, text, metadataJson, v | null) / remove(id): boolean / get(id): Uint8Array | null
 //   count(): number / listIds(start, max): [packed hits (ids only), next slot]
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
@@ -13,12 +16,63 @@
 
 #include "async_handle.h"
 #include "binding_util.h"
+#include "packed_strings.h"
 #include "ruv_capi_memory.h"
 
 namespace ruv_node {
 namespace {
 
 using MemoryHandle = AsyncHandle<ruv_memory, ruv_memory_free>;
+using MemoryCall = AsyncCall<ruv_memory, ruv_memory_free>;
+
+// The arguments of putBatch, read on the JS thread.
+struct PutBatchArgs {
+  PackedIds ids, texts, metas;
+  const float* flat = nullptr;
+  size_t dim = 0;
+  std::vector<uint8_t> keep;  // empty: none kept
+
+  static PutBatchArgs Read(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    PutBatchArgs a{PackIds(env, info[0]), PackIds(env, info[1]), PackIds(env, info[2])};
+    auto flat = TypedArrayArg<float>(info, 3);
+    const size_t n = a.ids.count();
+    RequireLength(env, a.texts.count() == n && a.metas.count() == n,
+                  "putBatch: ids, texts and metadata differ in length");
+    RequireLength(env, n == 0 ? flat.length == 0 : flat.length % n == 0,
+                  "putBatch: flat length is not a multiple of ids.length");
+    a.flat = flat.data;
+    a.dim = n == 0 ? 0 : flat.length / n;
+    if (!info[4].IsNull() && !info[4].IsUndefined()) {
+      auto keep = TypedArrayArg<uint8_t>(info, 4);
+      RequireLength(env, keep.length == n, "putBatch: keep differs in length from ids");
+      a.keep.assign(keep.data, keep.data + keep.length);
+    }
+    return a;
+  }
+
+  int32_t Call(ruv_memory* h, uint32_t threads) const {
+    return ruv_memory_put_batch(h, ids.bytes.data(), ids.bytes.size(), ids.lens.data(), texts.bytes.data(),
+                                texts.bytes.size(), texts.lens.data(), metas.bytes.data(), metas.bytes.size(),
+                                metas.lens.data(), ids.count(), flat, dim,
+                                keep.empty() ? nullptr : keep.data(), threads);
+  }
+};
+
+class PutBatchWorker : public MemoryCall {
+ public:
+  PutBatchWorker(Napi::Env env, MemoryHandle* owner, Napi::Object self, PutBatchArgs args, Napi::Object flat)
+      // Not a queued write: SemanticMemory orders its writes itself, and a sync call meanwhile
+      // (a get) waits for the core's lock rather than throwing.
+      : MemoryCall(env, "ruvMemoryPutBatch", owner, self, false),
+        args_(std::move(args)),
+        flat_ref_(Napi::Persistent(flat)) {}
+  void Execute() override { Capture(args_.Call(handle_, 0)); }
+
+ private:
+  PutBatchArgs args_;
+  Napi::ObjectReference flat_ref_;  // keeps the vectors alive; read in place on the worker
+};
 
 uint32_t U32Arg(const Napi::CallbackInfo& info, size_t index) {
   const size_t v = SizeArg(info, index);
@@ -39,6 +93,8 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
         {InstanceMethod<&MemoryWrap::Put>("put"), InstanceMethod<&MemoryWrap::Remove>("remove"),
          InstanceMethod<&MemoryWrap::Get>("get"), InstanceMethod<&MemoryWrap::Count>("count"),
          InstanceMethod<&MemoryWrap::ListIds>("listIds"), InstanceMethod<&MemoryWrap::Search>("search"),
+         InstanceMethod<&MemoryWrap::PutBatch>("putBatch"),
+         InstanceMethod<&MemoryWrap::PutBatchAsync>("putBatchAsync"),
          InstanceMethod<&MemoryWrap::SearchHybrid>("searchHybrid"),
          InstanceMethod<&MemoryWrap::Serialize>("serialize"), InstanceMethod<&MemoryWrap::Header>("header"),
          InstanceMethod<&MemoryWrap::Free>("free")});
@@ -84,6 +140,22 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     }
     Check(env, ruv_memory_put(h, id.data(), id.size(), text.data(), text.size(), meta.data(), meta.size(), v,
                               dim));
+  }
+
+  void PutBatch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_memory* h = Use(env);
+    const PutBatchArgs args = PutBatchArgs::Read(info);
+    if (args.ids.count() == 0) return;
+    Check(env, args.Call(h, 0));
+  }
+
+  Napi::Value PutBatchAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    h_.Use(env, false);
+    PutBatchArgs args = PutBatchArgs::Read(info);
+    if (args.ids.count() == 0) return Resolved(env);
+    return (new PutBatchWorker(env, &h_, Value(), std::move(args), info[3].As<Napi::Object>()))->Start();
   }
 
   Napi::Value Remove(const Napi::CallbackInfo& info) {

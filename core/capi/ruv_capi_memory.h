@@ -33,6 +33,16 @@ RUV_API void ruv_memory_free(ruv_memory* mem);
 RUV_API int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, const char* text,
                                size_t text_len, const char* metadata, size_t metadata_len, const float* v,
                                size_t dim);
+/* ruv_memory_put for `count` entries in order (a later duplicate id wins); all are checked before
+ * anything changes. Ids, texts and metadata are each packed back to back with one uint32 length
+ * per entry (as ruv_hnsw_insert_batch's ids); `flat` holds count x dim floats; keep (may be
+ * NULL) marks with 1 the entries that keep their stored vector (their floats are ignored).
+ * threads: as ruv_hnsw_insert_batch (0: every core). Errors name the entry ("entry 3: ..."). */
+RUV_API int32_t ruv_memory_put_batch(ruv_memory* mem, const char* ids, size_t ids_size,
+                                     const uint32_t* id_lens, const char* texts, size_t texts_size,
+                                     const uint32_t* text_lens, const char* metas, size_t metas_size,
+                                     const uint32_t* meta_lens, size_t count, const float* flat, size_t dim,
+                                     const uint8_t* keep, uint32_t threads);
 /* *removed (may be NULL) = 1 when the id was present, else 0. */
 RUV_API int32_t ruv_memory_remove(ruv_memory* mem, const char* id, size_t id_len, int32_t* removed);
 /* *found = 1 and *out a new bytes object holding the record when `id` is present:

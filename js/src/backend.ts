@@ -255,6 +255,26 @@ export interface MemoryBackend {
    * `vector` null: keep the vector stored for `id` (INVALID_ARGUMENT when there is none).
    */
   put(id: string, text: string, metadataJson: string, vector: Float32Array | null): void;
+  /**
+   * put for many entries in order (a later duplicate id wins), all checked before anything
+   * changes; `flat` is ids.length x dimensions, `keep` (or null) marks with 1 the entries keeping
+   * their stored vector.
+   */
+  putBatch(
+    ids: string[],
+    texts: string[],
+    metadataJsons: string[],
+    flat: Float32Array,
+    keep: Uint8Array | null,
+  ): void;
+  /** Same as putBatch, off the JS thread on every core where the backend can (native). */
+  putBatchAsync?(
+    ids: string[],
+    texts: string[],
+    metadataJsons: string[],
+    flat: Float32Array,
+    keep: Uint8Array | null,
+  ): Promise<void>;
   remove(id: string): boolean;
   get(id: string): MemoryBackendRecord | undefined;
   count(): number;

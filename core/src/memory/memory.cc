@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string>
+#include <unordered_set>
 #include <utility>
 
 namespace ruv::memory {
@@ -33,6 +35,39 @@ Status Memory::Put(std::string_view id, std::string_view text, std::string_view 
   if (Status s = index_->Insert(id, vector); !s.ok()) return s;
   if (Status s = records_.PutParsed(id, text, std::move(metadata)); !s.ok()) return s;
   bm25_.Put(id, text);
+  return Status::Ok();
+}
+
+Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads) {
+  std::vector<nlohmann::json> metadata(puts.size());
+  for (size_t i = 0; i < puts.size(); ++i) {
+    if (puts[i].id.empty()) return {ErrorCode::kInvalidArgument, "entry " + std::to_string(i) + ": empty id"};
+    if (Status s = ParseMetadata(puts[i].metadata_json, &metadata[i]); !s.ok()) {
+      return {s.code(), "entry " + std::to_string(i) + ": " + s.message()};
+    }
+  }
+  std::vector<HnswEntry> entries;
+  entries.reserve(puts.size());
+  for (const MemoryPut& p : puts) {
+    if (p.vector != nullptr) entries.push_back({p.id, p.vector});
+  }
+  std::unique_lock lock(mu_);
+  // A kept vector needs its entry: stored already, or given earlier in this batch.
+  std::unordered_set<std::string_view> added;
+  for (size_t i = 0; i < puts.size(); ++i) {
+    if (puts[i].vector != nullptr) {
+      added.insert(puts[i].id);
+    } else if (!added.contains(puts[i].id) && records_.Find(puts[i].id) == nullptr) {
+      return {ErrorCode::kInvalidArgument,
+              "entry " + std::to_string(i) + ": no vector given, and no stored memory to keep one from"};
+    }
+  }
+  // The index checks every vector before it inserts any; the records cannot fail after that.
+  if (Status s = index_->InsertBatch(entries, threads); !s.ok()) return s;
+  for (size_t i = 0; i < puts.size(); ++i) {
+    if (Status s = records_.PutParsed(puts[i].id, puts[i].text, std::move(metadata[i])); !s.ok()) return s;
+    bm25_.Put(puts[i].id, puts[i].text);
+  }
   return Status::Ok();
 }
 

@@ -21,6 +21,14 @@ namespace ruv::memory {
 // Most bytes of the caller's header in a snapshot (model provenance and the like, opaque here).
 inline constexpr size_t kMaxSnapshotHeader = 1 << 20;
 
+// One entry of Memory::PutBatch.
+struct MemoryPut {
+  std::string_view id;
+  std::string_view text;
+  std::string_view metadata_json;
+  const float* vector = nullptr;  // null: keep the stored vector (as Put)
+};
+
 class Memory {
  public:
   static Status Create(const HnswConfig& config, std::unique_ptr<Memory>* out);
@@ -30,6 +38,10 @@ class Memory {
   // metadata leaves the old entry whole. `vector` null: keep the stored vector of `id` (which
   // must exist) and replace its text and metadata only.
   Status Put(std::string_view id, std::string_view text, std::string_view metadata_json, const float* vector);
+  // Put for many entries in order (a later duplicate id wins), the vectors inserted by the index's
+  // batch insert on `threads` threads (0: every core). Everything is checked before anything
+  // changes: one bad entry leaves the memory as it was.
+  Status PutBatch(const std::vector<MemoryPut>& puts, unsigned threads);
   // Removes `id` from both; false when it was not there.
   bool Remove(std::string_view id);
   // A copy of the record of `id`; false when there is none.

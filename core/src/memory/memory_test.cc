@@ -126,3 +126,42 @@ TEST(MemoryTest, PutWithoutAVectorKeepsTheStoredOneAndNeedsAnEntry) {
 
 }  // namespace
 }  // namespace ruv::memory
+
+namespace ruv::memory {
+namespace {
+
+TEST(MemoryTest, PutBatchIsAllOrNothingAndLaterDuplicatesWin) {
+  auto m = Make();
+  const float a[] = {1, 0, 0}, b[] = {0, 1, 0}, c[] = {0, 0, 1};
+  ASSERT_TRUE(m->Put("old", "old text", "", c).ok());
+  // A bad entry (metadata not an object) anywhere: nothing changes.
+  std::vector<MemoryPut> bad = {{"x", "x", "", a}, {"y", "y", "[1]", b}};
+  const Status s = m->PutBatch(bad, 2);
+  EXPECT_EQ(s.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("entry 1"), std::string::npos) << s.message();
+  EXPECT_EQ(m->size(), 1u);
+  // A kept vector with no entry to keep it from: nothing changes either.
+  EXPECT_FALSE(m->PutBatch({{"x", "x", "", a}, {"nope", "t", "", nullptr}}, 2).ok());
+  EXPECT_EQ(m->size(), 1u);
+  // Duplicates: the later wins; a kept vector for an id given earlier in the batch works.
+  ASSERT_TRUE(m->PutBatch({{"d", "first", "", a},
+                           {"d", "second", R"({"k":1})", b},
+                           {"old", "renamed", "", nullptr},
+                           {"e", "e", "", c}},
+                          2)
+                  .ok());
+  EXPECT_EQ(m->size(), 3u);
+  MemoryRecord r;
+  ASSERT_TRUE(m->Get("d", &r));
+  EXPECT_EQ(r.text, "second");
+  std::vector<HnswSearchHit> out;
+  ASSERT_TRUE(m->Search(b, 1, "", {}, &out).ok());
+  EXPECT_EQ(out[0].id, "d");
+  ASSERT_TRUE(m->Get("old", &r));
+  EXPECT_EQ(r.text, "renamed");
+  ASSERT_TRUE(m->Search(c, 2, "", {}, &out).ok());
+  EXPECT_FLOAT_EQ(out[0].distance, 0.0f);
+}
+
+}  // namespace
+}  // namespace ruv::memory

@@ -91,6 +91,8 @@ export class SemanticMemory {
   /** The last write in call order (never rejects: each caller gets its own outcome). */
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** A batch being written into the core off the JS thread (searches wait for it). */
+  #applying: Promise<unknown> | null = null;
 
   /** Internal: use {@link SemanticMemory.open}. */
   constructor(p: Parts) {
@@ -312,7 +314,7 @@ export class SemanticMemory {
     }
     const disk = this.#disk;
     if (disk === null) {
-      for (const c of changes) this.#apply(fn, c);
+      await this.#applyAll(fn, changes);
       return;
     }
     const records = changes.map((c, i): WalRecord =>
@@ -333,14 +335,49 @@ export class SemanticMemory {
       throw named(fn, e);
     }
     disk.seq += records.length;
-    for (const c of changes) this.#apply(fn, c);
+    await this.#applyAll(fn, changes);
     if (disk.store.logBytes > CHECKPOINT_LOG_BYTES) await this.#checkpoint();
   }
 
-  #apply(fn: string, c: Change): boolean {
-    if (c.op === 'delete') return this.#live('delete').remove(c.id);
-    this.#put(fn, c.input, c.vector);
-    return true;
+  /**
+   * Applies logged changes to the core: deletes one by one, puts as one batch (every core, off
+   * the JS thread where the backend can; searches wait for it rather than block on the core's lock).
+   */
+  async #applyAll(fn: string, changes: Change[]): Promise<void> {
+    const puts = changes.filter((c): c is Extract<Change, { op: 'put' }> => c.op === 'put');
+    for (const c of changes) if (c.op === 'delete') this.#live('delete').remove(c.id);
+    if (puts.length === 0) return;
+    if (puts.length === 1) {
+      this.#put(fn, puts[0]!.input, puts[0]!.vector);
+      return;
+    }
+    const dim = this.dimensions;
+    const flat = new Float32Array(puts.length * dim);
+    let keep: Uint8Array | null = null;
+    puts.forEach((c, i) => {
+      if (c.vector !== null) flat.set(c.vector, i * dim);
+      else (keep ??= new Uint8Array(puts.length))[i] = 1;
+    });
+    const backend = this.#live(fn.slice('SemanticMemory.'.length));
+    const args = [
+      puts.map((c) => c.input.id),
+      puts.map((c) => c.input.text),
+      puts.map((c) => c.input.metadataJson),
+      flat,
+      keep,
+    ] as const;
+    try {
+      if (backend.putBatchAsync === undefined) backend.putBatch(...args);
+      else {
+        const running = backend.putBatchAsync(...args);
+        this.#applying = running.catch(() => undefined);
+        await running;
+      }
+    } catch (e) {
+      throw asPublicError(fn, e);
+    } finally {
+      this.#applying = null;
+    }
   }
 
   /** Writes the whole memory as the new snapshot and starts an empty log (disk only). */
@@ -466,6 +503,7 @@ export class SemanticMemory {
         fn,
         'options.hybrid true takes its keywords from a text query: give the keywords as a string',
       );
+    if (this.#applying !== null) await this.#applying;
     const backend = this.#live('search');
     let hits;
     let fused: Float64Array | null = null;

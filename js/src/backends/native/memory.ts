@@ -6,11 +6,25 @@ import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js'
 import { RuVectorError } from '../../errors.js';
 import { decodeHits } from '../../hnsw/codec.js';
 import { decodeRecord, float64s } from '../../memory/codec.js';
-import { guarded } from './status.js';
+import { guarded, rethrow } from './status.js';
 
 /** One memory of the addon (a ruv_memory* with a GC finalizer). */
 interface NativeMemory {
   put(id: string, text: string, metadataJson: string, v: Float32Array | null): void;
+  putBatch(
+    ids: string[],
+    texts: string[],
+    metas: string[],
+    flat: Float32Array,
+    keep: Uint8Array | null,
+  ): void;
+  putBatchAsync(
+    ids: string[],
+    texts: string[],
+    metas: string[],
+    flat: Float32Array,
+    keep: Uint8Array | null,
+  ): Promise<void>;
   remove(id: string): boolean;
   get(id: string): Uint8Array | null;
   count(): number;
@@ -53,6 +67,15 @@ function wrap(native: NativeMemory): MemoryBackend {
   };
   return {
     put: (id, text, metadataJson, vector) => guarded(() => live('put').put(id, text, metadataJson, vector)),
+    putBatch: (ids, texts, metas, flat, keep) =>
+      guarded(() => live('putBatch').putBatch(ids, texts, metas, flat, keep)),
+    async putBatchAsync(ids, texts, metas, flat, keep) {
+      try {
+        await live('putBatchAsync').putBatchAsync(ids, texts, metas, flat, keep);
+      } catch (error) {
+        rethrow(error);
+      }
+    },
     remove: (id) => guarded(() => live('remove').remove(id)),
     get(id) {
       const bytes = guarded(() => live('get').get(id));

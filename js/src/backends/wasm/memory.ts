@@ -44,6 +44,23 @@ export interface WasmMemoryExports extends WasmBytesExports {
     v: number,
     dim: number,
   ): number;
+  _ruv_memory_put_batch(
+    h: number,
+    ids: number,
+    idsSize: number,
+    idLens: number,
+    texts: number,
+    textsSize: number,
+    textLens: number,
+    metas: number,
+    metasSize: number,
+    metaLens: number,
+    count: number,
+    flat: number,
+    dim: number,
+    keep: number,
+    threads: number,
+  ): number;
   _ruv_memory_remove(h: number, id: number, idLen: number, removed: number): number;
   _ruv_memory_get(h: number, id: number, idLen: number, found: number, out: number): number;
   _ruv_memory_count(h: number, out: number): number;
@@ -131,6 +148,59 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
           );
         } finally {
           arena.trim(); // a long text may have grown the arena
+        }
+      },
+      putBatch(ids, texts, metas, flat, keep) {
+        const h = live('putBatch');
+        const count = ids.length;
+        if (count === 0) return;
+        const all = [...ids, ...texts, ...metas];
+        let strBytes = 0;
+        for (const s of all) strBytes += maxUtf8(s);
+        const lensBytes = align64(3 * count * 4);
+        const keepBytes = keep === null ? 0 : align64(count);
+        const vecBytes = align64(flat.length * 4);
+        const base = arena.reserve(lensBytes + keepBytes + vecBytes + strBytes);
+        const plens = base;
+        const pkeep = base + lensBytes;
+        const pflat = pkeep + keepBytes;
+        m.HEAPF32.set(flat, pflat >>> 2);
+        if (keep !== null) m.HEAPU8.set(keep, pkeep);
+        const starts: number[] = [];
+        const sizes: number[] = [];
+        let at = pflat + vecBytes;
+        for (let group = 0; group < 3; group++) {
+          const start = at;
+          for (let i = 0; i < count; i++) {
+            const n = writeUtf8(m.HEAPU8, at, all[group * count + i]!);
+            m.HEAPU32[(plens >>> 2) + group * count + i] = n;
+            at += n;
+          }
+          starts.push(start);
+          sizes.push(at - start);
+        }
+        try {
+          check(
+            m._ruv_memory_put_batch(
+              h,
+              starts[0]!,
+              sizes[0]!,
+              plens,
+              starts[1]!,
+              sizes[1]!,
+              plens + count * 4,
+              starts[2]!,
+              sizes[2]!,
+              plens + count * 8,
+              count,
+              pflat,
+              flat.length / count,
+              keep === null ? 0 : pkeep,
+              1,
+            ),
+          );
+        } finally {
+          arena.trim();
         }
       },
       remove(id) {

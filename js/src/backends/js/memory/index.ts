@@ -88,6 +88,44 @@ class JsMemory implements MemoryBackend {
     this.putRecord(id, text, metadata);
   }
 
+  putBatch(
+    ids: string[],
+    texts: string[],
+    metas: string[],
+    flat: Float32Array,
+    keep: Uint8Array | null,
+  ): void {
+    const index = this.#live('putBatch');
+    const count = ids.length;
+    if (count === 0) return;
+    const dim = flat.length / count;
+    // Everything checked first (as the core's PutBatch): one bad entry changes nothing.
+    const metadata = metas.map((json, i) => {
+      if (ids[i] === '') throw invalid(`entry ${i}: empty id`);
+      try {
+        return parseMetadata(json);
+      } catch (e) {
+        throw invalid(`entry ${i}: ${(e as Error).message}`);
+      }
+    });
+    const added = new Set<string>();
+    const withVectors: string[] = [];
+    const rows: number[] = [];
+    ids.forEach((id, i) => {
+      if (keep === null || keep[i] === 0) {
+        added.add(id);
+        withVectors.push(id);
+        rows.push(i);
+      } else if (!added.has(id) && !this.#records.has(id)) {
+        throw invalid(`entry ${i}: no vector given, and no stored memory to keep one from`);
+      }
+    });
+    const vectors = new Float32Array(rows.length * dim);
+    rows.forEach((row, j) => vectors.set(flat.subarray(row * dim, (row + 1) * dim), j * dim));
+    index.insertBatch(withVectors, vectors); // checks every vector before inserting any
+    ids.forEach((id, i) => this.putRecord(id, texts[i]!, metadata[i]!));
+  }
+
   /** The record of an id the index holds. */
   putRecord(id: string, text: string, metadata: Json): void {
     this.#bm25.put(id, text);
