@@ -26,6 +26,8 @@ export {
   DEFAULT_MEMORY_MODEL,
   type AddBatchOptions,
   type AddBatchProgress,
+  type ModelProvenanceRecord,
+  type ReembedOptions,
 } from './memory/semantic-memory.js';
 export type { MemoryModule } from './memory/module.js';
 export type {
@@ -37,6 +39,7 @@ export type {
   MemoryMetadata,
   MemorySearchOptions,
   MetadataFilter,
+  RecoveryReport,
   SemanticMemoryDescription,
   SemanticMemoryOptions,
 } from './memory/types.js';

@@ -956,3 +956,71 @@ test('hybrid search tokenizes Unicode the same way on native, wasm and js', asyn
   }
   for (const o of outcomes.slice(1)) assert.deepEqual(o, outcomes[0]);
 });
+
+for (const backend of CORE_BACKENDS) {
+  test(`${backend}: reembed moves a store to another model (progress, writes meanwhile, swap, resume after a crash)`, async (t) => {
+    if (models.missing) {
+      if (models.mustRun) throw new Error(models.missing);
+      return t.skip(models.missing);
+    }
+    const tiny = { folder: join(models.dir, 'tiny') };
+    const variant = { folder: join(models.dir, 'tiny-variant') };
+    const dir = await tempDir();
+    const memory = await open(backend, { model: tiny, dimensions: undefined, path: dir });
+    if (memory.skip) return t.skip(memory.skip);
+    const texts = Array.from(
+      { length: 600 },
+      (_, i) => `memory ${i} about ${['tea', 'rain', 'cats', 'code'][i % 4]} and more`,
+    );
+    await memory.addBatch(texts.map((text, i) => ({ id: `r${i}`, text, metadata: { i } })));
+    const progress = [];
+    const moving = memory.reembed(variant, { onProgress: (p) => progress.push(p.embedded) });
+    const during = memory.add('late', 'added while moving', { late: true }); // waits, then lands in the new index
+    const [old] = await memory.search(texts[7], { k: 1 }); // served meanwhile
+    assert.equal(old.id, 'r7');
+    await moving;
+    await during;
+    assert.deepEqual(progress, [256, 512, 600]);
+    assert.equal(memory.describe().model.modelId, 'tiny-variant');
+    assert.equal(memory.size, 601);
+    const { RuVectorRuntime } = await import('../../js/dist/index.js');
+    const embeddings = (await RuVectorRuntime.create({ backend })).getModules().embeddings;
+    const handle = await embeddings.loadModel(variant);
+    for (const [id, text] of [
+      ['r7', texts[7]],
+      ['r599', texts[599]],
+      ['late', 'added while moving'],
+    ]) {
+      const [hit] = await memory.search(embeddings.embed(handle, text), { k: 1 });
+      assert.ok(
+        hit.id === id && hit.distance < 1e-5,
+        `${id} holds the new model's vector (${hit.id} ${hit.distance})`,
+      );
+    }
+    embeddings.unloadModel(handle);
+    await memory.close();
+    await assert.rejects(open(backend, { model: tiny, dimensions: undefined, path: dir }), {
+      code: 'MODEL_MISMATCH',
+    });
+    // A reembed killed half way leaves the store on its old model; running it again finishes it.
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync } = await import('node:fs');
+    const script = `
+      import { SemanticMemory } from ${JSON.stringify(new URL('../../js/dist/index.js', import.meta.url).href)};
+      const m = await SemanticMemory.open({ backend: ${JSON.stringify(backend)}, model: ${JSON.stringify(variant)}, path: ${JSON.stringify(dir)} });
+      await m.reembed(${JSON.stringify(tiny)}, { onProgress: (p) => { if (p.embedded >= 512) process.kill(process.pid, 'SIGKILL'); } });`;
+    spawnSync(process.execPath, ['--input-type=module', '-e', script]);
+    assert.ok(existsSync(join(dir, 'reembed')), 'the shadow store is left for a resume');
+    const again = await open(backend, { model: variant, dimensions: undefined, path: dir });
+    assert.equal(again.size, 601);
+    await again.delete('r3'); // changed before the resume: the swap must not bring it back
+    await again.reembed(tiny);
+    assert.equal(again.describe().model.modelId, 'tiny');
+    assert.equal(again.size, 600);
+    assert.equal(again.has('r3'), false);
+    assert.ok(!existsSync(join(dir, 'reembed')), 'the shadow store is gone after the swap');
+    const [hit] = await again.search(texts[100], { k: 1 });
+    assert.ok(hit.id === 'r100' && hit.distance < 1e-5);
+    await again.close();
+  });
+}

@@ -13,7 +13,12 @@ import type { BackendName, MemoryBackend, MemoryKernels } from '../backend.js';
 import { asPublicError, fail, show } from '../check.js';
 import { EMBED_BATCH_CHUNK } from '../embeddings/embedder.js';
 import type { ModelSource } from '../embeddings/sources.js';
-import type { EmbeddingModelHandle, EmbeddingModelInfo, EmbeddingsModule } from '../embeddings/types.js';
+import type {
+  EmbeddingModelHandle,
+  EmbeddingModelInfo,
+  EmbeddingsModule,
+  LoadModelOptions,
+} from '../embeddings/types.js';
 import { RuVectorError } from '../errors.js';
 import { checkHnswConfig, type CheckedHnswConfig, vectorArg } from '../hnsw/checks.js';
 import { isPlainObject, typeName } from '../check.js';
@@ -72,6 +77,8 @@ interface Embedder {
 /** What open() hands the constructor. */
 interface Parts {
   disk: Disk | null;
+  kernels: MemoryKernels;
+  embeddings: EmbeddingsModule;
   backend: MemoryBackend;
   backendName: BackendName;
   embedder: Embedder | null;
@@ -82,15 +89,19 @@ const parts = new WeakSet<object>();
 
 /** One semantic memory: see the file comment. Make one with {@link SemanticMemory.open}. */
 export class SemanticMemory {
-  readonly #backend: MemoryBackend;
+  #backend: MemoryBackend;
   readonly #backendName: BackendName;
-  readonly #embedder: Embedder | null;
+  #embedder: Embedder | null;
   readonly #checked: CheckedHnswConfig;
+  readonly #kernels: MemoryKernels;
+  readonly #embeddings: EmbeddingsModule;
   /** The store on disk, or null in memory. */
   readonly #disk: Disk | null;
   /** The last write in call order (never rejects: each caller gets its own outcome). */
   #tail: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Bumped by each reembed swap: vectors embedded under an older one are embedded again. */
+  #generation = 0;
   /** A batch being written into the core off the JS thread (searches wait for it). */
   #applying: Promise<unknown> | null = null;
 
@@ -104,6 +115,8 @@ export class SemanticMemory {
     this.#embedder = p.embedder;
     this.#checked = p.checked;
     this.#disk = p.disk;
+    this.#kernels = p.kernels;
+    this.#embeddings = p.embeddings;
   }
 
   /**
@@ -243,7 +256,7 @@ export class SemanticMemory {
       if (store !== null && contents !== null) {
         disk = await recover(fn, store, contents, backend, dims, durability as 'fsync' | 'batch', snapshot);
       }
-      const p: Parts = { backend, backendName, embedder, checked, disk };
+      const p: Parts = { backend, backendName, embedder, checked, disk, kernels, embeddings };
       parts.add(p);
       return new SemanticMemory(p);
     } catch (e) {
@@ -301,9 +314,12 @@ export class SemanticMemory {
   async #commit(fn: string, changes: Change[]): Promise<void> {
     // A kept vector was decided before earlier writes applied: if one changed the text since,
     // embed now (in call order, so nothing later sees the stale vector).
+    // So is a vector embedded by a model that reembed has replaced since.
     const stale = changes.filter(
       (c): c is Extract<Change, { op: 'put' }> =>
-        c.op === 'put' && c.vector === null && !this.#sameText(c.input),
+        c.op === 'put' &&
+        ((c.vector === null && !this.#sameText(c.input)) ||
+          (c.embeddedBy !== undefined && c.embeddedBy !== this.#generation)),
     );
     if (stale.length > 0) {
       const vectors = await this.#embedAll(
@@ -422,7 +438,8 @@ export class SemanticMemory {
           : this.#sameText(input)
             ? Promise.resolve(null)
             : this.#embedAll(fn, [input.text]).then((v) => v[0]!);
-      return this.#write(vector, (v) => this.#commit(fn, [{ op: 'put', input, vector: v }]));
+      const embeddedBy = input.vector === undefined ? this.#generation : undefined;
+      return this.#write(vector, (v) => this.#commit(fn, [{ op: 'put', input, vector: v, embeddedBy }]));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -459,6 +476,7 @@ export class SemanticMemory {
         checked.filter((c) => c.vector === undefined && seen.get(c.id) === 1 && this.#sameText(c)),
       );
       const toEmbed = checked.filter((c) => c.vector === undefined && !keep.has(c));
+      const generation = this.#generation;
       const given = checked.length - toEmbed.length;
       const prepared = this.#embedAll(
         fn,
@@ -472,7 +490,12 @@ export class SemanticMemory {
       return this.#write(prepared, (all) =>
         this.#commit(
           fn,
-          all.map((c) => ({ op: 'put', input: c, vector: keep.has(c) ? null : c.vector! })),
+          all.map((c) => ({
+            op: 'put',
+            input: c,
+            vector: keep.has(c) ? null : c.vector!,
+            embeddedBy: toEmbed.includes(c) ? generation : undefined,
+          })),
         ),
       );
     } catch (e) {
@@ -488,9 +511,14 @@ export class SemanticMemory {
     const fn = 'SemanticMemory.search';
     this.#live('search');
     const o = memorySearchArg(fn, options);
-    let q: Float32Array;
+    let q: Float32Array = new Float32Array(0);
     if (typeof query === 'string') {
-      q = (await this.#embedAll(fn, [textArg(fn, 'query', query)]))[0]!;
+      const text = textArg(fn, 'query', query);
+      // A reembed that swapped models meanwhile: embed again with the model now current.
+      for (let gen = -1; gen !== this.#generation;) {
+        gen = this.#generation;
+        q = (await this.#embedAll(fn, [text]))[0]!;
+      }
     } else if (query instanceof Float32Array) {
       q = vectorArg(fn, 'query', query, this.dimensions);
     } else {
@@ -603,6 +631,105 @@ export class SemanticMemory {
   }
 
   /**
+   * Moves the memory to another embedding model: every stored text is embedded again into a
+   * shadow index (in batches, with progress), searches keep being served by the current one
+   * meanwhile, and one swap makes the new one current (on disk: one checkpoint, written to a temp
+   * file, fsynced and renamed). Writes called meanwhile wait and then go to the new one. On disk
+   * the shadow is a store of its own (`<path>/reembed`): after a crash, calling reembed again with
+   * the same model resumes it (texts already embedded are not embedded again).
+   */
+  reembed(model: ModelSource, options?: ReembedOptions): Promise<void> {
+    const fn = 'SemanticMemory.reembed';
+    try {
+      this.#live('reembed');
+      if (options !== undefined && !isPlainObject(options))
+        throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+      if (model === null || model === undefined)
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          'model must be a model source (a folder, URL, Hub id or bundle bytes)',
+        );
+      const onProgress = options?.onProgress as unknown;
+      if (onProgress !== undefined && typeof onProgress !== 'function')
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          `options.onProgress must be a function (got ${typeName(onProgress)})`,
+        );
+      return this.#write(Promise.resolve(), () => this.#reembed(fn, model, options ?? {}));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async #reembed(fn: string, model: ModelSource, options: ReembedOptions): Promise<void> {
+    const { config } = this.#checked;
+    const shadowPath = this.#disk === null ? undefined : await joinPath(this.#disk.store.path, 'reembed');
+    const shadow = await SemanticMemory.openOn(this.#kernels, this.#backendName, this.#embeddings, {
+      model,
+      ...(options.modelOptions === undefined ? {} : { modelOptions: options.modelOptions }),
+      ...(shadowPath === undefined
+        ? { index: { ...config, seed: config.seed } }
+        : {
+            path: shadowPath,
+            durability: 'batch' as const,
+            ...((await exists(shadowPath, 'memory.snapshot', 'memory.wal'))
+              ? {}
+              : { index: { ...config, seed: config.seed } }),
+          }),
+    });
+    try {
+      // Texts the shadow holds already (a resumed run) keep their vectors: addBatch's rule.
+      const total = this.size;
+      let done = 0;
+      const keepIds = new Set<string>();
+      const backend = this.#live('reembed');
+      for (let start = 0; ;) {
+        const { ids, next } = backend.listIds(start, REEMBED_STEP);
+        if (ids.length === 0) break;
+        const inputs: MemoryInput[] = [];
+        for (const id of ids) {
+          const e = this.#entry(backend, id);
+          if (e === undefined) continue;
+          keepIds.add(id);
+          inputs.push({ id, text: e.text, metadata: e.metadata });
+        }
+        await shadow.addBatch(inputs);
+        done += inputs.length;
+        options.onProgress?.({ embedded: done, total });
+        start = next;
+      }
+      // Ids a resumed shadow holds that are gone now.
+      for await (const e of shadow) if (!keepIds.has(e.id)) await shadow.delete(e.id);
+      await shadow.flush();
+      // The swap: the shadow's index and model become this memory's.
+      const old = { backend: this.#backend, embedder: this.#embedder };
+      this.#backend = shadow.#backend;
+      this.#embedder = shadow.#embedder;
+      this.#generation++;
+      shadow.#embedder = null;
+      shadow.#closed = true;
+      if (this.#disk !== null) await this.#checkpoint();
+      await shadow.#disk?.store.close();
+      if (shadowPath !== undefined) await removeDir(shadowPath);
+      old.backend.free();
+      if (old.embedder?.owned) old.embedder.embeddings.unloadModel(old.embedder.handle);
+    } catch (e) {
+      if (!shadow.#closed) await shadow.#closeKeepingDisk();
+      throw named(fn, e);
+    }
+  }
+
+  /** Closes a shadow without a checkpoint (its log resumes it). */
+  async #closeKeepingDisk(): Promise<void> {
+    this.#closed = true;
+    await this.#disk?.store.close();
+    this.#backend.free();
+    if (this.#embedder?.owned) this.#embedder.embeddings.unloadModel(this.#embedder.handle);
+  }
+
+  /**
    * The whole memory as bytes (texts, metadata, the index and the model's provenance), after
    * every write called before it: for {@link SemanticMemory.import} on any backend.
    */
@@ -677,8 +804,42 @@ export class SemanticMemory {
   }
 }
 
+/** Options of {@link SemanticMemory.reembed}. */
+export interface ReembedOptions {
+  /** How the new model is loaded and run. */
+  modelOptions?: LoadModelOptions;
+  /** Called after each step of 256 memories. */
+  onProgress?: (progress: AddBatchProgress) => void;
+}
+
+/** Memories per step of reembed. */
+const REEMBED_STEP = 256;
+
+async function joinPath(dir: string, name: string): Promise<string> {
+  const module = 'node:path';
+  const { join } = (await import(module)) as typeof import('node:path');
+  return join(dir, name);
+}
+
+/** True when `dir` holds any of `names`. */
+async function exists(dir: string, ...names: string[]): Promise<boolean> {
+  const module = 'node:fs';
+  const { existsSync } = (await import(module)) as typeof import('node:fs');
+  const { join } = (await import('node:path' as string)) as typeof import('node:path');
+  return names.some((n) => existsSync(join(dir, n)));
+}
+
+async function removeDir(dir: string): Promise<void> {
+  const module = 'node:fs/promises';
+  const { rm } = (await import(module)) as typeof import('node:fs/promises');
+  await rm(dir, { recursive: true, force: true });
+}
+
 /** A write to log and apply. */
-type Change = { op: 'put'; input: CheckedInput; vector: Float32Array | null } | { op: 'delete'; id: string };
+type Change =
+  /** embeddedBy: the model generation that embedded `vector` (undefined: given by the caller). */
+  | { op: 'put'; input: CheckedInput; vector: Float32Array | null; embeddedBy?: number | undefined }
+  | { op: 'delete'; id: string };
 
 /** A memory's store on disk and where its log stands. */
 interface Disk {
