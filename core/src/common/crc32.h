@@ -1,27 +1,54 @@
 // CRC-32 (IEEE 802.3: reflected polynomial 0xEDB88320, init and final xor 0xFFFFFFFF), the
-// checksum that closes every serialized format (HNSW index, learning blobs). Same as zlib's crc32(); check
-// value of "123456789" is 0xCBF43926.
+// checksum that closes every serialized format (HNSW index, memory snapshots, learning blobs).
+// Same as zlib's crc32(); check value of "123456789" is 0xCBF43926.
+//
+// Slicing-by-8 (Intel's technique, as zlib's braided CRC): eight table lookups per 8 bytes
+// instead of one per byte, about 4x faster. It matters: loading a 17 MB memory snapshot spent
+// half its time in the byte-at-a-time loop. Crc32Bytewise is the reference the tests check it
+// against.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace ruv {
 
-inline constexpr std::array<uint32_t, 256> kCrc32Table = [] {
-  std::array<uint32_t, 256> table{};
+// kCrc32Tables[0] is the classic table; kCrc32Tables[k][i] is the CRC of byte i followed by k
+// zero bytes, so eight bytes fold in one step.
+inline constexpr std::array<std::array<uint32_t, 256>, 8> kCrc32Tables = [] {
+  std::array<std::array<uint32_t, 256>, 8> t{};
   for (uint32_t i = 0; i < 256; ++i) {
     uint32_t c = i;
     for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[i] = c;
+    t[0][i] = c;
   }
-  return table;
+  for (uint32_t i = 0; i < 256; ++i) {
+    for (size_t k = 1; k < 8; ++k) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xFF];
+  }
+  return t;
 }();
 
-inline uint32_t Crc32(const uint8_t* data, size_t size) {
+inline uint32_t Crc32Bytewise(const uint8_t* data, size_t size) {
   uint32_t c = 0xFFFFFFFFu;
-  for (size_t i = 0; i < size; ++i) c = kCrc32Table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  for (size_t i = 0; i < size; ++i) c = kCrc32Tables[0][(c ^ data[i]) & 0xFF] ^ (c >> 8);
+  return c ^ 0xFFFFFFFFu;
+}
+
+inline uint32_t Crc32(const uint8_t* data, size_t size) {
+  const auto& t = kCrc32Tables;
+  uint32_t c = 0xFFFFFFFFu;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint32_t lo, hi;  // little-endian words (every target is little-endian: byte_io.h)
+    std::memcpy(&lo, data + i, 4);
+    std::memcpy(&hi, data + i + 4, 4);
+    lo ^= c;
+    c = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
+        t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
+  }
+  for (; i < size; ++i) c = t[0][(c ^ data[i]) & 0xFF] ^ (c >> 8);
   return c ^ 0xFFFFFFFFu;
 }
 
