@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 /** A package's version from its package.json (some packages do not export that file). */
 const version = (pkg) =>
   JSON.parse(
-    readFileSync(new URL(pkg.startsWith('.') ? `${pkg}/package.json` : `./node_modules/${pkg}/package.json`, import.meta.url), 'utf8'),
+    readFileSync(
+      new URL(
+        pkg.startsWith('.') ? `${pkg}/package.json` : `./node_modules/${pkg}/package.json`,
+        import.meta.url,
+      ),
+      'utf8',
+    ),
   ).version;
 
 /** ruvector-runtime's SemanticMemory on one backend (vectors given: the rivals do not embed either). */
@@ -15,11 +21,18 @@ function ours(backend) {
     name: `ruvector ${backend}`,
     durability: 'fsync before each addBatch resolves',
     async load() {
+      // The module and its backend load here, as the rivals' native modules load at import.
       this.lib = await import('../../js/dist/index.js');
+      this.runtime = await this.lib.RuVectorRuntime.create({ backend });
       return version('../../js');
     },
     async create(dir, dim) {
-      this.m = await this.lib.SemanticMemory.open({ backend, model: null, dimensions: dim, path: dir });
+      this.m = await this.lib.SemanticMemory.open({
+        runtime: this.runtime,
+        model: null,
+        dimensions: dim,
+        path: dir,
+      });
     },
     async addBatch(items) {
       await this.m.addBatch(items);
@@ -28,7 +41,7 @@ function ours(backend) {
       await this.m.close();
     },
     async open(dir) {
-      this.m = await this.lib.SemanticMemory.open({ backend, model: null, path: dir });
+      this.m = await this.lib.SemanticMemory.open({ runtime: this.runtime, model: null, path: dir });
     },
     async search(q, k, filter) {
       const hits = await this.m.search(q, filter ? { k, filter: { group: filter } } : { k });
@@ -51,7 +64,11 @@ const vectra = {
   async addBatch(items) {
     await this.index.beginUpdate();
     for (const it of items)
-      await this.index.insertItem({ id: it.id, vector: Array.from(it.vector), metadata: { ...it.metadata, text: it.text } });
+      await this.index.insertItem({
+        id: it.id,
+        vector: Array.from(it.vector),
+        metadata: { ...it.metadata, text: it.text },
+      });
     await this.index.endUpdate();
   },
   async close() {},
@@ -78,7 +95,13 @@ const lancedb = {
     this.table = null;
   },
   async addBatch(items) {
-    const rows = items.map((it) => ({ id: it.id, text: it.text, grp: it.metadata.group, n: it.metadata.n, vector: Array.from(it.vector) }));
+    const rows = items.map((it) => ({
+      id: it.id,
+      text: it.text,
+      grp: it.metadata.group,
+      n: it.metadata.n,
+      vector: Array.from(it.vector),
+    }));
     if (this.table === null) this.table = await this.db.createTable('memories', rows);
     else await this.table.add(rows);
   },

@@ -909,6 +909,27 @@ test('hybrid search is the reciprocal rank fusion of the exact vector ranking an
       rare.some((h) => h.id === 'clustered-217'),
       `${backend}: the keyword-only hit is fused in`,
     );
+    // Writes after the keyword index exists (the core builds it at the first hybrid search) reach it.
+    await memory.add('zebra-note', 'a zebra crossed', {}, { vector: docs[5].vector });
+    assert.equal(
+      (await memory.search(query, { k: 3, hybrid: 'zebra' }))[0].id,
+      'zebra-note',
+      `${backend}: added after`,
+    );
+    await memory.add('zebra-note', 'no stripes now', {}, { vector: docs[5].vector });
+    const stripes = await memory.search(query, { k: 3, hybrid: 'stripes' });
+    assert.equal(stripes[0].id, 'zebra-note', `${backend}: the replacement's words are indexed`);
+    assert.ok(stripes[0].fusedScore > 1 / 61, `${backend}: matched by keyword`);
+    const zebra = await memory.search(query, { k: 3, hybrid: 'zebra' });
+    assert.ok(
+      zebra.every((h) => h.fusedScore <= 1 / 61 + 1e-12),
+      `${backend}: the old words are gone`,
+    );
+    await memory.delete('zebra-note');
+    assert.ok(
+      !(await memory.search(query, { k: 50, hybrid: 'stripes' })).some((h) => h.id === 'zebra-note'),
+      `${backend}: deleted`,
+    );
     await assert.rejects(memory.search(query, { hybrid: true }), {
       code: 'INVALID_ARGUMENT',
       message: /keywords/,

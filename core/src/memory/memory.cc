@@ -27,15 +27,19 @@ Status Memory::Put(std::string_view id, std::string_view text, std::string_view 
       return {ErrorCode::kInvalidArgument, "no vector given, and no stored memory to keep one from"};
     }
     if (Status s = records_.PutParsed(id, text, std::move(metadata)); !s.ok()) return s;
-    bm25_.Put(id, text);
+    IndexText(id, text);
     return Status::Ok();
   }
   // The index checks the id and the vector before it changes anything; the store's put cannot
   // fail after that (the metadata is parsed, the id non-empty).
   if (Status s = index_->Insert(id, vector); !s.ok()) return s;
   if (Status s = records_.PutParsed(id, text, std::move(metadata)); !s.ok()) return s;
-  bm25_.Put(id, text);
+  IndexText(id, text);
   return Status::Ok();
+}
+
+void Memory::IndexText(std::string_view id, std::string_view text) {
+  if (bm25_built_) bm25_.Put(id, text);  // the writer holds mu_ exclusively: no search is building it
 }
 
 Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads) {
@@ -66,7 +70,7 @@ Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads) {
   if (Status s = index_->InsertBatch(entries, threads); !s.ok()) return s;
   for (size_t i = 0; i < puts.size(); ++i) {
     if (Status s = records_.PutParsed(puts[i].id, puts[i].text, std::move(metadata[i])); !s.ok()) return s;
-    bm25_.Put(puts[i].id, puts[i].text);
+    IndexText(puts[i].id, puts[i].text);
   }
   return Status::Ok();
 }
@@ -75,7 +79,7 @@ bool Memory::Remove(std::string_view id) {
   std::unique_lock lock(mu_);
   const bool in_index = index_->Remove(id);
   const bool in_store = records_.Erase(id);
-  bm25_.Erase(id);
+  if (bm25_built_) bm25_.Erase(id);
   return in_index || in_store;
 }
 
@@ -125,6 +129,14 @@ Status Memory::SearchHybrid(const float* query, std::string_view query_text, siz
   std::vector<HnswSearchHit> by_vector;
   if (Status s = FilteredSearch(*index_, records_, query, depth, filter, options, &by_vector); !s.ok())
     return s;
+  // The keyword index is built at the first hybrid search (a memory never searched that way
+  // never pays for it, at load or at write); searches share the memory's lock, so building it
+  // takes one of its own.
+  std::lock_guard bm25_lock(bm25_mu_);
+  if (!bm25_built_) {
+    for (size_t i = 0; i < records_.size(); ++i) bm25_.Put(records_.IdAt(i), records_.RecordAt(i).text);
+    bm25_built_ = true;
+  }
   const std::vector<Bm25Hit> by_keyword = bm25_.Search(query_text, depth, [&](const std::string& id) {
     const MemoryRecord* r = records_.Find(id);
     return r != nullptr && filter.Matches(r->metadata);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -81,7 +82,13 @@ class Memory {
   mutable std::shared_mutex mu_;  // writers exclusive; searches and reads shared
   std::unique_ptr<HnswIndex> index_;
   RecordStore records_;
-  Bm25Index bm25_;  // over the texts of records_, kept in step with it
+  // Keeps the keyword index in step with a write, once it is built.
+  void IndexText(std::string_view id, std::string_view text);
+
+  // Over the texts of records_, kept in step with it once built (at the first hybrid search).
+  mutable std::mutex bm25_mu_;  // builds it, and serializes hybrid searches' use of it
+  mutable Bm25Index bm25_;
+  mutable bool bm25_built_ = false;
 };
 
 }  // namespace ruv::memory

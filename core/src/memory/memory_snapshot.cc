@@ -116,7 +116,6 @@ Status Memory::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Mem
     }
     if (Status s = mem->records_.PutParsed(id, text, std::move(metadata)); !s.ok())
       return Corrupt(s.message());
-    mem->bm25_.Put(id, text);
   }
   if (r.remaining() != 0) return Corrupt("bytes after the last record");
   if (header != nullptr) header->assign(header_view);
