@@ -32,6 +32,7 @@ const picked = ENGINES.map((e, i) => [e, i]).filter(
 );
 const work = mkdtempSync(join(os.tmpdir(), 'ruvector-memory-bench-'));
 const results = [];
+const failures = [];
 const commit = (() => {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
@@ -92,8 +93,15 @@ for (const n of values.n.split(',').map(Number)) {
           .split('\n')
           .pop(),
       );
-    const written = phase('write');
-    results.push({ ...phase('read'), ...written });
+    try {
+      const written = phase('write');
+      results.push({ ...phase('read'), ...written });
+    } catch (error) {
+      // An engine that cannot do the job at this size is reported, and the others still run.
+      const reason = String(error.stderr ?? error.message).trim().split('\n').filter(Boolean).pop();
+      process.stderr.write(`${engine.name} failed at ${n}: ${reason}\n`);
+      failures.push(`${engine.name} at ${n.toLocaleString('en')} memories: ${reason}`);
+    }
     rmSync(join(work, 'store'), { recursive: true, force: true });
   }
 }
