@@ -4,6 +4,8 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "embed/unicode/unicode.h"
+
 namespace ruv::memory {
 
 namespace {
@@ -12,61 +14,18 @@ constexpr double kK1 = 1.2;
 constexpr double kB = 0.75;
 constexpr double kRrfK = 60;
 
-// The code point at s[*i] (advancing *i), or -1 for an invalid sequence (advancing one byte).
-int32_t NextCodePoint(std::string_view s, size_t* i) {
-  const auto b = static_cast<uint8_t>(s[*i]);
-  size_t len = b < 0x80                   ? 1
-               : (b >= 0xC2 && b <= 0xDF) ? 2
-               : (b >= 0xE0 && b <= 0xEF) ? 3
-               : (b >= 0xF0 && b <= 0xF4) ? 4
-                                          : 0;
-  if (len == 0 || *i + len > s.size()) {
-    ++*i;
-    return -1;
-  }
-  int32_t cp = len == 1 ? b : b & (0x7F >> len);
-  for (size_t k = 1; k < len; ++k) {
-    const auto c = static_cast<uint8_t>(s[*i + k]);
-    if ((c & 0xC0) != 0x80) {
-      ++*i;
-      return -1;
-    }
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  *i += len;
-  return cp;
-}
-
-bool IsWordChar(int32_t cp) {
+bool IsWordChar(char32_t cp) {
   if (cp < 0x80) return (cp >= '0' && cp <= '9') || (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
-  if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7) return false;
+  if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || cp == 0xFFFD) return false;
   if (cp >= 0x2000 && cp <= 0x206F) return false;
   if (cp >= 0x3000 && cp <= 0x303F) return false;
   return true;
 }
 
-int32_t Lower(int32_t cp) {
+char32_t Lower(char32_t cp) {
   if (cp >= 'A' && cp <= 'Z') return cp + 0x20;
   if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) return cp + 0x20;
   return cp;
-}
-
-void AppendUtf8(int32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 }  // namespace
@@ -74,11 +33,11 @@ void AppendUtf8(int32_t cp, std::string* out) {
 std::vector<std::string> Bm25Tokens(std::string_view text) {
   std::vector<std::string> tokens;
   std::string current;
-  size_t i = 0;
-  while (i < text.size()) {
-    const int32_t cp = NextCodePoint(text, &i);
-    if (cp >= 0 && IsWordChar(cp)) {
-      AppendUtf8(Lower(cp), &current);
+  std::u32string cps;
+  embed::unicode::DecodeUtf8(text, &cps);  // invalid bytes become U+FFFD, a separator
+  for (const char32_t cp : cps) {
+    if (IsWordChar(cp)) {
+      embed::unicode::AppendUtf8(Lower(cp), &current);
     } else if (!current.empty()) {
       tokens.push_back(std::move(current));
       current.clear();

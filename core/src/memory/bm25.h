@@ -5,7 +5,7 @@
 // Tokenization is the same on every backend (the js-fallback twin is
 // js/src/backends/js/memory/bm25.ts) and needs no Unicode tables: a token is a run of word
 // characters (ASCII letters and digits, and every code point from U+00C0 up except U+00D7,
-// U+00F7, General Punctuation U+2000-U+206F and CJK Symbols and Punctuation U+3000-U+303F),
+// U+00F7, U+FFFD, General Punctuation U+2000-U+206F and CJK Symbols and Punctuation U+3000-U+303F),
 // lowercased for ASCII and Latin-1 (U+00C0-U+00DE -> +0x20); other letters are kept as written.
 #pragma once
 
@@ -18,7 +18,7 @@
 
 namespace ruv::memory {
 
-// The tokens of `text` (UTF-8; invalid bytes end a token and are dropped), in order.
+// The tokens of `text` (UTF-8; invalid bytes are U+FFFD, so they end a token), in order.
 std::vector<std::string> Bm25Tokens(std::string_view text);
 
 struct Bm25Hit {

@@ -128,14 +128,6 @@ export class SemanticMemory {
     const fn = 'SemanticMemory.open';
     const o = openOptionsArg(fn, options);
     checkStorage(fn, o);
-    if (o['runtime'] !== undefined && !(o['runtime'] instanceof RuVectorRuntime))
-      throw fail(
-        'INVALID_ARGUMENT',
-        fn,
-        `options.runtime must be a RuVectorRuntime (got ${typeName(o['runtime'])})`,
-      );
-    if (o['runtime'] !== undefined && o['backend'] !== undefined)
-      throw fail('INVALID_ARGUMENT', fn, 'give options.runtime or options.backend, not both');
     if (o['dimensions'] !== undefined) positiveInteger(fn, 'options.dimensions', o['dimensions'], 65536);
     if (o['index'] !== undefined && !isPlainObject(o['index']))
       throw fail('INVALID_ARGUMENT', fn, `options.index must be an object (got ${typeName(o['index'])})`);

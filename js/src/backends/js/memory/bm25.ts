@@ -12,7 +12,7 @@ const RRF_K = 60;
 function isWordChar(cp: number): boolean {
   if (cp < 0x80)
     return (cp >= 0x30 && cp <= 0x39) || (cp >= 0x61 && cp <= 0x7a) || (cp >= 0x41 && cp <= 0x5a);
-  if (cp < 0xc0 || cp === 0xd7 || cp === 0xf7) return false;
+  if (cp < 0xc0 || cp === 0xd7 || cp === 0xf7 || cp === 0xfffd) return false;
   if (cp >= 0x2000 && cp <= 0x206f) return false;
   if (cp >= 0x3000 && cp <= 0x303f) return false;
   return true;
