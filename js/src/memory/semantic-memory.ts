@@ -815,10 +815,10 @@ async function joinPath(dir: string, name: string): Promise<string> {
 
 /** True when `dir` holds any of `names`. */
 async function exists(dir: string, ...names: string[]): Promise<boolean> {
-  const module = 'node:fs';
-  const { existsSync } = (await import(module)) as typeof import('node:fs');
-  const { join } = (await import('node:path' as string)) as typeof import('node:path');
-  return names.some((n) => existsSync(join(dir, n)));
+  // Computed specifiers: bundlers and workerd's module list leave node: modules out of the graph.
+  const fsModule = 'node:fs';
+  const { existsSync } = (await import(fsModule)) as typeof import('node:fs');
+  return names.some((n) => existsSync(`${dir}/${n}`));
 }
 
 async function removeDir(dir: string): Promise<void> {
