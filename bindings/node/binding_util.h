@@ -109,6 +109,14 @@ inline void Check(Napi::Env env, int32_t status) {
     ThrowStatus(env, status);
 }
 
+// A size argument that must fit a uint32 (INVALID_ARGUMENT "<module>: value out of range").
+inline uint32_t U32Arg(const Napi::CallbackInfo& info, size_t index, const char* module) {
+  const size_t v = SizeArg(info, index);
+  if (v > UINT32_MAX)
+    ThrowStatus(info.Env(), RUV_INVALID_ARGUMENT, (std::string(module) + ": value out of range").c_str());
+  return static_cast<uint32_t>(v);
+}
+
 // The binding's own guard for memory safety: a buffer the C ABI would read or write past.
 // (The TS layer validates first, so this only fires when the addon is called directly.)
 inline void RequireLength(Napi::Env env, bool ok, const char* what) {

@@ -31,12 +31,6 @@ namespace {
 
 using PatternsHandle = AsyncHandle<ruv_patterns, ruv_patterns_free>;
 
-uint32_t U32Arg(const Napi::CallbackInfo& info, size_t index) {
-  const size_t v = SizeArg(info, index);
-  if (v > UINT32_MAX) ThrowStatus(info.Env(), RUV_INVALID_ARGUMENT, "learning: value out of range");
-  return static_cast<uint32_t>(v);
-}
-
 double DoubleArg(const Napi::CallbackInfo& info, size_t index) {
   double value = 0;
   if (napi_get_value_double(info.Env(), info[index], &value) != napi_ok) {
@@ -85,7 +79,8 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
       Check(env, ruv_patterns_deserialize(bytes.data, bytes.length, h_.out()));
       return;
     }
-    Check(env, ruv_patterns_create(U32Arg(info, 0), U32Arg(info, 1), DoubleArg(info, 2), h_.out()));
+    Check(env, ruv_patterns_create(U32Arg(info, 0, "learning"), U32Arg(info, 1, "learning"),
+                                   DoubleArg(info, 2), h_.out()));
   }
 
  private:
@@ -98,8 +93,8 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
     auto meta = TypedArrayArg<uint8_t>(info, 2);
     auto v = TypedArrayArg<float>(info, 5);
     Check(env, ruv_patterns_add(h, id.data(), id.size(), Int32Arg(info, 1),
-                                reinterpret_cast<const char*>(meta.data), meta.length, U32Arg(info, 3),
-                                U32Arg(info, 4), v.data, v.length));
+                                reinterpret_cast<const char*>(meta.data), meta.length,
+                                U32Arg(info, 3, "learning"), U32Arg(info, 4, "learning"), v.data, v.length));
   }
 
   // A yes/no question about one id (ruv_patterns_remove, ruv_patterns_has).
@@ -133,7 +128,7 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
     Napi::Env env = info.Env();
     ruv_patterns* h = Use(env);
     ruv_bytes* out = nullptr;
-    Check(env, ruv_patterns_at(h, U32Arg(info, 0), &out));
+    Check(env, ruv_patterns_at(h, U32Arg(info, 0, "learning"), &out));
     return BytesToJs(env, out);
   }
 
@@ -145,7 +140,7 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
   }
 
   void SetHnswMin(const Napi::CallbackInfo& info) {
-    Check(info.Env(), ruv_patterns_set_hnsw_min(Use(info.Env()), U32Arg(info, 0)));
+    Check(info.Env(), ruv_patterns_set_hnsw_min(Use(info.Env()), U32Arg(info, 0, "learning")));
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -162,8 +157,9 @@ class PatternsWrap : public Napi::ObjectWrap<PatternsWrap> {
     size_t n_params = 0;
     const float* params = OptionalFloats(info, 6, &n_params);
     ruv_bytes* out = nullptr;
-    Check(env, ruv_patterns_match(h, q.data, q.length, FloatArg(info, 1), U32Arg(info, 2), U32Arg(info, 3),
-                                  U32Arg(info, 4), FloatArg(info, 5), params, n_params, &out));
+    Check(env, ruv_patterns_match(h, q.data, q.length, FloatArg(info, 1), U32Arg(info, 2, "learning"),
+                                  U32Arg(info, 3, "learning"), U32Arg(info, 4, "learning"), FloatArg(info, 5),
+                                  params, n_params, &out));
     return BytesToJs(env, out);
   }
 
@@ -185,20 +181,21 @@ void LoraInit(const Napi::CallbackInfo& info) {
   bool lossless = false;
   const uint64_t seed = info[3].As<Napi::BigInt>().Uint64Value(&lossless);
   auto out = TypedArrayArg<float>(info, 4);
-  Check(env, ruv_lora_init(U32Arg(info, 0), U32Arg(info, 1), FloatArg(info, 2), seed, out.data, out.length));
+  Check(env, ruv_lora_init(U32Arg(info, 0, "learning"), U32Arg(info, 1, "learning"), FloatArg(info, 2), seed,
+                           out.data, out.length));
 }
 
 void LoraApply(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const uint32_t dim = U32Arg(info, 0);
+  const uint32_t dim = U32Arg(info, 0, "learning");
   auto params = TypedArrayArg<float>(info, 3);
   auto x = TypedArrayArg<float>(info, 4);
   const size_t count = SizeArg(info, 5);
   auto out = TypedArrayArg<float>(info, 6);
   RequireLength(env, x.length == count * dim && out.length == x.length,
                 "loraApply: x and out hold count x dim");
-  Check(env, ruv_lora_apply(dim, U32Arg(info, 1), FloatArg(info, 2), params.data, params.length, x.data,
-                            count, out.data));
+  Check(env, ruv_lora_apply(dim, U32Arg(info, 1, "learning"), FloatArg(info, 2), params.data, params.length,
+                            x.data, count, out.data));
 }
 
 // The trajectory arrays of a call, checked against each other (count from verdicts).
@@ -332,7 +329,7 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<ruv_lora_report_t> {
 
 Napi::Value LoraTrainAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const uint32_t dim = U32Arg(info, 0);
+  const uint32_t dim = U32Arg(info, 0, "learning");
   const TrajectoryArgs t = TrajectoriesArg(info, 1, dim);
   const ruv_lora_config_t config = ConfigArg(info, 5);
   size_t n_initial = 0, n_fisher = 0, n_anchor = 0;
@@ -396,13 +393,13 @@ class FisherWorker : public Napi::AsyncWorker {
 
 Napi::Value FisherComputeAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  const uint32_t dim = U32Arg(info, 0);
+  const uint32_t dim = U32Arg(info, 0, "learning");
   auto params = TypedArrayArg<float>(info, 3);
   const TrajectoryArgs t = TrajectoriesArg(info, 4, dim);
   const ruv_lora_config_t config = ConfigArg(info, 8);
   auto out = TypedArrayArg<float>(info, 9);
   RequireLength(env, out.length == params.length, "fisherComputeAsync: out holds one value per parameter");
-  auto* worker = new FisherWorker(env, dim, U32Arg(info, 1), FloatArg(info, 2), params, t, config,
+  auto* worker = new FisherWorker(env, dim, U32Arg(info, 1, "learning"), FloatArg(info, 2), params, t, config,
                                   info[9].As<Napi::Float32Array>());
   Napi::Promise promise = worker->Promise();
   worker->Queue();
@@ -418,8 +415,9 @@ void FisherMerge(const Napi::CallbackInfo& info) {
   RequireLength(env,
                 older.length == newer.length && anchor.length == newer.length && out.length == newer.length,
                 "fisherMerge: arrays of different lengths");
-  Check(env, ruv_fisher_merge(U32Arg(info, 0), U32Arg(info, 1), FloatArg(info, 2), older.data, newer.data,
-                              anchor.data, newer.length, FloatArg(info, 6), out.data));
+  Check(env,
+        ruv_fisher_merge(U32Arg(info, 0, "learning"), U32Arg(info, 1, "learning"), FloatArg(info, 2),
+                         older.data, newer.data, anchor.data, newer.length, FloatArg(info, 6), out.data));
 }
 
 void EwcApply(const Napi::CallbackInfo& info) {
@@ -431,8 +429,9 @@ void EwcApply(const Napi::CallbackInfo& info) {
   RequireLength(
       env, anchor.length == params.length && fisher.length == params.length && out.length == params.length,
       "ewcApply: arrays of different lengths");
-  Check(env, ruv_ewc_apply(U32Arg(info, 0), U32Arg(info, 1), FloatArg(info, 2), params.data, anchor.data,
-                           fisher.data, params.length, FloatArg(info, 6), out.data));
+  Check(env,
+        ruv_ewc_apply(U32Arg(info, 0, "learning"), U32Arg(info, 1, "learning"), FloatArg(info, 2),
+                      params.data, anchor.data, fisher.data, params.length, FloatArg(info, 6), out.data));
 }
 
 }  // namespace

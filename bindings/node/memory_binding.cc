@@ -74,12 +74,6 @@ class PutBatchWorker : public MemoryCall {
   Napi::ObjectReference flat_ref_;  // keeps the vectors alive; read in place on the worker
 };
 
-uint32_t U32Arg(const Napi::CallbackInfo& info, size_t index) {
-  const size_t v = SizeArg(info, index);
-  if (v > UINT32_MAX) ThrowStatus(info.Env(), RUV_INVALID_ARGUMENT, "memory: value out of range");
-  return static_cast<uint32_t>(v);
-}
-
 std::string StringArg(const Napi::CallbackInfo& info, size_t index) {
   if (!info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a string");
   return info[index].As<Napi::String>().Utf8Value();
@@ -116,8 +110,9 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     bool lossless = false;
     const uint64_t seed = info[6].As<Napi::BigInt>().Uint64Value(&lossless);
     if (!lossless) ThrowStatus(env, RUV_INVALID_ARGUMENT, "Memory: seed must be a u64 bigint");
-    Check(env, ruv_memory_create(U32Arg(info, 0), U32Arg(info, 1), U32Arg(info, 2), U32Arg(info, 3),
-                                 Int32Arg(info, 4), Int32Arg(info, 5), seed, h_.out()));
+    Check(env,
+          ruv_memory_create(U32Arg(info, 0, "memory"), U32Arg(info, 1, "memory"), U32Arg(info, 2, "memory"),
+                            U32Arg(info, 3, "memory"), Int32Arg(info, 4), Int32Arg(info, 5), seed, h_.out()));
   }
 
  private:
@@ -189,7 +184,8 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     Napi::Env env = info.Env();
     ruv_bytes* out = nullptr;
     uint32_t next = 0;
-    Check(env, ruv_memory_list_ids(Use(env), U32Arg(info, 0), U32Arg(info, 1), &out, &next));
+    Check(env,
+          ruv_memory_list_ids(Use(env), U32Arg(info, 0, "memory"), U32Arg(info, 1, "memory"), &out, &next));
     Napi::Array pair = Napi::Array::New(env, 2);
     pair.Set(0u, BytesToJs(env, out));
     pair.Set(1u, Napi::Number::New(env, next));
@@ -201,7 +197,7 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     const ruv_memory* h = Use(env);
     auto q = TypedArrayArg<float>(info, 0);
     const size_t k = SizeArg(info, 1);
-    const uint32_t ef = U32Arg(info, 2);
+    const uint32_t ef = U32Arg(info, 2, "memory");
     const std::string filter = StringArg(info, 3);
     ruv_bytes* out = nullptr;
     Check(env, ruv_memory_search(h, q.data, q.length, k, ef, filter.data(), filter.size(), &out));
@@ -214,7 +210,7 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     auto q = TypedArrayArg<float>(info, 0);
     const std::string text = StringArg(info, 1);
     const size_t k = SizeArg(info, 2);
-    const uint32_t ef = U32Arg(info, 3);
+    const uint32_t ef = U32Arg(info, 3, "memory");
     const std::string filter = StringArg(info, 4);
     ruv_bytes* out = nullptr;
     ruv_bytes* fused = nullptr;

@@ -13,6 +13,7 @@
 #include "capi_error.h"
 #include "capi_hits.h"
 #include "capi_hnsw_config.h"
+#include "capi_packed.h"
 #include "memory/memory.h"
 
 struct ruv_memory {
@@ -85,26 +86,6 @@ int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, const cha
   });
 }
 
-namespace {
-
-// Splits `count` strings packed back to back (lens[i] bytes each) into views; false when the
-// lengths do not add up to `size`.
-bool Unpack(const char* packed, size_t size, const uint32_t* lens, size_t count,
-            std::vector<std::string_view>* out) {
-  if (count != 0 && lens == nullptr) return false;
-  if (packed == nullptr && size != 0) return false;
-  size_t at = 0;
-  out->resize(count);
-  for (size_t i = 0; i < count; ++i) {
-    if (lens[i] > size - at) return false;
-    (*out)[i] = std::string_view(packed + at, lens[i]);
-    at += lens[i];
-  }
-  return at == size;
-}
-
-}  // namespace
-
 int32_t ruv_memory_put_batch(ruv_memory* mem, const char* ids, size_t ids_size, const uint32_t* id_lens,
                              const char* texts, size_t texts_size, const uint32_t* text_lens,
                              const char* metas, size_t metas_size, const uint32_t* meta_lens, size_t count,
@@ -114,11 +95,14 @@ int32_t ruv_memory_put_batch(ruv_memory* mem, const char* ids, size_t ids_size, 
     if (mem == nullptr) return Fail(kInvalid, "ruv_memory_put_batch: null memory");
     if (count == 0) return RUV_OK;
     std::vector<std::string_view> id_v, text_v, meta_v;
-    if (!Unpack(ids, ids_size, id_lens, count, &id_v) ||
-        !Unpack(texts, texts_size, text_lens, count, &text_v) ||
-        !Unpack(metas, metas_size, meta_lens, count, &meta_v)) {
-      return Fail(kInvalid, "ruv_memory_put_batch: packed lengths do not add up");
-    }
+    if (int32_t st = ruv::capi::UnpackStrings(kFn, "id", ids, ids_size, id_lens, count, &id_v); st != RUV_OK)
+      return st;
+    if (int32_t st = ruv::capi::UnpackStrings(kFn, "text", texts, texts_size, text_lens, count, &text_v);
+        st != RUV_OK)
+      return st;
+    if (int32_t st = ruv::capi::UnpackStrings(kFn, "meta", metas, metas_size, meta_lens, count, &meta_v);
+        st != RUV_OK)
+      return st;
     if (int32_t st = CheckVector(kFn, mem, flat, dim); st != RUV_OK) return st;
     std::vector<ruv::memory::MemoryPut> puts(count);
     for (size_t i = 0; i < count; ++i) {

@@ -21,6 +21,7 @@ import type {
 } from '../embeddings/types.js';
 import { RuVectorError } from '../errors.js';
 import { checkHnswConfig, type CheckedHnswConfig, vectorArg } from '../hnsw/checks.js';
+import type { HnswConfig } from '../hnsw/types.js';
 import { isPlainObject, typeName } from '../check.js';
 import { RuVectorRuntime } from '../runtime.js';
 import type { DiskContents, DiskStore } from './disk-store.js';
@@ -243,10 +244,19 @@ export class SemanticMemory {
       } catch (e) {
         throw asPublicError(fn, e);
       }
+      const snapshotSeq = loaded?.stored.seq ?? 0;
       loaded = null; // the backend owns it now
       let disk: Disk | null = null;
       if (store !== null && contents !== null) {
-        disk = await recover(fn, store, contents, backend, dims, durability as 'fsync' | 'batch', snapshot);
+        disk = await recover(
+          fn,
+          store,
+          contents,
+          backend,
+          dims,
+          durability as 'fsync' | 'batch',
+          snapshotSeq,
+        );
       }
       const p: Parts = { backend, backendName, embedder, checked, disk, kernels, embeddings };
       parts.add(p);
@@ -469,6 +479,7 @@ export class SemanticMemory {
       );
       const toEmbed = checked.filter((c) => c.vector === undefined && !keep.has(c));
       const generation = this.#generation;
+      const embedded = new Set(toEmbed);
       const given = checked.length - toEmbed.length;
       const prepared = this.#embedAll(
         fn,
@@ -486,7 +497,7 @@ export class SemanticMemory {
             op: 'put',
             input: c,
             vector: keep.has(c) ? null : c.vector!,
-            embeddedBy: toEmbed.includes(c) ? generation : undefined,
+            embeddedBy: embedded.has(c) ? generation : undefined,
           })),
         ),
       );
@@ -600,21 +611,19 @@ export class SemanticMemory {
     return this.entries();
   }
 
+  /** The index's parameters as options of open (what describe, the snapshot header and reembed's shadow take). */
+  #indexConfig(): Required<Omit<HnswConfig, 'dimensions' | 'seed'>> & { seed: bigint } {
+    const { m, efConstruction, efSearch, distanceMetric, storage, seed } = this.#checked.config;
+    return { m, efConstruction, efSearch, distanceMetric, storage, seed };
+  }
+
   /** What this memory is: backend, model provenance, index parameters, storage. */
   describe(): SemanticMemoryDescription {
-    const { config } = this.#checked;
     return {
       backend: this.#backendName,
       model: this.#embedder?.info ?? null,
       dimensions: this.dimensions,
-      index: {
-        m: config.m,
-        efConstruction: config.efConstruction,
-        efSearch: config.efSearch,
-        distanceMetric: config.distanceMetric,
-        storage: config.storage,
-        seed: String(config.seed),
-      },
+      index: { ...this.#indexConfig(), seed: String(this.#checked.config.seed) },
       size: this.size,
       path: this.#disk?.store.path ?? null,
       durability: this.#disk?.durability ?? 'none',
@@ -656,20 +665,14 @@ export class SemanticMemory {
   }
 
   async #reembed(fn: string, model: ModelSource, options: ReembedOptions): Promise<void> {
-    const { config } = this.#checked;
     const shadowPath = this.#disk === null ? undefined : await joinPath(this.#disk.store.path, 'reembed');
+    // A shadow left by a crash resumes as it is; a new one takes this memory's index parameters.
+    const resumed = shadowPath !== undefined && (await exists(shadowPath, 'memory.snapshot', 'memory.wal'));
     const shadow = await SemanticMemory.openOn(this.#kernels, this.#backendName, this.#embeddings, {
       model,
       ...(options.modelOptions === undefined ? {} : { modelOptions: options.modelOptions }),
-      ...(shadowPath === undefined
-        ? { index: { ...config, seed: config.seed } }
-        : {
-            path: shadowPath,
-            durability: 'batch' as const,
-            ...((await exists(shadowPath, 'memory.snapshot', 'memory.wal'))
-              ? {}
-              : { index: { ...config, seed: config.seed } }),
-          }),
+      ...(resumed ? {} : { index: this.#indexConfig() }),
+      ...(shadowPath === undefined ? {} : { path: shadowPath, durability: 'batch' as const }),
     });
     try {
       // Texts the shadow holds already (a resumed run) keep their vectors: addBatch's rule.
@@ -734,20 +737,12 @@ export class SemanticMemory {
   /** The snapshot bytes of the memory now, its header recording the model and the log position. */
   #snapshot(): Uint8Array {
     const fn = 'SemanticMemory.export';
-    const { config } = this.#checked;
     const header: StoredHeader = {
       format: SNAPSHOT_FORMAT,
       version: 1,
       dimensions: this.dimensions,
       model: this.#embedder === null ? null : provenanceOf(this.#embedder.info),
-      index: {
-        m: config.m,
-        efConstruction: config.efConstruction,
-        efSearch: config.efSearch,
-        distanceMetric: config.distanceMetric,
-        storage: config.storage,
-        seed: String(config.seed),
-      },
+      index: { ...this.#indexConfig(), seed: String(this.#checked.config.seed) },
       seq: this.#disk?.seq ?? 0,
     };
     try {
@@ -935,7 +930,6 @@ function loadSnapshot(
     if (!ok) throw new Error('bad header');
     const stored = h as StoredHeader;
     if (stored.seq !== undefined && !Number.isSafeInteger(stored.seq)) throw new Error('bad seq');
-    lastHeader.set(bytes, stored);
     checkHnswConfig(fn, { ...stored.index, seed: BigInt(stored.index.seed), dimensions: stored.dimensions });
     return {
       memory: loaded.memory,
@@ -958,11 +952,11 @@ async function recover(
   backend: MemoryBackend,
   dims: number,
   durability: 'fsync' | 'batch',
-  snapshot: Uint8Array | undefined,
+  snapshotSeq: number,
 ): Promise<Disk> {
   if (contents.logDimensions !== null && contents.logDimensions !== dims)
     throw fail('CORRUPT_DATA', fn, `the log holds ${contents.logDimensions}-d vectors, the store ${dims}-d`);
-  let seq = snapshotSeq(snapshot);
+  let seq = snapshotSeq;
   let replayed = 0;
   for (const r of contents.records) {
     if (r.seq <= seq) continue;
@@ -980,17 +974,9 @@ async function recover(
     store,
     durability,
     seq,
-    recovered: { snapshot: snapshot !== undefined, replayed, droppedBytes: contents.droppedBytes },
+    recovered: { snapshot: contents.snapshot !== null, replayed, droppedBytes: contents.droppedBytes },
   };
 }
-
-/** The `seq` a snapshot's header records (0 for one exported from memory). */
-function snapshotSeq(snapshot: Uint8Array | undefined): number {
-  return snapshot === undefined ? 0 : (lastHeader.get(snapshot)?.seq ?? 0);
-}
-
-/** Headers parsed by loadSnapshot, by the bytes they came from. */
-const lastHeader = new WeakMap<Uint8Array, StoredHeader>();
 
 /** A RuVectorError from below (the disk store) with `fn: ` in front, as every public error has. */
 function named(fn: string, e: unknown): unknown {

@@ -120,8 +120,12 @@ class JsMemory implements MemoryBackend {
         throw invalid(`entry ${i}: no vector given, and no stored memory to keep one from`);
       }
     });
-    const vectors = new Float32Array(rows.length * dim);
-    rows.forEach((row, j) => vectors.set(flat.subarray(row * dim, (row + 1) * dim), j * dim));
+    // Rows that keep their vector are left out (a copy only then).
+    let vectors = flat;
+    if (rows.length !== count) {
+      vectors = new Float32Array(rows.length * dim);
+      rows.forEach((row, j) => vectors.set(flat.subarray(row * dim, (row + 1) * dim), j * dim));
+    }
     index.insertBatch(withVectors, vectors); // checks every vector before inserting any
     ids.forEach((id, i) => this.putRecord(id, texts[i]!, metadata[i]!));
   }
