@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Browser code: the example pages, and the test files whose functions run inside a page.
-    files: ['examples/**/*.mjs', 'tests/e2e/demo-page.mjs'],
+    files: ['examples/**/*.mjs', 'tests/e2e/demo-page.mjs', 'tests/e2e/memory-browser.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   {

@@ -5,8 +5,9 @@
 # workerd, Vercel's Edge Runtime, Chromium, Firefox and WebKitGTK, each running the engine suite
 # (tests/e2e/engine-suite.mjs: vectorOps case tables, error codes, HNSW recall and bytes,
 # learning). The engines and drivers are npm packages in tools/engines, the browsers Debian's
-# (scripts/setup.sh). RUVECTOR_ENGINES="deno workerd" runs a subset. Then the example page
-# (examples/semantic-memory) is clicked through in Chromium (tests/e2e/demo-page.mjs).
+# (scripts/setup.sh). RUVECTOR_ENGINES="deno workerd" runs a subset. Then SemanticMemory's
+# IndexedDB store is run in Chromium (tests/e2e/memory-browser.mjs) and the example page
+# (examples/semantic-memory) is clicked through (tests/e2e/demo-page.mjs).
 # Ends with "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,9 @@ count() {  # $@: the command; counts its "ok - " / "not ok - " lines
   if [ "$ok" -eq 0 ] && [ "$bad" -eq 0 ]; then fail; fi
 }
 count node tests/e2e/engines.mjs "${engines[@]}"
+
+echo "== end to end: SemanticMemory kept in IndexedDB in Chromium (reload, LOCKED, quota)"
+count node tests/e2e/memory-browser.mjs
 
 echo "== end to end: examples/semantic-memory clicked through in Chromium"
 count node tests/e2e/demo-page.mjs

@@ -59,19 +59,31 @@ export async function serveStatic(dir, pages = {}) {
   return { origin: `http://127.0.0.1:${server.address().port}`, close: () => server.close() };
 }
 
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  // This machine's network is closed: no background connections, no component updates.
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+};
+
 /** Debian's Chromium through playwright-core (tools/engines), headless. */
 export async function launchChromium() {
   const { chromium } = enginesRequire('playwright-core');
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    // This machine's network is closed: no background connections, no component updates.
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  return chromium.launch(CHROMIUM);
+}
+
+/**
+ * The same Chromium with a profile on disk in `userDataDir` (a browser context, not a browser):
+ * storage behaves as for a person's profile, e.g. a quota set through the DevTools protocol
+ * (Storage.overrideQuotaForOrigin) is enforced, which the throwaway contexts of launchChromium ignore.
+ */
+export async function launchChromiumProfile(userDataDir) {
+  const { chromium } = enginesRequire('playwright-core');
+  return chromium.launchPersistentContext(userDataDir, CHROMIUM);
 }

@@ -17,6 +17,7 @@
 import type { FileHandle } from 'node:fs/promises';
 
 import { RuVectorError } from '../errors.js';
+import type { MemoryStore, StoreContents, StoreFactory } from './store.js';
 import {
   decodeWalHeader,
   decodeWalRecords,
@@ -67,19 +68,10 @@ async function lockStore(path: string, dirname: (p: string) => string): Promise<
   return () => addon.unlockFile(fd);
 }
 
-/** What opening found on disk. */
-export interface DiskContents {
-  snapshot: Uint8Array | null;
-  /** The log's records (all of them; the caller skips those the snapshot already holds). */
-  records: WalRecord[];
-  /** Bytes of log dropped on open (a torn tail, or everything after a changed byte). */
-  droppedBytes: number;
-  /** The dimensions the log's header records (null without a log). */
-  logDimensions: number | null;
-}
-
-export class DiskStore {
+export class DiskStore implements MemoryStore {
   readonly path: string;
+  readonly kind = 'directory' as const;
+  readonly persisted = null;
   readonly #fs: Fs;
   readonly #join: (...parts: string[]) => string;
   readonly #unlock: () => void;
@@ -117,13 +109,17 @@ export class DiskStore {
     return new DiskStore(dir, fs, join, unlock, durability === 'batch');
   }
 
+  get location(): string {
+    return this.path;
+  }
+
   /** Bytes of log written since the last checkpoint (records only). */
   get logBytes(): number {
     return Math.max(this.#walBytes - WAL_HEADER_BYTES, 0);
   }
 
   /** Reads the snapshot and the log; cuts a torn or changed log tail off the file. */
-  async read(): Promise<DiskContents> {
+  async read(): Promise<StoreContents> {
     const snapshotPath = this.#join(this.path, SNAPSHOT);
     const walPath = this.#join(this.path, WAL);
     const snapshot = await this.#readIfThere(snapshotPath);
@@ -269,3 +265,18 @@ export class DiskStore {
     }
   }
 }
+
+/** Stores in directories (Node, Bun, Deno). */
+export const directoryStores: StoreFactory = {
+  kind: 'directory',
+  open: (path, durability) => DiskStore.open(path, durability),
+  child: (store, name) => `${store.location}/${name}`,
+  async exists(path) {
+    const { existsSync } = await import('node:fs');
+    return ['memory.snapshot', 'memory.wal'].some((n) => existsSync(`${path}/${n}`));
+  },
+  async remove(path) {
+    const fs = await import('node:fs/promises');
+    await fs.rm(path, { recursive: true, force: true });
+  },
+};

@@ -24,7 +24,13 @@ import { checkHnswConfig, type CheckedHnswConfig, vectorArg } from '../hnsw/chec
 import type { HnswConfig } from '../hnsw/types.js';
 import { isPlainObject, typeName } from '../check.js';
 import { RuVectorRuntime } from '../runtime.js';
-import type { DiskContents, DiskStore } from './disk-store.js';
+import {
+  type MemoryStore,
+  type StoreContents,
+  type StoreFactory,
+  storageHere,
+  storeFactory,
+} from './store.js';
 import type { WalRecord } from './wal.js';
 import {
   type CheckedInput,
@@ -181,16 +187,15 @@ export class SemanticMemory {
     }
     const path = o['path'] as string | undefined;
     const durability = (o['durability'] ?? (path === undefined ? 'none' : 'fsync')) as Durability;
-    let store: DiskStore | null = null;
-    let contents: DiskContents | null = null;
+    let store: MemoryStore | null = null;
+    let factory: StoreFactory | null = null;
+    let contents: StoreContents | null = null;
     let loaded: { memory: MemoryBackend; stored: StoredHeader } | null = null;
     let embedder: Embedder | null = null;
     try {
       if (path !== undefined) {
-        // A computed specifier: bundlers and workerd's module list leave node:fs out of the graph.
-        const module = './disk-store.js';
-        const { DiskStore: Store } = (await import(module)) as typeof import('./disk-store.js');
-        store = await Store.open(path, durability as 'fsync' | 'batch');
+        factory = await storeFactory();
+        store = await factory.open(path, durability as 'fsync' | 'batch');
         contents = await store.read();
         snapshot = contents.snapshot ?? undefined;
         if (snapshot !== undefined && o['index'] !== undefined)
@@ -247,9 +252,10 @@ export class SemanticMemory {
       const snapshotSeq = loaded?.stored.seq ?? 0;
       loaded = null; // the backend owns it now
       let disk: Disk | null = null;
-      if (store !== null && contents !== null) {
+      if (store !== null && contents !== null && factory !== null) {
         disk = await recover(
           fn,
+          factory,
           store,
           contents,
           backend,
@@ -625,7 +631,9 @@ export class SemanticMemory {
       dimensions: this.dimensions,
       index: { ...this.#indexConfig(), seed: String(this.#checked.config.seed) },
       size: this.size,
-      path: this.#disk?.store.path ?? null,
+      path: this.#disk?.store.location ?? null,
+      storage: this.#disk?.store.kind ?? 'memory',
+      persisted: this.#disk?.store.persisted ?? null,
       durability: this.#disk?.durability ?? 'none',
       recovered: this.#disk?.recovered ?? null,
     };
@@ -665,9 +673,10 @@ export class SemanticMemory {
   }
 
   async #reembed(fn: string, model: ModelSource, options: ReembedOptions): Promise<void> {
-    const shadowPath = this.#disk === null ? undefined : await joinPath(this.#disk.store.path, 'reembed');
+    const disk = this.#disk;
+    const shadowPath = disk === null ? undefined : disk.factory.child(disk.store, 'reembed');
     // A shadow left by a crash resumes as it is; a new one takes this memory's index parameters.
-    const resumed = shadowPath !== undefined && (await exists(shadowPath, 'memory.snapshot', 'memory.wal'));
+    const resumed = shadowPath !== undefined && (await disk!.factory.exists(shadowPath));
     const shadow = await SemanticMemory.openOn(this.#kernels, this.#backendName, this.#embeddings, {
       model,
       ...(options.modelOptions === undefined ? {} : { modelOptions: options.modelOptions }),
@@ -707,7 +716,7 @@ export class SemanticMemory {
       shadow.#closed = true;
       if (this.#disk !== null) await this.#checkpoint();
       await shadow.#disk?.store.close();
-      if (shadowPath !== undefined) await removeDir(shadowPath);
+      if (shadowPath !== undefined) await disk!.factory.remove(shadowPath);
       old.backend.free();
       if (old.embedder?.owned) old.embedder.embeddings.unloadModel(old.embedder.handle);
     } catch (e) {
@@ -761,7 +770,9 @@ export class SemanticMemory {
 
   /**
    * Waits for pending writes; on disk, writes a checkpoint (so the next open loads one snapshot)
-   * and releases the lock; then releases the index and the model it loaded. Idempotent.
+   * and releases the lock; then releases the index and the model it loaded. Idempotent. When the
+   * checkpoint cannot be written (a full disk or quota: QUOTA_EXCEEDED) it rejects, but the memory
+   * is closed all the same and nothing is lost: the log stays, and the next open replays it.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -770,6 +781,8 @@ export class SemanticMemory {
     this.#closed = true;
     try {
       if (this.#disk !== null && this.#disk.store.logBytes > 0) await this.#checkpointNow();
+    } catch (e) {
+      throw named('SemanticMemory.close', e);
     } finally {
       await this.#disk?.store.close();
       this.#backend.free();
@@ -802,26 +815,6 @@ export interface ReembedOptions {
 /** Memories per step of reembed. */
 const REEMBED_STEP = 256;
 
-async function joinPath(dir: string, name: string): Promise<string> {
-  const module = 'node:path';
-  const { join } = (await import(module)) as typeof import('node:path');
-  return join(dir, name);
-}
-
-/** True when `dir` holds any of `names`. */
-async function exists(dir: string, ...names: string[]): Promise<boolean> {
-  // Computed specifiers: bundlers and workerd's module list leave node: modules out of the graph.
-  const fsModule = 'node:fs';
-  const { existsSync } = (await import(fsModule)) as typeof import('node:fs');
-  return names.some((n) => existsSync(`${dir}/${n}`));
-}
-
-async function removeDir(dir: string): Promise<void> {
-  const module = 'node:fs/promises';
-  const { rm } = (await import(module)) as typeof import('node:fs/promises');
-  await rm(dir, { recursive: true, force: true });
-}
-
 /** A write to log and apply. */
 type Change =
   /** embeddedBy: the model generation that embedded `vector` (undefined: given by the caller). */
@@ -830,7 +823,9 @@ type Change =
 
 /** A memory's store on disk and where its log stands. */
 interface Disk {
-  store: DiskStore;
+  /** How stores of its kind are opened and removed (reembed's shadow is one). */
+  factory: StoreFactory;
+  store: MemoryStore;
   durability: 'fsync' | 'batch';
   /** Sequence number of the last logged change. */
   seq: number;
@@ -947,8 +942,9 @@ function loadSnapshot(
  */
 async function recover(
   fn: string,
-  store: DiskStore,
-  contents: DiskContents,
+  factory: StoreFactory,
+  store: MemoryStore,
+  contents: StoreContents,
   backend: MemoryBackend,
   dims: number,
   durability: 'fsync' | 'batch',
@@ -971,6 +967,7 @@ async function recover(
   }
   await store.ensureLog(dims, seq);
   return {
+    factory,
     store,
     durability,
     seq,
@@ -1008,11 +1005,11 @@ function checkStorage(fn: string, o: Record<string, unknown>): void {
       fn,
       "options.durability 'none' keeps nothing on disk: omit options.path, or use 'batch'",
     );
-  if (path !== undefined && typeof process === 'undefined')
+  if (path !== undefined && storageHere() === null)
     throw fail(
       'UNSUPPORTED',
       fn,
-      'options.path needs a file system (Node, Bun, Deno); elsewhere use export() and SemanticMemory.import',
+      'options.path needs a file system (Node, Bun, Deno) or IndexedDB (browsers); elsewhere use export() and SemanticMemory.import',
     );
 }
 

@@ -43,16 +43,18 @@ export interface SemanticMemoryOptions {
   /** The HNSW index (defaults: m 16, efConstruction 200, efSearch 64, cosine, float32). */
   index?: Omit<HnswConfig, 'dimensions'>;
   /**
-   * A directory to keep the store in (Node, Bun, Deno; created if missing): a snapshot and a
-   * write-ahead log, opened by one process at a time (LOCKED otherwise). Reopening it loads what
-   * was acknowledged. No path: in memory (use export() / SemanticMemory.import to keep it).
+   * Where to keep the store: in Node, Bun and Deno a directory (created if missing); in a
+   * browser (or its workers) the name of an IndexedDB database (`ruvector-memory:<path>`).
+   * Either holds a snapshot and a write-ahead log, opened by one process or tab at a time
+   * (LOCKED otherwise). Reopening it loads what was acknowledged. No path: in memory (use
+   * export() / SemanticMemory.import to keep it, e.g. in Workers).
    */
   path?: string;
   /**
    * What a resolved write promises (with a path): `'fsync'` (default) on disk before it
    * resolves, surviving kill -9 and power loss; `'batch'` handed to the OS before it resolves
-   * (survives kill -9) and fsynced within 200 ms or at flush()/close(). Without a path only
-   * `'none'`.
+   * (survives kill -9) and fsynced within 200 ms or at flush()/close(). In IndexedDB these are
+   * transactions committed with durability 'strict' and 'relaxed'. Without a path only `'none'`.
    */
   durability?: Durability;
 }
@@ -111,8 +113,15 @@ export interface SemanticMemoryDescription {
   dimensions: number;
   index: Required<Omit<HnswConfig, 'dimensions' | 'seed'>> & { seed: string };
   size: number;
-  /** Where the data is kept: null in memory. */
+  /** Where the data is kept: the directory, `indexeddb:<path>` in a browser, null in memory. */
   path: string | null;
+  /** What keeps it: a directory, IndexedDB (browsers), or nothing (`'memory'`). */
+  storage: 'directory' | 'indexeddb' | 'memory';
+  /**
+   * In a browser, whether `navigator.storage.persist()` was granted (if not, the browser may
+   * evict the store under storage pressure); null elsewhere.
+   */
+  persisted: boolean | null;
   durability: Durability;
   /** What opening a store on disk found (null in memory). */
   recovered: RecoveryReport | null;
