@@ -1,10 +1,11 @@
-// Semantic memory in a page: notes are embedded by a BERT model (all-MiniLM-L6-v2 by default, or
-// the folder URL in ?model=) and kept in an HNSW index; a search embeds the query and shows the
-// nearest notes with their score (cosine similarity) and distance. Everything runs in this tab
+// Semantic memory in a page: a SemanticMemory keeps notes, embedded by a BERT model
+// (all-MiniLM-L6-v2 by default, or the folder URL in ?model=), in IndexedDB, so a reload keeps
+// them; a search embeds the query and shows the nearest notes with their score (cosine
+// similarity) and distance. Everything runs in this tab
 // through ruvector-runtime (wasm in browsers); the badge says which backend, the latency table
 // how long each operation took, and the model panel where the model came from and whether the
 // ModelCache (the browser's Cache API) already had it.
-import { ModelCache, RuVectorRuntime, WasmEmbedder, WasmHnswIndex } from 'ruvector-runtime';
+import { ModelCache, RuVectorRuntime, SemanticMemory } from 'ruvector-runtime';
 
 const $ = (id) => document.getElementById(id);
 const DEFAULT_MODEL = 'Xenova/all-MiniLM-L6-v2';
@@ -60,13 +61,20 @@ function describeModel(info, cache, fetched) {
 }
 
 let runtime;
-let embedder;
-let index;
-const notes = new Map();
+let memory;
+/** The IndexedDB name the notes are kept under (a reload opens them again). */
+const STORE = 'semantic-memory-example';
 
-async function updateIndexSize() {
-  const s = index.getStats();
-  $('index-size').textContent = `(${s.vectorCount} in the index, ${(s.memoryBytes / 1024).toFixed(1)} KiB)`;
+function showNote(text) {
+  const li = document.createElement('li');
+  li.textContent = text;
+  $('notes').append(li);
+}
+
+function updateStoreInfo() {
+  const d = memory.describe();
+  $('index-size').textContent =
+    `(${d.size} kept in ${d.path}, ${d.persisted ? 'persistent' : 'evictable under storage pressure'})`;
 }
 
 async function loadModel(source) {
@@ -77,66 +85,75 @@ async function loadModel(source) {
   const bar = $('progress');
   bar.hidden = false;
   bar.value = 0;
-  const next = new WasmEmbedder(
-    {
+  // The store is held by one SemanticMemory at a time (a Web Lock): let the current one go.
+  await memory?.close();
+  memory = undefined;
+  const next = await timed('open memory (load model)', () =>
+    SemanticMemory.open({
+      path: STORE,
       // A Hub id as it is; anything else is a folder URL, relative to this page.
-      modelPath: /^[\w.-]+\/[\w.-]+$/.test(source) ? source : new URL(source, location.href).href,
-      cache,
-      fetch: (url, init) => {
-        fetched++;
-        return fetch(url, init);
+      model: /^[\w.-]+\/[\w.-]+$/.test(source) ? source : { url: new URL(source, location.href).href },
+      modelOptions: {
+        cache,
+        fetch: (url, init) => {
+          fetched++;
+          return fetch(url, init);
+        },
+        onProgress: (p) => {
+          if (p.modelTotal) bar.value = p.modelLoaded / p.modelTotal;
+          $('progress-label').textContent = `${p.file}: ${(p.loaded / 1e6).toFixed(1)} MB`;
+        },
       },
-      onProgress: (p) => {
-        if (p.modelTotal) bar.value = p.modelLoaded / p.modelTotal;
-        $('progress-label').textContent = `${p.file}: ${(p.loaded / 1e6).toFixed(1)} MB`;
-      },
-    },
-    { runtime },
+      runtime,
+    }),
   );
-  await timed('load model', () => next.initialize());
   bar.value = 1;
   $('progress-label').textContent = 'loaded';
-  await embedder?.dispose();
-  embedder = next;
-  const info = embedder.getModelInfo();
-  describeModel(info, cache, fetched);
-  await index?.dispose();
-  index = new WasmHnswIndex(
-    { dimensions: info.dimensions, m: 16, efConstruction: 100, efSearch: 64, distanceMetric: 'cosine' },
-    { runtime },
-  );
-  await index.initialize();
-  notes.clear();
+  memory = next;
+  describeModel(memory.describe().model, cache, fetched);
+  // The notes kept from earlier visits.
   $('notes').replaceChildren();
-  await updateIndexSize();
+  for await (const note of memory) showNote(note.text);
+  updateStoreInfo();
   for (const id of ['note', 'add', 'query', 'search']) $(id).disabled = false;
   $('load').disabled = false;
   document.body.dataset.state = 'ready';
 }
 
 async function addNote(text) {
-  const vector = await timed('embed note', () => embedder.embed(text));
-  const id = `n${notes.size + 1}`;
-  await timed('index insert', () => index.insert(id, vector));
-  notes.set(id, text);
-  const li = document.createElement('li');
-  li.textContent = text;
-  $('notes').append(li);
-  await updateIndexSize();
+  const id = `n${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  await timed('add note (embed + store)', () => memory.add(id, text));
+  showNote(text);
+  updateStoreInfo();
 }
 
 async function search(text) {
-  const q = await timed('embed query', () => embedder.embed(text));
-  const hits = await timed('search (k = 5)', () => index.search(q, 5));
+  const hits = await timed('search (embed + k = 5)', () => memory.search(text, { k: 5 }));
   $('results').tBodies[0].replaceChildren(
     ...hits.map((h) => {
       const row = document.createElement('tr');
       row.innerHTML = `<td></td><td class="num">${h.score.toFixed(3)}</td><td class="num">${h.distance.toFixed(3)}</td>`;
-      row.cells[0].textContent = notes.get(h.id) ?? h.id;
+      row.cells[0].textContent = h.text;
       return row;
     }),
   );
   document.body.dataset.results = String(hits.length);
+}
+
+/** Deletes the kept notes (e.g. after MODEL_MISMATCH: they were embedded by another model). */
+async function forgetNotes() {
+  await memory?.close();
+  memory = undefined;
+  await new Promise((resolve, reject) => {
+    const r = indexedDB.deleteDatabase(`ruvector-memory:${STORE}`);
+    r.onsuccess = resolve;
+    r.onerror = () => reject(r.error);
+  });
+  $('notes').replaceChildren();
+  $('index-size').textContent = '(forgotten: load a model to start again)';
+  for (const id of ['note', 'add', 'query', 'search']) $(id).disabled = true;
+  $('error').hidden = true;
+  document.body.dataset.state = 'started';
 }
 
 const on = (form, fn) =>
@@ -160,6 +177,7 @@ try {
     $('note').value = '';
   });
   on('search-form', () => search($('query').value.trim()));
+  $('forget').addEventListener('click', () => forgetNotes().catch(showError));
   document.body.dataset.state = 'started';
 } catch (e) {
   showError(e);

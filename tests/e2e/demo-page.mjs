@@ -1,7 +1,8 @@
 // Clicks through examples/semantic-memory in Chromium as a person would: the backend badge, loading
 // the model (progress bar, model panel, ModelCache state), adding notes, searching them (a note's
-// own text must come back first with score 1), the index size and the latency of each step; then
-// loads the model again, which must come entirely from the ModelCache. Takes a screenshot: into
+// own text must come back first with score 1), the store and the latency of each step; then
+// loads the model again, which must come entirely from the ModelCache and keep the notes; then
+// reloads the page: the notes come back from IndexedDB and are found again. Takes a screenshot: into
 // docs/semantic-memory.png with RUVECTOR_UPDATE_SCREENSHOT=1, else into a temporary file.
 // Prints "ok - ..." / "not ok - ...". The model is the seeded MiniLM-shaped one that
 // scripts/make-test-models.sh writes (build/models/minilm; RUV_TEST_MODELS overrides build/models).
@@ -64,7 +65,12 @@ try {
     );
   }
   const size = await page.textContent('#index-size');
-  report(/^\(3 in the index, [\d.]+ KiB\)$/.test(size), `the index size (${size})`);
+  report(
+    /^\(3 kept in indexeddb:semantic-memory-example, (persistent|evictable under storage pressure)\)$/.test(
+      size,
+    ),
+    `the store (${size})`,
+  );
 
   await page.fill('#query', notes[1]);
   await page.click('#search');
@@ -82,11 +88,9 @@ try {
   const steps = await page.$$eval('#latency td:first-child', (tds) => tds.map((td) => td.textContent));
   const wanted = [
     'initialize runtime',
-    'load model',
-    'embed note',
-    'index insert',
-    'embed query',
-    'search (k = 5)',
+    'open memory (load model)',
+    'add note (embed + store)',
+    'search (embed + k = 5)',
   ];
   report(
     wanted.every((w) => steps.includes(w)),
@@ -114,6 +118,38 @@ try {
   report(
     /cache-api: every file came from the cache/.test(await page.textContent('#model-info')),
     'a second load comes from the ModelCache',
+  );
+  const listed = () => page.$$eval('#notes li', (lis) => lis.map((li) => li.textContent));
+  report(
+    JSON.stringify(await listed()) === JSON.stringify(notes),
+    'loading again keeps the notes (the store was closed and opened again)',
+  );
+
+  // A reload: the notes come back from IndexedDB.
+  await page.reload();
+  await page.waitForSelector('body[data-state="started"], body[data-state="error"]', { timeout: 60_000 });
+  await page.click('#load');
+  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
+  const kept = await listed();
+  report(
+    JSON.stringify([...kept].sort()) === JSON.stringify([...notes].sort()),
+    `a reload keeps the notes (${kept.join(' | ')})`,
+  );
+  await page.fill('#query', notes[2]);
+  await page.click('#search');
+  await page.waitForSelector('body[data-results]');
+  const top = await page.textContent('#results tbody tr:first-child td');
+  report(top === notes[2], `after the reload a note's own text comes first (${top})`);
+
+  // Forgetting deletes the kept notes: the next open starts empty.
+  await page.click('#forget');
+  await page.waitForFunction(() => document.querySelectorAll('#notes li').length === 0);
+  await page.click('#load');
+  await page.waitForSelector('body[data-state="ready"], body[data-state="error"]', { timeout: 120_000 });
+  const afterForget = await page.textContent('#index-size');
+  report(
+    /^\(0 kept in /.test(afterForget) && (await listed()).length === 0,
+    `forgetting the notes (${afterForget})`,
   );
   report(
     errors.length === 0 && !(await page.isVisible('#error')),
