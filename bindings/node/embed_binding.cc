@@ -193,6 +193,7 @@ Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   options.pooling = Int32Arg(info, 2);
   options.normalize = Int32Arg(info, 3);
   options.weights = Int32Arg(info, 4);
+  options.truncation = Int32Arg(info, 5);
   return (new LoadWorker(env, std::vector<uint8_t>(bundle.data, bundle.data + bundle.length), options))
       ->Start();
 }

@@ -317,6 +317,8 @@ export interface EmbedLoadParams {
   normalize: -1 | 0 | 1;
   /** 0 auto, 1 onnx, 2 safetensors. */
   weights: 0 | 1 | 2;
+  /** -1 the tokenizer's own side, 0 right, 1 left. */
+  truncation: -1 | 0 | 1;
 }
 
 /** Texts packed as the C ABI takes them (embeddings/codec.ts): UTF-8 back to back + one length each. */

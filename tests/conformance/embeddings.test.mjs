@@ -9,7 +9,7 @@
 // and tiny-variant under RUV_TEST_MODELS). Without RUV_TEST_MODELS the suite fails in CI and skips
 // (loudly) elsewhere. A backend that cannot load is skipped unless RUVECTOR_REQUIRE_BACKENDS names it.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -39,6 +39,7 @@ const POOLED_TOLERANCE = { normalized: 2e-6, raw: 1e-5 }; // worst seen: 2.3e-7 
 const MIN_COSINE = 0.99999; // and the direction, as a second look
 const BACKEND_TOLERANCE = 1e-5; // native vs wasm
 const MODEL_NAMES = ['tiny', 'minilm', 'tiny-variant', 'minilm-gelu-new'];
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 const LONG = Array.from(
   { length: 60 },
@@ -227,6 +228,36 @@ for (const backend of backends) {
           const plain = pool(padded[i], dim, pooling, false);
           assertPooledClose(rawBatch[i], plain, what, `${label} pooled`, false);
         }
+      });
+
+      test(`${name}: truncation 'left' keeps a long text's end, as HF tokenizers' direction Left (golden ids)`, async (t) => {
+        if (!ready(t, backend)) return;
+        const golden = JSON.parse(
+          readFileSync(join(ROOT, 'tests/fixtures/tokenizer/minilm-golden.json'), 'utf8'),
+        );
+        const cases = golden.cases.filter((c) => c.max_tokens > 0 && c.truncation === 'left');
+        assert.ok(cases.length >= 6, 'the fixture has left-truncation cases');
+        for (const c of cases.filter((c) => c.max_tokens >= 16)) {
+          const h = await handleOf(backend, name, { maxTokens: c.max_tokens, truncation: 'left' });
+          assert.equal(emb.modelInfo(h).truncation, 'left');
+          const got = emb.tokenize(h, c.text, c.pair ?? undefined);
+          assert.deepEqual(got.ids, c.ids, c.name);
+          assert.deepEqual(got.typeIds, c.type_ids, c.name);
+          if (c.pair === null) {
+            // The embedding is that of the kept ids (the end of the text).
+            const [want] = emb.hiddenStates(h, [c.ids]);
+            const dim = emb.modelInfo(h).dimensions;
+            assertPooledClose(emb.embed(h, c.text), pool(want, dim, poolingOf(name)), c.name, `${name} left`);
+          }
+        }
+        const right = await handleOf(backend, name, { maxTokens: 16 });
+        assert.equal(
+          emb.modelInfo(right).truncation,
+          'right',
+          'right by default (the tokenizer says nothing)',
+        );
+        const c16 = golden.cases.find((c) => c.name === 'trunc_left_16');
+        assert.notDeepEqual(emb.tokenize(right, c16.text).ids, c16.ids, 'right truncation keeps the start');
       });
 
       test(`${name}: the default max tokens (256, sentence_bert_config) truncate a long text; safetensors weights equal onnxruntime there`, async (t) => {
@@ -513,6 +544,11 @@ describe('embeddings across backends', () => {
         label: 'option maxTokens past max_position_embeddings',
         code: 'INVALID_ARGUMENT',
         call: (e) => e.loadModel(tiny, { maxTokens: 513 }),
+      },
+      {
+        label: "option truncation: 'middle'",
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { truncation: 'middle' }),
       },
       {
         label: "option pooling: 'max'",

@@ -648,6 +648,18 @@ for (const backend of CORE_BACKENDS) {
         code: 'MODEL_MISMATCH',
       },
     );
+    // The truncation side changes long texts' vectors: recorded, and another one refused.
+    await assert.rejects(
+      SemanticMemory.import(bytes, { backend, model: tiny, modelOptions: { truncation: 'left' } }),
+      { code: 'MODEL_MISMATCH', message: /truncated on the right.*truncated on the left/ },
+    );
+    const right = await SemanticMemory.import(bytes, {
+      backend,
+      model: tiny,
+      modelOptions: { truncation: 'right' },
+    });
+    assert.equal(right.describe().model.truncation, 'right');
+    await right.close();
     // A vectors-only store refuses a model (its vectors come from no recorded model).
     const plain = await open(backend);
     await plain.add('x', 'text', {}, { vector: entries[0].vector });

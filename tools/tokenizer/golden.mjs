@@ -27,7 +27,8 @@ rust.disablePadding();
 const long = (n) => Array.from({ length: n }, (_, i) => `word${i % 37} déjà-vu ${i}`).join(' ');
 const words = 'The quick brown fox jumps over the lazy dog while naïve café owners discuss Zürich.';
 const cases = [];
-const add = (name, text, pair = null, maxTokens = 0) => cases.push({ name, text, pair, max_tokens: maxTokens });
+const add = (name, text, pair = null, maxTokens = 0, truncation = 'right') =>
+  cases.push({ name, text, pair, max_tokens: maxTokens, truncation });
 
 // Plain, case, accents.
 add('ascii', 'Hello, world!');
@@ -138,10 +139,19 @@ add('trunc_to_specials', 'one two three', null, 2);
 add('trunc_pair_odd', 'a b c d e f g', 'h i j k l m n', 8);
 add('trunc_pair_small', 'a b c d e f g', 'h', 6);
 add('untruncated_long', long(300));
+// Truncation from the left (keeps the end: the Rust crate's direction Left).
+for (const n of [16, 128]) {
+  add(`trunc_left_${n}`, long(n), null, n, 'left');
+  add(`trunc_left_pair_${n}_long_short`, long(n), 'short second sentence', n, 'left');
+  add(`trunc_left_pair_${n}_both_long`, long(n), long(n / 2 + 7), n, 'left');
+}
+add('trunc_left_to_specials', 'one two three', null, 2, 'left');
+add('trunc_left_fits', 'one two three', null, 64, 'left');
 
 const arr = (x) => Array.from(x, Number);
 for (const c of cases) {
-  if (c.max_tokens > 0) rust.setTruncation(c.max_tokens, { strategy: 'LongestFirst' });
+  const direction = c.truncation; // 'left' | 'right', as this binding spells it
+  if (c.max_tokens > 0) rust.setTruncation(c.max_tokens, { strategy: 'LongestFirst', direction });
   else rust.disableTruncation();
   const e = await rust.encode(c.text, c.pair);
   c.ids = arr(e.getIds());
@@ -165,7 +175,8 @@ const fixture = {
   tokenizer_files: '../shared/models/all-MiniLM-L6-v2-tokenizer',
   reference: `tokenizers ${pkg('tokenizers')} (Hugging Face's Rust crate)`,
   cross_check: `@huggingface/transformers ${JSON.parse(fs.readFileSync(path.join(path.dirname(require.resolve('@huggingface/transformers')), '../package.json'), 'utf8')).version}`,
-  max_tokens_note: '0 = no truncation; otherwise the total length including [CLS]/[SEP]',
+  max_tokens_note:
+    "0 = no truncation; otherwise the total length including [CLS]/[SEP], content cut on the side `truncation` names ('left' keeps the end)",
   cases,
 };
 fs.mkdirSync(path.dirname(out), { recursive: true });

@@ -101,6 +101,10 @@ Status ReadSentenceBertMax(const ModelFiles& files, uint32_t* out) {
   return Status::Ok();
 }
 
+TruncationSide SideOf(const ModelInfo& info) {
+  return info.truncate_left ? TruncationSide::kLeft : TruncationSide::kRight;
+}
+
 Status LoadTokenizer(const ModelFiles& files, std::unique_ptr<Tokenizer>* out) {
   if (const auto* tj = Find(files, "tokenizer.json")) {
     return Tokenizer::FromTokenizerJson(Text(*tj), out);  // its messages name tokenizer.json
@@ -175,6 +179,8 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   if (options.normalize < -1 || options.normalize > 1) {
     return Status(ErrorCode::kInvalidArgument, "normalize must be -1, 0 or 1");
   }
+  if (options.truncation < -1 || options.truncation > 1)
+    return Status(ErrorCode::kInvalidArgument, "truncation must be -1, 0 or 1");
   std::unique_ptr<EmbeddingModel> model(new EmbeddingModel());
   ModelInfo& info = model->info_;
   const auto* config_json = Find(files, "config.json");
@@ -200,6 +206,9 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
                       ")");
   }
 
+  info.truncate_left = options.truncation >= 0
+                           ? options.truncation == 1
+                           : model->tokenizer_->truncation_side() == TruncationSide::kLeft;
   const auto positions = static_cast<uint32_t>(config.max_position_embeddings);
   if (options.max_tokens != 0) {
     if (options.max_tokens < 2 || options.max_tokens > positions) {
@@ -228,8 +237,8 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
 Status EmbeddingModel::Tokenize(std::string_view text, const std::string_view* pair,
                                 TokenizedText* out) const {
   Encoding enc;
-  Status s = pair == nullptr ? tokenizer_->Encode(text, info_.max_tokens, &enc)
-                             : tokenizer_->EncodePair(text, *pair, info_.max_tokens, &enc);
+  Status s = pair == nullptr ? tokenizer_->Encode(text, info_.max_tokens, &enc, SideOf(info_))
+                             : tokenizer_->EncodePair(text, *pair, info_.max_tokens, &enc, SideOf(info_));
   if (!s.ok()) return s;
   out->ids = std::move(enc.ids);
   out->type_ids = std::move(enc.type_ids);
@@ -244,7 +253,7 @@ Status EmbeddingModel::Embed(std::span<const std::string_view> texts, float* out
   w.type_ids.clear();
   w.lengths.clear();
   for (std::string_view text : texts) {
-    if (Status s = tokenizer_->Encode(text, info_.max_tokens, &w.encoding); !s.ok()) return s;
+    if (Status s = tokenizer_->Encode(text, info_.max_tokens, &w.encoding, SideOf(info_)); !s.ok()) return s;
     w.ids.insert(w.ids.end(), w.encoding.ids.begin(), w.encoding.ids.end());
     w.type_ids.insert(w.type_ids.end(), w.encoding.type_ids.begin(), w.encoding.type_ids.end());
     w.lengths.push_back(static_cast<uint32_t>(w.encoding.ids.size()));

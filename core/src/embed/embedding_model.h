@@ -40,6 +40,10 @@ struct ModelOptions {
   int32_t pooling = -1;     // -1: from 1_Pooling/config.json (else mean); else a PoolingMode
   int32_t normalize = -1;   // -1: from modules.json (Normalize module; yes when absent); 0/1
   WeightsFormat weights = WeightsFormat::kAuto;
+  // Which end of a text longer than max_tokens is cut off: -1 the tokenizer's own
+  // (tokenizer.json truncation.direction / tokenizer_config truncation_side; else right),
+  // 0 right (keeps the beginning), 1 left (keeps the end).
+  int32_t truncation = -1;
 };
 
 struct ModelInfo {
@@ -48,6 +52,7 @@ struct ModelInfo {
   MaxTokensSource max_tokens_source = MaxTokensSource::kPositions;
   PoolingMode pooling = PoolingMode::kMean;
   bool normalize = true;
+  bool truncate_left = false;  // the side cut off a text longer than max_tokens
   BertConfig config;
   WeightsFormat weights = WeightsFormat::kOnnx;
 };

@@ -49,6 +49,7 @@ export interface CoreModelInfo {
   maxPositions: number;
   weights: 'onnx' | 'safetensors';
   hiddenAct: 'gelu' | 'gelu_new' | 'relu';
+  truncation: 'left' | 'right';
 }
 
 const MAX_TOKENS_SOURCES = [
@@ -74,13 +75,14 @@ export function decodeModelInfo(v: Uint32Array): CoreModelInfo {
     maxPositions: v[9]!,
     weights: v[10] === 2 ? 'safetensors' : 'onnx',
     hiddenAct: ACTS[v[11]!] ?? 'gelu',
+    truncation: v[12] === 1 ? 'left' : 'right',
   };
 }
 
 /** Number of values ruv_embed_info writes (RUV_EMBED_INFO_COUNT). */
-export const EMBED_INFO_COUNT = 12;
+export const EMBED_INFO_COUNT = 13;
 
-/** The wasm adapter writes ruv_embed_options field by field: 4 x int32 in this order. */
+/** The wasm adapter writes ruv_embed_options field by field: 5 x int32 in this order. */
 export function encodeLoadParams(p: EmbedLoadParams): Int32Array {
-  return Int32Array.of(p.maxTokens, p.pooling, p.normalize, p.weights);
+  return Int32Array.of(p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation);
 }

@@ -41,18 +41,18 @@ const SOURCE_OPTIONS = [
   'logger',
   'modelId',
 ] as const;
-const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize'] as const;
+const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize', 'truncation'] as const;
 
 /** Splits and checks loadModel's options (the source ones are checked by sources.ts). */
 function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params: EmbedLoadParams } {
   const fn = 'embeddings.loadModel';
   if (options === undefined)
-    return { source: {}, params: { maxTokens: 0, pooling: -1, normalize: -1, weights: 0 } };
+    return { source: {}, params: { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1 } };
   if (!isPlainObject(options))
     throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
   rejectUnknownKeys(fn, options, [...SOURCE_OPTIONS, ...MODEL_OPTIONS], 'option');
   const o = options as LoadModelOptions;
-  const params: EmbedLoadParams = { maxTokens: 0, pooling: -1, normalize: -1, weights: 0 };
+  const params: EmbedLoadParams = { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1 };
   if (o.maxTokens !== undefined) {
     if (!Number.isSafeInteger(o.maxTokens) || o.maxTokens < 2) {
       throw fail(
@@ -72,6 +72,15 @@ function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params
     if (typeof o.normalize !== 'boolean')
       throw fail('INVALID_ARGUMENT', fn, `options.normalize must be a boolean (got ${show(o.normalize)})`);
     params.normalize = o.normalize ? 1 : 0;
+  }
+  if (o.truncation !== undefined) {
+    if (o.truncation !== 'left' && o.truncation !== 'right')
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `options.truncation must be 'left' or 'right' (got ${show(o.truncation)})`,
+      );
+    params.truncation = o.truncation === 'left' ? 1 : 0;
   }
   if (o.weights !== undefined) {
     const w = { auto: 0, onnx: 1, safetensors: 2 }[o.weights as string];
@@ -160,6 +169,7 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
         maxTokensSource: core.maxTokensSource,
         pooling: core.pooling,
         normalize: core.normalize,
+        truncation: core.truncation,
         dtype: 'fp32',
         weights: core.weights,
         layers: core.layers,

@@ -24,6 +24,12 @@ export interface LoadModelOptions extends ResolveModelOptions {
   pooling?: 'mean' | 'cls';
   /** L2-normalize embeddings (default: modules.json's Normalize module; yes without modules.json). */
   normalize?: boolean;
+  /**
+   * Which end of a text longer than maxTokens is cut off: `'right'` keeps its beginning, `'left'`
+   * its end (e.g. a conversation whose latest turns matter most). Default: the tokenizer's own
+   * (tokenizer.json's truncation.direction, tokenizer_config.json's truncation_side), else right.
+   */
+  truncation?: 'left' | 'right';
 }
 
 /** What a loaded model is, where it came from and how it runs: never a guess. */
@@ -43,6 +49,8 @@ export interface EmbeddingModelInfo {
   maxTokensSource: 'option' | 'sentence_bert_config' | 'tokenizer' | 'max_position_embeddings';
   pooling: 'mean' | 'cls';
   normalize: boolean;
+  /** The end cut off a text longer than maxTokens. */
+  truncation: 'left' | 'right';
   /** Weights precision (fp32 in this version). */
   dtype: 'fp32';
   /** Which weights file was loaded. */

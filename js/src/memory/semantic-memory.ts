@@ -856,20 +856,23 @@ export interface ModelProvenanceRecord {
   normalize: boolean;
   dtype: string;
   maxTokens: number;
+  /** The end cut off long texts (absent in stores made before it was recorded: 'right'). */
+  truncation?: 'left' | 'right';
 }
 
 const SNAPSHOT_FORMAT = 'ruvector-semantic-memory';
 
 function provenanceOf(info: EmbeddingModelInfo): ModelProvenanceRecord {
-  const { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens } = info;
-  return { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens };
+  const { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens, truncation } =
+    info;
+  return { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens, truncation };
 }
 
 function describeModel(m: ModelProvenanceRecord | null): string {
   if (m === null) return 'no model (vectors given by the caller)';
   return `${m.modelId} (sha256 ${m.contentSha256.slice(0, 12)}, ${m.dimensions}-d, ${m.pooling} pooling, ${
     m.normalize ? 'normalized' : 'not normalized'
-  }, ${m.dtype}, ${m.maxTokens} tokens)`;
+  }, ${m.dtype}, ${m.maxTokens} tokens, truncated on the ${m.truncation ?? 'right'})`;
 }
 
 /** MODEL_MISMATCH unless `given` makes the same vectors as the model the store records. */
@@ -884,7 +887,7 @@ function checkSameModel(
       ? stored === now
       : (['contentSha256', 'dimensions', 'pooling', 'normalize', 'dtype', 'maxTokens'] as const).every(
           (k) => stored[k] === now[k],
-        );
+        ) && (stored.truncation ?? 'right') === now.truncation;
   if (!same) {
     throw fail(
       'MODEL_MISMATCH',

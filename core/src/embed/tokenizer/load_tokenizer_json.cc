@@ -221,6 +221,11 @@ Status Tokenizer::FromTokenizerJson(std::string_view text, std::unique_ptr<Token
     if (max_length != trunc->end() && max_length->is_number_unsigned()) {
       spec.truncation_max_length = max_length->get<uint64_t>();
     }
+    std::string direction = "Right";
+    if (Status s = ReadString(*trunc, "direction", &direction); !s.ok()) return s;
+    if (direction != "Right" && direction != "Left")
+      return Bad("truncation.direction '" + direction + "' is not Left or Right");
+    spec.truncation_side = direction == "Left" ? TruncationSide::kLeft : TruncationSide::kRight;
   }
   // Special-token names for the accessors: the template's first and last special tokens are
   // the classifier and separator; unk comes from the model; pad from the padding section.

@@ -2,8 +2,12 @@
 // tokenizer_config.json + special_tokens_map.json), set up as transformers' conversion to a fast
 // tokenizer does: BertNormalizer(clean_text, tokenize_chinese_chars, strip_accents, do_lower_case),
 // BertPreTokenizer, WordPiece("##", 100), [CLS] A [SEP] / [CLS] A [SEP] B [SEP], the special
-// tokens as non-normalized added tokens. Ids come from the vocabulary, never hard-coded.
+// tokens as non-normalized added tokens, and the added tokens tokenizer_config.json lists in
+// added_tokens_decoder (transformers >= 4.34 writes every added token there, with its id and
+// flags; the older added_tokens.json is not read). Ids come from the files, never hard-coded.
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "embed/tokenizer/tokenizer.h"
 
@@ -54,6 +58,43 @@ Status ReadTokenName(const Json& obj, const char* key, const char* file, std::st
   return Bad(file, std::string("'") + key + "' is not a token");
 }
 
+// tokenizer_config.json's added_tokens_decoder: {"<id>": {content, lstrip, rstrip, single_word,
+// normalized, special}}. Ids stay below the vocabulary plus the entries (added tokens extend the
+// vocabulary), so what is sized by the largest id stays linear in the input.
+Status ReadAddedTokensDecoder(const Json& config, const char* file, TokenizerSpec* spec) {
+  const auto it = config.find("added_tokens_decoder");
+  if (it == config.end() || it->is_null()) return Status::Ok();
+  if (!it->is_object()) return Bad(file, "'added_tokens_decoder' is not an object");
+  const size_t limit = spec->vocab.size() + it->size();
+  for (const auto& [key, t] : it->items()) {
+    AddedToken a;
+    size_t used = 0;
+    unsigned long long id = 0;
+    try {
+      id = std::stoull(key, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used == 0 || used != key.size() || id >= limit)
+      return Bad(file,
+                 "added_tokens_decoder: '" + key + "' is not a token id below " + std::to_string(limit));
+    a.id = static_cast<int32_t>(id);
+    if (!t.is_object()) return Bad(file, "added_tokens_decoder['" + key + "'] is not an object");
+    const auto content = t.find("content");
+    if (content == t.end() || !content->is_string() || content->get<std::string>().empty())
+      return Bad(file, "added_tokens_decoder['" + key + "'] has no content");
+    a.content = content->get<std::string>();
+    if (Status s = ReadFlag(t, "special", file, &a.special); !s.ok()) return s;
+    a.normalized = !a.special;  // transformers' default
+    for (auto [k, field] : {std::pair{"single_word", &a.single_word}, std::pair{"lstrip", &a.lstrip},
+                            std::pair{"rstrip", &a.rstrip}, std::pair{"normalized", &a.normalized}}) {
+      if (Status s = ReadFlag(t, k, file, field); !s.ok()) return s;
+    }
+    spec->added_tokens.push_back(std::move(a));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Tokenizer::FromVocab(std::string_view vocab_txt, std::string_view tokenizer_config_json,
@@ -89,6 +130,12 @@ Status Tokenizer::FromVocab(std::string_view vocab_txt, std::string_view tokeniz
   if (max_len != config.end() && max_len->is_number_unsigned() && max_len->get<uint64_t>() <= (1u << 20)) {
     spec.truncation_max_length = max_len->get<uint64_t>();
   }
+  const auto side = config.find("truncation_side");
+  if (side != config.end() && !side->is_null()) {
+    if (!side->is_string() || (*side != "left" && *side != "right"))
+      return Bad(cfg, "'truncation_side' is not 'left' or 'right'");
+    spec.truncation_side = *side == "left" ? TruncationSide::kLeft : TruncationSide::kRight;
+  }
   struct Name {
     const char* key;
     std::string* value;
@@ -102,10 +149,15 @@ Status Tokenizer::FromVocab(std::string_view vocab_txt, std::string_view tokeniz
     if (Status s = ReadTokenName(config, nm.key, cfg, nm.value); !s.ok()) return s;
     if (Status s = ReadTokenName(special_map, nm.key, "special_tokens_map.json", nm.value); !s.ok()) return s;
   }
-  // The special tokens, as the fast tokenizer registers them: matched in the raw text, whole.
+  if (Status s = ReadAddedTokensDecoder(config, cfg, &spec); !s.ok()) return s;
+  // The special tokens, as the fast tokenizer registers them: matched in the raw text, whole
+  // (unless added_tokens_decoder listed them already, with its flags).
   for (const Name& nm : names) {
     const auto it = spec.vocab.find(*nm.value);
     if (it == spec.vocab.end()) continue;  // pad/mask may be absent; unk/cls/sep are checked below
+    const bool listed = std::any_of(spec.added_tokens.begin(), spec.added_tokens.end(),
+                                    [&](const AddedToken& a) { return a.content == *nm.value; });
+    if (listed) continue;
     AddedToken a;
     a.content = *nm.value;
     a.id = it->second;

@@ -181,7 +181,20 @@ void Tokenizer::Assemble(const std::vector<int32_t>& a, const std::vector<int32_
   }
 }
 
-Status Tokenizer::Encode(std::string_view text, size_t max_tokens, Encoding* out) const {
+namespace {
+
+// Keeps `n` of `ids`: the first n (right truncation) or the last n (left).
+void Keep(std::vector<int32_t>* ids, size_t n, TruncationSide side) {
+  if (ids->size() <= n) return;
+  if (side == TruncationSide::kLeft)
+    ids->erase(ids->begin(), ids->end() - static_cast<std::ptrdiff_t>(n));
+  else
+    ids->resize(n);
+}
+
+}  // namespace
+
+Status Tokenizer::Encode(std::string_view text, size_t max_tokens, Encoding* out, TruncationSide side) const {
   std::vector<int32_t> a;
   EncodeSequence(text, &a);
   if (max_tokens > 0) {
@@ -190,14 +203,14 @@ Status Tokenizer::Encode(std::string_view text, size_t max_tokens, Encoding* out
       return {ErrorCode::kInvalidArgument, "max_tokens " + std::to_string(max_tokens) + " cannot hold the " +
                                                std::to_string(specials) + " special tokens"};
     }
-    if (a.size() + specials > max_tokens) a.resize(max_tokens - specials);
+    Keep(&a, max_tokens - specials, side);
   }
   Assemble(a, nullptr, out);
   return Status::Ok();
 }
 
 Status Tokenizer::EncodePair(std::string_view text_a, std::string_view text_b, size_t max_tokens,
-                             Encoding* out) const {
+                             Encoding* out, TruncationSide side) const {
   if (spec_.pair.empty()) return {ErrorCode::kInvalidArgument, "this tokenizer has no pair template"};
   std::vector<int32_t> a, b;
   EncodeSequence(text_a, &a);
@@ -210,8 +223,8 @@ Status Tokenizer::EncodePair(std::string_view text_a, std::string_view text_b, s
     }
     if (a.size() + b.size() + specials > max_tokens) {
       const auto [n1, n2] = LongestFirst(a.size(), b.size(), max_tokens - specials);
-      a.resize(std::min(a.size(), n1));
-      b.resize(std::min(b.size(), n2));
+      Keep(&a, n1, side);
+      Keep(&b, n2, side);
     }
   }
   Assemble(a, &b, out);

@@ -22,6 +22,10 @@
 
 namespace ruv::embed {
 
+// Which end of a text too long for max_tokens is cut off (HF tokenizers' truncation direction):
+// right keeps the beginning, left keeps the end.
+enum class TruncationSide : int32_t { kRight = 0, kLeft = 1 };
+
 struct Encoding {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;
@@ -46,6 +50,8 @@ struct TokenizerSpec {
   std::vector<Piece> single, pair;
   std::string cls_token = "[CLS]", sep_token = "[SEP]", pad_token = "[PAD]", mask_token = "[MASK]";
   size_t truncation_max_length = 0;
+  // tokenizer.json's truncation.direction, or tokenizer_config's truncation_side.
+  TruncationSide truncation_side = TruncationSide::kRight;
 };
 
 class Tokenizer {
@@ -60,9 +66,11 @@ class Tokenizer {
 
   // Ids and token types with the template's special tokens. max_tokens == 0: no truncation;
   // otherwise the result has at most max_tokens ids, special tokens included (INVALID_ARGUMENT
-  // when max_tokens cannot even hold them).
-  Status Encode(std::string_view text, size_t max_tokens, Encoding* out) const;
-  Status EncodePair(std::string_view a, std::string_view b, size_t max_tokens, Encoding* out) const;
+  // when max_tokens cannot even hold them), the content cut off on `side`.
+  Status Encode(std::string_view text, size_t max_tokens, Encoding* out,
+                TruncationSide side = TruncationSide::kRight) const;
+  Status EncodePair(std::string_view a, std::string_view b, size_t max_tokens, Encoding* out,
+                    TruncationSide side = TruncationSide::kRight) const;
 
   int32_t pad_id() const { return pad_id_; }  // -1 when the vocabulary has no pad token
   int32_t cls_id() const { return cls_id_; }
@@ -73,6 +81,8 @@ class Tokenizer {
   size_t vocab_size() const { return vocab_size_; }
   // tokenizer.json's truncation.max_length, or tokenizer_config's model_max_length; 0 if none.
   size_t truncation_max_length() const { return spec_.truncation_max_length; }
+  // tokenizer.json's truncation.direction / tokenizer_config's truncation_side (default right).
+  TruncationSide truncation_side() const { return spec_.truncation_side; }
   // The id of a token of the vocabulary or an added token, -1 if none.
   int32_t TokenToId(std::string_view token) const;
 

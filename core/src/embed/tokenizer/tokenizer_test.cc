@@ -45,9 +45,12 @@ TEST_P(MiniLmGoldenTest, EveryCaseMatchesHuggingFace) {
     const std::string name = c["name"].get<std::string>();
     const std::string text = c["text"].get<std::string>();
     const size_t max_tokens = c["max_tokens"].get<size_t>();
+    const TruncationSide side =
+        c.value("truncation", "right") == "left" ? TruncationSide::kLeft : TruncationSide::kRight;
     Encoding e;
-    Status s = c["pair"].is_null() ? tok->Encode(text, max_tokens, &e)
-                                   : tok->EncodePair(text, c["pair"].get<std::string>(), max_tokens, &e);
+    Status s = c["pair"].is_null()
+                   ? tok->Encode(text, max_tokens, &e, side)
+                   : tok->EncodePair(text, c["pair"].get<std::string>(), max_tokens, &e, side);
     ASSERT_TRUE(s.ok()) << name << ": " << s.message();
     EXPECT_EQ(e.ids, c["ids"].get<std::vector<int32_t>>()) << name;
     EXPECT_EQ(e.type_ids, c["type_ids"].get<std::vector<int32_t>>()) << name;
@@ -58,6 +61,53 @@ TEST_P(MiniLmGoldenTest, EveryCaseMatchesHuggingFace) {
 
 INSTANTIATE_TEST_SUITE_P(BothLoaders, MiniLmGoldenTest, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "VocabTxt" : "TokenizerJson"; });
+
+// vocab.txt folders: tokenizer_config.json's added_tokens_decoder (every flag) and
+// truncation_side, against HF's Rust crate on the equivalent tokenizer.json (the fixture's generator).
+TEST(TokenizerTest, VocabFolderAddedTokensAndTruncationSideMatchHuggingFace) {
+  const std::string text = ReadFile("tests/fixtures/tokenizer/vocab-added-golden.json");
+  ASSERT_FALSE(text.empty()) << "missing tests/fixtures/tokenizer/vocab-added-golden.json";
+  const nlohmann::json golden = nlohmann::json::parse(text);
+  std::unique_ptr<Tokenizer> tok;
+  const Status s = Tokenizer::FromVocab(ReadFile(kModelDir + "vocab.txt"), golden["tokenizer_config"].dump(),
+                                        ReadFile(kModelDir + "special_tokens_map.json"), &tok);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(tok->truncation_side(), TruncationSide::kLeft);
+  size_t checked = 0;
+  for (const auto& c : golden["cases"]) {
+    Encoding e;
+    ASSERT_TRUE(
+        tok->Encode(c["text"].get<std::string>(), c["max_tokens"].get<size_t>(), &e, tok->truncation_side())
+            .ok());
+    EXPECT_EQ(e.ids, c["ids"].get<std::vector<int32_t>>()) << c["name"].get<std::string>();
+    ++checked;
+  }
+  EXPECT_GE(checked, 14u);
+  // Bad entries name the file and the field.
+  const std::string vocab = "[UNK]\n[CLS]\n[SEP]\n";
+  for (const char* bad :
+       {R"({"added_tokens_decoder":[]})", R"({"added_tokens_decoder":{"x":{"content":"a"}}})",
+        R"({"added_tokens_decoder":{"99":{"content":"a"}}})",
+        R"({"added_tokens_decoder":{"3":{"content":""}}})",
+        R"({"added_tokens_decoder":{"3":{"content":"a","lstrip":1}}})", R"({"truncation_side":"middle"})"}) {
+    const Status b = Tokenizer::FromVocab(vocab, bad, "", &tok);
+    EXPECT_EQ(b.code(), ErrorCode::kModelLoadFailed) << bad;
+    EXPECT_NE(b.message().find("tokenizer_config.json"), std::string::npos) << b.message();
+  }
+}
+
+TEST(TokenizerTest, TokenizerJsonTruncationDirection) {
+  std::string json = ReadFile(kModelDir + "tokenizer.json");
+  std::unique_ptr<Tokenizer> t;
+  ASSERT_TRUE(Tokenizer::FromTokenizerJson(json, &t).ok());
+  EXPECT_EQ(t->truncation_side(), TruncationSide::kRight);
+  nlohmann::json j = nlohmann::json::parse(json);
+  j["truncation"]["direction"] = "Left";
+  ASSERT_TRUE(Tokenizer::FromTokenizerJson(j.dump(), &t).ok());
+  EXPECT_EQ(t->truncation_side(), TruncationSide::kLeft);
+  j["truncation"]["direction"] = "Up";
+  EXPECT_EQ(Tokenizer::FromTokenizerJson(j.dump(), &t).code(), ErrorCode::kModelLoadFailed);
+}
 
 TEST(TokenizerTest, AccessorsComeFromTheFiles) {
   std::unique_ptr<Tokenizer> a, b;

@@ -25,6 +25,7 @@ export interface NativeEmbedAddon {
     pooling: number,
     normalize: number,
     weights: number,
+    truncation: number,
   ): Promise<NativeEmbedModel>;
 }
 
@@ -46,7 +47,7 @@ export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
   return {
     async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
       const model = await guarded(() =>
-        addon.loadEmbedModel(bundle, p.maxTokens, p.pooling, p.normalize, p.weights),
+        addon.loadEmbedModel(bundle, p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation),
       ).catch(rethrow);
       return wrap(model);
     },
