@@ -1,9 +1,10 @@
 // Embedding model (core/capi/ruv_capi_embed.h) as a JS class `EmbedModel` wrapping one ruv_embed*:
-//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights): Promise<EmbedModel>
+//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation): Promise<EmbedModel>
 //   info(): Uint32Array (RUV_EMBED_INFO_COUNT values)
 //   embed(texts: Uint8Array, lens: Uint32Array): Float32Array          (count x dimensions)
 //   embedAsync(texts, lens): Promise<Float32Array>                      (on a libuv worker)
 //   tokenize(text: Uint8Array, pair: Uint8Array | null): [Int32Array ids, Int32Array typeIds]
+//   chunk(text: Uint8Array, tokens, overlap): Uint32Array              ((begin, end) byte offsets)
 //   hiddenStates(ids: Int32Array, typeIds: Int32Array, lens: Uint32Array): Float32Array
 //   free()
 // Texts arrive packed (UTF-8 back to back + lengths) by js/src/embeddings/codec.ts, the same
@@ -34,7 +35,7 @@ class EmbedWrap : public Napi::ObjectWrap<EmbedWrap> {
         env, "EmbedModel",
         {InstanceMethod<&EmbedWrap::Info>("info"), InstanceMethod<&EmbedWrap::Embed>("embed"),
          InstanceMethod<&EmbedWrap::EmbedAsync>("embedAsync"),
-         InstanceMethod<&EmbedWrap::Tokenize>("tokenize"),
+         InstanceMethod<&EmbedWrap::Tokenize>("tokenize"), InstanceMethod<&EmbedWrap::Chunk>("chunk"),
          InstanceMethod<&EmbedWrap::HiddenStates>("hiddenStates"), InstanceMethod<&EmbedWrap::Free>("free")});
   }
 
@@ -96,6 +97,21 @@ class EmbedWrap : public Napi::ObjectWrap<EmbedWrap> {
     out.Set(0u, ids);
     out.Set(1u, types);
     return out;
+  }
+
+  // chunk(text: Uint8Array, tokens, overlap): Uint32Array of (begin, end) byte offsets.
+  Napi::Value Chunk(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_embed* m = h_.Use(env, true);
+    auto text = TypedArrayArg<uint8_t>(info, 0);
+    const auto tokens = static_cast<uint32_t>(SizeArg(info, 1));
+    const auto overlap = static_cast<uint32_t>(SizeArg(info, 2));
+    const char* p = reinterpret_cast<const char*>(text.data);
+    size_t count = 0;
+    Check(env, ruv_embed_chunk(m, p, text.length, tokens, overlap, nullptr, 0, &count));
+    Napi::Uint32Array spans = Napi::Uint32Array::New(env, 2 * count);
+    Check(env, ruv_embed_chunk(m, p, text.length, tokens, overlap, spans.Data(), count, &count));
+    return spans;
   }
 
   Napi::Value HiddenStates(const Napi::CallbackInfo& info) {

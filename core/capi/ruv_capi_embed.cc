@@ -125,6 +125,27 @@ int32_t ruv_embed_tokenize(const ruv_embed* m, const char* text, size_t text_len
   });
 }
 
+int32_t ruv_embed_chunk(const ruv_embed* m, const char* text, size_t text_len, uint32_t tokens,
+                        uint32_t overlap, uint32_t* spans, size_t capacity, size_t* count) {
+  return Guard([&]() -> int32_t {
+    if (m == nullptr) return NullModel("ruv_embed_chunk");
+    if (count == nullptr || (text == nullptr && text_len != 0) || (capacity != 0 && spans == nullptr))
+      return Fail(kInvalid, "ruv_embed_chunk: null argument");
+    if (text_len > UINT32_MAX) return Fail(kInvalid, "ruv_embed_chunk: a text over 4 GiB");
+    std::vector<ruv::embed::ChunkSpan> pieces;
+    if (ruv::Status s = m->model->Chunk({text == nullptr ? "" : text, text_len}, tokens, overlap, &pieces);
+        !s.ok()) {
+      return Report("ruv_embed_chunk", s);
+    }
+    *count = pieces.size();
+    for (size_t i = 0; i < pieces.size() && i < capacity; ++i) {
+      spans[2 * i] = static_cast<uint32_t>(pieces[i].begin);
+      spans[2 * i + 1] = static_cast<uint32_t>(pieces[i].end);
+    }
+    return RUV_OK;
+  });
+}
+
 int32_t ruv_embed_hidden_states(const ruv_embed* m, const int32_t* ids, const int32_t* type_ids,
                                 const uint32_t* lens, size_t count, float* out, size_t out_len) {
   return Guard([&]() -> int32_t {

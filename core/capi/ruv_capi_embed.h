@@ -92,6 +92,15 @@ RUV_API int32_t ruv_embed_tokenize(const ruv_embed* m, const char* text, size_t 
                                    size_t pair_len, int32_t* ids, int32_t* type_ids, size_t capacity,
                                    size_t* count);
 
+/* Splits `text` into overlapping pieces of at most `tokens` tokens each, special tokens included
+ * (0: the model's max_tokens), cut at whitespace, consecutive pieces sharing whole words of at most
+ * `overlap` tokens (core/src/embed/chunking/chunking.h). Writes up to `capacity` pieces into
+ * `spans` as (begin, end) byte offsets (2 x capacity values) and sets *count to the full number
+ * (call again with a larger buffer when *count > capacity). RUV_INVALID_ARGUMENT for tokens
+ * outside 3..max_tokens, overlap not below the piece's content, or a text over 4 GiB. */
+RUV_API int32_t ruv_embed_chunk(const ruv_embed* m, const char* text, size_t text_len, uint32_t tokens,
+                                uint32_t overlap, uint32_t* spans, size_t capacity, size_t* count);
+
 /* The encoder's last_hidden_state for given token sequences (for tests against reference runtimes):
  * `count` sequences of `lens[i]` ids packed in `ids`/`type_ids` (total = sum of lens), out =
  * total x dimensions floats. Ids are checked against the vocabulary (RUV_INVALID_ARGUMENT). */

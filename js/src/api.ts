@@ -69,6 +69,7 @@ export { MemoryPool, type MemoryPoolOptions, type PoolStats } from './memory-poo
 export { WasmHnswIndex } from './hnsw/wasm-hnsw-index.js';
 export { WasmEmbedder, EMBED_BATCH_CHUNK, type EmbedderConfig } from './embeddings/embedder.js';
 export type {
+  ChunkOptions,
   EmbeddingModelHandle,
   EmbeddingModelInfo,
   EmbeddingsModule,

@@ -337,6 +337,11 @@ export interface EmbedBackendModel {
   embedAsync(texts: PackedTexts): Promise<Float32Array>;
   /** Token ids (and type ids) of one text or a pair, truncated to the model's max tokens. */
   tokenize(text: Uint8Array, pair: Uint8Array | null): { ids: Int32Array; typeIds: Int32Array };
+  /**
+   * Overlapping pieces of a UTF-8 text (ruv_embed_chunk): (begin, end) byte offsets, pairs back
+   * to back. `tokens` 0: the model's max tokens.
+   */
+  chunk(text: Uint8Array, tokens: number, overlap: number): Uint32Array;
   /** last_hidden_state, tokens x dimensions, of sequences given as ids (`lengths` per sequence). */
   hiddenStates(ids: Int32Array, typeIds: Int32Array, lengths: Uint32Array): Float32Array;
   /** Releases the model; idempotent. */

@@ -1057,3 +1057,131 @@ for (const backend of CORE_BACKENDS) {
     await again.close();
   });
 }
+
+for (const backend of CORE_BACKENDS) {
+  test(`${backend}: chunk splits a long text into pieces that each fit, at whitespace, each a memory; re-adds and deletes replace them (also after reopening)`, async (t) => {
+    if (models.missing) {
+      if (models.mustRun) throw new Error(models.missing);
+      return t.skip(models.missing);
+    }
+    const dir = await tempDir();
+    const tiny = { folder: join(models.dir, 'tiny') };
+    const memory = await open(backend, { model: tiny, dimensions: undefined, path: dir });
+    if (memory.skip) return t.skip(memory.skip);
+    const { RuVectorRuntime } = await import('../../js/dist/index.js');
+    const runtime = await RuVectorRuntime.create({ backend });
+    const { embeddings } = runtime.getModules();
+    const handle = await embeddings.loadModel(tiny);
+    const words = Array.from({ length: 90 }, (_, i) => `w${i} déjà-vu ${i % 7 ? 'note' : 'Zürich.'}`);
+    const long = words.join(' ');
+    const chunk = { tokens: 24, overlap: 6 };
+    await memory.add('d1', long, { kind: 'doc' }, { chunk });
+
+    // Independent checks of the pieces: spans of the text, whole words, at most 24 tokens
+    // (tokenize counts them with the special tokens), in order, covering every word.
+    const stored = [];
+    for await (const e of memory) if (e.metadata.chunkOf === 'd1') stored.push(e);
+    stored.sort((a, b) => a.metadata.chunk - b.metadata.chunk);
+    const n = stored.length;
+    assert.ok(n >= 5, `a long text is split (${n} pieces)`);
+    assert.equal(memory.has('d1'), false, 'the whole text is not stored beside its pieces');
+    let from = 0;
+    const seen = new Set();
+    for (const [i, e] of stored.entries()) {
+      assert.equal(e.id, `d1#${i}`);
+      assert.deepEqual(e.metadata, { kind: 'doc', chunkOf: 'd1', chunk: i, chunks: n });
+      const at = long.indexOf(e.text, Math.max(0, from - e.text.length));
+      assert.ok(
+        at >= 0 && (at === 0 || long[at - 1] === ' ') && long[at + e.text.length] !== 'x',
+        `${e.id} is a span of the text`,
+      );
+      assert.ok(
+        at + e.text.length === long.length || long[at + e.text.length] === ' ',
+        `${e.id} ends at a word`,
+      );
+      from = at + e.text.length;
+      assert.ok(embeddings.tokenize(handle, e.text).ids.length <= 24, `${e.id} fits 24 tokens`);
+      for (const w of e.text.split(' ')) seen.add(w);
+      // Its vector is its own text's embedding.
+      const [hit] = await memory.search(embeddings.embed(handle, e.text), {
+        k: 1,
+        filter: { chunkOf: 'd1' },
+      });
+      assert.equal(hit.id, e.id);
+      assert.ok(hit.score > 0.9999);
+    }
+    assert.equal(from, long.length, 'the last piece ends the text');
+    for (const w of long.split(' ')) assert.ok(seen.has(w), `every word is in a piece (${w})`);
+    const overlapAt1 = stored[0].text.length - long.indexOf(stored[1].text);
+    assert.ok(overlapAt1 > 0, 'consecutive pieces share words (overlap 6)');
+
+    const pieces = async () => {
+      const out = [];
+      for await (const e of memory) if (e.id.startsWith('d1')) out.push(e.id);
+      return out.sort();
+    };
+    await memory.add('d1', 'now short', { kind: 'doc' }, { chunk });
+    assert.deepEqual(await pieces(), ['d1'], 'a text that fits is whole, and replaces the pieces');
+    await memory.add('d1', long, {}, { chunk });
+    assert.equal((await pieces()).length, n, 'split again, the whole one goes');
+    await memory.add('d1', words.slice(0, 30).join(' '), {}, { chunk });
+    const fewer = await pieces();
+    assert.ok(fewer.length < n && fewer.length >= 2, `fewer pieces leave none behind (${fewer})`);
+    assert.deepEqual(fewer, fewer.map((_, i) => `d1#${i}`).sort());
+    await memory.addBatch([{ id: 'd2', text: long }], { chunk: { tokens: 32 } });
+    assert.ok(memory.size > fewer.length + 2, 'addBatch splits too');
+
+    // Reopened from the log (no checkpoint yet), then from the snapshot: writes still find pieces.
+    await memory.flush();
+    const { cpSync, mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const copy = mkdtempSync(join(tmpdir(), 'ruvector-memory-copy-'));
+    cpSync(dir, copy, { recursive: true, filter: (f) => !f.endsWith('LOCK') });
+    await memory.close();
+    for (const where of [copy, dir]) {
+      const again = await open(backend, { model: tiny, dimensions: undefined, path: where });
+      assert.equal(
+        again.describe().recovered.snapshot,
+        where === dir,
+        where === dir ? 'snapshot' : 'log replay',
+      );
+      assert.equal(await again.delete('d1'), true, 'delete removes the pieces');
+      const left = [];
+      for await (const e of again) left.push(e.id);
+      assert.ok(!left.some((id) => id.startsWith('d1')), `no piece of d1 is left (${where})`);
+      await again.add('d2', 'short again');
+      assert.deepEqual(again.get('d2').text, 'short again');
+      assert.ok(!again.has('d2#0'), 'a plain re-add replaces the pieces');
+      await again.close();
+    }
+
+    // Bad input.
+    const m2 = await open(backend, { model: tiny, dimensions: undefined });
+    const bad = [
+      [() => m2.add('x', long, {}, { chunk: { tokens: 100000 } }), /chunk tokens must be 3\.\.256/],
+      [() => m2.add('x', long, {}, { chunk: { tokens: 24, overlap: 22 } }), /overlap 22 must be less than/],
+      [
+        () => m2.add('x', long, {}, { chunk: { tokens: 0 } }),
+        /options\.chunk\.tokens must be an integer >= 1/,
+      ],
+      [() => m2.add('x', long, {}, { chunk: { size: 3 } }), /unknown options\.chunk key/],
+      [() => m2.add('x', long, {}, { chunk: {}, vector: new Float32Array(m2.dimensions) }), /has a vector/],
+      [() => m2.add('x', long, { chunkOf: 'y' }, { chunk }), /metadata\.chunkOf of x is set by chunking/],
+      [() => m2.add('x', long, {}, { chunks: 3 }), /unknown option/],
+    ];
+    for (const [call, message] of bad) {
+      await assert.rejects(call(), (e) => {
+        assert.equal(e.code, 'INVALID_ARGUMENT');
+        assert.match(e.message, /^SemanticMemory\.add: /);
+        assert.match(e.message, message);
+        return true;
+      });
+    }
+    assert.equal(m2.size, 0, 'nothing stored by a refused add');
+    await m2.close();
+    const plain = await open(backend);
+    await assert.rejects(plain.add('x', long, {}, { chunk }), /needs a model/);
+    await plain.close();
+    embeddings.unloadModel(handle);
+  });
+}

@@ -326,6 +326,7 @@ describe('runtime surface', () => {
       'embedAsync',
       'embedBatchAsync',
       'tokenize',
+      'chunk',
       'hiddenStates',
       'modelInfo',
       'unloadModel',

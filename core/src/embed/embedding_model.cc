@@ -245,6 +245,18 @@ Status EmbeddingModel::Tokenize(std::string_view text, const std::string_view* p
   return Status::Ok();
 }
 
+Status EmbeddingModel::Chunk(std::string_view text, uint32_t tokens, uint32_t overlap,
+                             std::vector<ChunkSpan>* out) const {
+  const size_t specials = tokenizer_->SingleSpecialCount();
+  if (tokens == 0) tokens = info_.max_tokens;
+  if (tokens > info_.max_tokens || tokens <= specials) {
+    return {ErrorCode::kInvalidArgument, "chunk tokens must be " + std::to_string(specials + 1) + ".." +
+                                             std::to_string(info_.max_tokens) +
+                                             " (the model's max tokens, special tokens included)"};
+  }
+  return ChunkText(*tokenizer_, text, tokens - specials, overlap, out);
+}
+
 Status EmbeddingModel::Embed(std::span<const std::string_view> texts, float* out) const {
   if (texts.empty()) return Status::Ok();
   Lease lease(*this);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "embed/bert_model.h"
+#include "embed/chunking/chunking.h"
 #include "embed/encoder/pooling.h"
 #include "ruv/status.h"
 
@@ -72,6 +73,12 @@ class EmbeddingModel {
 
   // Token ids of `text` (or of the pair text, pair when `pair` is given), truncated to max_tokens.
   Status Tokenize(std::string_view text, const std::string_view* pair, TokenizedText* out) const;
+
+  // Byte spans of `text` in overlapping pieces of at most `tokens` tokens each, special tokens
+  // included (0: max_tokens), consecutive pieces sharing whole words of at most `overlap` tokens
+  // (chunking.h). kInvalidArgument for tokens past max_tokens or not above the special tokens,
+  // or an overlap not below a piece's content.
+  Status Chunk(std::string_view text, uint32_t tokens, uint32_t overlap, std::vector<ChunkSpan>* out) const;
 
   // count x dimensions floats into `out`: one forward pass over all texts, packed end to end.
   Status Embed(std::span<const std::string_view> texts, float* out) const;

@@ -11,6 +11,7 @@ import { standIn } from '../stand-in.js';
 import { decodeModelInfo, packTexts, splitRows, utf8 } from './codec.js';
 import { resolveModelBundle, type ResolveModelOptions } from './sources.js';
 import type {
+  ChunkOptions,
   EmbeddingModelHandle,
   EmbeddingModelInfo,
   EmbeddingsModule,
@@ -25,6 +26,7 @@ const FUNCTIONS: ReadonlyArray<keyof EmbeddingsModule> = [
   'embedAsync',
   'embedBatchAsync',
   'tokenize',
+  'chunk',
   'hiddenStates',
   'modelInfo',
   'unloadModel',
@@ -95,6 +97,28 @@ function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params
   const source: Record<string, unknown> = {};
   for (const key of SOURCE_OPTIONS) if (o[key] !== undefined) source[key] = o[key];
   return { source: source as ResolveModelOptions, params };
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** `chunk` options as ruv_embed_chunk takes them (tokens 0: the model's max tokens). */
+export function chunkOptionsArg(
+  fn: string,
+  name: string,
+  options: unknown,
+): { tokens: number; overlap: number } {
+  if (options === undefined) return { tokens: 0, overlap: 0 };
+  if (!isPlainObject(options))
+    throw fail('INVALID_ARGUMENT', fn, `${name} must be an object (got ${typeName(options)})`);
+  rejectUnknownKeys(fn, options, ['tokens', 'overlap'], `${name} key`);
+  const { tokens, overlap } = options as ChunkOptions;
+  const integer = (key: string, v: unknown, min: number): number => {
+    if (v === undefined) return 0;
+    if (!Number.isSafeInteger(v) || (v as number) < min || (v as number) > 0xffffffff)
+      throw fail('INVALID_ARGUMENT', fn, `${name}.${key} must be an integer >= ${min} (got ${show(v)})`);
+    return v as number;
+  };
+  return { tokens: integer('tokens', tokens, 1), overlap: integer('overlap', overlap, 0) };
 }
 
 function textArg(fn: string, name: string, text: unknown): string {
@@ -208,6 +232,18 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
       const b = pair === undefined ? null : utf8(textArg(fn, 'pair', pair));
       const { ids, typeIds } = resource.tokenize(a, b);
       return { ids: Array.from(ids), typeIds: Array.from(typeIds) } satisfies Tokenized;
+    },
+
+    chunk(handle, text, options) {
+      const fn = 'embeddings.chunk';
+      const { resource } = handles.use(fn, handle);
+      const { tokens, overlap } = chunkOptionsArg(fn, 'options', options);
+      const bytes = utf8(textArg(fn, 'text', text));
+      const spans = resource.chunk(bytes, tokens, overlap);
+      const pieces: string[] = [];
+      for (let i = 0; i < spans.length; i += 2)
+        pieces.push(utf8Decoder.decode(bytes.subarray(spans[i]!, spans[i + 1]!)));
+      return pieces;
     },
 
     hiddenStates(handle, sequences, typeIds) {

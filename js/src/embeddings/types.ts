@@ -32,6 +32,17 @@ export interface LoadModelOptions extends ResolveModelOptions {
   truncation?: 'left' | 'right';
 }
 
+/** How {@link EmbeddingsModule.chunk} (and SemanticMemory's `chunk` option) splits a text. */
+export interface ChunkOptions {
+  /** Most tokens a piece holds, special tokens included (default and most: the model's maxTokens). */
+  tokens?: number;
+  /**
+   * Tokens consecutive pieces may share (whole words at most this many; default 0), so a
+   * sentence cut at a boundary is whole in one of them. Less than a piece's content.
+   */
+  overlap?: number;
+}
+
 /** What a loaded model is, where it came from and how it runs: never a guess. */
 export interface EmbeddingModelInfo {
   /** Model id (Hub id, folder name, URL, or the bundle's recorded id). */
@@ -86,6 +97,12 @@ export interface EmbeddingsModule {
   embedBatchAsync(handle: EmbeddingModelHandle, texts: string[]): Promise<Float32Array[]>;
   /** Token ids of a text or a pair, truncated to the model's max tokens. */
   tokenize(handle: EmbeddingModelHandle, text: string, pair?: string): Tokenized;
+  /**
+   * A text too long for the model's window as overlapping pieces that each fit it, cut at
+   * whitespace (each piece is a span of `text`, its words as written): see {@link ChunkOptions}.
+   * No piece for a text of whitespace only; one, the text trimmed, when it fits whole.
+   */
+  chunk(handle: EmbeddingModelHandle, text: string, options?: ChunkOptions): string[];
   /**
    * last_hidden_state of token sequences (for checks against reference runtimes): one
    * Float32Array (tokens x dimensions) per sequence. typeIds default to zeros.

@@ -10,10 +10,12 @@
  * rejected with UNSUPPORTED until then, never silently kept in memory.
  */
 import type { BackendName, MemoryBackend, MemoryKernels } from '../backend.js';
-import { asPublicError, fail, show } from '../check.js';
+import { asPublicError, fail, rejectUnknownKeys, show } from '../check.js';
 import { EMBED_BATCH_CHUNK } from '../embeddings/embedder.js';
+import { chunkOptionsArg } from '../embeddings/module.js';
 import type { ModelSource } from '../embeddings/sources.js';
 import type {
+  ChunkOptions,
   EmbeddingModelHandle,
   EmbeddingModelInfo,
   EmbeddingsModule,
@@ -70,7 +72,27 @@ export interface AddBatchProgress {
 export interface AddBatchOptions {
   /** Called after each chunk of 32 texts is embedded. */
   onProgress?: (progress: AddBatchProgress) => void;
+  /** Split texts longer than this into pieces, each a memory: see {@link AddOptions.chunk}. */
+  chunk?: ChunkOptions;
 }
+
+/** Options of {@link SemanticMemory.add}. */
+export interface AddOptions {
+  /** A precomputed embedding instead of embedding `text` (required when the memory has no model). */
+  vector?: Float32Array;
+  /**
+   * Split a text too long for the model's window (or for `tokens`) into overlapping pieces, cut
+   * at whitespace (`{}`: the model's maxTokens, no overlap). Each piece is a memory of its own,
+   * `<id>#<i>`, whose metadata adds `chunkOf` (the id), `chunk` (i) and `chunks` (how many), so
+   * a search finds the piece that matches and `filter: { chunkOf: id }` selects a text's pieces.
+   * A text that fits is stored whole under `id`. Re-adding `id` (whole or split) replaces its
+   * pieces; delete(id) removes them.
+   */
+  chunk?: ChunkOptions;
+}
+
+/** Metadata keys chunking sets on each piece. */
+const CHUNK_KEYS = ['chunkOf', 'chunk', 'chunks'] as const;
 
 /** The embedder of a memory: a loaded model and the module that runs it. */
 interface Embedder {
@@ -90,6 +112,7 @@ interface Parts {
   backendName: BackendName;
   embedder: Embedder | null;
   checked: CheckedHnswConfig;
+  hasChunks: boolean;
 }
 
 const parts = new WeakSet<object>();
@@ -109,6 +132,8 @@ export class SemanticMemory {
   #closed = false;
   /** Bumped by each reembed swap: vectors embedded under an older one are embedded again. */
   #generation = 0;
+  /** Whether an add with `chunk` ever split a text here (until then no write looks for pieces). */
+  #hasChunks = false;
   /** A batch being written into the core off the JS thread (searches wait for it). */
   #applying: Promise<unknown> | null = null;
 
@@ -124,6 +149,7 @@ export class SemanticMemory {
     this.#disk = p.disk;
     this.#kernels = p.kernels;
     this.#embeddings = p.embeddings;
+    this.#hasChunks = p.hasChunks;
   }
 
   /**
@@ -250,6 +276,9 @@ export class SemanticMemory {
         throw asPublicError(fn, e);
       }
       const snapshotSeq = loaded?.stored.seq ?? 0;
+      const hasChunks =
+        loaded?.stored.chunked === true ||
+        (contents?.records ?? []).some((r) => r.op === 'put' && r.metadataJson.includes('"chunkOf":'));
       loaded = null; // the backend owns it now
       let disk: Disk | null = null;
       if (store !== null && contents !== null && factory !== null) {
@@ -264,7 +293,7 @@ export class SemanticMemory {
           snapshotSeq,
         );
       }
-      const p: Parts = { backend, backendName, embedder, checked, disk, kernels, embeddings };
+      const p: Parts = { backend, backendName, embedder, checked, disk, kernels, embeddings, hasChunks };
       parts.add(p);
       return new SemanticMemory(p);
     } catch (e) {
@@ -319,7 +348,9 @@ export class SemanticMemory {
    * Logs `changes` (on disk: appended, and fsynced with durability 'fsync') and then applies
    * them, each with its own sequence number; a checkpoint follows when the log has grown large.
    */
-  async #commit(fn: string, changes: Change[]): Promise<void> {
+  async #commit(fn: string, given: Change[]): Promise<void> {
+    if (given.some((c) => c.op === 'put' && c.chunkOf !== undefined)) this.#hasChunks = true;
+    const changes = this.#hasChunks ? [...this.#staleChunks(given), ...given] : given;
     // A kept vector was decided before earlier writes applied: if one changed the text since,
     // embed now (in call order, so nothing later sees the stale vector).
     // So is a vector embedded by a model that reembed has replaced since.
@@ -428,18 +459,17 @@ export class SemanticMemory {
    * Embeds `text` and stores it under `id` (replacing what `id` held). `options.vector`: a
    * precomputed embedding instead (required when the memory has no model).
    */
-  add(
-    id: string,
-    text: string,
-    metadata?: MemoryMetadata,
-    options?: { vector?: Float32Array },
-  ): Promise<void> {
+  add(id: string, text: string, metadata?: MemoryMetadata, options?: AddOptions): Promise<void> {
     const fn = 'SemanticMemory.add';
     try {
       this.#live('add');
       if (options !== undefined && !isPlainObject(options))
         throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+      rejectUnknownKeys(fn, options ?? {}, ['vector', 'chunk'], 'option');
       const input = checkedInput(fn, '', id, text, metadata, options?.vector);
+      const chunk = (options as AddOptions | undefined)?.chunk;
+      if (chunk !== undefined)
+        return this.#addChecked(fn, [input], undefined, chunkOptionsArg(fn, 'options.chunk', chunk));
       const vector: Promise<Float32Array | null> =
         input.vector !== undefined
           ? Promise.resolve(vectorArg(fn, 'options.vector', input.vector, this.dimensions))
@@ -465,6 +495,7 @@ export class SemanticMemory {
         throw fail('INVALID_ARGUMENT', fn, `inputs must be an array (got ${typeName(inputs)})`);
       if (options !== undefined && !isPlainObject(options))
         throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+      rejectUnknownKeys(fn, options ?? {}, ['onProgress', 'chunk'], 'option');
       const onProgress = options?.onProgress as unknown;
       if (onProgress !== undefined && typeof onProgress !== 'function')
         throw fail(
@@ -477,39 +508,153 @@ export class SemanticMemory {
         if (c.vector !== undefined) vectorArg(fn, `inputs[${i}].vector`, c.vector, this.dimensions);
         return c;
       });
-      // A text re-added under its id keeps its vector (unless the batch names the id twice).
-      const seen = new Map<string, number>();
-      for (const c of checked) seen.set(c.id, (seen.get(c.id) ?? 0) + 1);
-      const keep = new Set(
-        checked.filter((c) => c.vector === undefined && seen.get(c.id) === 1 && this.#sameText(c)),
-      );
-      const toEmbed = checked.filter((c) => c.vector === undefined && !keep.has(c));
-      const generation = this.#generation;
-      const embedded = new Set(toEmbed);
-      const given = checked.length - toEmbed.length;
-      const prepared = this.#embedAll(
+      const chunk = (options as AddBatchOptions | undefined)?.chunk;
+      return this.#addChecked(
         fn,
-        toEmbed.map((c) => c.text),
+        checked,
         onProgress as AddBatchOptions['onProgress'],
-        given,
-      ).then((vectors) => {
-        toEmbed.forEach((c, i) => (c.vector = vectors[i]));
-        return checked;
-      });
-      return this.#write(prepared, (all) =>
-        this.#commit(
-          fn,
-          all.map((c) => ({
-            op: 'put',
-            input: c,
-            vector: keep.has(c) ? null : c.vector!,
-            embeddedBy: embedded.has(c) ? generation : undefined,
-          })),
-        ),
+        chunk === undefined ? undefined : chunkOptionsArg(fn, 'options.chunk', chunk),
       );
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** addBatch after its checks (add with `chunk` comes here too). */
+  #addChecked(
+    fn: string,
+    given: CheckedInput[],
+    onProgress: AddBatchOptions['onProgress'],
+    chunk: ChunkOptions | undefined,
+  ): Promise<void> {
+    const { checked, sources } =
+      chunk === undefined ? { checked: given, sources: null } : this.#splitIntoChunks(fn, given, chunk);
+    // A text re-added under its id keeps its vector (unless the batch names the id twice).
+    const seen = new Map<string, number>();
+    for (const c of checked) seen.set(c.id, (seen.get(c.id) ?? 0) + 1);
+    const keep = new Set(
+      checked.filter((c) => c.vector === undefined && seen.get(c.id) === 1 && this.#sameText(c)),
+    );
+    const toEmbed = checked.filter((c) => c.vector === undefined && !keep.has(c));
+    const generation = this.#generation;
+    const embedded = new Set(toEmbed);
+    const prepared = this.#embedAll(
+      fn,
+      toEmbed.map((c) => c.text),
+      onProgress,
+      checked.length - toEmbed.length,
+    ).then((vectors) => {
+      toEmbed.forEach((c, i) => (c.vector = vectors[i]));
+      return checked;
+    });
+    return this.#write(prepared, (all) =>
+      this.#commit(
+        fn,
+        all.map((c) => ({
+          op: 'put',
+          input: c,
+          vector: keep.has(c) ? null : c.vector!,
+          embeddedBy: embedded.has(c) ? generation : undefined,
+          chunkOf: sources?.get(c),
+        })),
+      ),
+    );
+  }
+
+  /**
+   * Each input whose text does not fit one piece of `chunk` becomes its pieces, `<id>#<i>`, with
+   * the input's metadata plus `chunkOf` (the id), `chunk` (i) and `chunks` (how many).
+   */
+  #splitIntoChunks(
+    fn: string,
+    inputs: CheckedInput[],
+    chunk: ChunkOptions,
+  ): { checked: CheckedInput[]; sources: Map<CheckedInput, string> } {
+    const e = this.#embedder;
+    if (e === null) throw fail('INVALID_ARGUMENT', fn, 'options.chunk needs a model: this memory has none');
+    const checked: CheckedInput[] = [];
+    const sources = new Map<CheckedInput, string>();
+    for (const input of inputs) {
+      if (input.vector !== undefined)
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          `options.chunk splits texts to embed them: ${input.id} has a vector`,
+        );
+      let pieces: string[];
+      try {
+        // (tokens 0 is the model's maxTokens: the option left out)
+        pieces = e.embeddings.chunk(
+          e.handle,
+          input.text,
+          chunk.tokens ? chunk : { overlap: chunk.overlap ?? 0 },
+        );
+      } catch (error) {
+        throw asPublicError(fn, error);
+      }
+      if (pieces.length <= 1) {
+        checked.push(input);
+        continue;
+      }
+      const metadata = JSON.parse(input.metadataJson) as MemoryMetadata;
+      for (const key of CHUNK_KEYS)
+        if (key in metadata)
+          throw fail(
+            'INVALID_ARGUMENT',
+            fn,
+            `metadata.${key} of ${input.id} is set by chunking: use another key`,
+          );
+      pieces.forEach((text, i) => {
+        const piece = checkedInput(
+          fn,
+          '',
+          `${input.id}#${i}`,
+          text,
+          {
+            ...metadata,
+            chunkOf: input.id,
+            chunk: i,
+            chunks: pieces.length,
+          },
+          undefined,
+        );
+        sources.set(piece, input.id);
+        checked.push(piece);
+      });
+    }
+    return { checked, sources };
+  }
+
+  /**
+   * Deletes of what earlier chunked adds left behind that `changes` replace: a text re-added
+   * (whole or in pieces) drops the pieces or the whole memory it had before.
+   */
+  #staleChunks(changes: Change[]): Change[] {
+    const putting = new Set(changes.flatMap((c) => (c.op === 'put' ? [c.input.id] : [])));
+    const bases = new Map<string, boolean>(); // id -> whether it is now in pieces
+    for (const c of changes) {
+      if (c.op !== 'put') continue;
+      if (c.chunkOf !== undefined) bases.set(c.chunkOf, true);
+      else if (!bases.has(c.input.id)) bases.set(c.input.id, false);
+    }
+    const backend = this.#live('add');
+    const stale: Change[] = [];
+    for (const [id, pieces] of bases) {
+      if (pieces && !putting.has(id) && backend.get(id) !== undefined) stale.push({ op: 'delete', id });
+      for (const piece of this.#piecesOf(id))
+        if (!putting.has(piece)) stale.push({ op: 'delete', id: piece });
+    }
+    return stale;
+  }
+
+  /** The ids of the pieces `id` is stored in (none unless an add with `chunk` split it). */
+  #piecesOf(id: string): string[] {
+    if (!this.#hasChunks) return [];
+    const first = this.#live('get').get(`${id}#0`);
+    if (first === undefined) return [];
+    const m = JSON.parse(first.metadataJson) as MemoryMetadata;
+    const n = m['chunkOf'] === id && Number.isSafeInteger(m['chunks']) ? (m['chunks'] as number) : 0;
+    return Array.from({ length: n }, (_, i) => `${id}#${i}`);
   }
 
   /**
@@ -589,8 +734,10 @@ export class SemanticMemory {
       const checked = textArg(fn, 'id', id);
       return this.#write(Promise.resolve(), async () => {
         const had = this.#live('delete').get(checked) !== undefined;
-        if (had) await this.#commit(fn, [{ op: 'delete', id: checked }]);
-        return had;
+        const pieces = this.#piecesOf(checked);
+        const deletes: Change[] = (had ? [checked] : []).concat(pieces).map((id) => ({ op: 'delete', id }));
+        if (deletes.length > 0) await this.#commit(fn, deletes);
+        return deletes.length > 0;
       });
     } catch (e) {
       return Promise.reject(e);
@@ -753,6 +900,7 @@ export class SemanticMemory {
       model: this.#embedder === null ? null : provenanceOf(this.#embedder.info),
       index: { ...this.#indexConfig(), seed: String(this.#checked.config.seed) },
       seq: this.#disk?.seq ?? 0,
+      chunked: this.#hasChunks,
     };
     try {
       return this.#live('export').serialize(JSON.stringify(header));
@@ -818,7 +966,14 @@ const REEMBED_STEP = 256;
 /** A write to log and apply. */
 type Change =
   /** embeddedBy: the model generation that embedded `vector` (undefined: given by the caller). */
-  | { op: 'put'; input: CheckedInput; vector: Float32Array | null; embeddedBy?: number | undefined }
+  | {
+      op: 'put';
+      input: CheckedInput;
+      vector: Float32Array | null;
+      embeddedBy?: number | undefined;
+      /** For a piece of a text split by `chunk`: the id of the text. */
+      chunkOf?: string | undefined;
+    }
   | { op: 'delete'; id: string };
 
 /** A memory's store on disk and where its log stands. */
@@ -844,6 +999,8 @@ interface StoredHeader {
   index: Omit<SemanticMemoryDescription['index'], never>;
   /** The sequence number of the last logged change the snapshot holds (0 in memory). */
   seq?: number;
+  /** Whether an add with `chunk` split a text (writes then look for pieces to replace). */
+  chunked?: boolean;
 }
 
 /** Which model made a store's vectors: everything that changes a vector. */

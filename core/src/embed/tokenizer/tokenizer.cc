@@ -194,6 +194,8 @@ void Keep(std::vector<int32_t>* ids, size_t n, TruncationSide side) {
 
 }  // namespace
 
+size_t Tokenizer::SingleSpecialCount() const { return SpecialCount(spec_.single); }
+
 Status Tokenizer::Encode(std::string_view text, size_t max_tokens, Encoding* out, TruncationSide side) const {
   std::vector<int32_t> a;
   EncodeSequence(text, &a);

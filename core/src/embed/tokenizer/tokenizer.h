@@ -72,6 +72,11 @@ class Tokenizer {
   Status EncodePair(std::string_view a, std::string_view b, size_t max_tokens, Encoding* out,
                     TruncationSide side = TruncationSide::kRight) const;
 
+  // The content ids of one text: what Encode places between the template's special tokens.
+  void ContentIds(std::string_view text, std::vector<int32_t>* ids) const { EncodeSequence(text, ids); }
+  // Special tokens the single-text template adds ([CLS] and [SEP]: 2).
+  size_t SingleSpecialCount() const;
+
   int32_t pad_id() const { return pad_id_; }  // -1 when the vocabulary has no pad token
   int32_t cls_id() const { return cls_id_; }
   int32_t sep_id() const { return sep_id_; }

@@ -13,6 +13,7 @@ interface NativeEmbedModel {
   embed(texts: Uint8Array, lengths: Uint32Array): Float32Array;
   embedAsync(texts: Uint8Array, lengths: Uint32Array): Promise<Float32Array>;
   tokenize(text: Uint8Array, pair: Uint8Array | null): [Int32Array, Int32Array];
+  chunk(text: Uint8Array, tokens: number, overlap: number): Uint32Array;
   hiddenStates(ids: Int32Array, typeIds: Int32Array, lengths: Uint32Array): Float32Array;
   free(): void;
 }
@@ -34,6 +35,7 @@ function wrap(m: NativeEmbedModel): EmbedBackendModel {
     info: () => guarded(() => m.info()),
     embed: (t: PackedTexts) => guarded(() => m.embed(t.bytes, t.lengths)),
     embedAsync: (t: PackedTexts) => guarded(() => m.embedAsync(t.bytes, t.lengths)).catch(rethrow),
+    chunk: (text, tokens, overlap) => guarded(() => m.chunk(text, tokens, overlap)),
     tokenize(text, pair) {
       const [ids, typeIds] = guarded(() => m.tokenize(text, pair));
       return { ids, typeIds };

@@ -40,6 +40,16 @@ export interface WasmEmbedExports {
     capacity: number,
     count: number,
   ): number;
+  _ruv_embed_chunk(
+    m: number,
+    text: number,
+    textLen: number,
+    tokens: number,
+    overlap: number,
+    spans: number,
+    capacity: number,
+    count: number,
+  ): number;
   _ruv_embed_hidden_states(
     m: number,
     ids: number,
@@ -116,6 +126,24 @@ export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): Embed
         const ids = m.HEAP32.slice(r.ids >>> 2, (r.ids >>> 2) + r.count);
         const typeIds = m.HEAP32.slice((r.ids >>> 2) + capacity, (r.ids >>> 2) + capacity + r.count);
         return { ids, typeIds };
+      },
+      chunk(text, tokens, overlap) {
+        const chunkInto = (capacity: number): { count: number; spans: number } => {
+          const textBytes = align64(text.length + 1);
+          const base = arena.reserve(64 + textBytes + 8 * capacity);
+          const pText = base + 64;
+          const pSpans = pText + textBytes;
+          m.HEAPU8.set(text, pText);
+          arena.check(
+            m._ruv_embed_chunk(live(), pText, text.length, tokens, overlap, pSpans, capacity, base),
+          );
+          return { count: m.HEAPU32[base >>> 2]!, spans: pSpans };
+        };
+        let r = chunkInto(64);
+        if (r.count > 64) r = chunkInto(r.count);
+        const spans = m.HEAPU32.slice(r.spans >>> 2, (r.spans >>> 2) + 2 * r.count);
+        arena.trim();
+        return spans;
       },
       hiddenStates(ids, typeIds, lengths) {
         const idBytes = align64(ids.length * 4);
