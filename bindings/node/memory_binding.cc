@@ -7,6 +7,7 @@
 //                                          flat read in place: do not change it until it settles)
 //   put(id, text, metadataJson, v | null) / remove(id): boolean / get(id): Uint8Array | null
 //   count(): number / listIds(start, max): [packed hits (ids only), next slot]
+//   verify(reference: Memory | null, repair: boolean): [Float64Array counts, packed ids]
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
 //   searchHybrid(q, text, k, ef, filterJson): [packed hits, Uint8Array of float64 fused scores]
 // Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
@@ -91,7 +92,7 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
          InstanceMethod<&MemoryWrap::PutBatchAsync>("putBatchAsync"),
          InstanceMethod<&MemoryWrap::SearchHybrid>("searchHybrid"),
          InstanceMethod<&MemoryWrap::Serialize>("serialize"), InstanceMethod<&MemoryWrap::Header>("header"),
-         InstanceMethod<&MemoryWrap::Free>("free")});
+         InstanceMethod<&MemoryWrap::Verify>("verify"), InstanceMethod<&MemoryWrap::Free>("free")});
   }
 
   explicit MemoryWrap(const Napi::CallbackInfo& info)
@@ -189,6 +190,29 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     Napi::Array pair = Napi::Array::New(env, 2);
     pair.Set(0u, BytesToJs(env, out));
     pair.Set(1u, Napi::Number::New(env, next));
+    return pair;
+  }
+
+  Napi::Value Verify(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ruv_memory* reference = nullptr;
+    if (info.Length() > 0 && info[0].IsObject()) {
+      Napi::Object other = info[0].As<Napi::Object>();
+      if (!other.InstanceOf(info.This().As<Napi::Object>().Get("constructor").As<Napi::Function>()))
+        throw Napi::TypeError::New(env, "verify: the reference is not a Memory");
+      MemoryWrap* w = Napi::ObjectWrap<MemoryWrap>::Unwrap(other);
+      if (w == this) throw Napi::TypeError::New(env, "verify: a memory is not its own reference");
+      reference = w->Use(env);
+    }
+    const bool repair = info.Length() > 1 && info[1].ToBoolean().Value();
+    uint64_t counts[RUV_MEMORY_VERIFY_COUNT] = {};
+    ruv_bytes* ids = nullptr;
+    Check(env, ruv_memory_verify(Use(env), reference, repair ? 1 : 0, counts, &ids));
+    Napi::Float64Array values = Napi::Float64Array::New(env, RUV_MEMORY_VERIFY_COUNT);
+    for (int i = 0; i < RUV_MEMORY_VERIFY_COUNT; ++i) values[i] = static_cast<double>(counts[i]);
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, values);
+    pair.Set(1u, BytesToJs(env, ids));
     return pair;
   }
 

@@ -207,6 +207,25 @@ int32_t ruv_memory_list_ids(const ruv_memory* mem, uint32_t start, uint32_t max_
   });
 }
 
+int32_t ruv_memory_verify(ruv_memory* mem, const ruv_memory* reference, int32_t repair, uint64_t* counts,
+                          ruv_bytes** ids) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_verify: null memory");
+    if (counts == nullptr || ids == nullptr) return Fail(kInvalid, "ruv_memory_verify: null output");
+    ruv::memory::MemoryVerifyReport r;
+    const ruv::memory::Memory* ref = reference == nullptr ? nullptr : reference->memory.get();
+    if (int32_t st = Report("ruv_memory_verify", mem->memory->Verify(ref, repair != 0, &r)); st != RUV_OK)
+      return st;
+    const uint64_t values[RUV_MEMORY_VERIFY_COUNT] = {r.checked, r.unreachable, r.orphans,
+                                                      r.lost,    r.restored,    r.unlogged};
+    auto packed = std::make_unique<ruv_bytes>();
+    ruv::capi::PackIds(std::move(r.ids), &packed->data);
+    for (int i = 0; i < RUV_MEMORY_VERIFY_COUNT; ++i) counts[i] = values[i];
+    *ids = packed.release();
+    return RUV_OK;
+  });
+}
+
 int32_t ruv_memory_search(const ruv_memory* mem, const float* q, size_t dim, size_t k, uint32_t ef,
                           const char* filter, size_t filter_len, ruv_bytes** out) {
   return Guard([&]() -> int32_t {

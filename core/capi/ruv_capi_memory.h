@@ -56,6 +56,15 @@ RUV_API int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out);
  * (packed hits, scores and distances 0; *next: the slot to go on from). */
 RUV_API int32_t ruv_memory_list_ids(const ruv_memory* mem, uint32_t start, uint32_t max_count,
                                     ruv_bytes** out, uint32_t* next);
+/* Number of uint64_t values ruv_memory_verify writes, in this order: checked, unreachable,
+ * orphans, lost, restored, unlogged (core/src/memory/memory.h MemoryVerifyReport). */
+#define RUV_MEMORY_VERIFY_COUNT 6
+/* Checks the index against the records and, with `reference` (NULL for none; the same memory as
+ * its durable log rebuilds it), both against it; repair != 0 fixes what it can (Memory::Verify).
+ * counts: RUV_MEMORY_VERIFY_COUNT values. *ids: a new bytes object with the ids involved (the
+ * first 100), packed as ruv_memory_list_ids packs them. */
+RUV_API int32_t ruv_memory_verify(ruv_memory* mem, const ruv_memory* reference, int32_t repair,
+                                  uint64_t* counts, ruv_bytes** ids);
 /* The whole memory as snapshot bytes (core/src/memory/FORMAT.md) in a new bytes object *out,
  * with `header` (opaque bytes, at most 1 MiB: model provenance) stored first. */
 RUV_API int32_t ruv_memory_serialize(const ruv_memory* mem, const char* header, size_t header_len,

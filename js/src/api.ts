@@ -28,6 +28,9 @@ export {
   type AddBatchProgress,
   type ModelProvenanceRecord,
   type ReembedOptions,
+  type VerifyOptions,
+  type VerifyReport,
+  type AddOptions,
 } from './memory/semantic-memory.js';
 export type { MemoryModule } from './memory/module.js';
 export type {

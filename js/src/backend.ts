@@ -239,6 +239,18 @@ export interface HnswKernels {
 }
 
 /** A record of a memory as the core keeps it: its text and its metadata as compact JSON text. */
+/** What MemoryBackend.verify found (counts of ids; ruv_memory_verify's order). */
+export interface MemoryVerifyCounts {
+  checked: number;
+  unreachable: number;
+  orphans: number;
+  lost: number;
+  restored: number;
+  unlogged: number;
+  /** The ids involved (the first 100). */
+  ids: string[];
+}
+
 export interface MemoryBackendRecord {
   text: string;
   metadataJson: string;
@@ -296,6 +308,12 @@ export interface MemoryBackend {
   ): { hits: HnswHits; fused: Float64Array };
   /** The whole memory as snapshot bytes (core/src/memory/FORMAT.md) with `header` stored first. */
   serialize(header: string): Uint8Array;
+  /**
+   * Memory::Verify (core/src/memory/memory.h): the index against the records and, with
+   * `reference` (a memory of the same backend: the durable log rebuilt), both against it;
+   * `repair` fixes what it can.
+   */
+  verify(reference: MemoryBackend | null, repair: boolean): MemoryVerifyCounts;
   /** Releases the memory; later calls throw NOT_INITIALIZED. Idempotent. */
   free(): void;
 }

@@ -1185,3 +1185,103 @@ for (const backend of CORE_BACKENDS) {
     embeddings.unloadModel(handle);
   });
 }
+
+for (const backend of BACKENDS) {
+  test(`${backend}: verify() checks the memory against its log and repairs it: changes the log holds and the index lacks, and a write the log lost`, async (t) => {
+    const { readFileSync, appendFileSync, truncateSync, statSync } = await import('node:fs');
+    const wal = await import('../../js/dist/memory/wal.js');
+    const dir = await tempDir();
+    const logFile = join(dir, 'memory.wal');
+    const memory = await open(backend, { path: dir });
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(entries.slice(0, 200));
+    let report = await memory.verify();
+    assert.deepEqual(
+      {
+        ok: report.ok,
+        checked: report.checked,
+        against: report.against,
+        repaired: report.repaired,
+        ids: report.ids,
+      },
+      { ok: true, checked: 200, against: 'log', repaired: false, ids: [] },
+      'a healthy store',
+    );
+    const inMemory = await open(backend);
+    await inMemory.add('a', 'b', {}, { vector: entries[0].vector });
+    assert.equal((await inMemory.verify()).against, null, 'in memory: the index against the records only');
+    await inMemory.close();
+
+    // Changes in the log that the memory never applied (as when the core refuses a logged write).
+    const lastSeq = () => {
+      const bytes = new Uint8Array(readFileSync(logFile));
+      const header = wal.decodeWalHeader(bytes);
+      const { records } = wal.decodeWalRecords(bytes, header.dimensions);
+      return records.at(-1)?.seq ?? header.baseSeq;
+    };
+    const seq = lastSeq();
+    const changed = entries[5];
+    appendFileSync(
+      logFile,
+      wal.encodeWalRecords([
+        {
+          op: 'put',
+          seq: seq + 1,
+          id: 'late',
+          text: 'logged, never applied',
+          metadataJson: '{"k":1}',
+          vector: entries[300].vector,
+        },
+        {
+          op: 'put',
+          seq: seq + 2,
+          id: changed.id,
+          text: 'changed in the log',
+          metadataJson: '{}',
+          vector: changed.vector,
+        },
+      ]),
+    );
+    report = await memory.verify({ repair: false });
+    assert.equal(report.restored, 2);
+    assert.deepEqual(report.ids.sort(), ['late', changed.id].sort());
+    assert.equal(report.repaired, false);
+    assert.equal(memory.has('late'), false, 'repair: false changes nothing');
+    report = await memory.verify();
+    assert.equal(report.restored, 2);
+    assert.equal(report.repaired, true);
+    assert.deepEqual(memory.get('late'), { id: 'late', text: 'logged, never applied', metadata: { k: 1 } });
+    assert.equal(memory.get(changed.id).text, 'changed in the log');
+    assert.equal(
+      (await memory.search(entries[300].vector, { k: 1 }))[0].id,
+      'late',
+      'the restored vector is found',
+    );
+    assert.equal((await memory.verify()).ok, true, 'repaired');
+
+    // A write the log lost below us (its record cut off the file) is written to the store again.
+    await memory.add('tail', 'the last write', {}, { vector: entries[400].vector });
+    const bytes = new Uint8Array(readFileSync(logFile));
+    const header = wal.decodeWalHeader(bytes);
+    const last = wal.decodeWalRecords(bytes, header.dimensions).records.at(-1);
+    assert.equal(last.id, 'tail');
+    truncateSync(logFile, statSync(logFile).size - wal.encodeWalRecords([last]).length);
+    report = await memory.verify();
+    assert.deepEqual([report.unlogged, report.ids, report.repaired], [1, ['tail'], true]);
+    await memory.close();
+    const again = await open(backend, { path: dir });
+    assert.equal(again.get('tail')?.text, 'the last write', 'the checkpoint kept it');
+    assert.equal(again.get('late')?.text, 'logged, never applied');
+    assert.equal(again.size, 202);
+    assert.equal((await again.verify()).ok, true);
+    await assert.rejects(again.verify({ repair: 'yes' }), {
+      code: 'INVALID_ARGUMENT',
+      message: /options\.repair must be a boolean/,
+    });
+    await assert.rejects(again.verify({ fix: true }), {
+      code: 'INVALID_ARGUMENT',
+      message: /unknown option/,
+    });
+    await again.close();
+  });
+}

@@ -116,6 +116,12 @@ class HnswIndex {
   // Removes `id`; false when it was not present. The graph is repaired around it.
   bool Remove(std::string_view id);
   bool Contains(std::string_view id) const;
+  // The stored vector of `id` into `out` (config.dimensions floats): as stored, so unit length
+  // under cosine and decoded from its codes under kInt8; false when `id` is not present.
+  bool GetVector(std::string_view id, float* out) const;
+  // Live ids that a walk over the links from the entry point does not reach. None in a healthy
+  // index (every removal repairs the links around it); for verification (SemanticMemory.verify).
+  std::vector<std::string> Unreachable() const;
   // The ids of up to `max` live entries from slot `start` on, in slot order, into `out`; `*next`
   // is the slot to continue from (>= the slot count when none is left). For walking every id in
   // short steps (a JS predicate scanned between event-loop turns); entries written meanwhile may

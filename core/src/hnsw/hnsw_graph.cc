@@ -383,7 +383,7 @@ void Graph::WalkLevel0(uint32_t from, std::vector<uint8_t>* reached, std::vector
   }
 }
 
-std::vector<uint32_t> Graph::UnreachableForTest() const {
+std::vector<uint32_t> Graph::Unreachable() const {
   std::vector<uint8_t> seen(slot_count_, 0);
   std::vector<uint32_t> queue;
   if (entry_ != kNone) WalkLevel0(entry_, &seen, &queue, nullptr);

@@ -69,9 +69,10 @@ class Graph {
 
   HnswStats Stats() const;
 
-  // Test support: live slots that a breadth-first walk over level-0 links from the entry point
-  // does not reach (ascending). Empty for a healthy graph.
-  std::vector<uint32_t> UnreachableForTest() const;
+  // Live slots that a breadth-first walk over level-0 links from the entry point does not reach
+  // (ascending). Empty for a healthy graph (removals repair reachability); tests and
+  // HnswIndex::Unreachable (SemanticMemory.verify) check it.
+  std::vector<uint32_t> Unreachable() const;
   // Test support: whether the kept level-0 in-degrees equal a recount.
   bool InDegreesConsistentForTest() const { return reach_.ConsistentForTest(); }
   // Test support: how many whole-graph sweeps the reachability repairs have run.

@@ -1,4 +1,5 @@
 // ruv::HnswIndex: argument checks, locking and error mapping around hnsw::Graph.
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -242,6 +243,23 @@ bool HnswIndex::Remove(std::string_view id) {
 bool HnswIndex::Contains(std::string_view id) const {
   std::shared_lock lookup(graph_->lookup_lock());
   return graph_->Find(id) != hnsw::kNone;
+}
+
+bool HnswIndex::GetVector(std::string_view id, float* out) const {
+  std::shared_lock lock(graph_->lock());
+  const uint32_t slot = graph_->Find(id);
+  if (slot == hnsw::kNone) return false;
+  const hnsw::VectorStore& store = graph_->vectors();
+  const auto q = store.RowQuery(slot, out);
+  if (q.v != out) std::copy(q.v, q.v + graph_->config().dimensions, out);
+  return true;
+}
+
+std::vector<std::string> HnswIndex::Unreachable() const {
+  std::shared_lock lock(graph_->lock());
+  std::vector<std::string> out;
+  for (uint32_t slot : graph_->Unreachable()) out.emplace_back(graph_->id(slot));
+  return out;
 }
 
 Status HnswIndex::ListIds(size_t start, size_t max, std::vector<std::string>* out, size_t* next) const {

@@ -81,7 +81,7 @@ void RandomOperations(Metric metric, uint64_t seed, bool lengths = false, size_t
       put(id, rng() % pool);
     }
     if (step % check_every == 0 || step + 1 == steps) {
-      const std::vector<uint32_t> lost = g.UnreachableForTest();
+      const std::vector<uint32_t> lost = g.Unreachable();
       ASSERT_TRUE(lost.empty()) << "metric " << static_cast<int>(metric) << " seed " << seed
                                 << (lengths ? " (scaled rows)" : "") << " step " << step << ": unreachable "
                                 << Describe(g, lost);
@@ -120,7 +120,7 @@ TEST(HnswReachabilityTest, SmallMRepairsStayLocal) {
     Scratch s;
     for (size_t i = 0; i < d.size(); ++i) g.Insert(Id(i), d.row(i), &s);
     for (size_t i = 0; i < d.size(); i += 5) g.Remove(g.Find(Id(i)), &s);
-    const std::vector<uint32_t> lost = g.UnreachableForTest();
+    const std::vector<uint32_t> lost = g.Unreachable();
     ASSERT_TRUE(lost.empty()) << "m " << m << ": unreachable " << Describe(g, lost);
     ASSERT_TRUE(g.InDegreesConsistentForTest()) << "m " << m;
     // Before: a sweep for most inserts (over 2,000 in 3,000 at m 2).
@@ -156,7 +156,7 @@ TEST(HnswReachabilityTest, RemovalWorkDoesNotGrowWithTheIndex) {
       ASSERT_TRUE(Graph::Deserialize(bytes.data(), bytes.size(), &loaded).ok()) << what;
       ASSERT_TRUE(loaded->InDegreesConsistentForTest()) << what << ", loaded";
       for (const Graph* graph : {&g, loaded.get()}) {
-        const std::vector<uint32_t> lost = graph->UnreachableForTest();
+        const std::vector<uint32_t> lost = graph->Unreachable();
         ASSERT_TRUE(lost.empty()) << what << ": unreachable " << Describe(*graph, lost);
         std::vector<size_t> row_of_slot(graph->slot_count());
         for (size_t i = 0; i < n; ++i) {
@@ -191,7 +191,7 @@ TEST(HnswReachabilityTest, HubsOfIdenticalRowsAreRemovedWithoutAScan) {
     for (size_t i = n / 4; i < n / 2; i += 3) g.Remove(g.Find(Id(i)), &s);
     EXPECT_EQ(g.RemovalScansForTest(), 0u) << copies << " copies";
     ASSERT_TRUE(g.InDegreesConsistentForTest()) << copies << " copies";
-    const std::vector<uint32_t> lost = g.UnreachableForTest();
+    const std::vector<uint32_t> lost = g.Unreachable();
     ASSERT_TRUE(lost.empty()) << copies << " copies: unreachable " << Describe(g, lost);
   }
 }
@@ -214,7 +214,7 @@ TEST(HnswReachabilityTest, ParallelBatchKeepsEveryNodeReachable) {
       ASSERT_EQ(g.live_count(), n);
       std::vector<size_t> row_of_slot(g.slot_count());
       for (size_t i = 0; i < n; ++i) row_of_slot[g.Find(ids[i])] = i;
-      const std::vector<uint32_t> lost = g.UnreachableForTest();
+      const std::vector<uint32_t> lost = g.Unreachable();
       ASSERT_TRUE(lost.empty()) << threads << " threads, round " << round << ": unreachable "
                                 << Describe(g, lost);
       ASSERT_TRUE(g.InDegreesConsistentForTest());

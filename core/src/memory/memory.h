@@ -30,6 +30,17 @@ struct MemoryPut {
   const float* vector = nullptr;  // null: keep the stored vector (as Put)
 };
 
+// What Memory::Verify found (and, with repair, fixed). Counts of ids.
+struct MemoryVerifyReport {
+  size_t checked = 0;            // records looked at
+  size_t unreachable = 0;        // in the index, but no walk from its entry point reaches them
+  size_t orphans = 0;            // vectors in the index without a record
+  size_t lost = 0;               // records without a vector (and none in the reference to restore)
+  size_t restored = 0;           // records put back from the reference: missing, or differing here
+  size_t unlogged = 0;           // records here that the reference does not have
+  std::vector<std::string> ids;  // the ids of all of the above (the first 100)
+};
+
 class Memory {
  public:
   static Status Create(const HnswConfig& config, std::unique_ptr<Memory>* out);
@@ -67,6 +78,18 @@ class Memory {
   Status SearchHybrid(const float* query, std::string_view query_text, size_t k, std::string_view filter_json,
                       const FilteredSearchOptions& options, std::vector<HnswSearchHit>* out,
                       std::vector<double>* fused) const;
+
+  // Checks that the index and the records agree: every record has its vector in the index and
+  // every vector its record, and every vector is reachable by a search. With `reference` (the
+  // same memory as its durable log rebuilds it), also that each of its records is here with the
+  // same text, metadata and vector. With `repair`: unreachable vectors are linked in again from
+  // their stored copy, orphan vectors removed, and what differs from the reference (or is
+  // missing here) put back from it. Records the reference lacks are only counted (the caller
+  // writes them to its log). memory_verify.cc.
+  Status Verify(const Memory* reference, bool repair, MemoryVerifyReport* out);
+
+  // Test support: the index, to plant the damage Verify is for.
+  HnswIndex* IndexForTest() { return index_.get(); }
 
   // The whole memory as snapshot bytes (FORMAT.md), with `header` (at most kMaxSnapshotHeader
   // bytes, opaque to the core) stored first: one consistent state under the read lock.

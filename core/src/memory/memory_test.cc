@@ -165,3 +165,76 @@ TEST(MemoryTest, PutBatchIsAllOrNothingAndLaterDuplicatesWin) {
 
 }  // namespace
 }  // namespace ruv::memory
+
+namespace ruv::memory {
+namespace {
+
+// 8-d vectors of a seeded generator (distinct, finite).
+std::vector<float> VectorOf(size_t i) {
+  std::vector<float> v(8);
+  for (size_t j = 0; j < 8; ++j) v[j] = std::sin(static_cast<float>(i * 8 + j) * 0.37f) + 0.01f * j;
+  return v;
+}
+
+std::unique_ptr<Memory> Filled(size_t n) {
+  auto m = Make(8);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string id = "e" + std::to_string(i);
+    EXPECT_TRUE(
+        m->Put(id, "text " + std::to_string(i), R"({"n":)" + std::to_string(i) + "}", VectorOf(i).data())
+            .ok());
+  }
+  return m;
+}
+
+TEST(MemoryTest, VerifyFindsAndRepairsWhatDisagrees) {
+  auto m = Filled(300);
+  MemoryVerifyReport r;
+  ASSERT_TRUE(m->Verify(nullptr, true, &r).ok());
+  EXPECT_EQ(r.checked, 300u);
+  EXPECT_EQ(r.unreachable + r.orphans + r.lost + r.restored + r.unlogged, 0u) << "a healthy memory";
+
+  // A vector without a record: found; removed only with repair.
+  ASSERT_TRUE(m->IndexForTest()->Insert("ghost", VectorOf(999).data()).ok());
+  ASSERT_TRUE(m->Verify(nullptr, false, &r).ok());
+  EXPECT_EQ(r.orphans, 1u);
+  EXPECT_EQ(r.ids, std::vector<std::string>{"ghost"});
+  EXPECT_TRUE(m->IndexForTest()->Contains("ghost")) << "no repair asked";
+  ASSERT_TRUE(m->Verify(nullptr, true, &r).ok());
+  EXPECT_FALSE(m->IndexForTest()->Contains("ghost"));
+
+  // A record whose vector is gone: lost without a reference; restored from one (the same
+  // writes, as a log replays them), with the reference's text where the two differ.
+  ASSERT_TRUE(m->IndexForTest()->Remove("e5"));
+  ASSERT_TRUE(m->Put("e7", "changed here only", "{}", VectorOf(7).data()).ok());
+  ASSERT_TRUE(m->Put("e9", "text 9", R"({"n":9})", VectorOf(5000).data()).ok());  // only the vector differs
+  ASSERT_TRUE(m->Put("x", "never logged", "{}", VectorOf(1000).data()).ok());
+  ASSERT_TRUE(m->Verify(nullptr, false, &r).ok());
+  EXPECT_EQ(r.lost, 1u);
+  EXPECT_EQ(r.ids, std::vector<std::string>{"e5"});
+  auto reference = Filled(300);
+  ASSERT_TRUE(m->Verify(reference.get(), false, &r).ok());
+  EXPECT_EQ(r.lost, 0u);
+  EXPECT_EQ(r.restored, 3u);
+  EXPECT_EQ(r.unlogged, 1u);
+  EXPECT_EQ(r.ids, (std::vector<std::string>{"e5", "e7", "e9", "x"}));
+  ASSERT_TRUE(m->Verify(reference.get(), true, &r).ok());
+  MemoryRecord rec;
+  ASSERT_TRUE(m->Get("e7", &rec));
+  EXPECT_EQ(rec.text, "text 7");
+  std::vector<HnswSearchHit> hits;
+  ASSERT_TRUE(m->Search(VectorOf(5).data(), 1, "", {}, &hits).ok());
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].id, "e5") << "the restored vector is found again";
+  std::vector<float> got(8), want(8);
+  ASSERT_TRUE(m->IndexForTest()->GetVector("e5", got.data()));
+  ASSERT_TRUE(reference->IndexForTest()->GetVector("e5", want.data()));
+  EXPECT_EQ(got, want);
+  ASSERT_TRUE(m->Verify(reference.get(), false, &r).ok());
+  EXPECT_EQ(r.restored + r.lost + r.orphans, 0u) << "repaired";
+  EXPECT_EQ(r.unlogged, 1u) << "an unlogged record stays (the caller logs it)";
+  EXPECT_EQ(m->Verify(m.get(), false, &r).code(), ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ruv::memory

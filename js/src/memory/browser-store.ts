@@ -157,6 +157,20 @@ export class IndexedDbStore implements MemoryStore {
   }
 
   async read(): Promise<StoreContents> {
+    const { contents, wal, validBytes } = await this.#load();
+    if (wal === null) return contents;
+    if (contents.droppedBytes > 0) await this.#rewriteLog(wal.subarray(WAL_HEADER_BYTES, validBytes));
+    this.#hasLog = true;
+    this.#logBytes = validBytes - WAL_HEADER_BYTES;
+    return contents;
+  }
+
+  async inspect(): Promise<StoreContents> {
+    return (await this.#load()).contents;
+  }
+
+  /** The snapshot and the decoded log as the database holds them. */
+  async #load(): Promise<{ contents: StoreContents; wal: Uint8Array | null; validBytes: number }> {
     let snapshot: unknown;
     let header: unknown;
     let chunks: unknown[];
@@ -173,7 +187,11 @@ export class IndexedDbStore implements MemoryStore {
     }
     const snapshotBytes = snapshot instanceof Uint8Array ? snapshot : null;
     if (header === undefined)
-      return { snapshot: snapshotBytes, records: [], droppedBytes: 0, logDimensions: null };
+      return {
+        contents: { snapshot: snapshotBytes, records: [], droppedBytes: 0, logDimensions: null },
+        wal: null,
+        validBytes: 0,
+      };
     const parts = [header, ...chunks];
     if (!parts.every((p) => p instanceof Uint8Array))
       throw new RuVectorError('CORRUPT_DATA', `${this.location}: the log holds something other than bytes`);
@@ -182,15 +200,13 @@ export class IndexedDbStore implements MemoryStore {
     if (decoded === null)
       throw new RuVectorError('CORRUPT_DATA', `${this.location}: not a memory log (bad header)`);
     const log = decodeWalRecords(wal, decoded.dimensions);
-    if (log.droppedBytes > 0) await this.#rewriteLog(wal.subarray(WAL_HEADER_BYTES, log.validBytes));
-    this.#hasLog = true;
-    this.#logBytes = log.validBytes - WAL_HEADER_BYTES;
-    return {
+    const contents = {
       snapshot: snapshotBytes,
       records: log.records,
       droppedBytes: log.droppedBytes,
       logDimensions: decoded.dimensions,
     };
+    return { contents, wal, validBytes: log.validBytes };
   }
 
   /** Keeps only `records` (the valid part) in the log: what read() found damaged goes. */

@@ -4,7 +4,7 @@
  * little-endian. Used by both adapters over the core: the native addon passes the bytes through,
  * the wasm adapter reads them from its heap. Hits are hnsw/codec.ts's.
  */
-import type { MemoryBackendRecord } from '../backend.js';
+import type { MemoryBackendRecord, MemoryVerifyCounts } from '../backend.js';
 import { RuVectorError } from '../errors.js';
 import { readUtf8 } from '../hnsw/codec.js';
 
@@ -18,6 +18,23 @@ export function decodeRecord(bytes: Uint8Array): MemoryBackendRecord {
     throw new RuVectorError('CORRUPT_DATA', 'memory: a record whose lengths do not add up');
   return { text: readUtf8(bytes, 8, textLen), metadataJson: readUtf8(bytes, 8 + textLen, metaLen) };
 }
+
+/** ruv_memory_verify's counts (RUV_MEMORY_VERIFY_COUNT, in its order) and ids. */
+export function decodeVerify(counts: ArrayLike<number>, ids: string[]): MemoryVerifyCounts {
+  const [checked, unreachable, orphans, lost, restored, unlogged] = Array.from(counts).map(Number);
+  return {
+    checked: checked!,
+    unreachable: unreachable!,
+    orphans: orphans!,
+    lost: lost!,
+    restored: restored!,
+    unlogged: unlogged!,
+    ids,
+  };
+}
+
+/** Number of values ruv_memory_verify writes (RUV_MEMORY_VERIFY_COUNT). */
+export const MEMORY_VERIFY_COUNT = 6;
 
 /** A copy of little-endian float64s (the fused scores of a hybrid search), at any alignment. */
 export function float64s(bytes: Uint8Array): Float64Array {

@@ -146,6 +146,21 @@ export class DiskStore implements MemoryStore {
     };
   }
 
+  async inspect(): Promise<StoreContents> {
+    const snapshot = await this.#readIfThere(this.#join(this.path, SNAPSHOT));
+    const wal = await this.#readIfThere(this.#join(this.path, WAL));
+    const header = wal === null ? null : decodeWalHeader(wal);
+    if (wal === null || header === null)
+      return { snapshot, records: [], droppedBytes: wal?.length ?? 0, logDimensions: null };
+    const decoded = decodeWalRecords(wal, header.dimensions);
+    return {
+      snapshot,
+      records: decoded.records,
+      droppedBytes: decoded.droppedBytes,
+      logDimensions: header.dimensions,
+    };
+  }
+
   async #readIfThere(file: string): Promise<Uint8Array | null> {
     try {
       return new Uint8Array(await this.#fs.readFile(file));

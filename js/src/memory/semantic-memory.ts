@@ -881,6 +881,59 @@ export class SemanticMemory {
   }
 
   /**
+   * Checks that the memory is whole, and repairs what is not (unless `{ repair: false }`): every
+   * memory has its vector in the index and every vector its memory; every vector is reachable by
+   * a search (one that is not is linked in again from its stored copy); and, for a store with a
+   * path, the memory agrees with what its snapshot and log hold: a memory missing or different
+   * here is put back from them, and one they lack (bytes lost below us) is written to them again
+   * by a checkpoint. A memory whose vector is gone and that the log cannot give back is counted
+   * as `lost`. Runs after every write called before it.
+   */
+  verify(options?: VerifyOptions): Promise<VerifyReport> {
+    const fn = 'SemanticMemory.verify';
+    try {
+      this.#live('verify');
+      if (options !== undefined && !isPlainObject(options))
+        throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+      rejectUnknownKeys(fn, options ?? {}, ['repair'], 'option');
+      const repair = (options as VerifyOptions | undefined)?.repair ?? true;
+      if (typeof repair !== 'boolean')
+        throw fail('INVALID_ARGUMENT', fn, `options.repair must be a boolean (got ${show(repair)})`);
+      return this.#write(Promise.resolve(), () => this.#verify(fn, repair));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  async #verify(fn: string, repair: boolean): Promise<VerifyReport> {
+    const disk = this.#disk;
+    let reference: MemoryBackend | null = null;
+    try {
+      if (disk !== null) {
+        // The memory as the store's snapshot and log rebuild it (what the next open would load).
+        const contents = await disk.store.inspect();
+        const loaded = contents.snapshot === null ? null : loadSnapshot(fn, this.#kernels, contents.snapshot);
+        reference = loaded?.memory ?? this.#kernels.create(this.#checked.params);
+        replay(fn, reference, contents.records, loaded?.stored.seq ?? 0);
+      }
+      let counts;
+      try {
+        counts = this.#live('verify').verify(reference, repair);
+      } catch (e) {
+        throw asPublicError(fn, e);
+      }
+      const found = counts.unreachable + counts.orphans + counts.lost + counts.restored + counts.unlogged;
+      const repaired = repair && found > counts.lost;
+      if (repaired && disk !== null) await this.#checkpoint();
+      return { ok: found === 0, ...counts, against: disk === null ? null : 'log', repaired };
+    } catch (e) {
+      throw named(fn, e);
+    } finally {
+      reference?.free();
+    }
+  }
+
+  /**
    * The whole memory as bytes (texts, metadata, the index and the model's provenance), after
    * every write called before it: for {@link SemanticMemory.import} on any backend.
    */
@@ -950,6 +1003,35 @@ export class SemanticMemory {
     }
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
+}
+
+/** Options of {@link SemanticMemory.verify}. */
+export interface VerifyOptions {
+  /** Repair what is found (default true); false only reports. */
+  repair?: boolean;
+}
+
+/** What {@link SemanticMemory.verify} found: counts of memories, and their ids (the first 100). */
+export interface VerifyReport {
+  /** Nothing was found. */
+  ok: boolean;
+  /** Memories looked at. */
+  checked: number;
+  /** Vectors no search reached (linked in again). */
+  unreachable: number;
+  /** Vectors without their memory (removed). */
+  orphans: number;
+  /** Memories whose vector is gone and that the log cannot give back. */
+  lost: number;
+  /** Memories missing or different here, put back from the store's snapshot and log. */
+  restored: number;
+  /** Memories the store's snapshot and log lack (written to them again). */
+  unlogged: number;
+  ids: string[];
+  /** What the memory was compared with: its store's snapshot and log, or nothing (in memory). */
+  against: 'log' | null;
+  /** Whether anything was repaired (with a path: and a checkpoint written). */
+  repaired: boolean;
 }
 
 /** Options of {@link SemanticMemory.reembed}. */
@@ -1112,9 +1194,30 @@ async function recover(
 ): Promise<Disk> {
   if (contents.logDimensions !== null && contents.logDimensions !== dims)
     throw fail('CORRUPT_DATA', fn, `the log holds ${contents.logDimensions}-d vectors, the store ${dims}-d`);
-  let seq = snapshotSeq;
+  const { seq, replayed } = replay(fn, backend, contents.records, snapshotSeq);
+  await store.ensureLog(dims, seq);
+  return {
+    factory,
+    store,
+    durability,
+    seq,
+    recovered: { snapshot: contents.snapshot !== null, replayed, droppedBytes: contents.droppedBytes },
+  };
+}
+
+/**
+ * Applies the log records after sequence `fromSeq` to `backend` (those up to it are in the
+ * snapshot). A record that cannot be applied is CORRUPT_DATA.
+ */
+function replay(
+  fn: string,
+  backend: MemoryBackend,
+  records: readonly WalRecord[],
+  fromSeq: number,
+): { seq: number; replayed: number } {
+  let seq = fromSeq;
   let replayed = 0;
-  for (const r of contents.records) {
+  for (const r of records) {
     if (r.seq <= seq) continue;
     try {
       if (r.op === 'put') backend.put(r.id, r.text, r.metadataJson, r.vector);
@@ -1125,14 +1228,7 @@ async function recover(
     seq = r.seq;
     replayed++;
   }
-  await store.ensureLog(dims, seq);
-  return {
-    factory,
-    store,
-    durability,
-    seq,
-    recovered: { snapshot: contents.snapshot !== null, replayed, droppedBytes: contents.droppedBytes },
-  };
+  return { seq, replayed };
 }
 
 /** A RuVectorError from below (the disk store) with `fn: ` in front, as every public error has. */

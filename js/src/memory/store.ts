@@ -29,6 +29,8 @@ export interface MemoryStore {
   readonly logBytes: number;
   /** Reads the snapshot and the log (cutting a damaged tail off). */
   read(): Promise<StoreContents>;
+  /** Reads what is durable now, changing nothing (verify() compares the memory with it). */
+  inspect(): Promise<StoreContents>;
   /** Appends records: resolves once they are durable as the store's durability promises. */
   append(records: readonly WalRecord[]): Promise<void>;
   /** Forces what was appended onto the medium. */

@@ -5,7 +5,7 @@
 import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
 import { decodeHits } from '../../hnsw/codec.js';
-import { decodeRecord, float64s } from '../../memory/codec.js';
+import { decodeRecord, decodeVerify, float64s } from '../../memory/codec.js';
 import { guarded, rethrow } from './status.js';
 
 /** One memory of the addon (a ruv_memory* with a GC finalizer). */
@@ -29,6 +29,7 @@ interface NativeMemory {
   get(id: string): Uint8Array | null;
   count(): number;
   listIds(start: number, max: number): [Uint8Array, number];
+  verify(reference: NativeMemory | null, repair: boolean): [Float64Array, Uint8Array];
   search(q: Float32Array, k: number, ef: number, filterJson: string): Uint8Array;
   searchHybrid(
     q: Float32Array,
@@ -59,13 +60,16 @@ export interface NativeMemoryAddon {
   ) => NativeMemory;
 }
 
+/** The addon's object behind each wrapper (verify passes a reference memory down). */
+const natives = new WeakMap<MemoryBackend, NativeMemory>();
+
 function wrap(native: NativeMemory): MemoryBackend {
   let freed = false;
   const live = (fn: string): NativeMemory => {
     if (freed) throw new RuVectorError('NOT_INITIALIZED', `memory.${fn}: the memory was freed`);
     return native;
   };
-  return {
+  const memory: MemoryBackend = {
     put: (id, text, metadataJson, vector) => guarded(() => live('put').put(id, text, metadataJson, vector)),
     putBatch: (ids, texts, metas, flat, keep) =>
       guarded(() => live('putBatch').putBatch(ids, texts, metas, flat, keep)),
@@ -93,12 +97,21 @@ function wrap(native: NativeMemory): MemoryBackend {
       return { hits: decodeHits(hits), fused: float64s(fused) };
     },
     serialize: (header) => guarded(() => live('serialize').serialize(header)),
+    verify(reference, repair) {
+      const other = reference === null ? null : natives.get(reference);
+      if (other === undefined)
+        throw new RuVectorError('INVALID_ARGUMENT', 'memory.verify: the reference is not a native memory');
+      const [counts, ids] = guarded(() => live('verify').verify(other, repair));
+      return decodeVerify(counts, decodeHits(ids).ids);
+    },
     free(): void {
       if (freed) return;
       freed = true;
       native.free();
     },
   };
+  natives.set(memory, native);
+  return memory;
 }
 
 export function createMemoryKernels(addon: NativeMemoryAddon): MemoryKernels {

@@ -7,7 +7,7 @@
 import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
 import { decodeHits, readUtf8 } from '../../hnsw/codec.js';
-import { decodeRecord, float64s } from '../../memory/codec.js';
+import { decodeRecord, decodeVerify, float64s, MEMORY_VERIFY_COUNT } from '../../memory/codec.js';
 import {
   align64,
   maxUtf8,
@@ -65,6 +65,7 @@ export interface WasmMemoryExports extends WasmBytesExports {
   _ruv_memory_get(h: number, id: number, idLen: number, found: number, out: number): number;
   _ruv_memory_count(h: number, out: number): number;
   _ruv_memory_list_ids(h: number, start: number, max: number, out: number, next: number): number;
+  _ruv_memory_verify(h: number, reference: number, repair: number, counts: number, ids: number): number;
   _ruv_memory_serialize(h: number, header: number, headerLen: number, out: number): number;
   _ruv_memory_deserialize(data: number, size: number, out: number, header: number): number;
   _ruv_memory_search_hybrid(
@@ -93,6 +94,8 @@ export interface WasmMemoryExports extends WasmBytesExports {
 }
 
 export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): MemoryKernels {
+  /** The live handle behind each wrapper (verify passes a reference memory down). */
+  const handles = new WeakMap<MemoryBackend, () => number>();
   // Heap memory is not garbage-collected: a memory dropped without free() is freed here.
   const finalizer =
     typeof FinalizationRegistry === 'function'
@@ -223,6 +226,21 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         // uint64, little-endian: counts stay far below 2^53.
         return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
       },
+      verify(reference, repair) {
+        const h = live('verify');
+        const other = reference === null ? 0 : handles.get(reference);
+        if (other === undefined)
+          throw new RuVectorError('INVALID_ARGUMENT', 'memory.verify: the reference is not a wasm memory');
+        const base = arena.reserve(2 * OUT_SLOT_BYTES);
+        check(
+          m._ruv_memory_verify(h, other === 0 ? 0 : other(), repair ? 1 : 0, base, base + OUT_SLOT_BYTES),
+        );
+        const counts = Array.from({ length: MEMORY_VERIFY_COUNT }, (_, i) => {
+          const at = (base + 8 * i) >>> 2;
+          return m.HEAPU32[at]! + m.HEAPU32[at + 1]! * 2 ** 32;
+        });
+        return decodeVerify(counts, takeBytes(m, out32(base, 1), decodeHits).ids);
+      },
       listIds(start, max) {
         const h = live('listIds');
         const base = arena.reserve(2 * OUT_SLOT_BYTES);
@@ -280,6 +298,7 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
       },
     };
     finalizer?.register(memory, handle, memory);
+    handles.set(memory, () => live('verify'));
     return memory;
   }
 

@@ -13,9 +13,10 @@ import type {
   HnswParams,
 } from '../../../backend.js';
 import { RuVectorError } from '../../../errors.js';
-import { Graph, type SlotFilter } from './graph.js';
+import { Graph, NONE, type SlotFilter } from './graph.js';
 import { validateParams } from './params.js';
 import { removeSlot } from './remove.js';
+import { Query } from './vector-store.js';
 import { deserializeGraph, serializeGraph } from './serialize.js';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
@@ -40,7 +41,7 @@ function allFinite(v: Float32Array, off: number, n: number): boolean {
   return true;
 }
 
-class JsHnswIndex implements HnswBackendIndex {
+export class JsHnswIndex implements HnswBackendIndex {
   #g: Graph | null;
   /** True while a predicate filter runs: the walk's scratch and graph must not change under it. */
   #inPredicate = false;
@@ -164,6 +165,41 @@ class JsHnswIndex implements HnswBackendIndex {
   contains(id: string): boolean {
     const g = this.#graph();
     return g.idMap.has(canonicalId(id));
+  }
+
+  /** The stored vector of `id` (as the core's HnswIndex::GetVector: prepared, decoded), or undefined. */
+  vectorOf(id: string): Float32Array | undefined {
+    const g = this.#graph();
+    const slot = g.idMap.get(canonicalId(id));
+    if (slot === undefined) return undefined;
+    const q = g.vectors.rowQuery(slot, new Query(g.params.dimensions));
+    return q.v.slice(q.off, q.off + g.params.dimensions);
+  }
+
+  /** Live ids no walk over level-0 links from the entry point reaches (HnswIndex::Unreachable). */
+  unreachable(): string[] {
+    const g = this.#graph();
+    const seen = new Uint8Array(g.slotCount);
+    const queue: number[] = [];
+    if (g.entry !== NONE) {
+      seen[g.entry] = 1;
+      queue.push(g.entry);
+    }
+    for (let i = 0; i < queue.length; i++) {
+      const ll = g.linkArray(queue[i]!, 0);
+      const off = g.linkOffset(queue[i]!, 0);
+      for (let j = 1; j <= ll[off]!; j++) {
+        const n = ll[off + j]!;
+        if (seen[n] === 0) {
+          seen[n] = 1;
+          queue.push(n);
+        }
+      }
+    }
+    const out: string[] = [];
+    for (let slot = 0; slot < g.slotCount; slot++)
+      if (g.live[slot] !== 0 && seen[slot] === 0) out.push(g.ids[slot]!);
+    return out;
   }
 
   listIds(start: number, max: number): { ids: string[]; next: number } {

@@ -10,9 +10,10 @@ import type {
   HnswParams,
   MemoryBackend,
   MemoryKernels,
+  MemoryVerifyCounts,
 } from '../../../backend.js';
 import { RuVectorError } from '../../../errors.js';
-import { jsHnswKernels } from '../hnsw/index.js';
+import { JsHnswIndex, jsHnswKernels } from '../hnsw/index.js';
 import { Bm25Index, fuseRankings } from './bm25.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
 import { compileFilter, type CompiledFilter, depthWithin, type Json, sortedKeys } from './metadata-filter.js';
@@ -171,6 +172,70 @@ class JsMemory implements MemoryBackend {
 
   listIds(start: number, max: number): { ids: string[]; next: number } {
     return this.#live('listIds').listIds!(start, max);
+  }
+
+  /** The core's Memory::Verify (memory_verify.cc), step for step: the same counts and ids. */
+  verify(reference: MemoryBackend | null, repair: boolean): MemoryVerifyCounts {
+    const index = this.#live('verify') as JsHnswIndex;
+    if (reference === this) throw invalid('verify: a memory is not its own reference');
+    if (reference !== null && !(reference instanceof JsMemory))
+      throw invalid('memory.verify: the reference is not a js-fallback memory');
+    const ref = reference;
+    const r: MemoryVerifyCounts = {
+      checked: 0,
+      unreachable: 0,
+      orphans: 0,
+      lost: 0,
+      restored: 0,
+      unlogged: 0,
+      ids: [],
+    };
+    const note = (key: Exclude<keyof MemoryVerifyCounts, 'ids' | 'checked'>, id: string): void => {
+      r[key]++;
+      if (r.ids.length < 100) r.ids.push(id);
+    };
+    for (let start = 0; ;) {
+      const { ids, next } = index.listIds(start, 4096);
+      if (ids.length === 0) break;
+      for (const id of ids) {
+        if (this.#records.has(id)) continue;
+        note('orphans', id);
+        if (repair) index.remove(id);
+      }
+      start = next;
+    }
+    r.checked = this.#records.size;
+    const lost = new Set(this.#byPosition.filter((id) => !index.contains(id)));
+    for (const id of index.unreachable()) {
+      note('unreachable', id);
+      const v = repair ? index.vectorOf(id) : undefined;
+      if (v !== undefined) index.insert(id, v);
+    }
+    if (ref !== null) {
+      const refIndex = ref.#live('verify') as JsHnswIndex;
+      for (const id of [...ref.#byPosition]) {
+        const want = ref.#records.get(id)!;
+        const theirs = refIndex.vectorOf(id);
+        if (theirs === undefined) continue; // the reference's own loss
+        const have = this.#records.get(id);
+        const mine = index.vectorOf(id);
+        const same =
+          have !== undefined &&
+          mine !== undefined &&
+          have.text === want.text &&
+          dumpSorted(have.metadata) === dumpSorted(want.metadata) &&
+          mine.every((x, i) => x === theirs[i]); // as the core compares floats
+        if (same) continue;
+        note('restored', id);
+        lost.delete(id);
+        if (!repair) continue;
+        index.insert(id, theirs);
+        this.putRecord(id, want.text, JSON.parse(JSON.stringify(want.metadata)) as Json);
+      }
+      for (const id of this.#byPosition) if (!ref.#records.has(id)) note('unlogged', id);
+    }
+    for (const id of lost) note('lost', id);
+    return r;
   }
 
   search(query: Float32Array, k: number, ef: number, filterJson: string): HnswHits {
