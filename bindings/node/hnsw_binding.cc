@@ -8,6 +8,7 @@
 //   serializeAsync(): Promise<Uint8Array>                 (on a libuv worker)
 //   listIds(start, max): [packed hits (ids only), next slot]
 //   stats(): Uint8Array (ruv_hnsw_stats_t) / free()
+//   annotation(): Uint8Array (UTF-8) / setAnnotation(text: string)
 // deserializeHnswAsync(bytes): Promise<HnswIndex>          (parsed and checked on a libuv worker)
 // Hits are the C ABI's packed hits (a Uint8Array), decoded in JS by js/src/hnsw/codec.ts.
 //
@@ -81,7 +82,9 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
          InstanceMethod<&HnswWrap::Remove>("remove"), InstanceMethod<&HnswWrap::Contains>("contains"),
          InstanceMethod<&HnswWrap::ListIds>("listIds"), InstanceMethod<&HnswWrap::Serialize>("serialize"),
          InstanceMethod<&HnswWrap::SerializeAsync>("serializeAsync"),
-         InstanceMethod<&HnswWrap::Stats>("stats"), InstanceMethod<&HnswWrap::Free>("free")});
+         InstanceMethod<&HnswWrap::Stats>("stats"), InstanceMethod<&HnswWrap::Free>("free"),
+         InstanceMethod<&HnswWrap::Annotation>("annotation"),
+         InstanceMethod<&HnswWrap::SetAnnotation>("setAnnotation")});
   }
 
   explicit HnswWrap(const Napi::CallbackInfo& info)
@@ -182,6 +185,22 @@ class HnswWrap : public Napi::ObjectWrap<HnswWrap> {
     int32_t removed = 0;
     Check(env, ruv_hnsw_remove(h, id.data(), id.size(), &removed));
     return Napi::Boolean::New(env, removed != 0);
+  }
+
+  Napi::Value Annotation(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_bytes* out = nullptr;
+    Check(env, ruv_hnsw_annotation(Use(env, true), &out));
+    return BytesToJs(env, out);
+  }
+
+  Napi::Value SetAnnotation(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    ruv_hnsw* h = Use(env, true);
+    if (!info[0].IsString()) throw Napi::TypeError::New(env, "expected a string");
+    const std::string text = info[0].As<Napi::String>().Utf8Value();
+    Check(env, ruv_hnsw_set_annotation(h, text.data(), text.size()));
+    return env.Undefined();
   }
 
   Napi::Value Contains(const Napi::CallbackInfo& info) {

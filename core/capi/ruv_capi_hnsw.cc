@@ -245,6 +245,26 @@ int32_t ruv_hnsw_serialize(const ruv_hnsw* h, ruv_bytes** out) {
   });
 }
 
+int32_t ruv_hnsw_set_annotation(ruv_hnsw* h, const char* text, size_t len) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_set_annotation: null index");
+    if (text == nullptr && len != 0) return Fail(kInvalid, "ruv_hnsw_set_annotation: null text");
+    return Report("ruv_hnsw_set_annotation", h->index->SetAnnotation(View(text, len)));
+  });
+}
+
+int32_t ruv_hnsw_annotation(const ruv_hnsw* h, ruv_bytes** out) {
+  return Guard([&]() -> int32_t {
+    if (h == nullptr) return Fail(kInvalid, "ruv_hnsw_annotation: null index");
+    if (out == nullptr) return Fail(kInvalid, "ruv_hnsw_annotation: null output");
+    auto bytes = std::make_unique<ruv_bytes>();
+    const std::string a = h->index->Annotation();
+    bytes->data.assign(a.begin(), a.end());
+    *out = bytes.release();
+    return RUV_OK;
+  });
+}
+
 size_t ruv_bytes_size(const ruv_bytes* b) { return b == nullptr ? 0 : b->data.size(); }
 
 const uint8_t* ruv_bytes_data(const ruv_bytes* b) {

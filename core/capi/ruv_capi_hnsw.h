@@ -119,6 +119,12 @@ RUV_API int32_t ruv_hnsw_list_ids(const ruv_hnsw* h, uint32_t start, uint32_t ma
 RUV_API int32_t ruv_hnsw_stats(const ruv_hnsw* h, ruv_hnsw_stats_t* out);
 /* *out is a new bytes object holding the whole index (one consistent snapshot). */
 RUV_API int32_t ruv_hnsw_serialize(const ruv_hnsw* h, ruv_bytes** out);
+/* An annotation kept with the index and in its bytes (FORMAT.md, version 2): opaque UTF-8 of at
+ * most 1 MiB (e.g. the embedding model's provenance); length 0 removes it. RUV_INVALID_ARGUMENT
+ * for bytes that are not UTF-8 or too long. */
+RUV_API int32_t ruv_hnsw_set_annotation(ruv_hnsw* h, const char* text, size_t len);
+/* *out is a new bytes object holding the annotation (size 0: none). */
+RUV_API int32_t ruv_hnsw_annotation(const ruv_hnsw* h, ruv_bytes** out);
 
 /* ---- owned bytes (NULL-safe: size 0, data NULL) ---------------------------------------------- */
 RUV_API size_t ruv_bytes_size(const ruv_bytes* b);

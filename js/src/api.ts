@@ -26,7 +26,6 @@ export {
   DEFAULT_MEMORY_MODEL,
   type AddBatchOptions,
   type AddBatchProgress,
-  type ModelProvenanceRecord,
   type ReembedOptions,
   type VerifyOptions,
   type VerifyReport,
@@ -71,6 +70,7 @@ export { HNSW_DEFAULTS, HNSW_STORAGES } from './hnsw/checks.js';
 export { MemoryPool, type MemoryPoolOptions, type PoolStats } from './memory-pool.js';
 export { WasmHnswIndex } from './hnsw/wasm-hnsw-index.js';
 export { WasmEmbedder, EMBED_BATCH_CHUNK, type EmbedderConfig } from './embeddings/embedder.js';
+export type { ModelProvenanceRecord } from './embeddings/provenance.js';
 export type {
   ChunkOptions,
   EmbeddingModelHandle,

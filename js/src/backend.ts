@@ -213,6 +213,10 @@ export interface HnswBackendIndex {
   searchAsync?(query: Float32Array, k: number, ef: number, filter?: HnswFilterSpec): Promise<HnswHits>;
   remove(id: string): boolean;
   contains(id: string): boolean;
+  /** The annotation kept in the index's bytes (FORMAT.md version 2); '' for none. */
+  annotation(): string;
+  /** Sets it ('' removes it); INVALID_ARGUMENT past 1 MiB of UTF-8. */
+  setAnnotation(text: string): void;
   /**
    * The ids of up to `max` live entries from slot `start` on, in slot order, and the slot to go on
    * from (>= the slot count when none is left): every id in short steps, for a JS predicate scanned

@@ -226,6 +226,101 @@ test('WasmHnswIndex bytes move between backends too', async (t) => {
   }
 });
 
+test('the model that made the vectors travels in the bytes (FORMAT.md version 2), the same on every backend', async (t) => {
+  if (!ready(t, 1)) return;
+  // A record as embeddings.modelInfo gives it (provenance fields), made up for 16-d vectors.
+  const model = {
+    modelId: 'test/model-16',
+    revision: 'abc123',
+    contentSha256: 'a'.repeat(64),
+    dimensions: DIM,
+    pooling: 'mean',
+    normalize: true,
+    dtype: 'fp32',
+    maxTokens: 256,
+    truncation: 'right',
+  };
+  const other = { ...model, contentSha256: 'b'.repeat(64), modelId: 'test/other-16' };
+  const bytesOf = {};
+  for (const backend of available) {
+    const index = new WasmHnswIndex(
+      { dimensions: DIM, m: 8, efConstruction: 40 },
+      { runtime: backend.runtime },
+    );
+    await index.initialize();
+    await index.insertBatch(data.ids.slice(0, 100).map((id, i) => ({ id, vector: data.vectors[i] })));
+    assert.equal(index.model, null, `${backend.name}: none recorded yet`);
+    const plain = await index.serialize();
+    assert.equal(plain[8], 1, `${backend.name}: without a model the bytes are version 1`);
+    index.setModel({ ...model, extra: 'not kept' });
+    assert.deepEqual(index.model, model, backend.name);
+    const annotated = await index.serialize();
+    assert.equal(annotated[8], 2, `${backend.name}: with one, version 2`);
+    bytesOf[backend.name] = annotated;
+    // Version 2 is version 1 with the annotation after the 68-byte header (FORMAT.md).
+    const note = new TextEncoder().encode(JSON.stringify({ model }));
+    const len = new DataView(annotated.buffer, annotated.byteOffset + 68, 4).getUint32(0, true);
+    assert.equal(len, note.length, backend.name);
+    assert.deepEqual(annotated.subarray(72, 72 + len), note, backend.name);
+    assert.deepEqual(
+      annotated.subarray(72 + len, -4),
+      plain.subarray(68, -4),
+      `${backend.name}: the rest as in version 1`,
+    );
+    assert.deepEqual(annotated.subarray(12, 68), plain.subarray(12, 68), backend.name);
+    assert.throws(() => index.setModel({ ...model, dimensions: 384 }), { code: 'DIMENSION_MISMATCH' });
+    assert.throws(() => index.setModel({ modelId: 'x' }), { code: 'INVALID_ARGUMENT' });
+    index.setModel(null);
+    assert.deepEqual(
+      await index.serialize(),
+      plain,
+      `${backend.name}: removing it gives the version-1 bytes`,
+    );
+    await index.dispose();
+  }
+  // A damaged annotation is refused alike everywhere.
+  const sample = Object.values(bytesOf)[0];
+  const messages = new Set();
+  for (const damage of [(b) => (b[72] = 0xff), (b) => b.fill(0, 68, 72), (b) => (b[71] = 0x7f)]) {
+    const bad = sample.slice();
+    damage(bad);
+    for (const backend of available) {
+      const index = new WasmHnswIndex({ dimensions: 1 }, { runtime: backend.runtime });
+      await assert.rejects(index.deserialize(withCrc(bad)), (e) => {
+        assert.equal(e.code, 'CORRUPT_DATA', backend.name);
+        messages.add(`${damage}: ${e.message}`);
+        return true;
+      });
+    }
+  }
+  assert.equal(messages.size, 3, `one message per damage on every backend: ${[...messages].join(' | ')}`);
+  // Each backend's bytes load everywhere with their record.
+  for (const [maker, first] of Object.entries(bytesOf))
+    for (const backend of available) {
+      const index = new WasmHnswIndex({ dimensions: 1 }, { runtime: backend.runtime });
+      await index.deserialize(first, { model });
+      assert.deepEqual(index.model, model, `${maker} -> ${backend.name}`);
+      assert.equal(index.vectorCount, 100);
+      await assert.rejects(index.deserialize(first, { model: other }), (e) => {
+        assert.equal(e.code, 'MODEL_MISMATCH', backend.name);
+        assert.match(
+          e.message,
+          /^WasmHnswIndex\.deserialize: the index's vectors were made by test\/model-16 \(sha256 aaaaaaaaaaaa.*the model given is test\/other-16/,
+        );
+        return true;
+      });
+      assert.equal(index.vectorCount, 100, 'the index loaded before is kept');
+      // Bytes that record no model load whatever the caller expects (older bytes).
+      const fresh = new WasmHnswIndex({ dimensions: DIM }, { runtime: backend.runtime });
+      await fresh.initialize();
+      index.setModel(null);
+      await fresh.deserialize(await index.serialize(), { model: other });
+      assert.equal(fresh.model, null);
+      await fresh.dispose();
+      await index.dispose();
+    }
+});
+
 test('new WasmHnswIndex({ dimensions }) takes the documented defaults on every backend', async (t) => {
   if (!ready(t, 1)) return;
   for (const backend of available) {

@@ -1,6 +1,6 @@
 // Writes a small seed corpus for hnsw_deserialize_fuzz: a few tiny serialized indexes (each
-// metric and storage, empty, with removals, and with a free slot as writers before compaction
-// left them). Usage: hnsw_fuzz_seed <dir>
+// metric and storage, empty, with removals, version 2 with an annotation, and with a free slot
+// as writers before compaction left them). Usage: hnsw_fuzz_seed <dir>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -50,9 +50,13 @@ int main(int argc, char** argv) {
           if (!index->Insert("e" + std::to_string(i), v).ok()) return 1;
         }
         if (n > 4) (void)index->Remove("e3");
+        // Version 2 (an annotation) for the float32 seeds: the fuzzer mutates both layouts.
+        if (storage == 0 && !index->SetAnnotation(R"({"model":{"modelId":"m","dimensions":3}})").ok())
+          return 1;
         std::vector<uint8_t> bytes;
         if (!index->Serialize(&bytes).ok()) return 1;
         for (const bool hole : {false, true}) {
+          if (hole && storage == 0) continue;  // WithTrailingFreeSlot knows version 1's offsets
           const std::vector<uint8_t> seed = hole ? WithTrailingFreeSlot(bytes) : bytes;
           const std::string path = std::string(argv[1]) + "/seed-" + std::to_string(metric) + "-" +
                                    std::to_string(storage) + "-" + std::to_string(n) + (hole ? "-hole" : "");

@@ -76,6 +76,14 @@ class MockIndex {
     this.#live();
     return this.entries.has(id);
   }
+  annotation() {
+    this.#live();
+    return this.note ?? '';
+  }
+  setAnnotation(text) {
+    this.#live();
+    this.note = text;
+  }
   serialize() {
     this.#live();
     const body = new TextEncoder().encode(
@@ -400,12 +408,12 @@ describe('hnsw module over a mock backend', async () => {
     for (const [call, code, message] of cases) assert.throws(call, error(code, message), message);
     assert.equal(hnsw.stats(h).vectorCount, 1, 'a rejected batch inserts nothing');
     const bytes = hnsw.serialize(h);
-    bytes[8] = 2;
+    bytes[8] = 3;
     assert.throws(
       () => hnsw.deserialize(bytes),
       error(
         'CORRUPT_DATA',
-        'hnsw.deserialize: serialized HNSW format version 2 is not supported (this build reads version 1)',
+        'hnsw.deserialize: serialized HNSW format version 3 is not supported (this build reads versions 1 and 2)',
       ),
     );
     bytes[8] = 1;

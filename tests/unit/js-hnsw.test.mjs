@@ -591,7 +591,7 @@ test('each loading rule is enforced (CRC repaired)', () => {
   const withLinks = live.find((s) => s.links[0].ids.length >= 2);
   const upper = live.find((s) => s.level >= 1);
   const cases = [
-    ['version', (x, v) => v.setUint32(8, 2, true), /unsupported version/],
+    ['version', (x, v) => v.setUint32(8, 3, true), /unsupported version/],
     ['metric', (x, v) => v.setUint32(28, 3, true), /unknown metric or storage/],
     ['storage', (x, v) => v.setUint32(32, 2, true), /unknown metric or storage/],
     ['m', (x, v) => v.setUint32(16, 1, true), /invalid config/],

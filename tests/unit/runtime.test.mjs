@@ -383,6 +383,8 @@ describe('runtime surface', () => {
       'searchAsync',
       'delete',
       'has',
+      'model',
+      'setModel',
       'stats',
       'serialize',
       'serializeAsync',

@@ -119,6 +119,11 @@ class HnswIndex {
   // The stored vector of `id` into `out` (config.dimensions floats): as stored, so unit length
   // under cosine and decoded from its codes under kInt8; false when `id` is not present.
   bool GetVector(std::string_view id, float* out) const;
+  // An annotation kept with the index and written into its bytes (FORMAT.md version 2): opaque
+  // UTF-8 of at most 1 MiB, e.g. the provenance of the model that made the vectors. Empty
+  // removes it (the bytes are then version 1). kInvalidArgument for what is not UTF-8 or too long.
+  Status SetAnnotation(std::string_view annotation);
+  std::string Annotation() const;
   // Live ids that a walk over the links from the entry point does not reach. None in a healthy
   // index (every removal repairs the links around it); for verification (SemanticMemory.verify).
   std::vector<std::string> Unreachable() const;

@@ -23,6 +23,9 @@
 
 namespace ruv::hnsw {
 
+// Most bytes of an index's annotation (FORMAT.md, version 2): a model provenance record is ~300.
+inline constexpr size_t kMaxAnnotation = 1 << 20;
+
 struct StringHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -40,6 +43,10 @@ class Graph {
   const std::string& id(uint32_t slot) const { return ids_[slot]; }
   uint32_t Find(std::string_view id) const;
   const VectorStore& vectors() const { return vectors_; }
+  // Opaque UTF-8 the owner keeps with the index and its bytes (SemanticMemory / WasmHnswIndex:
+  // the provenance of the embedding model that made the vectors); empty: none. Under lock().
+  const std::string& annotation() const { return annotation_; }
+  void set_annotation(std::string a) { annotation_ = std::move(a); }
 
   // --- insert / search (hnsw_graph.cc) -------------------------------------------------------
   // Inserts `id` with a finite vector, replacing its entry when present. Throws std::bad_alloc
@@ -182,6 +189,7 @@ class Graph {
   size_t removal_work_ = 0;
   size_t removal_scans_ = 0;
   uint64_t rng_state_;
+  std::string annotation_;
   mutable RwLock rw_;
   mutable LookupLock lookup_;
   mutable VisitedListPool visited_;

@@ -245,6 +245,24 @@ bool HnswIndex::Contains(std::string_view id) const {
   return graph_->Find(id) != hnsw::kNone;
 }
 
+Status HnswIndex::SetAnnotation(std::string_view annotation) {
+  if (annotation.size() > hnsw::kMaxAnnotation)
+    return {ErrorCode::kInvalidArgument, "hnsw: an annotation is at most 1 MiB"};
+  if (!IsValidUtf8(annotation)) return {ErrorCode::kInvalidArgument, "hnsw: an annotation must be UTF-8"};
+  std::unique_lock lock(graph_->lock());
+  try {
+    graph_->set_annotation(std::string(annotation));
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory();
+  }
+  return Status::Ok();
+}
+
+std::string HnswIndex::Annotation() const {
+  std::shared_lock lock(graph_->lock());
+  return graph_->annotation();
+}
+
 bool HnswIndex::GetVector(std::string_view id, float* out) const {
   std::shared_lock lock(graph_->lock());
   const uint32_t slot = graph_->Find(id);

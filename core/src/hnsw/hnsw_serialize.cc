@@ -16,6 +16,9 @@ namespace {
 
 constexpr uint8_t kMagic[8] = {'R', 'U', 'V', 'H', 'N', 'S', 'W', 0};
 constexpr uint32_t kVersion = 1;
+// Version 2 is version 1 with an annotation after the header (FORMAT.md); written only when the
+// index has one, so bytes without one stay readable by version-1 readers.
+constexpr uint32_t kVersionAnnotated = 2;
 // magic + version + 6 config u32 + seed + rng state + 4 counts
 constexpr size_t kHeaderBytes = 8 + 4 + 6 * 4 + 8 + 8 + 4 * 4;
 
@@ -46,7 +49,7 @@ void Graph::Serialize(std::vector<uint8_t>* out) const {
   out->reserve(estimate);
   Writer w(out);
   w.Bytes(kMagic, 8);
-  w.U32(kVersion);
+  w.U32(annotation_.empty() ? kVersion : kVersionAnnotated);
   w.U32(config_.dimensions);
   w.U32(config_.m);
   w.U32(config_.ef_construction);
@@ -59,6 +62,10 @@ void Graph::Serialize(std::vector<uint8_t>* out) const {
   w.U32(live_count_);
   w.U32(entry_ == kNone || renumber.empty() ? entry_ : renumber[entry_]);
   w.U32(max_level_);
+  if (!annotation_.empty()) {
+    w.U32(static_cast<uint32_t>(annotation_.size()));
+    w.Bytes(annotation_.data(), annotation_.size());
+  }
   for (uint32_t slot = 0; slot < slot_count_; ++slot) {
     if (!live_[slot]) continue;
     w.U8(1);
@@ -97,7 +104,16 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
         r.U32(&max_level))) {
     return Corrupt("truncated header");
   }
-  if (version != kVersion) return Corrupt("unsupported version");
+  if (version != kVersion && version != kVersionAnnotated) return Corrupt("unsupported version");
+  std::string annotation;
+  if (version == kVersionAnnotated) {
+    uint32_t len;
+    const uint8_t* bytes;
+    if (!r.U32(&len) || len == 0 || len > kMaxAnnotation || !r.Bytes(len, &bytes))
+      return Corrupt("bad annotation");
+    annotation.assign(reinterpret_cast<const char*>(bytes), len);
+    if (!IsValidUtf8(annotation)) return Corrupt("annotation is not UTF-8");
+  }
   if (metric > 2 || storage > 1) return Corrupt("unknown metric or storage");
   config.metric = static_cast<Metric>(metric);
   config.storage = static_cast<HnswStorage>(storage);
@@ -113,6 +129,7 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
   if (min_bytes > r.remaining()) return Corrupt("counts exceed the data");
 
   g->rng_state_ = rng_state;
+  g->annotation_ = std::move(annotation);
   // Free slots (bytes written before they were compacted away) are dropped: live slots take the
   // numbers 0..live-1 in ascending order, so a hole costs only these 4 bytes while loading.
   std::vector<uint32_t> renumber(slot_count, kNone);

@@ -335,5 +335,47 @@ TEST(HnswSerializeTest, IdsThatAreNotUtf8AreRefused) {
   }
 }
 
+// Version 2: an annotation (the embedding model's provenance) travels in the bytes; without one
+// the bytes are version 1, byte for byte what they were, and both load.
+TEST(HnswSerializeTest, AnnotationMakesVersionTwoAndRoundTrips) {
+  auto index = SmallIndex();
+  std::vector<uint8_t> v1, v2, again;
+  ASSERT_TRUE(index->Serialize(&v1).ok());
+  EXPECT_EQ(v1[8], 1) << "no annotation: version 1";
+  const std::string note = R"({"modelId":"sentence-transformers/all-MiniLM-L6-v2","dims":384,"é":"✓"})";
+  ASSERT_TRUE(index->SetAnnotation(note).ok());
+  EXPECT_EQ(index->Annotation(), note);
+  ASSERT_TRUE(index->Serialize(&v2).ok());
+  EXPECT_EQ(v2[8], 2);
+  EXPECT_EQ(v2.size(), v1.size() + 4 + note.size());
+  std::unique_ptr<HnswIndex> loaded;
+  ASSERT_TRUE(HnswIndex::Deserialize(v2.data(), v2.size(), &loaded).ok());
+  EXPECT_EQ(loaded->Annotation(), note);
+  ASSERT_TRUE(loaded->Serialize(&again).ok());
+  EXPECT_EQ(again, v2);
+  ASSERT_TRUE(loaded->SetAnnotation("").ok());
+  ASSERT_TRUE(loaded->Serialize(&again).ok());
+  EXPECT_EQ(again, v1) << "removing it gives the version-1 bytes back";
+  ASSERT_TRUE(HnswIndex::Deserialize(v1.data(), v1.size(), &loaded).ok());
+  EXPECT_EQ(loaded->Annotation(), "");
+  // Bad annotations are refused on the way in and corrupt on the way out.
+  EXPECT_EQ(index->SetAnnotation("\xff").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(index->SetAnnotation(std::string((1 << 20) + 1, 'a')).code(), ErrorCode::kInvalidArgument);
+  const size_t at = 8 + 4 + 6 * 4 + 8 + 8 + 4 * 4;  // the annotation's length follows the header
+  for (int damage = 0; damage < 3; ++damage) {
+    std::vector<uint8_t> bad = v2;
+    if (damage == 0) std::fill(bad.begin() + at, bad.begin() + at + 4, 0);  // length 0 in version 2
+    if (damage == 1) bad[at + 3] = 0x7f;                                    // longer than the data
+    if (damage == 2) bad[at + 4] = 0xff;                                    // not UTF-8
+    FixCrc(&bad);
+    EXPECT_EQ(HnswIndex::Deserialize(bad.data(), bad.size(), &loaded).code(), ErrorCode::kCorruptData)
+        << damage;
+  }
+  std::vector<uint8_t> v3 = v2;
+  v3[8] = 3;
+  FixCrc(&v3);
+  EXPECT_EQ(HnswIndex::Deserialize(v3.data(), v3.size(), &loaded).code(), ErrorCode::kCorruptData);
+}
+
 }  // namespace
 }  // namespace ruv::hnsw::testing

@@ -53,7 +53,8 @@ const U64_MAX = (1n << 64n) - 1n;
 /** Smallest valid serialized index: the header, free_count and the CRC. */
 const MIN_SERIALIZED_BYTES = 76;
 const MAGIC = [0x52, 0x55, 0x56, 0x48, 0x4e, 0x53, 0x57, 0x00];
-const FORMAT_VERSION = 1;
+/** Versions this build reads (FORMAT.md: 2 is 1 with an annotation, the model's provenance). */
+const FORMAT_VERSIONS = [1, 2];
 
 /** HNSW messages cut long strings (ids) and mark bigints (seeds) as such. */
 const show = (value: unknown): string => showValue(value, { maxString: 40, bigintSuffix: true });
@@ -307,11 +308,11 @@ export function checkHeader(fn: string, data: Uint8Array): void {
       throw fail('CORRUPT_DATA', fn, 'data is not a serialized HNSW index (no RUVHNSW magic)');
   }
   const version = new DataView(data.buffer, data.byteOffset, MIN_SERIALIZED_BYTES).getUint32(8, true);
-  if (version !== FORMAT_VERSION) {
+  if (!FORMAT_VERSIONS.includes(version)) {
     throw fail(
       'CORRUPT_DATA',
       fn,
-      `serialized HNSW format version ${version} is not supported (this build reads version ${FORMAT_VERSION})`,
+      `serialized HNSW format version ${version} is not supported (this build reads versions ${FORMAT_VERSIONS.join(' and ')})`,
     );
   }
 }

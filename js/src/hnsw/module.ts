@@ -10,7 +10,8 @@ import {
   type HnswHits,
   type HnswKernels,
 } from '../backend.js';
-import { asPublicError, fail, typeName } from '../check.js';
+import { asPublicError, fail, isPlainObject, typeName } from '../check.js';
+import { isProvenanceRecord, provenanceOf } from '../embeddings/provenance.js';
 import { RuVectorError } from '../errors.js';
 import { createHandleRegistry } from '../handles.js';
 import { runInChunks, worthAWorker } from '../schedule.js';
@@ -368,6 +369,48 @@ export function createHnswModule(kernels: HnswKernels, backend: BackendName): Hn
       return index.contains(id);
     },
 
+    model(handle) {
+      const fn = 'hnsw.model';
+      const text = handles.use(fn, handle).resource.annotation();
+      if (text === '') return null;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = null;
+      }
+      const record = isPlainObject(parsed) ? (parsed as { model?: unknown }).model : undefined;
+      if (!isProvenanceRecord(record))
+        throw fail(
+          'CORRUPT_DATA',
+          fn,
+          'the index carries an annotation that is not a model provenance record',
+        );
+      return provenanceOf(record);
+    },
+
+    setModel(handle, model) {
+      const fn = 'hnsw.setModel';
+      const { resource: index, meta } = handles.use(fn, handle);
+      if (model === null) {
+        index.setAnnotation('');
+        return;
+      }
+      if (!isProvenanceRecord(model))
+        throw fail(
+          'INVALID_ARGUMENT',
+          fn,
+          "model must be a loaded model's info (embeddings.modelInfo, WasmEmbedder.getModelInfo) or a ModelProvenanceRecord, or null",
+        );
+      if (model.dimensions !== meta.dimensions)
+        throw fail(
+          'DIMENSION_MISMATCH',
+          fn,
+          `${model.modelId} makes ${model.dimensions}-d vectors, the index holds ${meta.dimensions}-d ones`,
+        );
+      index.setAnnotation(JSON.stringify({ model: provenanceOf(model) }));
+    },
+
     stats(handle) {
       const s = handles.use('hnsw.stats', handle).resource.stats();
       const stats: IndexStats = {
@@ -440,6 +483,8 @@ const HNSW_FUNCTIONS: ReadonlyArray<keyof HnswModule> = [
   'searchAsync',
   'delete',
   'has',
+  'model',
+  'setModel',
   'stats',
   'serialize',
   'serializeAsync',

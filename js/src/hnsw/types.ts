@@ -1,6 +1,8 @@
 /** Public types of the `hnsw` module (ADR-006): its config, results, stats, handle and functions. */
 import type { BackendName } from '../backend.js';
 import type { DistanceMetric } from '../vector-ops/types.js';
+import type { ModelProvenanceRecord } from '../embeddings/provenance.js';
+import type { EmbeddingModelInfo } from '../embeddings/types.js';
 
 /**
  * How an HNSW index keeps its vectors.
@@ -147,6 +149,18 @@ export interface HnswModule {
   delete(handle: HnswIndexHandle, id: string): boolean;
   /** True when `id` is in the index. */
   has(handle: HnswIndexHandle, id: string): boolean;
+  /**
+   * The embedding model recorded as the maker of the index's vectors (kept in its bytes), or
+   * null. CORRUPT_DATA when the bytes carry a record that is not one.
+   */
+  model(handle: HnswIndexHandle): ModelProvenanceRecord | null;
+  /**
+   * Records the model that made the index's vectors (its provenance: id, sha256 of its files,
+   * dimensions, pooling, ...; null removes it), written into `serialize`'s bytes (FORMAT.md
+   * version 2; without one the bytes stay version 1). DIMENSION_MISMATCH when the model's
+   * dimensions are not the index's.
+   */
+  setModel(handle: HnswIndexHandle, model: EmbeddingModelInfo | ModelProvenanceRecord | null): void;
   /** Counts, parameters and memory as the backend reports them (the true live count). */
   stats(handle: HnswIndexHandle): IndexStats;
   /** The index as versioned, little-endian, checksummed bytes (readable by every backend). */

@@ -20,6 +20,9 @@
  * for one step of the batch at most: core/src/hnsw/lookup_lock.h). `dispose()` and
  * `deserialize()` wait for the calls in flight before freeing the old index.
  */
+import { isPlainObject, rejectUnknownKeys, typeName } from '../check.js';
+import { checkSameModel, isProvenanceRecord, type ModelProvenanceRecord } from '../embeddings/provenance.js';
+import type { EmbeddingModelInfo } from '../embeddings/types.js';
 import { RuVectorError } from '../errors.js';
 import { RuVectorRuntime, type RuntimeBinding } from '../runtime.js';
 import { checkHnswConfig } from './checks.js';
@@ -186,13 +189,58 @@ export class WasmHnswIndex {
    * Replaces this index with one read from `data` (its config, e.g. dimensions, comes with it).
    * CORRUPT_DATA when the bytes do not parse; the current index is then kept. Natively the bytes
    * are read in place off the JS thread: do not change them until the promise settles.
+   * `options.model`: the model the caller will query with; bytes that record another model are
+   * MODEL_MISMATCH naming both (the current index is kept). Bytes recording none load as they are.
    */
-  async deserialize(data: Uint8Array): Promise<void> {
+  async deserialize(
+    data: Uint8Array,
+    options?: { model?: EmbeddingModelInfo | ModelProvenanceRecord },
+  ): Promise<void> {
+    const fn = 'WasmHnswIndex.deserialize';
+    if (options !== undefined && !isPlainObject(options))
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `${fn}: options must be an object (got ${typeName(options)})`,
+      );
+    rejectUnknownKeys(fn, options ?? {}, ['model'], 'option');
+    const expected = options?.model;
+    if (expected !== undefined && !isProvenanceRecord(expected))
+      throw new RuVectorError(
+        'INVALID_ARGUMENT',
+        `${fn}: options.model must be a loaded model's info or a ModelProvenanceRecord`,
+      );
     const hnsw = await this.#hnsw();
     const handle = await hnsw.deserializeAsync(data);
+    try {
+      const stored = hnsw.model(handle);
+      if (expected !== undefined && stored !== null)
+        checkSameModel(fn, "the index's vectors", stored, expected);
+    } catch (e) {
+      hnsw.free(handle);
+      throw e;
+    }
     const old = this.#handle;
     this.#handle = handle;
     if (old !== null) await this.#release(hnsw, old);
+  }
+
+  /**
+   * The embedding model recorded as the maker of the vectors (by {@link setModel}, or read with
+   * the bytes), or null.
+   */
+  get model(): ModelProvenanceRecord | null {
+    const { hnsw, handle } = this.#ready('model');
+    return hnsw.model(handle);
+  }
+
+  /**
+   * Records the model that made the vectors (e.g. `embedder.getModelInfo()`; null removes it):
+   * it travels in `serialize()`'s bytes, so whoever loads them can check they query with the same
+   * model (`deserialize(bytes, { model })`). DIMENSION_MISMATCH when its dimensions differ.
+   */
+  setModel(model: EmbeddingModelInfo | ModelProvenanceRecord | null): void {
+    const { hnsw, handle } = this.#ready('setModel');
+    hnsw.setModel(handle, model);
   }
 
   /** Live entries now, as the backend counts them (0 before `initialize()`). */

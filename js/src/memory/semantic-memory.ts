@@ -12,6 +12,12 @@
 import type { BackendName, MemoryBackend, MemoryKernels } from '../backend.js';
 import { asPublicError, fail, rejectUnknownKeys, show } from '../check.js';
 import { EMBED_BATCH_CHUNK } from '../embeddings/embedder.js';
+import {
+  checkSameModel,
+  isProvenanceRecord,
+  type ModelProvenanceRecord,
+  provenanceOf,
+} from '../embeddings/provenance.js';
 import { chunkOptionsArg } from '../embeddings/module.js';
 import type { ModelSource } from '../embeddings/sources.js';
 import type {
@@ -256,7 +262,14 @@ export class SemanticMemory {
           );
         }
       }
-      if (loaded !== null) checkSameModel(fn, loaded.stored.model, embedder?.info ?? null);
+      if (loaded !== null)
+        checkSameModel(
+          fn,
+          "the store's vectors",
+          loaded.stored.model,
+          embedder?.info ?? null,
+          loaded.stored.model === null ? ' (open it with model: null)' : '',
+        );
       else if (dimensions === undefined && embedder === null)
         throw fail(
           'INVALID_ARGUMENT',
@@ -1085,57 +1098,7 @@ interface StoredHeader {
   chunked?: boolean;
 }
 
-/** Which model made a store's vectors: everything that changes a vector. */
-export interface ModelProvenanceRecord {
-  modelId: string;
-  revision: string | null;
-  contentSha256: string;
-  dimensions: number;
-  pooling: 'mean' | 'cls';
-  normalize: boolean;
-  dtype: string;
-  maxTokens: number;
-  /** The end cut off long texts (absent in stores made before it was recorded: 'right'). */
-  truncation?: 'left' | 'right';
-}
-
 const SNAPSHOT_FORMAT = 'ruvector-semantic-memory';
-
-function provenanceOf(info: EmbeddingModelInfo): ModelProvenanceRecord {
-  const { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens, truncation } =
-    info;
-  return { modelId, revision, contentSha256, dimensions, pooling, normalize, dtype, maxTokens, truncation };
-}
-
-function describeModel(m: ModelProvenanceRecord | null): string {
-  if (m === null) return 'no model (vectors given by the caller)';
-  return `${m.modelId} (sha256 ${m.contentSha256.slice(0, 12)}, ${m.dimensions}-d, ${m.pooling} pooling, ${
-    m.normalize ? 'normalized' : 'not normalized'
-  }, ${m.dtype}, ${m.maxTokens} tokens, truncated on the ${m.truncation ?? 'right'})`;
-}
-
-/** MODEL_MISMATCH unless `given` makes the same vectors as the model the store records. */
-function checkSameModel(
-  fn: string,
-  stored: ModelProvenanceRecord | null,
-  given: EmbeddingModelInfo | null,
-): void {
-  const now = given === null ? null : provenanceOf(given);
-  const same =
-    stored === null || now === null
-      ? stored === now
-      : (['contentSha256', 'dimensions', 'pooling', 'normalize', 'dtype', 'maxTokens'] as const).every(
-          (k) => stored[k] === now[k],
-        ) && (stored.truncation ?? 'right') === now.truncation;
-  if (!same) {
-    throw fail(
-      'MODEL_MISMATCH',
-      fn,
-      `the store's vectors were made by ${describeModel(stored)}, but the model given is ${describeModel(now)}` +
-        (stored === null ? ' (open it with model: null)' : ''),
-    );
-  }
-}
 
 /** Loads snapshot bytes and checks their header; CORRUPT_DATA for anything malformed. */
 function loadSnapshot(
@@ -1160,10 +1123,7 @@ function loadSnapshot(
       isPlainObject(h.index) &&
       typeof h.index.seed === 'string' &&
       /^[0-9]{1,20}$/.test(h.index.seed) &&
-      (h.model === null ||
-        (isPlainObject(h.model) &&
-          typeof h.model.modelId === 'string' &&
-          typeof h.model.contentSha256 === 'string'));
+      (h.model === null || isProvenanceRecord(h.model));
     if (!ok) throw new Error('bad header');
     const stored = h as StoredHeader;
     if (stored.seq !== undefined && !Number.isSafeInteger(stored.seq)) throw new Error('bad seq');

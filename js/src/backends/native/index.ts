@@ -20,7 +20,7 @@ import type {
   QuantParams,
 } from '../../backend.js';
 import { backendUnavailable, RuVectorError } from '../../errors.js';
-import { decodeHits, decodeStats } from '../../hnsw/codec.js';
+import { decodeHits, decodeStats, readUtf8 } from '../../hnsw/codec.js';
 import { createEmbedKernels, type NativeEmbedAddon } from './embed.js';
 import { createLearnKernels, type NativeLearnAddon } from './learn.js';
 import { createMemoryKernels, type NativeMemoryAddon } from './memory.js';
@@ -113,6 +113,8 @@ interface NativeHnsw {
   ): Promise<Uint8Array>;
   remove(id: string): boolean;
   contains(id: string): boolean;
+  annotation(): Uint8Array;
+  setAnnotation(text: string): void;
   /** [packed hits of the ids, next slot] (ruv_hnsw_list_ids). */
   listIds(start: number, max: number): [Uint8Array, number];
   serialize(): Uint8Array;
@@ -207,6 +209,11 @@ function wrapHnsw(native: NativeHnsw): HnswBackendIndex {
     },
     remove: (id) => guarded(() => live().remove(id)),
     contains: (id) => guarded(() => live().contains(id)),
+    annotation() {
+      const bytes = guarded(() => live().annotation());
+      return readUtf8(bytes, 0, bytes.length);
+    },
+    setAnnotation: (text) => guarded(() => live().setAnnotation(text)),
     listIds(start, max) {
       const [bytes, next] = guarded(() => live().listIds(start, max));
       return { ids: decodeHits(bytes).ids, next };

@@ -87,6 +87,8 @@ export interface WasmHnswExports extends WasmBytesExports {
     out: number,
   ): number;
   _ruv_hnsw_contains(h: number, id: number, idLen: number, out: number): number;
+  _ruv_hnsw_annotation(h: number, out: number): number;
+  _ruv_hnsw_set_annotation(h: number, text: number, len: number): number;
   _ruv_hnsw_stats(h: number, out: number): number;
   _ruv_hnsw_list_ids(h: number, start: number, maxCount: number, out: number, next: number): number;
   _ruv_hnsw_serialize(h: number, out: number): number;
@@ -331,6 +333,19 @@ export function createWasmHnsw(m: WasmHnswExports, arena: ScratchArena): HnswKer
         const [base, pid, len] = withId(id);
         check(m._ruv_hnsw_contains(h, pid, len, base));
         return m.HEAPU32[base >>> 2] !== 0;
+      },
+
+      annotation(): string {
+        const h = live('annotation');
+        const base = arena.reserve(OUT_SLOT_BYTES);
+        check(m._ruv_hnsw_annotation(h, base));
+        return takeBytes(m, m.HEAPU32[base >>> 2]!, (b) => readUtf8(b, 0, b.length));
+      },
+
+      setAnnotation(text: string): void {
+        const h = live('setAnnotation');
+        const [, at, len] = withId(text);
+        check(m._ruv_hnsw_set_annotation(h, at, len));
       },
 
       listIds(start: number, max: number): { ids: string[]; next: number } {

@@ -41,6 +41,8 @@ export class Graph {
   free: number[] = [];
   slotCount = 0;
   liveCount = 0;
+  /** Opaque UTF-8 kept with the index and in its bytes (FORMAT.md version 2); '' for none. */
+  annotation = '';
   entry = NONE;
   maxLevel = 0;
   /** Per slot, the slots whose level-0 list holds it (in any order). */

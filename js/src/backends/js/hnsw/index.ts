@@ -17,7 +17,7 @@ import { Graph, NONE, type SlotFilter } from './graph.js';
 import { validateParams } from './params.js';
 import { removeSlot } from './remove.js';
 import { Query } from './vector-store.js';
-import { deserializeGraph, serializeGraph } from './serialize.js';
+import { deserializeGraph, MAX_ANNOTATION, serializeGraph } from './serialize.js';
 
 const SURROGATE = /[\uD800-\uDFFF]/;
 const encoder = new TextEncoder();
@@ -165,6 +165,19 @@ export class JsHnswIndex implements HnswBackendIndex {
   contains(id: string): boolean {
     const g = this.#graph();
     return g.idMap.has(canonicalId(id));
+  }
+
+  annotation(): string {
+    return this.#graph().annotation;
+  }
+
+  setAnnotation(text: string): void {
+    const g = this.#graph();
+    // As the other bindings hand it to the core: UTF-8, a lone surrogate becoming U+FFFD.
+    const bytes = new TextEncoder().encode(text);
+    if (bytes.length > MAX_ANNOTATION)
+      throw new RuVectorError('INVALID_ARGUMENT', 'hnsw: an annotation is at most 1 MiB');
+    g.annotation = new TextDecoder().decode(bytes);
   }
 
   /** The stored vector of `id` (as the core's HnswIndex::GetVector: prepared, decoded), or undefined. */

@@ -1,5 +1,5 @@
 /**
- * The serialized form of an index, version 1 (FORMAT.md, core/src/hnsw/hnsw_serialize.cc):
+ * The serialized form of an index, versions 1 and 2 (FORMAT.md, core/src/hnsw/hnsw_serialize.cc):
  * little-endian, CRC-32 closed. Loading checks every count against the bytes that remain before
  * allocating and every link, level, id and row before the index is used; every failure is a
  * RuVectorError('CORRUPT_DATA'), in the same order of checks as the core.
@@ -14,6 +14,10 @@ import { buildHolders, buildTree } from './reachability.js';
 
 const MAGIC = [0x52, 0x55, 0x56, 0x48, 0x4e, 0x53, 0x57, 0x00];
 const VERSION = 1;
+/** Version 1 with an annotation after the header; written only when the index has one. */
+const VERSION_ANNOTATED = 2;
+/** Most bytes of an annotation (kMaxAnnotation). */
+export const MAX_ANNOTATION = 1 << 20;
 /** magic + version + 6 config u32 + seed + rng state + 4 counts. */
 const HEADER_BYTES = 8 + 4 + 6 * 4 + 8 + 8 + 4 * 4;
 
@@ -39,7 +43,8 @@ export function serializeGraph(g: Graph): Uint8Array {
     let next = 0;
     for (let slot = 0; slot < g.slotCount; slot++) if (g.live[slot] !== 0) renumber[slot] = next++;
   }
-  let size = HEADER_BYTES + 4 + 4;
+  const annotation = encoder.encode(g.annotation);
+  let size = HEADER_BYTES + 4 + 4 + (annotation.length > 0 ? 4 + annotation.length : 0);
   for (let slot = 0; slot < g.slotCount; slot++) {
     if (g.live[slot] === 0) continue;
     const id = encoder.encode(g.ids[slot]!);
@@ -55,7 +60,7 @@ export function serializeGraph(g: Graph): Uint8Array {
     view.setUint32(o, v, true);
     o += 4;
   };
-  u32(VERSION);
+  u32(annotation.length > 0 ? VERSION_ANNOTATED : VERSION);
   u32(p.dimensions);
   u32(p.m);
   u32(p.efConstruction);
@@ -69,6 +74,11 @@ export function serializeGraph(g: Graph): Uint8Array {
   u32(g.liveCount);
   u32(g.entry === NONE || renumber === null ? g.entry : renumber[g.entry]!);
   u32(g.maxLevel);
+  if (annotation.length > 0) {
+    u32(annotation.length);
+    out.set(annotation, o);
+    o += annotation.length;
+  }
   for (let slot = 0; slot < g.slotCount; slot++) {
     if (g.live[slot] === 0) continue;
     out[o++] = 1;
@@ -148,7 +158,18 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
   const liveCount = r.u32();
   const entry = r.u32();
   const maxLevel = r.u32();
-  if (version !== VERSION) throw corrupt('unsupported version');
+  if (version !== VERSION && version !== VERSION_ANNOTATED) throw corrupt('unsupported version');
+  let annotation = '';
+  if (version === VERSION_ANNOTATED) {
+    const len = r.u32();
+    if (len <= 0 || len > MAX_ANNOTATION || len > r.remaining()) throw corrupt('bad annotation');
+    try {
+      annotation = decoder.decode(bytes.subarray(r.pos, r.pos + len));
+    } catch {
+      throw corrupt('annotation is not UTF-8');
+    }
+    r.pos += len;
+  }
   if (metric > 2 || storage > 1) throw corrupt('unknown metric or storage');
   const params: HnswParams = {
     dimensions,
@@ -171,6 +192,7 @@ export function deserializeGraph(bytes: Uint8Array): Graph {
     throw corrupt('counts exceed the data');
 
   g.rng.state = rngState;
+  g.annotation = annotation;
   // Free slots (bytes written before they were compacted away) are dropped: live slots take the
   // numbers 0..live-1 in ascending order, so a hole costs only these 4 bytes while loading.
   const renumber = new Uint32Array(slotCount).fill(NONE);
