@@ -1285,3 +1285,78 @@ for (const backend of BACKENDS) {
     await again.close();
   });
 }
+
+for (const backend of BACKENDS) {
+  test(`${backend}: a full disk is QUOTA_EXCEEDED with nothing lost: the failed write is cut back, room made takes writes again, reopening finds every acknowledged one`, async (t) => {
+    const { execFileSync } = await import('node:child_process');
+    const { writeFileSync, rmSync, mkdtempSync, statSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    // A real full disk: a 1 MiB tmpfs (root can mount one; CI runs as root).
+    if (process.getuid?.() !== 0) return t.skip('mounting a small tmpfs needs root');
+    const mnt = mkdtempSync(join(tmpdir(), 'ruvector-full-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    } catch (e) {
+      rmSync(mnt, { recursive: true, force: true });
+      return t.skip(`cannot mount a tmpfs here: ${e.message}`);
+    }
+    try {
+      const filler = join(mnt, 'filler');
+      writeFileSync(filler, new Uint8Array(256 << 10));
+      const dir = join(mnt, 'store');
+      const memory = await open(backend, { path: dir });
+      if (memory.skip) return t.skip(memory.skip);
+      const acknowledged = [];
+      let refused = null;
+      for (let start = 0; start < N && refused === null; start += 20) {
+        const batch = entries
+          .slice(start, start + 20)
+          .map((e) => ({ ...e, text: `${e.text} ${'x'.repeat(400)}` }));
+        try {
+          await memory.addBatch(batch);
+          acknowledged.push(...batch.map((e) => e.id));
+        } catch (e) {
+          refused = { error: e, ids: batch.map((x) => x.id) };
+        }
+      }
+      assert.ok(refused !== null, 'the disk filled up');
+      assert.equal(refused.error.code, 'QUOTA_EXCEEDED');
+      assert.match(
+        refused.error.message,
+        /^SemanticMemory\.addBatch: cannot write to .*memory\.wal: the disk is full .*nothing was changed/,
+      );
+      assert.ok(acknowledged.length >= 100, `${acknowledged.length} written before`);
+      assert.equal(memory.size, acknowledged.length, 'the refused batch is not in the memory');
+      assert.ok(refused.ids.every((id) => !memory.has(id)));
+      const walBytes = statSync(join(dir, 'memory.wal')).size;
+      const wal = await import('../../js/dist/memory/wal.js');
+      const { readFileSync } = await import('node:fs');
+      const logged = new Uint8Array(readFileSync(join(dir, 'memory.wal')));
+      const decoded = wal.decodeWalRecords(logged, wal.decodeWalHeader(logged).dimensions);
+      assert.equal(decoded.validBytes, logged.length, 'the refused append was cut back off the log');
+      // Room made: writes go on, after the refused one was cut back off the log.
+      rmSync(filler);
+      await memory.add('after', 'written once there was room', {}, { vector: entries[0].vector });
+      assert.ok(statSync(join(dir, 'memory.wal')).size > walBytes);
+      // close() checkpoints; whether or not the snapshot fits, nothing acknowledged is lost.
+      const closed = await memory.close().then(
+        () => 'ok',
+        (e) => e.code,
+      );
+      assert.ok(['ok', 'QUOTA_EXCEEDED'].includes(closed), `close: ${closed}`);
+      const again = await open(backend, { path: dir });
+      assert.equal(again.size, acknowledged.length + 1, `reopened after close (${closed})`);
+      for (const id of [...acknowledged.slice(0, 5), ...acknowledged.slice(-5), 'after'])
+        assert.ok(again.has(id), id);
+      assert.ok(
+        refused.ids.every((id) => !again.has(id)),
+        'the refused batch is not half there',
+      );
+      assert.equal((await again.verify()).ok, true);
+      await again.close().catch(() => undefined);
+    } finally {
+      execFileSync('umount', ['-l', mnt]); // lazily: a memory left open by a failed check holds files
+      rmSync(mnt, { recursive: true, force: true });
+    }
+  });
+}
