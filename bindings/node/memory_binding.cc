@@ -8,6 +8,7 @@
 //   put(id, text, metadataJson, v | null) / remove(id): boolean / get(id): Uint8Array | null
 //   count(): number / listIds(start, max): [packed hits (ids only), next slot]
 //   verify(reference: Memory | null, repair: boolean): [Float64Array counts, packed ids]
+//   getMany(ids[]): Uint8Array (ruv_memory_get_many) / contains(id): boolean
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
 //   searchHybrid(q, text, k, ef, filterJson): [packed hits, Uint8Array of float64 fused scores]
 // Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
@@ -92,7 +93,8 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
          InstanceMethod<&MemoryWrap::PutBatchAsync>("putBatchAsync"),
          InstanceMethod<&MemoryWrap::SearchHybrid>("searchHybrid"),
          InstanceMethod<&MemoryWrap::Serialize>("serialize"), InstanceMethod<&MemoryWrap::Header>("header"),
-         InstanceMethod<&MemoryWrap::Verify>("verify"), InstanceMethod<&MemoryWrap::Free>("free")});
+         InstanceMethod<&MemoryWrap::Verify>("verify"), InstanceMethod<&MemoryWrap::GetMany>("getMany"),
+         InstanceMethod<&MemoryWrap::Contains>("contains"), InstanceMethod<&MemoryWrap::Free>("free")});
   }
 
   explicit MemoryWrap(const Napi::CallbackInfo& info)
@@ -172,6 +174,25 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     Check(env, ruv_memory_get(h, id.data(), id.size(), &found, &out));
     if (found == 0) return env.Null();
     return BytesToJs(env, out);
+  }
+
+  // getMany(ids: string[]): Uint8Array (per id: u32 found, then the record when found).
+  Napi::Value GetMany(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const ruv_memory* h = Use(env);
+    const PackedIds ids = PackIds(env, info[0]);
+    ruv_bytes* out = nullptr;
+    Check(env,
+          ruv_memory_get_many(h, ids.bytes.data(), ids.bytes.size(), ids.lens.data(), ids.count(), &out));
+    return BytesToJs(env, out);
+  }
+
+  Napi::Value Contains(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const std::string id = IdArg(info, 0);
+    int32_t found = 0;
+    Check(env, ruv_memory_contains(Use(env), id.data(), id.size(), &found));
+    return Napi::Boolean::New(env, found != 0);
   }
 
   Napi::Value Count(const Napi::CallbackInfo& info) {

@@ -103,6 +103,45 @@ TEST(CApiMemory, PutGetSearchRemove) {
   ruv_memory_free(nullptr);
 }
 
+// One call for many records (a search's hits): per id, found and the record as ruv_memory_get lays it.
+TEST(CApiMemory, GetManyAndContains) {
+  ruv_memory* mem = nullptr;
+  ASSERT_EQ(ruv_memory_create(2, 8, 32, 16, RUV_METRIC_EUCLIDEAN, RUV_HNSW_FLOAT32, 1, &mem), RUV_OK);
+  const float a[] = {0, 0}, b[] = {1, 0};
+  ASSERT_EQ(Put(mem, "a", "alpha", R"({"n":1})", a), RUV_OK);
+  ASSERT_EQ(Put(mem, "bé", "béta", "", b), RUV_OK);
+  const std::string ids = "bénonea";
+  const uint32_t lens[] = {3, 4, 0, 1};  // "bé", "none", "" (not stored), "a"
+  ruv_bytes* out = nullptr;
+  ASSERT_EQ(ruv_memory_get_many(mem, ids.data(), ids.size(), lens, 4, &out), RUV_OK)
+      << ruv_last_error_message();
+  const uint8_t* p = ruv_bytes_data(out);
+  std::vector<std::string> got;
+  size_t at = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (U32(p + at) == 0) {
+      got.emplace_back("-");
+      at += 4;
+      continue;
+    }
+    const uint32_t t = U32(p + at + 4), m = U32(p + at + 8);
+    got.emplace_back(std::string(reinterpret_cast<const char*>(p + at + 12), t) + "|" +
+                     std::string(reinterpret_cast<const char*>(p + at + 12 + t), m));
+    at += 12 + t + m;
+  }
+  EXPECT_EQ(at, ruv_bytes_size(out));
+  EXPECT_EQ(got, (std::vector<std::string>{"béta|{}", "-", "-", R"(alpha|{"n":1})"}));
+  ruv_bytes_free(out);
+  const uint32_t bad[] = {3, 9};
+  EXPECT_EQ(ruv_memory_get_many(mem, ids.data(), ids.size(), bad, 2, &out), RUV_DIMENSION_MISMATCH);
+  int32_t has = -1;
+  ASSERT_EQ(ruv_memory_contains(mem, "bé", 3, &has), RUV_OK);
+  EXPECT_EQ(has, 1);
+  ASSERT_EQ(ruv_memory_contains(mem, "b", 1, &has), RUV_OK);
+  EXPECT_EQ(has, 0);
+  ruv_memory_free(mem);
+}
+
 TEST(CApiMemory, ErrorsCarryTheCoreMessage) {
   ruv_memory* mem = nullptr;
   EXPECT_EQ(ruv_memory_create(0, 8, 32, 16, RUV_METRIC_COSINE, RUV_HNSW_FLOAT32, 1, &mem),

@@ -35,6 +35,15 @@ int32_t View(const char* fn, const char* what, const char* p, size_t len, std::s
   return RUV_OK;
 }
 
+// A record as ruv_memory_get lays it out: u32 text_len | u32 metadata_len | text | metadata JSON.
+void PackRecord(const ruv::memory::MemoryRecord& record, std::vector<uint8_t>* out) {
+  const std::string meta = record.metadata.dump();
+  const uint32_t header[2] = {static_cast<uint32_t>(record.text.size()), static_cast<uint32_t>(meta.size())};
+  ruv::capi::Put(out, header, 2);
+  out->insert(out->end(), record.text.begin(), record.text.end());
+  out->insert(out->end(), meta.begin(), meta.end());
+}
+
 int32_t CheckVector(const char* fn, const ruv_memory* mem, const float* v, size_t dim) {
   if (v == nullptr) return Fail(kInvalid, (std::string(fn) + ": null vector").c_str());
   const size_t want = mem->memory->config().dimensions;
@@ -136,15 +145,43 @@ int32_t ruv_memory_get(const ruv_memory* mem, const char* id, size_t id_len, int
       *found = 0;
       return RUV_OK;
     }
-    const std::string meta = record.metadata.dump();
     auto bytes = std::make_unique<ruv_bytes>();
-    const uint32_t header[2] = {static_cast<uint32_t>(record.text.size()),
-                                static_cast<uint32_t>(meta.size())};
-    ruv::capi::Put(&bytes->data, header, 2);
-    bytes->data.insert(bytes->data.end(), record.text.begin(), record.text.end());
-    bytes->data.insert(bytes->data.end(), meta.begin(), meta.end());
+    PackRecord(record, &bytes->data);
     *found = 1;
     *out = bytes.release();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_get_many(const ruv_memory* mem, const char* ids, size_t ids_size, const uint32_t* id_lens,
+                            size_t count, ruv_bytes** out) {
+  return Guard([&]() -> int32_t {
+    constexpr const char* kFn = "ruv_memory_get_many";
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_get_many: null memory");
+    if (out == nullptr) return Fail(kInvalid, "ruv_memory_get_many: null output");
+    std::vector<std::string_view> id_v;
+    if (int32_t st = ruv::capi::UnpackStrings(kFn, "id", ids, ids_size, id_lens, count, &id_v); st != RUV_OK)
+      return st;
+    std::vector<std::optional<ruv::memory::MemoryRecord>> records;
+    mem->memory->GetMany(id_v, &records);
+    auto bytes = std::make_unique<ruv_bytes>();
+    for (const auto& r : records) {
+      const uint32_t found = r.has_value() ? 1 : 0;
+      ruv::capi::Put(&bytes->data, &found, 1);
+      if (r.has_value()) PackRecord(*r, &bytes->data);
+    }
+    *out = bytes.release();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_contains(const ruv_memory* mem, const char* id, size_t id_len, int32_t* out) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_contains: null memory");
+    if (out == nullptr) return Fail(kInvalid, "ruv_memory_contains: null output");
+    std::string_view id_v;
+    if (int32_t st = View("ruv_memory_contains", "id", id, id_len, &id_v); st != RUV_OK) return st;
+    *out = mem->memory->Contains(id_v) ? 1 : 0;
     return RUV_OK;
   });
 }

@@ -50,6 +50,13 @@ RUV_API int32_t ruv_memory_remove(ruv_memory* mem, const char* id, size_t id_len
  * else *found = 0 and *out untouched. */
 RUV_API int32_t ruv_memory_get(const ruv_memory* mem, const char* id, size_t id_len, int32_t* found,
                                ruv_bytes** out);
+/* The records of `count` ids packed as ruv_memory_put_batch packs them, in one consistent view:
+ * *out is a new bytes object holding, per id in order, u32 found (0/1) and, when found, the record
+ * as ruv_memory_get lays it out. One call for a search's hits. */
+RUV_API int32_t ruv_memory_get_many(const ruv_memory* mem, const char* ids, size_t ids_size,
+                                    const uint32_t* id_lens, size_t count, ruv_bytes** out);
+/* *out = 1 when `id` is stored, else 0 (nothing is copied). */
+RUV_API int32_t ruv_memory_contains(const ruv_memory* mem, const char* id, size_t id_len, int32_t* out);
 /* Entries held. */
 RUV_API int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out);
 /* The ids of up to max_count entries from slot `start` on, as ruv_hnsw_list_ids lists them

@@ -293,6 +293,10 @@ export interface MemoryBackend {
   ): Promise<void>;
   remove(id: string): boolean;
   get(id: string): MemoryBackendRecord | undefined;
+  /** The records of `ids` in one call (a search's hits): undefined where an id is not stored. */
+  getMany(ids: readonly string[]): (MemoryBackendRecord | undefined)[];
+  /** Whether `id` is stored (nothing copied). */
+  contains(id: string): boolean;
   count(): number;
   /** As HnswBackendIndex.listIds. */
   listIds(start: number, max: number): { ids: string[]; next: number };

@@ -91,6 +91,22 @@ bool Memory::Get(std::string_view id, MemoryRecord* out) const {
   return true;
 }
 
+void Memory::GetMany(std::span<const std::string_view> ids,
+                     std::vector<std::optional<MemoryRecord>>* out) const {
+  std::shared_lock lock(mu_);
+  out->clear();
+  out->reserve(ids.size());
+  for (std::string_view id : ids) {
+    const MemoryRecord* r = records_.Find(id);
+    out->push_back(r == nullptr ? std::nullopt : std::optional<MemoryRecord>(*r));
+  }
+}
+
+bool Memory::Contains(std::string_view id) const {
+  std::shared_lock lock(mu_);
+  return records_.Find(id) != nullptr;
+}
+
 size_t Memory::size() const {
   std::shared_lock lock(mu_);
   return records_.size();

@@ -7,7 +7,9 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +60,9 @@ class Memory {
   bool Remove(std::string_view id);
   // A copy of the record of `id`; false when there is none.
   bool Get(std::string_view id, MemoryRecord* out) const;
+  // The records of `ids` in one consistent view: out[i] null when ids[i] is not there.
+  void GetMany(std::span<const std::string_view> ids, std::vector<std::optional<MemoryRecord>>* out) const;
+  bool Contains(std::string_view id) const;
   size_t size() const;
   // The ids of up to `max_count` entries from slot `start` on, and the slot to go on from
   // (HnswIndex::ListIds: the index holds exactly the memory's ids).

@@ -19,6 +19,32 @@ export function decodeRecord(bytes: Uint8Array): MemoryBackendRecord {
   return { text: readUtf8(bytes, 8, textLen), metadataJson: readUtf8(bytes, 8 + textLen, metaLen) };
 }
 
+/** The records of ruv_memory_get_many: per id, u32 found, then the record when found. */
+export function decodeRecords(bytes: Uint8Array, count: number): (MemoryBackendRecord | undefined)[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: (MemoryBackendRecord | undefined)[] = [];
+  let at = 0;
+  const u32 = (): number => {
+    if (at + 4 > bytes.length) throw new RuVectorError('CORRUPT_DATA', 'memory: records cut short');
+    at += 4;
+    return view.getUint32(at - 4, true);
+  };
+  for (let i = 0; i < count; i++) {
+    if (u32() === 0) {
+      out.push(undefined);
+      continue;
+    }
+    const textLen = u32();
+    const metaLen = u32();
+    if (at + textLen + metaLen > bytes.length)
+      throw new RuVectorError('CORRUPT_DATA', 'memory: records cut short');
+    out.push({ text: readUtf8(bytes, at, textLen), metadataJson: readUtf8(bytes, at + textLen, metaLen) });
+    at += textLen + metaLen;
+  }
+  if (at !== bytes.length) throw new RuVectorError('CORRUPT_DATA', 'memory: records of another count');
+  return out;
+}
+
 /** ruv_memory_verify's counts (RUV_MEMORY_VERIFY_COUNT, in its order) and ids. */
 export function decodeVerify(counts: ArrayLike<number>, ids: string[]): MemoryVerifyCounts {
   const [checked, unreachable, orphans, lost, restored, unlogged] = Array.from(counts).map(Number);

@@ -9,7 +9,7 @@
  * This version keeps memories in memory; durable stores (path, write-ahead log) come next and are
  * rejected with UNSUPPORTED until then, never silently kept in memory.
  */
-import type { BackendName, MemoryBackend, MemoryKernels } from '../backend.js';
+import type { BackendName, MemoryBackend, MemoryBackendRecord, MemoryKernels } from '../backend.js';
 import { asPublicError, fail, rejectUnknownKeys, show } from '../check.js';
 import { EMBED_BATCH_CHUNK } from '../embeddings/embedder.js';
 import {
@@ -653,7 +653,7 @@ export class SemanticMemory {
     const backend = this.#live('add');
     const stale: Change[] = [];
     for (const [id, pieces] of bases) {
-      if (pieces && !putting.has(id) && backend.get(id) !== undefined) stale.push({ op: 'delete', id });
+      if (pieces && !putting.has(id) && backend.contains(id)) stale.push({ op: 'delete', id });
       for (const piece of this.#piecesOf(id))
         if (!putting.has(piece)) stale.push({ op: 'delete', id: piece });
     }
@@ -709,12 +709,13 @@ export class SemanticMemory {
       throw asPublicError(fn, e);
     }
     const out: MemoryHit[] = [];
+    // The hits' records in one call (not one crossing per hit).
+    const records = backend.getMany(hits.ids);
     for (let i = 0; i < hits.ids.length; i++) {
       const score = hits.scores[i]!;
-      if (score < o.minScore) continue;
-      const entry = this.#entry(backend, hits.ids[i]!);
-      if (entry === undefined) continue;
-      const hit: MemoryHit = { ...entry, score, distance: hits.distances[i]! };
+      const r = records[i];
+      if (score < o.minScore || r === undefined) continue;
+      const hit: MemoryHit = { ...entryOf(hits.ids[i]!, r), score, distance: hits.distances[i]! };
       if (fused !== null) hit.fusedScore = fused[i]!;
       out.push(hit);
     }
@@ -723,9 +724,7 @@ export class SemanticMemory {
 
   #entry(backend: MemoryBackend, id: string): MemoryEntry | undefined {
     const r = backend.get(id);
-    return r === undefined
-      ? undefined
-      : { id, text: r.text, metadata: JSON.parse(r.metadataJson) as MemoryMetadata };
+    return r === undefined ? undefined : entryOf(id, r);
   }
 
   /** The memory stored under `id`, or undefined. */
@@ -736,7 +735,8 @@ export class SemanticMemory {
   }
 
   has(id: string): boolean {
-    return this.get(id) !== undefined;
+    const fn = 'SemanticMemory.has';
+    return this.#live('has').contains(textArg(fn, 'id', id));
   }
 
   /** Removes `id`; resolves true when it was there. Applied in call order with the other writes. */
@@ -746,7 +746,7 @@ export class SemanticMemory {
       this.#live('delete');
       const checked = textArg(fn, 'id', id);
       return this.#write(Promise.resolve(), async () => {
-        const had = this.#live('delete').get(checked) !== undefined;
+        const had = this.#live('delete').contains(checked);
         const pieces = this.#piecesOf(checked);
         const deletes: Change[] = (had ? [checked] : []).concat(pieces).map((id) => ({ op: 'delete', id }));
         if (deletes.length > 0) await this.#commit(fn, deletes);
@@ -763,9 +763,10 @@ export class SemanticMemory {
     for (;;) {
       const backend = this.#live('entries');
       const { ids, next } = backend.listIds(start, LIST_STEP);
-      for (const id of ids) {
-        const entry = this.#entry(backend, id);
-        if (entry !== undefined) yield entry;
+      const records = backend.getMany(ids);
+      for (const [i, id] of ids.entries()) {
+        const r = records[i];
+        if (r !== undefined) yield entryOf(id, r);
       }
       if (ids.length === 0) return;
       start = next;
@@ -853,12 +854,13 @@ export class SemanticMemory {
         const { ids, next } = backend.listIds(start, REEMBED_STEP);
         if (ids.length === 0) break;
         const inputs: MemoryInput[] = [];
-        for (const id of ids) {
-          const e = this.#entry(backend, id);
-          if (e === undefined) continue;
+        const records = backend.getMany(ids);
+        ids.forEach((id, i) => {
+          const r = records[i];
+          if (r === undefined) return;
           keepIds.add(id);
-          inputs.push({ id, text: e.text, metadata: e.metadata });
-        }
+          inputs.push({ id, text: r.text, metadata: JSON.parse(r.metadataJson) as MemoryMetadata });
+        });
         await shadow.addBatch(inputs);
         done += inputs.length;
         options.onProgress?.({ embedded: done, total });
@@ -1016,6 +1018,11 @@ export class SemanticMemory {
     }
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
+}
+
+/** A stored record as the public entry. */
+function entryOf(id: string, r: MemoryBackendRecord): MemoryEntry {
+  return { id, text: r.text, metadata: JSON.parse(r.metadataJson) as MemoryMetadata };
 }
 
 /** Options of {@link SemanticMemory.verify}. */

@@ -5,7 +5,7 @@
 import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
 import { decodeHits } from '../../hnsw/codec.js';
-import { decodeRecord, decodeVerify, float64s } from '../../memory/codec.js';
+import { decodeRecord, decodeRecords, decodeVerify, float64s } from '../../memory/codec.js';
 import { guarded, rethrow } from './status.js';
 
 /** One memory of the addon (a ruv_memory* with a GC finalizer). */
@@ -30,6 +30,8 @@ interface NativeMemory {
   count(): number;
   listIds(start: number, max: number): [Uint8Array, number];
   verify(reference: NativeMemory | null, repair: boolean): [Float64Array, Uint8Array];
+  getMany(ids: readonly string[]): Uint8Array;
+  contains(id: string): boolean;
   search(q: Float32Array, k: number, ef: number, filterJson: string): Uint8Array;
   searchHybrid(
     q: Float32Array,
@@ -85,6 +87,12 @@ function wrap(native: NativeMemory): MemoryBackend {
       const bytes = guarded(() => live('get').get(id));
       return bytes === null ? undefined : decodeRecord(bytes);
     },
+    getMany: (ids) =>
+      decodeRecords(
+        guarded(() => live('getMany').getMany(ids)),
+        ids.length,
+      ),
+    contains: (id) => guarded(() => live('contains').contains(id)),
     count: () => guarded(() => live('count').count()),
     listIds(start, max) {
       const [bytes, next] = guarded(() => live('listIds').listIds(start, max));

@@ -7,7 +7,13 @@
 import type { HnswParams, MemoryBackend, MemoryKernels } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
 import { decodeHits, readUtf8 } from '../../hnsw/codec.js';
-import { decodeRecord, decodeVerify, float64s, MEMORY_VERIFY_COUNT } from '../../memory/codec.js';
+import {
+  decodeRecord,
+  decodeRecords,
+  decodeVerify,
+  float64s,
+  MEMORY_VERIFY_COUNT,
+} from '../../memory/codec.js';
 import {
   align64,
   maxUtf8,
@@ -66,6 +72,15 @@ export interface WasmMemoryExports extends WasmBytesExports {
   _ruv_memory_count(h: number, out: number): number;
   _ruv_memory_list_ids(h: number, start: number, max: number, out: number, next: number): number;
   _ruv_memory_verify(h: number, reference: number, repair: number, counts: number, ids: number): number;
+  _ruv_memory_get_many(
+    h: number,
+    ids: number,
+    idsSize: number,
+    idLens: number,
+    count: number,
+    out: number,
+  ): number;
+  _ruv_memory_contains(h: number, id: number, idLen: number, out: number): number;
   _ruv_memory_serialize(h: number, header: number, headerLen: number, out: number): number;
   _ruv_memory_deserialize(data: number, size: number, out: number, header: number): number;
   _ruv_memory_search_hybrid(
@@ -218,6 +233,35 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         check(m._ruv_memory_get(h, at[0]!, len[0]!, base, base + OUT_SLOT_BYTES));
         if (out32(base) === 0) return undefined;
         return takeBytes(m, out32(base, 1), decodeRecord);
+      },
+      getMany(ids) {
+        const h = live('getMany');
+        let strBytes = 0;
+        for (const s of ids) strBytes += maxUtf8(s);
+        const lensBytes = align64(ids.length * 4);
+        const base = arena.reserve(OUT_SLOT_BYTES + lensBytes + strBytes);
+        const plens = base + OUT_SLOT_BYTES;
+        const start = plens + lensBytes;
+        let at = start;
+        ids.forEach((id, i) => {
+          const n = writeUtf8(m.HEAPU8, at, id);
+          m.HEAPU32[(plens >>> 2) + i] = n;
+          at += n;
+        });
+        let bytes: number;
+        try {
+          check(m._ruv_memory_get_many(h, start, at - start, plens, ids.length, base));
+          bytes = out32(base);
+        } finally {
+          arena.trim(); // many long ids may have grown the arena
+        }
+        return takeBytes(m, bytes, (b) => decodeRecords(b, ids.length));
+      },
+      contains(id) {
+        const h = live('contains');
+        const { base, at, len } = stage(null, [id]);
+        check(m._ruv_memory_contains(h, at[0]!, len[0]!, base));
+        return out32(base) !== 0;
       },
       count() {
         const h = live('count');

@@ -165,6 +165,16 @@ class JsMemory implements MemoryBackend {
     return e === undefined ? undefined : { text: e.text, metadataJson: dumpSorted(e.metadata) };
   }
 
+  getMany(ids: readonly string[]) {
+    this.#live('getMany');
+    return ids.map((id) => this.get(id));
+  }
+
+  contains(id: string): boolean {
+    this.#live('contains');
+    return this.#records.has(id);
+  }
+
   count(): number {
     this.#live('count');
     return this.#records.size;
