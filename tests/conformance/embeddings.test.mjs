@@ -546,6 +546,16 @@ describe('embeddings across backends', () => {
         call: (e) => e.loadModel(tiny, { maxTokens: 513 }),
       },
       {
+        label: "option dtype: 'q8' (not in this version: never quietly fp32)",
+        code: 'UNSUPPORTED',
+        call: (e) => e.loadModel(tiny, { dtype: 'q8' }),
+      },
+      {
+        label: "option dtype: 'int4'",
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { dtype: 'int4' }),
+      },
+      {
         label: "option truncation: 'middle'",
         code: 'INVALID_ARGUMENT',
         call: (e) => e.loadModel(tiny, { truncation: 'middle' }),

@@ -43,7 +43,7 @@ const SOURCE_OPTIONS = [
   'logger',
   'modelId',
 ] as const;
-const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize', 'truncation'] as const;
+const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize', 'truncation', 'dtype'] as const;
 
 /** Splits and checks loadModel's options (the source ones are checked by sources.ts). */
 function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params: EmbedLoadParams } {
@@ -74,6 +74,15 @@ function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params
     if (typeof o.normalize !== 'boolean')
       throw fail('INVALID_ARGUMENT', fn, `options.normalize must be a boolean (got ${show(o.normalize)})`);
     params.normalize = o.normalize ? 1 : 0;
+  }
+  if (o.dtype !== undefined && o.dtype !== 'fp32') {
+    if (o.dtype === 'q8')
+      throw fail(
+        'UNSUPPORTED',
+        fn,
+        "options.dtype 'q8' (int8 weights) is not available in this version: use 'fp32'",
+      );
+    throw fail('INVALID_ARGUMENT', fn, `options.dtype must be 'fp32' or 'q8' (got ${show(o.dtype)})`);
   }
   if (o.truncation !== undefined) {
     if (o.truncation !== 'left' && o.truncation !== 'right')

@@ -30,6 +30,11 @@ export interface LoadModelOptions extends ResolveModelOptions {
    * (tokenizer.json's truncation.direction, tokenizer_config.json's truncation_side), else right.
    */
   truncation?: 'left' | 'right';
+  /**
+   * Weights precision: `'fp32'` (the default and, in this version, the only one; `'q8'` is
+   * UNSUPPORTED until int8 kernels land, never quietly run as fp32).
+   */
+  dtype?: 'fp32' | 'q8';
 }
 
 /** How {@link EmbeddingsModule.chunk} (and SemanticMemory's `chunk` option) splits a text. */

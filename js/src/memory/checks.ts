@@ -11,6 +11,7 @@ const U32_MAX = 0xffffffff;
 const OPEN_KEYS = [
   'model',
   'modelOptions',
+  'dtype',
   'dimensions',
   'backend',
   'runtime',

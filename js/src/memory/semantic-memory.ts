@@ -251,7 +251,15 @@ export class SemanticMemory {
         o['model'] === undefined && loaded !== null && loaded.stored.model === null ? null : o['model'];
       if (model !== null) {
         const source = (model ?? DEFAULT_MEMORY_MODEL) as ModelSource;
-        const handle = await embeddings.loadModel(source, o['modelOptions'] as never);
+        // options.dtype is modelOptions.dtype (loadModel judges both, and anything else given there).
+        let modelOptions = o['modelOptions'];
+        if (o['dtype'] !== undefined && (modelOptions === undefined || isPlainObject(modelOptions))) {
+          const given = (modelOptions ?? {}) as Record<string, unknown>;
+          if (given['dtype'] !== undefined && given['dtype'] !== o['dtype'])
+            throw fail('INVALID_ARGUMENT', fn, 'options.dtype and options.modelOptions.dtype differ');
+          modelOptions = { ...given, dtype: o['dtype'] };
+        }
+        const handle = await embeddings.loadModel(source, modelOptions as never);
         const info = embeddings.modelInfo(handle);
         embedder = { embeddings, handle, info, owned: true };
         if (dimensions !== undefined && dimensions !== info.dimensions && loaded === null) {

@@ -32,8 +32,10 @@ export interface SemanticMemoryOptions {
    * searched with vectors only (`dimensions` then required).
    */
   model?: ModelSource | null;
-  /** How the model is loaded and run (maxTokens, pooling, normalize, weights, ...). */
+  /** How the model is loaded and run (maxTokens, truncation, pooling, normalize, weights, ...). */
   modelOptions?: LoadModelOptions;
+  /** The model's weights precision (`modelOptions.dtype`): `'fp32'`; `'q8'` is UNSUPPORTED in this version. */
+  dtype?: 'fp32' | 'q8';
   /** Vector length; must match the model's when both are given. */
   dimensions?: number;
   /** Run on this backend ('native', 'wasm' or 'js'); default: the best one that loads here. */
