@@ -163,7 +163,9 @@ export class DiskStore implements MemoryStore {
 
   async #readIfThere(file: string): Promise<Uint8Array | null> {
     try {
-      return new Uint8Array(await this.#fs.readFile(file));
+      // A view over the file's buffer, not a copy (a snapshot may be hundreds of MB).
+      const bytes = await this.#fs.readFile(file);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
       if ((error as { code?: string }).code === 'ENOENT') return null;
       throw ioError(`cannot read ${file}`, error);

@@ -238,6 +238,10 @@ export class SemanticMemory {
           );
       }
       if (snapshot !== undefined) loaded = loadSnapshot(fn, kernels, snapshot);
+      // The core holds its own copy now: let the file's bytes go (they may be hundreds of MB).
+      const hadSnapshot = snapshot !== undefined;
+      snapshot = undefined;
+      if (contents !== null) contents.snapshot = null;
       const dimensions = (o['dimensions'] as number | undefined) ?? loaded?.stored.dimensions;
       if (loaded !== null && dimensions !== loaded.stored.dimensions) {
         throw fail(
@@ -312,6 +316,7 @@ export class SemanticMemory {
           dims,
           durability as 'fsync' | 'batch',
           snapshotSeq,
+          hadSnapshot,
         );
       }
       const p: Parts = { backend, backendName, embedder, checked, disk, kernels, embeddings, hasChunks };
@@ -1166,6 +1171,7 @@ async function recover(
   dims: number,
   durability: 'fsync' | 'batch',
   snapshotSeq: number,
+  hadSnapshot: boolean,
 ): Promise<Disk> {
   if (contents.logDimensions !== null && contents.logDimensions !== dims)
     throw fail('CORRUPT_DATA', fn, `the log holds ${contents.logDimensions}-d vectors, the store ${dims}-d`);
@@ -1176,7 +1182,7 @@ async function recover(
     store,
     durability,
     seq,
-    recovered: { snapshot: contents.snapshot !== null, replayed, droppedBytes: contents.droppedBytes },
+    recovered: { snapshot: hadSnapshot, replayed, droppedBytes: contents.droppedBytes },
   };
 }
 
