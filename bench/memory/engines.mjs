@@ -122,4 +122,4 @@ const lancedb = {
   },
 };
 
-export const ENGINES = [ours('native'), ours('wasm'), vectra, lancedb];
+export const ENGINES = [ours('native'), ours('wasm'), ours('js'), vectra, lancedb];

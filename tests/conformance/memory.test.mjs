@@ -1369,3 +1369,19 @@ for (const backend of BACKENDS) {
     }
   });
 }
+
+test('open reads each option once (a getter is not run twice)', async () => {
+  let reads = 0;
+  const options = {
+    backend: 'js',
+    model: null,
+    get dimensions() {
+      reads++;
+      return 8;
+    },
+  };
+  const memory = await SemanticMemory.open(options);
+  assert.equal(memory.dimensions, 8);
+  assert.equal(reads, 1);
+  await memory.close();
+});

@@ -159,9 +159,11 @@ export class SemanticMemory {
   }
 
   /**
-   * Opens a memory: loads the model (unless `model: null`), makes the index. Rejects with
-   * INVALID_ARGUMENT for bad options, UNSUPPORTED for what this version or backend cannot do
-   * (a `path`, durability other than 'none', js-fallback), and the model loader's errors.
+   * Opens a memory: loads the model (unless `model: null`), makes the index, and with a `path`
+   * opens (or creates) the store and replays what it holds. Rejects with INVALID_ARGUMENT for bad
+   * options, UNSUPPORTED for what this engine or backend cannot do (a `path` with neither a file
+   * system nor IndexedDB, a model on js-fallback), LOCKED, MODEL_MISMATCH, CORRUPT_DATA, and the
+   * model loader's errors. Each option is read once.
    */
   static async open(options?: SemanticMemoryOptions): Promise<SemanticMemory> {
     const fn = 'SemanticMemory.open';
@@ -175,7 +177,8 @@ export class SemanticMemory {
       throw fail('INVALID_ARGUMENT', fn, 'options.index.dimensions: give options.dimensions');
     // (dimensions without a model: required for a new store, read from an existing one: openOn)
     const runtime = await runtimeFor(fn, o);
-    return runtime.getModules().memory.open(options);
+    // The fields as read once here (a getter on the caller's object is not run a second time).
+    return runtime.getModules().memory.open(o as SemanticMemoryOptions);
   }
 
   /**
@@ -197,7 +200,7 @@ export class SemanticMemory {
         'options.index does not apply to import (the snapshot holds the index)',
       );
     const runtime = await runtimeFor(fn, o);
-    return runtime.getModules().memory.import(bytes, options);
+    return runtime.getModules().memory.import(bytes, o as SemanticMemoryOptions);
   }
 
   /** Internal: open() and import() on a runtime's kernels (memory/module.ts). */
