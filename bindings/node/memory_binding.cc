@@ -11,10 +11,19 @@
 //   getMany(ids[]): Uint8Array (ruv_memory_get_many) / contains(id): boolean
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()
 //   searchHybrid(q, text, k, ef, filterJson): [packed hits, Uint8Array of float64 fused scores]
+// loadMemoryFile(path): Promise<Memory | null>   (read and loaded on a libuv worker; null: no file)
 // Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
 // (the decoders the wasm backend uses too). Every call is short (one walk, or an exact scan of a
 // selective filter's matches) and runs on the calling thread.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "async_handle.h"
 #include "binding_util.h"
@@ -100,6 +109,11 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
   explicit MemoryWrap(const Napi::CallbackInfo& info)
       : Napi::ObjectWrap<MemoryWrap>(info), h_({"Memory", "memory", "callback", "write"}) {
     Napi::Env env = info.Env();
+    if (info.Length() == 2 && info[0].IsExternal()) {  // from loadMemoryFile
+      *h_.out() = info[0].As<Napi::External<ruv_memory>>().Data();
+      header_ = info[1].As<Napi::String>().Utf8Value();
+      return;
+    }
     if (info.Length() == 1) {
       auto bytes = TypedArrayArg<uint8_t>(info, 0);
       ruv_bytes* header = nullptr;
@@ -282,10 +296,132 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
 
   MemoryHandle h_;
   std::string header_;  // the header of the snapshot this memory was loaded from
+
+ public:
+  static Napi::FunctionReference* constructor;
 };
+
+Napi::FunctionReference* MemoryWrap::constructor = nullptr;
+
+// loadMemoryFile(path): Promise<Memory | null>. Reads a snapshot file and loads it on a libuv
+// worker: its bytes never reach JS (a snapshot may be hundreds of MB, which V8 would hold until
+// a GC) and the event loop runs meanwhile. null when the file does not exist; a read error
+// rejects with an Error whose code is the errno name, as node:fs's do; bad bytes, CORRUPT_DATA.
+class LoadFileWorker : public Napi::AsyncWorker {
+ public:
+  LoadFileWorker(Napi::Env env, std::string path)
+      : Napi::AsyncWorker(env, "ruvMemoryLoadFile"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        path_(std::move(path)) {}
+  ~LoadFileWorker() override { ruv_memory_free(memory_); }  // only still set when no wrap was made
+
+  Napi::Promise Start() {
+    Napi::Promise p = deferred_.Promise();
+    Queue();
+    return p;
+  }
+
+  void Execute() override {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      errno_ = errno;
+      return;
+    }
+    std::unique_ptr<uint8_t[]> bytes;  // not zeroed: read() fills it (hundreds of MB)
+    size_t size = 0;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0) {
+      size = static_cast<size_t>(st.st_size);
+      try {
+        bytes.reset(new uint8_t[size == 0 ? 1 : size]);
+      } catch (const std::bad_alloc&) {
+        ::close(fd);
+        status_ = RUV_OUT_OF_MEMORY;
+        message_ = "cannot hold the snapshot in memory";
+        return;
+      }
+      size_t done = 0;
+      while (done < size) {
+        const ssize_t n = ::read(fd, bytes.get() + done, size - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        done += static_cast<size_t>(n);
+      }
+      if (done != size) errno_ = errno != 0 ? errno : EIO;
+    } else {
+      errno_ = errno;
+    }
+    ::close(fd);
+    if (errno_ != 0) return;
+    ruv_bytes* header = nullptr;
+    status_ = ruv_memory_deserialize(bytes.get(), size, &memory_, &header);
+    bytes.reset();  // before anything else: the core holds its own copy
+    if (status_ != RUV_OK) {
+      message_ = ruv_last_error_message();
+      return;
+    }
+    header_.assign(reinterpret_cast<const char*>(ruv_bytes_data(header)), ruv_bytes_size(header));
+    ruv_bytes_free(header);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (errno_ == ENOENT) {
+      deferred_.Resolve(env.Null());
+    } else if (errno_ != 0) {
+      Napi::Error e = Napi::Error::New(env, std::strerror(errno_));  // the store names the file
+      e.Set("code", Napi::String::New(env, ErrnoName(errno_)));
+      deferred_.Reject(e.Value());
+    } else if (status_ != RUV_OK) {
+      deferred_.Reject(StatusError(env, status_, message_));
+    } else {
+      Napi::Object wrap = MemoryWrap::constructor->New(
+          {Napi::External<ruv_memory>::New(env, memory_), Napi::String::New(env, header_)});
+      memory_ = nullptr;
+      deferred_.Resolve(wrap);
+    }
+  }
+
+ private:
+  static const char* ErrnoName(int err) {
+    switch (err) {
+      case EACCES:
+        return "EACCES";
+      case EIO:
+        return "EIO";
+      case EISDIR:
+        return "EISDIR";
+      case ENOSPC:
+        return "ENOSPC";
+      case EMFILE:
+        return "EMFILE";
+      default:
+        return "EIO";
+    }
+  }
+
+  Napi::Promise::Deferred deferred_;
+  std::string path_;
+  int errno_ = 0;
+  int32_t status_ = RUV_OK;
+  std::string message_;
+  std::string header_;
+  ruv_memory* memory_ = nullptr;
+};
+
+Napi::Value LoadMemoryFile(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "loadMemoryFile: expected a path");
+  return (new LoadFileWorker(info.Env(), info[0].As<Napi::String>().Utf8Value()))->Start();
+}
 
 }  // namespace
 
-void RegisterMemory(Napi::Env env, Napi::Object exports) { exports.Set("Memory", MemoryWrap::Define(env)); }
+void RegisterMemory(Napi::Env env, Napi::Object exports) {
+  Napi::Function cls = MemoryWrap::Define(env);
+  MemoryWrap::constructor = new Napi::FunctionReference(Napi::Persistent(cls));
+  exports.Set("Memory", cls);
+  exports.Set("loadMemoryFile", Napi::Function::New<LoadMemoryFile>(env, "loadMemoryFile"));
+}
 
 }  // namespace ruv_node

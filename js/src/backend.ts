@@ -331,6 +331,11 @@ export interface MemoryKernels {
   create(params: HnswParams): MemoryBackend;
   /** Loads snapshot bytes: the memory and its stored header. CORRUPT_DATA for bad bytes, never a crash. */
   deserialize(bytes: Uint8Array): { memory: MemoryBackend; header: string };
+  /**
+   * Loads a snapshot file off the JS thread without its bytes ever reaching JS (native); null
+   * when there is no such file. Read errors carry the errno name as `code`, as node:fs's do.
+   */
+  deserializeFile?(path: string): Promise<{ memory: MemoryBackend; header: string } | null>;
 }
 
 /** Options of a model load in C ABI terms (ruv_embed_options), validated by embeddings/checks.ts. */

@@ -1385,3 +1385,35 @@ test('open reads each option once (a getter is not run twice)', async () => {
   assert.equal(reads, 1);
   await memory.close();
 });
+
+for (const backend of BACKENDS) {
+  test(`${backend}: a snapshot that cannot be read is IO_ERROR naming the file; bad snapshot bytes are CORRUPT_DATA`, async (t) => {
+    const { mkdirSync, writeFileSync, readFileSync } = await import('node:fs');
+    const dir = await tempDir();
+    const memory = await open(backend, { path: dir });
+    if (memory.skip) return t.skip(memory.skip);
+    await memory.addBatch(entries.slice(0, 50));
+    await memory.close();
+    const snapshot = join(dir, 'memory.snapshot');
+    const good = readFileSync(snapshot);
+    const bad = Uint8Array.from(good);
+    bad[bad.length >> 1] ^= 0x10;
+    writeFileSync(snapshot, bad);
+    await assert.rejects(open(backend, { path: dir }), {
+      code: 'CORRUPT_DATA',
+      message: /^SemanticMemory\.open: .*checksum mismatch/,
+    });
+    const { rmSync } = await import('node:fs');
+    rmSync(snapshot);
+    mkdirSync(snapshot);
+    await assert.rejects(open(backend, { path: dir }), {
+      code: 'IO_ERROR',
+      message: /^SemanticMemory\.open: cannot read .*memory\.snapshot: .*(directory|EISDIR)/i,
+    });
+    rmSync(snapshot, { recursive: true });
+    writeFileSync(snapshot, good);
+    const again = await open(backend, { path: dir });
+    assert.equal(again.size, 50);
+    await again.close();
+  });
+}

@@ -152,6 +152,8 @@ export class IndexedDbStore implements MemoryStore {
     return `indexeddb:${this.#path}`;
   }
 
+  readonly snapshotFile = null;
+
   get logBytes(): number {
     return this.#logBytes;
   }

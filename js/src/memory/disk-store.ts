@@ -119,10 +119,14 @@ export class DiskStore implements MemoryStore {
   }
 
   /** Reads the snapshot and the log; cuts a torn or changed log tail off the file. */
-  async read(): Promise<StoreContents> {
+  get snapshotFile(): string {
+    return this.#join(this.path, SNAPSHOT);
+  }
+
+  async read(options?: { snapshot?: boolean }): Promise<StoreContents> {
     const snapshotPath = this.#join(this.path, SNAPSHOT);
     const walPath = this.#join(this.path, WAL);
-    const snapshot = await this.#readIfThere(snapshotPath);
+    const snapshot = options?.snapshot === false ? null : await this.#readIfThere(snapshotPath);
     const wal = await this.#readIfThere(walPath);
     if (wal === null) return { snapshot, records: [], droppedBytes: 0, logDimensions: null };
     const header = decodeWalHeader(wal);

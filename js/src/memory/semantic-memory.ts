@@ -231,9 +231,13 @@ export class SemanticMemory {
       if (path !== undefined) {
         factory = await storeFactory();
         store = await factory.open(path, durability as 'fsync' | 'batch');
-        contents = await store.read();
+        // A backend that loads the snapshot file itself (native: off the JS thread, its bytes
+        // never in JS) is given the file; otherwise the store reads it.
+        const file = kernels.deserializeFile !== undefined ? store.snapshotFile : null;
+        contents = await store.read({ snapshot: file === null });
         snapshot = contents.snapshot ?? undefined;
-        if (snapshot !== undefined && o['index'] !== undefined)
+        if (file !== null) loaded = await loadSnapshotFile(fn, kernels, file);
+        if ((snapshot !== undefined || loaded !== null) && o['index'] !== undefined)
           throw fail(
             'INVALID_ARGUMENT',
             fn,
@@ -242,7 +246,7 @@ export class SemanticMemory {
       }
       if (snapshot !== undefined) loaded = loadSnapshot(fn, kernels, snapshot);
       // The core holds its own copy now: let the file's bytes go (they may be hundreds of MB).
-      const hadSnapshot = snapshot !== undefined;
+      const hadSnapshot = loaded !== null;
       snapshot = undefined;
       if (contents !== null) contents.snapshot = null;
       const dimensions = (o['dimensions'] as number | undefined) ?? loaded?.stored.dimensions;
@@ -1136,6 +1140,33 @@ function loadSnapshot(
     if (e instanceof RuVectorError && e.code === 'CORRUPT_DATA') throw fail('CORRUPT_DATA', fn, e.message, e);
     throw e;
   }
+  return checkStoredHeader(fn, loaded);
+}
+
+/** loadSnapshot from the snapshot file, by a backend that reads it itself; null without one. */
+async function loadSnapshotFile(
+  fn: string,
+  kernels: MemoryKernels,
+  file: string,
+): Promise<{ memory: MemoryBackend; stored: StoredHeader } | null> {
+  let loaded: { memory: MemoryBackend; header: string } | null;
+  try {
+    loaded = await kernels.deserializeFile!(file);
+  } catch (e) {
+    if (e instanceof RuVectorError && e.code === 'CORRUPT_DATA') throw fail('CORRUPT_DATA', fn, e.message, e);
+    if (e instanceof RuVectorError) throw e;
+    const module = './disk-store.js';
+    const { ioError } = (await import(module)) as typeof import('./disk-store.js');
+    throw ioError(`cannot read ${file}`, e);
+  }
+  return loaded === null ? null : checkStoredHeader(fn, loaded);
+}
+
+/** The header of a loaded snapshot, checked; CORRUPT_DATA (the memory freed) when it is not ours. */
+function checkStoredHeader(
+  fn: string,
+  loaded: { memory: MemoryBackend; header: string },
+): { memory: MemoryBackend; stored: StoredHeader } {
   try {
     const h = JSON.parse(loaded.header) as Partial<StoredHeader> | null;
     const ok =

@@ -27,8 +27,13 @@ export interface MemoryStore {
   readonly persisted: boolean | null;
   /** Bytes of log written since the last checkpoint (records only). */
   readonly logBytes: number;
-  /** Reads the snapshot and the log (cutting a damaged tail off). */
-  read(): Promise<StoreContents>;
+  /**
+   * Reads the snapshot and the log (cutting a damaged tail off). `snapshot: false` leaves the
+   * snapshot to {@link snapshotFile} (a backend that loads the file itself: native).
+   */
+  read(options?: { snapshot?: boolean }): Promise<StoreContents>;
+  /** The snapshot's file, for a backend that reads it itself; null where it is not a file. */
+  readonly snapshotFile: string | null;
   /** Reads what is durable now, changing nothing (verify() compares the memory with it). */
   inspect(): Promise<StoreContents>;
   /** Appends records: resolves once they are durable as the store's durability promises. */

@@ -60,6 +60,8 @@ export interface NativeMemoryAddon {
         ]
       | [snapshot: Uint8Array]
   ) => NativeMemory;
+  /** Reads and loads a snapshot file on a libuv worker; null when there is none. */
+  loadMemoryFile(path: string): Promise<NativeMemory | null>;
 }
 
 /** The addon's object behind each wrapper (verify passes a reference memory down). */
@@ -134,6 +136,15 @@ export function createMemoryKernels(addon: NativeMemoryAddon): MemoryKernels {
     deserialize(bytes: Uint8Array) {
       const native = guarded(() => new addon.Memory(bytes));
       return { memory: wrap(native), header: native.header() };
+    },
+    async deserializeFile(path: string) {
+      let native: NativeMemory | null;
+      try {
+        native = await addon.loadMemoryFile(path);
+      } catch (error) {
+        rethrow(error); // a status error as RuVectorError; an errno one as it is (the store maps it)
+      }
+      return native === null ? null : { memory: wrap(native), header: native.header() };
     },
   };
 }
