@@ -1417,3 +1417,37 @@ for (const backend of BACKENDS) {
     await again.close();
   });
 }
+
+for (const backend of BACKENDS) {
+  test(`${backend}: verify() finds a store damaged under an open memory and writes it again from the memory`, async (t) => {
+    const { readFileSync, writeFileSync, appendFileSync } = await import('node:fs');
+    const dir = await tempDir();
+    const first = await open(backend, { path: dir });
+    if (first.skip) return t.skip(first.skip);
+    await first.addBatch(entries.slice(0, 60));
+    await first.close(); // a snapshot on disk
+    const memory = await open(backend, { path: dir });
+    await memory.add('late', 'after the snapshot', {}, { vector: entries[70].vector });
+    // Bit rot in the snapshot while the memory is open: the store would no longer open.
+    const snapshot = join(dir, 'memory.snapshot');
+    const bytes = Uint8Array.from(readFileSync(snapshot));
+    bytes[bytes.length >> 1] ^= 0x01;
+    writeFileSync(snapshot, bytes);
+    let report = await memory.verify({ repair: false });
+    assert.equal(report.ok, false);
+    assert.match(report.damage, /^the store cannot be read back: .*checksum mismatch/);
+    assert.equal(report.repaired, false);
+    report = await memory.verify();
+    assert.equal(report.repaired, true);
+    // Garbage appended to the log (a torn write below us) is found too.
+    appendFileSync(join(dir, 'memory.wal'), Uint8Array.of(9, 9, 9));
+    report = await memory.verify();
+    assert.match(report.damage, /^3 bytes at the end of the log are damaged/);
+    await memory.close();
+    const again = await open(backend, { path: dir });
+    assert.equal(again.size, 61, 'the store was written again whole from the memory');
+    assert.equal(again.get('late').text, 'after the snapshot');
+    assert.equal((await again.verify()).ok, true);
+    await again.close();
+  });
+}

@@ -943,13 +943,25 @@ export class SemanticMemory {
   async #verify(fn: string, repair: boolean): Promise<VerifyReport> {
     const disk = this.#disk;
     let reference: MemoryBackend | null = null;
+    let damage: string | null = null;
     try {
       if (disk !== null) {
         // The memory as the store's snapshot and log rebuild it (what the next open would load).
         const contents = await disk.store.inspect();
-        const loaded = contents.snapshot === null ? null : loadSnapshot(fn, this.#kernels, contents.snapshot);
-        reference = loaded?.memory ?? this.#kernels.create(this.#checked.params);
-        replay(fn, reference, contents.records, loaded?.stored.seq ?? 0);
+        if (contents.droppedBytes > 0)
+          damage = `${contents.droppedBytes} bytes at the end of the log are damaged (the records before them are read)`;
+        try {
+          const loaded =
+            contents.snapshot === null ? null : loadSnapshot(fn, this.#kernels, contents.snapshot);
+          reference = loaded?.memory ?? this.#kernels.create(this.#checked.params);
+          replay(fn, reference, contents.records, loaded?.stored.seq ?? 0);
+        } catch (e) {
+          if (!(e instanceof RuVectorError) || e.code !== 'CORRUPT_DATA') throw e;
+          // The store could not be opened again as it is: the memory here is all there is.
+          reference?.free();
+          reference = null;
+          damage = `the store cannot be read back: ${e.message.replace(/^SemanticMemory\.verify: /, '')}`;
+        }
       }
       let counts;
       try {
@@ -958,9 +970,16 @@ export class SemanticMemory {
         throw asPublicError(fn, e);
       }
       const found = counts.unreachable + counts.orphans + counts.lost + counts.restored + counts.unlogged;
-      const repaired = repair && found > counts.lost;
+      // A damaged store is written whole again from this memory (one checkpoint).
+      const repaired = repair && (found > counts.lost || damage !== null);
       if (repaired && disk !== null) await this.#checkpoint();
-      return { ok: found === 0, ...counts, against: disk === null ? null : 'log', repaired };
+      return {
+        ok: found === 0 && damage === null,
+        ...counts,
+        against: disk === null ? null : 'log',
+        damage,
+        repaired,
+      };
     } catch (e) {
       throw named(fn, e);
     } finally {
@@ -1070,6 +1089,11 @@ export interface VerifyReport {
   ids: string[];
   /** What the memory was compared with: its store's snapshot and log, or nothing (in memory). */
   against: 'log' | null;
+  /**
+   * Damage found in the store itself (a snapshot that no longer loads, a damaged log tail), or
+   * null. With repair the store is written again from this memory.
+   */
+  damage: string | null;
   /** Whether anything was repaired (with a path: and a checkpoint written). */
   repaired: boolean;
 }
