@@ -101,6 +101,8 @@ try {
       all: [],
     };
     for await (const e of m) out.all.push(e.id);
+    const v = await m.verify();
+    out.verify = { ok: v.ok, checked: v.checked, against: v.against };
     await m.close();
     return out;
   });
@@ -114,6 +116,10 @@ try {
   );
   report(again.n19?.text === 'note 19' && again.n19.metadata.i === 19, 'texts and metadata survive');
   report(again.top === 'n7' && again.all.length === 19, `every id is findable (top ${again.top})`);
+  report(
+    again.verify.ok && again.verify.checked === 19 && again.verify.against === 'log',
+    `verify() checks the memory against the IndexedDB log (${JSON.stringify(again.verify)})`,
+  );
 
   // 2. After close(): one snapshot, nothing to replay.
   await open(tab);
