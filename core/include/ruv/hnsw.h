@@ -95,6 +95,10 @@ class HnswIndex {
   // Loads bytes written by Serialize. kCorruptData for anything malformed (never crashes);
   // memory allocated is bounded by a constant times `size`.
   static Status Deserialize(const uint8_t* data, size_t size, std::unique_ptr<HnswIndex>* out);
+  // The same for bytes embedded in a container whose own checksum the caller has verified and
+  // which covers them (a SemanticMemory snapshot): the index's CRC is not computed a second time.
+  // Every loading rule is still enforced (a checksum never guarded against crafted bytes).
+  static Status DeserializeVerified(const uint8_t* data, size_t size, std::unique_ptr<HnswIndex>* out);
 
   ~HnswIndex();
   HnswIndex(const HnswIndex&) = delete;
@@ -139,6 +143,7 @@ class HnswIndex {
 
  private:
   explicit HnswIndex(std::unique_ptr<hnsw::Graph> graph);
+  static Status Load(const uint8_t* data, size_t size, std::unique_ptr<HnswIndex>* out, bool check_crc);
 
   std::unique_ptr<hnsw::Graph> graph_;  // holds the index's reader-writer lock too
 };

@@ -72,7 +72,9 @@ class Graph {
 
   // --- bytes (hnsw_serialize.cc) -------------------------------------------------------------
   void Serialize(std::vector<uint8_t>* out) const;
-  static Status Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Graph>* out);
+  // check_crc false: the caller verified a checksum covering these bytes (HnswIndex::DeserializeVerified).
+  static Status Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Graph>* out,
+                            bool check_crc = true);
 
   HnswStats Stats() const;
 

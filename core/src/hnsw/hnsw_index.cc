@@ -93,11 +93,19 @@ Status HnswIndex::Create(const HnswConfig& config, std::unique_ptr<HnswIndex>* o
 }
 
 Status HnswIndex::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<HnswIndex>* out) {
+  return Load(data, size, out, /*check_crc=*/true);
+}
+
+Status HnswIndex::DeserializeVerified(const uint8_t* data, size_t size, std::unique_ptr<HnswIndex>* out) {
+  return Load(data, size, out, /*check_crc=*/false);
+}
+
+Status HnswIndex::Load(const uint8_t* data, size_t size, std::unique_ptr<HnswIndex>* out, bool check_crc) {
   if (out == nullptr) return {ErrorCode::kInvalidArgument, "hnsw: null output"};
   if (data == nullptr && size > 0) return {ErrorCode::kInvalidArgument, "hnsw: null data"};
   try {
     std::unique_ptr<Graph> graph;
-    if (Status st = Graph::Deserialize(data, size, &graph); !st.ok()) return st;
+    if (Status st = Graph::Deserialize(data, size, &graph, check_crc); !st.ok()) return st;
     out->reset(new HnswIndex(std::move(graph)));
   } catch (const std::bad_alloc&) {
     return OutOfMemory();
