@@ -242,19 +242,25 @@ export interface HnswKernels {
   deserializeAsync?(bytes: Uint8Array): Promise<HnswBackendIndex>;
 }
 
-/** A record of a memory as the core keeps it: its text and its metadata as compact JSON text. */
-/** What MemoryBackend.verify found (counts of ids; ruv_memory_verify's order). */
+/** What a memory's verify found: counts of memories (ruv_memory_verify's order) and their ids. */
 export interface MemoryVerifyCounts {
+  /** Memories looked at. */
   checked: number;
+  /** Vectors no search reached (linked in again). */
   unreachable: number;
+  /** Vectors without their memory (removed). */
   orphans: number;
+  /** Memories whose vector is gone and that the log cannot give back. */
   lost: number;
+  /** Memories missing or different here, put back from the store's snapshot and log. */
   restored: number;
+  /** Memories the store's snapshot and log lack (written to them again). */
   unlogged: number;
   /** The ids involved (the first 100). */
   ids: string[];
 }
 
+/** A record of a memory as the core keeps it: its text and its metadata as compact JSON text. */
 export interface MemoryBackendRecord {
   text: string;
   metadataJson: string;

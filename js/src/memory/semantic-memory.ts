@@ -9,7 +9,13 @@
  * This version keeps memories in memory; durable stores (path, write-ahead log) come next and are
  * rejected with UNSUPPORTED until then, never silently kept in memory.
  */
-import type { BackendName, MemoryBackend, MemoryBackendRecord, MemoryKernels } from '../backend.js';
+import type {
+  BackendName,
+  MemoryBackend,
+  MemoryBackendRecord,
+  MemoryKernels,
+  MemoryVerifyCounts,
+} from '../backend.js';
 import { asPublicError, fail, rejectUnknownKeys, show } from '../check.js';
 import { EMBED_BATCH_CHUNK } from '../embeddings/embedder.js';
 import {
@@ -1071,22 +1077,9 @@ export interface VerifyOptions {
 }
 
 /** What {@link SemanticMemory.verify} found: counts of memories, and their ids (the first 100). */
-export interface VerifyReport {
+export interface VerifyReport extends MemoryVerifyCounts {
   /** Nothing was found. */
   ok: boolean;
-  /** Memories looked at. */
-  checked: number;
-  /** Vectors no search reached (linked in again). */
-  unreachable: number;
-  /** Vectors without their memory (removed). */
-  orphans: number;
-  /** Memories whose vector is gone and that the log cannot give back. */
-  lost: number;
-  /** Memories missing or different here, put back from the store's snapshot and log. */
-  restored: number;
-  /** Memories the store's snapshot and log lack (written to them again). */
-  unlogged: number;
-  ids: string[];
   /** What the memory was compared with: its store's snapshot and log, or nothing (in memory). */
   against: 'log' | null;
   /**
