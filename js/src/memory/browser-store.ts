@@ -16,8 +16,9 @@
  *
  * The Web Lock (`navigator.locks`) is released by the browser when the tab goes away, so a
  * crashed or reloaded tab never blocks the next open; a second tab gets LOCKED. Opening asks
- * `navigator.storage.persist()` so the browser does not evict the store under storage pressure;
- * describe() reports whether it agreed. A full quota is QUOTA_EXCEEDED: the transaction is
+ * `navigator.storage.persist()` so the browser does not evict the store under storage pressure
+ * (waiting a moment at most: a browser that asks the person answers later); describe() reports
+ * whether it had agreed by then. A full quota is QUOTA_EXCEEDED: the transaction is
  * aborted, nothing of it is kept, and nothing stored before is touched.
  */
 import { RuVectorError } from '../errors.js';
@@ -104,7 +105,12 @@ async function askPersistence(): Promise<boolean> {
   const storage = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
   try {
     if (storage?.persisted !== undefined && (await storage.persisted())) return true;
-    return (await storage?.persist?.()) ?? false;
+    const asked = storage?.persist?.();
+    if (asked === undefined) return false;
+    // Some browsers (Firefox) ask the person, and the answer may take as long as they like:
+    // open does not wait for it beyond a moment; the grant, when it comes, applies all the same.
+    const later = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 250));
+    return await Promise.race([asked.catch(() => false), later]);
   } catch {
     return false;
   }
