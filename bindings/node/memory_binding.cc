@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <cerrno>
 #include <cstring>
@@ -371,7 +372,8 @@ class LoadFileWorker : public Napi::AsyncWorker {
       deferred_.Resolve(env.Null());
     } else if (errno_ != 0) {
       Napi::Error e = Napi::Error::New(env, std::strerror(errno_));  // the store names the file
-      e.Set("code", Napi::String::New(env, ErrnoName(errno_)));
+      // libuv names errnos as node:fs does (on POSIX its codes are -errno).
+      e.Set("code", Napi::String::New(env, uv_err_name(-errno_)));
       deferred_.Reject(e.Value());
     } else if (status_ != RUV_OK) {
       deferred_.Reject(StatusError(env, status_, message_));
@@ -384,23 +386,6 @@ class LoadFileWorker : public Napi::AsyncWorker {
   }
 
  private:
-  static const char* ErrnoName(int err) {
-    switch (err) {
-      case EACCES:
-        return "EACCES";
-      case EIO:
-        return "EIO";
-      case EISDIR:
-        return "EISDIR";
-      case ENOSPC:
-        return "ENOSPC";
-      case EMFILE:
-        return "EMFILE";
-      default:
-        return "EIO";
-    }
-  }
-
   Napi::Promise::Deferred deferred_;
   std::string path_;
   int errno_ = 0;

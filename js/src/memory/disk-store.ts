@@ -294,7 +294,7 @@ export const directoryStores: StoreFactory = {
   child: (store, name) => `${store.location}/${name}`,
   async exists(path) {
     const { existsSync } = await import('node:fs');
-    return ['memory.snapshot', 'memory.wal'].some((n) => existsSync(`${path}/${n}`));
+    return [SNAPSHOT, WAL].some((n) => existsSync(`${path}/${n}`));
   },
   async remove(path) {
     const fs = await import('node:fs/promises');

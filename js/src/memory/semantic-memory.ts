@@ -535,13 +535,7 @@ export class SemanticMemory {
       if (options !== undefined && !isPlainObject(options))
         throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
       rejectUnknownKeys(fn, options ?? {}, ['onProgress', 'chunk'], 'option');
-      const onProgress = options?.onProgress as unknown;
-      if (onProgress !== undefined && typeof onProgress !== 'function')
-        throw fail(
-          'INVALID_ARGUMENT',
-          fn,
-          `options.onProgress must be a function (got ${typeName(onProgress)})`,
-        );
+      const onProgress = progressArg(fn, options?.onProgress);
       const checked = inputs.map((input, i) => {
         const c = inputArg(fn, `inputs[${i}]`, input);
         if (c.vector !== undefined) vectorArg(fn, `inputs[${i}].vector`, c.vector, this.dimensions);
@@ -551,7 +545,7 @@ export class SemanticMemory {
       return this.#addChecked(
         fn,
         checked,
-        onProgress as AddBatchOptions['onProgress'],
+        onProgress,
         chunk === undefined ? undefined : chunkOptionsArg(fn, 'options.chunk', chunk),
       );
     } catch (e) {
@@ -677,23 +671,29 @@ export class SemanticMemory {
       else if (!bases.has(c.input.id)) bases.set(c.input.id, false);
     }
     const backend = this.#live('add');
+    const ids = [...bases.keys()];
+    // One call for every id's first piece (not one per put: a batch may hold thousands).
+    const pieces = this.#piecesOf(ids);
     const stale: Change[] = [];
-    for (const [id, pieces] of bases) {
-      if (pieces && !putting.has(id) && backend.contains(id)) stale.push({ op: 'delete', id });
-      for (const piece of this.#piecesOf(id))
-        if (!putting.has(piece)) stale.push({ op: 'delete', id: piece });
-    }
+    ids.forEach((id, i) => {
+      if (bases.get(id) === true && !putting.has(id) && backend.contains(id))
+        stale.push({ op: 'delete', id });
+      for (const piece of pieces[i]!) if (!putting.has(piece)) stale.push({ op: 'delete', id: piece });
+    });
     return stale;
   }
 
-  /** The ids of the pieces `id` is stored in (none unless an add with `chunk` split it). */
-  #piecesOf(id: string): string[] {
-    if (!this.#hasChunks) return [];
-    const first = this.#live('get').get(`${id}#0`);
-    if (first === undefined) return [];
-    const m = JSON.parse(first.metadataJson) as MemoryMetadata;
-    const n = m['chunkOf'] === id && Number.isSafeInteger(m['chunks']) ? (m['chunks'] as number) : 0;
-    return Array.from({ length: n }, (_, i) => `${id}#${i}`);
+  /** The ids of the pieces each of `ids` is stored in (none unless an add with `chunk` split it). */
+  #piecesOf(ids: string[]): string[][] {
+    if (!this.#hasChunks) return ids.map(() => []);
+    const firsts = this.#live('get').getMany(ids.map((id) => `${id}#0`));
+    return ids.map((id, i) => {
+      const first = firsts[i];
+      if (first === undefined) return [];
+      const m = JSON.parse(first.metadataJson) as MemoryMetadata;
+      const n = m['chunkOf'] === id && Number.isSafeInteger(m['chunks']) ? (m['chunks'] as number) : 0;
+      return Array.from({ length: n }, (_, k) => `${id}#${k}`);
+    });
   }
 
   /**
@@ -773,8 +773,8 @@ export class SemanticMemory {
       const checked = textArg(fn, 'id', id);
       return this.#write(Promise.resolve(), async () => {
         const had = this.#live('delete').contains(checked);
-        const pieces = this.#piecesOf(checked);
-        const deletes: Change[] = (had ? [checked] : []).concat(pieces).map((id) => ({ op: 'delete', id }));
+        const [pieces] = this.#piecesOf([checked]);
+        const deletes: Change[] = (had ? [checked] : []).concat(pieces!).map((id) => ({ op: 'delete', id }));
         if (deletes.length > 0) await this.#commit(fn, deletes);
         return deletes.length > 0;
       });
@@ -846,13 +846,7 @@ export class SemanticMemory {
           fn,
           'model must be a model source (a folder, URL, Hub id or bundle bytes)',
         );
-      const onProgress = options?.onProgress as unknown;
-      if (onProgress !== undefined && typeof onProgress !== 'function')
-        throw fail(
-          'INVALID_ARGUMENT',
-          fn,
-          `options.onProgress must be a function (got ${typeName(onProgress)})`,
-        );
+      progressArg(fn, options?.onProgress);
       return this.#write(Promise.resolve(), () => this.#reembed(fn, model, options ?? {}));
     } catch (e) {
       return Promise.reject(e);
@@ -1063,6 +1057,13 @@ export class SemanticMemory {
     }
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
+}
+
+/** options.onProgress: absent or a function. */
+function progressArg(fn: string, onProgress: unknown): AddBatchOptions['onProgress'] {
+  if (onProgress !== undefined && typeof onProgress !== 'function')
+    throw fail('INVALID_ARGUMENT', fn, `options.onProgress must be a function (got ${typeName(onProgress)})`);
+  return onProgress as AddBatchOptions['onProgress'];
 }
 
 /** A stored record as the public entry. */
