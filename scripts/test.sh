@@ -3,8 +3,8 @@
 # suite (scripts/test-cpp.sh: plain, under ASan+UBSan, libFuzzer), the node:test suites
 # (scripts/test-js.sh: conformance on native, wasm and js; unit tests) and the end-to-end runs of
 # the package per engine (scripts/test-e2e.sh). Each part also runs on its own after a build.
-# Ends with one summary line "tests: N passed, N failed, N skipped" counting every part; exits non-zero when
-# anything failed.
+# Ends with a list of what failed, when anything did, and one summary line "tests: N passed,
+# N failed, N skipped" counting every part; exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/tally.sh
@@ -25,5 +25,17 @@ for part in "${parts[@]}"; do
   # A part that exits non-zero while counting no failure is one failure (the count stays honest).
   if [ "$rc" -ne 0 ] && [ "$failed" -eq "$before" ]; then fail; fi
 done
+
+# CI shows only the end of the output: name what failed right above the summary line. The
+# markers: lint's and the fuzzers' "FAILED", gtest's "[  FAILED  ]", node:test's spec "✖", the
+# e2e runs' "not ok - ".
+if [ "$failed" -gt 0 ]; then
+  echo
+  echo "== what failed (each part's full output is above)"
+  for part in "${parts[@]}"; do
+    grep -E "FAILED|^\[  FAILED  \]|^ *✖ |^not ok - |printed no summary" "$logs/$part.log" \
+      | grep -vE "^ *✖ failing tests:$" | sort -u | head -15 | sed "s/^ */$part: /"
+  done
+fi
 
 tally_exit
