@@ -15,9 +15,6 @@
 // Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
 // (the decoders the wasm backend uses too). Every call is short (one walk, or an exact scan of a
 // selective filter's matches) and runs on the calling thread.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include <cerrno>
@@ -28,6 +25,7 @@
 
 #include "async_handle.h"
 #include "binding_util.h"
+#include "file_bytes.h"
 #include "packed_strings.h"
 #include "ruv_capi_memory.h"
 
@@ -323,40 +321,18 @@ class LoadFileWorker : public Napi::AsyncWorker {
   }
 
   void Execute() override {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      errno_ = errno;
+    FileBytes bytes;
+    errno_ = bytes.Load(path_);
+    if (errno_ == ENOMEM) {
+      errno_ = 0;
+      status_ = RUV_OUT_OF_MEMORY;
+      message_ = "cannot hold the snapshot in memory";
       return;
     }
-    std::unique_ptr<uint8_t[]> bytes;  // not zeroed: read() fills it (hundreds of MB)
-    size_t size = 0;
-    struct stat st {};
-    if (::fstat(fd, &st) == 0) {
-      size = static_cast<size_t>(st.st_size);
-      try {
-        bytes.reset(new uint8_t[size == 0 ? 1 : size]);
-      } catch (const std::bad_alloc&) {
-        ::close(fd);
-        status_ = RUV_OUT_OF_MEMORY;
-        message_ = "cannot hold the snapshot in memory";
-        return;
-      }
-      size_t done = 0;
-      while (done < size) {
-        const ssize_t n = ::read(fd, bytes.get() + done, size - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<size_t>(n);
-      }
-      if (done != size) errno_ = errno != 0 ? errno : EIO;
-    } else {
-      errno_ = errno;
-    }
-    ::close(fd);
     if (errno_ != 0) return;
     ruv_bytes* header = nullptr;
-    status_ = ruv_memory_deserialize(bytes.get(), size, &memory_, &header);
-    bytes.reset();  // before anything else: the core holds its own copy
+    status_ = ruv_memory_deserialize(bytes.data(), bytes.size(), &memory_, &header);
+    bytes.Release();  // before anything else: the core holds its own copy
     if (status_ != RUV_OK) {
       message_ = ruv_last_error_message();
       return;

@@ -6,6 +6,10 @@
 #include <limits>
 #include <new>
 
+#if !defined(__EMSCRIPTEN__)
+#include <sys/mman.h>
+#endif
+
 #include "quant/quant_kernels.h"
 #include "ruv/quant.h"
 #include "simd/int_ops.h"
@@ -14,6 +18,7 @@ namespace ruv::hnsw {
 namespace {
 
 constexpr size_t RoundUp(size_t n, size_t to) { return (n + to - 1) / to * to; }
+constexpr size_t kHugePage = size_t{2} << 20;
 
 float RangeMin(const uint8_t* row) {
   float v;
@@ -42,12 +47,22 @@ VectorStore::VectorStore(uint32_t dim, Metric metric, HnswStorage storage)
 
 void VectorStore::Reserve(size_t slots) {
   if (slots <= capacity_) return;
-  const size_t bytes = slots * stride_;
+  // Rows of 8 MiB and more start on a 2 MiB boundary and are advised as huge pages (Linux's
+  // transparent huge pages in their usual "madvise" mode): filling 150 MB of rows then takes ~75
+  // page faults instead of ~37,000, and in a VM those faults were a third of loading a
+  // 100k-vector snapshot. Elsewhere the advice is not given and the alignment costs nothing.
+  const size_t align = slots * stride_ >= 4 * kHugePage ? kHugePage : 64;
+  const size_t bytes = RoundUp(slots * stride_, align);
   // operator new (not aligned_alloc): it throws std::bad_alloc itself, and tests can make it fail.
-  auto* p = static_cast<uint8_t*>(::operator new (RoundUp(bytes, 64), std::align_val_t{64}));
-  std::unique_ptr<uint8_t, AlignedDeleter> fresh(p);
+  auto* p = static_cast<uint8_t*>(::operator new (bytes, std::align_val_t{align}));
+  std::unique_ptr<uint8_t, AlignedDeleter> fresh(p, AlignedDeleter(align));
+#if defined(MADV_HUGEPAGE) && !defined(__EMSCRIPTEN__)
+  if (align == kHugePage) ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: failure is harmless
+#endif
   if (capacity_ > 0) std::memcpy(p, data_.get(), capacity_ * stride_);
-  std::memset(p + capacity_ * stride_, 0, (slots - capacity_) * stride_);
+  // The new rows are left unwritten: a row is read only once Set or LoadRow wrote it (a slot is
+  // live, or free after it was), and untouched pages cost no memory. Zeroing them was a fifth of
+  // loading a 100k-vector snapshot (the memset and its page faults).
   if (storage_ == HnswStorage::kInt8 && metric_ == Metric::kEuclidean) aux_.resize(slots, 0.0f);
   data_ = std::move(fresh);
   capacity_ = slots;

@@ -61,7 +61,10 @@ class VectorStore {
 
  private:
   struct AlignedDeleter {
-    void operator()(uint8_t* p) const { ::operator delete (p, std::align_val_t{64}); }
+    AlignedDeleter() : align(64) {}
+    explicit AlignedDeleter(size_t a) : align(a) {}
+    size_t align;  // what the rows were allocated with (see Reserve)
+    void operator()(uint8_t* p) const { ::operator delete (p, std::align_val_t{align}); }
   };
   uint8_t* mutable_row(uint32_t slot) { return data_.get() + size_t{slot} * stride_; }
   // A loaded row's squared length is one an insert could have stored (finite in float32; about 1,

@@ -128,25 +128,3 @@ TEST(MemorySnapshotTest, AnEmptyMemoryRoundTripsAndTheHeaderIsBounded) {
 
 }  // namespace
 }  // namespace ruv::memory
-
-namespace ruv {
-namespace {
-
-// The sliced CRC equals the byte-at-a-time reference at every length and alignment, and the
-// standard check value.
-TEST(Crc32Test, SlicedEqualsBytewiseAndTheCheckValue) {
-  const char* check = "123456789";
-  EXPECT_EQ(Crc32(reinterpret_cast<const uint8_t*>(check), 9), 0xCBF43926u);
-  std::vector<uint8_t> bytes(300);
-  uint32_t x = 12345;
-  for (uint8_t& b : bytes) b = static_cast<uint8_t>((x = x * 1103515245u + 12345u) >> 24);
-  for (size_t start = 0; start < 9; ++start) {
-    for (size_t len = 0; start + len <= bytes.size(); len += 7) {
-      ASSERT_EQ(Crc32(bytes.data() + start, len), Crc32Bytewise(bytes.data() + start, len))
-          << start << " " << len;
-    }
-  }
-}
-
-}  // namespace
-}  // namespace ruv
