@@ -43,6 +43,7 @@ void Graph::FindHolders(uint32_t slot, Scratch* s) {
 
 void Graph::Remove(uint32_t slot, Scratch* s) {
   PrepareScratch(config_.dimensions, s);
+  reach_.KeepHolders0();  // (the first removal builds them: ReserveForWrite, or here)
   // (Reserved by ReserveForWrite when the removal is part of an insert.)
   ReserveGrowing(&s->holders, size_t{reach_.InDegree(slot)} + reach_.UpperInDegree(slot));
   FindHolders(slot, s);

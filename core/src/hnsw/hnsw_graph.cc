@@ -98,6 +98,7 @@ void Graph::ReserveForWrite(uint32_t removing, Scratch* s) {
   const size_t per_list = size_t{max_m0_} + 1;
   size_t notes = (size_t{config_.m} + 1) * per_list;
   if (removing != kNone) {
+    reach_.KeepHolders0();
     notes += (size_t{reach_.InDegree(removing)} + 1) * per_list;
     ReserveGrowing(&s->holders, size_t{reach_.InDegree(removing)} + reach_.UpperInDegree(removing));
   }

@@ -88,6 +88,8 @@ class Graph {
   size_t SweepsForTest() const { return reach_.SweepsForTest(); }
   // Test support: the lists removals have examined to find those holding the removed node.
   size_t RemovalWorkForTest() const { return removal_work_; }
+  // Test support: whether level-0 holder lists are kept (from the first removal on).
+  bool KeepsHolders0ForTest() const { return reach_.KeepsHolders0ForTest(); }
   // Test support: how many removals fell back to scanning every slot (a holder list not known).
   size_t RemovalScansForTest() const { return removal_scans_; }
 

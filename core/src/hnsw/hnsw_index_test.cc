@@ -307,6 +307,9 @@ TEST(HnswIndexTest, SlotsAreReused) {
   std::unique_ptr<HnswIndex> index;
   ASSERT_TRUE(HnswIndex::Create(c, &index).ok());
   for (size_t i = 0; i < n; ++i) ASSERT_TRUE(index->Insert(Id(i), d.row(i)).ok());
+  // (The first removal makes the index keep its level-0 holder lists: measured from there.)
+  ASSERT_TRUE(index->Remove(Id(1)));
+  ASSERT_TRUE(index->Insert(Id(1), d.row(1)).ok());
   const HnswStats before = index->Stats();
   for (size_t round = 0; round < 3; ++round) {
     for (size_t i = 0; i < n; i += 3) ASSERT_TRUE(index->Remove(Id(i)));

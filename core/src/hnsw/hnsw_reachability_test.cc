@@ -175,6 +175,37 @@ TEST(HnswReachabilityTest, RemovalWorkDoesNotGrowWithTheIndex) {
   }
 }
 
+// Level-0 holder lists cost 260 bytes per slot at m 16: an index keeps them only from its first
+// removal on, building them then from the link lists. Until then (a build, a load) it holds none;
+// the first removal, and every later one, scans nothing and leaves them exact, on a built index
+// and on a loaded one.
+TEST(HnswReachabilityTest, Level0HoldersAreKeptFromTheFirstRemoval) {
+  const size_t n = Scaled(2000);
+  const Dataset d = RandomUnit(n, 32, 77);
+  Graph g(Config(32, Metric::kCosine, 16, 64));
+  Scratch s;
+  for (size_t i = 0; i < n; ++i) g.Insert(Id(i), d.row(i), &s);
+  EXPECT_FALSE(g.KeepsHolders0ForTest());
+  std::vector<uint8_t> bytes;
+  g.Serialize(&bytes);
+  std::unique_ptr<Graph> loaded;
+  ASSERT_TRUE(Graph::Deserialize(bytes.data(), bytes.size(), &loaded).ok());
+  EXPECT_FALSE(loaded->KeepsHolders0ForTest());
+  EXPECT_LE(loaded->Stats().memory_bytes, g.Stats().memory_bytes);  // (no holder room made by the load)
+  for (Graph* graph : {&g, loaded.get()}) {
+    const size_t before = graph->Stats().memory_bytes;
+    graph->Remove(graph->Find(Id(0)), &s);
+    EXPECT_TRUE(graph->KeepsHolders0ForTest());
+    EXPECT_GE(graph->Stats().memory_bytes,
+              before + 4 * 65 * (n - 1));  // the level-0 room, (4m + 1) words a slot
+    for (size_t i = 1; i < n; i += 7) graph->Remove(graph->Find(Id(i)), &s);
+    EXPECT_EQ(graph->RemovalScansForTest(), 0u);
+    ASSERT_TRUE(graph->InDegreesConsistentForTest());
+    const std::vector<uint32_t> lost = graph->Unreachable();
+    ASSERT_TRUE(lost.empty()) << "unreachable " << Describe(*graph, lost);
+  }
+}
+
 // Identical rows make hubs: the heuristic keeps the first copy and drops the others (as hnswlib
 // does), so the first takes the in-links the others would get, past the room a holder list has
 // (137 at m 16 with 2 copies of each row). Such lists spill instead of overflowing: with 2 and 3

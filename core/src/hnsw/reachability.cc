@@ -18,7 +18,7 @@ void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_link
   in0_.resize(slots, 0);
   in_upper_.resize(slots, 0);
   rev_cap_ = static_cast<uint32_t>(holders);
-  rev0_.resize(slots * (holders + 1), 0);
+  if (keep_holders0_) rev0_.resize(slots * (holders + 1), 0);
   parent_.reserve(slots);
   walk_.reserve(slots);
   reached_.reserve(slots);
@@ -26,6 +26,17 @@ void Reachability::Reserve(size_t slots, size_t ef_construction, size_t max_link
   head_.reserve(std::min(std::max(ef_construction, kRepairEf), slots));
   kept_pool_.reserve(std::min(ef_construction, slots));
   kept_.reserve(max_links);
+}
+
+void Reachability::KeepHolders0() {
+  if (keep_holders0_) return;
+  rev0_.assign(in0_.size() * (size_t{rev_cap_} + 1), 0);  // may throw: nothing kept yet
+  keep_holders0_ = true;
+  for (uint32_t n = 0; n < g_.slot_count_; ++n) {
+    if (!g_.live_[n]) continue;
+    const uint32_t* ll = g_.links(n, 0);
+    for (uint32_t i = 1; i <= ll[0]; ++i) AddHolder(ll[i], 0, n);
+  }
 }
 
 uint32_t* Reachability::FixedHolders(uint32_t slot, uint32_t level) const {
@@ -38,6 +49,7 @@ uint32_t Reachability::HolderCap(uint32_t level) const {
 }
 
 bool Reachability::Holders(uint32_t slot, uint32_t level, const uint32_t** data, uint32_t* count) const {
+  if (level == 0 && !keep_holders0_) return false;
   const uint32_t* r = FixedHolders(slot, level);
   if (r[0] == kOverflow) return false;
   if (r[0] == kSpilled) {
@@ -52,6 +64,7 @@ bool Reachability::Holders(uint32_t slot, uint32_t level, const uint32_t** data,
 }
 
 void Reachability::AddHolder(uint32_t slot, uint32_t level, uint32_t from) {
+  if (level == 0 && !keep_holders0_) return;
   uint32_t* r = FixedHolders(slot, level);
   const uint32_t cap = HolderCap(level);
   if (r[0] == kOverflow) return;
@@ -88,6 +101,7 @@ void Reachability::AddHolder(uint32_t slot, uint32_t level, uint32_t from) {
 }
 
 void Reachability::RemoveHolder(uint32_t slot, uint32_t level, uint32_t from) {
+  if (level == 0 && !keep_holders0_) return;
   uint32_t* r = FixedHolders(slot, level);
   if (r[0] == kOverflow) return;
   if (r[0] == kSpilled) {
@@ -117,7 +131,7 @@ void Reachability::RemoveHolder(uint32_t slot, uint32_t level, uint32_t from) {
 void Reachability::ResetSlot(uint32_t slot, uint32_t level) {
   in0_[slot] = 0;
   in_upper_[slot] = 0;
-  for (uint32_t l = 0; l <= level; ++l) {
+  for (uint32_t l = keep_holders0_ ? 0 : 1; l <= level; ++l) {
     uint32_t* r = FixedHolders(slot, l);
     if (r[0] == kSpilled) {
       auto it = spilled_.find(SpillKey(slot, l));
@@ -153,7 +167,7 @@ void Reachability::Recount() {
   spilled_.clear();
   spilled_words_ = 0;
   for (uint32_t n = 0; n < g_.slot_count_; ++n) {
-    rev0_[size_t{n} * (rev_cap_ + 1)] = 0;
+    if (keep_holders0_) rev0_[size_t{n} * (rev_cap_ + 1)] = 0;
     if (!g_.live_[n]) continue;
     for (uint32_t l = 1; l <= g_.levels_[n]; ++l) g_.upper_holders(n, l)[0] = 0;
   }

@@ -46,6 +46,12 @@ class Reachability {
   // The nodes whose list at `level` holds `slot` (level <= the slot's level): true with *data and
   // *count set, false when they are not known (a spill that ran out of memory).
   bool Holders(uint32_t slot, uint32_t level, const uint32_t** data, uint32_t* count) const;
+  // Starts keeping the level-0 holder lists (built from the link lists), for a removal: until
+  // the first one an index keeps none (FORMAT.md "remove"), so that an index that is only
+  // added to and searched (the usual case) neither holds nor, when loaded, rebuilds them: 260
+  // bytes per entry at m = 16. Throws std::bad_alloc (nothing changed) when memory is short.
+  void KeepHolders0();
+  bool KeepsHolders0ForTest() const { return keep_holders0_; }
   // Forgets the slot's in-degrees and holder lists (levels 0..level), for a removal or a new node.
   void ResetSlot(uint32_t slot, uint32_t level);
   // A link from -> to was added at `level` (to a list that had room).
@@ -121,9 +127,11 @@ class Reachability {
   std::vector<uint32_t> in0_;       // per slot: how many level-0 lists hold it
   std::vector<uint32_t> in_upper_;  // per slot: how many lists above level 0 hold it
   // Per slot: [count][the nodes whose level-0 list holds it] with room for rev_cap_
-  // (Level0HolderCap), count kSpilled or kOverflow past that (FORMAT.md "remove").
+  // (Level0HolderCap), count kSpilled or kOverflow past that (FORMAT.md "remove"). Empty until
+  // KeepHolders0.
   std::vector<uint32_t> rev0_;
   uint32_t rev_cap_ = 0;
+  bool keep_holders0_ = false;
   // Holder lists that outgrew their fixed room (hubs: nodes many lists hold, as the first of
   // several identical rows becomes), by SpillKey; and the words their vectors hold.
   std::unordered_map<uint64_t, std::vector<uint32_t>> spilled_;
