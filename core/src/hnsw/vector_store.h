@@ -70,6 +70,8 @@ class VectorStore {
   // A loaded row's squared length is one an insert could have stored (finite in float32; about 1,
   // or 0, for cosine).
   bool RowLengthIsValid(double squared_length) const;
+  // The same for a float32 row being loaded, fast for the rows an insert stored.
+  bool LoadedLengthIsValid(const float* row) const;
   void UpdateAux(uint32_t slot);
 
   uint32_t dim_;

@@ -101,6 +101,7 @@ Status Memory::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Mem
   if (count != index->Stats().count) return Corrupt("the record count differs from the index's entry count");
   if (count > r.remaining() / 12) return Corrupt("more records than bytes hold");
   std::unique_ptr<Memory> mem(new Memory(std::move(index)));
+  mem->records_.Reserve(count);  // count <= the index's entries, which are in memory already
   for (uint64_t i = 0; i < count; ++i) {
     std::string_view id, text, meta;
     if (!ReadString(&r, &id) || !ReadString(&r, &text) || !ReadString(&r, &meta)) {
@@ -110,13 +111,14 @@ Status Memory::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Mem
     if (id.empty() || !mem->index_->Contains(id)) {
       return Corrupt("record " + std::to_string(i) + ": its id is not in the index");
     }
-    if (mem->records_.Find(id) != nullptr) return Corrupt("record " + std::to_string(i) + ": a duplicate id");
     nlohmann::json metadata;
     if (Status s = ParseMetadata(meta, &metadata); !s.ok()) {
       return Corrupt("record " + std::to_string(i) + ": " + s.message());
     }
     if (Status s = mem->records_.PutParsed(id, text, std::move(metadata)); !s.ok())
       return Corrupt(s.message());
+    // (A put of an id already there replaces it: the count tells.)
+    if (mem->records_.size() != i + 1) return Corrupt("record " + std::to_string(i) + ": a duplicate id");
   }
   if (r.remaining() != 0) return Corrupt("bytes after the last record");
   if (header != nullptr) header->assign(header_view);

@@ -32,6 +32,11 @@ class RecordStore {
   Status Put(std::string_view id, std::string_view text, std::string_view metadata_json);
   // The same with metadata already checked by ParseMetadata.
   Status PutParsed(std::string_view id, std::string_view text, nlohmann::json metadata);
+  // Room for `count` records in all, so that adding them rehashes nothing (a load).
+  void Reserve(size_t count) {
+    records_.reserve(count);
+    by_position_.reserve(count);
+  }
   // Removes `id`; false when it was not there.
   bool Erase(std::string_view id);
   const MemoryRecord* Find(std::string_view id) const;
