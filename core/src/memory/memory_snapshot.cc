@@ -3,8 +3,12 @@
 // used, the CRC is checked before anything is parsed, and the records must name exactly the
 // index's entries. Nothing it allocates exceeds a small multiple of the input size.
 #include <cstring>
+#include <functional>
 #include <mutex>
+#include <new>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "common/byte_io.h"
 #include "common/crc32.h"
@@ -19,6 +23,9 @@ constexpr uint8_t kMagic[8] = {'R', 'U', 'V', 'M', 'E', 'M', 0, 0};
 constexpr uint32_t kVersion = 1;
 // magic, version, header_len, index_len, count, crc
 constexpr size_t kMinBytes = 8 + 4 + 4 + 8 + 8 + 4;
+// From this size on, the records are read on a thread beside the index's load (below it a
+// thread costs more than it saves: a few thousand 384-d memories).
+constexpr size_t kLoadBesideBytes = size_t{4} << 20;
 
 Status Corrupt(const std::string& what) { return {ErrorCode::kCorruptData, "memory snapshot: " + what}; }
 
@@ -34,6 +41,54 @@ bool ReadString(ByteReader* r, std::string_view* out) {
 void WriteString(ByteWriter* w, std::string_view s) {
   w->U32(static_cast<uint32_t>(s.size()));
   w->Bytes(s.data(), s.size());
+}
+
+// The records section: a count, then (id, text, metadata) each. Ids are distinct and non-empty,
+// texts UTF-8, metadata JSON objects; whether the index holds each id is checked by the caller.
+Status ReadRecords(ByteReader* r, RecordStore* out) {
+  uint64_t count = 0;
+  if (!r->U64(&count)) return Corrupt("truncated record count");
+  if (count > r->remaining() / 12) return Corrupt("more records than bytes hold");
+  out->Reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view id, text, meta;
+    if (!ReadString(r, &id) || !ReadString(r, &text) || !ReadString(r, &meta)) {
+      return Corrupt("truncated record " + std::to_string(i));
+    }
+    if (!IsValidUtf8(text)) return Corrupt("record " + std::to_string(i) + ": text is not valid UTF-8");
+    if (id.empty()) return Corrupt("record " + std::to_string(i) + ": its id is not in the index");
+    nlohmann::json metadata;
+    if (Status s = ParseMetadata(meta, &metadata); !s.ok()) {
+      return Corrupt("record " + std::to_string(i) + ": " + s.message());
+    }
+    if (Status s = out->PutParsed(id, text, std::move(metadata)); !s.ok()) return Corrupt(s.message());
+    // (A put of an id already there replaces it: the count tells.)
+    if (out->size() != i + 1) return Corrupt("record " + std::to_string(i) + ": a duplicate id");
+  }
+  if (r->remaining() != 0) return Corrupt("bytes after the last record");
+  return Status::Ok();
+}
+
+// Runs `beside` on a new thread while `here` runs on this one; false, having run neither, where
+// no thread can be started (a wasm build without threads, or the system refuses one). Neither
+// may throw.
+template <typename Beside, typename Here>
+bool RunBeside(Beside& beside, Here& here) {
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+  (void)beside;
+  (void)here;
+  return false;
+#else
+  std::thread thread;
+  try {
+    thread = std::thread(std::ref(beside));
+  } catch (const std::system_error&) {
+    return false;
+  }
+  here();
+  thread.join();
+  return true;
+#endif
 }
 
 }  // namespace
@@ -91,36 +146,44 @@ Status Memory::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Mem
   if (!r.U64(&index_len) || index_len > r.remaining() || !r.Bytes(index_len, &index_bytes)) {
     return Corrupt("truncated index");
   }
+  // The records follow the index: they are read on a second thread while the index loads (each
+  // is about half the work of a load), then matched with the index's ids.
+  ByteReader records_reader(index_bytes + index_len, r.remaining());
+  RecordStore records;
+  Status records_status;
+  auto read_records = [&] {
+    try {
+      records_status = ReadRecords(&records_reader, &records);
+    } catch (const std::bad_alloc&) {
+      records_status = {ErrorCode::kOutOfMemory, "memory: out of memory loading a snapshot"};
+    }
+  };
   std::unique_ptr<HnswIndex> index;
-  // The snapshot's CRC, checked above, covers the index's bytes: not computed again.
-  if (Status s = HnswIndex::DeserializeVerified(index_bytes, index_len, &index); !s.ok()) {
-    return Corrupt("index: " + s.message());
-  }
-  uint64_t count = 0;
-  if (!r.U64(&count)) return Corrupt("truncated record count");
-  if (count != index->Stats().count) return Corrupt("the record count differs from the index's entry count");
-  if (count > r.remaining() / 12) return Corrupt("more records than bytes hold");
-  std::unique_ptr<Memory> mem(new Memory(std::move(index)));
-  mem->records_.Reserve(count);  // count <= the index's entries, which are in memory already
-  for (uint64_t i = 0; i < count; ++i) {
-    std::string_view id, text, meta;
-    if (!ReadString(&r, &id) || !ReadString(&r, &text) || !ReadString(&r, &meta)) {
-      return Corrupt("truncated record " + std::to_string(i));
+  Status index_status;
+  auto load_index = [&] {
+    try {
+      // The snapshot's CRC, checked above, covers the index's bytes: not computed again.
+      index_status = HnswIndex::DeserializeVerified(index_bytes, index_len, &index);
+    } catch (const std::bad_alloc&) {
+      index_status = {ErrorCode::kOutOfMemory, "memory: out of memory loading a snapshot"};
     }
-    if (!IsValidUtf8(text)) return Corrupt("record " + std::to_string(i) + ": text is not valid UTF-8");
-    if (id.empty() || !mem->index_->Contains(id)) {
+  };
+  if (size < kLoadBesideBytes || !RunBeside(read_records, load_index)) {
+    load_index();
+    read_records();
+  }
+  if (index_status.code() == ErrorCode::kOutOfMemory) return index_status;
+  if (!index_status.ok()) return Corrupt("index: " + index_status.message());
+  if (!records_status.ok()) return records_status;
+  if (records.size() != index->Stats().count) {
+    return Corrupt("the record count differs from the index's entry count");
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (!index->Contains(records.IdAt(i)))
       return Corrupt("record " + std::to_string(i) + ": its id is not in the index");
-    }
-    nlohmann::json metadata;
-    if (Status s = ParseMetadata(meta, &metadata); !s.ok()) {
-      return Corrupt("record " + std::to_string(i) + ": " + s.message());
-    }
-    if (Status s = mem->records_.PutParsed(id, text, std::move(metadata)); !s.ok())
-      return Corrupt(s.message());
-    // (A put of an id already there replaces it: the count tells.)
-    if (mem->records_.size() != i + 1) return Corrupt("record " + std::to_string(i) + ": a duplicate id");
   }
-  if (r.remaining() != 0) return Corrupt("bytes after the last record");
+  std::unique_ptr<Memory> mem(new Memory(std::move(index)));
+  mem->records_ = std::move(records);
   if (header != nullptr) header->assign(header_view);
   *out = std::move(mem);
   return Status::Ok();

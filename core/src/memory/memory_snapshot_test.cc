@@ -13,16 +13,23 @@
 namespace ruv::memory {
 namespace {
 
-std::unique_ptr<Memory> Filled(size_t n) {
+// n memories whose vectors start (i, i % 3, 0.5, -1) and are zero past that.
+std::unique_ptr<Memory> Filled(size_t n, uint32_t dim = 4) {
   HnswConfig c;
-  c.dimensions = 4;
+  c.dimensions = dim;
   c.metric = Metric::kEuclidean;
+  c.m = 8;
+  c.ef_construction = 32;
   std::unique_ptr<Memory> m;
   EXPECT_TRUE(Memory::Create(c, &m).ok());
+  std::vector<float> v(dim, 0.0f);
   for (size_t i = 0; i < n; ++i) {
-    const float v[] = {static_cast<float>(i), static_cast<float>(i % 3), 0.5f, -1.0f};
+    v[0] = static_cast<float>(i);
+    v[1] = static_cast<float>(i % 3);
+    v[2] = 0.5f;
+    v[3] = -1.0f;
     const std::string meta = R"({"n":)" + std::to_string(i) + R"(,"tags":["x","é"]})";
-    EXPECT_TRUE(m->Put("id-" + std::to_string(i), "text " + std::to_string(i), meta, v).ok());
+    EXPECT_TRUE(m->Put("id-" + std::to_string(i), "text " + std::to_string(i), meta, v.data()).ok());
   }
   return m;
 }
@@ -114,6 +121,47 @@ TEST(MemorySnapshotTest, RecordsThatDisagreeWithTheIndexAreRefusedEvenWithAGoodC
   b = bytes;
   b[8] = 2;
   EXPECT_NE(refused(b, "version").find("version 2"), std::string::npos);
+}
+
+// From 4 MiB on, the records are read on a second thread while the index loads: the same
+// memory comes back, and records that disagree with the index are refused the same way.
+TEST(MemorySnapshotTest, ALargeSnapshotReadOnTwoThreadsRoundTripsAndIsChecked) {
+  const size_t n = 3000;  // 3000 rows of 384 floats: 4.6 MB
+  auto m = Filled(n, 384);
+  const std::vector<uint8_t> bytes = Bytes(*m, "");
+  ASSERT_GT(bytes.size(), size_t{4} << 20);
+  std::unique_ptr<Memory> back;
+  ASSERT_TRUE(Memory::Deserialize(bytes.data(), bytes.size(), &back, nullptr).ok());
+  EXPECT_EQ(back->size(), n);
+  MemoryRecord r;
+  ASSERT_TRUE(back->Get("id-2999", &r));
+  EXPECT_EQ(r.text, "text 2999");
+  EXPECT_EQ(r.metadata["n"], 2999);
+  EXPECT_EQ(Bytes(*back, ""), bytes);
+
+  const std::string text(bytes.begin(), bytes.end());
+  const auto refused = [&](std::vector<uint8_t> b) {
+    Reseal(&b);
+    std::unique_ptr<Memory> out;
+    const Status s = Memory::Deserialize(b.data(), b.size(), &out, nullptr);
+    EXPECT_EQ(s.code(), ErrorCode::kCorruptData);
+    EXPECT_EQ(out, nullptr);
+    return s.message();
+  };
+  const size_t last = text.rfind("id-2999");  // the last record's id (the index's come first)
+  std::vector<uint8_t> b = bytes;
+  b[last] = 'X';
+  EXPECT_NE(refused(b).find("not in the index"), std::string::npos);
+  b = bytes;
+  b[last + 6] = '8';  // id-2998 twice
+  EXPECT_NE(refused(b).find("duplicate"), std::string::npos);
+  b = bytes;
+  b[text.rfind(R"({"n":2999)")] = '[';
+  EXPECT_NE(refused(b).find("record 2999"), std::string::npos);
+  // A damaged index with good records: the index's error.
+  b = bytes;
+  b[8 + 4 + 4 + 8 + 8] ^= 0x7F;  // the index's version word
+  EXPECT_NE(refused(b).find("index:"), std::string::npos);
 }
 
 TEST(MemorySnapshotTest, AnEmptyMemoryRoundTripsAndTheHeaderIsBounded) {
