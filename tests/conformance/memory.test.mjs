@@ -793,6 +793,14 @@ test('one writer at a time: a second process gets LOCKED; bad storage options an
     message: /^SemanticMemory\.open: cannot create/,
   });
   await assert.rejects(open('native', { path: '' }), { code: 'INVALID_ARGUMENT' });
+  // The lock file's own errors name their errno as node:fs does (ENOSPC becomes QUOTA_EXCEEDED).
+  const { loadNativeAddon } = await import('../../js/dist/backends/native/index.js');
+  const addon = await loadNativeAddon({});
+  assert.throws(() => addon.lockFile(join(dir, 'no-such-dir', 'LOCK')), { code: 'ENOENT' });
+  assert.throws(() => addon.lockFile('/dev/null/LOCK'), {
+    code: 'ENOTDIR',
+    message: /^cannot open \/dev\/null\/LOCK: /,
+  });
   await assert.rejects(open('native', { durability: 'fsync' }), {
     code: 'INVALID_ARGUMENT',
     message: /needs options\.path/,
