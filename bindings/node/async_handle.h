@@ -150,6 +150,11 @@ class DetachedCall : public Napi::AsyncWorker {
     status_ = status;
     if (status != RUV_OK) message_ = ruv_last_error_message();
   }
+  // A failure found by the binding itself (no core call set the thread's last error).
+  void Fail(int32_t status, std::string message) {
+    status_ = status;
+    message_ = std::move(message);
+  }
   virtual Napi::Value Result(Napi::Env env) { return env.Undefined(); }
   // How the call reaches libuv: at once.
   virtual void Hand() { Queue(); }

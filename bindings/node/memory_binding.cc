@@ -306,67 +306,48 @@ Napi::FunctionReference* MemoryWrap::constructor = nullptr;
 // worker: its bytes never reach JS (a snapshot may be hundreds of MB, which V8 would hold until
 // a GC) and the event loop runs meanwhile. null when the file does not exist; a read error
 // rejects with an Error whose code is the errno name, as node:fs's do; bad bytes, CORRUPT_DATA.
-class LoadFileWorker : public Napi::AsyncWorker {
+class LoadFileWorker : public DetachedCall {
  public:
   LoadFileWorker(Napi::Env env, std::string path)
-      : Napi::AsyncWorker(env, "ruvMemoryLoadFile"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        path_(std::move(path)) {}
+      : DetachedCall(env, "ruvMemoryLoadFile"), path_(std::move(path)) {}
   ~LoadFileWorker() override { ruv_memory_free(memory_); }  // only still set when no wrap was made
-
-  Napi::Promise Start() {
-    Napi::Promise p = deferred_.Promise();
-    Queue();
-    return p;
-  }
 
   void Execute() override {
     FileBytes bytes;
     errno_ = bytes.Load(path_);
     if (errno_ == ENOMEM) {
       errno_ = 0;
-      status_ = RUV_OUT_OF_MEMORY;
-      message_ = "cannot hold the snapshot in memory";
+      Fail(RUV_OUT_OF_MEMORY, "cannot hold the snapshot in memory");
       return;
     }
     if (errno_ != 0) return;
     ruv_bytes* header = nullptr;
-    status_ = ruv_memory_deserialize(bytes.data(), bytes.size(), &memory_, &header);
+    const int32_t status = ruv_memory_deserialize(bytes.data(), bytes.size(), &memory_, &header);
     bytes.Release();  // before anything else: the core holds its own copy
-    if (status_ != RUV_OK) {
-      message_ = ruv_last_error_message();
-      return;
-    }
+    Capture(status);
+    if (status != RUV_OK) return;
     header_.assign(reinterpret_cast<const char*>(ruv_bytes_data(header)), ruv_bytes_size(header));
     ruv_bytes_free(header);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    if (errno_ == ENOENT) {
-      deferred_.Resolve(env.Null());
-    } else if (errno_ != 0) {
+ protected:
+  Napi::Value Result(Napi::Env env) override {
+    if (errno_ == ENOENT) return env.Null();
+    if (errno_ != 0) {
       Napi::Error e = Napi::Error::New(env, std::strerror(errno_));  // the store names the file
       // libuv names errnos as node:fs does (on POSIX its codes are -errno).
       e.Set("code", Napi::String::New(env, uv_err_name(-errno_)));
-      deferred_.Reject(e.Value());
-    } else if (status_ != RUV_OK) {
-      deferred_.Reject(StatusError(env, status_, message_));
-    } else {
-      Napi::Object wrap = MemoryWrap::constructor->New(
-          {Napi::External<ruv_memory>::New(env, memory_), Napi::String::New(env, header_)});
-      memory_ = nullptr;
-      deferred_.Resolve(wrap);
+      throw e;
     }
+    Napi::Object wrap = MemoryWrap::constructor->New(
+        {Napi::External<ruv_memory>::New(env, memory_), Napi::String::New(env, header_)});
+    memory_ = nullptr;
+    return wrap;
   }
 
  private:
-  Napi::Promise::Deferred deferred_;
   std::string path_;
   int errno_ = 0;
-  int32_t status_ = RUV_OK;
-  std::string message_;
   std::string header_;
   ruv_memory* memory_ = nullptr;
 };
