@@ -1,15 +1,29 @@
-// Helpers shared by the core's unit tests: seeded random data and the awkward sizes every kernel
-// is checked at (below, at and above each vector width, plus the embedding widths in use).
+// Helpers shared by the core's unit tests: seeded random data, the awkward sizes every kernel
+// is checked at (below, at and above each vector width, plus the embedding widths in use), and
+// the repository's fixture files.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <string>
 #include <vector>
 
 #include "ruv/quant.h"
 
 namespace ruv::test {
+
+#ifdef RUV_SOURCE_DIR
+// The bytes of a file of the repository (`relative` to its root); "" when it cannot be read.
+inline std::string ReadFile(const std::string& relative) {
+  std::ifstream in(std::string(RUV_SOURCE_DIR) + "/" + relative, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+#endif
 
 // True in the sanitizer builds (ASan/TSan/UBSan), where the tests shrink their slowest cases.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

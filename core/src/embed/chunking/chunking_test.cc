@@ -5,23 +5,17 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "embed/tokenizer/tokenizer.h"
+#include "testing/test_util.h"
 
 namespace ruv::embed {
 namespace {
 
-std::string ReadFile(const std::string& relative) {
-  std::ifstream in(std::string(RUV_SOURCE_DIR) + "/" + relative, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::ReadFile;
 
 std::unique_ptr<Tokenizer> MiniLm() {
   std::unique_ptr<Tokenizer> t;

@@ -5,20 +5,15 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
+
+#include "testing/test_util.h"
 
 namespace ruv::embed {
 namespace {
 
-std::string ReadFile(const std::string& relative) {
-  std::ifstream in(std::string(RUV_SOURCE_DIR) + "/" + relative, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test::ReadFile;
 
 const std::string kModelDir = "../shared/models/all-MiniLM-L6-v2-tokenizer/";
 
