@@ -1,8 +1,10 @@
-// Conversions shared by the binding files: typed-array views without copies, numbers, and the
-// one way a C ABI status becomes a JS exception (an Error with a numeric `ruvStatus`).
+// Conversions shared by the binding files: typed-array views without copies, numbers, the one
+// way a C ABI status becomes a JS exception (an Error with a numeric `ruvStatus`), and the one
+// way an errno does (as node:fs's errors).
 #pragma once
 
 #include <napi.h>
+#include <uv.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -102,6 +104,18 @@ inline bool BoolArg(const Napi::CallbackInfo& info, size_t index) {
 
 [[noreturn]] inline void ThrowStatus(Napi::Env env, int32_t status) {
   ThrowStatus(env, status, ruv_last_error_message());
+}
+
+// An Error for a failed system call as node:fs makes them: `code` the errno's name (ENOENT,
+// ENOSPC, EACCES...; libuv's codes are -errno on POSIX), `errno` the number, and the message
+// `context: reason` (the reason alone when there is no context), so callers map them as they map
+// node:fs's (a full disk is QUOTA_EXCEEDED).
+inline Napi::Error ErrnoError(Napi::Env env, int err, const std::string& context = "") {
+  const std::string reason = std::strerror(err);
+  Napi::Error e = Napi::Error::New(env, context.empty() ? reason : context + ": " + reason);
+  e.Set("code", Napi::String::New(env, uv_err_name(-err)));
+  e.Set("errno", Napi::Number::New(env, err));
+  return e;
 }
 
 inline void Check(Napi::Env env, int32_t status) {

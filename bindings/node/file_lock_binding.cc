@@ -7,10 +7,8 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include <cerrno>
-#include <cstring>
 #include <string>
 
 #include "binding_util.h"
@@ -18,25 +16,16 @@
 namespace ruv_node {
 namespace {
 
-// An Error with `code` the errno's name as node:fs gives it (ENOSPC, EACCES, EROFS...), so the
-// store maps it as it maps its own file errors (a full disk is QUOTA_EXCEEDED).
-Napi::Error ErrnoError(Napi::Env env, const std::string& what, int err) {
-  Napi::Error e = Napi::Error::New(env, what + ": " + std::strerror(err));
-  e.Set("code", Napi::String::New(env, uv_err_name(-err)));  // libuv's codes are -errno on POSIX
-  e.Set("errno", Napi::Number::New(env, err));
-  return e;
-}
-
 Napi::Value LockFile(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString()) throw Napi::TypeError::New(env, "lockFile: expected a path");
   const std::string path = info[0].As<Napi::String>().Utf8Value();
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) throw ErrnoError(env, "cannot open " + path, errno);
+  if (fd < 0) throw ErrnoError(env, errno, "cannot open " + path);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
-    if (err != EWOULDBLOCK) throw ErrnoError(env, "flock", err);
+    if (err != EWOULDBLOCK) throw ErrnoError(env, err, "flock");
     Napi::Error e = Napi::Error::New(env, "held by another process");
     e.Set("code", Napi::String::New(env, "LOCKED"));
     throw e;

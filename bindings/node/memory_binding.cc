@@ -15,10 +15,8 @@
 // Records and hits are the C ABI's bytes, decoded by js/src/memory/codec.ts and js/src/hnsw/codec.ts
 // (the decoders the wasm backend uses too). Every call is short (one walk, or an exact scan of a
 // selective filter's matches) and runs on the calling thread.
-#include <uv.h>
 
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -333,12 +331,7 @@ class LoadFileWorker : public DetachedCall {
  protected:
   Napi::Value Result(Napi::Env env) override {
     if (errno_ == ENOENT) return env.Null();
-    if (errno_ != 0) {
-      Napi::Error e = Napi::Error::New(env, std::strerror(errno_));  // the store names the file
-      // libuv names errnos as node:fs does (on POSIX its codes are -errno).
-      e.Set("code", Napi::String::New(env, uv_err_name(-errno_)));
-      throw e;
-    }
+    if (errno_ != 0) throw ErrnoError(env, errno_);  // (the store names the file)
     Napi::Object wrap = MemoryWrap::constructor->New(
         {Napi::External<ruv_memory>::New(env, memory_), Napi::String::New(env, header_)});
     memory_ = nullptr;

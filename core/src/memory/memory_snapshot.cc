@@ -70,15 +70,10 @@ Status ReadRecords(ByteReader* r, RecordStore* out) {
 }
 
 // Runs `beside` on a new thread while `here` runs on this one; false, having run neither, where
-// no thread can be started (a wasm build without threads, or the system refuses one). Neither
-// may throw.
+// no thread can be started (as in hnsw_parallel.cc: a wasm build without threads refuses it with
+// std::system_error). Neither may throw.
 template <typename Beside, typename Here>
 bool RunBeside(Beside& beside, Here& here) {
-#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
-  (void)beside;
-  (void)here;
-  return false;
-#else
   std::thread thread;
   try {
     thread = std::thread(std::ref(beside));
@@ -88,7 +83,6 @@ bool RunBeside(Beside& beside, Here& here) {
   here();
   thread.join();
   return true;
-#endif
 }
 
 }  // namespace
