@@ -110,6 +110,9 @@ class HnswIndex {
   // Inserts in order (a later duplicate id replaces an earlier one). Validates every entry
   // before inserting any. threads == 0: hardware concurrency; 1: the calling thread only.
   Status InsertBatch(std::span<const HnswEntry> entries, unsigned threads = 0);
+  // What Insert would refuse `id` and `vector` for, without inserting (for a caller that
+  // acknowledges an entry before it is linked in: SemanticMemory's deferred rows).
+  Status Check(std::string_view id, const float* vector) const;
   // Makes room for `count` more entries (kOutOfMemory, changing nothing, when there is none), so
   // that inserting them cannot run out of the memory that grows with the index. kInvalidArgument
   // past 2^32 - 1 entries in all.

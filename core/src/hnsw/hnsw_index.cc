@@ -113,9 +113,13 @@ Status HnswIndex::Load(const uint8_t* data, size_t size, std::unique_ptr<HnswInd
   return Status::Ok();
 }
 
-Status HnswIndex::Insert(std::string_view id, const float* vector) {
+Status HnswIndex::Check(std::string_view id, const float* vector) const {
   if (Status st = CheckEntry(id, vector, graph_->config().dimensions); !st.ok()) return st;
-  if (Status st = graph_->vectors().CheckStorable(vector); !st.ok()) return st;
+  return graph_->vectors().CheckStorable(vector);
+}
+
+Status HnswIndex::Insert(std::string_view id, const float* vector) {
+  if (Status st = Check(id, vector); !st.ok()) return st;
   std::unique_lock lock(graph_->lock());
   std::unique_lock lookup(graph_->lookup_lock());
   try {
@@ -129,10 +133,8 @@ Status HnswIndex::Insert(std::string_view id, const float* vector) {
 }
 
 Status HnswIndex::InsertBatch(std::span<const HnswEntry> entries, unsigned threads) {
-  const uint32_t dim = graph_->config().dimensions;
   for (const HnswEntry& e : entries) {
-    if (Status st = CheckEntry(e.id, e.vector, dim); !st.ok()) return st;
-    if (Status st = graph_->vectors().CheckStorable(e.vector); !st.ok()) return st;
+    if (Status st = Check(e.id, e.vector); !st.ok()) return st;
   }
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   std::unique_lock lock(graph_->lock());

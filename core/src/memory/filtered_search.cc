@@ -59,7 +59,7 @@ Status FilteredSearch(const HnswIndex& index, const RecordStore& records, const 
   o.ef = static_cast<uint32_t>(std::min<size_t>(ef, UINT32_MAX));
   o.filter = &has_passing_record;
   if (Status s = index.Search(query, k, o, out); !s.ok()) return s;
-  if (out->size() < k && out->size() < n) {
+  if (out->size() < k && out->size() < n - std::min(n, options.unindexed)) {
     r->walk_fell_short = true;
     return ExactSearch(index, records, query, k, filter, out, r);
   }

@@ -23,6 +23,9 @@ struct FilteredSearchOptions {
   // Rank exactly when the estimated matches are at most exact_factor * max(ef, k): the walk would
   // then visit at least n / exact_factor nodes, more than a scan of the metadata costs.
   size_t exact_factor = 16;
+  // Records that have no vector in the index yet (the memory's pending rows, ranked by the
+  // caller): a walk that returns fewer than the others is not short.
+  size_t unindexed = 0;
 };
 
 struct FilteredSearchReport {

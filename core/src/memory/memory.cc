@@ -1,10 +1,14 @@
 #include "memory/memory.h"
 
 #include <algorithm>
+#include <functional>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <unordered_set>
 #include <utility>
+
+#include "ruv/vector_ops.h"
 
 namespace ruv::memory {
 
@@ -33,6 +37,7 @@ Status Memory::Put(std::string_view id, std::string_view text, std::string_view 
   // The index checks the id and the vector before it changes anything; the store's put cannot
   // fail after that (the metadata is parsed, the id non-empty).
   if (Status s = index_->Insert(id, vector); !s.ok()) return s;
+  pending_.Erase(id);  // linked now: a deferred row of the id is stale
   if (Status s = records_.PutParsed(id, text, std::move(metadata)); !s.ok()) return s;
   IndexText(id, text);
   return Status::Ok();
@@ -42,7 +47,7 @@ void Memory::IndexText(std::string_view id, std::string_view text) {
   if (bm25_built_) bm25_.Put(id, text);  // the writer holds mu_ exclusively: no search is building it
 }
 
-Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads) {
+Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads, bool defer) {
   std::vector<nlohmann::json> metadata(puts.size());
   for (size_t i = 0; i < puts.size(); ++i) {
     if (puts[i].id.empty()) return {ErrorCode::kInvalidArgument, "entry " + std::to_string(i) + ": empty id"};
@@ -55,6 +60,13 @@ Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads) {
   for (const MemoryPut& p : puts) {
     if (p.vector != nullptr) entries.push_back({p.id, p.vector});
   }
+  // Deferred rows are checked here as the index's batch insert checks them (same order, same
+  // errors), since nothing inserts them now.
+  if (defer) {
+    for (const HnswEntry& e : entries) {
+      if (Status s = index_->Check(e.id, e.vector); !s.ok()) return s;
+    }
+  }
   std::unique_lock lock(mu_);
   // A kept vector needs its entry: stored already, or given earlier in this batch.
   std::unordered_set<std::string_view> added;
@@ -66,18 +78,60 @@ Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads) {
               "entry " + std::to_string(i) + ": no vector given, and no stored memory to keep one from"};
     }
   }
-  // The index checks every vector before it inserts any; the records cannot fail after that.
-  if (Status s = index_->InsertBatch(entries, threads); !s.ok()) return s;
-  for (size_t i = 0; i < puts.size(); ++i) {
-    if (Status s = records_.PutParsed(puts[i].id, puts[i].text, std::move(metadata[i])); !s.ok()) return s;
-    IndexText(puts[i].id, puts[i].text);
+  try {
+    if (defer) {
+      pending_.Reserve(entries.size());
+      records_.Reserve(records_.size() + puts.size());
+      // A replaced vector leaves the graph: the id's one vector is the pending row.
+      for (const HnswEntry& e : entries) {
+        if (index_->Contains(e.id)) index_->Remove(e.id);
+        pending_.Put(e.id, e.vector);
+      }
+    } else {
+      // The index checks every vector before it inserts any; the records cannot fail after that.
+      if (Status s = index_->InsertBatch(entries, threads); !s.ok()) return s;
+      if (pending_.size() != 0) {
+        for (const HnswEntry& e : entries) pending_.Erase(e.id);
+      }
+    }
+    for (size_t i = 0; i < puts.size(); ++i) {
+      if (Status s = records_.PutParsed(puts[i].id, puts[i].text, std::move(metadata[i])); !s.ok()) return s;
+      IndexText(puts[i].id, puts[i].text);
+    }
+  } catch (const std::bad_alloc&) {
+    return {ErrorCode::kOutOfMemory, "memory: out of memory"};
   }
   return Status::Ok();
 }
 
+Status Memory::IndexPending(size_t max, unsigned threads, size_t* left) {
+  std::unique_lock lock(mu_);
+  const size_t n = std::min(max, pending_.size());
+  if (n != 0) {
+    // The last rows: dropping them moves no other row.
+    std::vector<HnswEntry> entries;
+    try {
+      entries.reserve(n);
+    } catch (const std::bad_alloc&) {
+      return {ErrorCode::kOutOfMemory, "memory: out of memory"};
+    }
+    for (size_t i = pending_.size() - n; i < pending_.size(); ++i)
+      entries.push_back({pending_.IdAt(i), pending_.RowAt(i)});
+    if (Status s = index_->InsertBatch(entries, threads); !s.ok()) return s;
+    pending_.PopBack(n);
+  }
+  if (left != nullptr) *left = pending_.size();
+  return Status::Ok();
+}
+
+size_t Memory::pending() const {
+  std::shared_lock lock(mu_);
+  return pending_.size();
+}
+
 bool Memory::Remove(std::string_view id) {
   std::unique_lock lock(mu_);
-  const bool in_index = index_->Remove(id);
+  const bool in_index = index_->Remove(id) || pending_.Erase(id);
   const bool in_store = records_.Erase(id);
   if (bm25_built_) bm25_.Erase(id);
   return in_index || in_store;
@@ -114,7 +168,42 @@ size_t Memory::size() const {
 
 Status Memory::ListIds(size_t start, size_t max_count, std::vector<std::string>* ids, size_t* next) const {
   std::shared_lock lock(mu_);
-  return index_->ListIds(start, max_count, ids, next);
+  ids->clear();
+  const size_t end = start >= records_.size() ? start : start + std::min(max_count, records_.size() - start);
+  try {
+    ids->reserve(end - start);
+    for (size_t i = start; i < end; ++i) ids->push_back(records_.IdAt(i));
+  } catch (const std::bad_alloc&) {
+    return {ErrorCode::kOutOfMemory, "memory: out of memory"};
+  }
+  *next = end;
+  return Status::Ok();
+}
+
+Status Memory::SearchVectors(const float* query, size_t k, const MetadataFilter& filter,
+                             const FilteredSearchOptions& options, std::vector<HnswSearchHit>* out,
+                             FilteredSearchReport* report) const {
+  FilteredSearchOptions o = options;
+  o.unindexed = pending_.size();
+  if (Status s = FilteredSearch(*index_, records_, query, k, filter, o, out, report); !s.ok()) return s;
+  if (pending_.size() == 0 || k == 0) return Status::Ok();
+  if (!AllFinite(query, config().dimensions)) return {ErrorCode::kNonFinite, "hnsw: query holds NaN or Inf"};
+  const std::function<bool(std::string_view)> passes = [&](std::string_view id) {
+    const MemoryRecord* r = records_.Find(id);
+    return r != nullptr && filter.Matches(r->metadata);
+  };
+  std::vector<HnswSearchHit> tail;
+  pending_.Search(query, k, filter.MatchesAll() ? nullptr : &passes, &tail);
+  out->insert(out->end(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));
+  // Both lists are best first by distance (monotone in the score for every metric).
+  std::stable_sort(out->begin(), out->end(),
+                   [](const HnswSearchHit& a, const HnswSearchHit& b) { return a.distance < b.distance; });
+  if (out->size() > k) out->resize(k);
+  return Status::Ok();
+}
+
+bool Memory::VectorOf(std::string_view id, float* out) const {
+  return pending_.GetVector(id, out) || index_->GetVector(id, out);
 }
 
 Status Memory::Search(const float* query, size_t k, std::string_view filter_json,
@@ -125,7 +214,7 @@ Status Memory::Search(const float* query, size_t k, std::string_view filter_json
     if (Status s = MetadataFilter::Parse(filter_json, &filter); !s.ok()) return s;
   }
   std::shared_lock lock(mu_);
-  return FilteredSearch(*index_, records_, query, k, filter, options, out, report);
+  return SearchVectors(query, k, filter, options, out, report);
 }
 
 Status Memory::SearchHybrid(const float* query, std::string_view query_text, size_t k,
@@ -143,8 +232,7 @@ Status Memory::SearchHybrid(const float* query, std::string_view query_text, siz
   const size_t depth = std::max<size_t>(4 * k, 50);
   std::shared_lock lock(mu_);
   std::vector<HnswSearchHit> by_vector;
-  if (Status s = FilteredSearch(*index_, records_, query, depth, filter, options, &by_vector); !s.ok())
-    return s;
+  if (Status s = SearchVectors(query, depth, filter, options, &by_vector, nullptr); !s.ok()) return s;
   // The keyword index is built at the first hybrid search (a memory never searched that way
   // never pays for it, at load or at write); searches share the memory's lock, so building it
   // takes one of its own.
@@ -165,6 +253,8 @@ Status Memory::SearchHybrid(const float* query, std::string_view query_text, siz
                                 [&](const HnswSearchHit& h) { return h.id == f.id; });
     if (v != by_vector.end()) {
       out->push_back(*v);
+    } else if (HnswSearchHit hit; pending_.Score(query, f.id, &hit)) {  // keyword-only, pending
+      out->push_back(std::move(hit));
     } else {  // a keyword-only hit: its exact vector distance (an allow-list of one)
       std::vector<std::string_view> one = {f.id};
       HnswSearchOptions o;

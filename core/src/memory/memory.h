@@ -16,6 +16,7 @@
 
 #include "memory/bm25.h"
 #include "memory/filtered_search.h"
+#include "memory/pending_rows.h"
 #include "memory/record_store.h"
 #include "ruv/hnsw.h"
 
@@ -55,7 +56,16 @@ class Memory {
   // Put for many entries in order (a later duplicate id wins), the vectors inserted by the index's
   // batch insert on `threads` threads (0: every core). Everything is checked before anything
   // changes: one bad entry leaves the memory as it was.
-  Status PutBatch(const std::vector<MemoryPut>& puts, unsigned threads);
+  // `defer`: the vectors are not linked into the graph now but kept as pending rows
+  // (pending_rows.h), searched exactly until IndexPending links them: the write costs what
+  // storing the rows costs. Checked as the index checks an insert, all the same.
+  Status PutBatch(const std::vector<MemoryPut>& puts, unsigned threads, bool defer = false);
+  // Links up to `max` pending rows into the graph (threads as PutBatch) and returns how many
+  // are still pending in `left`. Holds the memory exclusively meanwhile: the caller keeps `max`
+  // small enough (hundreds) that searches wait for one step, not for the whole backlog.
+  Status IndexPending(size_t max, unsigned threads, size_t* left);
+  // Entries whose vector is not linked into the graph yet.
+  size_t pending() const;
   // Removes `id` from both; false when it was not there.
   bool Remove(std::string_view id);
   // A copy of the record of `id`; false when there is none.
@@ -64,8 +74,8 @@ class Memory {
   void GetMany(std::span<const std::string_view> ids, std::vector<std::optional<MemoryRecord>>* out) const;
   bool Contains(std::string_view id) const;
   size_t size() const;
-  // The ids of up to `max_count` entries from slot `start` on, and the slot to go on from
-  // (HnswIndex::ListIds: the index holds exactly the memory's ids).
+  // The ids of up to `max_count` entries from position `start` on, and the position to go on
+  // from (positions of the record store: moving pending rows into the graph changes none).
   Status ListIds(size_t start, size_t max_count, std::vector<std::string>* ids, size_t* next) const;
 
   // Up to k entries nearest `query` that pass the filter (JSON text; "" or "{}": every entry),
@@ -105,11 +115,20 @@ class Memory {
                             std::string* header);
 
  private:
-  explicit Memory(std::unique_ptr<HnswIndex> index) : index_(std::move(index)) {}
+  explicit Memory(std::unique_ptr<HnswIndex> index) : index_(std::move(index)), pending_(index_->config()) {}
+
+  // The vector search of Search and SearchHybrid, under the caller's lock: the walk (or the
+  // exact scan of matches) over the graph and the exact scan of the pending rows, merged.
+  Status SearchVectors(const float* query, size_t k, const MetadataFilter& filter,
+                       const FilteredSearchOptions& options, std::vector<HnswSearchHit>* out,
+                       FilteredSearchReport* report) const;
+  // The stored vector of `id` (linked or pending), under the caller's lock.
+  bool VectorOf(std::string_view id, float* out) const;
 
   mutable std::shared_mutex mu_;  // writers exclusive; searches and reads shared
   std::unique_ptr<HnswIndex> index_;
   RecordStore records_;
+  PendingRows pending_;  // records whose vector is not in index_ yet (never both)
   // Keeps the keyword index in step with a write, once it is built.
   void IndexText(std::string_view id, std::string_view text);
 

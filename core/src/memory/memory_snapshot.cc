@@ -9,6 +9,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "common/byte_io.h"
 #include "common/crc32.h"
@@ -20,7 +21,10 @@ namespace ruv::memory {
 namespace {
 
 constexpr uint8_t kMagic[8] = {'R', 'U', 'V', 'M', 'E', 'M', 0, 0};
+// Version 1 has no pending section; it is still written when there are no pending rows, so a
+// memory with none is the bytes every earlier reader loads.
 constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersionWithPending = 2;
 // magic, version, header_len, index_len, count, crc
 constexpr size_t kMinBytes = 8 + 4 + 4 + 8 + 8 + 4;
 // From this size on, the records are read on a thread beside the index's load (below it a
@@ -69,6 +73,37 @@ Status ReadRecords(ByteReader* r, RecordStore* out) {
   return Status::Ok();
 }
 
+// The pending section (version 2): rows logged but not yet linked into the graph.
+struct PendingSection {
+  uint32_t dimensions = 0;
+  std::vector<std::string_view> ids;  // into the snapshot's bytes
+  std::vector<float> rows;            // ids.size() x dimensions, copied out (the bytes are unaligned)
+};
+
+Status ReadPending(ByteReader* r, PendingSection* out) {
+  uint64_t count = 0;
+  if (!r->U64(&count) || !r->U32(&out->dimensions)) return Corrupt("truncated pending rows");
+  if (out->dimensions < 1 || out->dimensions > 65536) return Corrupt("pending rows of impossible dimensions");
+  const size_t row_bytes = size_t{out->dimensions} * sizeof(float);
+  if (count == 0 || count > r->remaining() / (4 + row_bytes))
+    return Corrupt("more pending rows than bytes hold");
+  try {
+    out->ids.reserve(count);
+    out->rows.resize(count * out->dimensions);
+  } catch (const std::bad_alloc&) {
+    return {ErrorCode::kOutOfMemory, "memory: out of memory loading a snapshot"};
+  }
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string_view id;
+    const uint8_t* row = nullptr;
+    if (!ReadString(r, &id) || !r->Bytes(row_bytes, &row))
+      return Corrupt("truncated pending row " + std::to_string(i));
+    out->ids.push_back(id);
+    std::memcpy(out->rows.data() + i * out->dimensions, row, row_bytes);
+  }
+  return Status::Ok();
+}
+
 // Runs `beside` on a new thread while `here` runs on this one; false, having run neither, where
 // no thread can be started (as in hnsw_parallel.cc: a wasm build without threads refuses it with
 // std::system_error). Neither may throw.
@@ -99,8 +134,17 @@ Status Memory::Serialize(std::string_view header, std::vector<uint8_t>* out) con
     out->clear();
     ByteWriter w(out);
     w.Bytes(kMagic, sizeof(kMagic));
-    w.U32(kVersion);
+    w.U32(pending_.size() == 0 ? kVersion : kVersionWithPending);
     WriteString(&w, header);
+    if (pending_.size() != 0) {
+      const uint32_t dim = pending_.dimensions();
+      w.U64(pending_.size());
+      w.U32(dim);
+      for (size_t i = 0; i < pending_.size(); ++i) {
+        WriteString(&w, pending_.IdAt(i));
+        w.Bytes(pending_.RowAt(i), size_t{dim} * sizeof(float));
+      }
+    }
     w.U64(index.size());
     w.Bytes(index.data(), index.size());
     w.U64(records_.size());
@@ -131,10 +175,15 @@ Status Memory::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Mem
   ByteReader r(data + sizeof(kMagic), size - sizeof(kMagic) - 4);
   uint32_t version = 0;
   if (!r.U32(&version)) return Corrupt("truncated");
-  if (version != kVersion) return Corrupt("unsupported version " + std::to_string(version));
+  if (version != kVersion && version != kVersionWithPending)
+    return Corrupt("unsupported version " + std::to_string(version));
   std::string_view header_view;
   if (!ReadString(&r, &header_view)) return Corrupt("truncated header");
   if (header_view.size() > kMaxSnapshotHeader) return Corrupt("header too long");
+  PendingSection pending;
+  if (version == kVersionWithPending) {
+    if (Status s = ReadPending(&r, &pending); !s.ok()) return s;
+  }
   uint64_t index_len = 0;
   const uint8_t* index_bytes = nullptr;
   if (!r.U64(&index_len) || index_len > r.remaining() || !r.Bytes(index_len, &index_bytes)) {
@@ -169,14 +218,32 @@ Status Memory::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Mem
   if (index_status.code() == ErrorCode::kOutOfMemory) return index_status;
   if (!index_status.ok()) return Corrupt("index: " + index_status.message());
   if (!records_status.ok()) return records_status;
-  if (records.size() != index->Stats().count) {
-    return Corrupt("the record count differs from the index's entry count");
+  if (records.size() != index->Stats().count + pending.ids.size()) {
+    return Corrupt(pending.ids.empty() ? "the record count differs from the index's entry count"
+                                       : "the record count differs from the index's and pending entries");
+  }
+  if (!pending.ids.empty() && pending.dimensions != index->config().dimensions)
+    return Corrupt("pending rows of other dimensions than the index's");
+  std::unique_ptr<Memory> mem(new Memory(std::move(index)));
+  try {
+    mem->pending_.Reserve(pending.ids.size());
+    for (size_t i = 0; i < pending.ids.size(); ++i) {
+      const std::string_view id = pending.ids[i];
+      const float* v = pending.rows.data() + i * pending.dimensions;
+      if (Status s = mem->index_->Check(id, v); !s.ok())
+        return Corrupt("pending row " + std::to_string(i) + ": " + s.message());
+      if (mem->index_->Contains(id) || records.Find(id) == nullptr || mem->pending_.Contains(id))
+        return Corrupt("pending row " + std::to_string(i) +
+                       ": its id is in the index, twice, or has no record");
+      mem->pending_.Put(id, v);
+    }
+  } catch (const std::bad_alloc&) {
+    return {ErrorCode::kOutOfMemory, "memory: out of memory loading a snapshot"};
   }
   for (size_t i = 0; i < records.size(); ++i) {
-    if (!index->Contains(records.IdAt(i)))
+    if (!mem->index_->Contains(records.IdAt(i)) && !mem->pending_.Contains(records.IdAt(i)))
       return Corrupt("record " + std::to_string(i) + ": its id is not in the index");
   }
-  std::unique_ptr<Memory> mem(new Memory(std::move(index)));
   mem->records_ = std::move(records);
   if (header != nullptr) header->assign(header_view);
   *out = std::move(mem);

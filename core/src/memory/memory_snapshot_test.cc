@@ -119,8 +119,8 @@ TEST(MemorySnapshotTest, RecordsThatDisagreeWithTheIndexAreRefusedEvenWithAGoodC
   EXPECT_NE(refused(b, "trailing").find("after the last record"), std::string::npos);
   // An unknown version.
   b = bytes;
-  b[8] = 2;
-  EXPECT_NE(refused(b, "version").find("version 2"), std::string::npos);
+  b[8] = 3;
+  EXPECT_NE(refused(b, "version").find("version 3"), std::string::npos);
 }
 
 // From 4 MiB on, the records are read on a second thread while the index loads: the same

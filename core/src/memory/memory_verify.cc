@@ -43,7 +43,8 @@ Status Memory::Verify(const Memory* reference, bool repair, MemoryVerifyReport* 
     out->checked = records_.size();
     std::vector<std::string> lost;
     for (size_t i = 0; i < records_.size(); ++i) {
-      if (!index_->Contains(records_.IdAt(i))) lost.push_back(records_.IdAt(i));
+      const std::string& id = records_.IdAt(i);
+      if (!index_->Contains(id) && !pending_.Contains(id)) lost.push_back(id);
     }
     // Vectors no search reaches: linked in again from their stored copy.
     for (const std::string& id : index_->Unreachable()) {
@@ -58,8 +59,8 @@ Status Memory::Verify(const Memory* reference, bool repair, MemoryVerifyReport* 
         const std::string& id = reference->records_.IdAt(i);
         const MemoryRecord& want = reference->records_.RecordAt(i);
         const MemoryRecord* have = records_.Find(id);
-        const bool has_vector = index_->GetVector(id, mine.data());
-        if (!reference->index_->GetVector(id, theirs.data())) continue;  // the reference's own loss
+        const bool has_vector = VectorOf(id, mine.data());
+        if (!reference->VectorOf(id, theirs.data())) continue;  // the reference's own loss
         if (have != nullptr && has_vector && have->text == want.text && have->metadata == want.metadata &&
             mine == theirs) {
           continue;
@@ -68,6 +69,7 @@ Status Memory::Verify(const Memory* reference, bool repair, MemoryVerifyReport* 
         std::erase(lost, id);
         if (!repair) continue;
         if (Status s = index_->Insert(id, theirs.data()); !s.ok()) return s;
+        pending_.Erase(id);
         if (Status s = records_.PutParsed(id, want.text, want.metadata); !s.ok()) return s;
         IndexText(id, want.text);
       }
