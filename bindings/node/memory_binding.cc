@@ -2,9 +2,13 @@
 //   new Memory(dim, m, efConstruction, efSearch, metric, storage, seed: bigint)
 //   new Memory(bytes: Uint8Array)   -- a snapshot (FORMAT.md); header(): its stored header
 //   serialize(header: string): Uint8Array
-//   putBatch(ids[], texts[], metadataJsons[], flat, keep: Uint8Array | null)
+//   putBatch(ids[], texts[], metadataJsons[], flat, keep: Uint8Array | null, defer?: boolean)
 //   putBatchAsync(same): Promise<void>   (on a libuv worker, every core; strings copied first,
 //                                          flat read in place: do not change it until it settles)
+//   indexPendingAsync(max, threads = 0): Promise<number>  (links up to max deferred rows on a
+//                                          libuv worker, on `threads` threads, 0: every core;
+//                                          resolves with how many are left)
+//   pending(): number                     (deferred rows not linked yet)
 //   put(id, text, metadataJson, v | null) / remove(id): boolean / get(id): Uint8Array | null
 //   count(): number / listIds(start, max): [packed hits (ids only), next slot]
 //   verify(reference: Memory | null, repair: boolean): [Float64Array counts, packed ids]
@@ -39,6 +43,7 @@ struct PutBatchArgs {
   const float* flat = nullptr;
   size_t dim = 0;
   std::vector<uint8_t> keep;  // empty: none kept
+  bool defer = false;
 
   static PutBatchArgs Read(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -56,6 +61,7 @@ struct PutBatchArgs {
       RequireLength(env, keep.length == n, "putBatch: keep differs in length from ids");
       a.keep.assign(keep.data, keep.data + keep.length);
     }
+    a.defer = info.Length() > 5 && info[5].ToBoolean().Value();
     return a;
   }
 
@@ -63,7 +69,7 @@ struct PutBatchArgs {
     return ruv_memory_put_batch(h, ids.bytes.data(), ids.bytes.size(), ids.lens.data(), texts.bytes.data(),
                                 texts.bytes.size(), texts.lens.data(), metas.bytes.data(), metas.bytes.size(),
                                 metas.lens.data(), ids.count(), flat, dim,
-                                keep.empty() ? nullptr : keep.data(), threads);
+                                keep.empty() ? nullptr : keep.data(), threads, defer ? 1 : 0);
   }
 };
 
@@ -82,6 +88,21 @@ class PutBatchWorker : public MemoryCall {
   Napi::ObjectReference flat_ref_;  // keeps the vectors alive; read in place on the worker
 };
 
+// Links deferred rows on a libuv worker (every core), resolving with how many are left. Not a
+// queued write either: the core's lock orders it with the writes around it.
+class IndexPendingWorker : public MemoryCall {
+ public:
+  IndexPendingWorker(Napi::Env env, MemoryHandle* owner, Napi::Object self, uint32_t max, uint32_t threads)
+      : MemoryCall(env, "ruvMemoryIndexPending", owner, self, false), max_(max), threads_(threads) {}
+  void Execute() override { Capture(ruv_memory_index_pending(handle_, max_, threads_, &left_)); }
+  Napi::Value Result(Napi::Env env) override { return Napi::Number::New(env, static_cast<double>(left_)); }
+
+ private:
+  uint32_t max_;
+  uint32_t threads_;
+  uint64_t left_ = 0;
+};
+
 std::string StringArg(const Napi::CallbackInfo& info, size_t index) {
   if (!info[index].IsString()) throw Napi::TypeError::New(info.Env(), "expected a string");
   return info[index].As<Napi::String>().Utf8Value();
@@ -97,6 +118,8 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
          InstanceMethod<&MemoryWrap::ListIds>("listIds"), InstanceMethod<&MemoryWrap::Search>("search"),
          InstanceMethod<&MemoryWrap::PutBatch>("putBatch"),
          InstanceMethod<&MemoryWrap::PutBatchAsync>("putBatchAsync"),
+         InstanceMethod<&MemoryWrap::IndexPendingAsync>("indexPendingAsync"),
+         InstanceMethod<&MemoryWrap::Pending>("pending"),
          InstanceMethod<&MemoryWrap::SearchHybrid>("searchHybrid"),
          InstanceMethod<&MemoryWrap::Serialize>("serialize"), InstanceMethod<&MemoryWrap::Header>("header"),
          InstanceMethod<&MemoryWrap::Verify>("verify"), InstanceMethod<&MemoryWrap::GetMany>("getMany"),
@@ -165,6 +188,21 @@ class MemoryWrap : public Napi::ObjectWrap<MemoryWrap> {
     PutBatchArgs args = PutBatchArgs::Read(info);
     if (args.ids.count() == 0) return Resolved(env);
     return (new PutBatchWorker(env, &h_, Value(), std::move(args), info[3].As<Napi::Object>()))->Start();
+  }
+
+  Napi::Value IndexPendingAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    h_.Use(env, false);
+    const uint32_t max = U32Arg(info, 0, "memory");
+    const uint32_t threads = info.Length() > 1 ? U32Arg(info, 1, "memory") : 0;
+    return (new IndexPendingWorker(env, &h_, Value(), max, threads))->Start();
+  }
+
+  Napi::Value Pending(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint64_t n = 0;
+    Check(env, ruv_memory_pending(Use(env), &n));
+    return Napi::Number::New(env, static_cast<double>(n));
   }
 
   Napi::Value Remove(const Napi::CallbackInfo& info) {

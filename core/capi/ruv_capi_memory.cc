@@ -98,7 +98,8 @@ int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, const cha
 int32_t ruv_memory_put_batch(ruv_memory* mem, const char* ids, size_t ids_size, const uint32_t* id_lens,
                              const char* texts, size_t texts_size, const uint32_t* text_lens,
                              const char* metas, size_t metas_size, const uint32_t* meta_lens, size_t count,
-                             const float* flat, size_t dim, const uint8_t* keep, uint32_t threads) {
+                             const float* flat, size_t dim, const uint8_t* keep, uint32_t threads,
+                             int32_t defer) {
   return Guard([&]() -> int32_t {
     constexpr const char* kFn = "ruv_memory_put_batch";
     if (mem == nullptr) return Fail(kInvalid, "ruv_memory_put_batch: null memory");
@@ -118,7 +119,7 @@ int32_t ruv_memory_put_batch(ruv_memory* mem, const char* ids, size_t ids_size, 
       const bool kept = keep != nullptr && keep[i] != 0;
       puts[i] = {id_v[i], text_v[i], meta_v[i], kept ? nullptr : flat + i * dim};
     }
-    return Report(nullptr, mem->memory->PutBatch(puts, threads));
+    return Report(nullptr, mem->memory->PutBatch(puts, threads, defer != 0));
   });
 }
 
@@ -190,6 +191,25 @@ int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out) {
   return Guard([&]() -> int32_t {
     if (mem == nullptr || out == nullptr) return Fail(kInvalid, "ruv_memory_count: null argument");
     *out = mem->memory->size();
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_index_pending(ruv_memory* mem, uint32_t max_count, uint32_t threads, uint64_t* left) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr) return Fail(kInvalid, "ruv_memory_index_pending: null memory");
+    size_t n = 0;
+    if (int32_t st = Report(nullptr, mem->memory->IndexPending(max_count, threads, &n)); st != RUV_OK)
+      return st;
+    if (left != nullptr) *left = n;
+    return RUV_OK;
+  });
+}
+
+int32_t ruv_memory_pending(const ruv_memory* mem, uint64_t* out) {
+  return Guard([&]() -> int32_t {
+    if (mem == nullptr || out == nullptr) return Fail(kInvalid, "ruv_memory_pending: null argument");
+    *out = mem->memory->pending();
     return RUV_OK;
   });
 }

@@ -37,12 +37,20 @@ RUV_API int32_t ruv_memory_put(ruv_memory* mem, const char* id, size_t id_len, c
  * anything changes. Ids, texts and metadata are each packed back to back with one uint32 length
  * per entry (as ruv_hnsw_insert_batch's ids); `flat` holds count x dim floats; keep (may be
  * NULL) marks with 1 the entries that keep their stored vector (their floats are ignored).
- * threads: as ruv_hnsw_insert_batch (0: every core). Errors name the entry ("entry 3: ..."). */
+ * threads: as ruv_hnsw_insert_batch (0: every core). Errors name the entry ("entry 3: ...").
+ * defer != 0: the vectors are checked but kept as pending rows instead of linked into the graph
+ * (searched exactly meanwhile; core/src/memory/pending_rows.h), for ruv_memory_index_pending. */
 RUV_API int32_t ruv_memory_put_batch(ruv_memory* mem, const char* ids, size_t ids_size,
                                      const uint32_t* id_lens, const char* texts, size_t texts_size,
                                      const uint32_t* text_lens, const char* metas, size_t metas_size,
                                      const uint32_t* meta_lens, size_t count, const float* flat, size_t dim,
-                                     const uint8_t* keep, uint32_t threads);
+                                     const uint8_t* keep, uint32_t threads, int32_t defer);
+/* Links up to max_count pending rows into the graph (threads as above); *left (may be NULL) is
+ * how many are still pending. Holds the memory meanwhile: keep max_count to hundreds. */
+RUV_API int32_t ruv_memory_index_pending(ruv_memory* mem, uint32_t max_count, uint32_t threads,
+                                         uint64_t* left);
+/* Entries whose vector is not linked into the graph yet. */
+RUV_API int32_t ruv_memory_pending(const ruv_memory* mem, uint64_t* out);
 /* *removed (may be NULL) = 1 when the id was present, else 0. */
 RUV_API int32_t ruv_memory_remove(ruv_memory* mem, const char* id, size_t id_len, int32_t* removed);
 /* *found = 1 and *out a new bytes object holding the record when `id` is present:
@@ -59,7 +67,7 @@ RUV_API int32_t ruv_memory_get_many(const ruv_memory* mem, const char* ids, size
 RUV_API int32_t ruv_memory_contains(const ruv_memory* mem, const char* id, size_t id_len, int32_t* out);
 /* Entries held. */
 RUV_API int32_t ruv_memory_count(const ruv_memory* mem, uint64_t* out);
-/* The ids of up to max_count entries from slot `start` on, as ruv_hnsw_list_ids lists them
+/* The ids of up to max_count entries from position `start` on, packed as ruv_hnsw_list_ids packs them
  * (packed hits, scores and distances 0; *next: the slot to go on from). */
 RUV_API int32_t ruv_memory_list_ids(const ruv_memory* mem, uint32_t start, uint32_t max_count,
                                     ruv_bytes** out, uint32_t* next);

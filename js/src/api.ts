@@ -34,6 +34,7 @@ export {
 export type { MemoryModule } from './memory/module.js';
 export type {
   Durability,
+  FlushOptions,
   JsonValue as MemoryJsonValue,
   MemoryEntry,
   MemoryHit,

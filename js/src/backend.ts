@@ -288,6 +288,7 @@ export interface MemoryBackend {
     metadataJsons: string[],
     flat: Float32Array,
     keep: Uint8Array | null,
+    defer?: boolean,
   ): void;
   /** Same as putBatch, off the JS thread on every core where the backend can (native). */
   putBatchAsync?(
@@ -296,7 +297,20 @@ export interface MemoryBackend {
     metadataJsons: string[],
     flat: Float32Array,
     keep: Uint8Array | null,
+    defer?: boolean,
   ): Promise<void>;
+  /**
+   * Deferred linking (core/src/memory/pending_rows.h), where the backend has it (native, wasm):
+   * putBatch with `defer` checks the vectors as an insert would but keeps them as pending rows,
+   * ranked exactly by every search until indexPending links them into the graph.
+   */
+  readonly defers?: boolean;
+  /** Links up to `max` pending rows (on the calling thread); how many are left. */
+  indexPending?(max: number): number;
+  /** indexPending off the JS thread (native), on `threads` threads (0: every core). */
+  indexPendingAsync?(max: number, threads?: number): Promise<number>;
+  /** Rows not linked yet (0 where the backend does not defer). */
+  pending?(): number;
   remove(id: string): boolean;
   get(id: string): MemoryBackendRecord | undefined;
   /** The records of `ids` in one call (a search's hits): undefined where an id is not stored. */

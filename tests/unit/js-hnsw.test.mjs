@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
 import { jsKernels } from '../../js/dist/backends/js/index.js';
-import { crc32 } from '../../js/dist/backends/js/hnsw/crc32.js';
+import { crc32, crc32Bytewise } from '../../js/dist/backends/js/hnsw/crc32.js';
 import { Graph } from '../../js/dist/backends/js/hnsw/graph.js';
 import { removeSlot } from '../../js/dist/backends/js/hnsw/remove.js';
 import { serializeGraph } from '../../js/dist/backends/js/hnsw/serialize.js';
@@ -160,6 +160,18 @@ test('level generator: splitmix64 pinned value and level distribution', () => {
   for (let i = 0; i < 20000; i++) counts[levels.drawLevel(16)]++;
   // P(level >= 1) = 1/16.
   assert.ok(Math.abs(counts[0] / 20000 - 15 / 16) < 0.01, `${counts[0]}`);
+});
+
+test('crc32: slicing-by-8 equals the bytewise definition at every length and offset', () => {
+  const bytes = new Uint8Array(300);
+  let x = 12345;
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+  for (let start = 0; start < 9; start++) {
+    for (let end = start; end <= bytes.length; end++) {
+      assert.equal(crc32(bytes, start, end), crc32Bytewise(bytes, start, end), `${start}..${end}`);
+    }
+  }
+  assert.equal(crc32Bytewise(new TextEncoder().encode('123456789')), 0xcbf43926);
 });
 
 test('crc32: check value of "123456789"', () => {

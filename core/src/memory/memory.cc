@@ -24,6 +24,7 @@ Status Memory::Put(std::string_view id, std::string_view text, std::string_view 
   nlohmann::json metadata;
   if (Status s = ParseMetadata(metadata_json, &metadata); !s.ok()) return s;
   std::unique_lock lock(mu_);
+  if (Linking(id)) WaitForLinking(lock);
   if (vector == nullptr) {
     // A new text and metadata for the vector already stored (the same text re-added: no new
     // embedding is needed).
@@ -68,6 +69,8 @@ Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads, bo
     }
   }
   std::unique_lock lock(mu_);
+  if (std::any_of(puts.begin(), puts.end(), [&](const MemoryPut& p) { return Linking(p.id); }))
+    WaitForLinking(lock);
   // A kept vector needs its entry: stored already, or given earlier in this batch.
   std::unordered_set<std::string_view> added;
   for (size_t i = 0; i < puts.size(); ++i) {
@@ -81,10 +84,11 @@ Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads, bo
   try {
     if (defer) {
       pending_.Reserve(entries.size());
-      records_.Reserve(records_.size() + puts.size());
       // A replaced vector leaves the graph: the id's one vector is the pending row.
+      // (Asked of the records and pending rows, not the graph: a lookup in the graph waits for
+      // a step of the linker's insert.)
       for (const HnswEntry& e : entries) {
-        if (index_->Contains(e.id)) index_->Remove(e.id);
+        if (records_.Find(e.id) != nullptr && !pending_.Contains(e.id)) index_->Remove(e.id);
         pending_.Put(e.id, e.vector);
       }
     } else {
@@ -105,23 +109,54 @@ Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads, bo
 }
 
 Status Memory::IndexPending(size_t max, unsigned threads, size_t* left) {
-  std::unique_lock lock(mu_);
-  const size_t n = std::min(max, pending_.size());
-  if (n != 0) {
-    // The last rows: dropping them moves no other row.
-    std::vector<HnswEntry> entries;
+  // The step's rows, copied out (deferred writes append to the pending rows meanwhile).
+  std::vector<std::string> ids;
+  std::vector<float> rows;
+  const size_t dim = config().dimensions;
+  {
+    std::unique_lock lock(mu_);
+    WaitForLinking(lock);
+    const size_t n = std::min(max, pending_.size());
     try {
-      entries.reserve(n);
+      ids.reserve(n);
+      rows.resize(n * dim);
+      linking_.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        const size_t at = pending_.size() - n + i;
+        ids.push_back(pending_.IdAt(at));
+        std::copy(pending_.RowAt(at), pending_.RowAt(at) + dim,
+                  rows.begin() + static_cast<std::ptrdiff_t>(i * dim));
+      }
+      linking_.insert(ids.begin(), ids.end());
     } catch (const std::bad_alloc&) {
+      linking_.clear();
       return {ErrorCode::kOutOfMemory, "memory: out of memory"};
     }
-    for (size_t i = pending_.size() - n; i < pending_.size(); ++i)
-      entries.push_back({pending_.IdAt(i), pending_.RowAt(i)});
-    if (Status s = index_->InsertBatch(entries, threads); !s.ok()) return s;
-    pending_.PopBack(n);
+    if (n == 0) {
+      if (left != nullptr) *left = pending_.size();
+      return Status::Ok();
+    }
   }
-  if (left != nullptr) *left = pending_.size();
-  return Status::Ok();
+  std::vector<HnswEntry> entries(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) entries[i] = {ids[i], rows.data() + i * dim};
+  // Writes to these ids wait for the step, so each is still pending with this vector here.
+  const Status inserted = index_->InsertBatch(entries, threads);
+  {
+    std::unique_lock lock(mu_);
+    for (const std::string& id : ids) {
+      // Done: the row leaves the pending ones. Failed (out of memory part-way): what the batch
+      // linked leaves the graph again, so no id is in both.
+      if (inserted.ok()) {
+        pending_.Erase(id);
+      } else {
+        index_->Remove(id);
+      }
+    }
+    linking_.clear();
+    if (left != nullptr) *left = pending_.size();
+  }
+  link_done_.notify_all();
+  return inserted;
 }
 
 size_t Memory::pending() const {
@@ -131,7 +166,8 @@ size_t Memory::pending() const {
 
 bool Memory::Remove(std::string_view id) {
   std::unique_lock lock(mu_);
-  const bool in_index = index_->Remove(id) || pending_.Erase(id);
+  if (Linking(id)) WaitForLinking(lock);
+  const bool in_index = pending_.Erase(id) || index_->Remove(id);
   const bool in_store = records_.Erase(id);
   if (bm25_built_) bm25_.Erase(id);
   return in_index || in_store;
@@ -194,6 +230,13 @@ Status Memory::SearchVectors(const float* query, size_t k, const MetadataFilter&
   };
   std::vector<HnswSearchHit> tail;
   pending_.Search(query, k, filter.MatchesAll() ? nullptr : &passes, &tail);
+  // A row of the linking step in flight may be in the graph already: once in the results.
+  if (!linking_.empty()) {
+    std::erase_if(tail, [&](const HnswSearchHit& h) {
+      return linking_.contains(h.id) &&
+             std::any_of(out->begin(), out->end(), [&](const HnswSearchHit& o) { return o.id == h.id; });
+    });
+  }
   out->insert(out->end(), std::make_move_iterator(tail.begin()), std::make_move_iterator(tail.end()));
   // Both lists are best first by distance (monotone in the score for every metric).
   std::stable_sort(out->begin(), out->end(),

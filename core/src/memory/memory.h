@@ -4,6 +4,7 @@
 // provenance build on it.
 #pragma once
 
+#include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "memory/bm25.h"
@@ -61,8 +63,10 @@ class Memory {
   // storing the rows costs. Checked as the index checks an insert, all the same.
   Status PutBatch(const std::vector<MemoryPut>& puts, unsigned threads, bool defer = false);
   // Links up to `max` pending rows into the graph (threads as PutBatch) and returns how many
-  // are still pending in `left`. Holds the memory exclusively meanwhile: the caller keeps `max`
-  // small enough (hundreds) that searches wait for one step, not for the whole backlog.
+  // are still pending in `left`. The graph insert runs outside the memory's lock, so deferred
+  // writes go on meanwhile (a write to an id being linked, a snapshot and Verify wait for the
+  // step); searches wait for the graph's lock, so the caller keeps `max` to hundreds. One step
+  // at a time (a second call waits for the first).
   Status IndexPending(size_t max, unsigned threads, size_t* left);
   // Entries whose vector is not linked into the graph yet.
   size_t pending() const;
@@ -124,11 +128,26 @@ class Memory {
                        FilteredSearchReport* report) const;
   // The stored vector of `id` (linked or pending), under the caller's lock.
   bool VectorOf(std::string_view id, float* out) const;
+  // Waits, releasing and retaking `lock` (on mu_), until no linking step is in flight.
+  template <typename Lock>
+  void WaitForLinking(Lock& lock) const {
+    link_done_.wait(lock, [&] { return linking_.empty(); });
+  }
+  // Whether a linking step is inserting `id` into the graph (under mu_).
+  bool Linking(std::string_view id) const { return !linking_.empty() && linking_.contains(id); }
 
   mutable std::shared_mutex mu_;  // writers exclusive; searches and reads shared
   std::unique_ptr<HnswIndex> index_;
   RecordStore records_;
-  PendingRows pending_;  // records whose vector is not in index_ yet (never both)
+  PendingRows pending_;  // records whose vector is not in index_ yet (never both, but below)
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Ids of the linking step in flight: pending, and being inserted into index_ outside mu_ (so
+  // briefly in both: a search merges them once). Changed under mu_ exclusively.
+  std::unordered_set<std::string, IdHash, std::equal_to<>> linking_;
+  mutable std::condition_variable_any link_done_;  // notified when linking_ empties
   // Keeps the keyword index in step with a write, once it is built.
   void IndexText(std::string_view id, std::string_view text);
 

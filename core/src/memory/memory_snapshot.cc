@@ -128,6 +128,7 @@ Status Memory::Serialize(std::string_view header, std::vector<uint8_t>* out) con
             "the snapshot header is longer than " + std::to_string(kMaxSnapshotHeader) + " bytes"};
   }
   std::shared_lock lock(mu_);
+  WaitForLinking(lock);  // no id in both the graph and the pending rows
   std::vector<uint8_t> index;
   if (Status s = index_->Serialize(&index); !s.ok()) return s;
   try {

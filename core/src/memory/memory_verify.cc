@@ -24,6 +24,7 @@ Status Memory::Verify(const Memory* reference, bool repair, MemoryVerifyReport* 
     return {ErrorCode::kDimensionMismatch, "verify: the reference holds vectors of other dimensions"};
   *out = MemoryVerifyReport{};
   std::unique_lock lock(mu_);
+  WaitForLinking(lock);
   std::shared_lock ref_lock =
       reference != nullptr ? std::shared_lock(reference->mu_) : std::shared_lock<std::shared_mutex>();
   const size_t dim = config().dimensions;

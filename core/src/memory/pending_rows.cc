@@ -35,9 +35,13 @@ void PendingRows::Put(std::string_view id, const float* vector) {
 }
 
 void PendingRows::Reserve(size_t count) {
-  ids_.reserve(ids_.size() + count);
-  rows_.reserve(rows_.size() + count * dim_);
-  slots_.reserve(slots_.size() + count);
+  // Geometric growth: batch after batch, an exact reserve would copy (and rehash) every row so far.
+  const size_t want = ids_.size() + count;
+  if (want <= ids_.capacity()) return;
+  const size_t grown = std::max(want, 2 * ids_.capacity());
+  ids_.reserve(grown);
+  rows_.reserve(grown * dim_);
+  slots_.reserve(grown);
 }
 
 bool PendingRows::Erase(std::string_view id) {

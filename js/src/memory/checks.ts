@@ -18,6 +18,7 @@ const OPEN_KEYS = [
   'index',
   'path',
   'durability',
+  'maxPending',
 ];
 const SEARCH_KEYS = ['k', 'filter', 'minScore', 'efSearch', 'hybrid'];
 const INPUT_KEYS = ['id', 'text', 'metadata', 'vector'];
@@ -40,6 +41,24 @@ export function positiveInteger(
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0 || value > max)
     throw fail('INVALID_ARGUMENT', fn, `${name} must be a positive integer (got ${show(value)})`);
   return value;
+}
+
+export function nonNegativeInteger(fn: string, name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw fail('INVALID_ARGUMENT', fn, `${name} must be a non-negative integer (got ${show(value)})`);
+  return value;
+}
+
+/** flush's options: `{ index?: boolean }`; whether to wait for linking. */
+export function flushIndexArg(fn: string, options: unknown): boolean {
+  if (options === undefined) return false;
+  if (!isPlainObject(options))
+    throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
+  rejectUnknownKeys(fn, options, ['index'], 'option');
+  const index = (options as Record<string, unknown>)['index'];
+  if (index !== undefined && typeof index !== 'boolean')
+    throw fail('INVALID_ARGUMENT', fn, `options.index must be a boolean (got ${show(index)})`);
+  return index === true;
 }
 
 /** A non-empty, well-formed string (ids and texts). */

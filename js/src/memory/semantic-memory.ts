@@ -49,14 +49,17 @@ import type { WalRecord } from './wal.js';
 import {
   type CheckedInput,
   checkedInput,
+  flushIndexArg,
   inputArg,
   memorySearchArg,
+  nonNegativeInteger,
   openOptionsArg,
   positiveInteger,
   textArg,
 } from './checks.js';
 import type {
   Durability,
+  FlushOptions,
   MemoryEntry,
   MemoryHit,
   MemoryInput,
@@ -125,6 +128,7 @@ interface Parts {
   embedder: Embedder | null;
   checked: CheckedHnswConfig;
   hasChunks: boolean;
+  maxPending: number;
 }
 
 const parts = new WeakSet<object>();
@@ -146,8 +150,18 @@ export class SemanticMemory {
   #generation = 0;
   /** Whether an add with `chunk` ever split a text here (until then no write looks for pieces). */
   #hasChunks = false;
-  /** A batch being written into the core off the JS thread (searches wait for it). */
-  #applying: Promise<unknown> | null = null;
+  /** Calls changing the core off the JS thread (searches wait for them, not on the core's lock). */
+  readonly #applying = new Set<Promise<unknown>>();
+  /** At most this many memories wait for their vector to be linked into the graph (0: none). */
+  readonly #maxPending: number;
+  /** The background linker's run (memory/README.md, "Deferred linking"), or null when idle. */
+  #linking: Promise<void> | null = null;
+  /** Set to stop the linker after its current step. */
+  #stopLinking = false;
+  /** Woken after each linker step (writes waiting for room, flush({ index: true })). */
+  #linkWaiters: (() => void)[] = [];
+  /** What failed the linker's last step (reported to the writes and flushes waiting for it). */
+  #linkError: unknown = null;
 
   /** Internal: use {@link SemanticMemory.open}. */
   constructor(p: Parts) {
@@ -162,6 +176,9 @@ export class SemanticMemory {
     this.#kernels = p.kernels;
     this.#embeddings = p.embeddings;
     this.#hasChunks = p.hasChunks;
+    this.#maxPending = p.backend.defers === true ? p.maxPending : 0;
+    // Rows a snapshot held unlinked (its writer closed before linking them) are linked now.
+    if ((p.backend.pending?.() ?? 0) > 0) this.#startLinking();
   }
 
   /**
@@ -332,7 +349,21 @@ export class SemanticMemory {
           hadSnapshot,
         );
       }
-      const p: Parts = { backend, backendName, embedder, checked, disk, kernels, embeddings, hasChunks };
+      const maxPending =
+        o['maxPending'] === undefined
+          ? Math.floor(DEFAULT_PENDING_BYTES / (4 * dims))
+          : nonNegativeInteger(fn, 'options.maxPending', o['maxPending']);
+      const p: Parts = {
+        backend,
+        backendName,
+        embedder,
+        checked,
+        disk,
+        kernels,
+        embeddings,
+        hasChunks,
+        maxPending,
+      };
       parts.add(p);
       return new SemanticMemory(p);
     } catch (e) {
@@ -436,12 +467,17 @@ export class SemanticMemory {
   /**
    * Applies logged changes to the core: deletes one by one, puts as one batch (every core, off
    * the JS thread where the backend can; searches wait for it rather than block on the core's lock).
+   * Where the backend defers linking and the batch fits under maxPending, the vectors are stored
+   * unlinked (searched exactly) and the linker links them in the background; a write that finds
+   * no room waits for the linker first.
    */
   async #applyAll(fn: string, changes: Change[]): Promise<void> {
     const puts = changes.filter((c): c is Extract<Change, { op: 'put' }> => c.op === 'put');
     for (const c of changes) if (c.op === 'delete') this.#live('delete').remove(c.id);
     if (puts.length === 0) return;
-    if (puts.length === 1) {
+    const defer = puts.length <= this.#maxPending;
+    if (defer) await this.#roomFor(fn, puts.length);
+    if (puts.length === 1 && !defer) {
       this.#put(fn, puts[0]!.input, puts[0]!.vector);
       return;
     }
@@ -459,18 +495,100 @@ export class SemanticMemory {
       puts.map((c) => c.input.metadataJson),
       flat,
       keep,
+      defer,
     ] as const;
     try {
-      if (backend.putBatchAsync === undefined) backend.putBatch(...args);
-      else {
-        const running = backend.putBatchAsync(...args);
-        this.#applying = running.catch(() => undefined);
-        await running;
-      }
+      // A deferred batch only stores rows: quick enough for the JS thread.
+      if (backend.putBatchAsync === undefined || defer) backend.putBatch(...args);
+      else await this.#offThread(backend.putBatchAsync(...args));
     } catch (e) {
       throw asPublicError(fn, e);
+    }
+    if (defer) this.#startLinking();
+  }
+
+  /** Runs a core call that is off the JS thread, with searches waiting for it meanwhile. */
+  async #offThread<T>(running: Promise<T>): Promise<T> {
+    const settled = running.catch(() => undefined);
+    this.#applying.add(settled);
+    try {
+      return await running;
     } finally {
-      this.#applying = null;
+      this.#applying.delete(settled);
+    }
+  }
+
+  /** Waits until `count` more unlinked vectors fit under maxPending. */
+  async #roomFor(fn: string, count: number): Promise<void> {
+    for (;;) {
+      const pending = this.#live(fn.slice('SemanticMemory.'.length)).pending?.() ?? 0;
+      if (pending === 0 || pending + count <= this.#maxPending) return;
+      await this.#nextLinkStep(fn);
+    }
+  }
+
+  /** Starts the linker unless it runs (or the memory is closing). */
+  #startLinking(): void {
+    if (this.#linking !== null || this.#stopLinking || this.#closed) return;
+    this.#linking = this.#link().finally(() => {
+      this.#linking = null;
+      this.#wakeLinkWaiters();
+    });
+  }
+
+  /**
+   * The linker: links unlinked vectors into the graph a step at a time until none is left,
+   * natively on a libuv worker (every core), on wasm on the JS thread in steps that yield to the
+   * event loop between them. Each step holds the core's lock for tens of milliseconds.
+   */
+  async #link(): Promise<void> {
+    for (;;) {
+      const backend = this.#backend;
+      let left: number;
+      try {
+        if (backend.indexPendingAsync !== undefined) {
+          left = await this.#offThread(backend.indexPendingAsync(LINK_STEP_OFF_THREAD));
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (this.#stopLinking || this.#closed || backend !== this.#backend) return;
+          left = backend.indexPending!(LINK_STEP_ON_THREAD);
+        }
+      } catch (e) {
+        this.#linkError = e;
+        return;
+      }
+      this.#linkError = null;
+      this.#wakeLinkWaiters();
+      if (left === 0 || this.#stopLinking || this.#closed) return;
+    }
+  }
+
+  #wakeLinkWaiters(): void {
+    const waiters = this.#linkWaiters;
+    this.#linkWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves after the linker's next step (starting it if idle); rejects with its failure. */
+  async #nextLinkStep(fn: string): Promise<void> {
+    this.#startLinking();
+    if (this.#linking === null && this.#linkError === null)
+      throw fail('NOT_INITIALIZED', fn, 'the memory is closing: unlinked vectors wait for the next open');
+    if (this.#linking !== null) await new Promise<void>((resolve) => this.#linkWaiters.push(resolve));
+    if (this.#linkError !== null) {
+      const error = this.#linkError;
+      this.#linkError = null;
+      throw asPublicError(fn, error);
+    }
+  }
+
+  /** Stops the linker after its current step (a close, a swap of the core's memory). */
+  async #stopLinker(): Promise<void> {
+    this.#stopLinking = true;
+    try {
+      await this.#linking;
+    } finally {
+      this.#stopLinking = false;
     }
   }
 
@@ -724,7 +842,7 @@ export class SemanticMemory {
         fn,
         'options.hybrid true takes its keywords from a text query: give the keywords as a string',
       );
-    if (this.#applying !== null) await this.#applying;
+    if (this.#applying.size > 0) await Promise.all(this.#applying);
     const backend = this.#live('search');
     let hits;
     let fused: Float64Array | null = null;
@@ -823,6 +941,8 @@ export class SemanticMemory {
       persisted: this.#disk?.store.persisted ?? null,
       durability: this.#disk?.durability ?? 'none',
       recovered: this.#disk?.recovered ?? null,
+      pending: this.#backend.pending?.() ?? 0,
+      maxPending: this.#maxPending,
     };
   }
 
@@ -889,13 +1009,17 @@ export class SemanticMemory {
       // Ids a resumed shadow holds that are gone now.
       for await (const e of shadow) if (!keepIds.has(e.id)) await shadow.delete(e.id);
       await shadow.flush();
-      // The swap: the shadow's index and model become this memory's.
+      // The swap: the shadow's index and model become this memory's (with what the shadow's
+      // linker has not linked yet: this memory's linker goes on with it).
+      await shadow.#stopLinker();
+      await this.#stopLinker();
       const old = { backend: this.#backend, embedder: this.#embedder };
       this.#backend = shadow.#backend;
       this.#embedder = shadow.#embedder;
       this.#generation++;
       shadow.#embedder = null;
       shadow.#closed = true;
+      this.#startLinking();
       if (this.#disk !== null) await this.#checkpoint();
       await shadow.#disk?.store.close();
       if (shadowPath !== undefined) await disk!.factory.remove(shadowPath);
@@ -909,6 +1033,7 @@ export class SemanticMemory {
 
   /** Closes a shadow without a checkpoint (its log resumes it). */
   async #closeKeepingDisk(): Promise<void> {
+    await this.#stopLinker();
     this.#closed = true;
     await this.#disk?.store.close();
     this.#backend.free();
@@ -1016,11 +1141,19 @@ export class SemanticMemory {
     }
   }
 
-  /** Resolves when every write called before it is applied (in memory there is nothing more to do). */
-  async flush(): Promise<void> {
+  /**
+   * Resolves when every write called before it is applied and durable (in memory there is
+   * nothing more to do). With `{ index: true }`, also when every vector is linked into the
+   * graph (describe().pending is 0): writes are searchable before that, exactly ranked.
+   */
+  async flush(options?: FlushOptions): Promise<void> {
+    const fn = 'SemanticMemory.flush';
     this.#live('flush');
+    const index = flushIndexArg(fn, options);
     await this.#tail;
     await this.#disk?.store.sync();
+    if (!index) return;
+    while ((this.#live('flush').pending?.() ?? 0) > 0) await this.#nextLinkStep(fn);
   }
 
   /**
@@ -1032,6 +1165,9 @@ export class SemanticMemory {
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.#tail;
+    if (this.#closed) return;
+    // Vectors still unlinked stay so in the checkpoint (the next open links them).
+    await this.#stopLinker();
     if (this.#closed) return;
     this.#closed = true;
     try {
@@ -1126,6 +1262,20 @@ interface Disk {
   seq: number;
   recovered: RecoveryReport;
 }
+
+/**
+ * Default of options.maxPending: as many vectors as this many bytes hold (87,381 at 384-d). An
+ * exact scan of them costs about what one search of a graph of millions does; the graph they
+ * join costs as much memory once linked.
+ */
+const DEFAULT_PENDING_BYTES = 128 << 20;
+/**
+ * Vectors linked per step: off the JS thread (every core: the core's batch insert gives each
+ * thread at least 256, so a step of 512 is what keeps two cores busy), and on it (wasm, one core).
+ * A search waits for the step in flight (~100 ms natively).
+ */
+const LINK_STEP_OFF_THREAD = 512;
+const LINK_STEP_ON_THREAD = 48;
 
 /** A checkpoint is written when the log holds more than this (open then replays at most this). */
 const CHECKPOINT_LOG_BYTES = 64 << 20;

@@ -59,6 +59,22 @@ export interface SemanticMemoryOptions {
    * transactions committed with durability 'strict' and 'relaxed'. Without a path only `'none'`.
    */
   durability?: Durability;
+  /**
+   * How many memories may wait for their vector to be linked into the HNSW graph (native and
+   * wasm; the js backend links every vector before a write resolves). A write resolves once it is
+   * logged and stored; its vector is linked in the background, a step at a time (off the JS thread
+   * natively), and until then every search ranks it exactly beside the graph walk, so an
+   * acknowledged memory is never missing from results. Past this many, writes wait for the
+   * linker. Unlinked vectors are kept by checkpoints and export() and linked after the next open.
+   * Default: as many as 128 MiB of vectors (87,381 at 384 dimensions); 0: link before resolving.
+   */
+  maxPending?: number;
+}
+
+/** Options of {@link SemanticMemory.flush}. */
+export interface FlushOptions {
+  /** Also wait until every vector is linked into the graph (describe().pending is 0). */
+  index?: boolean;
 }
 
 /** One memory to add. */
@@ -127,6 +143,10 @@ export interface SemanticMemoryDescription {
   durability: Durability;
   /** What opening a store on disk found (null in memory). */
   recovered: RecoveryReport | null;
+  /** Memories whose vector is not linked into the graph yet (searched exactly meanwhile). */
+  pending: number;
+  /** options.maxPending as it applies here (0 where vectors are linked before a write resolves). */
+  maxPending: number;
 }
 
 /** What opening a store on disk found and did. */

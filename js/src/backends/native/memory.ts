@@ -17,6 +17,7 @@ interface NativeMemory {
     metas: string[],
     flat: Float32Array,
     keep: Uint8Array | null,
+    defer?: boolean,
   ): void;
   putBatchAsync(
     ids: string[],
@@ -24,7 +25,10 @@ interface NativeMemory {
     metas: string[],
     flat: Float32Array,
     keep: Uint8Array | null,
+    defer?: boolean,
   ): Promise<void>;
+  indexPendingAsync(max: number, threads?: number): Promise<number>;
+  pending(): number;
   remove(id: string): boolean;
   get(id: string): Uint8Array | null;
   count(): number;
@@ -75,15 +79,24 @@ function wrap(native: NativeMemory): MemoryBackend {
   };
   const memory: MemoryBackend = {
     put: (id, text, metadataJson, vector) => guarded(() => live('put').put(id, text, metadataJson, vector)),
-    putBatch: (ids, texts, metas, flat, keep) =>
-      guarded(() => live('putBatch').putBatch(ids, texts, metas, flat, keep)),
-    async putBatchAsync(ids, texts, metas, flat, keep) {
+    putBatch: (ids, texts, metas, flat, keep, defer = false) =>
+      guarded(() => live('putBatch').putBatch(ids, texts, metas, flat, keep, defer)),
+    async putBatchAsync(ids, texts, metas, flat, keep, defer = false) {
       try {
-        await live('putBatchAsync').putBatchAsync(ids, texts, metas, flat, keep);
+        await live('putBatchAsync').putBatchAsync(ids, texts, metas, flat, keep, defer);
       } catch (error) {
         rethrow(error);
       }
     },
+    defers: true,
+    async indexPendingAsync(max, threads = 0) {
+      try {
+        return await live('indexPendingAsync').indexPendingAsync(max, threads);
+      } catch (error) {
+        rethrow(error);
+      }
+    },
+    pending: () => guarded(() => live('pending').pending()),
     remove: (id) => guarded(() => live('remove').remove(id)),
     get(id) {
       const bytes = guarded(() => live('get').get(id));

@@ -66,7 +66,10 @@ export interface WasmMemoryExports extends WasmBytesExports {
     dim: number,
     keep: number,
     threads: number,
+    defer: number,
   ): number;
+  _ruv_memory_index_pending(h: number, max: number, threads: number, left: number): number;
+  _ruv_memory_pending(h: number, out: number): number;
   _ruv_memory_remove(h: number, id: number, idLen: number, removed: number): number;
   _ruv_memory_get(h: number, id: number, idLen: number, found: number, out: number): number;
   _ruv_memory_count(h: number, out: number): number;
@@ -168,7 +171,7 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
           arena.trim(); // a long text may have grown the arena
         }
       },
-      putBatch(ids, texts, metas, flat, keep) {
+      putBatch(ids, texts, metas, flat, keep, defer = false) {
         const h = live('putBatch');
         const count = ids.length;
         if (count === 0) return;
@@ -215,6 +218,7 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
               flat.length / count,
               keep === null ? 0 : pkeep,
               1,
+              defer ? 1 : 0,
             ),
           );
         } finally {
@@ -268,6 +272,19 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         const base = arena.reserve(OUT_SLOT_BYTES);
         check(m._ruv_memory_count(h, base));
         // uint64, little-endian: counts stay far below 2^53.
+        return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
+      },
+      defers: true,
+      indexPending(max) {
+        const h = live('indexPending');
+        const base = arena.reserve(OUT_SLOT_BYTES);
+        check(m._ruv_memory_index_pending(h, max, 1, base));
+        return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
+      },
+      pending() {
+        const h = live('pending');
+        const base = arena.reserve(OUT_SLOT_BYTES);
+        check(m._ruv_memory_pending(h, base));
         return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
       },
       verify(reference, repair) {

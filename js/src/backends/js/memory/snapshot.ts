@@ -2,7 +2,9 @@
  * The js-fallback twin of core/src/memory/memory_snapshot.cc: the snapshot format of
  * core/src/memory/FORMAT.md, written and checked as the core does (the CRC before anything is
  * parsed; every length against what is left; records naming exactly the index's entries), with
- * the same CORRUPT_DATA messages. Snapshots load on every backend whichever wrote them.
+ * the same CORRUPT_DATA messages. Snapshots load on every backend whichever wrote them: this twin
+ * writes version 1 only (it links every vector at once) and links the pending rows of a version 2
+ * snapshot as it loads them.
  */
 import type { HnswBackendIndex } from '../../../backend.js';
 import { RuVectorError } from '../../../errors.js';
@@ -11,6 +13,8 @@ import { jsHnswKernels } from '../hnsw/index.js';
 
 const MAGIC = [0x52, 0x55, 0x56, 0x4d, 0x45, 0x4d, 0, 0]; // "RUVMEM\0\0"
 const VERSION = 1;
+/** With pending rows (written by native and wasm, whose writes may defer linking; read here). */
+const VERSION_WITH_PENDING = 2;
 const MIN_BYTES = 8 + 4 + 4 + 8 + 8 + 4;
 /** Most bytes of the caller's header (kMaxSnapshotHeader). */
 export const MAX_SNAPSHOT_HEADER = 1 << 20;
@@ -133,10 +137,12 @@ export function readSnapshot(bytes: Uint8Array, checkMetadata: (json: string) =>
   const r = new Reader(bytes, 8, size - 4);
   const version = r.u32();
   if (version === null) throw corrupt('truncated');
-  if (version !== VERSION) throw corrupt(`unsupported version ${version}`);
+  if (version !== VERSION && version !== VERSION_WITH_PENDING)
+    throw corrupt(`unsupported version ${version}`);
   const headerBytes = r.string();
   if (headerBytes === null) throw corrupt('truncated header');
   if (headerBytes.length > MAX_SNAPSHOT_HEADER) throw corrupt('header too long');
+  const pending = version === VERSION_WITH_PENDING ? readPending(r) : null;
   const indexLen = r.u64();
   const indexBytes = indexLen === null ? null : r.take(indexLen);
   if (indexBytes === null) throw corrupt('truncated index');
@@ -149,8 +155,14 @@ export function readSnapshot(bytes: Uint8Array, checkMetadata: (json: string) =>
   try {
     const count = r.u64();
     if (count === null) throw corrupt('truncated record count');
-    if (count !== (index.count?.() ?? index.stats().count))
-      throw corrupt("the record count differs from the index's entry count");
+    const linked = index.count?.() ?? index.stats().count;
+    if (count !== linked + (pending?.ids.length ?? 0))
+      throw corrupt(
+        pending === null
+          ? "the record count differs from the index's entry count"
+          : "the record count differs from the index's and pending entries",
+      );
+    if (pending !== null) linkPending(index, pending);
     if (count > r.remaining / 12) throw corrupt('more records than bytes hold');
     const records: SnapshotRecord[] = [];
     const seen = new Set<string>();
@@ -186,4 +198,56 @@ export function readSnapshot(bytes: Uint8Array, checkMetadata: (json: string) =>
     index.free();
     throw e;
   }
+}
+
+/** The pending section of a version 2 snapshot: rows not yet linked into the graph. */
+interface PendingSection {
+  dimensions: number;
+  ids: Uint8Array[];
+  rows: Float32Array[];
+}
+
+function readPending(r: Reader): PendingSection {
+  const count = r.u64();
+  const dimensions = r.u32();
+  if (count === null || dimensions === null) throw corrupt('truncated pending rows');
+  if (dimensions < 1 || dimensions > 65536) throw corrupt('pending rows of impossible dimensions');
+  if (count === 0 || count > r.remaining / (4 + 4 * dimensions))
+    throw corrupt('more pending rows than bytes hold');
+  const ids: Uint8Array[] = [];
+  const rows: Float32Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = r.string();
+    const row = id === null ? null : r.take(4 * dimensions);
+    if (id === null || row === null) throw corrupt(`truncated pending row ${i}`);
+    ids.push(id);
+    // A copy: the bytes are little-endian floats at any alignment.
+    const v = new Float32Array(dimensions);
+    const view = new DataView(row.buffer, row.byteOffset, row.byteLength);
+    for (let j = 0; j < dimensions; j++) v[j] = view.getFloat32(4 * j, true);
+    rows.push(v);
+  }
+  return { dimensions, ids, rows };
+}
+
+/** Links the pending rows into the loaded index, checked as the core checks them. */
+function linkPending(index: HnswBackendIndex, pending: PendingSection): void {
+  if (pending.dimensions !== index.stats().dimensions)
+    throw corrupt("pending rows of other dimensions than the index's");
+  pending.ids.forEach((bytes, i) => {
+    let id: string;
+    try {
+      id = strict.decode(bytes);
+    } catch {
+      throw corrupt(`pending row ${i}: hnsw: id is not UTF-8`);
+    }
+    if (id === '') throw corrupt(`pending row ${i}: hnsw: empty id`);
+    if (index.contains(id))
+      throw corrupt(`pending row ${i}: its id is in the index, twice, or has no record`);
+    try {
+      index.insert(id, pending.rows[i]!);
+    } catch (e) {
+      throw corrupt(`pending row ${i}: ${(e as Error).message}`);
+    }
+  });
 }
