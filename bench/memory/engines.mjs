@@ -37,6 +37,9 @@ function ours(backend) {
     async addBatch(items) {
       await this.m.addBatch(items);
     },
+    async settle() {
+      await this.m.flush({ index: true });
+    },
     async close() {
       await this.m.close();
     },

@@ -10,7 +10,7 @@
 //                                          resolves with how many are left)
 //   pending(): number                     (deferred rows not linked yet)
 //   put(id, text, metadataJson, v | null) / remove(id): boolean / get(id): Uint8Array | null
-//   count(): number / listIds(start, max): [packed hits (ids only), next slot]
+//   count(): number / listIds(start, max): [packed hits (ids only), next position]
 //   verify(reference: Memory | null, repair: boolean): [Float64Array counts, packed ids]
 //   getMany(ids[]): Uint8Array (ruv_memory_get_many) / contains(id): boolean
 //   search(q, k, ef, filterJson): Uint8Array (packed hits) / free()

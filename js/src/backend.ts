@@ -318,7 +318,10 @@ export interface MemoryBackend {
   /** Whether `id` is stored (nothing copied). */
   contains(id: string): boolean;
   count(): number;
-  /** As HnswBackendIndex.listIds. */
+  /**
+   * As HnswBackendIndex.listIds, by record position (which linking a pending vector never
+   * changes): up to `max` ids from position `start` on, and the position to go on from.
+   */
   listIds(start: number, max: number): { ids: string[]; next: number };
   /** Up to k entries passing the filter (JSON text, '' for none), best first. `ef` 0: the config's. */
   search(query: Float32Array, k: number, ef: number, filterJson: string): HnswHits;

@@ -475,8 +475,9 @@ export class SemanticMemory {
     const puts = changes.filter((c): c is Extract<Change, { op: 'put' }> => c.op === 'put');
     for (const c of changes) if (c.op === 'delete') this.#live('delete').remove(c.id);
     if (puts.length === 0) return;
-    const defer = puts.length <= this.#maxPending;
-    if (defer) await this.#roomFor(fn, puts.length);
+    // (The changes are logged already: a linker that cannot run makes this batch link now, it
+    // never fails the write.)
+    const defer = puts.length <= this.#maxPending && (await this.#roomFor(fn, puts.length));
     if (puts.length === 1 && !defer) {
       this.#put(fn, puts[0]!.input, puts[0]!.vector);
       return;
@@ -518,12 +519,18 @@ export class SemanticMemory {
     }
   }
 
-  /** Waits until `count` more unlinked vectors fit under maxPending. */
-  async #roomFor(fn: string, count: number): Promise<void> {
+  /**
+   * Waits until `count` more unlinked vectors fit under maxPending: true then, false when the
+   * linker cannot make room (it failed, or the memory is being swapped or closed).
+   */
+  async #roomFor(fn: string, count: number): Promise<boolean> {
     for (;;) {
       const pending = this.#live(fn.slice('SemanticMemory.'.length)).pending?.() ?? 0;
-      if (pending === 0 || pending + count <= this.#maxPending) return;
-      await this.#nextLinkStep(fn);
+      if (pending === 0 || pending + count <= this.#maxPending) return true;
+      this.#startLinking();
+      if (this.#linking === null) return false;
+      await new Promise<void>((resolve) => this.#linkWaiters.push(resolve));
+      if (this.#linkError !== null) return false;
     }
   }
 
