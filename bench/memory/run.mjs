@@ -98,7 +98,11 @@ for (const n of values.n.split(',').map(Number)) {
       results.push({ ...phase('read'), ...written });
     } catch (error) {
       // An engine that cannot do the job at this size is reported, and the others still run.
-      const reason = String(error.stderr ?? error.message).trim().split('\n').filter(Boolean).pop();
+      const reason = String(error.stderr ?? error.message)
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .pop();
       process.stderr.write(`${engine.name} failed at ${n}: ${reason}\n`);
       failures.push(`${engine.name} at ${n.toLocaleString('en')} memories: ${reason}`);
     }
