@@ -57,7 +57,15 @@ bool PendingRows::Erase(std::string_view id) {
   }
   ids_.pop_back();
   rows_.resize(last * dim_);
+  if (ids_.empty()) Release();
   return true;
+}
+
+void PendingRows::Release() {
+  // Drained (the linker linked them all): the rows' memory, up to maxPending rows' worth, goes back.
+  std::vector<float>().swap(rows_);
+  std::vector<std::string>().swap(ids_);
+  decltype(slots_)().swap(slots_);
 }
 
 void PendingRows::PopBack(size_t count) {
@@ -65,11 +73,7 @@ void PendingRows::PopBack(size_t count) {
   for (size_t i = ids_.size() - count; i < ids_.size(); ++i) slots_.erase(ids_[i]);
   ids_.resize(ids_.size() - count);
   rows_.resize(ids_.size() * dim_);
-  // A tail that has drained gives its memory back (it held up to the pending bound).
-  if (ids_.empty()) {
-    std::vector<float>().swap(rows_);
-    std::vector<std::string>().swap(ids_);
-  }
+  if (ids_.empty()) Release();
 }
 
 bool PendingRows::GetVector(std::string_view id, float* out) const {

@@ -28,11 +28,14 @@ class PendingRows {
   void Put(std::string_view id, const float* vector);
   // Room for `count` more rows, so that putting them grows nothing. Throws std::bad_alloc.
   void Reserve(size_t count);
-  // Removes `id`; false when it was not there. The last row moves into its place.
+  // Removes `id`; false when it was not there. The last row moves into its place; the memory of
+  // all rows is freed when none is left.
   bool Erase(std::string_view id);
   bool Contains(std::string_view id) const { return slots_.contains(id); }
   size_t size() const { return ids_.size(); }
   uint32_t dimensions() const { return dim_; }
+  // Bytes held for rows (their capacity).
+  size_t bytes() const { return rows_.capacity() * sizeof(float); }
   // Row i in [0, size()): its id and vector as given. Positions change on Erase and PopBack.
   const std::string& IdAt(size_t i) const { return ids_[i]; }
   const float* RowAt(size_t i) const { return rows_.data() + i * dim_; }
@@ -57,6 +60,8 @@ class PendingRows {
   // Ordering distance (VectorStore::Distance's) between a prepared query and row i; `scratch`
   // (dimensions floats) holds the prepared row under cosine.
   float Ordering(const float* prepared_query, size_t i, float* scratch) const;
+  // Frees the (empty) rows' memory.
+  void Release();
 
   uint32_t dim_;
   Metric metric_;

@@ -191,6 +191,27 @@ TEST(PendingRowsMemoryTest, ReplaceRemoveListAndGetTreatPendingRowsAsEntries) {
   EXPECT_EQ(report.lost + report.orphans + report.unreachable, 0u);
 }
 
+TEST(PendingRowsMemoryTest, DrainedRowsGiveTheirMemoryBack) {
+  const std::vector<Row> rows = Rows(64, 29);
+  HnswConfig c;
+  c.dimensions = kDim;
+  for (const bool by_erase : {false, true}) {
+    PendingRows pending(c);
+    pending.Reserve(rows.size());
+    for (const Row& r : rows) pending.Put(r.id, r.v.data());
+    EXPECT_GE(pending.bytes(), rows.size() * kDim * sizeof(float));
+    if (by_erase) {
+      for (const Row& r : rows) EXPECT_TRUE(pending.Erase(r.id));
+    } else {
+      pending.PopBack(rows.size());
+    }
+    EXPECT_EQ(pending.size(), 0u);
+    EXPECT_EQ(pending.bytes(), 0u) << (by_erase ? "erased" : "popped");
+    pending.Put("again", rows[0].v.data());
+    EXPECT_TRUE(pending.Contains("again"));
+  }
+}
+
 TEST(PendingRowsMemoryTest, BadDeferredRowsAreRefusedAsTheIndexRefusesThemAndChangeNothing) {
   const std::vector<Row> rows = Rows(4, 5);
   auto m = Make(Metric::kEuclidean);
