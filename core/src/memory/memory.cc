@@ -140,7 +140,7 @@ Status Memory::IndexPending(size_t max, unsigned threads, size_t* left) {
   std::vector<HnswEntry> entries(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) entries[i] = {ids[i], rows.data() + i * dim};
   // Writes to these ids wait for the step, so each is still pending with this vector here.
-  const Status inserted = index_->InsertBatch(entries, threads);
+  Status inserted = index_->InsertBatch(entries, threads);
   {
     std::unique_lock lock(mu_);
     for (const std::string& id : ids) {
