@@ -4,6 +4,7 @@
 // runs; backpressure at maxPending; unlinked vectors kept by close/reopen and export/import on
 // every backend (the js twin links a version 2 snapshot's pending rows as it loads it).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -145,3 +146,48 @@ test('js: links every vector before a write resolves (describe says so)', async 
   await assert.rejects(memory.flush({ index: 1 }), { code: 'INVALID_ARGUMENT' });
   await memory.close();
 });
+
+/** Runs `body` in a child Node process with `memory` open on `backend` at `dir`; its stdout lines. */
+function child(backend, dir, body) {
+  const script = `
+    const { SemanticMemory } = await import(${JSON.stringify(new URL('../../js/dist/index.js', import.meta.url).href)});
+    const memory = await SemanticMemory.open({ backend: ${JSON.stringify(backend)}, model: null, dimensions: ${DIM}, path: ${JSON.stringify(dir)} });
+    const v = (i) => Float32Array.from({ length: ${DIM} }, (_, j) => Math.sin(i * 31 + j));
+    const batch = Array.from({ length: 3000 }, (_, i) => ({ id: 'c' + i, text: 't' + i, vector: v(i) }));
+    ${body}
+  `;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n');
+}
+
+for (const backend of CORE_BACKENDS) {
+  test(`${backend}: a script that writes and ends is not held for the linking (its log keeps the rest); one that waits for it is`, async (t) => {
+    const probe = await open(backend);
+    if (probe.skip) return t.skip(probe.skip);
+    await probe.close();
+    const dir = mkdtempSync(join(tmpdir(), 'ruv-deferred-exit-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // Not closed: the process ends when its work does, with vectors still unlinked.
+    // (Unlinked at exit: had the linker held the process, it would have linked them all first.)
+    const [pendingAtExit] = child(
+      backend,
+      dir,
+      `await memory.addBatch(batch); process.on('exit', () => console.log(memory.describe().pending));`,
+    );
+    assert.ok(Number(pendingAtExit) > 0, `the script ended with ${pendingAtExit} unlinked`);
+    const reopened = await open(backend, { path: dir });
+    assert.equal(reopened.size, 3000, 'every acknowledged write is there');
+    await reopened.close();
+    // Waiting for the linker keeps the process alive until it is done.
+    const lines = child(
+      backend,
+      dir,
+      `await memory.addBatch(batch.map((e) => ({ ...e, id: 'd' + e.id }))); await memory.flush({ index: true }); console.log('linked', memory.describe().pending, memory.size);`,
+    );
+    assert.deepEqual(lines, ['linked 0 6000']);
+  });
+}

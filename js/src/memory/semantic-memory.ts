@@ -160,6 +160,8 @@ export class SemanticMemory {
   #stopLinking = false;
   /** Woken after each linker step (writes waiting for room, flush({ index: true })). */
   #linkWaiters: (() => void)[] = [];
+  /** The linker's turn of the event loop between steps, while it waits for it. */
+  #linkTurn: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
   /** What failed the linker's last step (reported to the writes and flushes waiting for it). */
   #linkError: unknown = null;
 
@@ -529,7 +531,7 @@ export class SemanticMemory {
       if (pending === 0 || pending + count <= this.#maxPending) return true;
       this.#startLinking();
       if (this.#linking === null) return false;
-      await new Promise<void>((resolve) => this.#linkWaiters.push(resolve));
+      await this.#waitForLinkStep();
       if (this.#linkError !== null) return false;
     }
   }
@@ -550,14 +552,22 @@ export class SemanticMemory {
    */
   async #link(): Promise<void> {
     for (;;) {
+      // Between steps the event loop runs; the turn's timer does not keep a process alive by
+      // itself (a script that wrote and ends is not held for the linking: its log keeps what is
+      // unlinked), unless someone waits for the linker (#waitForLinkStep refs it).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 0);
+        this.#linkTurn = { timer, resolve };
+        if (this.#linkWaiters.length === 0) unrefTimer(timer);
+      });
+      this.#linkTurn = null;
       const backend = this.#backend;
+      if (this.#stopLinking || this.#closed) return;
       let left: number;
       try {
         if (backend.indexPendingAsync !== undefined) {
           left = await this.#offThread(backend.indexPendingAsync(LINK_STEP_OFF_THREAD));
         } else {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          if (this.#stopLinking || this.#closed || backend !== this.#backend) return;
           left = backend.indexPending!(LINK_STEP_ON_THREAD);
         }
       } catch (e) {
@@ -568,6 +578,14 @@ export class SemanticMemory {
       this.#wakeLinkWaiters();
       if (left === 0 || this.#stopLinking || this.#closed) return;
     }
+  }
+
+  /** Resolves after the linker's current or next step (which then keeps the process alive). */
+  #waitForLinkStep(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#linkWaiters.push(resolve);
+      refTimer(this.#linkTurn?.timer ?? null);
+    });
   }
 
   #wakeLinkWaiters(): void {
@@ -581,7 +599,7 @@ export class SemanticMemory {
     this.#startLinking();
     if (this.#linking === null && this.#linkError === null)
       throw fail('NOT_INITIALIZED', fn, 'the memory is closing: unlinked vectors wait for the next open');
-    if (this.#linking !== null) await new Promise<void>((resolve) => this.#linkWaiters.push(resolve));
+    if (this.#linking !== null) await this.#waitForLinkStep();
     if (this.#linkError !== null) {
       const error = this.#linkError;
       this.#linkError = null;
@@ -592,6 +610,11 @@ export class SemanticMemory {
   /** Stops the linker after its current step (a close, a swap of the core's memory). */
   async #stopLinker(): Promise<void> {
     this.#stopLinking = true;
+    // A linker between steps stops now (its turn's timer may not keep the process alive).
+    if (this.#linkTurn !== null) {
+      clearTimeout(this.#linkTurn.timer);
+      this.#linkTurn.resolve();
+    }
     try {
       await this.#linking;
     } finally {
@@ -1200,6 +1223,15 @@ export class SemanticMemory {
     }
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
+}
+
+/** A timer that does not keep the process alive (Node, Bun; Deno and browsers have no such notion here). */
+function unrefTimer(timer: ReturnType<typeof setTimeout>): void {
+  (timer as { unref?: () => void }).unref?.();
+}
+
+function refTimer(timer: ReturnType<typeof setTimeout> | null): void {
+  (timer as { ref?: () => void } | null)?.ref?.();
 }
 
 /** options.onProgress: absent or a function. */
