@@ -181,6 +181,14 @@ for (const backend of CORE_BACKENDS) {
     assert.ok(Number(pendingAtExit) > 0, `the script ended with ${pendingAtExit} unlinked`);
     const reopened = await open(backend, { path: dir });
     assert.equal(reopened.size, 3000, 'every acknowledged write is there');
+    // The log's puts were replayed as batches of unlinked rows (not linked one by one first).
+    assert.equal(reopened.describe().recovered.replayed, 3000);
+    assert.ok(reopened.describe().pending > 0, 'replayed unlinked');
+    const hits = await reopened.search(
+      Float32Array.from({ length: DIM }, (_, j) => Math.sin(7 * 31 + j)),
+      { k: 1 },
+    );
+    assert.equal(hits[0].id, 'c7');
     await reopened.close();
     // Waiting for the linker keeps the process alive until it is done.
     const lines = child(

@@ -178,7 +178,7 @@ export class SemanticMemory {
     this.#kernels = p.kernels;
     this.#embeddings = p.embeddings;
     this.#hasChunks = p.hasChunks;
-    this.#maxPending = p.backend.defers === true ? p.maxPending : 0;
+    this.#maxPending = p.maxPending;
     // Rows a snapshot held unlinked (its writer closed before linking them) are linked now.
     if ((p.backend.pending?.() ?? 0) > 0) this.#startLinking();
   }
@@ -337,6 +337,12 @@ export class SemanticMemory {
         loaded?.stored.chunked === true ||
         (contents?.records ?? []).some((r) => r.op === 'put' && r.metadataJson.includes('"chunkOf":'));
       loaded = null; // the backend owns it now
+      const maxPending =
+        backend.defers !== true
+          ? 0
+          : o['maxPending'] === undefined
+            ? Math.floor(DEFAULT_PENDING_BYTES / (4 * dims))
+            : nonNegativeInteger(fn, 'options.maxPending', o['maxPending']);
       let disk: Disk | null = null;
       if (store !== null && contents !== null && factory !== null) {
         disk = await recover(
@@ -349,12 +355,9 @@ export class SemanticMemory {
           durability as 'fsync' | 'batch',
           snapshotSeq,
           hadSnapshot,
+          maxPending,
         );
       }
-      const maxPending =
-        o['maxPending'] === undefined
-          ? Math.floor(DEFAULT_PENDING_BYTES / (4 * dims))
-          : nonNegativeInteger(fn, 'options.maxPending', o['maxPending']);
       const p: Parts = {
         backend,
         backendName,
@@ -1109,7 +1112,7 @@ export class SemanticMemory {
           const loaded =
             contents.snapshot === null ? null : loadSnapshot(fn, this.#kernels, contents.snapshot);
           reference = loaded?.memory ?? this.#kernels.create(this.#checked.params);
-          replay(fn, reference, contents.records, loaded?.stored.seq ?? 0);
+          replay(fn, reference, contents.records, loaded?.stored.seq ?? 0, 0);
         } catch (e) {
           if (!(e instanceof RuVectorError) || e.code !== 'CORRUPT_DATA') throw e;
           // The store could not be opened again as it is: the memory here is all there is.
@@ -1413,10 +1416,11 @@ async function recover(
   durability: 'fsync' | 'batch',
   snapshotSeq: number,
   hadSnapshot: boolean,
+  maxPending: number,
 ): Promise<Disk> {
   if (contents.logDimensions !== null && contents.logDimensions !== dims)
     throw fail('CORRUPT_DATA', fn, `the log holds ${contents.logDimensions}-d vectors, the store ${dims}-d`);
-  const { seq, replayed } = replay(fn, backend, contents.records, snapshotSeq);
+  const { seq, replayed } = replay(fn, backend, contents.records, snapshotSeq, maxPending);
   await store.ensureLog(dims, seq);
   return {
     factory,
@@ -1429,27 +1433,66 @@ async function recover(
 
 /**
  * Applies the log records after sequence `fromSeq` to `backend` (those up to it are in the
- * snapshot). A record that cannot be applied is CORRUPT_DATA.
+ * snapshot). A record that cannot be applied is CORRUPT_DATA. Runs of puts go in as one batch,
+ * unlinked while they fit under `maxPending` (the linker links them after the open), so that
+ * opening a long log does not link it vector by vector first.
  */
 function replay(
   fn: string,
   backend: MemoryBackend,
   records: readonly WalRecord[],
   fromSeq: number,
+  maxPending: number,
 ): { seq: number; replayed: number } {
   let seq = fromSeq;
   let replayed = 0;
-  for (const r of records) {
-    if (r.seq <= seq) continue;
+  let run: Extract<WalRecord, { op: 'put' }>[] = [];
+  const applyOne = (r: WalRecord): void => {
     try {
       if (r.op === 'put') backend.put(r.id, r.text, r.metadataJson, r.vector);
       else backend.remove(r.id);
     } catch (e) {
       throw fail('CORRUPT_DATA', fn, `log record ${r.seq} cannot be applied: ${(e as Error).message}`, e);
     }
+  };
+  const applyRun = (): void => {
+    if (run.length === 0) return;
+    const puts = run;
+    run = [];
+    if (puts.length === 1) return applyOne(puts[0]!);
+    const dim = puts.find((r) => r.vector !== null)?.vector?.length ?? 0;
+    const flat = new Float32Array(puts.length * dim);
+    let keep: Uint8Array | null = null;
+    puts.forEach((r, i) => {
+      if (r.vector !== null) flat.set(r.vector, i * dim);
+      else (keep ??= new Uint8Array(puts.length))[i] = 1;
+    });
+    const defer = (backend.pending?.() ?? 0) + puts.length <= maxPending;
+    try {
+      backend.putBatch(
+        puts.map((r) => r.id),
+        puts.map((r) => r.text),
+        puts.map((r) => r.metadataJson),
+        flat,
+        keep,
+        defer,
+      );
+    } catch {
+      // The batch changed nothing: one by one, to name the record that cannot be applied.
+      puts.forEach(applyOne);
+    }
+  };
+  for (const r of records) {
+    if (r.seq <= seq) continue;
+    if (r.op === 'put') run.push(r);
+    else {
+      applyRun();
+      applyOne(r);
+    }
     seq = r.seq;
     replayed++;
   }
+  applyRun();
   return { seq, replayed };
 }
 
