@@ -628,6 +628,9 @@ export class SemanticMemory {
   /** Writes the whole memory as the new snapshot and starts an empty log (disk only). */
   async #checkpoint(): Promise<void> {
     const disk = this.#disk!;
+    // The core writes a snapshot between linker steps: wait for the one in flight here rather
+    // than on the core's lock (writes are ordered, so none applies meanwhile).
+    if (this.#applying.size > 0) await Promise.all(this.#applying);
     const bytes = this.#snapshot();
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
