@@ -478,6 +478,9 @@ export class SemanticMemory {
    */
   async #applyAll(fn: string, changes: Change[]): Promise<void> {
     const puts = changes.filter((c): c is Extract<Change, { op: 'put' }> => c.op === 'put');
+    // Removing a linked vector needs the graph, which a linker step holds: wait for the step
+    // here rather than on the core's lock.
+    if (puts.length < changes.length && this.#applying.size > 0) await Promise.all(this.#applying);
     for (const c of changes) if (c.op === 'delete') this.#live('delete').remove(c.id);
     if (puts.length === 0) return;
     // (The changes are logged already: a linker that cannot run makes this batch link now, it
