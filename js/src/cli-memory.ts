@@ -102,7 +102,14 @@ export async function memoryCommand(args: string[], values: Values): Promise<voi
       try {
         const bar = progressBar();
         await memory.addBatch(inputs, { onProgress: ({ embedded, total }) => bar(embedded, total) });
-        out({ added: inputs.length, size: memory.size });
+        // A CLI run is short: it links what it added before it ends, so the store it leaves is
+        // indexed (later runs would search the unlinked memories exactly, and each link a few).
+        const pending = memory.describe().pending;
+        if (pending > 0) {
+          process.stderr.write(`linking ${pending} into the index\n`);
+          await memory.flush({ index: true });
+        }
+        out({ added: inputs.length, size: memory.size, pending: memory.describe().pending });
       } finally {
         await memory.close();
       }
