@@ -121,6 +121,11 @@ for (const backend of CORE_BACKENDS) {
     assert.equal(reopened.describe().pending, 0);
     await assertExact(reopened, entries, 'reopened, linked');
     await reopened.close();
+    // That process wrote nothing, but its linking is kept: the next open has nothing to link.
+    const again = await open(backend, { path: dir });
+    assert.equal(again.describe().pending, 0, 'linking done by a reader is checkpointed at close');
+    assert.equal(again.size, N);
+    await again.close();
     for (const other of ['native', 'wasm', 'js']) {
       let imported;
       try {

@@ -162,6 +162,8 @@ export class SemanticMemory {
   #linkWaiters: (() => void)[] = [];
   /** The linker's turn of the event loop between steps, while it waits for it. */
   #linkTurn: { timer: ReturnType<typeof setTimeout>; resolve: () => void } | null = null;
+  /** Unlinked memories the store's snapshot holds (as of open or the last checkpoint). */
+  #pendingInSnapshot = 0;
   /** What failed the linker's last step (reported to the writes and flushes waiting for it). */
   #linkError: unknown = null;
 
@@ -180,7 +182,8 @@ export class SemanticMemory {
     this.#hasChunks = p.hasChunks;
     this.#maxPending = p.maxPending;
     // Rows a snapshot held unlinked (its writer closed before linking them) are linked now.
-    if ((p.backend.pending?.() ?? 0) > 0) this.#startLinking();
+    this.#pendingInSnapshot = p.backend.pending?.() ?? 0;
+    if (this.#pendingInSnapshot > 0) this.#startLinking();
   }
 
   /**
@@ -634,8 +637,10 @@ export class SemanticMemory {
     // The core writes a snapshot between linker steps: wait for the one in flight here rather
     // than on the core's lock (writes are ordered, so none applies meanwhile).
     if (this.#applying.size > 0) await Promise.all(this.#applying);
+    const pending = this.#backend.pending?.() ?? 0;
     const bytes = this.#snapshot();
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
+    this.#pendingInSnapshot = pending;
   }
 
   /** True when `input.id` holds `input.text` already (its vector can be kept: no embedding). */
@@ -1210,7 +1215,12 @@ export class SemanticMemory {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      if (this.#disk !== null && this.#disk.store.logBytes > 0) await this.#checkpointNow();
+      // Also when only linking progressed: a short-lived process (a search) keeps its work.
+      if (
+        this.#disk !== null &&
+        (this.#disk.store.logBytes > 0 || (this.#backend.pending?.() ?? 0) !== this.#pendingInSnapshot)
+      )
+        await this.#checkpointNow();
     } catch (e) {
       throw named('SemanticMemory.close', e);
     } finally {
