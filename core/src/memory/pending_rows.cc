@@ -68,14 +68,6 @@ void PendingRows::Release() {
   decltype(slots_)().swap(slots_);
 }
 
-void PendingRows::PopBack(size_t count) {
-  count = std::min(count, ids_.size());
-  for (size_t i = ids_.size() - count; i < ids_.size(); ++i) slots_.erase(ids_[i]);
-  ids_.resize(ids_.size() - count);
-  rows_.resize(ids_.size() * dim_);
-  if (ids_.empty()) Release();
-}
-
 bool PendingRows::GetVector(std::string_view id, float* out) const {
   const auto it = slots_.find(id);
   if (it == slots_.end()) return false;

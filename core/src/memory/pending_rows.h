@@ -36,11 +36,9 @@ class PendingRows {
   uint32_t dimensions() const { return dim_; }
   // Bytes held for rows (their capacity).
   size_t bytes() const { return rows_.capacity() * sizeof(float); }
-  // Row i in [0, size()): its id and vector as given. Positions change on Erase and PopBack.
+  // Row i in [0, size()): its id and vector as given. Positions change on Erase.
   const std::string& IdAt(size_t i) const { return ids_[i]; }
   const float* RowAt(size_t i) const { return rows_.data() + i * dim_; }
-  // Drops the last `count` rows (the indexer linked them).
-  void PopBack(size_t count);
   // The vector of `id` into `out` as HnswIndex::GetVector would give it once linked (prepared,
   // and through the index's codes under int8 storage); false when it is not here.
   bool GetVector(std::string_view id, float* out) const;

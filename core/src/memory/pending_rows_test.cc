@@ -195,21 +195,15 @@ TEST(PendingRowsMemoryTest, DrainedRowsGiveTheirMemoryBack) {
   const std::vector<Row> rows = Rows(64, 29);
   HnswConfig c;
   c.dimensions = kDim;
-  for (const bool by_erase : {false, true}) {
-    PendingRows pending(c);
-    pending.Reserve(rows.size());
-    for (const Row& r : rows) pending.Put(r.id, r.v.data());
-    EXPECT_GE(pending.bytes(), rows.size() * kDim * sizeof(float));
-    if (by_erase) {
-      for (const Row& r : rows) EXPECT_TRUE(pending.Erase(r.id));
-    } else {
-      pending.PopBack(rows.size());
-    }
-    EXPECT_EQ(pending.size(), 0u);
-    EXPECT_EQ(pending.bytes(), 0u) << (by_erase ? "erased" : "popped");
-    pending.Put("again", rows[0].v.data());
-    EXPECT_TRUE(pending.Contains("again"));
-  }
+  PendingRows pending(c);
+  pending.Reserve(rows.size());
+  for (const Row& r : rows) pending.Put(r.id, r.v.data());
+  EXPECT_GE(pending.bytes(), rows.size() * kDim * sizeof(float));
+  for (const Row& r : rows) EXPECT_TRUE(pending.Erase(r.id));
+  EXPECT_EQ(pending.size(), 0u);
+  EXPECT_EQ(pending.bytes(), 0u);
+  pending.Put("again", rows[0].v.data());
+  EXPECT_TRUE(pending.Contains("again"));
 }
 
 TEST(PendingRowsMemoryTest, BadDeferredRowsAreRefusedAsTheIndexRefusesThemAndChangeNothing) {

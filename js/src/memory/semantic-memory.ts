@@ -493,13 +493,10 @@ export class SemanticMemory {
       this.#put(fn, puts[0]!.input, puts[0]!.vector);
       return;
     }
-    const dim = this.dimensions;
-    const flat = new Float32Array(puts.length * dim);
-    let keep: Uint8Array | null = null;
-    puts.forEach((c, i) => {
-      if (c.vector !== null) flat.set(c.vector, i * dim);
-      else (keep ??= new Uint8Array(puts.length))[i] = 1;
-    });
+    const { flat, keep } = flatVectors(
+      puts.map((c) => c.vector),
+      this.dimensions,
+    );
     const backend = this.#live(fn.slice('SemanticMemory.'.length));
     const args = [
       puts.map((c) => c.input.id),
@@ -538,10 +535,11 @@ export class SemanticMemory {
     for (;;) {
       const pending = this.#live(fn.slice('SemanticMemory.'.length)).pending?.() ?? 0;
       if (pending === 0 || pending + count <= this.#maxPending) return true;
-      this.#startLinking();
-      if (this.#linking === null) return false;
-      await this.#waitForLinkStep();
-      if (this.#linkError !== null) return false;
+      try {
+        await this.#nextLinkStep(fn);
+      } catch {
+        return false;
+      }
     }
   }
 
@@ -563,7 +561,7 @@ export class SemanticMemory {
     for (;;) {
       // Between steps the event loop runs; the turn's timer does not keep a process alive by
       // itself (a script that wrote and ends is not held for the linking: its log keeps what is
-      // unlinked), unless someone waits for the linker (#waitForLinkStep refs it).
+      // unlinked), unless someone waits for the linker (#nextLinkStep refs it).
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 0);
         this.#linkTurn = { timer, resolve };
@@ -589,14 +587,6 @@ export class SemanticMemory {
     }
   }
 
-  /** Resolves after the linker's current or next step (which then keeps the process alive). */
-  #waitForLinkStep(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.#linkWaiters.push(resolve);
-      refTimer(this.#linkTurn?.timer ?? null);
-    });
-  }
-
   #wakeLinkWaiters(): void {
     const waiters = this.#linkWaiters;
     this.#linkWaiters = [];
@@ -608,7 +598,12 @@ export class SemanticMemory {
     this.#startLinking();
     if (this.#linking === null && this.#linkError === null)
       throw fail('NOT_INITIALIZED', fn, 'the memory is closing: unlinked vectors wait for the next open');
-    if (this.#linking !== null) await this.#waitForLinkStep();
+    // (Someone waits now: the linker's turn keeps the process alive.)
+    if (this.#linking !== null)
+      await new Promise<void>((resolve) => {
+        this.#linkWaiters.push(resolve);
+        refTimer(this.#linkTurn?.timer ?? null);
+      });
     if (this.#linkError !== null) {
       const error = this.#linkError;
       this.#linkError = null;
@@ -1123,7 +1118,7 @@ export class SemanticMemory {
           const loaded =
             contents.snapshot === null ? null : loadSnapshot(fn, this.#kernels, contents.snapshot);
           reference = loaded?.memory ?? this.#kernels.create(this.#checked.params);
-          replay(fn, reference, contents.records, loaded?.stored.seq ?? 0, 0);
+          replay(fn, reference, contents.records, loaded?.stored.seq ?? 0, this.dimensions, 0);
         } catch (e) {
           if (!(e instanceof RuVectorError) || e.code !== 'CORRUPT_DATA') throw e;
           // The store could not be opened again as it is: the memory here is all there is.
@@ -1242,6 +1237,23 @@ export class SemanticMemory {
     }
     await disk.store.checkpoint(bytes, disk.seq, this.dimensions);
   }
+}
+
+/**
+ * Vectors as a backend's putBatch takes them: one row-major array, and `keep` marking with 1 the
+ * entries without one (they keep their stored vector), or null when every entry has one.
+ */
+function flatVectors(
+  vectors: readonly (Float32Array | null)[],
+  dim: number,
+): { flat: Float32Array; keep: Uint8Array | null } {
+  const flat = new Float32Array(vectors.length * dim);
+  let keep: Uint8Array | null = null;
+  vectors.forEach((v, i) => {
+    if (v !== null) flat.set(v, i * dim);
+    else (keep ??= new Uint8Array(vectors.length))[i] = 1;
+  });
+  return { flat, keep };
 }
 
 /** A timer that does not keep the process alive (Node, Bun; Deno and browsers have no such notion here). */
@@ -1436,7 +1448,7 @@ async function recover(
 ): Promise<Disk> {
   if (contents.logDimensions !== null && contents.logDimensions !== dims)
     throw fail('CORRUPT_DATA', fn, `the log holds ${contents.logDimensions}-d vectors, the store ${dims}-d`);
-  const { seq, replayed } = replay(fn, backend, contents.records, snapshotSeq, maxPending);
+  const { seq, replayed } = replay(fn, backend, contents.records, snapshotSeq, dims, maxPending);
   await store.ensureLog(dims, seq);
   return {
     factory,
@@ -1458,6 +1470,7 @@ function replay(
   backend: MemoryBackend,
   records: readonly WalRecord[],
   fromSeq: number,
+  dims: number,
   maxPending: number,
 ): { seq: number; replayed: number } {
   let seq = fromSeq;
@@ -1476,13 +1489,10 @@ function replay(
     const puts = run;
     run = [];
     if (puts.length === 1) return applyOne(puts[0]!);
-    const dim = puts.find((r) => r.vector !== null)?.vector?.length ?? 0;
-    const flat = new Float32Array(puts.length * dim);
-    let keep: Uint8Array | null = null;
-    puts.forEach((r, i) => {
-      if (r.vector !== null) flat.set(r.vector, i * dim);
-      else (keep ??= new Uint8Array(puts.length))[i] = 1;
-    });
+    const { flat, keep } = flatVectors(
+      puts.map((r) => r.vector),
+      dims,
+    );
     const defer = (backend.pending?.() ?? 0) + puts.length <= maxPending;
     try {
       backend.putBatch(

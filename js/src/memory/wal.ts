@@ -13,6 +13,7 @@
  * byte) ends the replay there: what precedes it is applied, the rest is reported as dropped.
  */
 import { crc32 } from '../backends/js/hnsw/crc32.js';
+import { LITTLE_ENDIAN } from '../backends/js/hnsw/vector-store.js';
 
 const MAGIC = [0x52, 0x55, 0x56, 0x57, 0x41, 0x4c, 0, 0]; // "RUVWAL\0\0"
 const VERSION = 1;
@@ -32,8 +33,6 @@ export type WalRecord =
   | { op: 'delete'; seq: number; id: string };
 
 const encoder = new TextEncoder();
-/** Whether floats are laid out little-endian here (then a vector's bytes are copied as they are). */
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Float32Array([1]).buffer)[3] === 0x3f;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** The 24-byte header of a log whose records follow snapshot sequence `baseSeq`. */
@@ -93,7 +92,7 @@ export function encodeWalRecords(records: readonly WalRecord[]): Uint8Array {
       str(text!);
       str(meta!);
       const v = r.vector ?? new Float32Array(0);
-      if (LITTLE_ENDIAN_HOST) {
+      if (LITTLE_ENDIAN) {
         out.set(new Uint8Array(v.buffer, v.byteOffset, v.byteLength), at);
         at += v.byteLength;
       } else {

@@ -158,6 +158,8 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
       return handle;
     };
     const out32 = (base: number, slot = 0): number => m.HEAPU32[(base + slot * OUT_SLOT_BYTES) >>> 2]!;
+    /** A uint64 output at `at` (little-endian; counts stay far below 2^53). */
+    const u64 = (at: number): number => m.HEAPU32[at >>> 2]! + m.HEAPU32[(at + 4) >>> 2]! * 2 ** 32;
 
     const memory: MemoryBackend = {
       put(id, text, metadataJson, vector) {
@@ -271,21 +273,20 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         const h = live('count');
         const base = arena.reserve(OUT_SLOT_BYTES);
         check(m._ruv_memory_count(h, base));
-        // uint64, little-endian: counts stay far below 2^53.
-        return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
+        return u64(base);
       },
       defers: true,
       indexPending(max) {
         const h = live('indexPending');
         const base = arena.reserve(OUT_SLOT_BYTES);
         check(m._ruv_memory_index_pending(h, max, 1, base));
-        return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
+        return u64(base);
       },
       pending() {
         const h = live('pending');
         const base = arena.reserve(OUT_SLOT_BYTES);
         check(m._ruv_memory_pending(h, base));
-        return out32(base) + m.HEAPU32[(base + 4) >>> 2]! * 2 ** 32;
+        return u64(base);
       },
       verify(reference, repair) {
         const h = live('verify');
@@ -296,10 +297,7 @@ export function createWasmMemory(m: WasmMemoryExports, arena: ScratchArena): Mem
         check(
           m._ruv_memory_verify(h, other === 0 ? 0 : other(), repair ? 1 : 0, base, base + OUT_SLOT_BYTES),
         );
-        const counts = Array.from({ length: MEMORY_VERIFY_COUNT }, (_, i) => {
-          const at = (base + 8 * i) >>> 2;
-          return m.HEAPU32[at]! + m.HEAPU32[at + 1]! * 2 ** 32;
-        });
+        const counts = Array.from({ length: MEMORY_VERIFY_COUNT }, (_, i) => u64(base + 8 * i));
         return decodeVerify(counts, takeBytes(m, out32(base, 1), decodeHits).ids);
       },
       listIds(start, max) {

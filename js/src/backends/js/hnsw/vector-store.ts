@@ -17,7 +17,8 @@ const f32 = Math.fround;
 const TINY = 2 ** -103;
 const FLT_MAX = 3.4028234663852886e38;
 const SCALAR: QuantParams = { type: QuantTypeId.Scalar, hasRange: false, min: 0, max: 0 };
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Whether typed arrays are little-endian here (then rows are copied as bytes). */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * A vector in the form rows are compared with: v[off .. off + dim). `sum` and `norm2` are used by
