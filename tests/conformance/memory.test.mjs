@@ -188,6 +188,16 @@ for (const backend of BACKENDS) {
     assert.equal(seen.length, 299);
     assert.equal(new Set(seen).size, 299);
     assert.ok(!seen.includes('clustered-5'));
+    // Metadata comes back as it was given, keys in the caller's order at every depth, from the
+    // memory and from its exported bytes (the core's objects keep insertion order).
+    const given = { zeta: 1, alpha: { y: [{ q: 1, c: 2 }], b: null }, mid: 'm' };
+    await memory.add('ordered', 'keys', given, { vector: entries[201].vector });
+    assert.equal(JSON.stringify(memory.get('ordered').metadata), JSON.stringify(given));
+    const hit = (await memory.search(entries[201].vector, { k: 2 })).find((h) => h.id === 'ordered');
+    assert.equal(JSON.stringify(hit.metadata), JSON.stringify(given));
+    const copy = await SemanticMemory.import(await memory.export(), { backend });
+    assert.equal(JSON.stringify(copy.get('ordered').metadata), JSON.stringify(given));
+    await copy.close();
     await memory.close();
     assert.throws(() => memory.size, { code: 'NOT_INITIALIZED' });
     await assert.rejects(memory.search(entries[0].vector), { code: 'NOT_INITIALIZED' });

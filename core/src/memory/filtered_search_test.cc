@@ -176,7 +176,7 @@ TEST(RecordStoreTest, PutReplacesEraseMovesTheLastAndBadMetadataChangesNothing) 
   ASSERT_TRUE(s.Put("a", "alpha", R"({"x": 1})").ok());
   ASSERT_TRUE(s.Put("b", "beta", "").ok());
   ASSERT_TRUE(s.Put("c", "gamma", R"({"y": [1, {"z": null}]})").ok());
-  EXPECT_EQ(s.Find("b")->metadata, nlohmann::json::object());
+  EXPECT_EQ(s.Find("b")->metadata, Json::object());
   ASSERT_TRUE(s.Put("a", "alpha 2", R"({"x": 2})").ok());
   EXPECT_EQ(s.size(), 3u);
   EXPECT_EQ(s.Find("a")->text, "alpha 2");

@@ -21,7 +21,7 @@ Status Memory::Create(const HnswConfig& config, std::unique_ptr<Memory>* out) {
 
 Status Memory::Put(std::string_view id, std::string_view text, std::string_view metadata_json,
                    const float* vector) {
-  nlohmann::json metadata;
+  Json metadata;
   if (Status s = ParseMetadata(metadata_json, &metadata); !s.ok()) return s;
   std::unique_lock lock(mu_);
   if (Linking(id)) WaitForLinking(lock);
@@ -49,7 +49,7 @@ void Memory::IndexText(std::string_view id, std::string_view text) {
 }
 
 Status Memory::PutBatch(const std::vector<MemoryPut>& puts, unsigned threads, bool defer) {
-  std::vector<nlohmann::json> metadata(puts.size());
+  std::vector<Json> metadata(puts.size());
   for (size_t i = 0; i < puts.size(); ++i) {
     if (puts[i].id.empty()) return {ErrorCode::kInvalidArgument, "entry " + std::to_string(i) + ": empty id"};
     if (Status s = ParseMetadata(puts[i].metadata_json, &metadata[i]); !s.ok()) {

@@ -61,7 +61,7 @@ Status ReadRecords(ByteReader* r, RecordStore* out) {
     }
     if (!IsValidUtf8(text)) return Corrupt("record " + std::to_string(i) + ": text is not valid UTF-8");
     if (id.empty()) return Corrupt("record " + std::to_string(i) + ": its id is not in the index");
-    nlohmann::json metadata;
+    Json metadata;
     if (Status s = ParseMetadata(meta, &metadata); !s.ok()) {
       return Corrupt("record " + std::to_string(i) + ": " + s.message());
     }

@@ -32,7 +32,7 @@ Status Bad(const std::string& where, const std::string& what) {
   return {ErrorCode::kInvalidArgument, where + ": " + what};
 }
 
-const char* TypeName(const nlohmann::json& v) {
+const char* TypeName(const Json& v) {
   if (v.is_null()) return "null";
   if (v.is_boolean()) return "a boolean";
   if (v.is_number()) return "a number";
@@ -44,7 +44,7 @@ const char* TypeName(const nlohmann::json& v) {
 
 // JSON equality with every number compared as a double (1 == 1.0, as JavaScript sees them).
 // Recursion is bounded by the operand's depth, which Compile limits.
-bool Equal(const nlohmann::json& a, const nlohmann::json& b) {
+bool Equal(const Json& a, const Json& b) {
   if (a.is_number() && b.is_number()) return a.get<double>() == b.get<double>();
   if (a.type() != b.type()) return false;
   if (a.is_array()) {
@@ -66,7 +66,7 @@ bool Equal(const nlohmann::json& a, const nlohmann::json& b) {
 }
 
 // -1, 0 or 1 when a and b are both numbers or both strings; 2 when they do not compare.
-int Compare(const nlohmann::json& a, const nlohmann::json& b) {
+int Compare(const Json& a, const Json& b) {
   if (a.is_number() && b.is_number()) {
     const double x = a.get<double>(), y = b.get<double>();
     return x < y ? -1 : (x > y ? 1 : 0);
@@ -83,12 +83,12 @@ int Compare(const nlohmann::json& a, const nlohmann::json& b) {
 struct MetadataFilter::Node {
   Op op = Op::kAnd;
   std::vector<std::string> path;                // field ops: the keys from the root object down
-  nlohmann::json operand;                       // $eq $ne and the ranges: the value; $exists: bool
-  std::vector<nlohmann::json> values;           // $in / $nin
+  Json operand;                                 // $eq $ne and the ranges: the value; $exists: bool
+  std::vector<Json> values;                     // $in / $nin
   std::vector<std::unique_ptr<Node>> children;  // $and / $or, and a field's several ops
 
-  const nlohmann::json* Lookup(const nlohmann::json& metadata) const {
-    const nlohmann::json* at = &metadata;
+  const Json* Lookup(const Json& metadata) const {
+    const Json* at = &metadata;
     for (const std::string& key : path) {
       if (!at->is_object()) return nullptr;
       const auto it = at->find(key);
@@ -99,18 +99,18 @@ struct MetadataFilter::Node {
   }
 
   // $eq: a missing field equals null; an array field equals v when it is v or holds it.
-  static bool EqualsField(const nlohmann::json* field, const nlohmann::json& v) {
+  static bool EqualsField(const Json* field, const Json& v) {
     if (field == nullptr) return v.is_null();
     if (Equal(*field, v)) return true;
     if (field->is_array()) {
-      for (const nlohmann::json& e : *field) {
+      for (const Json& e : *field) {
         if (Equal(e, v)) return true;
       }
     }
     return false;
   }
 
-  bool InRange(const nlohmann::json& x) const {
+  bool InRange(const Json& x) const {
     const int c = Compare(x, operand);
     if (c == 2) return false;
     switch (op) {
@@ -125,7 +125,7 @@ struct MetadataFilter::Node {
     }
   }
 
-  bool Eval(const nlohmann::json& metadata) const {
+  bool Eval(const Json& metadata) const {
     switch (op) {
       case Op::kAnd:
         for (const auto& c : children) {
@@ -140,7 +140,7 @@ struct MetadataFilter::Node {
       default:
         break;
     }
-    const nlohmann::json* field = Lookup(metadata);
+    const Json* field = Lookup(metadata);
     switch (op) {
       case Op::kEq:
         return EqualsField(field, operand);
@@ -148,8 +148,8 @@ struct MetadataFilter::Node {
         return !EqualsField(field, operand);
       case Op::kIn:
       case Op::kNin: {
-        const bool in = std::any_of(values.begin(), values.end(),
-                                    [&](const nlohmann::json& v) { return EqualsField(field, v); });
+        const bool in =
+            std::any_of(values.begin(), values.end(), [&](const Json& v) { return EqualsField(field, v); });
         return op == Op::kIn ? in : !in;
       }
       case Op::kExists:
@@ -158,7 +158,7 @@ struct MetadataFilter::Node {
         if (field == nullptr) return false;
         if (InRange(*field)) return true;
         if (field->is_array()) {
-          for (const nlohmann::json& e : *field) {
+          for (const Json& e : *field) {
             if (InRange(e)) return true;
           }
         }
@@ -173,8 +173,7 @@ using Node = MetadataFilter::Node;
 
 class Compiler {
  public:
-  Status Filter(const nlohmann::json& spec, const std::string& where, size_t depth,
-                std::unique_ptr<Node>* out) {
+  Status Filter(const Json& spec, const std::string& where, size_t depth, std::unique_ptr<Node>* out) {
     if (!spec.is_object()) return Bad(where, std::string("must be an object (got ") + TypeName(spec) + ")");
     if (depth > kMaxFilterDepth) {
       return Bad(where, "nests deeper than " + std::to_string(kMaxFilterDepth) + " levels");
@@ -202,7 +201,7 @@ class Compiler {
     return Status::Ok();
   }
 
-  Status Logical(const std::string& key, const nlohmann::json& v, const std::string& where, size_t depth,
+  Status Logical(const std::string& key, const Json& v, const std::string& where, size_t depth,
                  std::unique_ptr<Node>* out) {
     const std::string at = Child(where, key);
     if (key != "$and" && key != "$or") {
@@ -234,7 +233,7 @@ class Compiler {
     return path;
   }
 
-  Status Field(const std::string& key, const nlohmann::json& v, const std::string& where, size_t depth,
+  Status Field(const std::string& key, const Json& v, const std::string& where, size_t depth,
                std::unique_ptr<Node>* out) {
     const std::string at = Child(where, key);
     std::vector<std::string> path = SplitPath(key);
@@ -263,8 +262,8 @@ class Compiler {
     return Status::Ok();
   }
 
-  Status Leaf(Op op, const std::vector<std::string>& path, const nlohmann::json& v, const std::string& at,
-              size_t depth, std::unique_ptr<Node>* out) {
+  Status Leaf(Op op, const std::vector<std::string>& path, const Json& v, const std::string& at, size_t depth,
+              std::unique_ptr<Node>* out) {
     if (Status s = Count(at); !s.ok()) return s;
     const size_t room = kMaxFilterDepth > depth ? kMaxFilterDepth - depth : 0;
     if (!JsonDepthWithin(v, room)) {
@@ -313,13 +312,12 @@ Status MetadataFilter::Parse(std::string_view json_text, MetadataFilter* out) {
   if (json_text.size() > kMaxFilterText) {
     return Bad("filter", "is longer than " + std::to_string(kMaxFilterText) + " bytes of JSON");
   }
-  const nlohmann::json spec =
-      nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
+  const Json spec = Json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
   if (spec.is_discarded()) return Bad("filter", "is not valid JSON");
   return Compile(spec, out);
 }
 
-Status MetadataFilter::Compile(const nlohmann::json& spec, MetadataFilter* out) {
+Status MetadataFilter::Compile(const Json& spec, MetadataFilter* out) {
   std::unique_ptr<Node> root;
   Compiler compiler;
   if (Status s = compiler.Filter(spec, "filter", 0, &root); !s.ok()) return s;
@@ -327,9 +325,7 @@ Status MetadataFilter::Compile(const nlohmann::json& spec, MetadataFilter* out) 
   return Status::Ok();
 }
 
-bool MetadataFilter::Matches(const nlohmann::json& metadata) const {
-  return root_ == nullptr || root_->Eval(metadata);
-}
+bool MetadataFilter::Matches(const Json& metadata) const { return root_ == nullptr || root_->Eval(metadata); }
 
 bool MetadataFilter::MatchesAll() const { return root_ == nullptr || root_->children.empty(); }
 

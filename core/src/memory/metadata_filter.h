@@ -22,11 +22,11 @@
 
 #include <cstddef>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "memory/json_limits.h"
 #include "ruv/status.h"
 
 namespace ruv::memory {
@@ -46,10 +46,10 @@ class MetadataFilter {
 
   // Compiles the filter from JSON text (an object). The empty object matches everything.
   static Status Parse(std::string_view json_text, MetadataFilter* out);
-  static Status Compile(const nlohmann::json& spec, MetadataFilter* out);
+  static Status Compile(const Json& spec, MetadataFilter* out);
 
   // True when `metadata` (a JSON object; anything else has no fields) passes the filter.
-  bool Matches(const nlohmann::json& metadata) const;
+  bool Matches(const Json& metadata) const;
 
   // True when the filter is the empty object: every entry passes.
   bool MatchesAll() const;

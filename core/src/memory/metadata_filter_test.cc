@@ -8,7 +8,7 @@
 namespace ruv::memory {
 namespace {
 
-using nlohmann::json;
+using json = ruv::memory::Json;
 
 // Metadata of a few memories; each case below lists, by hand from MongoDB's documented
 // semantics, which of them a filter matches.

@@ -6,16 +6,16 @@
 
 namespace ruv::memory {
 
-Status ParseMetadata(std::string_view metadata_json, nlohmann::json* out) {
+Status ParseMetadata(std::string_view metadata_json, Json* out) {
   if (metadata_json.empty()) {
-    *out = nlohmann::json::object();
+    *out = Json::object();
     return Status::Ok();
   }
   if (metadata_json.size() > kMaxMetadataText) {
     return {ErrorCode::kInvalidArgument,
             "metadata is longer than " + std::to_string(kMaxMetadataText) + " bytes of JSON"};
   }
-  nlohmann::json parsed = nlohmann::json::parse(metadata_json, nullptr, /*allow_exceptions=*/false);
+  Json parsed = Json::parse(metadata_json, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return {ErrorCode::kInvalidArgument, "metadata is not valid JSON"};
   if (!parsed.is_object()) return {ErrorCode::kInvalidArgument, "metadata must be a JSON object"};
   if (!JsonDepthWithin(parsed, kMaxMetadataDepth)) {
@@ -27,16 +27,16 @@ Status ParseMetadata(std::string_view metadata_json, nlohmann::json* out) {
 }
 
 Status RecordStore::Put(std::string_view id, std::string_view text, std::string_view metadata_json) {
-  nlohmann::json metadata;
+  Json metadata;
   if (Status s = ParseMetadata(metadata_json, &metadata); !s.ok()) return s;
   return PutParsed(id, text, std::move(metadata));
 }
 
-Status RecordStore::PutParsed(std::string_view id, std::string_view text, nlohmann::json metadata) {
+Status RecordStore::PutParsed(std::string_view id, std::string_view text, Json metadata) {
   if (id.empty()) return {ErrorCode::kInvalidArgument, "id must not be empty"};
   MemoryRecord record;
   record.metadata = std::move(metadata);
-  record.text.assign(text);
+  record.text = std::string(text);  // exactly its size (assign would round up to twice SSO's 15)
   const auto it = records_.find(id);
   if (it != records_.end()) {
     it->second.record = std::move(record);

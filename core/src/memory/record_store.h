@@ -5,12 +5,12 @@
 
 #include <cstddef>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "memory/json_limits.h"
 #include "ruv/status.h"
 
 namespace ruv::memory {
@@ -22,7 +22,7 @@ inline constexpr size_t kMaxMetadataDepth = 32;
 
 struct MemoryRecord {
   std::string text;
-  nlohmann::json metadata = nlohmann::json::object();
+  Json metadata = Json::object();
 };
 
 class RecordStore {
@@ -31,7 +31,7 @@ class RecordStore {
   // kInvalidArgument otherwise, and nothing changes.
   Status Put(std::string_view id, std::string_view text, std::string_view metadata_json);
   // The same with metadata already checked by ParseMetadata.
-  Status PutParsed(std::string_view id, std::string_view text, nlohmann::json metadata);
+  Status PutParsed(std::string_view id, std::string_view text, Json metadata);
   // Room for `count` records in all, so that adding them rehashes nothing (a load).
   void Reserve(size_t count) {
     records_.reserve(count);
@@ -66,6 +66,6 @@ class RecordStore {
 
 // Parses metadata JSON as RecordStore::Put does (an object, bounded): for callers that check
 // before they write anything else (the write-ahead log, a batch).
-Status ParseMetadata(std::string_view metadata_json, nlohmann::json* out);
+Status ParseMetadata(std::string_view metadata_json, Json* out);
 
 }  // namespace ruv::memory

@@ -16,7 +16,7 @@ import { RuVectorError } from '../../../errors.js';
 import { JsHnswIndex, jsHnswKernels } from '../hnsw/index.js';
 import { Bm25Index, fuseRankings } from './bm25.js';
 import { readSnapshot, writeSnapshot } from './snapshot.js';
-import { compileFilter, type CompiledFilter, depthWithin, type Json, sortedKeys } from './metadata-filter.js';
+import { compileFilter, type CompiledFilter, depthWithin, type Json } from './metadata-filter.js';
 
 const MAX_METADATA_TEXT = 1 << 20;
 const MAX_METADATA_DEPTH = 32;
@@ -49,15 +49,6 @@ function parseMetadata(text: string): Json {
   if (!depthWithin(parsed, MAX_METADATA_DEPTH))
     throw invalid(`metadata nests deeper than ${MAX_METADATA_DEPTH} levels`);
   return parsed;
-}
-
-/** JSON text with keys in the core's order, as nlohmann's dump writes it. */
-function dumpSorted(v: Json): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(dumpSorted).join(',')}]`;
-  return `{${sortedKeys(v)
-    .map((k) => `${JSON.stringify(k)}:${dumpSorted(v[k]!)}`)
-    .join(',')}}`;
 }
 
 class JsMemory implements MemoryBackend {
@@ -162,7 +153,7 @@ class JsMemory implements MemoryBackend {
   get(id: string) {
     this.#live('get');
     const e = this.#records.get(id);
-    return e === undefined ? undefined : { text: e.text, metadataJson: dumpSorted(e.metadata) };
+    return e === undefined ? undefined : { text: e.text, metadataJson: JSON.stringify(e.metadata) };
   }
 
   getMany(ids: readonly string[]) {
@@ -233,7 +224,7 @@ class JsMemory implements MemoryBackend {
           have !== undefined &&
           mine !== undefined &&
           have.text === want.text &&
-          dumpSorted(have.metadata) === dumpSorted(want.metadata) &&
+          JSON.stringify(have.metadata) === JSON.stringify(want.metadata) &&
           mine.every((x, i) => x === theirs[i]); // as the core compares floats
         if (same) continue;
         note('restored', id);
@@ -330,7 +321,7 @@ class JsMemory implements MemoryBackend {
     const index = this.#live('serialize');
     const records = this.#byPosition.map((id) => {
       const e = this.#records.get(id)!;
-      return { id, text: e.text, metadataJson: dumpSorted(e.metadata) };
+      return { id, text: e.text, metadataJson: JSON.stringify(e.metadata) };
     });
     return writeSnapshot(header, index.serialize(), records);
   }

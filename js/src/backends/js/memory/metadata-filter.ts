@@ -1,7 +1,8 @@
 /**
  * The js-fallback twin of core/src/memory/metadata_filter.cc: the same operators, semantics,
- * bounds and messages (the header there spells the semantics out). Keys are visited in the core's
- * order (nlohmann's std::map: by UTF-8 bytes), so the first error reported is the same one.
+ * bounds and messages (the header there spells the semantics out). Keys are visited in the order
+ * they were given, as the core does (its objects keep insertion order): a filter reaches both as
+ * JSON.stringify wrote it, so the first error reported is the same one.
  */
 import { RuVectorError } from '../../../errors.js';
 
@@ -46,9 +47,6 @@ export function compareUtf8(a: string, b: string): number {
   }
   return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
 }
-
-/** An object's keys in the core's order. */
-export const sortedKeys = (o: object): string[] => Object.keys(o).sort(compareUtf8);
 
 /** True when v nests no deeper than `limit` arrays / objects (json_limits.h). */
 export function depthWithin(v: Json, limit: number): boolean {
@@ -134,7 +132,7 @@ class Compiler {
     if (!isObject(spec)) throw bad(where, `must be an object (got ${typeName(spec)})`);
     if (depth > MAX_DEPTH) throw bad(where, `nests deeper than ${MAX_DEPTH} levels`);
     const children: Node[] = [];
-    for (const key of sortedKeys(spec)) {
+    for (const key of Object.keys(spec)) {
       children.push(
         key.startsWith('$')
           ? this.#logical(key, spec[key]!, where, depth)
@@ -167,7 +165,7 @@ class Compiler {
     if (!hasOps) return this.#leaf('$eq', path, v, at, depth);
     const obj = v as { [key: string]: Json };
     const children: Node[] = [];
-    for (const name of sortedKeys(obj)) {
+    for (const name of Object.keys(obj)) {
       if (!(FIELD_OPS as readonly string[]).includes(name)) {
         if (!name.startsWith('$')) throw bad(at, `mixes operators and field names ('${name}')`);
         throw bad(`${at}.${name}`, `unknown operator (expected one of ${FIELD_OP_LIST})`);
