@@ -41,7 +41,7 @@ uint32_t Graph::Find(std::string_view id) const {
   return it == id_map_.end() ? kNone : it->second;
 }
 
-void Graph::Reserve(size_t slots) {
+void Graph::Reserve(size_t slots, VectorStore::Fill fill) {
   const size_t cap = vectors_.capacity();
   if (slots <= cap) return;
   const size_t fresh = std::max<size_t>({slots, cap * 2, 16});
@@ -51,11 +51,11 @@ void Graph::Reserve(size_t slots) {
   reach_.Reserve(fresh, config_.ef_construction, max_m0_, Level0HolderCap(config_.m));
   live_.resize(fresh, 0);
   ids_.resize(fresh);
-  vectors_.Reserve(fresh);
+  vectors_.Reserve(fresh, fresh == slots ? fill : VectorStore::Fill::kGrowing);
 }
 
-void Graph::ReserveSlots(size_t count) {
-  Reserve(size_t{slot_count_} + count);
+void Graph::ReserveSlots(size_t count, VectorStore::Fill fill) {
+  Reserve(size_t{slot_count_} + count, fill);
   id_map_.reserve(id_map_.size() + count);
 }
 

@@ -54,7 +54,8 @@ class Graph {
   void Insert(std::string_view id, const float* vector, Scratch* scratch);
   // Makes room for `count` more slots (and ids), so that inserting them cannot fail for lack of
   // the memory that grows with the index. Throws std::bad_alloc, changing nothing else.
-  void ReserveSlots(size_t count);
+  // `fill` kNow: every slot is written right away (a load).
+  void ReserveSlots(size_t count, VectorStore::Fill fill = VectorStore::Fill::kGrowing);
   // Inserts many new, distinct ids using `threads` threads (hnsw_parallel.cc). Called with the
   // lookup lock held through `lookup`: offers it between inserts and allocations, and releases
   // it while the threads link (they change no field a lookup reads).
@@ -135,7 +136,7 @@ class Graph {
   // slot `removing` (kNone: none). After it, the write allocates nothing. Throws std::bad_alloc.
   void ReserveForWrite(uint32_t removing, Scratch* scratch);
 
-  void Reserve(size_t slots);
+  void Reserve(size_t slots, VectorStore::Fill fill = VectorStore::Fill::kGrowing);
   // Takes a slot (free list first) with room for it (Reserve), sets id, level, vector; links
   // empty. Does not throw.
   uint32_t Allocate(PendingNode node, uint32_t level, const float* prepared);

@@ -133,7 +133,8 @@ Status Graph::Deserialize(const uint8_t* data, size_t size, std::unique_ptr<Grap
   // Free slots (bytes written before they were compacted away) are dropped: live slots take the
   // numbers 0..live-1 in ascending order, so a hole costs only these 4 bytes while loading.
   std::vector<uint32_t> renumber(slot_count, kNone);
-  g->ReserveSlots(live_count);  // (the id map too: no rehash while ids are added)
+  // (The id map too: no rehash while ids are added. The rows are all written below, now.)
+  g->ReserveSlots(live_count, VectorStore::Fill::kNow);
   // A node of level L has L upper lists of m + 1 words whatever they hold, and pays 4 bytes per
   // level: levels may cost at most 4 bytes of lists per byte given, plus one full tower.
   const uint64_t level_budget = size + uint64_t{kMaxLevel} * (config.m + 1);

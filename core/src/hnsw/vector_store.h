@@ -26,8 +26,13 @@ class VectorStore {
  public:
   VectorStore(uint32_t dim, Metric metric, HnswStorage storage);
 
+  // How the rows Reserve adds will be written.
+  enum class Fill {
+    kGrowing,  // by inserts, one row at a time, maybe never all of them
+    kNow,      // every one of them, right away (a load)
+  };
   // Grows to `slots` rows (existing rows kept). Throws std::bad_alloc on failure.
-  void Reserve(size_t slots);
+  void Reserve(size_t slots, Fill fill = Fill::kGrowing);
   size_t capacity() const { return capacity_; }
 
   // Whether `v` (finite, dim floats, as given to insert) can be stored: int8 rows must have a
