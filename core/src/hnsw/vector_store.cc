@@ -53,8 +53,8 @@ void VectorStore::Reserve(size_t slots, Fill fill) {
   const size_t align = slots * stride_ >= 4 * kHugePage ? kHugePage : 64;
   const size_t bytes = RoundUp(slots * stride_, align);
   // operator new (not aligned_alloc): it throws std::bad_alloc itself, and tests can make it fail.
-  auto* p = static_cast<uint8_t*>(::operator new (bytes, std::align_val_t{align}));
-  std::unique_ptr<uint8_t, AlignedDeleter> fresh(p, AlignedDeleter(align));
+  AlignedArray<uint8_t> fresh = AllocateAligned<uint8_t>(bytes, align);
+  uint8_t* p = fresh.get();
 #if defined(MADV_HUGEPAGE) && !defined(__EMSCRIPTEN__)
   // Rows filled now (a load) are faulted in with one call (Linux >= 5.14; where that is refused,
   // the huge-page advice is given instead). Rows that inserts fill later are advised as

@@ -9,6 +9,7 @@
 #include <new>
 #include <vector>
 
+#include "common/aligned_array.h"
 #include "ruv/hnsw.h"
 #include "ruv/vector_ops.h"
 
@@ -76,12 +77,6 @@ class VectorStore {
   uint32_t dim() const { return dim_; }
 
  private:
-  struct AlignedDeleter {
-    AlignedDeleter() : align(64) {}
-    explicit AlignedDeleter(size_t a) : align(a) {}
-    size_t align;  // what the rows were allocated with (see Reserve)
-    void operator()(uint8_t* p) const { ::operator delete (p, std::align_val_t{align}); }
-  };
   uint8_t* mutable_row(uint32_t slot) { return data_.get() + size_t{slot} * stride_; }
   // A loaded row's squared length is one an insert could have stored (finite in float32; about 1,
   // or 0, for cosine).
@@ -96,7 +91,7 @@ class VectorStore {
   size_t row_bytes_;
   size_t stride_;  // row_bytes_ rounded up: 64 for float rows (cache lines), 8 for codes
   size_t capacity_ = 0;
-  std::unique_ptr<uint8_t, AlignedDeleter> data_;
+  AlignedArray<uint8_t> data_;
   std::vector<float> aux_;  // int8 + euclidean: |dequantized row|^2 per slot
   // int8 + euclidean: a decoded row for UpdateAux, made once (storing a row must not allocate).
   // Writers are serialized, so one is enough.

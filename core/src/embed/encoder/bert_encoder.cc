@@ -17,9 +17,9 @@ Status Invalid(const std::string& what) {
   return Status(ErrorCode::kInvalidArgument, "BERT encoder: " + what);
 }
 
-std::vector<float> Pack(const std::vector<float>& w, size_t n, size_t k) {
-  std::vector<float> packed(kernels::PackedWeightSize(n, k));
-  kernels::PackWeights(w.data(), n, k, packed.data());
+AlignedArray<float> Pack(const std::vector<float>& w, size_t n, size_t k) {
+  AlignedArray<float> packed = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
+  kernels::PackWeights(w.data(), n, k, packed.get());
   return packed;
 }
 
@@ -172,18 +172,18 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
   float* projected = s->projected.data();
   float* intermediate = s->intermediate.data();
 
-  kernels::Gemm(hidden, tokens, h, layer.qkv_w.data(), 3 * h, layer.qkv_b.data(), qkv);
+  kernels::Gemm(hidden, tokens, h, layer.qkv_w.get(), 3 * h, layer.qkv_b.data(), qkv);
   size_t start = 0;
   for (uint32_t len : seq_lengths) {
     kernels::AttentionSequence(qkv + start * 3 * h, len, h, heads, s->scores.data(), context + start * h);
     start += len;
   }
-  kernels::Gemm(context, tokens, h, layer.attn_out_w.data(), h, nullptr, projected);
+  kernels::Gemm(context, tokens, h, layer.attn_out_w.get(), h, nullptr, projected);
   kernels::BiasResidualLayerNorm(projected, layer.attn_out_b.data(), hidden, tokens, h,
                                  layer.attn_ln_gamma.data(), layer.attn_ln_beta.data(), eps);
-  kernels::Gemm(hidden, tokens, h, layer.inter_w.data(), inter, nullptr, intermediate);
+  kernels::Gemm(hidden, tokens, h, layer.inter_w.get(), inter, nullptr, intermediate);
   kernels::BiasActivation(intermediate, tokens, inter, layer.inter_b.data(), config_.hidden_act);
-  kernels::Gemm(intermediate, tokens, inter, layer.out_w.data(), h, nullptr, projected);
+  kernels::Gemm(intermediate, tokens, inter, layer.out_w.get(), h, nullptr, projected);
   kernels::BiasResidualLayerNorm(projected, layer.out_b.data(), hidden, tokens, h, layer.out_ln_gamma.data(),
                                  layer.out_ln_beta.data(), eps);
 }

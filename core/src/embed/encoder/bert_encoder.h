@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "common/aligned_array.h"
 #include "embed/bert_model.h"
 #include "ruv/status.h"
 
@@ -43,12 +44,18 @@ class BertEncoder {
   const BertConfig& config() const { return config_; }
 
  private:
+  // Packed weights (kernels::PackWeights), 64-byte aligned: no vector load straddles two lines.
+  using Packed = AlignedArray<float>;
   struct PackedLayer {
-    std::vector<float> qkv_w, qkv_b;            // packed [3h, h], [3h]
-    std::vector<float> attn_out_w, attn_out_b;  // packed [h, h], [h]
+    Packed qkv_w;                   // [3h, h]
+    std::vector<float> qkv_b;       // [3h]
+    Packed attn_out_w;              // [h, h]
+    std::vector<float> attn_out_b;  // [h]
     std::vector<float> attn_ln_gamma, attn_ln_beta;
-    std::vector<float> inter_w, inter_b;  // packed [i, h], [i]
-    std::vector<float> out_w, out_b;      // packed [h, i], [h]
+    Packed inter_w;              // [i, h]
+    std::vector<float> inter_b;  // [i]
+    Packed out_w;                // [h, i]
+    std::vector<float> out_b;    // [h]
     std::vector<float> out_ln_gamma, out_ln_beta;
   };
 

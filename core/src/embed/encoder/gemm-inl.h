@@ -1,6 +1,6 @@
-// The encoder's GEMM, c = a x W^T + bias with W packed into kPanelWidth-column panels
-// (kernels.h). Per-target header (Highway convention): included once per target by
-// foreach_target.h from kernels.cc.
+// The encoder's GEMM, c = a x W^T + bias, with W packed once at load in the order this target's
+// kernel reads it (kernels.h). Per-target header (Highway convention): included once per target
+// by foreach_target.h from kernels.cc.
 #if defined(RUV_EMBED_ENCODER_GEMM_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef RUV_EMBED_ENCODER_GEMM_INL_H_
 #undef RUV_EMBED_ENCODER_GEMM_INL_H_
@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstring>
 
-#include "embed/encoder/kernels.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -20,40 +19,80 @@ namespace ruv::embed {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// One panel row is kPanelWidth floats, i.e. kGemmVecs vectors on this target.
-using GemmTag = hn::CappedTag<float, kernels::kPanelWidth>;
-inline constexpr size_t kGemmVecs = kernels::kPanelWidth / hn::MaxLanes(GemmTag());
-// Rows per register tile: the accumulators (rows x kGemmVecs) plus one panel row and one
-// broadcast must fit the register file (16 vector registers on AVX2, SSE4 and wasm's usual
-// mapping to x86; 32 on AVX-512), so each loaded panel row feeds as many FMAs as possible.
-inline constexpr size_t kGemmRows = kGemmVecs == 1 ? 8 : (kGemmVecs == 2 ? 4 : 2);
-// The k dimension is walked in blocks so one block of a panel (kGemmK x 16 floats = 16 KB)
-// stays in L1 while every row tile of `a` streams past it.
+// A register tile is kGemmRows rows of `a` by one panel of two full vectors of output features
+// (AVX-512: 32 columns, AVX2: 16, SSE4 and wasm SIMD128: 8). Per k step it loads the panel's two
+// vectors and broadcasts one value of `a` per row, each used for two FMAs: 2 + R loads for 2R
+// FMAs, where one vector per panel row gave 1 + R loads for R FMAs and was bound by loads. The
+// accumulators (2R), the panel row (2) and the broadcast (1) fit the register file: 32 vector
+// registers on AVX-512 (R = 8, 16 accumulators: enough to hide the FMA latency on two ports),
+// 16 elsewhere (R = 6). Sequences of 16 tokens are 2 row tiles on AVX-512.
+using GemmTag = hn::ScalableTag<float>;
+inline constexpr size_t kGemmLanes = hn::MaxLanes(GemmTag());
+inline constexpr size_t kGemmPanel = 2 * kGemmLanes;
+inline constexpr size_t kGemmRows = kGemmLanes >= 16 ? 8 : 6;
+// The k dimension is walked in blocks so that one block of a panel (kGemmK x kGemmPanel floats:
+// 32 KB on AVX-512) stays in L1 while every row tile of `a` streams past it.
 inline constexpr size_t kGemmK = 256;
 
-// c[R, 16] (row stride ldc) = (first ? bias or 0 : c) + a[R, kc] x panel[kc, 16].
+// The packed layout: k blocks of kGemmK rows (the last one shorter), each holding every panel
+// in turn, each panel kc rows of kGemmPanel weights (zero past n). Block kb (its first k index)
+// starts at kb * padded_n, its panel p at p * kc * kGemmPanel within it. So the kernel, walking
+// k blocks, then panels, then k, reads the weights as one sequential stream: the hardware
+// prefetcher keeps up, which is what a GEMM of one short sequence (16 rows, each weight used 16
+// times) is bound by.
+HWY_INLINE size_t PaddedCols(size_t n) { return (n + kGemmPanel - 1) / kGemmPanel * kGemmPanel; }
+
+HWY_NOINLINE size_t PackedWeightSizeKernel(size_t n, size_t k) { return PaddedCols(n) * k; }
+
+HWY_NOINLINE void PackWeightsKernel(const float* HWY_RESTRICT w, size_t n, size_t k,
+                                    float* HWY_RESTRICT packed) {
+  const size_t padded = PaddedCols(n), panels = padded / kGemmPanel;
+  for (size_t kb = 0; kb < k; kb += kGemmK) {
+    const size_t kc = std::min(kGemmK, k - kb);
+    for (size_t p = 0; p < panels; ++p) {
+      float* panel = packed + kb * padded + p * kc * kGemmPanel;
+      for (size_t r = 0; r < kc; ++r) {
+        for (size_t j = 0; j < kGemmPanel; ++j) {
+          const size_t col = p * kGemmPanel + j;
+          panel[r * kGemmPanel + j] = col < n ? w[col * k + kb + r] : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// c[R, kGemmPanel] (row stride ldc) = (first ? bias or 0 : c) + a[R, kc] x panel[kc, kGemmPanel].
 template <size_t R>
 HWY_INLINE void GemmTile(const float* HWY_RESTRICT a, size_t lda, const float* HWY_RESTRICT panel, size_t kc,
                          const float* HWY_RESTRICT bias, bool first, float* HWY_RESTRICT c, size_t ldc) {
   const GemmTag d;
-  constexpr size_t N = hn::MaxLanes(GemmTag());
-  hn::Vec<GemmTag> acc[R][kGemmVecs];
+  constexpr size_t N = kGemmLanes;
+  hn::Vec<GemmTag> acc0[R], acc1[R];
   for (size_t r = 0; r < R; ++r) {
-    for (size_t v = 0; v < kGemmVecs; ++v) {
-      acc[r][v] = !first ? hn::LoadU(d, c + r * ldc + v * N)
-                         : (bias != nullptr ? hn::LoadU(d, bias + v * N) : hn::Zero(d));
+    if (!first) {
+      acc0[r] = hn::LoadU(d, c + r * ldc);
+      acc1[r] = hn::LoadU(d, c + r * ldc + N);
+    } else if (bias != nullptr) {
+      acc0[r] = hn::LoadU(d, bias);
+      acc1[r] = hn::LoadU(d, bias + N);
+    } else {
+      acc0[r] = hn::Zero(d);
+      acc1[r] = hn::Zero(d);
     }
   }
   for (size_t p = 0; p < kc; ++p) {
-    hn::Vec<GemmTag> w[kGemmVecs];
-    for (size_t v = 0; v < kGemmVecs; ++v) w[v] = hn::LoadU(d, panel + p * kernels::kPanelWidth + v * N);
+    const auto w0 = hn::LoadU(d, panel + p * kGemmPanel);
+    const auto w1 = hn::LoadU(d, panel + p * kGemmPanel + N);
     for (size_t r = 0; r < R; ++r) {
       const auto x = hn::Set(d, a[r * lda + p]);
-      for (size_t v = 0; v < kGemmVecs; ++v) acc[r][v] = hn::MulAdd(x, w[v], acc[r][v]);
+      acc0[r] = hn::MulAdd(x, w0, acc0[r]);
+      acc1[r] = hn::MulAdd(x, w1, acc1[r]);
     }
   }
-  for (size_t r = 0; r < R; ++r)
-    for (size_t v = 0; v < kGemmVecs; ++v) hn::StoreU(acc[r][v], d, c + r * ldc + v * N);
+  for (size_t r = 0; r < R; ++r) {
+    hn::StoreU(acc0[r], d, c + r * ldc);
+    hn::StoreU(acc1[r], d, c + r * ldc + N);
+  }
 }
 
 // GemmTile for rows <= R (the last row tile of a matrix): one instantiation per row count.
@@ -66,24 +105,24 @@ HWY_INLINE void GemmTileRows(size_t rows, const float* a, size_t lda, const floa
   GemmTile<R>(a, lda, panel, kc, bias, first, c, ldc);
 }
 
-// Loop order: k blocks, then panels, then row tiles. Every (panel, row tile) pair of one k block
-// is independent, so the thread pool of the speed work can split the row tiles (or the panels)
-// of each k block across threads without changing any result.
+// Loop order: k blocks, then panels, then row tiles (the packed order). Every (panel, row tile)
+// pair of one k block is independent, so a thread pool can split the panels of each k block
+// across threads without changing any result.
 HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
                              const float* HWY_RESTRICT packed, size_t n, const float* HWY_RESTRICT bias,
                              float* HWY_RESTRICT c) {
-  constexpr size_t W = kernels::kPanelWidth;
+  constexpr size_t W = kGemmPanel;
   if (k == 0) {
     for (size_t i = 0; i < m; ++i)
       for (size_t j = 0; j < n; ++j) c[i * n + j] = bias != nullptr ? bias[j] : 0.0f;
     return;
   }
-  const size_t panels = (n + W - 1) / W;
+  const size_t padded = PaddedCols(n), panels = padded / W;
   for (size_t kb = 0; kb < k; kb += kGemmK) {
     const size_t kc = std::min(kGemmK, k - kb);
     const bool first = kb == 0;
     for (size_t p = 0; p < panels; ++p) {
-      const float* panel = packed + p * W * k + kb * W;
+      const float* panel = packed + kb * padded + p * kc * W;
       const size_t col0 = p * W, cols = std::min(W, n - col0);
       for (size_t i = 0; i < m; i += kGemmRows) {
         const size_t rows = std::min(kGemmRows, m - i);

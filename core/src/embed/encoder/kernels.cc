@@ -17,6 +17,8 @@
 #if HWY_ONCE
 namespace ruv::embed {
 
+HWY_EXPORT(PackedWeightSizeKernel);
+HWY_EXPORT(PackWeightsKernel);
 HWY_EXPORT(GemmKernel);
 HWY_EXPORT(BiasActivationKernel);
 HWY_EXPORT(BiasResidualLayerNormKernel);
@@ -27,17 +29,13 @@ HWY_EXPORT(ErfKernel);
 
 namespace kernels {
 
+size_t PackedWeightSize(size_t n, size_t k) { return HWY_DYNAMIC_DISPATCH(PackedWeightSizeKernel)(n, k); }
+
 void PackWeights(const float* w, size_t n, size_t k, float* packed) {
-  const size_t panels = (n + kPanelWidth - 1) / kPanelWidth;
-  std::memset(packed, 0, PackedWeightSize(n, k) * sizeof(float));
-  for (size_t p = 0; p < panels; ++p) {
-    float* panel = packed + p * kPanelWidth * k;
-    for (size_t j = 0; j < kPanelWidth && p * kPanelWidth + j < n; ++j) {
-      const float* row = w + (p * kPanelWidth + j) * k;
-      for (size_t c = 0; c < k; ++c) panel[c * kPanelWidth + j] = row[c];
-    }
-  }
+  HWY_DYNAMIC_DISPATCH(PackWeightsKernel)(w, n, k, packed);
 }
+
+size_t PanelWidth() { return PackedWeightSize(1, 1); }
 
 void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias, float* c) {
   HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c);

@@ -10,18 +10,17 @@
 namespace ruv::embed::kernels {
 
 // A Linear weight W [n, k] (row-major, PyTorch's layout) is packed once at load into panels of
-// kPanelWidth output features: panel p holds, for each k index, the kPanelWidth weights
-// W[p * kPanelWidth + j][k] side by side (zero-padded past n). The GEMM then reads one panel
-// row as whole vectors on every target (16 floats = 1 AVX-512, 2 AVX2 or 4 SIMD128 vectors), so
-// the layout does not depend on which target runs it.
-inline constexpr size_t kPanelWidth = 16;
+// output features as wide as two of the target's vectors (AVX-512: 32, AVX2: 16, SIMD128: 8),
+// side by side per k index, zero-padded past n, in k blocks, in the order the GEMM reads them
+// (gemm-inl.h). The layout is the running target's: pack and multiply under the same target
+// (what run-time dispatch always picks; a test that switches targets packs again).
+size_t PackedWeightSize(size_t n, size_t k);
 
-inline size_t PackedWeightSize(size_t n, size_t k) {
-  return (n + kPanelWidth - 1) / kPanelWidth * kPanelWidth * k;
-}
-
-// Packs w [n, k] into `packed` (PackedWeightSize(n, k) floats).
+// Packs w [n, k] into `packed` (PackedWeightSize(n, k) floats; 64-byte aligned is fastest).
 void PackWeights(const float* w, size_t n, size_t k, float* packed);
+
+// The panel width of the running target (for tests that cover every tile shape).
+size_t PanelWidth();
 
 // c[m, n] = a[m, k] x W^T + bias (bias may be null: zero), W packed by PackWeights. Rows of a
 // and c are contiguous (lda = k, ldc = n).

@@ -26,10 +26,13 @@ class EncoderKernelsTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(EncoderKernelsTest);
 
 TEST_P(EncoderKernelsTest, GemmMatchesReference) {
-  // m around every row-tile height (2, 4, 8) and n around the 16-wide panels; k across the
-  // 256-deep k blocks. Float32 accumulation error scales with sum |a w|, not with the result.
-  for (size_t m : {size_t{1}, size_t{3}, size_t{9}, size_t{17}, size_t{97}}) {
-    for (size_t n : {size_t{1}, size_t{3}, size_t{16}, size_t{17}, size_t{97}, size_t{384}}) {
+  // m around every row-tile height (6, 8) and n around every panel width (8, 16, 32); k across
+  // the 256-deep k blocks. Float32 accumulation error scales with sum |a w|, not with the result.
+  const size_t w = kernels::PanelWidth();
+  ASSERT_GE(w, 2u);
+  for (size_t m :
+       {size_t{1}, size_t{3}, size_t{5}, size_t{7}, size_t{9}, size_t{13}, size_t{17}, size_t{97}}) {
+    for (size_t n : {size_t{1}, size_t{3}, w - 1, w, w + 1, 2 * w + 3, size_t{97}, size_t{384}}) {
       for (size_t k : kSizes) {
         if (m * n * k > (test::kSanitized ? 1'000'000 : 20'000'000)) continue;
         SCOPED_TRACE(::testing::Message() << "m " << m << " n " << n << " k " << k);
