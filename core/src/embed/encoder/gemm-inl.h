@@ -19,17 +19,20 @@ namespace ruv::embed {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// A register tile is kGemmRows rows of `a` by one panel of two full vectors of output features
-// (AVX-512: 32 columns, AVX2: 16, SSE4 and wasm SIMD128: 8). Per k step it loads the panel's two
-// vectors and broadcasts one value of `a` per row, each used for two FMAs: 2 + R loads for 2R
-// FMAs, where one vector per panel row gave 1 + R loads for R FMAs and was bound by loads. The
-// accumulators (2R), the panel row (2) and the broadcast (1) fit the register file: 32 vector
-// registers on AVX-512 (R = 8, 16 accumulators: enough to hide the FMA latency on two ports),
-// 16 elsewhere (R = 6). Sequences of 16 tokens are 2 row tiles on AVX-512.
+// A register tile is kGemmRows rows of `a` by one panel of kGemmVecs vectors of output features.
+// Per k step it loads the panel row's vectors and broadcasts one value of `a` per row, each used
+// for kGemmVecs FMAs. The accumulators (R x V), the panel row (V) and the broadcast (1) fit the
+// register file. AVX-512 (32 registers): 8 rows x 2 vectors (32 columns): 10 loads for 16 FMAs
+// (one vector per panel row gave 9 loads for 8 FMAs: bound by loads), 16 accumulators to hide
+// the FMA latency on two ports; 16 tokens are 2 row tiles. AVX2 (16 registers): 6 x 2 (16
+// columns). 128-bit vectors (SSE4, wasm SIMD128): 3 rows x 4 vectors (16 columns): wasm has no
+// FMA (a multiply and an add) and V8 maps it onto 16 xmm registers; 6 x 2 ran a batch of 32
+// texts 1.4x slower than this shape there.
 using GemmTag = hn::ScalableTag<float>;
 inline constexpr size_t kGemmLanes = hn::MaxLanes(GemmTag());
-inline constexpr size_t kGemmPanel = 2 * kGemmLanes;
-inline constexpr size_t kGemmRows = kGemmLanes >= 16 ? 8 : 6;
+inline constexpr size_t kGemmVecs = kGemmLanes >= 8 ? 2 : 4;
+inline constexpr size_t kGemmPanel = kGemmVecs * kGemmLanes;
+inline constexpr size_t kGemmRows = kGemmLanes >= 16 ? 8 : (kGemmLanes >= 8 ? 6 : 3);
 // The k dimension is walked in blocks so that one block of a panel (kGemmK x kGemmPanel floats:
 // 32 KB on AVX-512) stays in L1 while every row tile of `a` streams past it.
 inline constexpr size_t kGemmK = 256;
@@ -66,33 +69,24 @@ template <size_t R>
 HWY_INLINE void GemmTile(const float* HWY_RESTRICT a, size_t lda, const float* HWY_RESTRICT panel, size_t kc,
                          const float* HWY_RESTRICT bias, bool first, float* HWY_RESTRICT c, size_t ldc) {
   const GemmTag d;
-  constexpr size_t N = kGemmLanes;
-  hn::Vec<GemmTag> acc0[R], acc1[R];
+  constexpr size_t N = kGemmLanes, V = kGemmVecs;
+  hn::Vec<GemmTag> acc[R][V];
   for (size_t r = 0; r < R; ++r) {
-    if (!first) {
-      acc0[r] = hn::LoadU(d, c + r * ldc);
-      acc1[r] = hn::LoadU(d, c + r * ldc + N);
-    } else if (bias != nullptr) {
-      acc0[r] = hn::LoadU(d, bias);
-      acc1[r] = hn::LoadU(d, bias + N);
-    } else {
-      acc0[r] = hn::Zero(d);
-      acc1[r] = hn::Zero(d);
+    for (size_t v = 0; v < V; ++v) {
+      acc[r][v] = !first ? hn::LoadU(d, c + r * ldc + v * N)
+                         : (bias != nullptr ? hn::LoadU(d, bias + v * N) : hn::Zero(d));
     }
   }
   for (size_t p = 0; p < kc; ++p) {
-    const auto w0 = hn::LoadU(d, panel + p * kGemmPanel);
-    const auto w1 = hn::LoadU(d, panel + p * kGemmPanel + N);
+    hn::Vec<GemmTag> w[V];
+    for (size_t v = 0; v < V; ++v) w[v] = hn::LoadU(d, panel + p * kGemmPanel + v * N);
     for (size_t r = 0; r < R; ++r) {
       const auto x = hn::Set(d, a[r * lda + p]);
-      acc0[r] = hn::MulAdd(x, w0, acc0[r]);
-      acc1[r] = hn::MulAdd(x, w1, acc1[r]);
+      for (size_t v = 0; v < V; ++v) acc[r][v] = hn::MulAdd(x, w[v], acc[r][v]);
     }
   }
-  for (size_t r = 0; r < R; ++r) {
-    hn::StoreU(acc0[r], d, c + r * ldc);
-    hn::StoreU(acc1[r], d, c + r * ldc + N);
-  }
+  for (size_t r = 0; r < R; ++r)
+    for (size_t v = 0; v < V; ++v) hn::StoreU(acc[r][v], d, c + r * ldc + v * N);
 }
 
 // GemmTile for rows <= R (the last row tile of a matrix): one instantiation per row count.

@@ -26,7 +26,7 @@ class EncoderKernelsTest : public hwy::TestWithParamTarget {};
 HWY_TARGET_INSTANTIATE_TEST_SUITE_P(EncoderKernelsTest);
 
 TEST_P(EncoderKernelsTest, GemmMatchesReference) {
-  // m around every row-tile height (6, 8) and n around every panel width (8, 16, 32); k across
+  // m around every row-tile height (3, 6, 8) and n around every panel width (16, 32); k across
   // the 256-deep k blocks. Float32 accumulation error scales with sum |a w|, not with the result.
   const size_t w = kernels::PanelWidth();
   ASSERT_GE(w, 2u);
