@@ -202,7 +202,7 @@ Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_
   Reserve(&scratch->context, tokens * h);
   Reserve(&scratch->projected, tokens * h);
   Reserve(&scratch->intermediate, tokens * static_cast<size_t>(config_.intermediate_size));
-  Reserve(&scratch->scores, longest);
+  Reserve(&scratch->scores, kernels::AttentionScratchSize(longest, h, config_.num_heads));
 
   Embed(ids, type_ids, seq_lengths, last_hidden_state);
   for (const PackedLayer& layer : layers_) RunLayer(layer, seq_lengths, tokens, last_hidden_state, scratch);

@@ -20,7 +20,7 @@ struct EncoderScratch {
   std::vector<float> context;       // [tokens, hidden]
   std::vector<float> projected;     // [tokens, hidden]
   std::vector<float> intermediate;  // [tokens, intermediate]
-  std::vector<float> scores;        // [longest sequence]
+  std::vector<float> scores;        // attention's (kernels::AttentionScratchSize)
 };
 
 class BertEncoder {

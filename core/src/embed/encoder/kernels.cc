@@ -56,9 +56,9 @@ void LayerNorm(float* x, size_t rows, size_t cols, const float* gamma, const flo
 
 void SoftmaxRow(float* x, size_t n) { HWY_DYNAMIC_DISPATCH(SoftmaxRowKernel)(x, n); }
 
-void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scores,
+void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scratch,
                        float* ctx) {
-  HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, scores, ctx);
+  HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, scratch, ctx);
 }
 
 void Erf(const float* x, size_t n, float* out) { HWY_DYNAMIC_DISPATCH(ErfKernel)(x, n, out); }

@@ -42,10 +42,21 @@ void SoftmaxRow(float* x, size_t n);
 
 // Self-attention of one sequence of `len` tokens. qkv is [len, 3 * hidden] (each token's q, k, v
 // side by side, heads contiguous inside each, the 1/sqrt(head_dim) already folded into q);
-// ctx [len, hidden] gets each head's softmax(q k^T) v at the head's columns. scores is scratch
-// for len floats. No token of another sequence is read, so batching never changes a result.
-void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scores,
+// ctx [len, hidden] gets each head's softmax(q k^T) v at the head's columns. scratch holds
+// AttentionScratchSize(len, hidden, num_heads) floats. No token of another sequence is read, so
+// batching never changes a result.
+void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scratch,
                        float* ctx);
+
+// Queries whose probabilities are kept at once (each value row loaded serves them all).
+inline constexpr size_t kAttentionRows = 4;
+// A sequence's length padded to 16 floats (a whole number of vectors on every target).
+inline size_t AttentionPaddedLength(size_t len) { return (len + 15) / 16 * 16; }
+// The scratch of AttentionSequence: one head's keys transposed, and kAttentionRows rows of
+// probabilities.
+inline size_t AttentionScratchSize(size_t len, size_t hidden, size_t num_heads) {
+  return (hidden / num_heads + kAttentionRows) * AttentionPaddedLength(len);
+}
 
 // out[i] = erf(x[i]) (exposed for its accuracy test).
 void Erf(const float* x, size_t n, float* out);

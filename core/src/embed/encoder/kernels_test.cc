@@ -136,11 +136,14 @@ TEST_P(EncoderKernelsTest, AttentionMatchesReference) {
   };
   // Head widths 8, 17 (no vector multiple), 32 (MiniLM) and 64 (BERT-base).
   for (Shape s : {Shape{32, 4}, Shape{51, 3}, Shape{384, 12}, Shape{128, 2}}) {
-    for (size_t len : {size_t{1}, size_t{3}, size_t{17}, size_t{97}}) {
+    // Lengths around the 4-query blocks, the 16-float padding and the 8-vector key groups.
+    for (size_t len :
+         {size_t{1}, size_t{3}, size_t{5}, size_t{16}, size_t{17}, size_t{97}, size_t{129}, size_t{200}}) {
       SCOPED_TRACE(::testing::Message() << "hidden " << s.hidden << " heads " << s.heads << " len " << len);
       const auto qkv = RandomFloats(len * 3 * s.hidden, 12, -2.0f, 2.0f);
+      std::vector<float> scratch(kernels::AttentionScratchSize(len, s.hidden, s.heads), NAN);
       std::vector<float> scores(len), ctx(len * s.hidden, NAN), expected(len * s.hidden);
-      kernels::AttentionSequence(qkv.data(), len, s.hidden, s.heads, scores.data(), ctx.data());
+      kernels::AttentionSequence(qkv.data(), len, s.hidden, s.heads, scratch.data(), ctx.data());
       reference::AttentionSequence(qkv.data(), len, s.hidden, s.heads, scores.data(), expected.data());
       for (size_t i = 0; i < ctx.size(); ++i) ASSERT_NEAR(ctx[i], expected[i], 1e-5) << i;
     }
