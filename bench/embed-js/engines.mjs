@@ -18,8 +18,9 @@ async function oursOn(backend, modelDir) {
   const runtime = await RuVectorRuntime.create({ backend });
   const { embeddings } = runtime.getModules();
   const t0 = performance.now();
-  // weights: 'onnx' so ours reads the very onnx/model.onnx that onnxruntime runs.
-  const handle = await embeddings.loadModel(modelDir, { weights: 'onnx' });
+  // weights: 'onnx' so ours reads the very onnx/model.onnx that onnxruntime runs; threads: 1 so
+  // the rows compare with onnxruntime's 1-thread session (the default-threads rows are below).
+  const handle = await embeddings.loadModel(modelDir, { weights: 'onnx', threads: 1 });
   const loadMs = performance.now() - t0;
   const info = embeddings.modelInfo(handle);
   const simd = runtime.describe().simdTarget;
@@ -59,6 +60,28 @@ async function oursOn(backend, modelDir) {
       prepare: (inputs) => ({ run: () => inputs.map((x) => embeddings.tokenize(handle, x.text)) }),
     },
   );
+  // Natively, the same with the default thread count (every core, or RUVECTOR_THREADS), beside
+  // onnxruntime-node's default-threads session (the ours/node-dflt column).
+  if (backend === 'native') {
+    const many = await embeddings.loadModel(modelDir, { weights: 'onnx' });
+    const threads = embeddings.modelInfo(many).threads;
+    const embedMany = (inputs) => (inputs.length === 1 ? [embeddings.embed(many, inputs[0].text)] : embeddings.embedBatch(many, inputs.map((x) => x.text)));
+    const hiddenMany = (inputs) => embeddings.hiddenStates(many, inputs.map((x) => x.ids), inputs.map((x) => x.typeIds));
+    engines.push(
+      {
+        name: `ours native embed, ${threads} threads`,
+        family: 'ours',
+        backend,
+        prepare: (inputs) => ({ run: () => embedMany(inputs), check: () => ({ embeddings: embedMany(inputs) }) }),
+      },
+      {
+        name: `ours native hiddenStates, ${threads} threads`,
+        family: 'ours',
+        backend,
+        prepare: (inputs) => ({ run: () => hiddenMany(inputs), check: () => ({ hidden: hiddenMany(inputs) }) }),
+      },
+    );
+  }
   return { engines, loadMs, info, simd, tokenize: (text) => embeddings.tokenize(handle, text) };
 }
 

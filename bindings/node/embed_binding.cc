@@ -1,5 +1,5 @@
 // Embedding model (core/capi/ruv_capi_embed.h) as a JS class `EmbedModel` wrapping one ruv_embed*:
-//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation): Promise<EmbedModel>
+//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation, threads): Promise<EmbedModel>
 //   info(): Uint32Array (RUV_EMBED_INFO_COUNT values)
 //   embed(texts: Uint8Array, lens: Uint32Array): Float32Array          (count x dimensions)
 //   embedAsync(texts, lens): Promise<Float32Array>                      (on a libuv worker)
@@ -210,6 +210,7 @@ Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   options.normalize = Int32Arg(info, 3);
   options.weights = Int32Arg(info, 4);
   options.truncation = Int32Arg(info, 5);
+  options.threads = static_cast<uint32_t>(SizeArg(info, 6));
   return (new LoadWorker(env, std::vector<uint8_t>(bundle.data, bundle.data + bundle.length), options))
       ->Start();
 }

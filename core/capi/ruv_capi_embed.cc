@@ -52,6 +52,7 @@ int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_optio
       opts.normalize = options->normalize;
       opts.weights = static_cast<ruv::embed::WeightsFormat>(options->weights);
       opts.truncation = options->truncation;
+      opts.threads = options->threads;
     }
     auto handle = std::make_unique<ruv_embed>();
     if (ruv::Status s = ruv::embed::EmbeddingModel::Load(files, opts, &handle->model); !s.ok()) {
@@ -80,7 +81,8 @@ int32_t ruv_embed_info(const ruv_embed* m, uint32_t* out) {
                                                  static_cast<uint32_t>(info.config.max_position_embeddings),
                                                  static_cast<uint32_t>(info.weights),
                                                  static_cast<uint32_t>(info.config.hidden_act),
-                                                 info.truncate_left ? 1u : 0u};
+                                                 info.truncate_left ? 1u : 0u,
+                                                 info.threads};
   for (int i = 0; i < RUV_EMBED_INFO_COUNT; ++i) out[i] = values[i];
   return RUV_OK;
 }

@@ -373,6 +373,8 @@ export interface EmbedLoadParams {
   weights: 0 | 1 | 2;
   /** -1 the tokenizer's own side, 0 right, 1 left. */
   truncation: -1 | 0 | 1;
+  /** Threads of a forward pass: 0 the default (RUVECTOR_THREADS, else every core), else 1..256. */
+  threads: number;
 }
 
 /** Texts packed as the C ABI takes them (embeddings/codec.ts): UTF-8 back to back + one length each. */

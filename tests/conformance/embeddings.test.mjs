@@ -471,6 +471,35 @@ describe('embeddings across backends', () => {
     }
   });
 
+  test('threads: every count gives the same vectors bit for bit; modelInfo says how many run', async (t) => {
+    if (!bothReady(t)) return;
+    const texts = [...SHORT_TEXTS, LONG];
+    // MiniLM natively (12 heads, 36 panels to split); wasm runs on one thread whatever is asked,
+    // so the tiny model shows that (its heap would not hold three more MiniLMs beside the cache).
+    for (const [backend, name] of [
+      [native, 'minilm'],
+      [wasm, 'tiny'],
+    ]) {
+      const e = backend.embeddings;
+      const load = (threads) => e.loadModel(modelDir(name), { threads, maxTokens: 512 });
+      const one = await load(1);
+      assert.equal(e.modelInfo(one).threads, 1);
+      const want = e.embedBatch(one, texts);
+      const seqs = texts.map((text) => e.tokenize(one, text).ids);
+      const wantHidden = e.hiddenStates(one, seqs);
+      e.unloadModel(one);
+      for (const threads of [2, 3]) {
+        const h = await load(threads);
+        const what = `${backend.name} ${threads} threads`;
+        assert.equal(e.modelInfo(h).threads, backend.name === 'native' ? threads : 1, what);
+        assert.deepEqual(e.embedBatch(h, texts), want, `${what}: embedBatch`);
+        assert.deepEqual(await e.embedBatchAsync(h, texts), want, `${what}: embedBatchAsync`);
+        assert.deepEqual(e.hiddenStates(h, seqs), wantHidden, `${what}: hiddenStates`);
+        e.unloadModel(h);
+      }
+    }
+  });
+
   test('errors: the same code and message on native and wasm', async (t) => {
     if (!bothReady(t)) return;
     const tiny = modelDir('tiny');
@@ -559,6 +588,16 @@ describe('embeddings across backends', () => {
         label: "option truncation: 'middle'",
         code: 'INVALID_ARGUMENT',
         call: (e) => e.loadModel(tiny, { truncation: 'middle' }),
+      },
+      {
+        label: 'option threads: 0',
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { threads: 0 }),
+      },
+      {
+        label: 'option threads: 1.5',
+        code: 'INVALID_ARGUMENT',
+        call: (e) => e.loadModel(tiny, { threads: 1.5 }),
       },
       {
         label: "option pooling: 'max'",

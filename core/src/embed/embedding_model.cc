@@ -181,6 +181,8 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   }
   if (options.truncation < -1 || options.truncation > 1)
     return Status(ErrorCode::kInvalidArgument, "truncation must be -1, 0 or 1");
+  if (options.threads > kMaxThreads)
+    return Status(ErrorCode::kInvalidArgument, "threads must be 1.." + std::to_string(kMaxThreads));
   std::unique_ptr<EmbeddingModel> model(new EmbeddingModel());
   ModelInfo& info = model->info_;
   const auto* config_json = Find(files, "config.json");
@@ -230,6 +232,8 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   BertWeights weights;
   if (Status s = LoadWeights(files, options.weights, config, &weights, &info.weights); !s.ok()) return s;
   if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_); !s.ok()) return s;
+  model->threads_ = std::make_unique<ThreadPool>(options.threads == 0 ? DefaultThreads() : options.threads);
+  info.threads = model->threads_->size();
   *out = std::move(model);
   return Status::Ok();
 }
@@ -271,7 +275,8 @@ Status EmbeddingModel::Embed(std::span<const std::string_view> texts, float* out
     w.lengths.push_back(static_cast<uint32_t>(w.encoding.ids.size()));
   }
   w.hidden.resize(w.ids.size() * info_.dimensions);
-  if (Status s = encoder_->Forward(w.ids, w.type_ids, w.lengths, w.hidden.data(), &w.scratch); !s.ok())
+  if (Status s = encoder_->Forward(w.ids, w.type_ids, w.lengths, w.hidden.data(), &w.scratch, threads_.get());
+      !s.ok())
     return s;
   return Pool(w.hidden.data(), info_.dimensions, w.lengths, info_.pooling, info_.normalize, out);
 }
@@ -279,7 +284,7 @@ Status EmbeddingModel::Embed(std::span<const std::string_view> texts, float* out
 Status EmbeddingModel::HiddenStates(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                                     std::span<const uint32_t> lengths, float* out) const {
   Lease lease(*this);
-  return encoder_->Forward(ids, type_ids, lengths, out, &(*lease).scratch);
+  return encoder_->Forward(ids, type_ids, lengths, out, &(*lease).scratch, threads_.get());
 }
 
 }  // namespace ruv::embed

@@ -21,6 +21,7 @@
 #include "embed/bert_model.h"
 #include "embed/chunking/chunking.h"
 #include "embed/encoder/pooling.h"
+#include "common/thread_pool.h"
 #include "ruv/status.h"
 
 namespace ruv::embed {
@@ -45,7 +46,13 @@ struct ModelOptions {
   // (tokenizer.json truncation.direction / tokenizer_config truncation_side; else right),
   // 0 right (keeps the beginning), 1 left (keeps the end).
   int32_t truncation = -1;
+  // Threads a forward pass runs on (the caller's included): 0 is DefaultThreads() (RUVECTOR_THREADS,
+  // else every core); at most kMaxThreads. A build without threads (wasm's) runs on 1 whatever
+  // is asked, and says so in ModelInfo::threads.
+  uint32_t threads = 0;
 };
+
+inline constexpr uint32_t kMaxThreads = 256;
 
 struct ModelInfo {
   uint32_t dimensions = 0;
@@ -56,6 +63,7 @@ struct ModelInfo {
   bool truncate_left = false;  // the side cut off a text longer than max_tokens
   BertConfig config;
   WeightsFormat weights = WeightsFormat::kOnnx;
+  uint32_t threads = 1;  // what a forward pass runs on
 };
 
 struct TokenizedText {
@@ -97,6 +105,7 @@ class EmbeddingModel {
   ModelInfo info_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<BertEncoder> encoder_;
+  std::unique_ptr<ThreadPool> threads_;  // shared by concurrent calls: one runs on it, others alone
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<Work>> pool_;
 };

@@ -50,6 +50,7 @@ export interface CoreModelInfo {
   weights: 'onnx' | 'safetensors';
   hiddenAct: 'gelu' | 'gelu_new' | 'relu';
   truncation: 'left' | 'right';
+  threads: number;
 }
 
 const MAX_TOKENS_SOURCES = [
@@ -76,13 +77,14 @@ export function decodeModelInfo(v: Uint32Array): CoreModelInfo {
     weights: v[10] === 2 ? 'safetensors' : 'onnx',
     hiddenAct: ACTS[v[11]!] ?? 'gelu',
     truncation: v[12] === 1 ? 'left' : 'right',
+    threads: v[13]!,
   };
 }
 
 /** Number of values ruv_embed_info writes (RUV_EMBED_INFO_COUNT). */
-export const EMBED_INFO_COUNT = 13;
+export const EMBED_INFO_COUNT = 14;
 
-/** The wasm adapter writes ruv_embed_options field by field: 5 x int32 in this order. */
+/** The wasm adapter writes ruv_embed_options field by field: 6 x 32-bit in this order. */
 export function encodeLoadParams(p: EmbedLoadParams): Int32Array {
-  return Int32Array.of(p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation);
+  return Int32Array.of(p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation, p.threads);
 }

@@ -43,18 +43,28 @@ const SOURCE_OPTIONS = [
   'logger',
   'modelId',
 ] as const;
-const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize', 'truncation', 'dtype'] as const;
+const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize', 'truncation', 'dtype', 'threads'] as const;
 
 /** Splits and checks loadModel's options (the source ones are checked by sources.ts). */
 function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params: EmbedLoadParams } {
   const fn = 'embeddings.loadModel';
   if (options === undefined)
-    return { source: {}, params: { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1 } };
+    return {
+      source: {},
+      params: { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1, threads: 0 },
+    };
   if (!isPlainObject(options))
     throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
   rejectUnknownKeys(fn, options, [...SOURCE_OPTIONS, ...MODEL_OPTIONS], 'option');
   const o = options as LoadModelOptions;
-  const params: EmbedLoadParams = { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1 };
+  const params: EmbedLoadParams = {
+    maxTokens: 0,
+    pooling: -1,
+    normalize: -1,
+    weights: 0,
+    truncation: -1,
+    threads: 0,
+  };
   if (o.maxTokens !== undefined) {
     if (!Number.isSafeInteger(o.maxTokens) || o.maxTokens < 2) {
       throw fail(
@@ -83,6 +93,15 @@ function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params
         "options.dtype 'q8' (int8 weights) is not available in this version: use 'fp32'",
       );
     throw fail('INVALID_ARGUMENT', fn, `options.dtype must be 'fp32' or 'q8' (got ${show(o.dtype)})`);
+  }
+  if (o.threads !== undefined) {
+    if (!Number.isSafeInteger(o.threads) || (o.threads as number) < 1 || (o.threads as number) > 256)
+      throw fail(
+        'INVALID_ARGUMENT',
+        fn,
+        `options.threads must be an integer 1..256 (got ${show(o.threads)})`,
+      );
+    params.threads = o.threads as number;
   }
   if (o.truncation !== undefined) {
     if (o.truncation !== 'left' && o.truncation !== 'right')
@@ -203,6 +222,7 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
         pooling: core.pooling,
         normalize: core.normalize,
         truncation: core.truncation,
+        threads: core.threads,
         dtype: 'fp32',
         weights: core.weights,
         layers: core.layers,

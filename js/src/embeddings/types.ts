@@ -31,6 +31,13 @@ export interface LoadModelOptions extends ResolveModelOptions {
    */
   truncation?: 'left' | 'right';
   /**
+   * Threads one embedding call runs on, the calling one included (1..256). Default: the
+   * `RUVECTOR_THREADS` environment variable, else every core. Natively the matrix products are
+   * split by output columns and attention by sequence and head, so results are the same bit for
+   * bit at every count. The wasm build has no threads and runs on 1 (modelInfo().threads says).
+   */
+  threads?: number;
+  /**
    * Weights precision: `'fp32'` (the default and, in this version, the only one; `'q8'` is
    * UNSUPPORTED until int8 kernels land, never quietly run as fp32).
    */
@@ -67,6 +74,8 @@ export interface EmbeddingModelInfo {
   normalize: boolean;
   /** The end cut off a text longer than maxTokens. */
   truncation: 'left' | 'right';
+  /** Threads an embedding call runs on (see LoadModelOptions.threads). */
+  threads: number;
   /** Weights precision (fp32 in this version). */
   dtype: 'fp32';
   /** Which weights file was loaded. */

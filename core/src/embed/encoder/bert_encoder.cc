@@ -1,5 +1,6 @@
 #include "embed/encoder/bert_encoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -161,10 +162,25 @@ void BertEncoder::Embed(std::span<const int32_t> ids, std::span<const int32_t> t
   kernels::LayerNorm(hidden, t, h, emb_ln_gamma_.data(), emb_ln_beta_.data(), config_.layer_norm_eps);
 }
 
+namespace {
+
+// c = a x W^T + bias, its panels split into one contiguous range per thread of the pool.
+void Gemm(ThreadPool* pool, const float* a, size_t m, size_t k, const float* w, size_t n, const float* bias,
+          float* c) {
+  const size_t panels = kernels::GemmPanelCount(n);
+  const size_t parts = pool == nullptr ? 1 : std::min<size_t>(pool->size(), panels);
+  if (parts <= 1) return kernels::Gemm(a, m, k, w, n, bias, c);
+  pool->ParallelFor(parts, [&](size_t part, unsigned) {
+    kernels::GemmPanels(a, m, k, w, n, bias, c, part * panels / parts, (part + 1) * panels / parts);
+  });
+}
+
+}  // namespace
+
 // Every GEMM runs on all the batch's tokens at once (packed rows); only attention is per
-// sequence. The GEMMs' row tiles are independent, which is where a thread pool will split them.
+// sequence.
 void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens,
-                           float* hidden, EncoderScratch* s) const {
+                           float* hidden, EncoderScratch* s, ThreadPool* pool) const {
   const size_t h = config_.hidden_size, inter = config_.intermediate_size, heads = config_.num_heads;
   const float eps = config_.layer_norm_eps;
   float* qkv = s->qkv.data();
@@ -172,25 +188,35 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
   float* projected = s->projected.data();
   float* intermediate = s->intermediate.data();
 
-  kernels::Gemm(hidden, tokens, h, layer.qkv_w.get(), 3 * h, layer.qkv_b.data(), qkv);
-  size_t start = 0;
-  for (uint32_t len : seq_lengths) {
-    kernels::AttentionSequence(qkv + start * 3 * h, len, h, heads, s->scores.data(), context + start * h);
-    start += len;
+  Gemm(pool, hidden, tokens, h, layer.qkv_w.get(), 3 * h, layer.qkv_b.data(), qkv);
+  // Attention: one task per sequence and range of heads (as many ranges as threads, so a single
+  // long sequence is split too), each thread with its own scratch.
+  const size_t parts = pool == nullptr ? 1 : std::min<size_t>(pool->size(), heads);
+  const size_t per_thread = s->scores.size() / (pool == nullptr ? 1 : pool->size());
+  auto attend = [&](size_t task, unsigned thread) {
+    const size_t seq = task / parts, part = task % parts, start = s->starts[seq];
+    kernels::AttentionHeads(qkv + start * 3 * h, seq_lengths[seq], h, heads, part * heads / parts,
+                            (part + 1) * heads / parts, s->scores.data() + thread * per_thread,
+                            context + start * h);
+  };
+  if (pool == nullptr) {
+    for (size_t task = 0; task < seq_lengths.size(); ++task) attend(task, 0);
+  } else {
+    pool->ParallelFor(seq_lengths.size() * parts, attend);
   }
-  kernels::Gemm(context, tokens, h, layer.attn_out_w.get(), h, nullptr, projected);
+  Gemm(pool, context, tokens, h, layer.attn_out_w.get(), h, nullptr, projected);
   kernels::BiasResidualLayerNorm(projected, layer.attn_out_b.data(), hidden, tokens, h,
                                  layer.attn_ln_gamma.data(), layer.attn_ln_beta.data(), eps);
-  kernels::Gemm(hidden, tokens, h, layer.inter_w.get(), inter, nullptr, intermediate);
+  Gemm(pool, hidden, tokens, h, layer.inter_w.get(), inter, nullptr, intermediate);
   kernels::BiasActivation(intermediate, tokens, inter, layer.inter_b.data(), config_.hidden_act);
-  kernels::Gemm(intermediate, tokens, inter, layer.out_w.get(), h, nullptr, projected);
+  Gemm(pool, intermediate, tokens, inter, layer.out_w.get(), h, nullptr, projected);
   kernels::BiasResidualLayerNorm(projected, layer.out_b.data(), hidden, tokens, h, layer.out_ln_gamma.data(),
                                  layer.out_ln_beta.data(), eps);
 }
 
 Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                             std::span<const uint32_t> seq_lengths, float* last_hidden_state,
-                            EncoderScratch* scratch) const {
+                            EncoderScratch* scratch, ThreadPool* pool) const {
   size_t longest = 0;
   Status args = CheckArguments(ids, type_ids, seq_lengths, &longest);
   if (!args.ok()) return args;
@@ -202,10 +228,15 @@ Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_
   Reserve(&scratch->context, tokens * h);
   Reserve(&scratch->projected, tokens * h);
   Reserve(&scratch->intermediate, tokens * static_cast<size_t>(config_.intermediate_size));
-  Reserve(&scratch->scores, kernels::AttentionScratchSize(longest, h, config_.num_heads));
+  const size_t threads = pool == nullptr ? 1 : pool->size();
+  Reserve(&scratch->scores, threads * kernels::AttentionScratchSize(longest, h, config_.num_heads));
+  scratch->starts.resize(seq_lengths.size());
+  for (size_t seq = 0, start = 0; seq < seq_lengths.size(); start += seq_lengths[seq++])
+    scratch->starts[seq] = start;
 
   Embed(ids, type_ids, seq_lengths, last_hidden_state);
-  for (const PackedLayer& layer : layers_) RunLayer(layer, seq_lengths, tokens, last_hidden_state, scratch);
+  for (const PackedLayer& layer : layers_)
+    RunLayer(layer, seq_lengths, tokens, last_hidden_state, scratch, pool);
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/aligned_array.h"
+#include "common/thread_pool.h"
 #include "embed/bert_model.h"
 #include "ruv/status.h"
 
@@ -20,7 +21,8 @@ struct EncoderScratch {
   std::vector<float> context;       // [tokens, hidden]
   std::vector<float> projected;     // [tokens, hidden]
   std::vector<float> intermediate;  // [tokens, intermediate]
-  std::vector<float> scores;        // attention's (kernels::AttentionScratchSize)
+  std::vector<float> scores;        // attention's (kernels::AttentionScratchSize), per thread
+  std::vector<size_t> starts;       // [sequences]: each sequence's first token
 };
 
 class BertEncoder {
@@ -37,9 +39,11 @@ class BertEncoder {
   // sequence's output does not depend on the rest of the batch. INVALID_ARGUMENT for an id or
   // type id out of range, an empty sequence, a sequence longer than max_position_embeddings, or
   // lengths that do not add up to ids.size().
+  // With a pool, the GEMMs (by panels) and attention (by sequence and heads) run on its threads;
+  // the result is the same bit for bit at every thread count.
   Status Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
-                 std::span<const uint32_t> seq_lengths, float* last_hidden_state,
-                 EncoderScratch* scratch) const;
+                 std::span<const uint32_t> seq_lengths, float* last_hidden_state, EncoderScratch* scratch,
+                 ThreadPool* pool = nullptr) const;
 
   const BertConfig& config() const { return config_; }
 
@@ -65,7 +69,7 @@ class BertEncoder {
   void Embed(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
              std::span<const uint32_t> seq_lengths, float* hidden) const;
   void RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens, float* hidden,
-                EncoderScratch* scratch) const;
+                EncoderScratch* scratch, ThreadPool* pool) const;
 
   BertConfig config_;
   std::vector<float> word_embeddings_, position_embeddings_, token_type_embeddings_;

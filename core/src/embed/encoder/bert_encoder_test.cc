@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "embed/encoder/bert_reference_test_util.h"
@@ -53,9 +54,10 @@ std::unique_ptr<BertEncoder> MakeEncoder(const BertConfig& c, const BertWeights&
   return enc;
 }
 
-std::vector<float> RunBatch(const BertEncoder& enc, const Batch& b, EncoderScratch* scratch) {
+std::vector<float> RunBatch(const BertEncoder& enc, const Batch& b, EncoderScratch* scratch,
+                            ThreadPool* pool = nullptr) {
   std::vector<float> out(b.ids.size() * enc.config().hidden_size, NAN);
-  const Status s = enc.Forward(b.ids, b.type_ids, b.lengths, out.data(), scratch);
+  const Status s = enc.Forward(b.ids, b.type_ids, b.lengths, out.data(), scratch, pool);
   EXPECT_TRUE(s.ok()) << s.message();
   return out;
 }
@@ -153,6 +155,35 @@ TEST(BertEncoderTest, BatchResultsEqualEachSequenceAlone) {
       for (size_t e = 0; e < len * h; ++e)
         ASSERT_EQ(alone[e], together[start * h + e]) << "len " << len << " e " << e;
       start += len;
+    }
+  }
+}
+
+// A thread pool splits the GEMMs by panels and attention by sequence and heads: every thread
+// count gives the single-threaded output bit for bit (a batch, and one long sequence whose heads
+// are split), and a pool shared by two callers at once still does.
+TEST(BertEncoderTest, ThreadsGiveTheSameResultBitForBit) {
+  const BertConfig c = MiniLmShapedTestConfig();
+  const auto enc = MakeEncoder(c, RandomBertWeights(c, 18));
+  ASSERT_NE(enc, nullptr);
+  for (const std::vector<uint32_t>& lengths :
+       {std::vector<uint32_t>{7, 1, 18, 3, 33}, std::vector<uint32_t>{77}}) {
+    const Batch batch = RandomBatch(c, lengths, 19);
+    EncoderScratch one_scratch;
+    const std::vector<float> one = RunBatch(*enc, batch, &one_scratch);
+    for (unsigned threads : {2u, 3u, 5u}) {
+      ThreadPool pool(threads);
+      EncoderScratch scratch;
+      EXPECT_EQ(RunBatch(*enc, batch, &scratch, &pool), one) << threads << " threads";
+      std::vector<float> a, b;
+      std::thread other([&] {
+        EncoderScratch s2;
+        b = RunBatch(*enc, batch, &s2, &pool);
+      });
+      a = RunBatch(*enc, batch, &scratch, &pool);
+      other.join();
+      EXPECT_EQ(a, one) << threads << " threads, two callers";
+      EXPECT_EQ(b, one) << threads << " threads, two callers";
     }
   }
 }

@@ -99,23 +99,25 @@ HWY_INLINE void GemmTileRows(size_t rows, const float* a, size_t lda, const floa
   GemmTile<R>(a, lda, panel, kc, bias, first, c, ldc);
 }
 
-// Loop order: k blocks, then panels, then row tiles (the packed order). Every (panel, row tile)
-// pair of one k block is independent, so a thread pool can split the panels of each k block
-// across threads without changing any result.
+// Columns of panels [p_begin, p_end) of c (kernels::GemmPanels). Loop order: k blocks, then
+// panels, then row tiles (the packed order). Each panel's columns are computed the same way
+// whichever range holds it, so splitting the panels across threads changes no result.
 HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
                              const float* HWY_RESTRICT packed, size_t n, const float* HWY_RESTRICT bias,
-                             float* HWY_RESTRICT c) {
+                             float* HWY_RESTRICT c, size_t p_begin, size_t p_end) {
   constexpr size_t W = kGemmPanel;
+  const size_t padded = PaddedCols(n);
+  p_end = std::min(p_end, padded / W);
   if (k == 0) {
     for (size_t i = 0; i < m; ++i)
-      for (size_t j = 0; j < n; ++j) c[i * n + j] = bias != nullptr ? bias[j] : 0.0f;
+      for (size_t j = p_begin * W; j < std::min(n, p_end * W); ++j)
+        c[i * n + j] = bias != nullptr ? bias[j] : 0.0f;
     return;
   }
-  const size_t padded = PaddedCols(n), panels = padded / W;
   for (size_t kb = 0; kb < k; kb += kGemmK) {
     const size_t kc = std::min(kGemmK, k - kb);
     const bool first = kb == 0;
-    for (size_t p = 0; p < panels; ++p) {
+    for (size_t p = p_begin; p < p_end; ++p) {
       const float* panel = packed + kb * padded + p * kc * W;
       const size_t col0 = p * W, cols = std::min(W, n - col0);
       for (size_t i = 0; i < m; i += kGemmRows) {

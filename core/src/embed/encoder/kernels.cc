@@ -38,8 +38,15 @@ void PackWeights(const float* w, size_t n, size_t k, float* packed) {
 size_t PanelWidth() { return PackedWeightSize(1, 1); }
 
 void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias, float* c) {
-  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c);
+  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c, 0, GemmPanelCount(n));
 }
+
+void GemmPanels(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias,
+                float* c, size_t begin, size_t end) {
+  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c, begin, end);
+}
+
+size_t GemmPanelCount(size_t n) { return (n + PanelWidth() - 1) / PanelWidth(); }
 
 void BiasActivation(float* x, size_t rows, size_t cols, const float* bias, HiddenAct act) {
   HWY_DYNAMIC_DISPATCH(BiasActivationKernel)(x, rows, cols, bias, act);
@@ -58,7 +65,12 @@ void SoftmaxRow(float* x, size_t n) { HWY_DYNAMIC_DISPATCH(SoftmaxRowKernel)(x, 
 
 void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scratch,
                        float* ctx) {
-  HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, scratch, ctx);
+  HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, 0, num_heads, scratch, ctx);
+}
+
+void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_heads, size_t begin, size_t end,
+                    float* scratch, float* ctx) {
+  HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, begin, end, scratch, ctx);
 }
 
 void Erf(const float* x, size_t n, float* out) { HWY_DYNAMIC_DISPATCH(ErfKernel)(x, n, out); }

@@ -26,6 +26,13 @@ size_t PanelWidth();
 // and c are contiguous (lda = k, ldc = n).
 void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias, float* c);
 
+// The same for the columns of panels [begin, end) only (GemmPanelCount(n) panels of PanelWidth()
+// columns; the last may be partial): disjoint ranges may run on different threads, and the result
+// is the same as Gemm's, bit for bit.
+void GemmPanels(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias,
+                float* c, size_t begin, size_t end);
+size_t GemmPanelCount(size_t n);
+
 // x[r, :] = act(x[r, :] + bias) for rows x cols, in place.
 void BiasActivation(float* x, size_t rows, size_t cols, const float* bias, HiddenAct act);
 
@@ -47,6 +54,10 @@ void SoftmaxRow(float* x, size_t n);
 // batching never changes a result.
 void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scratch,
                        float* ctx);
+// The same for heads [begin, end) only (their columns of ctx): disjoint ranges may run on
+// different threads, each with its own scratch.
+void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_heads, size_t begin, size_t end,
+                    float* scratch, float* ctx);
 
 // Queries whose probabilities are kept at once (each value row loaded serves them all).
 inline constexpr size_t kAttentionRows = 4;

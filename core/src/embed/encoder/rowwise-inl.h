@@ -317,15 +317,15 @@ inline constexpr size_t kAttnRows = kernels::kAttentionRows;
 inline constexpr size_t kAttnKeyVecs = 8;
 
 HWY_NOINLINE void AttentionSequenceKernel(const float* HWY_RESTRICT qkv, size_t len, size_t hidden,
-                                          size_t num_heads, float* HWY_RESTRICT scratch,
-                                          float* HWY_RESTRICT ctx) {
+                                          size_t num_heads, size_t head_begin, size_t head_end,
+                                          float* HWY_RESTRICT scratch, float* HWY_RESTRICT ctx) {
   const hn::ScalableTag<float> d;
   const size_t N = hn::Lanes(d);
   const size_t head_dim = hidden / num_heads, stride = 3 * hidden;
   const size_t lp = kernels::AttentionPaddedLength(len);  // a multiple of N on every target
   float* kt = scratch;                                    // [head_dim, lp]
   float* probs = scratch + head_dim * lp;                 // [kAttnRows, lp]
-  for (size_t h = 0; h < num_heads; ++h) {
+  for (size_t h = head_begin; h < std::min(head_end, num_heads); ++h) {
     const size_t off = h * head_dim;
     const float* keys = qkv + hidden + off;
     const float* values = qkv + 2 * hidden + off;

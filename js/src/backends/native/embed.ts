@@ -27,6 +27,7 @@ export interface NativeEmbedAddon {
     normalize: number,
     weights: number,
     truncation: number,
+    threads: number,
   ): Promise<NativeEmbedModel>;
 }
 
@@ -49,7 +50,7 @@ export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
   return {
     async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
       const model = await guarded(() =>
-        addon.loadEmbedModel(bundle, p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation),
+        addon.loadEmbedModel(bundle, p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation, p.threads),
       ).catch(rethrow);
       return wrap(model);
     },
