@@ -2,6 +2,12 @@
 
 #include <cstring>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
+#include <immintrin.h>
+#define RUV_SHA256_SHA_NI 1
+#endif
+
 namespace ruv {
 namespace {
 
@@ -17,7 +23,7 @@ constexpr uint32_t kRound[64] = {
 
 inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
-void Compress(uint32_t state[8], const uint8_t block[64]) {
+void CompressPortable(uint32_t state[8], const uint8_t block[64]) {
   uint32_t w[64];
   for (size_t i = 0; i < 16; ++i) {
     w[i] = (uint32_t{block[4 * i]} << 24) | (uint32_t{block[4 * i + 1]} << 16) |
@@ -53,13 +59,75 @@ void Compress(uint32_t state[8], const uint8_t block[64]) {
   state[7] += h;
 }
 
-}  // namespace
+void CompressBlocksPortable(uint32_t state[8], const uint8_t* data, size_t blocks) {
+  for (size_t i = 0; i < blocks; ++i) CompressPortable(state, data + 64 * i);
+}
 
-Sha256Digest Sha256(const uint8_t* data, size_t size) {
+#ifdef RUV_SHA256_SHA_NI
+// The x86 SHA extensions (Goldmont, Ice Lake, Zen and later): 2 rounds per sha256rnds2, the
+// message schedule in sha256msg1/msg2. ~6x the portable code, which spent ~0.45 s of a 90 MB
+// model's load checking its bundle. The state is kept as ABEF / CDGH, as the instructions want.
+__attribute__((target("sha,sse4.1"))) void CompressBlocksShaNi(uint32_t state[8], const uint8_t* data,
+                                                               size_t blocks) {
+  const __m128i byte_swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+  __m128i dcba = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state));
+  __m128i hgfe = _mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4));
+  dcba = _mm_shuffle_epi32(dcba, 0xB1);              // CDAB
+  hgfe = _mm_shuffle_epi32(hgfe, 0x1B);              // EFGH
+  __m128i abef = _mm_alignr_epi8(dcba, hgfe, 8);     // ABEF
+  __m128i cdgh = _mm_blend_epi16(hgfe, dcba, 0xF0);  // CDGH
+  for (size_t b = 0; b < blocks; ++b, data += 64) {
+    const __m128i abef_in = abef, cdgh_in = cdgh;
+    __m128i w[4];  // four words of the schedule each, rolling: w[g % 4] holds words 4g..4g+3
+    for (int g = 0; g < 16; ++g) {
+      if (g < 4) {
+        w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byte_swap);
+      } else {
+        // W[4g..4g+3] from W[4g-16..] (msg1: + sigma0), W[4g-7..4g-4] (the alignr) and
+        // W[4g-4..4g-1] (msg2: + sigma1).
+        const __m128i t = _mm_add_epi32(_mm_sha256msg1_epu32(w[g % 4], w[(g + 1) % 4]),
+                                        _mm_alignr_epi8(w[(g + 3) % 4], w[(g + 2) % 4], 4));
+        w[g % 4] = _mm_sha256msg2_epu32(t, w[(g + 3) % 4]);
+      }
+      __m128i msg =
+          _mm_add_epi32(w[g % 4], _mm_loadu_si128(reinterpret_cast<const __m128i*>(kRound + 4 * g)));
+      cdgh = _mm_sha256rnds2_epu32(cdgh, abef, msg);
+      msg = _mm_shuffle_epi32(msg, 0x0E);
+      abef = _mm_sha256rnds2_epu32(abef, cdgh, msg);
+    }
+    abef = _mm_add_epi32(abef, abef_in);
+    cdgh = _mm_add_epi32(cdgh, cdgh_in);
+  }
+  const __m128i feba = _mm_shuffle_epi32(abef, 0x1B);                                       // FEBA
+  const __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);                                       // DCHG
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state), _mm_blend_epi16(feba, dchg, 0xF0));   // DCBA
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), _mm_alignr_epi8(dchg, feba, 8));  // HGFE
+}
+
+bool HasShaNi() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid_count(7, 0, &a, &b, &c, &d) == 0) return false;
+  const bool sha = (b >> 29) & 1;
+  if (__get_cpuid(1, &a, &b, &c, &d) == 0) return false;
+  const bool sse41 = (c >> 19) & 1, ssse3 = (c >> 9) & 1;
+  return sha && sse41 && ssse3;
+}
+#endif
+
+using CompressBlocks = void (*)(uint32_t*, const uint8_t*, size_t);
+
+CompressBlocks Best() {
+#ifdef RUV_SHA256_SHA_NI
+  if (HasShaNi()) return &CompressBlocksShaNi;
+#endif
+  return &CompressBlocksPortable;
+}
+
+Sha256Digest Digest(const uint8_t* data, size_t size, CompressBlocks compress) {
   uint32_t state[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   size_t full = size / 64;
-  for (size_t i = 0; i < full; ++i) Compress(state, data + 64 * i);
+  compress(state, data, full);
   // The last one or two blocks: the tail, 0x80, zeros, the bit length big-endian.
   uint8_t tail[128] = {};
   const size_t rest = size - 64 * full;
@@ -68,7 +136,7 @@ Sha256Digest Sha256(const uint8_t* data, size_t size) {
   const size_t tail_blocks = rest + 9 <= 64 ? 1 : 2;
   const uint64_t bits = static_cast<uint64_t>(size) * 8;
   for (size_t i = 0; i < 8; ++i) tail[tail_blocks * 64 - 1 - i] = static_cast<uint8_t>(bits >> (8 * i));
-  for (size_t i = 0; i < tail_blocks; ++i) Compress(state, tail + 64 * i);
+  compress(state, tail, tail_blocks);
   Sha256Digest out;
   for (size_t i = 0; i < 8; ++i) {
     out[4 * i] = static_cast<uint8_t>(state[i] >> 24);
@@ -77,6 +145,17 @@ Sha256Digest Sha256(const uint8_t* data, size_t size) {
     out[4 * i + 3] = static_cast<uint8_t>(state[i]);
   }
   return out;
+}
+
+}  // namespace
+
+Sha256Digest Sha256(const uint8_t* data, size_t size) {
+  static const CompressBlocks best = Best();
+  return Digest(data, size, best);
+}
+
+Sha256Digest Sha256Portable(const uint8_t* data, size_t size) {
+  return Digest(data, size, &CompressBlocksPortable);
 }
 
 }  // namespace ruv

@@ -10,6 +10,10 @@ namespace ruv {
 
 using Sha256Digest = std::array<uint8_t, 32>;
 
+// With the x86 SHA extensions when the CPU has them (checked once), else the portable code.
 Sha256Digest Sha256(const uint8_t* data, size_t size);
+
+// The portable code alone (the reference the SHA-extension path is tested against).
+Sha256Digest Sha256Portable(const uint8_t* data, size_t size);
 
 }  // namespace ruv

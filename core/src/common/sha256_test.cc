@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ruv {
 namespace {
@@ -32,6 +34,19 @@ TEST(Sha256Test, KnownVectors) {
   EXPECT_EQ(Of(std::string(56, 'a')), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
   EXPECT_EQ(Of(std::string(64, 'a')), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
   EXPECT_EQ(Of(std::string(1000, 'a')), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
+}
+
+// Whatever path Sha256 takes on this CPU (the SHA extensions where present) gives the portable
+// code's digest at every length around the block and padding edges, and on a large buffer.
+TEST(Sha256Test, EqualsThePortableCodeAtEveryLength) {
+  std::vector<uint8_t> data(1 << 20);
+  uint32_t x = 12345;
+  for (uint8_t& b : data) b = static_cast<uint8_t>((x = x * 1664525u + 1013904223u) >> 24);
+  for (size_t n = 0; n <= 300; ++n) ASSERT_EQ(Sha256(data.data(), n), Sha256Portable(data.data(), n)) << n;
+  for (size_t offset : {1, 3, 7}) {
+    ASSERT_EQ(Sha256(data.data() + offset, 4099), Sha256Portable(data.data() + offset, 4099)) << offset;
+  }
+  EXPECT_EQ(Sha256(data.data(), data.size()), Sha256Portable(data.data(), data.size()));
 }
 
 }  // namespace
