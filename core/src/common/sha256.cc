@@ -79,7 +79,7 @@ __attribute__((target("sha,sse4.1"))) void CompressBlocksShaNi(uint32_t state[8]
   for (size_t b = 0; b < blocks; ++b, data += 64) {
     const __m128i abef_in = abef, cdgh_in = cdgh;
     __m128i w[4];  // four words of the schedule each, rolling: w[g % 4] holds words 4g..4g+3
-    for (int g = 0; g < 16; ++g) {
+    for (size_t g = 0; g < 16; ++g) {
       if (g < 4) {
         w[g] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * g)), byte_swap);
       } else {
