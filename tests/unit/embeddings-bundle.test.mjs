@@ -82,6 +82,23 @@ test('round trip of a real tokenizer folder plus random weights: same names, byt
   assert.deepEqual(none.meta, { modelId: '', revision: '' });
 });
 
+test('digests given to encodeBundle are used as they are (the bytes equal hashing them); a wrong one is CORRUPT_DATA on decode', async () => {
+  const files = new Map([
+    ['config.json', text('{"hidden_size": 8}')],
+    ['onnx/model.onnx', seededBytes(5_000, 3)],
+  ]);
+  const meta = { modelId: 'm', revision: '' };
+  const hashed = await encodeBundle(files, meta);
+  const digests = Object.fromEntries([...files].map(([name, data]) => [name, sha(data).toString('hex')]));
+  assert.deepEqual(await encodeBundle(files, meta, digests), hashed, 'given digests: the same bytes');
+  // Only some given: the others are hashed.
+  assert.deepEqual(await encodeBundle(files, meta, { 'config.json': digests['config.json'] }), hashed);
+  // A digest that does not match its file is written as given, and decoding catches it.
+  const wrong = await encodeBundle(files, meta, { ...digests, 'onnx/model.onnx': 'ab'.repeat(32) });
+  assert.notDeepEqual(wrong, hashed);
+  await assert.rejects(decodeBundle(wrong), { code: 'CORRUPT_DATA' });
+});
+
 test('a bit flipped anywhere, truncation or extension: CORRUPT_DATA, never anything else', async () => {
   const files = new Map([
     ['config.json', text('{"hidden_size": 8}')],

@@ -59,6 +59,14 @@ function corrupt(message: string): RuVectorError {
 }
 
 /** Lowercase hex SHA-256 of some bytes, via WebCrypto (works in every JS environment). */
+/** 32 bytes from 64 hex digits; null for anything else. */
+function fromHex(hex: string): Uint8Array | null {
+  if (!/^[0-9a-f]{64}$/.test(hex)) return null;
+  const out = new Uint8Array(SHA256_BYTES);
+  for (let i = 0; i < SHA256_BYTES; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
 export async function sha256Hex(data: Uint8Array): Promise<string> {
   return toHex(await sha256Bytes(data));
 }
@@ -124,11 +132,14 @@ function metaBytes(field: string, value: string): Uint8Array {
 
 /**
  * Packs files (relative path -> bytes) into one bundle. The output depends only on the inputs:
- * files are written in the byte order of their names, padding is zero.
+ * files are written in the byte order of their names, padding is zero. `sha256` may give files'
+ * digests (hex) already computed from the same bytes, which are then not hashed again (a model's
+ * files are hashed once for its provenance; the core checks every digest when it loads).
  */
 export async function encodeBundle(
   files: Map<string, Uint8Array>,
   meta?: Partial<BundleMeta>,
+  sha256?: Readonly<Record<string, string>>,
 ): Promise<Uint8Array> {
   if (!(files instanceof Map))
     throw new RuVectorError('INVALID_ARGUMENT', 'encodeBundle: files must be a Map of name -> Uint8Array');
@@ -150,7 +161,8 @@ export async function encodeBundle(
       );
     if (!(data instanceof Uint8Array))
       throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: file ${name} must be a Uint8Array`);
-    entries.push({ name: encoder.encode(name), data, sha: await sha256Bytes(data) });
+    const known = sha256 !== undefined && Object.hasOwn(sha256, name) ? fromHex(sha256[name]!) : null;
+    entries.push({ name: encoder.encode(name), data, sha: known ?? (await sha256Bytes(data)) });
   }
   entries.sort((a, b) => compareBytes(a.name, b.name));
 

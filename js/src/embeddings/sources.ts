@@ -393,7 +393,11 @@ export async function resolveModelBundle(
     return { bundle: source, provenance: (await resolveModel(source, options)).provenance };
   const { files, provenance } = await resolveModel(source, options);
   return {
-    bundle: await encodeBundle(files, { modelId: provenance.modelId, revision: provenance.revision ?? '' }),
+    bundle: await encodeBundle(
+      files,
+      { modelId: provenance.modelId, revision: provenance.revision ?? '' },
+      provenance.filesSha256,
+    ),
     provenance,
   };
 }
