@@ -18,10 +18,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/thread_pool.h"
 #include "embed/bert_model.h"
 #include "embed/chunking/chunking.h"
 #include "embed/encoder/pooling.h"
-#include "common/thread_pool.h"
 #include "ruv/status.h"
 
 namespace ruv::embed {
