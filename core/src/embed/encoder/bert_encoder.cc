@@ -175,10 +175,22 @@ void Gemm(ThreadPool* pool, const float* a, size_t m, size_t k, const float* w, 
   });
 }
 
+// fn(begin, end) over rows [0, rows) of `cols` values each, split into one contiguous range per
+// thread of the pool when there is enough work (a row's result never depends on the split).
+template <typename Fn>
+void ForRows(ThreadPool* pool, size_t rows, size_t cols, Fn&& fn) {
+  // Below ~32k values (16 tokens' GELU) the hand-over costs about what the split saves.
+  constexpr size_t kMinValues = 32768;
+  const size_t parts = pool == nullptr || rows * cols < kMinValues ? 1 : std::min<size_t>(pool->size(), rows);
+  if (parts <= 1) return fn(size_t{0}, rows);
+  pool->ParallelFor(parts,
+                    [&](size_t part, unsigned) { fn(part * rows / parts, (part + 1) * rows / parts); });
+}
+
 }  // namespace
 
 // Every GEMM runs on all the batch's tokens at once (packed rows); only attention is per
-// sequence.
+// sequence. The row-wise steps (bias + activation, bias + residual + LayerNorm) split by rows.
 void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens,
                            float* hidden, EncoderScratch* s, ThreadPool* pool) const {
   const size_t h = config_.hidden_size, inter = config_.intermediate_size, heads = config_.num_heads;
@@ -204,14 +216,22 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
   } else {
     pool->ParallelFor(seq_lengths.size() * parts, attend);
   }
+  // projected + bias + hidden, normalized, into hidden.
+  auto add_norm = [&](const float* bias, const float* gamma, const float* beta) {
+    ForRows(pool, tokens, h, [&](size_t begin, size_t end) {
+      kernels::BiasResidualLayerNorm(projected + begin * h, bias, hidden + begin * h, end - begin, h, gamma,
+                                     beta, eps);
+    });
+  };
   Gemm(pool, context, tokens, h, layer.attn_out_w.get(), h, nullptr, projected);
-  kernels::BiasResidualLayerNorm(projected, layer.attn_out_b.data(), hidden, tokens, h,
-                                 layer.attn_ln_gamma.data(), layer.attn_ln_beta.data(), eps);
+  add_norm(layer.attn_out_b.data(), layer.attn_ln_gamma.data(), layer.attn_ln_beta.data());
   Gemm(pool, hidden, tokens, h, layer.inter_w.get(), inter, nullptr, intermediate);
-  kernels::BiasActivation(intermediate, tokens, inter, layer.inter_b.data(), config_.hidden_act);
+  ForRows(pool, tokens, inter, [&](size_t begin, size_t end) {
+    kernels::BiasActivation(intermediate + begin * inter, end - begin, inter, layer.inter_b.data(),
+                            config_.hidden_act);
+  });
   Gemm(pool, intermediate, tokens, inter, layer.out_w.get(), h, nullptr, projected);
-  kernels::BiasResidualLayerNorm(projected, layer.out_b.data(), hidden, tokens, h, layer.out_ln_gamma.data(),
-                                 layer.out_ln_beta.data(), eps);
+  add_norm(layer.out_b.data(), layer.out_ln_gamma.data(), layer.out_ln_beta.data());
 }
 
 Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
