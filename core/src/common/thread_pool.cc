@@ -1,5 +1,6 @@
 #include "common/thread_pool.h"
 
+#include <chrono>
 #include <cstdlib>
 
 namespace ruv {

@@ -54,9 +54,7 @@ HWY_NOINLINE void PackWeightsKernel(const float* HWY_RESTRICT w, size_t n, size_
     const size_t kc = std::min(kGemmK, k - kb);
     for (size_t p = 0; p < panels; ++p) {
       float* panel = packed + kb * padded + p * kc * kGemmPanel;
-      // Column by column: each reads one contiguous run of its weight row. (The innermost loop
-      // stays this simple on purpose: wasm runs a model's first load in V8's baseline tier,
-      // where a branch and an index product per element made the first load 2.5x slower.)
+      // Column by column: each reads one contiguous run of its weight row.
       for (size_t j = 0; j < kGemmPanel; ++j) {
         const size_t col = p * kGemmPanel + j;
         float* dst = panel + j;

@@ -63,11 +63,6 @@ void LayerNorm(float* x, size_t rows, size_t cols, const float* gamma, const flo
 
 void SoftmaxRow(float* x, size_t n) { HWY_DYNAMIC_DISPATCH(SoftmaxRowKernel)(x, n); }
 
-void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scratch,
-                       float* ctx) {
-  HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, 0, num_heads, scratch, ctx);
-}
-
 void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_heads, size_t begin, size_t end,
                     float* scratch, float* ctx) {
   HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, begin, end, scratch, ctx);

@@ -47,15 +47,13 @@ void LayerNorm(float* x, size_t rows, size_t cols, const float* gamma, const flo
 // x[0, n) = softmax(x[0, n)) in place.
 void SoftmaxRow(float* x, size_t n);
 
-// Self-attention of one sequence of `len` tokens. qkv is [len, 3 * hidden] (each token's q, k, v
-// side by side, heads contiguous inside each, the 1/sqrt(head_dim) already folded into q);
-// ctx [len, hidden] gets each head's softmax(q k^T) v at the head's columns. scratch holds
-// AttentionScratchSize(len, hidden, num_heads) floats. No token of another sequence is read, so
-// batching never changes a result.
-void AttentionSequence(const float* qkv, size_t len, size_t hidden, size_t num_heads, float* scratch,
-                       float* ctx);
-// The same for heads [begin, end) only (their columns of ctx): disjoint ranges may run on
-// different threads, each with its own scratch.
+// Self-attention of one sequence of `len` tokens, heads [begin, end) of num_heads. qkv is
+// [len, 3 * hidden] (each token's q, k, v side by side, heads contiguous inside each, the
+// 1/sqrt(head_dim) already folded into q); ctx [len, hidden] gets each of those heads'
+// softmax(q k^T) v at the head's columns, and nothing else. scratch holds
+// AttentionScratchSize(len, hidden, num_heads) floats. Disjoint head ranges may run on different
+// threads, each with its own scratch. No token of another sequence is read, so batching never
+// changes a result.
 void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_heads, size_t begin, size_t end,
                     float* scratch, float* ctx);
 
@@ -63,7 +61,7 @@ void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_head
 inline constexpr size_t kAttentionRows = 4;
 // A sequence's length padded to 16 floats (a whole number of vectors on every target).
 inline size_t AttentionPaddedLength(size_t len) { return (len + 15) / 16 * 16; }
-// The scratch of AttentionSequence: one head's keys transposed, and kAttentionRows rows of
+// The scratch of AttentionHeads: one head's keys transposed, and kAttentionRows rows of
 // probabilities.
 inline size_t AttentionScratchSize(size_t len, size_t hidden, size_t num_heads) {
   return (hidden / num_heads + kAttentionRows) * AttentionPaddedLength(len);

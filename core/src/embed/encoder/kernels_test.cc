@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "embed/encoder/bert_reference_test_util.h"
@@ -141,11 +142,33 @@ TEST_P(EncoderKernelsTest, AttentionMatchesReference) {
          {size_t{1}, size_t{3}, size_t{5}, size_t{16}, size_t{17}, size_t{97}, size_t{129}, size_t{200}}) {
       SCOPED_TRACE(::testing::Message() << "hidden " << s.hidden << " heads " << s.heads << " len " << len);
       const auto qkv = RandomFloats(len * 3 * s.hidden, 12, -2.0f, 2.0f);
-      std::vector<float> scratch(kernels::AttentionScratchSize(len, s.hidden, s.heads), NAN);
-      std::vector<float> scores(len), ctx(len * s.hidden, NAN), expected(len * s.hidden);
-      kernels::AttentionSequence(qkv.data(), len, s.hidden, s.heads, scratch.data(), ctx.data());
+      std::vector<float> scores(len), expected(len * s.hidden);
       reference::AttentionSequence(qkv.data(), len, s.hidden, s.heads, scores.data(), expected.data());
-      for (size_t i = 0; i < ctx.size(); ++i) ASSERT_NEAR(ctx[i], expected[i], 1e-5) << i;
+      // All heads in one call, and split in two ranges run in either order with scratches of
+      // their own (as threads run them): a range writes its heads' columns and no others.
+      const size_t head_dim = s.hidden / s.heads;
+      for (size_t split : {s.heads, s.heads / 2}) {
+        for (bool reversed : {false, true}) {
+          SCOPED_TRACE(::testing::Message()
+                       << "split at head " << split << (reversed ? ", second first" : ""));
+          std::pair<size_t, size_t> ranges[] = {{0, split}, {split, s.heads}};
+          if (reversed) std::swap(ranges[0], ranges[1]);
+          std::vector<float> ctx(len * s.hidden, NAN);
+          for (size_t r = 0; r < 2; ++r) {
+            std::vector<float> scratch(kernels::AttentionScratchSize(len, s.hidden, s.heads), NAN);
+            const auto [begin, end] = ranges[r];
+            kernels::AttentionHeads(qkv.data(), len, s.hidden, s.heads, begin, end, scratch.data(),
+                                    ctx.data());
+            if (r == 0) {  // the other range's columns are untouched so far
+              for (size_t t = 0; t < len; ++t)
+                for (size_t c = 0; c < s.hidden; ++c)
+                  if (c < begin * head_dim || c >= end * head_dim)
+                    ASSERT_TRUE(std::isnan(ctx[t * s.hidden + c])) << t << "," << c;
+            }
+          }
+          for (size_t i = 0; i < ctx.size(); ++i) ASSERT_NEAR(ctx[i], expected[i], 1e-5) << i;
+        }
+      }
     }
   }
 }
