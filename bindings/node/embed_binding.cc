@@ -1,5 +1,6 @@
 // Embedding model (core/capi/ruv_capi_embed.h) as a JS class `EmbedModel` wrapping one ruv_embed*:
-//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation, threads): Promise<EmbedModel>
+//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation, threads, dtype):
+//     Promise<EmbedModel>
 //   info(): Uint32Array (RUV_EMBED_INFO_COUNT values)
 //   embed(texts: Uint8Array, lens: Uint32Array): Float32Array          (count x dimensions)
 //   embedAsync(texts, lens): Promise<Float32Array>                      (on a libuv worker)
@@ -211,6 +212,7 @@ Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   options.weights = Int32Arg(info, 4);
   options.truncation = Int32Arg(info, 5);
   options.threads = static_cast<uint32_t>(SizeArg(info, 6));
+  options.dtype = Int32Arg(info, 7);
   return (new LoadWorker(env, std::vector<uint8_t>(bundle.data, bundle.data + bundle.length), options))
       ->Start();
 }

@@ -53,6 +53,9 @@ int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_optio
       opts.weights = static_cast<ruv::embed::WeightsFormat>(options->weights);
       opts.truncation = options->truncation;
       opts.threads = options->threads;
+      if (options->dtype < 0 || options->dtype > 1)
+        return Fail(kInvalid, "ruv_embed_load: dtype must be 0 or 1");
+      opts.dtype = static_cast<ruv::embed::Dtype>(options->dtype);
     }
     auto handle = std::make_unique<ruv_embed>();
     if (ruv::Status s = ruv::embed::EmbeddingModel::Load(files, opts, &handle->model); !s.ok()) {
@@ -82,7 +85,9 @@ int32_t ruv_embed_info(const ruv_embed* m, uint32_t* out) {
                                                  static_cast<uint32_t>(info.weights),
                                                  static_cast<uint32_t>(info.config.hidden_act),
                                                  info.truncate_left ? 1u : 0u,
-                                                 info.threads};
+                                                 info.threads,
+                                                 static_cast<uint32_t>(info.dtype),
+                                                 static_cast<uint32_t>((info.weight_bytes + 1023) / 1024)};
   for (int i = 0; i < RUV_EMBED_INFO_COUNT; ++i) out[i] = values[i];
   return RUV_OK;
 }

@@ -53,14 +53,16 @@ typedef struct ruv_embed_options {
                           the end) */
   uint32_t threads;    /* threads of a forward pass, the caller's included: 0 RUVECTOR_THREADS, else every
                           core; else 1..256. A build without threads (wasm) uses 1 (see ruv_embed_info). */
+  int32_t dtype;       /* 0 float32; 1 int8 ("q8": weights per output channel, activations per token) */
 } ruv_embed_options;
 
 /* Number of uint32_t values written by ruv_embed_info, in this order:
  * dimensions, max_tokens, max_tokens_source (a ruv_embed_max_tokens_source), pooling (0 mean, 1 cls),
  * normalize (0/1), vocab_size, layers, heads, intermediate_size, max_positions,
  * weights (1 onnx, 2 safetensors), hidden_act (0 gelu, 1 gelu_new, 2 relu),
- * truncation (0 right, 1 left), threads (what a forward pass runs on). */
-#define RUV_EMBED_INFO_COUNT 14
+ * truncation (0 right, 1 left), threads (what a forward pass runs on), dtype (0 fp32, 1 q8),
+ * weight_kib (KiB of weights the model holds, packed or quantized). */
+#define RUV_EMBED_INFO_COUNT 16
 
 /* Where max_tokens came from. */
 typedef enum ruv_embed_max_tokens_source {

@@ -375,6 +375,8 @@ export interface EmbedLoadParams {
   truncation: -1 | 0 | 1;
   /** Threads of a forward pass: 0 the default (RUVECTOR_THREADS, else every core), else 1..256. */
   threads: number;
+  /** 0 float32, 1 int8 (q8). */
+  dtype: 0 | 1;
 }
 
 /** Texts packed as the C ABI takes them (embeddings/codec.ts): UTF-8 back to back + one length each. */

@@ -38,6 +38,9 @@ const HIDDEN_TOLERANCE = 2e-5; // max |ours - onnxruntime| over real tokens' las
 const POOLED_TOLERANCE = { normalized: 2e-6, raw: 1e-5 }; // worst seen: 2.3e-7 and 1.7e-6
 const MIN_COSINE = 0.99999; // and the direction, as a second look
 const BACKEND_TOLERANCE = 1e-5; // native vs wasm
+// q8 native vs wasm: float32 differences (~1e-6) before a quantization step can round an
+// activation to its neighbour (one step, 1/255 of the token's range).
+const Q8_BACKEND_TOLERANCE = 1e-3;
 const MODEL_NAMES = ['tiny', 'minilm', 'tiny-variant', 'minilm-gelu-new'];
 const ROOT = new URL('../../', import.meta.url).pathname;
 
@@ -360,6 +363,9 @@ for (const backend of backends) {
       assert.equal(info.pooling, 'mean');
       assert.equal(info.normalize, true);
       assert.equal(info.dtype, 'fp32');
+      // Every weight once, as float32, give or take the panel padding.
+      const params = 22_565_376; // no pooler: sentence embeddings do not use it
+      assert.ok(info.weightBytes >= 4 * params && info.weightBytes <= 4.1 * params, `${info.weightBytes}`);
       assert.equal(info.weights, 'safetensors');
       assert.equal(info.layers, config.num_hidden_layers);
       assert.equal(info.heads, config.num_attention_heads);
@@ -500,6 +506,57 @@ describe('embeddings across backends', () => {
     }
   });
 
+  // q8 quantizes the float32 model at load: its embeddings are compared with fp32's (the issue's
+  // bar: cosine >= 0.99 on the test corpus), between backends (integer products are exact; only
+  // the float steps around them differ), and with themselves across batches and thread counts
+  // (activations are quantized per token, never per batch).
+  test('q8: embeddings within cosine 0.99 of fp32, native and wasm agree, batch and threads change nothing', async (t) => {
+    if (!bothReady(t)) return;
+    const texts = [...SEVENTY, ...SHORT_TEXTS, LONG];
+    for (const name of ['minilm', 'tiny']) {
+      const load = (backend, options) =>
+        backend.embeddings.loadModel(modelDir(name), { maxTokens: 512, ...options });
+      const fp = await handleOf(native, name, { maxTokens: 512 });
+      const want = native.embeddings.embedBatch(fp, texts);
+      const q = await load(native, { dtype: 'q8', threads: 1 });
+      const info = native.embeddings.modelInfo(q);
+      assert.equal(info.dtype, 'q8');
+      const ratio = info.weightBytes / native.embeddings.modelInfo(fp).weightBytes;
+      assert.ok(ratio < 0.3, `${name}: q8 holds ${ratio} of fp32's weight bytes`);
+      const got = native.embeddings.embedBatch(q, texts);
+      const cosines = got.map((v, i) => cosine(v, want[i])).sort((a, b) => a - b);
+      for (const c of cosines) stats.cosine(`${name} q8 vs fp32`, c);
+      const at = (p) => cosines[Math.floor(p * (cosines.length - 1))].toFixed(5);
+      console.log(
+        `${name} q8 vs fp32 cosine over ${texts.length} texts: min ${at(0)}, p10 ${at(0.1)}, median ${at(0.5)}, max ${at(1)}`,
+      );
+      assert.ok(cosines[0] >= 0.99, `${name}: q8 vs fp32 cosine ${cosines[0]} < 0.99`);
+      assert.ok(cosines[0] < 0.999999, `${name}: q8 equals fp32: not quantized`);
+
+      for (const i of [0, 33, texts.length - 1])
+        assertIdentical(
+          native.embeddings.embed(q, texts[i]),
+          got[i],
+          `${name} q8 text ${i} alone vs in a batch`,
+        );
+      const q2 = await load(native, { dtype: 'q8', threads: 2 });
+      assert.deepEqual(native.embeddings.embedBatch(q2, texts), got, `${name} q8: 2 threads vs 1`);
+      native.embeddings.unloadModel(q2);
+
+      const qw = await load(wasm, { dtype: 'q8' });
+      assert.equal(wasm.embeddings.modelInfo(qw).dtype, 'q8');
+      assert.equal(wasm.embeddings.modelInfo(qw).weightBytes, info.weightBytes, `${name}: same bytes held`);
+      const gotW = wasm.embeddings.embedBatch(qw, texts);
+      wasm.embeddings.unloadModel(qw);
+      for (let i = 0; i < texts.length; i++) {
+        const d = maxAbsDiff(got[i], gotW[i]);
+        stats.diff(`${name} q8 native vs wasm embedding`, d);
+        assert.ok(d <= Q8_BACKEND_TOLERANCE, `${name} q8 text ${i}: native vs wasm differ by ${d}`);
+      }
+      native.embeddings.unloadModel(q);
+    }
+  });
+
   test('errors: the same code and message on native and wasm', async (t) => {
     if (!bothReady(t)) return;
     const tiny = modelDir('tiny');
@@ -573,11 +630,6 @@ describe('embeddings across backends', () => {
         label: 'option maxTokens past max_position_embeddings',
         code: 'INVALID_ARGUMENT',
         call: (e) => e.loadModel(tiny, { maxTokens: 513 }),
-      },
-      {
-        label: "option dtype: 'q8' (not in this version: never quietly fp32)",
-        code: 'UNSUPPORTED',
-        call: (e) => e.loadModel(tiny, { dtype: 'q8' }),
       },
       {
         label: "option dtype: 'int4'",

@@ -14,6 +14,10 @@ namespace ruv::embed {
 
 enum class HiddenAct : int32_t { kGelu = 0 /* erf */, kGeluNew = 1 /* tanh */, kRelu = 2 };
 
+// How the encoder holds and multiplies its weights: float32, or int8 ("q8": Linear weights per
+// output channel in 7 bits, activations per token at run time, the word embeddings per row).
+enum class Dtype : int32_t { kFp32 = 0, kQ8 = 1 };
+
 // config.json of a Hugging Face BERT model. Limits (checked by ParseBertConfig) keep a hostile
 // config from asking for giant allocations: see bert_config.cc.
 struct BertConfig {

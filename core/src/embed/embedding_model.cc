@@ -181,6 +181,8 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   }
   if (options.truncation < -1 || options.truncation > 1)
     return Status(ErrorCode::kInvalidArgument, "truncation must be -1, 0 or 1");
+  if (options.dtype != Dtype::kFp32 && options.dtype != Dtype::kQ8)
+    return Status(ErrorCode::kInvalidArgument, "dtype must be fp32 or q8");
   if (options.threads > kMaxThreads)
     return Status(ErrorCode::kInvalidArgument, "threads must be 1.." + std::to_string(kMaxThreads));
   std::unique_ptr<EmbeddingModel> model(new EmbeddingModel());
@@ -231,7 +233,10 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
 
   BertWeights weights;
   if (Status s = LoadWeights(files, options.weights, config, &weights, &info.weights); !s.ok()) return s;
-  if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_); !s.ok()) return s;
+  if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_, options.dtype); !s.ok())
+    return s;
+  info.dtype = options.dtype;
+  info.weight_bytes = model->encoder_->weight_bytes();
   model->threads_ = std::make_unique<ThreadPool>(options.threads == 0 ? DefaultThreads() : options.threads);
   info.threads = model->threads_->size();
   *out = std::move(model);

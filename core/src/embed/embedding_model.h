@@ -50,6 +50,7 @@ struct ModelOptions {
   // else every core); at most kMaxThreads. A build without threads (wasm's) runs on 1 whatever
   // is asked, and says so in ModelInfo::threads.
   uint32_t threads = 0;
+  Dtype dtype = Dtype::kFp32;  // how the encoder holds and multiplies its weights
 };
 
 inline constexpr uint32_t kMaxThreads = 256;
@@ -64,6 +65,8 @@ struct ModelInfo {
   BertConfig config;
   WeightsFormat weights = WeightsFormat::kOnnx;
   uint32_t threads = 1;  // what a forward pass runs on
+  Dtype dtype = Dtype::kFp32;
+  size_t weight_bytes = 0;  // the encoder's weights as held (packed or quantized)
 };
 
 struct TokenizedText {

@@ -51,6 +51,9 @@ export interface CoreModelInfo {
   hiddenAct: 'gelu' | 'gelu_new' | 'relu';
   truncation: 'left' | 'right';
   threads: number;
+  dtype: 'fp32' | 'q8';
+  /** Bytes of weights the model holds (to the KiB). */
+  weightBytes: number;
 }
 
 const MAX_TOKENS_SOURCES = [
@@ -78,13 +81,15 @@ export function decodeModelInfo(v: Uint32Array): CoreModelInfo {
     hiddenAct: ACTS[v[11]!] ?? 'gelu',
     truncation: v[12] === 1 ? 'left' : 'right',
     threads: v[13]!,
+    dtype: v[14] === 1 ? 'q8' : 'fp32',
+    weightBytes: v[15]! * 1024,
   };
 }
 
 /** Number of values ruv_embed_info writes (RUV_EMBED_INFO_COUNT). */
-export const EMBED_INFO_COUNT = 14;
+export const EMBED_INFO_COUNT = 16;
 
-/** The wasm adapter writes ruv_embed_options field by field: 6 x 32-bit in this order. */
+/** The wasm adapter writes ruv_embed_options field by field: 7 x 32-bit in this order. */
 export function encodeLoadParams(p: EmbedLoadParams): Int32Array {
-  return Int32Array.of(p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation, p.threads);
+  return Int32Array.of(p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation, p.threads, p.dtype);
 }

@@ -45,26 +45,23 @@ const SOURCE_OPTIONS = [
 ] as const;
 const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize', 'truncation', 'dtype', 'threads'] as const;
 
+function defaultLoadParams(): EmbedLoadParams {
+  return { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1, threads: 0, dtype: 0 };
+}
+
 /** Splits and checks loadModel's options (the source ones are checked by sources.ts). */
 function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params: EmbedLoadParams } {
   const fn = 'embeddings.loadModel';
   if (options === undefined)
     return {
       source: {},
-      params: { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1, threads: 0 },
+      params: defaultLoadParams(),
     };
   if (!isPlainObject(options))
     throw fail('INVALID_ARGUMENT', fn, `options must be an object (got ${typeName(options)})`);
   rejectUnknownKeys(fn, options, [...SOURCE_OPTIONS, ...MODEL_OPTIONS], 'option');
   const o = options as LoadModelOptions;
-  const params: EmbedLoadParams = {
-    maxTokens: 0,
-    pooling: -1,
-    normalize: -1,
-    weights: 0,
-    truncation: -1,
-    threads: 0,
-  };
+  const params = defaultLoadParams();
   if (o.maxTokens !== undefined) {
     if (!Number.isSafeInteger(o.maxTokens) || o.maxTokens < 2) {
       throw fail(
@@ -85,14 +82,10 @@ function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params
       throw fail('INVALID_ARGUMENT', fn, `options.normalize must be a boolean (got ${show(o.normalize)})`);
     params.normalize = o.normalize ? 1 : 0;
   }
-  if (o.dtype !== undefined && o.dtype !== 'fp32') {
-    if (o.dtype === 'q8')
-      throw fail(
-        'UNSUPPORTED',
-        fn,
-        "options.dtype 'q8' (int8 weights) is not available in this version: use 'fp32'",
-      );
-    throw fail('INVALID_ARGUMENT', fn, `options.dtype must be 'fp32' or 'q8' (got ${show(o.dtype)})`);
+  if (o.dtype !== undefined) {
+    if (o.dtype !== 'fp32' && o.dtype !== 'q8')
+      throw fail('INVALID_ARGUMENT', fn, `options.dtype must be 'fp32' or 'q8' (got ${show(o.dtype)})`);
+    params.dtype = o.dtype === 'q8' ? 1 : 0;
   }
   if (o.threads !== undefined) {
     if (!Number.isSafeInteger(o.threads) || (o.threads as number) < 1 || (o.threads as number) > 256)
@@ -223,7 +216,8 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
         normalize: core.normalize,
         truncation: core.truncation,
         threads: core.threads,
-        dtype: 'fp32',
+        dtype: core.dtype,
+        weightBytes: core.weightBytes,
         weights: core.weights,
         layers: core.layers,
         heads: core.heads,

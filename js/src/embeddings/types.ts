@@ -38,8 +38,12 @@ export interface LoadModelOptions extends ResolveModelOptions {
    */
   threads?: number;
   /**
-   * Weights precision: `'fp32'` (the default and, in this version, the only one; `'q8'` is
-   * UNSUPPORTED until int8 kernels land, never quietly run as fp32).
+   * Weights precision. `'fp32'` (default): float32 throughout. `'q8'`: the model's float32 weights
+   * quantized at load to int8 (every Linear layer per output channel in 7 bits, the word
+   * embeddings per row), activations quantized per token at run time (so a text's embedding does
+   * not depend on the rest of its batch) and multiplied in integers (AVX-512 VNNI, AVX2, wasm
+   * SIMD128 dot products): about a quarter of the memory, faster, embeddings within cosine 0.99
+   * of fp32's. modelInfo().dtype says which runs.
    */
   dtype?: 'fp32' | 'q8';
 }
@@ -76,8 +80,10 @@ export interface EmbeddingModelInfo {
   truncation: 'left' | 'right';
   /** Threads an embedding call runs on (see LoadModelOptions.threads). */
   threads: number;
-  /** Weights precision (fp32 in this version). */
-  dtype: 'fp32';
+  /** Weights precision (see LoadModelOptions.dtype). */
+  dtype: 'fp32' | 'q8';
+  /** Bytes of weights the loaded model holds (packed or quantized; to the KiB). */
+  weightBytes: number;
   /** Which weights file was loaded. */
   weights: 'onnx' | 'safetensors';
   layers: number;

@@ -34,7 +34,10 @@ export interface SemanticMemoryOptions {
   model?: ModelSource | null;
   /** How the model is loaded and run (maxTokens, truncation, pooling, normalize, weights, ...). */
   modelOptions?: LoadModelOptions;
-  /** The model's weights precision (`modelOptions.dtype`): `'fp32'`; `'q8'` is UNSUPPORTED in this version. */
+  /**
+   * The model's weights precision (`modelOptions.dtype`, see LoadModelOptions.dtype): `'fp32'`
+   * or `'q8'`. A store records it with its model: its vectors are searched with the same one.
+   */
   dtype?: 'fp32' | 'q8';
   /** Vector length; must match the model's when both are given. */
   dimensions?: number;

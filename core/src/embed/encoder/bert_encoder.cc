@@ -18,12 +18,6 @@ Status Invalid(const std::string& what) {
   return Status(ErrorCode::kInvalidArgument, "BERT encoder: " + what);
 }
 
-AlignedArray<float> Pack(const std::vector<float>& w, size_t n, size_t k) {
-  AlignedArray<float> packed = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
-  kernels::PackWeights(w.data(), n, k, packed.get());
-  return packed;
-}
-
 // Frees a tensor's memory now (clear() keeps the capacity), so a loaded model holds its weights
 // once, packed, rather than twice.
 void Release(std::vector<float>* v) { std::vector<float>().swap(*v); }
@@ -57,8 +51,24 @@ Status CheckSizes(const BertConfig& c, const BertWeights& w) {
 
 }  // namespace
 
-Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights,
-                           std::unique_ptr<BertEncoder>* out) {
+// Packs or quantizes a Linear weight, then frees the float32 tensor (clear() keeps the capacity),
+// so a loaded model holds its weights once.
+BertEncoder::Linear BertEncoder::Prepare(std::vector<float>* w, size_t n, size_t k) const {
+  Linear lin;
+  lin.n = n;
+  lin.k = k;
+  if (dtype_ == Dtype::kQ8) {
+    lin.q8 = kernels::QuantizeWeights(w->data(), n, k);
+  } else {
+    lin.f32 = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
+    kernels::PackWeights(w->data(), n, k, lin.f32.get());
+  }
+  Release(w);
+  return lin;
+}
+
+Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
+                           Dtype dtype) {
   if (out == nullptr) return Invalid("null output");
   if (config.hidden_size <= 0 || config.num_heads <= 0 || config.hidden_size % config.num_heads != 0)
     return LoadFailed("hidden_size must be a positive multiple of num_attention_heads");
@@ -71,9 +81,31 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights,
   Status sizes = CheckSizes(config, weights);
   if (!sizes.ok()) return sizes;
 
+  if (dtype != Dtype::kFp32 && dtype != Dtype::kQ8) return Invalid("unknown dtype");
+
   std::unique_ptr<BertEncoder> enc(new BertEncoder());
   enc->config_ = config;
-  enc->word_embeddings_ = std::move(weights.word_embeddings);
+  enc->dtype_ = dtype;
+  if (dtype == Dtype::kQ8) {
+    // Per row, symmetric 8 bits: a token's vector is looked up once per text, so its rounding
+    // (<= 0.4% of the row's largest value) is all the error it adds.
+    const size_t h = config.hidden_size, rows = config.vocab_size;
+    enc->word_embeddings_q8_.resize(rows * h);
+    enc->word_scales_.resize(rows);
+    for (size_t r = 0; r < rows; ++r) {
+      const float* row = weights.word_embeddings.data() + r * h;
+      float max_abs = 0.0f;
+      for (size_t j = 0; j < h; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
+      const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
+      enc->word_scales_[r] = scale;
+      for (size_t j = 0; j < h; ++j)
+        enc->word_embeddings_q8_[r * h + j] =
+            static_cast<int8_t>(std::clamp(std::nearbyint(row[j] / scale), -127.0f, 127.0f));
+    }
+    Release(&weights.word_embeddings);
+  } else {
+    enc->word_embeddings_ = std::move(weights.word_embeddings);
+  }
   enc->position_embeddings_ = std::move(weights.position_embeddings);
   enc->token_type_embeddings_ = std::move(weights.token_type_embeddings);
   enc->emb_ln_gamma_ = std::move(weights.emb_ln_gamma);
@@ -100,14 +132,10 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights,
       p.qkv_b[2 * h + e] = l.v_b[e];
     }
     for (auto* v : {&l.q_w, &l.k_w, &l.v_w, &l.q_b, &l.k_b, &l.v_b}) Release(v);
-    p.qkv_w = Pack(qkv_w, 3 * h, h);
-    Release(&qkv_w);
-    p.attn_out_w = Pack(l.attn_out_w, h, h);
-    Release(&l.attn_out_w);
-    p.inter_w = Pack(l.inter_w, inter, h);
-    Release(&l.inter_w);
-    p.out_w = Pack(l.out_w, h, inter);
-    Release(&l.out_w);
+    p.qkv_w = enc->Prepare(&qkv_w, 3 * h, h);
+    p.attn_out_w = enc->Prepare(&l.attn_out_w, h, h);
+    p.inter_w = enc->Prepare(&l.inter_w, inter, h);
+    p.out_w = enc->Prepare(&l.out_w, h, inter);
     p.attn_out_b = std::move(l.attn_out_b);
     p.attn_ln_gamma = std::move(l.attn_ln_gamma);
     p.attn_ln_beta = std::move(l.attn_ln_beta);
@@ -152,28 +180,24 @@ void BertEncoder::Embed(std::span<const int32_t> ids, std::span<const int32_t> t
   size_t t = 0;
   for (uint32_t len : seq_lengths) {
     for (size_t pos = 0; pos < len; ++pos, ++t) {
-      const float* word = word_embeddings_.data() + static_cast<size_t>(ids[t]) * h;
+      const size_t id = static_cast<size_t>(ids[t]);
       const float* position = position_embeddings_.data() + pos * h;
       const float* type = token_type_embeddings_.data() + static_cast<size_t>(type_ids[t]) * h;
       float* row = hidden + t * h;
-      for (size_t j = 0; j < h; ++j) row[j] = word[j] + position[j] + type[j];
+      if (dtype_ == Dtype::kQ8) {
+        const int8_t* word = word_embeddings_q8_.data() + id * h;
+        const float scale = word_scales_[id];
+        for (size_t j = 0; j < h; ++j) row[j] = static_cast<float>(word[j]) * scale + position[j] + type[j];
+      } else {
+        const float* word = word_embeddings_.data() + id * h;
+        for (size_t j = 0; j < h; ++j) row[j] = word[j] + position[j] + type[j];
+      }
     }
   }
   kernels::LayerNorm(hidden, t, h, emb_ln_gamma_.data(), emb_ln_beta_.data(), config_.layer_norm_eps);
 }
 
 namespace {
-
-// c = a x W^T + bias, its panels split into one contiguous range per thread of the pool.
-void Gemm(ThreadPool* pool, const float* a, size_t m, size_t k, const float* w, size_t n, const float* bias,
-          float* c) {
-  const size_t panels = kernels::GemmPanelCount(n);
-  const size_t parts = pool == nullptr ? 1 : std::min<size_t>(pool->size(), panels);
-  if (parts <= 1) return kernels::Gemm(a, m, k, w, n, bias, c);
-  pool->ParallelFor(parts, [&](size_t part, unsigned) {
-    kernels::GemmPanels(a, m, k, w, n, bias, c, part * panels / parts, (part + 1) * panels / parts);
-  });
-}
 
 // fn(begin, end) over rows [0, rows) of `cols` values each, split into one contiguous range per
 // thread of the pool when there is enough work (a row's result never depends on the split).
@@ -187,7 +211,58 @@ void ForRows(ThreadPool* pool, size_t rows, size_t cols, Fn&& fn) {
                     [&](size_t part, unsigned) { fn(part * rows / parts, (part + 1) * rows / parts); });
 }
 
+// fn(begin, end) over `panels` panels, one contiguous range per thread of the pool.
+template <typename Fn>
+void ForPanels(ThreadPool* pool, size_t panels, Fn&& fn) {
+  const size_t parts = pool == nullptr ? 1 : std::min<size_t>(pool->size(), panels);
+  if (parts <= 1) return fn(size_t{0}, panels);
+  pool->ParallelFor(parts,
+                    [&](size_t part, unsigned) { fn(part * panels / parts, (part + 1) * panels / parts); });
+}
+
 }  // namespace
+
+// c = a x W^T + bias, W's panels split across the pool. q8 quantizes a's rows first (split by
+// rows), into the scratch.
+void BertEncoder::MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
+                                 EncoderScratch* s, ThreadPool* pool) const {
+  if (dtype_ == Dtype::kFp32) {
+    ForPanels(pool, kernels::GemmPanelCount(w.n), [&](size_t begin, size_t end) {
+      kernels::GemmPanels(a, m, w.k, w.f32.get(), w.n, bias, c, begin, end);
+    });
+    return;
+  }
+  const size_t row_bytes = kernels::Q8RowBytes(w.k);
+  if (s->quantized.size() < m * row_bytes) s->quantized.resize(m * row_bytes);
+  float* scales = Reserve(&s->row_scales, m);
+  if (s->row_zeros.size() < m) s->row_zeros.resize(m);
+  uint8_t* q = s->quantized.data();
+  int32_t* zeros = s->row_zeros.data();
+  ForRows(pool, m, w.k, [&](size_t begin, size_t end) {
+    kernels::QuantizeRows(a + begin * w.k, end - begin, w.k, q + begin * row_bytes, scales + begin,
+                          zeros + begin);
+  });
+  ForPanels(pool, kernels::GemmQ8PanelCount(w.n), [&](size_t begin, size_t end) {
+    kernels::GemmQ8Panels(q, scales, zeros, m, w.q8, bias, c, begin, end);
+  });
+}
+
+size_t BertEncoder::weight_bytes() const {
+  auto floats = [](const std::vector<float>& v) { return v.size() * sizeof(float); };
+  auto linear = [](const Linear& w) {
+    return w.f32 ? kernels::PackedWeightSize(w.n, w.k) * sizeof(float) : kernels::Q8WeightBytes(w.q8);
+  };
+  size_t bytes = floats(word_embeddings_) + word_embeddings_q8_.size() + floats(word_scales_) +
+                 floats(position_embeddings_) + floats(token_type_embeddings_) + floats(emb_ln_gamma_) +
+                 floats(emb_ln_beta_);
+  for (const PackedLayer& l : layers_) {
+    bytes += linear(l.qkv_w) + linear(l.attn_out_w) + linear(l.inter_w) + linear(l.out_w);
+    for (const auto* v : {&l.qkv_b, &l.attn_out_b, &l.attn_ln_gamma, &l.attn_ln_beta, &l.inter_b, &l.out_b,
+                          &l.out_ln_gamma, &l.out_ln_beta})
+      bytes += floats(*v);
+  }
+  return bytes;
+}
 
 // Every GEMM runs on all the batch's tokens at once (packed rows); only attention is per
 // sequence. The row-wise steps (bias + activation, bias + residual + LayerNorm) split by rows.
@@ -200,7 +275,7 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
   float* projected = s->projected.data();
   float* intermediate = s->intermediate.data();
 
-  Gemm(pool, hidden, tokens, h, layer.qkv_w.get(), 3 * h, layer.qkv_b.data(), qkv);
+  MultiplyLinear(layer.qkv_w, hidden, tokens, layer.qkv_b.data(), qkv, s, pool);
   // Attention: one task per sequence and range of heads (as many ranges as threads, so a single
   // long sequence is split too), each thread with its own scratch.
   const size_t parts = pool == nullptr ? 1 : std::min<size_t>(pool->size(), heads);
@@ -223,14 +298,14 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
                                      beta, eps);
     });
   };
-  Gemm(pool, context, tokens, h, layer.attn_out_w.get(), h, nullptr, projected);
+  MultiplyLinear(layer.attn_out_w, context, tokens, nullptr, projected, s, pool);
   add_norm(layer.attn_out_b.data(), layer.attn_ln_gamma.data(), layer.attn_ln_beta.data());
-  Gemm(pool, hidden, tokens, h, layer.inter_w.get(), inter, nullptr, intermediate);
+  MultiplyLinear(layer.inter_w, hidden, tokens, nullptr, intermediate, s, pool);
   ForRows(pool, tokens, inter, [&](size_t begin, size_t end) {
     kernels::BiasActivation(intermediate + begin * inter, end - begin, inter, layer.inter_b.data(),
                             config_.hidden_act);
   });
-  Gemm(pool, intermediate, tokens, inter, layer.out_w.get(), h, nullptr, projected);
+  MultiplyLinear(layer.out_w, intermediate, tokens, nullptr, projected, s, pool);
   add_norm(layer.out_b.data(), layer.out_ln_gamma.data(), layer.out_ln_beta.data());
 }
 

@@ -10,6 +10,7 @@
 #include "common/aligned_array.h"
 #include "common/thread_pool.h"
 #include "embed/bert_model.h"
+#include "embed/encoder/kernels.h"
 #include "ruv/status.h"
 
 namespace ruv::embed {
@@ -22,6 +23,9 @@ struct EncoderScratch {
   std::vector<float> projected;     // [tokens, hidden]
   std::vector<float> intermediate;  // [tokens, intermediate]
   std::vector<float> scores;        // attention's (kernels::AttentionScratchSize), per thread
+  std::vector<uint8_t> quantized;   // q8: a GEMM's input rows (kernels::QuantizeRows)
+  std::vector<float> row_scales;    // q8: [tokens]
+  std::vector<int32_t> row_zeros;   // q8: [tokens]
   std::vector<size_t> starts;       // [sequences]: each sequence's first token
 };
 
@@ -30,8 +34,10 @@ class BertEncoder {
   // Takes the weights and packs every Linear once into the GEMM's panel layout (Q, K and V fused
   // into one [3 * hidden, hidden] weight with 1/sqrt(head_dim) folded into Wq and bq), releasing
   // each unpacked tensor as soon as it is packed. MODEL_LOAD_FAILED if the config is not one the
-  // encoder can run or a tensor's size disagrees with it.
-  static Status Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out);
+  // encoder can run or a tensor's size disagrees with it. Dtype::kQ8 quantizes every Linear
+  // weight (kernels::QuantizeWeights) and the word embeddings (per row, 8 bits) instead.
+  static Status Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
+                       Dtype dtype = Dtype::kFp32);
 
   // seq_lengths[s] tokens of sequence s lie at ids[offset_s, offset_s + seq_lengths[s]) (with
   // their type ids at the same places); last_hidden_state gets [sum(seq_lengths), hidden].
@@ -46,19 +52,27 @@ class BertEncoder {
                  ThreadPool* pool = nullptr) const;
 
   const BertConfig& config() const { return config_; }
+  Dtype dtype() const { return dtype_; }
+  // Bytes of weights held (packed or quantized, embeddings and norms included).
+  size_t weight_bytes() const;
 
  private:
-  // Packed weights (kernels::PackWeights), 64-byte aligned: no vector load straddles two lines.
-  using Packed = AlignedArray<float>;
+  // A Linear weight [n, k]: float32 packed (kernels::PackWeights, 64-byte aligned: no vector
+  // load straddles two lines), or int8 (kernels::QuantizeWeights).
+  struct Linear {
+    AlignedArray<float> f32;
+    kernels::Q8Weights q8;
+    size_t n = 0, k = 0;
+  };
   struct PackedLayer {
-    Packed qkv_w;                   // [3h, h]
+    Linear qkv_w;                   // [3h, h]
     std::vector<float> qkv_b;       // [3h]
-    Packed attn_out_w;              // [h, h]
+    Linear attn_out_w;              // [h, h]
     std::vector<float> attn_out_b;  // [h]
     std::vector<float> attn_ln_gamma, attn_ln_beta;
-    Packed inter_w;              // [i, h]
+    Linear inter_w;              // [i, h]
     std::vector<float> inter_b;  // [i]
-    Packed out_w;                // [h, i]
+    Linear out_w;                // [h, i]
     std::vector<float> out_b;    // [h]
     std::vector<float> out_ln_gamma, out_ln_beta;
   };
@@ -71,7 +85,15 @@ class BertEncoder {
   void RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens, float* hidden,
                 EncoderScratch* scratch, ThreadPool* pool) const;
 
+  Linear Prepare(std::vector<float>* w, size_t n, size_t k) const;
+  void MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
+                      EncoderScratch* scratch, ThreadPool* pool) const;
+
   BertConfig config_;
+  Dtype dtype_ = Dtype::kFp32;
+  // q8: the word embeddings as int8 rows, each with its scale (word_embeddings_ is then empty).
+  std::vector<int8_t> word_embeddings_q8_;
+  std::vector<float> word_scales_;
   std::vector<float> word_embeddings_, position_embeddings_, token_type_embeddings_;
   std::vector<float> emb_ln_gamma_, emb_ln_beta_;
   std::vector<PackedLayer> layers_;

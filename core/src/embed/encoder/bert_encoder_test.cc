@@ -46,10 +46,11 @@ Batch RandomBatch(const BertConfig& c, const std::vector<uint32_t>& lengths, uin
   return b;
 }
 
-std::unique_ptr<BertEncoder> MakeEncoder(const BertConfig& c, const BertWeights& w) {
+std::unique_ptr<BertEncoder> MakeEncoder(const BertConfig& c, const BertWeights& w,
+                                         Dtype dtype = Dtype::kFp32) {
   std::unique_ptr<BertEncoder> enc;
   BertWeights copy = w;
-  const Status s = BertEncoder::Create(c, std::move(copy), &enc);
+  const Status s = BertEncoder::Create(c, std::move(copy), &enc, dtype);
   EXPECT_TRUE(s.ok()) << s.message();
   return enc;
 }
@@ -135,28 +136,67 @@ TEST(BertEncoderTest, MiniLmShapedLongSequenceMatchesReference) {
 
 // Every sequence of a batch gets bit for bit the output it gets alone: rows of the packed GEMMs
 // are computed independently of their neighbours and attention never crosses sequences.
-TEST(BertEncoderTest, BatchResultsEqualEachSequenceAlone) {
+// q8 (int8 weights, activations quantized per token) against the float64 reference: every
+// token's hidden state points the same way (cosine) within the 0.99, and q8 holds about a
+// quarter of the float32 encoder's bytes.
+TEST(BertEncoderTest, Q8CloseToReference) {
   for (const BertConfig& c : {TinyConfig(), MiniLmShapedTestConfig()}) {
-    const BertWeights w = RandomBertWeights(c, 13);
-    const auto enc = MakeEncoder(c, w);
-    ASSERT_NE(enc, nullptr);
-    const Batch batch = RandomBatch(c, {7, 1, 18, 3, 33}, 14);
+    const BertWeights w = RandomBertWeights(c, 21);
+    const auto q8 = MakeEncoder(c, w, Dtype::kQ8), fp32 = MakeEncoder(c, w);
+    ASSERT_NE(q8, nullptr);
+    EXPECT_EQ(q8->dtype(), Dtype::kQ8);
+    // (The tiny model is mostly per-channel scales and panel padding.)
+    if (c.hidden_size >= 384) EXPECT_LT(q8->weight_bytes(), fp32->weight_bytes() * 3 / 10);
+    const Batch b = RandomBatch(c, {5, 17, 40}, 22);
     EncoderScratch scratch;
-    const std::vector<float> together = RunBatch(*enc, batch, &scratch);
+    const std::vector<float> out = RunBatch(*q8, b, &scratch);
     const size_t h = c.hidden_size;
+    double worst = 1.0;
     size_t start = 0;
-    for (uint32_t len : batch.lengths) {
-      Batch one;
-      one.ids.assign(batch.ids.begin() + start, batch.ids.begin() + start + len);
-      one.type_ids.assign(batch.type_ids.begin() + start, batch.type_ids.begin() + start + len);
-      one.lengths = {len};
-      EncoderScratch fresh;
-      const std::vector<float> alone = RunBatch(*enc, one, &fresh);
-      for (size_t e = 0; e < len * h; ++e)
-        ASSERT_EQ(alone[e], together[start * h + e]) << "len " << len << " e " << e;
+    for (uint32_t len : b.lengths) {
+      const std::vector<int32_t> ids(b.ids.begin() + start, b.ids.begin() + start + len);
+      const std::vector<int32_t> types(b.type_ids.begin() + start, b.type_ids.begin() + start + len);
+      const test::Matrix ref = RefBertForward(c, w, ids, types);
+      for (size_t t = 0; t < len; ++t) {
+        double dot = 0, nq = 0, nr = 0;
+        for (size_t j = 0; j < h; ++j) {
+          const double q = out[(start + t) * h + j], r = ref[t * h + j];
+          dot += q * r, nq += q * q, nr += r * r;
+        }
+        worst = std::min(worst, dot / std::sqrt(nq * nr));
+      }
       start += len;
     }
+    std::printf("[ q8 min token cosine vs float64 ] %.6f (hidden %d)\n", worst, c.hidden_size);
+    EXPECT_GE(worst, 0.99);
+    EXPECT_LT(worst, 0.999999) << "q8 equals float: nothing was quantized";
   }
+}
+
+TEST(BertEncoderTest, BatchResultsEqualEachSequenceAlone) {
+  for (const BertConfig& c : {TinyConfig(), MiniLmShapedTestConfig()})
+    for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
+      SCOPED_TRACE(dtype == Dtype::kQ8 ? "q8" : "fp32");
+      const BertWeights w = RandomBertWeights(c, 13);
+      const auto enc = MakeEncoder(c, w, dtype);
+      ASSERT_NE(enc, nullptr);
+      const Batch batch = RandomBatch(c, {7, 1, 18, 3, 33}, 14);
+      EncoderScratch scratch;
+      const std::vector<float> together = RunBatch(*enc, batch, &scratch);
+      const size_t h = c.hidden_size;
+      size_t start = 0;
+      for (uint32_t len : batch.lengths) {
+        Batch one;
+        one.ids.assign(batch.ids.begin() + start, batch.ids.begin() + start + len);
+        one.type_ids.assign(batch.type_ids.begin() + start, batch.type_ids.begin() + start + len);
+        one.lengths = {len};
+        EncoderScratch fresh;
+        const std::vector<float> alone = RunBatch(*enc, one, &fresh);
+        for (size_t e = 0; e < len * h; ++e)
+          ASSERT_EQ(alone[e], together[start * h + e]) << "len " << len << " e " << e;
+        start += len;
+      }
+    }
 }
 
 // A thread pool splits the GEMMs by panels and attention by sequence and heads: every thread
@@ -164,27 +204,30 @@ TEST(BertEncoderTest, BatchResultsEqualEachSequenceAlone) {
 // are split), and a pool shared by two callers at once still does.
 TEST(BertEncoderTest, ThreadsGiveTheSameResultBitForBit) {
   const BertConfig c = MiniLmShapedTestConfig();
-  const auto enc = MakeEncoder(c, RandomBertWeights(c, 18));
-  ASSERT_NE(enc, nullptr);
-  // 62 tokens split the GELU by rows, 103 the LayerNorms too (above 32k values).
-  for (const std::vector<uint32_t>& lengths :
-       {std::vector<uint32_t>{7, 1, 18, 3, 33}, std::vector<uint32_t>{77}, std::vector<uint32_t>{100, 3}}) {
-    const Batch batch = RandomBatch(c, lengths, 19);
-    EncoderScratch one_scratch;
-    const std::vector<float> one = RunBatch(*enc, batch, &one_scratch);
-    for (unsigned threads : {2u, 3u, 5u}) {
-      ThreadPool pool(threads);
-      EncoderScratch scratch;
-      EXPECT_EQ(RunBatch(*enc, batch, &scratch, &pool), one) << threads << " threads";
-      std::vector<float> a, b;
-      std::thread other([&] {
-        EncoderScratch s2;
-        b = RunBatch(*enc, batch, &s2, &pool);
-      });
-      a = RunBatch(*enc, batch, &scratch, &pool);
-      other.join();
-      EXPECT_EQ(a, one) << threads << " threads, two callers";
-      EXPECT_EQ(b, one) << threads << " threads, two callers";
+  for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
+    SCOPED_TRACE(dtype == Dtype::kQ8 ? "q8" : "fp32");
+    const auto enc = MakeEncoder(c, RandomBertWeights(c, 18), dtype);
+    ASSERT_NE(enc, nullptr);
+    // 62 tokens split the GELU by rows, 103 the LayerNorms too (above 32k values).
+    for (const std::vector<uint32_t>& lengths :
+         {std::vector<uint32_t>{7, 1, 18, 3, 33}, std::vector<uint32_t>{77}, std::vector<uint32_t>{100, 3}}) {
+      const Batch batch = RandomBatch(c, lengths, 19);
+      EncoderScratch one_scratch;
+      const std::vector<float> one = RunBatch(*enc, batch, &one_scratch);
+      for (unsigned threads : {2u, 3u, 5u}) {
+        ThreadPool pool(threads);
+        EncoderScratch scratch;
+        EXPECT_EQ(RunBatch(*enc, batch, &scratch, &pool), one) << threads << " threads";
+        std::vector<float> a, b;
+        std::thread other([&] {
+          EncoderScratch s2;
+          b = RunBatch(*enc, batch, &s2, &pool);
+        });
+        a = RunBatch(*enc, batch, &scratch, &pool);
+        other.join();
+        EXPECT_EQ(a, one) << threads << " threads, two callers";
+        EXPECT_EQ(b, one) << threads << " threads, two callers";
+      }
     }
   }
 }

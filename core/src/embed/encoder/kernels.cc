@@ -3,6 +3,8 @@
 // HWY_DYNAMIC_DISPATCH is a static call.
 #include "embed/encoder/kernels.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #undef HWY_TARGET_INCLUDE
@@ -11,6 +13,7 @@
 #include "hwy/highway.h"
 // clang-format off: the kernels must come after foreach_target.h
 #include "embed/encoder/gemm-inl.h"
+#include "embed/encoder/gemm_q8-inl.h"
 #include "embed/encoder/rowwise-inl.h"
 // clang-format on
 
@@ -26,6 +29,11 @@ HWY_EXPORT(LayerNormKernel);
 HWY_EXPORT(SoftmaxRowKernel);
 HWY_EXPORT(AttentionSequenceKernel);
 HWY_EXPORT(ErfKernel);
+HWY_EXPORT(Q8PackedSizeKernel);
+HWY_EXPORT(Q8RowValuesKernel);
+HWY_EXPORT(Q8PackKernel);
+HWY_EXPORT(Q8QuantizeRowsKernel);
+HWY_EXPORT(Q8GemmKernel);
 
 namespace kernels {
 
@@ -66,6 +74,72 @@ void SoftmaxRow(float* x, size_t n) { HWY_DYNAMIC_DISPATCH(SoftmaxRowKernel)(x, 
 void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_heads, size_t begin, size_t end,
                     float* scratch, float* ctx) {
   HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, begin, end, scratch, ctx);
+}
+
+void QuantizeWeightRows(const float* w, size_t n, size_t k, int8_t* q, float* scales) {
+  for (size_t j = 0; j < n; ++j) {
+    const float* row = w + j * k;
+    float max_abs = 0.0f;
+    for (size_t e = 0; e < k; ++e) max_abs = std::max(max_abs, std::fabs(row[e]));
+    const float scale = max_abs > 0.0f ? max_abs / 63.0f : 1.0f;
+    scales[j] = scale;
+    for (size_t e = 0; e < k; ++e)
+      q[j * k + e] = static_cast<int8_t>(std::clamp(std::nearbyint(row[e] / scale), -63.0f, 63.0f));
+  }
+}
+
+// The panel width: the packed size of one column by one group, over the group.
+size_t GemmQ8PanelWidth() {
+  const size_t group = HWY_DYNAMIC_DISPATCH(Q8RowValuesKernel)(1);
+  return HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(1, 1) / group;
+}
+
+size_t GemmQ8PanelCount(size_t n) { return (n + GemmQ8PanelWidth() - 1) / GemmQ8PanelWidth(); }
+
+Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k) {
+  Q8Weights out;
+  out.n = n;
+  out.k = k;
+  out.packed = AllocateAligned<int8_t>(HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(n, k));
+  HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q, n, k, out.packed.get());
+  const size_t padded = GemmQ8PanelCount(n) * GemmQ8PanelWidth();
+  out.scales.assign(padded, 0.0f);
+  out.sums.assign(padded, 0);
+  for (size_t j = 0; j < n; ++j) {
+    out.scales[j] = scales[j];
+    int32_t sum = 0;
+    for (size_t e = 0; e < k; ++e) sum += q[j * k + e];
+    out.sums[j] = sum;
+  }
+  return out;
+}
+
+Q8Weights QuantizeWeights(const float* w, size_t n, size_t k) {
+  std::vector<int8_t> q(n * k);
+  std::vector<float> scales(n);
+  QuantizeWeightRows(w, n, k, q.data(), scales.data());
+  return PackWeightsQ8(q.data(), scales.data(), n, k);
+}
+
+size_t Q8WeightBytes(const Q8Weights& w) {
+  return HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(w.n, w.k) + w.scales.size() * sizeof(float) +
+         w.sums.size() * sizeof(int32_t);
+}
+
+size_t Q8RowBytes(size_t k) {
+  // A group is always 4 bytes: kQ8Group values of 4 / kQ8Group bytes each.
+  const size_t group = HWY_DYNAMIC_DISPATCH(Q8RowValuesKernel)(1);
+  return HWY_DYNAMIC_DISPATCH(Q8RowValuesKernel)(k) / group * 4;
+}
+
+void QuantizeRows(const float* a, size_t m, size_t k, void* q, float* scales, int32_t* zero_points) {
+  HWY_DYNAMIC_DISPATCH(Q8QuantizeRowsKernel)(a, m, k, q, scales, zero_points);
+}
+
+void GemmQ8Panels(const void* q, const float* scales, const int32_t* zero_points, size_t m,
+                  const Q8Weights& w, const float* bias, float* c, size_t begin, size_t end) {
+  HWY_DYNAMIC_DISPATCH(Q8GemmKernel)
+  (q, scales, zero_points, m, w.k, w.packed.get(), w.scales.data(), w.sums.data(), w.n, bias, c, begin, end);
 }
 
 void Erf(const float* x, size_t n, float* out) { HWY_DYNAMIC_DISPATCH(ErfKernel)(x, n, out); }

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
+#include "common/aligned_array.h"
 #include "embed/bert_model.h"
 
 namespace ruv::embed::kernels {
@@ -32,6 +35,40 @@ void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, c
 void GemmPanels(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias,
                 float* c, size_t begin, size_t end);
 size_t GemmPanelCount(size_t n);
+
+// int8 ("q8") Linear layers (gemm_q8-inl.h). Weights are quantized once per output channel to
+// 7 bits (symmetric: w ~ scale[j] * q, q in [-63, 63], so AVX2's 16-bit pair sums never
+// saturate); activations per row at run time (asymmetric u8 with a zero point: a row's values
+// never depend on the other rows of a batch); the products summed exactly in 32-bit integers.
+
+// q[j, :] = round(w[j, :] / scale[j]) with scale[j] = max |w[j, :]| / 63 (1 for an all-zero row).
+void QuantizeWeightRows(const float* w, size_t n, size_t k, int8_t* q, float* scales);
+
+// A weight [n, k] quantized and packed in the running target's layout (like PackWeights).
+struct Q8Weights {
+  AlignedArray<int8_t> packed;
+  std::vector<float> scales;  // per output column, zero past n up to the panel width
+  std::vector<int32_t> sums;  // sum_k q[j, k], zero past n
+  size_t n = 0, k = 0;
+};
+Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k);
+// QuantizeWeightRows then PackWeightsQ8.
+Q8Weights QuantizeWeights(const float* w, size_t n, size_t k);
+// Bytes a Q8Weights holds (what a loaded model keeps resident).
+size_t Q8WeightBytes(const Q8Weights& w);
+
+// Bytes of one quantized activation row of k values (the running target's layout).
+size_t Q8RowBytes(size_t k);
+// Rows [0, m) of a [m, k] into `q` (m * Q8RowBytes(k) bytes), with each row's scale and zero
+// point: a[i, e] ~ scales[i] * (q[i, e] - zero_points[i]), zero exact.
+void QuantizeRows(const float* a, size_t m, size_t k, void* q, float* scales, int32_t* zero_points);
+
+// c[m, n] = dequantized (q x W^T) + bias (null: zero), for the columns of panels [begin, end) of
+// GemmQ8PanelCount(n) (disjoint ranges may run on different threads; the result is the same).
+void GemmQ8Panels(const void* q, const float* scales, const int32_t* zero_points, size_t m,
+                  const Q8Weights& w, const float* bias, float* c, size_t begin, size_t end);
+size_t GemmQ8PanelCount(size_t n);
+size_t GemmQ8PanelWidth();
 
 // x[r, :] = act(x[r, :] + bias) for rows x cols, in place.
 void BiasActivation(float* x, size_t rows, size_t cols, const float* bias, HiddenAct act);

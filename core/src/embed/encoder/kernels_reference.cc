@@ -1,6 +1,8 @@
 #include "embed/encoder/kernels_reference.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace ruv::embed::reference {
@@ -11,6 +13,30 @@ void Gemm(const float* a, size_t m, size_t k, const float* w, size_t n, const fl
       double sum = bias != nullptr ? bias[j] : 0.0;
       for (size_t p = 0; p < k; ++p) sum += static_cast<double>(a[i * k + p]) * w[j * k + p];
       c[i * n + j] = static_cast<float>(sum);
+    }
+  }
+}
+
+void GemmQ8(const float* a, size_t m, size_t k, const int8_t* q, const float* scales, size_t n,
+            const float* bias, float* c) {
+  std::vector<int32_t> qa(k);
+  for (size_t i = 0; i < m; ++i) {
+    const float* x = a + i * k;
+    float mn = 0.0f, mx = 0.0f;
+    for (size_t e = 0; e < k; ++e) {
+      mn = std::min(mn, x[e]);
+      mx = std::max(mx, x[e]);
+    }
+    const float scale = mx > mn ? (mx - mn) / 255.0f : 1.0f;
+    const float inv = 1.0f / scale;
+    const int32_t zp = std::clamp(static_cast<int32_t>(std::nearbyint(-mn * inv)), 0, 255);
+    for (size_t e = 0; e < k; ++e)
+      qa[e] = std::clamp(static_cast<int32_t>(std::nearbyint(x[e] * inv)) + zp, 0, 255) - zp;
+    for (size_t j = 0; j < n; ++j) {
+      int64_t sum = 0;
+      for (size_t e = 0; e < k; ++e) sum += int64_t{qa[e]} * q[j * k + e];
+      c[i * n + j] = static_cast<float>(static_cast<double>(sum) * scale * scales[j] +
+                                        (bias != nullptr ? bias[j] : 0.0));
     }
   }
 }

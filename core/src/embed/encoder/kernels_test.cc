@@ -58,6 +58,91 @@ TEST_P(EncoderKernelsTest, GemmMatchesReference) {
   }
 }
 
+// The int8 GEMM against the scalar formula (reference::GemmQ8: the same quantization, products in
+// int64). The integer sums are exact, so only the float dequantization may differ (rounding).
+// Rows include the edge cases of the per-row range: all zero, all positive (zero point 0), all
+// negative (zero point 255), one constant; weight rows include all-zero and +-max (q = +-63
+// against activations of 255: the largest 16-bit pair sums vpmaddubsw makes).
+TEST_P(EncoderKernelsTest, GemmQ8MatchesReference) {
+  const size_t w = kernels::GemmQ8PanelWidth();
+  ASSERT_GE(w, 1u);
+  for (size_t m :
+       {size_t{1}, size_t{3}, size_t{4}, size_t{5}, size_t{8}, size_t{9}, size_t{17}, size_t{97}}) {
+    for (size_t n : {size_t{1}, size_t{3}, w - 1, w, w + 1, 2 * w + 3, size_t{97}, size_t{384}}) {
+      for (size_t k :
+           {size_t{1}, size_t{2}, size_t{3}, size_t{5}, size_t{17}, size_t{97}, size_t{384}, size_t{1536}}) {
+        if (n == 0 || m * n * k > (test::kSanitized ? 1'000'000 : 20'000'000)) continue;
+        SCOPED_TRACE(::testing::Message() << "m " << m << " n " << n << " k " << k);
+        auto a = RandomFloats(m * k, 11, -3.0f, 2.0f);
+        auto wf = RandomFloats(n * k, 12);
+        for (size_t e = 0; e < k; ++e) {
+          if (m > 1) a[1 * k + e] = 0.0f;
+          if (m > 2) a[2 * k + e] = 0.5f + std::fabs(a[2 * k + e]);
+          if (m > 3) a[3 * k + e] = -0.25f - std::fabs(a[3 * k + e]);
+          if (m > 4) a[4 * k + e] = 1.0f;
+          if (n > 1) wf[1 * k + e] = 0.0f;
+          if (n > 2) wf[2 * k + e] = 1.0f;
+          if (n > 3) wf[3 * k + e] = (e % 2 == 0) ? -1.0f : 1.0f;
+        }
+        const auto bias = RandomFloats(n, 13);
+        std::vector<int8_t> q(n * k);
+        std::vector<float> scales(n);
+        kernels::QuantizeWeightRows(wf.data(), n, k, q.data(), scales.data());
+        for (int8_t v : q) ASSERT_LE(std::abs(int{v}), 63);
+        const kernels::Q8Weights packed = kernels::PackWeightsQ8(q.data(), scales.data(), n, k);
+        std::vector<uint8_t> qa(m * kernels::Q8RowBytes(k));
+        std::vector<float> a_scales(m);
+        std::vector<int32_t> a_zero(m);
+        kernels::QuantizeRows(a.data(), m, k, qa.data(), a_scales.data(), a_zero.data());
+        for (bool with_bias : {true, false}) {
+          const float* b = with_bias ? bias.data() : nullptr;
+          std::vector<float> c(m * n + 1, -7.0f), expected(m * n);
+          // Two panel ranges, as two threads would run them.
+          const size_t panels = kernels::GemmQ8PanelCount(n), half = panels / 2;
+          kernels::GemmQ8Panels(qa.data(), a_scales.data(), a_zero.data(), m, packed, b, c.data(), half,
+                                panels);
+          kernels::GemmQ8Panels(qa.data(), a_scales.data(), a_zero.data(), m, packed, b, c.data(), 0, half);
+          reference::GemmQ8(a.data(), m, k, q.data(), scales.data(), n, b, expected.data());
+          for (size_t i = 0; i < m; ++i)
+            for (size_t j = 0; j < n; ++j) {
+              const double bound = 255.0 * 63.0 * double(k) * a_scales[i] * scales[j];
+              ASSERT_NEAR(c[i * n + j], expected[i * n + j],
+                          1e-6 * (1.0 + bound) + 1e-6 * std::fabs(expected[i * n + j]))
+                  << i << "," << j;
+            }
+          EXPECT_EQ(c[m * n], -7.0f) << "wrote past the end";
+        }
+      }
+    }
+  }
+}
+
+// q8 against float32: on random rows the quantized product keeps the direction of each output
+// row (cosine) and its values within a few percent of the row's spread.
+TEST_P(EncoderKernelsTest, GemmQ8CloseToFloat) {
+  const size_t m = 13, n = 384;
+  for (size_t k : {size_t{384}, size_t{1536}}) {
+    const auto a = RandomFloats(m * k, 14, -2.0f, 2.0f), wf = RandomFloats(n * k, 15, -0.1f, 0.1f);
+    const kernels::Q8Weights packed = kernels::QuantizeWeights(wf.data(), n, k);
+    std::vector<uint8_t> qa(m * kernels::Q8RowBytes(k));
+    std::vector<float> a_scales(m), c(m * n), exact(m * n);
+    std::vector<int32_t> a_zero(m);
+    kernels::QuantizeRows(a.data(), m, k, qa.data(), a_scales.data(), a_zero.data());
+    kernels::GemmQ8Panels(qa.data(), a_scales.data(), a_zero.data(), m, packed, nullptr, c.data(), 0,
+                          kernels::GemmQ8PanelCount(n));
+    reference::Gemm(a.data(), m, k, wf.data(), n, nullptr, exact.data());
+    for (size_t i = 0; i < m; ++i) {
+      double dot = 0, nc = 0, ne = 0;
+      for (size_t j = 0; j < n; ++j) {
+        dot += double(c[i * n + j]) * exact[i * n + j];
+        nc += double(c[i * n + j]) * c[i * n + j];
+        ne += double(exact[i * n + j]) * exact[i * n + j];
+      }
+      EXPECT_GE(dot / std::sqrt(nc * ne), 0.999) << "k " << k << " row " << i;
+    }
+  }
+}
+
 TEST_P(EncoderKernelsTest, ErfWithin1e7OfStdErf) {
   std::vector<float> x;
   for (float v = -8.0f; v <= 8.0f; v += 1.0f / 1024) x.push_back(v);

@@ -28,6 +28,7 @@ export interface NativeEmbedAddon {
     weights: number,
     truncation: number,
     threads: number,
+    dtype: number,
   ): Promise<NativeEmbedModel>;
 }
 
@@ -50,7 +51,16 @@ export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
   return {
     async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
       const model = await guarded(() =>
-        addon.loadEmbedModel(bundle, p.maxTokens, p.pooling, p.normalize, p.weights, p.truncation, p.threads),
+        addon.loadEmbedModel(
+          bundle,
+          p.maxTokens,
+          p.pooling,
+          p.normalize,
+          p.weights,
+          p.truncation,
+          p.threads,
+          p.dtype,
+        ),
       ).catch(rethrow);
       return wrap(model);
     },
