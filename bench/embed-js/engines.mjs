@@ -60,6 +60,16 @@ async function oursOn(backend, modelDir) {
       prepare: (inputs) => ({ run: () => inputs.map((x) => embeddings.tokenize(handle, x.text)) }),
     },
   );
+  // q8 (int8 weights, quantized at load from the same onnx/model.onnx), 1 thread: beside our
+  // fp32 (issue 12's bar: >= 1.7x faster) and the rivals.
+  const q8 = await embeddings.loadModel(modelDir, { weights: 'onnx', threads: 1, dtype: 'q8' });
+  const embedQ8 = (inputs) => (inputs.length === 1 ? [embeddings.embed(q8, inputs[0].text)] : embeddings.embedBatch(q8, inputs.map((x) => x.text)));
+  engines.push({
+    name: `ours ${backend} embed q8`,
+    family: 'ours',
+    backend,
+    prepare: (inputs) => ({ run: () => embedQ8(inputs), check: () => ({ embeddings: embedQ8(inputs) }) }),
+  });
   // Natively, the same with the default thread count (every core, or RUVECTOR_THREADS), beside
   // onnxruntime-node's default-threads session (the ours/node-dflt column).
   if (backend === 'native') {
@@ -67,7 +77,15 @@ async function oursOn(backend, modelDir) {
     const threads = embeddings.modelInfo(many).threads;
     const embedMany = (inputs) => (inputs.length === 1 ? [embeddings.embed(many, inputs[0].text)] : embeddings.embedBatch(many, inputs.map((x) => x.text)));
     const hiddenMany = (inputs) => embeddings.hiddenStates(many, inputs.map((x) => x.ids), inputs.map((x) => x.typeIds));
+    const manyQ8 = await embeddings.loadModel(modelDir, { weights: 'onnx', dtype: 'q8' });
+    const embedManyQ8 = (inputs) => (inputs.length === 1 ? [embeddings.embed(manyQ8, inputs[0].text)] : embeddings.embedBatch(manyQ8, inputs.map((x) => x.text)));
     engines.push(
+      {
+        name: `ours native embed q8, ${threads} threads`,
+        family: 'ours',
+        backend,
+        prepare: (inputs) => ({ run: () => embedManyQ8(inputs), check: () => ({ embeddings: embedManyQ8(inputs) }) }),
+      },
       {
         name: `ours native embed, ${threads} threads`,
         family: 'ours',

@@ -111,6 +111,14 @@ const elapsedS = (performance.now() - started) / 1000;
 // Issue 12's bars, for ours' embed rows (tokenization included): native vs onnxruntime-node 1
 // thread <= 0.8x (and at default threads vs its default threads); wasm vs onnxruntime-web <= 0.5x (and the ADR's < 10 ms / < 100 ms in wasm).
 function bar(row, ratioNode, ratioNodeDefault, ratioWeb) {
+  // q8: >= 1.7x our fp32 at the same threads (the row without q8 in its name).
+  if (row.family === 'ours' && row.engine.includes(' q8')) {
+    const fp32 = rows.find((r) => r.case === row.case && r.engine === row.engine.replace(' q8', ''));
+    const speedup = fp32 === undefined ? NaN : fp32.medianMs / row.medianMs;
+    const q8bar = `q8 ${speedup.toFixed(2)}x our fp32, >=1.7x: ${speedup >= 1.7 ? 'met' : 'not met'}`;
+    const adr = row.backend !== 'wasm' ? null : row.case.startsWith('1 x 16') ? 10 : row.case.startsWith('32') ? 100 : null;
+    return adr === null ? q8bar : `${q8bar}; ADR <${adr} ms: ${row.medianMs < adr ? 'met' : 'not met'}`;
+  }
   if (row.family === 'ours' && /^ours native embed, \d+ threads$/.test(row.engine))
     return `<=0.8x node-dflt: ${ratioNodeDefault <= 0.8 ? 'met' : 'not met'}`;
   if (row.family !== 'ours' || !row.engine.endsWith(' embed') && !row.engine.endsWith('embedAsync')) return '';
