@@ -1,6 +1,9 @@
 #include "embed/embedding_model.h"
 
 #include <algorithm>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -237,6 +240,11 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
     return s;
   info.dtype = options.dtype;
   info.weight_bytes = model->encoder_->weight_bytes();
+#if defined(__GLIBC__)
+  // The float32 tensors were freed as they were packed or quantized, in pieces small enough for
+  // glibc to keep in its heap: hand those pages back, so the process holds the model once.
+  malloc_trim(0);
+#endif
   model->threads_ = std::make_unique<ThreadPool>(options.threads == 0 ? DefaultThreads() : options.threads);
   info.threads = model->threads_->size();
   *out = std::move(model);
