@@ -1,5 +1,6 @@
 // Embedding model (core/capi/ruv_capi_embed.h) as a JS class `EmbedModel` wrapping one ruv_embed*:
-//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation, threads, dtype):
+//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation, threads, dtype,
+//                  digestsChecked):
 //     Promise<EmbedModel>
 //   info(): Uint32Array (RUV_EMBED_INFO_COUNT values)
 //   embed(texts: Uint8Array, lens: Uint32Array): Float32Array          (count x dimensions)
@@ -213,6 +214,7 @@ Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   options.truncation = Int32Arg(info, 5);
   options.threads = static_cast<uint32_t>(SizeArg(info, 6));
   options.dtype = Int32Arg(info, 7);
+  options.digests_checked = Int32Arg(info, 8);
   return (new LoadWorker(env, std::vector<uint8_t>(bundle.data, bundle.data + bundle.length), options))
       ->Start();
 }

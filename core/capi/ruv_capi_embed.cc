@@ -39,7 +39,11 @@ int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_optio
     if (out == nullptr || (bundle == nullptr && size != 0))
       return Fail(kInvalid, "ruv_embed_load: null argument");
     ruv::embed::Bundle parsed;
-    if (ruv::Status s = ruv::embed::ReadBundle({bundle, size}, &parsed); !s.ok())
+    const bool checked = options != nullptr && options->digests_checked == 1;
+    if (ruv::Status s = ruv::embed::ReadBundle(
+            {bundle, size}, &parsed,
+            checked ? ruv::embed::FileDigests::kTrust : ruv::embed::FileDigests::kVerify);
+        !s.ok())
       return Report("ruv_embed_load", s);
     ruv::embed::ModelFiles files;
     for (const auto& f : parsed.files) files.emplace(f.name, f.data);

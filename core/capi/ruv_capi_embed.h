@@ -54,6 +54,9 @@ typedef struct ruv_embed_options {
   uint32_t threads;    /* threads of a forward pass, the caller's included: 0 RUVECTOR_THREADS, else every
                           core; else 1..256. A build without threads (wasm) uses 1 (see ruv_embed_info). */
   int32_t dtype;       /* 0 float32; 1 int8 ("q8": weights per output channel, activations per token) */
+  int32_t digests_checked; /* 1: the caller has checked every file's SHA-256 against the bundle's table
+                              (the JS layer does as it reads, downloads or decodes files), so the core
+                              does not hash them again; every other bundle rule is checked. 0: verify. */
 } ruv_embed_options;
 
 /* Number of uint32_t values written by ruv_embed_info, in this order:

@@ -377,6 +377,8 @@ export interface EmbedLoadParams {
   threads: number;
   /** 0 float32, 1 int8 (q8). */
   dtype: 0 | 1;
+  /** 1: every file's SHA-256 was checked on the JS side (resolveModelBundle), so the core skips it. */
+  digestsChecked: 0 | 1;
 }
 
 /** Texts packed as the C ABI takes them (embeddings/codec.ts): UTF-8 back to back + one length each. */

@@ -46,7 +46,16 @@ const SOURCE_OPTIONS = [
 const MODEL_OPTIONS = ['maxTokens', 'pooling', 'normalize', 'truncation', 'dtype', 'threads'] as const;
 
 function defaultLoadParams(): EmbedLoadParams {
-  return { maxTokens: 0, pooling: -1, normalize: -1, weights: 0, truncation: -1, threads: 0, dtype: 0 };
+  return {
+    maxTokens: 0,
+    pooling: -1,
+    normalize: -1,
+    weights: 0,
+    truncation: -1,
+    threads: 0,
+    dtype: 0,
+    digestsChecked: 0,
+  };
 }
 
 /** Splits and checks loadModel's options (the source ones are checked by sources.ts). */
@@ -202,7 +211,9 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
     async loadModel(source, options) {
       const { source: sourceOptions, params } = loadOptionsArg(options);
       const { bundle, provenance } = await resolveModelBundle(source, sourceOptions);
-      const model = await kernels.load(bundle, params);
+      // resolveModelBundle hashed every file (folder, download) or checked the bundle's digests
+      // (bytes given): the core need not hash them again.
+      const model = await kernels.load(bundle, { ...params, digestsChecked: 1 });
       const core = decodeModelInfo(model.info());
       const info: EmbeddingModelInfo = Object.freeze({
         modelId: provenance.modelId,

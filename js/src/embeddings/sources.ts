@@ -219,7 +219,8 @@ async function localPath(path: string): Promise<string> {
 async function readLocal(path: string): Promise<Uint8Array | null> {
   const fs = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
   try {
-    return new Uint8Array(await fs.readFile(path));
+    const data = await fs.readFile(path);
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength); // a view: no copy
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;

@@ -92,16 +92,8 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
     const size_t h = config.hidden_size, rows = config.vocab_size;
     enc->word_embeddings_q8_.resize(rows * h);
     enc->word_scales_.resize(rows);
-    for (size_t r = 0; r < rows; ++r) {
-      const float* row = weights.word_embeddings.data() + r * h;
-      float max_abs = 0.0f;
-      for (size_t j = 0; j < h; ++j) max_abs = std::max(max_abs, std::fabs(row[j]));
-      const float scale = max_abs > 0.0f ? max_abs / 127.0f : 1.0f;
-      enc->word_scales_[r] = scale;
-      for (size_t j = 0; j < h; ++j)
-        enc->word_embeddings_q8_[r * h + j] =
-            static_cast<int8_t>(std::clamp(std::nearbyint(row[j] / scale), -127.0f, 127.0f));
-    }
+    kernels::QuantizeSymmetricRows(weights.word_embeddings.data(), rows, h, 127,
+                                   enc->word_embeddings_q8_.data(), enc->word_scales_.data());
     Release(&weights.word_embeddings);
   } else {
     enc->word_embeddings_ = std::move(weights.word_embeddings);

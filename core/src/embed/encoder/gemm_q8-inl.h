@@ -124,6 +124,39 @@ HWY_NOINLINE void Q8QuantizeRowsKernel(const float* HWY_RESTRICT a, size_t m, si
   }
 }
 
+// q[r, :] = round(w[r, :] * levels / max |w[r, :]|), scales[r] = max / levels (1 for a zero
+// row): symmetric per-row quantization to [-levels, levels] (weights per output channel, the
+// word embeddings per token). Vectorized: a MiniLM load quantizes 23M values.
+HWY_NOINLINE void Q8QuantizeSymmetricKernel(const float* HWY_RESTRICT w, size_t n, size_t k, int32_t levels,
+                                            int8_t* HWY_RESTRICT q, float* HWY_RESTRICT scales) {
+  const hn::ScalableTag<float> df;
+  const hn::RebindToSigned<decltype(df)> di;
+  const hn::Rebind<int8_t, decltype(di)> d8;
+  const size_t N = hn::Lanes(df);
+  for (size_t r = 0; r < n; ++r) {
+    const float* x = w + r * k;
+    int8_t* out = q + r * k;
+    auto vmax = hn::Zero(df);
+    size_t e = 0;
+    for (; e + N <= k; e += N) vmax = hn::Max(vmax, hn::Abs(hn::LoadU(df, x + e)));
+    float max_abs = hn::GetLane(hn::MaxOfLanes(df, vmax));
+    for (; e < k; ++e) max_abs = std::max(max_abs, std::fabs(x[e]));
+    const float scale = max_abs > 0.0f ? max_abs / static_cast<float>(levels) : 1.0f;
+    scales[r] = scale;
+    const float inv = 1.0f / scale;
+    const auto vinv = hn::Set(df, inv);
+    const auto lo = hn::Set(di, -levels), hi = hn::Set(di, levels);
+    e = 0;
+    for (; e + N <= k; e += N) {
+      const auto v = hn::NearestInt(hn::Mul(hn::LoadU(df, x + e), vinv));
+      hn::StoreU(hn::DemoteTo(d8, hn::Min(hn::Max(v, lo), hi)), d8, out + e);
+    }
+    for (; e < k; ++e)
+      out[e] =
+          static_cast<int8_t>(std::clamp(static_cast<int32_t>(std::nearbyint(x[e] * inv)), -levels, levels));
+  }
+}
+
 // One group's weights for one vector of output columns, as the dot product wants them.
 HWY_INLINE auto Q8LoadWeights(const int8_t* HWY_RESTRICT w) {
 #if HWY_TARGET == HWY_WASM || HWY_TARGET == HWY_WASM_EMU256

@@ -34,6 +34,7 @@ HWY_EXPORT(Q8RowValuesKernel);
 HWY_EXPORT(Q8PackKernel);
 HWY_EXPORT(Q8QuantizeRowsKernel);
 HWY_EXPORT(Q8GemmKernel);
+HWY_EXPORT(Q8QuantizeSymmetricKernel);
 
 namespace kernels {
 
@@ -76,16 +77,12 @@ void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_head
   HWY_DYNAMIC_DISPATCH(AttentionSequenceKernel)(qkv, len, hidden, num_heads, begin, end, scratch, ctx);
 }
 
+void QuantizeSymmetricRows(const float* w, size_t n, size_t k, int32_t levels, int8_t* q, float* scales) {
+  HWY_DYNAMIC_DISPATCH(Q8QuantizeSymmetricKernel)(w, n, k, levels, q, scales);
+}
+
 void QuantizeWeightRows(const float* w, size_t n, size_t k, int8_t* q, float* scales) {
-  for (size_t j = 0; j < n; ++j) {
-    const float* row = w + j * k;
-    float max_abs = 0.0f;
-    for (size_t e = 0; e < k; ++e) max_abs = std::max(max_abs, std::fabs(row[e]));
-    const float scale = max_abs > 0.0f ? max_abs / 63.0f : 1.0f;
-    scales[j] = scale;
-    for (size_t e = 0; e < k; ++e)
-      q[j * k + e] = static_cast<int8_t>(std::clamp(std::nearbyint(row[e] / scale), -63.0f, 63.0f));
-  }
+  QuantizeSymmetricRows(w, n, k, 63, q, scales);
 }
 
 // The panel width: the packed size of one column by one group, over the group.

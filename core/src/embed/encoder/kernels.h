@@ -41,7 +41,10 @@ size_t GemmPanelCount(size_t n);
 // saturate); activations per row at run time (asymmetric u8 with a zero point: a row's values
 // never depend on the other rows of a batch); the products summed exactly in 32-bit integers.
 
-// q[j, :] = round(w[j, :] / scale[j]) with scale[j] = max |w[j, :]| / 63 (1 for an all-zero row).
+// q[j, :] = round(w[j, :] / scale[j]) with scale[j] = max |w[j, :]| / levels (1 for an all-zero
+// row), q in [-levels, levels] (levels <= 127).
+void QuantizeSymmetricRows(const float* w, size_t n, size_t k, int32_t levels, int8_t* q, float* scales);
+// The Linear weights' quantization: QuantizeSymmetricRows with 63 levels (7 bits).
 void QuantizeWeightRows(const float* w, size_t n, size_t k, int8_t* q, float* scales);
 
 // A weight [n, k] quantized and packed in the running target's layout (like PackWeights).

@@ -24,7 +24,13 @@ struct Bundle {
   std::vector<BundleFile> files;  // in the bundle's (strictly increasing) name order
 };
 
+// Whether ReadBundle hashes each file to compare with its recorded digest. kTrust is for a caller
+// that has just computed or checked those digests itself (the JS layer hashes every file as it
+// reads, downloads or decodes it): hashing 90 MB again costs ~60 ms of a load. Every other rule,
+// the header digest included, is checked either way, so the bytes are parsed safely.
+enum class FileDigests { kVerify, kTrust };
+
 // CORRUPT_DATA "bundle: <rule>" at the first rule of BUNDLE.md that `data` breaks.
-Status ReadBundle(std::span<const uint8_t> data, Bundle* out);
+Status ReadBundle(std::span<const uint8_t> data, Bundle* out, FileDigests digests = FileDigests::kVerify);
 
 }  // namespace ruv::embed

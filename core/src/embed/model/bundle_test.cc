@@ -103,6 +103,23 @@ TEST(BundleTest, EveryBitFlipAndTruncationIsCorruptData) {
   EXPECT_EQ(ReadBundle(longer, &bundle).code(), ErrorCode::kCorruptData);
 }
 
+// kTrust skips only the per-file digests: a changed file byte passes, every other flip is still
+// caught (the header digest covers the table).
+TEST(BundleTest, TrustedFileDigestsSkipOnlyTheFileHashes) {
+  const std::vector<uint8_t> good = Write("m", "r", {{"a.json", "{\"x\":1}"}});
+  std::vector<uint8_t> bad = good;
+  bad.back() ^= 1;  // inside a.json's data
+  Bundle bundle;
+  EXPECT_EQ(ReadBundle(bad, &bundle).code(), ErrorCode::kCorruptData);
+  ASSERT_TRUE(ReadBundle(bad, &bundle, FileDigests::kTrust).ok());
+  EXPECT_EQ(bundle.files[0].data.back(), good.back() ^ 1);
+  for (size_t i = 0; i + 7 < good.size(); ++i) {  // every byte but the file's
+    std::vector<uint8_t> flipped = good;
+    flipped[i] ^= 4;
+    ASSERT_EQ(ReadBundle(flipped, &bundle, FileDigests::kTrust).code(), ErrorCode::kCorruptData) << i;
+  }
+}
+
 TEST(BundleTest, BadNamesAndOrderAreRejectedWithTheirRule) {
   for (const char* name : {"../x", "/abs", "a//b", "a/./b", "a\\b", "c:d", "a/", ""}) {
     Bundle bundle;

@@ -1,5 +1,6 @@
 #include "embed/model/onnx_bert.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -49,9 +50,15 @@ Status MatchLinear(const GraphIndex& g, const Node* mm, const std::string& x, in
   const Node* add = g.SoleUser(mm->outputs[0]);
   if (!add || add->op_type != "Add") return Fail("MatMul \"" + mm->name + "\" is not followed by a bias Add");
   if (!(s = ReadWeight(g, Other(add, mm->outputs[0]), {out}, b)).ok()) return s;
+  // Transposed in 32 x 32 tiles: a plain loop writes each float to another cache line (and page)
+  // and took ~7% of a MiniLM load.
   w->resize(w_in_out.size());
-  for (int64_t i = 0; i < in; ++i) {
-    for (int64_t o = 0; o < out; ++o) (*w)[o * in + i] = w_in_out[i * out + o];
+  constexpr int64_t kTile = 32;
+  for (int64_t i0 = 0; i0 < in; i0 += kTile) {
+    for (int64_t o0 = 0; o0 < out; o0 += kTile) {
+      for (int64_t o = o0; o < std::min(out, o0 + kTile); ++o)
+        for (int64_t i = i0; i < std::min(in, i0 + kTile); ++i) (*w)[o * in + i] = w_in_out[i * out + o];
+    }
   }
   *y = add->outputs[0];
   return Status::Ok();

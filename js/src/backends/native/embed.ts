@@ -29,6 +29,7 @@ export interface NativeEmbedAddon {
     truncation: number,
     threads: number,
     dtype: number,
+    digestsChecked: number,
   ): Promise<NativeEmbedModel>;
 }
 
@@ -60,6 +61,7 @@ export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
           p.truncation,
           p.threads,
           p.dtype,
+          p.digestsChecked,
         ),
       ).catch(rethrow);
       return wrap(model);

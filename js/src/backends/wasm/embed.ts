@@ -180,8 +180,9 @@ export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): Embed
         m.HEAPU8.set(bundle, pBundle);
         const base = arena.reserve(64);
         m.HEAP32.set(encodeLoadParams(p), base >>> 2);
-        arena.check(m._ruv_embed_load(pBundle, bundle.length, base, base + 32));
-        return open(m.HEAPU32[(base + 32) >>> 2]!);
+        // ruv_embed_options (32 bytes) at base, the handle out at base + 48.
+        arena.check(m._ruv_embed_load(pBundle, bundle.length, base, base + 48));
+        return open(m.HEAPU32[(base + 48) >>> 2]!);
       } finally {
         m._ruv_free(pBundle);
       }
