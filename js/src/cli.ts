@@ -50,7 +50,8 @@ usage:
                  [--dimensions 384] [--hnsw-n 10000] [--hnsw-queries 500] [--model DIR] [--json]
       Benchmarks vectorOps on each backend that loads, beside a plain-JS baseline, the
       ADR-006 HNSW benchmark (build, search p50/p99, QPS, recall@10; --hnsw-n scales it down),
-      and embeddings (1 text and 32 texts of 16 tokens, beside the ADR's < 10 ms and < 100 ms) on
+      and embeddings (1 text and 32 texts of 16 tokens per dtype, fp32 and q8, with load time and
+      weight bytes, beside the ADR's < 10 ms and < 100 ms) on
       a local model: --model, else RUVECTOR_BENCH_MODEL, else build/models/minilm (made by
       scripts/make-test-models.sh); never downloads, skips the rows when there is none.
   ruvector embed "text" [--model <folder|url|Hub id>] [--backend native|wasm]

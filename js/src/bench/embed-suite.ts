@@ -1,6 +1,7 @@
 /**
- * ADR-006's embedding rows, per backend: one text of 16 tokens and a batch of 32 texts of 16
- * tokens each, text in and pooled vector out (tokenization included), on the project's
+ * ADR-006's embedding rows, per backend and dtype (fp32, q8): one text of 16 tokens and a batch
+ * of 32 texts of 16 tokens each, text in and pooled vector out (tokenization included), with the
+ * model's load time and the weight bytes it holds, on the project's
  * generated MiniLM-shaped model (tools/models/make_bert_model.py --preset minilm: the real
  * model's shapes, seeded weights). Nothing is downloaded: without a local model the rows are
  * skipped with a note saying how to make one. Node only (it looks for the model on disk).
@@ -31,6 +32,12 @@ export interface EmbedBenchOptions {
 export interface EmbedBenchRow {
   operation: string;
   backend: BackendName;
+  /** The weights' precision the model was loaded with. */
+  dtype: 'fp32' | 'q8';
+  /** How long loadModel took (from the folder: read, hash, parse, pack or quantize). */
+  loadMs?: number;
+  /** Bytes of weights the loaded model holds (modelInfo().weightBytes). */
+  weightBytes?: number;
   unavailable?: string;
   measurement?: Measurement;
   /** ADR-006 target, in milliseconds. */
@@ -94,44 +101,54 @@ export async function runEmbedBench(
   const rows: EmbedBenchRow[] = [];
   const single = 'embed 1 text, 16 tokens';
   const many = 'embedBatch 32 texts x 16 tokens';
-  for (const t of targets) {
-    let handle;
-    try {
-      handle = await t.embeddings.loadModel(model);
-    } catch (e) {
-      const unavailable = (e as Error).message;
-      rows.push(
-        { operation: single, backend: t.backend, unavailable, adrTargetMs: 10 },
-        { operation: many, backend: t.backend, unavailable, adrTargetMs: 100 },
-      );
-      continue;
+  for (const t of targets)
+    for (const dtype of ['fp32', 'q8'] as const) {
+      let handle;
+      const started = performance.now();
+      try {
+        handle = await t.embeddings.loadModel(model, { dtype });
+      } catch (e) {
+        const unavailable = (e as Error).message;
+        rows.push(
+          { operation: single, backend: t.backend, dtype, unavailable, adrTargetMs: 10 },
+          { operation: many, backend: t.backend, dtype, unavailable, adrTargetMs: 100 },
+        );
+        continue;
+      }
+      const loadMs = performance.now() - started;
+      const weightBytes = t.embeddings.modelInfo(handle).weightBytes;
+      try {
+        // The names say the token counts our tokenizer produced (16 with BERT's uncased vocab).
+        const tokens = t.embeddings.tokenize(handle, one).ids.length;
+        const batchTokens = batch.map((s) => t.embeddings.tokenize(handle, s).ids.length);
+        const total = batchTokens.reduce((a, b) => a + b, 0);
+        const m1 = measure(() => t.embeddings.embed(handle, one), budgetMs, 200);
+        rows.push({
+          operation: tokens === 16 ? single : `embed 1 text, ${tokens} tokens`,
+          backend: t.backend,
+          dtype,
+          loadMs,
+          weightBytes,
+          measurement: m1,
+          adrTargetMs: 10,
+          tokensPerSecond: (tokens * 1e6) / m1.medianUs,
+        });
+        const m32 = measure(() => t.embeddings.embedBatch(handle, batch), budgetMs, 200);
+        const name = batchTokens.every((n) => n === 16) ? many : `embedBatch 32 texts, ${total} tokens`;
+        rows.push({
+          operation: name,
+          backend: t.backend,
+          dtype,
+          loadMs,
+          weightBytes,
+          measurement: m32,
+          adrTargetMs: 100,
+          tokensPerSecond: (total * 1e6) / m32.medianUs,
+        });
+      } finally {
+        t.embeddings.unloadModel(handle);
+      }
     }
-    try {
-      // The names say the token counts our tokenizer produced (16 with BERT's uncased vocab).
-      const tokens = t.embeddings.tokenize(handle, one).ids.length;
-      const batchTokens = batch.map((s) => t.embeddings.tokenize(handle, s).ids.length);
-      const total = batchTokens.reduce((a, b) => a + b, 0);
-      const m1 = measure(() => t.embeddings.embed(handle, one), budgetMs, 200);
-      rows.push({
-        operation: tokens === 16 ? single : `embed 1 text, ${tokens} tokens`,
-        backend: t.backend,
-        measurement: m1,
-        adrTargetMs: 10,
-        tokensPerSecond: (tokens * 1e6) / m1.medianUs,
-      });
-      const m32 = measure(() => t.embeddings.embedBatch(handle, batch), budgetMs, 200);
-      const name = batchTokens.every((n) => n === 16) ? many : `embedBatch 32 texts, ${total} tokens`;
-      rows.push({
-        operation: name,
-        backend: t.backend,
-        measurement: m32,
-        adrTargetMs: 100,
-        tokensPerSecond: (total * 1e6) / m32.medianUs,
-      });
-    } finally {
-      t.embeddings.unloadModel(handle);
-    }
-  }
   return { model, rows };
 }
 
@@ -139,25 +156,39 @@ export async function runEmbedBench(
 export function formatEmbedTable(result: EmbedBenchResult): string {
   const title = `Embeddings: ${result.model ?? 'no model'} (text in, pooled vector out; tokenization included)`;
   if (result.note !== undefined) return `${title}\nskipped: ${result.note}`;
-  const header = ['operation', 'backend', 'median', 'p99', 'tokens/s', 'ADR target', 'meets'];
+  const header = [
+    'operation',
+    'backend',
+    'dtype',
+    'median',
+    'p99',
+    'tokens/s',
+    'ADR target',
+    'meets',
+    'load',
+    'weights',
+  ];
   const lines = result.rows.map((r) =>
     r.measurement === undefined
-      ? [r.operation, r.backend, `unavailable: ${r.unavailable}`]
+      ? [r.operation, r.backend, r.dtype, `unavailable: ${r.unavailable}`]
       : [
           r.operation,
           r.backend,
+          r.dtype,
           `${(r.measurement.medianUs / 1000).toFixed(2)} ms`,
           `${(r.measurement.p99Us / 1000).toFixed(2)} ms`,
           Math.round(r.tokensPerSecond!).toLocaleString('en-US'),
           `< ${r.adrTargetMs} ms`,
           r.measurement.medianUs / 1000 < r.adrTargetMs ? 'yes' : 'no',
+          `${Math.round(r.loadMs!)} ms`,
+          `${(r.weightBytes! / 1e6).toFixed(1)} MB`,
         ],
   );
   const full = lines.filter((l) => l.length === header.length);
   const widths = header.map((h, i) => Math.max(h.length, ...full.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) =>
     cells.length < header.length
-      ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padEnd(widths[1]!)}  ${cells[2]}`
-      : cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+      ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padEnd(widths[1]!)}  ${cells[2]!.padEnd(widths[2]!)}  ${cells[3]}`
+      : cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [title, '', fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
