@@ -18,9 +18,9 @@ async function oursOn(backend, modelDir) {
   const runtime = await RuVectorRuntime.create({ backend });
   const { embeddings } = runtime.getModules();
   const t0 = performance.now();
-  // weights: 'onnx' so ours reads the very onnx/model.onnx that onnxruntime runs; threads: 1 so
+  // weights: 'onnx', maxTokens: 512 so ours reads the very onnx/model.onnx that onnxruntime runs; threads: 1 so
   // the rows compare with onnxruntime's 1-thread session (the default-threads rows are below).
-  const handle = await embeddings.loadModel(modelDir, { weights: 'onnx', threads: 1 });
+  const handle = await embeddings.loadModel(modelDir, { weights: 'onnx', maxTokens: 512, threads: 1 });
   const loadMs = performance.now() - t0;
   const info = embeddings.modelInfo(handle);
   const simd = runtime.describe().simdTarget;
@@ -62,7 +62,7 @@ async function oursOn(backend, modelDir) {
   );
   // q8 (int8 weights, quantized at load from the same onnx/model.onnx), 1 thread: beside our
   // fp32 (issue 12's bar: >= 1.7x faster) and the rivals.
-  const q8 = await embeddings.loadModel(modelDir, { weights: 'onnx', threads: 1, dtype: 'q8' });
+  const q8 = await embeddings.loadModel(modelDir, { weights: 'onnx', maxTokens: 512, threads: 1, dtype: 'q8' });
   const embedQ8 = (inputs) => (inputs.length === 1 ? [embeddings.embed(q8, inputs[0].text)] : embeddings.embedBatch(q8, inputs.map((x) => x.text)));
   engines.push({
     name: `ours ${backend} embed q8`,
@@ -73,11 +73,11 @@ async function oursOn(backend, modelDir) {
   // Natively, the same with the default thread count (every core, or RUVECTOR_THREADS), beside
   // onnxruntime-node's default-threads session (the ours/node-dflt column).
   if (backend === 'native') {
-    const many = await embeddings.loadModel(modelDir, { weights: 'onnx' });
+    const many = await embeddings.loadModel(modelDir, { weights: 'onnx', maxTokens: 512 });
     const threads = embeddings.modelInfo(many).threads;
     const embedMany = (inputs) => (inputs.length === 1 ? [embeddings.embed(many, inputs[0].text)] : embeddings.embedBatch(many, inputs.map((x) => x.text)));
     const hiddenMany = (inputs) => embeddings.hiddenStates(many, inputs.map((x) => x.ids), inputs.map((x) => x.typeIds));
-    const manyQ8 = await embeddings.loadModel(modelDir, { weights: 'onnx', dtype: 'q8' });
+    const manyQ8 = await embeddings.loadModel(modelDir, { weights: 'onnx', maxTokens: 512, dtype: 'q8' });
     const embedManyQ8 = (inputs) => (inputs.length === 1 ? [embeddings.embed(manyQ8, inputs[0].text)] : embeddings.embedBatch(manyQ8, inputs.map((x) => x.text)));
     engines.push(
       {

@@ -41,3 +41,6 @@ export const CASES = [
   { name: '32 x 10..16', lengths: Array.from({ length: 32 }, (_, i) => 10 + (i % 7)) },
   { name: '1 x 128', lengths: [128] },
 ];
+
+/** Single texts of 8..512 tokens: latency against sequence length (`--cases` picks them by name). */
+export const LENGTH_CASES = [8, 16, 32, 64, 128, 256, 512].map((n) => ({ name: `1 x ${n}`, lengths: [n] }));

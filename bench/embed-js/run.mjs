@@ -2,7 +2,8 @@
 // Embedding speed, ours beside onnxruntime-node and onnxruntime-web, on the same onnx/model.onnx
 // and the same token ids (from our tokenizer), in one run. See README.md.
 //   node bench/embed-js/run.mjs [--model DIR] [--iterations 20] [--warmup 2] [--backends native,wasm]
-//                               [--cases '1 x 16,32 x 16,32 x 10..16,1 x 128'] [--json out.json]
+//                               [--cases '1 x 16,32 x 16,32 x 10..16,1 x 128' | lengths] [--json out.json]
+//   node bench/embed-js/plot.mjs out.json   (after --cases lengths: latency against sequence length)
 import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { loadEngines } from './engines.mjs';
-import { CASES, makeInputs } from './inputs.mjs';
+import { CASES, LENGTH_CASES, makeInputs } from './inputs.mjs';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
@@ -32,7 +33,13 @@ if (!existsSync(onnxPath)) {
 }
 const iterations = Number(values.iterations);
 const warmup = Number(values.warmup);
-const cases = values.cases === undefined ? CASES : values.cases.split(',').map((n) => CASES.find((c) => c.name === n.trim()) ?? fail(`unknown case '${n}'`));
+const KNOWN = [...CASES, ...LENGTH_CASES.filter((c) => !CASES.some((k) => k.name === c.name))];
+const cases =
+  values.cases === 'lengths'
+    ? LENGTH_CASES
+    : values.cases === undefined
+      ? CASES
+      : values.cases.split(',').map((n) => KNOWN.find((c) => c.name === n.trim()) ?? fail(`unknown case '${n}'`));
 function fail(message) {
   throw new Error(message);
 }
