@@ -26,6 +26,15 @@ function json(what: string, text: string): unknown {
   }
 }
 
+/** --dtype fp32|q8 (absent: the library's default, fp32). */
+export function dtypeOf(values: Values): 'fp32' | 'q8' | undefined {
+  const dtype = values['dtype'];
+  if (dtype === undefined) return undefined;
+  if (dtype !== 'fp32' && dtype !== 'q8')
+    throw new MemoryUsageError(`--dtype must be fp32 or q8 (got ${String(dtype)})`);
+  return dtype;
+}
+
 function modelOf(values: Values): SemanticMemoryOptions['model'] {
   const model = (values['model'] as string | undefined) ?? process.env['RUVECTOR_MODEL'];
   if (model === undefined || model === '')
@@ -74,11 +83,13 @@ export async function memoryCommand(args: string[], values: Values): Promise<voi
   if (!Number.isSafeInteger(k) || k <= 0)
     throw new MemoryUsageError(`-k must be a positive integer (got ${values['k']})`);
   const backend = values['backend'] as BackendChoice | undefined;
+  const dtype = dtypeOf(values);
   const open = (): Promise<SemanticMemory> =>
     SemanticMemory.open({
       path: store,
       model: modelOf(values),
       ...(backend === undefined ? {} : { backend }),
+      ...(dtype === undefined ? {} : { dtype }),
     });
   const out = (line: unknown): boolean => process.stdout.write(`${JSON.stringify(line)}\n`);
   switch (sub) {

@@ -5,11 +5,11 @@
  *   ruvector bench [--backend list] [--suite vector-ops,hnsw,embeddings,learning] [--budget-ms N] [--rows N]
  *                  [--dimensions N] [--hnsw-n N] [--hnsw-queries N] [--model DIR] [--json]
  *                                              the ADR-006 benchmarks (vector ops, HNSW, embeddings) on each backend
- *   ruvector embed "text" [--model <folder|url|id>] [--backend native|wasm]
+ *   ruvector embed "text" [--model <folder|url|id>] [--backend native|wasm] [--dtype fp32|q8]
  *                                              the text's embedding (JSON array; model info on stderr)
  *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
  *                                              packs a model folder into one .ruvmodel bundle
- *   ruvector memory add|search|delete|stats --store DIR [--model M] ...   a semantic memory on disk (cli-memory.ts)
+ *   ruvector memory add|search|delete|stats --store DIR [--model M] [--dtype fp32|q8] ...   a semantic memory on disk (cli-memory.ts)
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -38,7 +38,7 @@ import {
   type LearnBenchTarget,
 } from './bench/learn-suite.js';
 import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
-import { memoryCommand, MemoryUsageError } from './cli-memory.js';
+import { dtypeOf, memoryCommand, MemoryUsageError } from './cli-memory.js';
 import { resolveModelBundle, type WeightsChoice } from './embeddings/index.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
 
@@ -54,22 +54,23 @@ usage:
       weight bytes, beside the ADR's < 10 ms and < 100 ms) on
       a local model: --model, else RUVECTOR_BENCH_MODEL, else build/models/minilm (made by
       scripts/make-test-models.sh); never downloads, skips the rows when there is none.
-  ruvector embed "text" [--model <folder|url|Hub id>] [--backend native|wasm]
+  ruvector embed "text" [--model <folder|url|Hub id>] [--backend native|wasm] [--dtype fp32|q8]
       Prints the text's embedding as a JSON array, and on stderr the model (id, dimensions,
-      pooling, max tokens, backend). The model is --model, else RUVECTOR_MODEL (a Hub id is
+      pooling, max tokens, dtype, backend). The model is --model, else RUVECTOR_MODEL (a Hub id is
       downloaded into the model cache; a folder or a .ruvmodel bundle is read as it is).
   ruvector pack-model <folder> [-o <folder name>.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
       Packs a Hugging Face model folder (config.json, tokenizer.json or vocab.txt, weights, and the
       optional tokenizer/sentence-transformers files) into one checksummed .ruvmodel bundle
       (core/src/embed/model/BUNDLE.md), the single Uint8Array that loadModel takes.
-  ruvector memory add <id> "text" [--meta '{"k":"v"}'] --store DIR [--model M]
-  ruvector memory add --file notes.jsonl --store DIR [--model M]
-  ruvector memory search "text" [-k 10] [--filter '{"kind":"note"}'] --store DIR [--model M]
-  ruvector memory delete <id> --store DIR [--model M]
-  ruvector memory stats --store DIR [--model M]
+  ruvector memory add <id> "text" [--meta '{"k":"v"}'] --store DIR [--model M] [--dtype fp32|q8]
+  ruvector memory add --file notes.jsonl --store DIR [--model M] [--dtype fp32|q8]
+  ruvector memory search "text" [-k 10] [--filter '{"kind":"note"}'] --store DIR [--model M] [--dtype fp32|q8]
+  ruvector memory delete <id> --store DIR [--model M] [--dtype fp32|q8]
+  ruvector memory stats --store DIR [--model M] [--dtype fp32|q8]
       A SemanticMemory kept in the directory --store (created if missing; one process at a time).
-      Texts are embedded with --model (else RUVECTOR_MODEL), the model the store was made with
-      (another is refused: MODEL_MISMATCH). --file reads one {"id","text","metadata"} per line and
+      Texts are embedded with --model (else RUVECTOR_MODEL) at --dtype (fp32 or q8: int8 weights,
+      faster and smaller), the model and dtype the store was made with (another is refused:
+      MODEL_MISMATCH). --file reads one {"id","text","metadata"} per line and
       shows progress on stderr; search prints one JSON line per hit, best first.
   ruvector --version | --help
 `;
@@ -238,18 +239,20 @@ async function embed(text: string, values: Record<string, string | boolean | und
   const backend = values['backend'] as string | undefined;
   if (backend !== undefined && backend !== 'native' && backend !== 'wasm')
     throw new UsageError(`embed runs on native or wasm (got --backend ${backend})`);
+  const dtype = dtypeOf(values);
   const runtime = await RuVectorRuntime.create(backend === undefined ? {} : { backend });
   const { embeddings } = runtime.getModules();
   // On the command line a name that is a folder here means that folder (the library itself never
   // probes the file system: there `./models/x` is a path and `org/name` a Hub id).
   const handle = await embeddings.loadModel(
     existsSync(model) && !/^https?:/i.test(model) ? { folder: model } : model,
+    dtype === undefined ? undefined : { dtype },
   );
   try {
     const info = embeddings.modelInfo(handle);
     const vector = embeddings.embed(handle, text);
     const revision = info.revision === null ? '' : `@${info.revision}`;
-    const how = `${info.pooling} pooling${info.normalize ? ', normalized' : ''}, max ${info.maxTokens} tokens (${info.maxTokensSource}), ${info.weights} weights`;
+    const how = `${info.pooling} pooling${info.normalize ? ', normalized' : ''}, max ${info.maxTokens} tokens (${info.maxTokensSource}), ${info.weights} weights, ${info.dtype}`;
     process.stderr.write(
       `model ${info.modelId}${revision}: ${info.dimensions} dims, ${how}, backend ${info.backend} (${runtime.describe().simdTarget})\n`,
     );
@@ -276,6 +279,7 @@ async function main(argv: string[]): Promise<number> {
       weights: { type: 'string' },
       'model-id': { type: 'string' },
       model: { type: 'string' },
+      dtype: { type: 'string' },
       store: { type: 'string' },
       file: { type: 'string' },
       meta: { type: 'string' },

@@ -69,6 +69,12 @@ test('memory add --file, search --filter, delete, stats; another model and bad u
   const other = run('memory', 'stats', '--store', store, '--model', join(models.dir, 'tiny-variant'));
   assert.equal(other.code, 1);
   assert.match(other.err, /made by tiny .* the model given is tiny-variant/);
+  // --dtype: the store was made with fp32, so q8 is refused (never mixed), and a bad one is usage.
+  const q8 = run('memory', 'stats', ...model, '--dtype', 'q8');
+  assert.equal(q8.code, 1);
+  assert.match(q8.err, /made by tiny .*, fp32, .* the model given is tiny .*, q8, /);
+  assert.equal(JSON.parse(run('memory', 'stats', ...model, '--dtype', 'fp32').out).size, 40);
+  assert.equal(run('memory', 'stats', ...model, '--dtype', 'q4').code, 2);
   assert.equal(run('memory', 'search', ...model).code, 2);
   assert.equal(run('memory', 'add', 'only-id', ...model).code, 2);
   assert.equal(run('memory', 'stats', '--model', join(models.dir, 'tiny')).code, 2, 'no --store');
