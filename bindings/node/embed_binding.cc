@@ -1,6 +1,6 @@
 // Embedding model (core/capi/ruv_capi_embed.h) as a JS class `EmbedModel` wrapping one ruv_embed*:
 //   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation, threads, dtype,
-//                  digestsChecked):
+//                  digestsChecked, lent):
 //     Promise<EmbedModel>
 //   info(): Uint32Array (RUV_EMBED_INFO_COUNT values)
 //   embed(texts: Uint8Array, lens: Uint32Array): Float32Array          (count x dimensions)
@@ -179,15 +179,28 @@ Napi::Value EmbedWrap::EmbedAsync(const Napi::CallbackInfo& info) {
 }
 
 // loadEmbedModel: parses the bundle and packs the weights on a worker, then wraps the handle.
+// A lent bundle (the runtime's own bytes, which no JS code touches until the promise settles) is
+// read in place, kept alive by a reference; any other is copied first, as the caller's code
+// could change it while the worker reads.
 class LoadWorker : public DetachedCall {
  public:
-  LoadWorker(Napi::Env env, std::vector<uint8_t> bundle, ruv_embed_options options)
-      : DetachedCall(env, "ruvector:loadModel"), bundle_(std::move(bundle)), options_(options) {}
+  LoadWorker(Napi::Env env, Napi::Uint8Array bundle, bool lent, ruv_embed_options options)
+      : DetachedCall(env, "ruvector:loadModel"), options_(options) {
+    if (lent) {
+      keep_ = Napi::Persistent(static_cast<Napi::Object>(bundle));
+      data_ = bundle.Data();
+      size_ = bundle.ByteLength();
+    } else {
+      copy_.assign(bundle.Data(), bundle.Data() + bundle.ByteLength());
+      data_ = copy_.data();
+      size_ = copy_.size();
+    }
+  }
   ~LoadWorker() override { ruv_embed_free(model_); }  // only still set when the wrap was not made
 
   void Execute() override {
-    Capture(ruv_embed_load(bundle_.data(), bundle_.size(), &options_, &model_));
-    std::vector<uint8_t>().swap(bundle_);  // the model keeps what it needs
+    Capture(ruv_embed_load(data_, size_, &options_, &model_));
+    std::vector<uint8_t>().swap(copy_);  // the model keeps what it needs
   }
 
  protected:
@@ -198,14 +211,18 @@ class LoadWorker : public DetachedCall {
   }
 
  private:
-  std::vector<uint8_t> bundle_;
+  Napi::ObjectReference keep_;  // a lent bundle, alive until this worker is deleted (JS thread)
+  std::vector<uint8_t> copy_;   // a copied one
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
   ruv_embed_options options_;
   ruv_embed* model_ = nullptr;
 };
 
 Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto bundle = TypedArrayArg<uint8_t>(info, 0);
+  TypedArrayArg<uint8_t>(info, 0);  // checks the type
+  const Napi::Uint8Array bundle = info[0].As<Napi::Uint8Array>();
   ruv_embed_options options{};
   options.max_tokens = static_cast<uint32_t>(SizeArg(info, 1));
   options.pooling = Int32Arg(info, 2);
@@ -215,8 +232,8 @@ Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   options.threads = static_cast<uint32_t>(SizeArg(info, 6));
   options.dtype = Int32Arg(info, 7);
   options.digests_checked = Int32Arg(info, 8);
-  return (new LoadWorker(env, std::vector<uint8_t>(bundle.data, bundle.data + bundle.length), options))
-      ->Start();
+  const bool lent = info.Length() > 9 && info[9].IsBoolean() && info[9].As<Napi::Boolean>().Value();
+  return (new LoadWorker(env, bundle, lent, options))->Start();
 }
 
 }  // namespace

@@ -410,8 +410,13 @@ export interface EmbedBackendModel {
 
 /** The embeddings kernels of a backend. */
 export interface EmbedKernels {
-  /** Loads a model bundle (core/src/embed/model/BUNDLE.md); off the JS thread where the backend can. */
-  load(bundle: Uint8Array, params: EmbedLoadParams): Promise<EmbedBackendModel>;
+  /**
+   * Loads a model bundle (core/src/embed/model/BUNDLE.md); off the JS thread where the backend
+   * can. `lent`: the bytes are the runtime's own (made by resolveModelBundle, never shown to the
+   * caller), so the backend may read them in place until the promise settles instead of copying
+   * them (a 90 MB copy natively); a caller's bytes are copied, as they could change meanwhile.
+   */
+  load(bundle: Uint8Array, params: EmbedLoadParams, lent?: boolean): Promise<EmbedBackendModel>;
 }
 
 /** The shape of an adapter as the C ABI takes it (params: 2 * rank * dimensions floats, A then B). */

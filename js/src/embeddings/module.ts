@@ -213,7 +213,9 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
       const { bundle, provenance } = await resolveModelBundle(source, sourceOptions);
       // resolveModelBundle hashed every file (folder, download) or checked the bundle's digests
       // (bytes given): the core need not hash them again.
-      const model = await kernels.load(bundle, { ...params, digestsChecked: 1 });
+      // A bundle made here from files is the runtime's own: the backend may read it in place.
+      const lent = !(source instanceof Uint8Array);
+      const model = await kernels.load(bundle, { ...params, digestsChecked: 1 }, lent);
       const core = decodeModelInfo(model.info());
       const info: EmbeddingModelInfo = Object.freeze({
         modelId: provenance.modelId,

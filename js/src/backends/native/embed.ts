@@ -30,6 +30,7 @@ export interface NativeEmbedAddon {
     threads: number,
     dtype: number,
     digestsChecked: number,
+    lent: boolean,
   ): Promise<NativeEmbedModel>;
 }
 
@@ -50,7 +51,7 @@ function wrap(m: NativeEmbedModel): EmbedBackendModel {
 
 export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
   return {
-    async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
+    async load(bundle: Uint8Array, p: EmbedLoadParams, lent = false): Promise<EmbedBackendModel> {
       const model = await guarded(() =>
         addon.loadEmbedModel(
           bundle,
@@ -62,6 +63,7 @@ export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
           p.threads,
           p.dtype,
           p.digestsChecked,
+          lent,
         ),
       ).catch(rethrow);
       return wrap(model);
