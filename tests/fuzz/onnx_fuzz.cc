@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "embed/bert_model.h"
+#include "embed/model/bert_tensors.h"
 #include "embed/model/onnx_bert.h"
 #include "embed/model/onnx_proto.h"
 
@@ -19,6 +20,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ruv::Status s = ruv::embed::LoadBertOnnx(data, size, config, &weights);
   // An accepted graph must have produced weights of exactly the config's shapes.
   if (s.ok() && !ruv::embed::CheckBertWeights(config, weights).ok()) __builtin_trap();
+  // The weights are views of `data`: decode them all (reads past the input would show here).
+  if (s.ok())
+    for (const ruv::embed::BertTensorSlot& slot : ruv::embed::BertTensorSlots(config, &weights))
+      (void)slot.dst->Values();
   ruv::embed::onnx::Model model;
   (void)ruv::embed::onnx::ParseModel(data, size, &model);
   return 0;

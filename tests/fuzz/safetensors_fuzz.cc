@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "embed/bert_model.h"
+#include "embed/model/bert_tensors.h"
 #include "embed/model/safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -15,5 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ruv::embed::BertWeights weights;
   const ruv::Status s = ruv::embed::LoadBertSafetensors(data, size, config, &weights);
   if (s.ok() && !ruv::embed::CheckBertWeights(config, weights).ok()) __builtin_trap();
+  // The weights are views of `data`: decode them all (reads past the input would show here).
+  if (s.ok())
+    for (const ruv::embed::BertTensorSlot& slot : ruv::embed::BertTensorSlots(config, &weights))
+      (void)slot.dst->Values();
   return 0;
 }

@@ -37,24 +37,61 @@ struct BertConfig {
 // out-of-range one; CORRUPT_DATA for text that is not JSON).
 Status ParseBertConfig(const std::string& text, BertConfig* out);
 
-// Every Linear weight is stored row-major [out_features, in_features] (PyTorch's layout); ONNX
-// exports store MatMul weights [in, out] and their loader transposes them. Biases and LayerNorm
-// parameters are [features].
+// Where a weight's values lie in a model file: little-endian float32, float16 or bfloat16 at any
+// alignment, stored row-major [rows, cols]; `transposed` asks for them as [cols, rows] (ONNX
+// stores MatMul weights [in, out], the encoder wants PyTorch's [out, in]).
+struct WeightBytes {
+  enum class Type : uint8_t { kF32, kF16, kBF16 };
+  const uint8_t* data = nullptr;
+  Type type = Type::kF32;
+  size_t rows = 0, cols = 0;
+  bool transposed = false;
+};
+
+// A weight tensor: float32 values held (this vector), or a view of the bytes a loader found them
+// in (the vector then empty), decoded only when the encoder packs or quantizes the tensor. So a
+// load holds the file and the packed weights, never a float32 copy of all the weights beside
+// them. A view's bytes must outlive its reading: EmbeddingModel::Load builds the encoder while it
+// still has the file. (Tests build held weights from vectors.)
+class Weight : public std::vector<float> {
+ public:
+  using std::vector<float>::vector;
+  Weight(std::vector<float> values) : std::vector<float>(std::move(values)) {}  // NOLINT: from vectors
+  static Weight View(const WeightBytes& bytes);
+
+  bool is_view() const { return view_; }
+  // Values held or viewed.
+  size_t count() const { return view_ ? bytes_.rows * bytes_.cols : size(); }
+  // Values [first, first + n) of the tensor (in the wanted layout) into out: held ones copied,
+  // viewed ones decoded (and transposed).
+  void Read(size_t first, size_t n, float* out) const;
+  // Every value as a vector.
+  std::vector<float> Values() const;
+  // Frees the values, or forgets the view.
+  void Release();
+
+ private:
+  WeightBytes bytes_;
+  bool view_ = false;
+};
+
+// Every Linear weight is [out_features, in_features] (PyTorch's layout; ONNX's [in, out] MatMul
+// weights are viewed transposed). Biases and LayerNorm parameters are [features].
 struct BertLayerWeights {
-  std::vector<float> q_w, q_b, k_w, k_b, v_w, v_b;  // [hidden, hidden], [hidden]
-  std::vector<float> attn_out_w, attn_out_b;        // [hidden, hidden], [hidden]
-  std::vector<float> attn_ln_gamma, attn_ln_beta;   // [hidden]
-  std::vector<float> inter_w, inter_b;              // [intermediate, hidden], [intermediate]
-  std::vector<float> out_w, out_b;                  // [hidden, intermediate], [hidden]
-  std::vector<float> out_ln_gamma, out_ln_beta;     // [hidden]
+  Weight q_w, q_b, k_w, k_b, v_w, v_b;  // [hidden, hidden], [hidden]
+  Weight attn_out_w, attn_out_b;        // [hidden, hidden], [hidden]
+  Weight attn_ln_gamma, attn_ln_beta;   // [hidden]
+  Weight inter_w, inter_b;              // [intermediate, hidden], [intermediate]
+  Weight out_w, out_b;                  // [hidden, intermediate], [hidden]
+  Weight out_ln_gamma, out_ln_beta;     // [hidden]
 };
 
 struct BertWeights {
-  std::vector<float> word_embeddings;            // [vocab_size, hidden]
-  std::vector<float> position_embeddings;        // [max_position_embeddings, hidden]
-  std::vector<float> token_type_embeddings;      // [type_vocab_size, hidden]
-  std::vector<float> emb_ln_gamma, emb_ln_beta;  // [hidden]
-  std::vector<BertLayerWeights> layers;          // num_layers
+  Weight word_embeddings;                // [vocab_size, hidden]
+  Weight position_embeddings;            // [max_position_embeddings, hidden]
+  Weight token_type_embeddings;          // [type_vocab_size, hidden]
+  Weight emb_ln_gamma, emb_ln_beta;      // [hidden]
+  std::vector<BertLayerWeights> layers;  // num_layers
 };
 
 // Checks that every tensor of `w` has the size `config` implies (MODEL_LOAD_FAILED naming the

@@ -22,6 +22,14 @@ Status Invalid(const std::string& what) {
 // once, packed, rather than twice.
 void Release(std::vector<float>* v) { std::vector<float>().swap(*v); }
 
+// A weight's values to keep as they are (biases, norms, the small embedding tables): held ones
+// moved, viewed ones decoded.
+std::vector<float> Take(Weight* w) {
+  std::vector<float> v = w->is_view() ? w->Values() : std::vector<float>(std::move(*w));
+  w->Release();
+  return v;
+}
+
 // Grows a scratch buffer, never shrinks it: a warm scratch is never reallocated.
 float* Reserve(std::vector<float>* v, size_t n) {
   if (v->size() < n) v->resize(n);
@@ -32,7 +40,7 @@ float* Reserve(std::vector<float>* v, size_t n) {
 // loaders' CheckBertWeights gives the file-level diagnosis first.
 Status CheckSizes(const BertConfig& c, const BertWeights& w) {
   const size_t h = c.hidden_size, i = c.intermediate_size;
-  auto is = [](const std::vector<float>& v, size_t n) { return v.size() == n; };
+  auto is = [](const Weight& v, size_t n) { return v.count() == n; };
   if (!is(w.word_embeddings, size_t(c.vocab_size) * h) ||
       !is(w.position_embeddings, size_t(c.max_position_embeddings) * h) ||
       !is(w.token_type_embeddings, size_t(c.type_vocab_size) * h) || !is(w.emb_ln_gamma, h) ||
@@ -67,6 +75,11 @@ BertEncoder::Linear BertEncoder::Prepare(std::vector<float>* w, size_t n, size_t
   return lin;
 }
 
+BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k) const {
+  std::vector<float> values = Take(w);  // a view: decoded here, one tensor at a time
+  return Prepare(&values, n, k);
+}
+
 Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
                            Dtype dtype) {
   if (out == nullptr) return Invalid("null output");
@@ -89,19 +102,26 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   if (dtype == Dtype::kQ8) {
     // Per row, symmetric 8 bits: a token's vector is looked up once per text, so its rounding
     // (<= 0.4% of the row's largest value) is all the error it adds.
+    // Read in blocks of rows, so a viewed table is never decoded whole beside its int8 copy.
     const size_t h = config.hidden_size, rows = config.vocab_size;
     enc->word_embeddings_q8_.resize(rows * h);
     enc->word_scales_.resize(rows);
-    kernels::QuantizeSymmetricRows(weights.word_embeddings.data(), rows, h, 127,
-                                   enc->word_embeddings_q8_.data(), enc->word_scales_.data());
-    Release(&weights.word_embeddings);
+    constexpr size_t kBlock = 1024;
+    std::vector<float> block(std::min(rows, kBlock) * h);
+    for (size_t r = 0; r < rows; r += kBlock) {
+      const size_t n = std::min(kBlock, rows - r);
+      weights.word_embeddings.Read(r * h, n * h, block.data());
+      kernels::QuantizeSymmetricRows(block.data(), n, h, 127, enc->word_embeddings_q8_.data() + r * h,
+                                     enc->word_scales_.data() + r);
+    }
+    weights.word_embeddings.Release();
   } else {
-    enc->word_embeddings_ = std::move(weights.word_embeddings);
+    enc->word_embeddings_ = Take(&weights.word_embeddings);
   }
-  enc->position_embeddings_ = std::move(weights.position_embeddings);
-  enc->token_type_embeddings_ = std::move(weights.token_type_embeddings);
-  enc->emb_ln_gamma_ = std::move(weights.emb_ln_gamma);
-  enc->emb_ln_beta_ = std::move(weights.emb_ln_beta);
+  enc->position_embeddings_ = Take(&weights.position_embeddings);
+  enc->token_type_embeddings_ = Take(&weights.token_type_embeddings);
+  enc->emb_ln_gamma_ = Take(&weights.emb_ln_gamma);
+  enc->emb_ln_beta_ = Take(&weights.emb_ln_beta);
 
   const size_t h = config.hidden_size, inter = config.intermediate_size;
   const size_t head_dim = h / config.num_heads;  // divisible: ParseBertConfig / Create check it
@@ -113,28 +133,26 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
     // token's GEMM output row is its q | k | v.
     std::vector<float> qkv_w(3 * h * h);
     p.qkv_b.resize(3 * h);
-    for (size_t e = 0; e < h * h; ++e) {
-      qkv_w[e] = l.q_w[e] * q_scale;
-      qkv_w[h * h + e] = l.k_w[e];
-      qkv_w[2 * h * h + e] = l.v_w[e];
-    }
-    for (size_t e = 0; e < h; ++e) {
-      p.qkv_b[e] = l.q_b[e] * q_scale;
-      p.qkv_b[h + e] = l.k_b[e];
-      p.qkv_b[2 * h + e] = l.v_b[e];
-    }
-    for (auto* v : {&l.q_w, &l.k_w, &l.v_w, &l.q_b, &l.k_b, &l.v_b}) Release(v);
+    l.q_w.Read(0, h * h, qkv_w.data());
+    l.k_w.Read(0, h * h, qkv_w.data() + h * h);
+    l.v_w.Read(0, h * h, qkv_w.data() + 2 * h * h);
+    l.q_b.Read(0, h, p.qkv_b.data());
+    l.k_b.Read(0, h, p.qkv_b.data() + h);
+    l.v_b.Read(0, h, p.qkv_b.data() + 2 * h);
+    for (size_t e = 0; e < h * h; ++e) qkv_w[e] *= q_scale;
+    for (size_t e = 0; e < h; ++e) p.qkv_b[e] *= q_scale;
+    for (Weight* v : {&l.q_w, &l.k_w, &l.v_w, &l.q_b, &l.k_b, &l.v_b}) v->Release();
     p.qkv_w = enc->Prepare(&qkv_w, 3 * h, h);
     p.attn_out_w = enc->Prepare(&l.attn_out_w, h, h);
     p.inter_w = enc->Prepare(&l.inter_w, inter, h);
     p.out_w = enc->Prepare(&l.out_w, h, inter);
-    p.attn_out_b = std::move(l.attn_out_b);
-    p.attn_ln_gamma = std::move(l.attn_ln_gamma);
-    p.attn_ln_beta = std::move(l.attn_ln_beta);
-    p.inter_b = std::move(l.inter_b);
-    p.out_b = std::move(l.out_b);
-    p.out_ln_gamma = std::move(l.out_ln_gamma);
-    p.out_ln_beta = std::move(l.out_ln_beta);
+    p.attn_out_b = Take(&l.attn_out_b);
+    p.attn_ln_gamma = Take(&l.attn_ln_gamma);
+    p.attn_ln_beta = Take(&l.attn_ln_beta);
+    p.inter_b = Take(&l.inter_b);
+    p.out_b = Take(&l.out_b);
+    p.out_ln_gamma = Take(&l.out_ln_gamma);
+    p.out_ln_beta = Take(&l.out_ln_beta);
     enc->layers_.push_back(std::move(p));
   }
   weights.layers.clear();

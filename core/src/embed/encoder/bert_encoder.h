@@ -86,6 +86,7 @@ class BertEncoder {
                 EncoderScratch* scratch, ThreadPool* pool) const;
 
   Linear Prepare(std::vector<float>* w, size_t n, size_t k) const;
+  Linear Prepare(Weight* w, size_t n, size_t k) const;
   void MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
                       EncoderScratch* scratch, ThreadPool* pool) const;
 

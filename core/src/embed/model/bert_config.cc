@@ -118,8 +118,8 @@ Status CheckBertWeights(const BertConfig& config, const BertWeights& w) {
   }
   BertWeights probe;  // only for the table's names and shapes: nothing is allocated in it
   std::vector<BertTensorSlot> slots = BertTensorSlots(config, &probe);
-  std::vector<const std::vector<float>*> actual = {&w.word_embeddings, &w.position_embeddings,
-                                                   &w.token_type_embeddings, &w.emb_ln_gamma, &w.emb_ln_beta};
+  std::vector<const Weight*> actual = {&w.word_embeddings, &w.position_embeddings, &w.token_type_embeddings,
+                                       &w.emb_ln_gamma, &w.emb_ln_beta};
   for (const BertLayerWeights& l : w.layers) {
     for (const auto* t :
          {&l.q_w, &l.q_b, &l.k_w, &l.k_b, &l.v_w, &l.v_b, &l.attn_out_w, &l.attn_out_b, &l.attn_ln_gamma,
@@ -130,9 +130,9 @@ Status CheckBertWeights(const BertConfig& config, const BertWeights& w) {
   for (size_t i = 0; i < slots.size(); ++i) {
     uint64_t n = 1;
     for (int64_t d : slots[i].shape) n *= static_cast<uint64_t>(d);
-    if (actual[i]->size() != n) {
+    if (actual[i]->count() != n) {
       return {ErrorCode::kModelLoadFailed, "tensor " + slots[i].name + " has " +
-                                               std::to_string(actual[i]->size()) +
+                                               std::to_string(actual[i]->count()) +
                                                " values, the config implies " + std::to_string(n)};
     }
   }

@@ -14,7 +14,7 @@ namespace ruv::embed {
 struct BertTensorSlot {
   std::string name;            // e.g. "encoder.layer.0.attention.self.query.weight" (no "bert.")
   std::vector<int64_t> shape;  // PyTorch's layout: Linear weights [out, in]
-  std::vector<float>* dst;     // where the loader puts it, inside the BertWeights given
+  Weight* dst;                 // where the loader puts it, inside the BertWeights given
 };
 
 // The table for `config`, pointing into `w` (whose layers vector is resized to num_layers; the

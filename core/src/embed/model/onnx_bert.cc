@@ -29,37 +29,49 @@ std::string Other(const Node* n, const std::string& mine) {
   return "";
 }
 
-Status ReadWeight(const GraphIndex& g, const std::string& name, const std::vector<int64_t>& dims,
-                  std::vector<float>* out) {
+// A float32 constant of shape `dims`: a view of its raw_data in the file (read when the encoder
+// packs it), or its float_data held. `transposed`: wanted as [dims[1], dims[0]].
+Status ReadWeight(const GraphIndex& g, const std::string& name, const std::vector<int64_t>& dims, Weight* out,
+                  bool transposed = false) {
   const Tensor* t = g.Constant(name);
   if (!t) return Fail("\"" + name + "\" is not a constant tensor");
   if (t->dims != dims) return Fail("tensor \"" + name + "\" does not have the shape config.json implies");
-  if (!onnx::FloatValues(*t, out)) return Fail("tensor \"" + name + "\" is not float32 data of its shape");
+  const size_t cols = dims.empty() ? 1 : static_cast<size_t>(dims.back());
+  uint64_t n = 1;
+  for (int64_t d : dims) n *= static_cast<uint64_t>(d);
+  WeightBytes b;
+  b.cols = cols;
+  b.rows = cols == 0 ? 0 : static_cast<size_t>(n) / cols;
+  b.transposed = transposed && dims.size() == 2;
+  if (t->data_type == onnx::kFloat && t->raw_data != nullptr && t->raw_size == n * 4) {
+    b.data = t->raw_data;
+    *out = Weight::View(b);
+    return Status::Ok();
+  }
+  std::vector<float> values;
+  if (!onnx::FloatValues(*t, &values))
+    return Fail("tensor \"" + name + "\" is not float32 data of its shape");
+  if (!b.transposed) {
+    *out = Weight(std::move(values));
+    return Status::Ok();
+  }
+  // float_data (held by the parsed model, gone after the load): transposed into a held copy.
+  b.data = reinterpret_cast<const uint8_t*>(values.data());
+  *out = Weight::View(b).Values();
   return Status::Ok();
 }
 
 // MatMul(x, W[in, out]) -> Add(bias[out]): W transposed into [out, in]. `*y` = the Add's output.
 Status MatchLinear(const GraphIndex& g, const Node* mm, const std::string& x, int64_t in, int64_t out,
-                   std::vector<float>* w, std::vector<float>* b, std::string* y) {
+                   Weight* w, Weight* b, std::string* y) {
   if (!mm || mm->op_type != "MatMul" || mm->inputs.size() != 2 || mm->inputs[0] != x) {
     return Fail("expected a MatMul with a weight, found " + Describe(mm));
   }
-  std::vector<float> w_in_out;
-  Status s = ReadWeight(g, mm->inputs[1], {in, out}, &w_in_out);
+  Status s = ReadWeight(g, mm->inputs[1], {in, out}, w, /*transposed=*/true);
   if (!s.ok()) return s;
   const Node* add = g.SoleUser(mm->outputs[0]);
   if (!add || add->op_type != "Add") return Fail("MatMul \"" + mm->name + "\" is not followed by a bias Add");
   if (!(s = ReadWeight(g, Other(add, mm->outputs[0]), {out}, b)).ok()) return s;
-  // Transposed in 32 x 32 tiles: a plain loop writes each float to another cache line (and page)
-  // and took ~7% of a MiniLM load.
-  w->resize(w_in_out.size());
-  constexpr int64_t kTile = 32;
-  for (int64_t i0 = 0; i0 < in; i0 += kTile) {
-    for (int64_t o0 = 0; o0 < out; o0 += kTile) {
-      for (int64_t o = o0; o < std::min(out, o0 + kTile); ++o)
-        for (int64_t i = i0; i < std::min(in, i0 + kTile); ++i) (*w)[o * in + i] = w_in_out[i * out + o];
-    }
-  }
   *y = add->outputs[0];
   return Status::Ok();
 }
@@ -77,8 +89,8 @@ bool ReducesLastAxis(const GraphIndex& g, const Node* n) {
 
 // LayerNorm of `x`: a LayerNormalization op, or ReduceMean/Sub/Pow/ReduceMean/Add(eps)/Sqrt/Div
 // then Mul(gamma) and Add(beta). eps must agree with config.json's.
-Status MatchLayerNorm(const GraphIndex& g, const BertConfig& c, const std::string& x,
-                      std::vector<float>* gamma, std::vector<float>* beta, std::string* y) {
+Status MatchLayerNorm(const GraphIndex& g, const BertConfig& c, const std::string& x, Weight* gamma,
+                      Weight* beta, std::string* y) {
   const std::vector<const Node*> users = g.Users(x);
   const int64_t h = c.hidden_size;
   double eps = 1e-5;
@@ -212,7 +224,7 @@ Status MatchAttention(const GraphIndex& g, const BertConfig& c, const std::strin
     return Fail("layer input \"" + h + "\" does not feed three projections and a residual Add");
   }
   struct Path {
-    std::vector<float> w, b;
+    Weight w, b;
     const Node* matmul;
     size_t slot;
     double scale = 1;
@@ -325,9 +337,8 @@ Status MatchActivation(const GraphIndex& g, const BertConfig& c, const std::stri
 
 // Linear -> Add(residual) -> LayerNorm.
 Status MatchDenseResidualNorm(const GraphIndex& g, const BertConfig& c, const Node* mm, const std::string& x,
-                              int64_t in, const std::string& residual, std::vector<float>* w,
-                              std::vector<float>* b, std::vector<float>* gamma, std::vector<float>* beta,
-                              std::string* y) {
+                              int64_t in, const std::string& residual, Weight* w, Weight* b, Weight* gamma,
+                              Weight* beta, std::string* y) {
   std::string dense;
   Status s = MatchLinear(g, mm, x, in, c.hidden_size, w, b, &dense);
   if (!s.ok()) return s;

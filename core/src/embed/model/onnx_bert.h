@@ -14,6 +14,7 @@ namespace ruv::embed {
 
 // CORRUPT_DATA for bytes that are not ONNX; MODEL_LOAD_FAILED naming the op or tensor for a
 // graph that is not the BERT encoder `config` describes (other activation, layer count, eps...).
+// Weights stored as raw_data are views of `data` (Weight::View): keep it until they are read.
 Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out);
 
 }  // namespace ruv::embed

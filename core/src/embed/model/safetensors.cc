@@ -12,13 +12,6 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
 
-// std::bit_cast is missing from Emscripten 3.1.6's libc++.
-float FloatFromBits(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
-
 // The reference implementation refuses headers over 100 MB; so do we (and before parsing).
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 
@@ -73,41 +66,22 @@ Status ParseEntry(const std::string& name, const nlohmann::json& e, const uint8_
   return Status::Ok();
 }
 
-float HalfToFloat(uint16_t h) {
-  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
-  uint32_t bits;
-  if (exp == 0x1f) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else if (exp != 0) {
-    bits = sign | ((exp + 112) << 23) | (mant << 13);
-  } else if (mant == 0) {
-    bits = sign;
-  } else {  // subnormal half: normalize
-    int e = -1;
-    uint32_t m = mant;
-    do {
-      ++e;
-      m <<= 1;
-    } while ((m & 0x400u) == 0);
-    bits = sign | (static_cast<uint32_t>(112 - e) << 23) | ((m & 0x3ffu) << 13);
-  }
-  return FloatFromBits(bits);
-}
-
-Status ToFloats(const std::string& name, const SafetensorsTensor& t, std::vector<float>* out) {
-  const size_t n = t.size / DtypeSize(t.dtype);
-  out->resize(n);
+// A view of a float tensor's bytes (decoded when the encoder reads it).
+Status ToWeight(const std::string& name, const SafetensorsTensor& t, Weight* out) {
+  WeightBytes b;
+  b.data = t.data;
   if (t.dtype == "F32") {
-    std::memcpy(out->data(), t.data, t.size);
-  } else if (t.dtype == "F16" || t.dtype == "BF16") {
-    for (size_t i = 0; i < n; ++i) {
-      uint16_t v;
-      std::memcpy(&v, t.data + 2 * i, 2);
-      (*out)[i] = t.dtype == "F16" ? HalfToFloat(v) : FloatFromBits(static_cast<uint32_t>(v) << 16);
-    }
+    b.type = WeightBytes::Type::kF32;
+  } else if (t.dtype == "F16") {
+    b.type = WeightBytes::Type::kF16;
+  } else if (t.dtype == "BF16") {
+    b.type = WeightBytes::Type::kBF16;
   } else {
     return {ErrorCode::kModelLoadFailed, "tensor " + name + " has dtype " + t.dtype + ", not a float type"};
   }
+  b.cols = t.shape.empty() ? 1 : static_cast<size_t>(t.shape.back());
+  b.rows = b.cols == 0 ? 0 : t.size / DtypeSize(t.dtype) / b.cols;
+  *out = Weight::View(b);
   return Status::Ok();
 }
 
@@ -162,7 +136,7 @@ Status LoadBertSafetensors(const uint8_t* data, size_t size, const BertConfig& c
       return {ErrorCode::kModelLoadFailed,
               "tensor " + it->first + " does not have the shape [" + want + "] config.json implies"};
     }
-    if (!(s = ToFloats(it->first, it->second, slot.dst)).ok()) return s;
+    if (!(s = ToWeight(it->first, it->second, slot.dst)).ok()) return s;
   }
   if (!(s = CheckBertWeights(config, w)).ok()) return s;
   *out = std::move(w);

@@ -26,7 +26,8 @@ struct SafetensorsTensor {
 Status ParseSafetensors(const uint8_t* data, size_t size, std::map<std::string, SafetensorsTensor>* out);
 
 // The BERT weights of a safetensors file for `config` (names with or without "bert."; F32, F16
-// and BF16 converted to float). MODEL_LOAD_FAILED names a missing or misshapen tensor.
+// and BF16, converted to float when read). MODEL_LOAD_FAILED names a missing or misshapen tensor.
+// The weights are views of `data` (Weight::View): keep it until they are read.
 Status LoadBertSafetensors(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out);
 
 }  // namespace ruv::embed

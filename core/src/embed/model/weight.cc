@@ -1,0 +1,114 @@
+// Weight: float32 values held, or a view of a model file's bytes decoded on demand (bert_model.h).
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "embed/bert_model.h"
+
+namespace ruv::embed {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "model files' floats are little-endian");
+
+// std::bit_cast is missing from Emscripten 3.1.6's libc++.
+float FloatFromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+float HalfToFloat(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
+  uint32_t bits;
+  if (exp == 0x1f) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else if (exp != 0) {
+    bits = sign | ((exp + 112) << 23) | (mant << 13);
+  } else if (mant == 0) {
+    bits = sign;
+  } else {  // subnormal half: normalize
+    int e = -1;
+    uint32_t m = mant;
+    do {
+      ++e;
+      m <<= 1;
+    } while ((m & 0x400u) == 0);
+    bits = sign | (static_cast<uint32_t>(112 - e) << 23) | ((m & 0x3ffu) << 13);
+  }
+  return FloatFromBits(bits);
+}
+
+// One stored value at `index` of `b`, as float32.
+float Decode(const WeightBytes& b, size_t index) {
+  switch (b.type) {
+    case WeightBytes::Type::kF32: {
+      float f;
+      std::memcpy(&f, b.data + 4 * index, 4);
+      return f;
+    }
+    case WeightBytes::Type::kF16:
+    case WeightBytes::Type::kBF16: {
+      uint16_t v;
+      std::memcpy(&v, b.data + 2 * index, 2);
+      return b.type == WeightBytes::Type::kF16 ? HalfToFloat(v)
+                                               : FloatFromBits(static_cast<uint32_t>(v) << 16);
+    }
+  }
+  return 0.0f;
+}
+
+// Stored values [first, first + n) in storage order.
+void DecodeRange(const WeightBytes& b, size_t first, size_t n, float* out) {
+  if (b.type == WeightBytes::Type::kF32) {
+    std::memcpy(out, b.data + 4 * first, 4 * n);
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) out[i] = Decode(b, first + i);
+}
+
+}  // namespace
+
+Weight Weight::View(const WeightBytes& bytes) {
+  Weight w;
+  w.bytes_ = bytes;
+  w.view_ = true;
+  return w;
+}
+
+void Weight::Read(size_t first, size_t n, float* out) const {
+  if (!view_) {
+    std::copy_n(data() + first, n, out);
+    return;
+  }
+  if (!bytes_.transposed) return DecodeRange(bytes_, first, n, out);
+  // Wanted [cols, rows]: element e is stored at (e % rows, e / rows). Whole tensors go in 32 x 32
+  // tiles (a plain loop touches another cache line per value: ~7% of a MiniLM load).
+  const size_t rows = bytes_.rows, cols = bytes_.cols;
+  if (first == 0 && n == rows * cols) {
+    constexpr size_t kTile = 32;
+    for (size_t r0 = 0; r0 < rows; r0 += kTile)
+      for (size_t c0 = 0; c0 < cols; c0 += kTile)
+        for (size_t c = c0; c < std::min(cols, c0 + kTile); ++c)
+          for (size_t r = r0; r < std::min(rows, r0 + kTile); ++r)
+            out[c * rows + r] = Decode(bytes_, r * cols + c);
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const size_t e = first + i;
+    out[i] = Decode(bytes_, (e % rows) * cols + e / rows);
+  }
+}
+
+std::vector<float> Weight::Values() const {
+  std::vector<float> v(count());
+  Read(0, v.size(), v.data());
+  return v;
+}
+
+void Weight::Release() {
+  std::vector<float>().swap(*this);
+  view_ = false;
+  bytes_ = WeightBytes{};
+}
+
+}  // namespace ruv::embed
