@@ -47,8 +47,9 @@ HWY_INLINE size_t PaddedCols(size_t n) { return (n + kGemmPanel - 1) / kGemmPane
 
 HWY_NOINLINE size_t PackedWeightSizeKernel(size_t n, size_t k) { return PaddedCols(n) * k; }
 
-HWY_NOINLINE void PackWeightsKernel(const float* HWY_RESTRICT w, size_t n, size_t k,
-                                    float* HWY_RESTRICT packed) {
+// w [n, k] with row stride ldw (attention packs one head's keys out of the qkv rows).
+HWY_INLINE void PackWeightsStrided(const float* HWY_RESTRICT w, size_t ldw, size_t n, size_t k,
+                                   float* HWY_RESTRICT packed) {
   const size_t padded = PaddedCols(n), panels = padded / kGemmPanel;
   for (size_t kb = 0; kb < k; kb += kGemmK) {
     const size_t kc = std::min(kGemmK, k - kb);
@@ -59,11 +60,35 @@ HWY_NOINLINE void PackWeightsKernel(const float* HWY_RESTRICT w, size_t n, size_
         const size_t col = p * kGemmPanel + j;
         float* dst = panel + j;
         if (col < n) {
-          const float* src = w + col * k + kb;
+          const float* src = w + col * ldw + kb;
           for (size_t r = 0; r < kc; ++r) dst[r * kGemmPanel] = src[r];
         } else {
           for (size_t r = 0; r < kc; ++r) dst[r * kGemmPanel] = 0.0f;
         }
+      }
+    }
+  }
+}
+
+HWY_NOINLINE void PackWeightsKernel(const float* HWY_RESTRICT w, size_t n, size_t k,
+                                    float* HWY_RESTRICT packed) {
+  PackWeightsStrided(w, k, n, k, packed);
+}
+
+// The same layout from W's transpose wt [k, n] (row stride ldwt): each panel row is a run of wt's
+// row, copied whole (attention's values: V [len, head_dim] is W^T of ctx = P x V).
+HWY_INLINE void PackTransposed(const float* HWY_RESTRICT wt, size_t ldwt, size_t n, size_t k,
+                               float* HWY_RESTRICT packed) {
+  const size_t padded = PaddedCols(n), panels = padded / kGemmPanel;
+  for (size_t kb = 0; kb < k; kb += kGemmK) {
+    const size_t kc = std::min(kGemmK, k - kb);
+    for (size_t p = 0; p < panels; ++p) {
+      float* panel = packed + kb * padded + p * kc * kGemmPanel;
+      const size_t col0 = p * kGemmPanel, cols = std::min(kGemmPanel, n - col0);
+      for (size_t r = 0; r < kc; ++r) {
+        float* dst = panel + r * kGemmPanel;
+        std::memcpy(dst, wt + (kb + r) * ldwt + col0, cols * sizeof(float));
+        std::fill(dst + cols, dst + kGemmPanel, 0.0f);
       }
     }
   }
@@ -104,19 +129,20 @@ HWY_INLINE void GemmTileRows(size_t rows, const float* a, size_t lda, const floa
   GemmTile<R>(a, lda, panel, kc, bias, first, c, ldc);
 }
 
-// Columns of panels [p_begin, p_end) of c (kernels::GemmPanels). Loop order: k blocks, then
-// panels, then row tiles (the packed order). Each panel's columns are computed the same way
-// whichever range holds it, so splitting the panels across threads changes no result.
-HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
-                             const float* HWY_RESTRICT packed, size_t n, const float* HWY_RESTRICT bias,
-                             float* HWY_RESTRICT c, size_t p_begin, size_t p_end) {
+// Columns of panels [p_begin, p_end) of c (kernels::GemmPanels), rows of a and c lda and ldc
+// apart. Loop order: k blocks, then panels, then row tiles (the packed order). Each panel's
+// columns are computed the same way whichever range holds it, so splitting the panels across
+// threads changes no result.
+HWY_INLINE void GemmStrided(const float* HWY_RESTRICT a, size_t lda, size_t m, size_t k,
+                            const float* HWY_RESTRICT packed, size_t n, const float* HWY_RESTRICT bias,
+                            float* HWY_RESTRICT c, size_t ldc, size_t p_begin, size_t p_end) {
   constexpr size_t W = kGemmPanel;
   const size_t padded = PaddedCols(n);
   p_end = std::min(p_end, padded / W);
   if (k == 0) {
     for (size_t i = 0; i < m; ++i)
       for (size_t j = p_begin * W; j < std::min(n, p_end * W); ++j)
-        c[i * n + j] = bias != nullptr ? bias[j] : 0.0f;
+        c[i * ldc + j] = bias != nullptr ? bias[j] : 0.0f;
     return;
   }
   for (size_t kb = 0; kb < k; kb += kGemmK) {
@@ -127,11 +153,11 @@ HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
       const size_t col0 = p * W, cols = std::min(W, n - col0);
       for (size_t i = 0; i < m; i += kGemmRows) {
         const size_t rows = std::min(kGemmRows, m - i);
-        const float* a_tile = a + i * k + kb;
-        float* c_tile = c + i * n + col0;
+        const float* a_tile = a + i * lda + kb;
+        float* c_tile = c + i * ldc + col0;
         if (cols == W) {
-          GemmTileRows<kGemmRows>(rows, a_tile, k, panel, kc, bias != nullptr ? bias + col0 : nullptr, first,
-                                  c_tile, n);
+          GemmTileRows<kGemmRows>(rows, a_tile, lda, panel, kc, bias != nullptr ? bias + col0 : nullptr,
+                                  first, c_tile, ldc);
           continue;
         }
         // The last, partial panel: the tile goes through a full-width buffer so neither c nor
@@ -140,13 +166,19 @@ HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
         HWY_ALIGN float tile_bias[W] = {};
         if (bias != nullptr) std::memcpy(tile_bias, bias + col0, cols * sizeof(float));
         if (!first)
-          for (size_t r = 0; r < rows; ++r) std::memcpy(tile + r * W, c_tile + r * n, cols * sizeof(float));
-        GemmTileRows<kGemmRows>(rows, a_tile, k, panel, kc, bias != nullptr ? tile_bias : nullptr, first,
+          for (size_t r = 0; r < rows; ++r) std::memcpy(tile + r * W, c_tile + r * ldc, cols * sizeof(float));
+        GemmTileRows<kGemmRows>(rows, a_tile, lda, panel, kc, bias != nullptr ? tile_bias : nullptr, first,
                                 tile, W);
-        for (size_t r = 0; r < rows; ++r) std::memcpy(c_tile + r * n, tile + r * W, cols * sizeof(float));
+        for (size_t r = 0; r < rows; ++r) std::memcpy(c_tile + r * ldc, tile + r * W, cols * sizeof(float));
       }
     }
   }
+}
+
+HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
+                             const float* HWY_RESTRICT packed, size_t n, const float* HWY_RESTRICT bias,
+                             float* HWY_RESTRICT c, size_t p_begin, size_t p_end) {
+  GemmStrided(a, k, m, k, packed, n, bias, c, n, p_begin, p_end);
 }
 
 }  // namespace HWY_NAMESPACE

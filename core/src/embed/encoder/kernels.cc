@@ -28,6 +28,7 @@ HWY_EXPORT(BiasResidualLayerNormKernel);
 HWY_EXPORT(LayerNormKernel);
 HWY_EXPORT(SoftmaxRowKernel);
 HWY_EXPORT(AttentionSequenceKernel);
+HWY_EXPORT(AttentionScratchKernel);
 HWY_EXPORT(ErfKernel);
 HWY_EXPORT(Q8PackedSizeKernel);
 HWY_EXPORT(Q8RowValuesKernel);
@@ -137,6 +138,10 @@ void GemmQ8Panels(const void* q, const float* scales, const int32_t* zero_points
                   const Q8Weights& w, const float* bias, float* c, size_t begin, size_t end) {
   HWY_DYNAMIC_DISPATCH(Q8GemmKernel)
   (q, scales, zero_points, m, w.k, w.packed.get(), w.scales.data(), w.sums.data(), w.n, bias, c, begin, end);
+}
+
+size_t AttentionScratchSize(size_t len, size_t hidden, size_t num_heads) {
+  return HWY_DYNAMIC_DISPATCH(AttentionScratchKernel)(len, hidden, num_heads);
 }
 
 void Erf(const float* x, size_t n, float* out) { HWY_DYNAMIC_DISPATCH(ErfKernel)(x, n, out); }

@@ -97,15 +97,9 @@ void SoftmaxRow(float* x, size_t n);
 void AttentionHeads(const float* qkv, size_t len, size_t hidden, size_t num_heads, size_t begin, size_t end,
                     float* scratch, float* ctx);
 
-// Queries whose probabilities are kept at once (each value row loaded serves them all).
-inline constexpr size_t kAttentionRows = 4;
-// A sequence's length padded to 16 floats (a whole number of vectors on every target).
-inline size_t AttentionPaddedLength(size_t len) { return (len + 15) / 16 * 16; }
-// The scratch of AttentionHeads: one head's keys transposed, and kAttentionRows rows of
-// probabilities.
-inline size_t AttentionScratchSize(size_t len, size_t hidden, size_t num_heads) {
-  return (hidden / num_heads + kAttentionRows) * AttentionPaddedLength(len);
-}
+// Floats of AttentionHeads' scratch for a sequence of `len` tokens (one head's keys and values
+// packed for the GEMM, and its len x len scores).
+size_t AttentionScratchSize(size_t len, size_t hidden, size_t num_heads);
 
 // out[i] = erf(x[i]) (exposed for its accuracy test).
 void Erf(const float* x, size_t n, float* out);

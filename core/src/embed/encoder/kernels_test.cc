@@ -222,9 +222,11 @@ TEST_P(EncoderKernelsTest, AttentionMatchesReference) {
   };
   // Head widths 8, 17 (no vector multiple), 32 (MiniLM) and 64 (BERT-base).
   for (Shape s : {Shape{32, 4}, Shape{51, 3}, Shape{384, 12}, Shape{128, 2}}) {
-    // Lengths around the 4-query blocks, the 16-float padding and the 8-vector key groups.
-    for (size_t len :
-         {size_t{1}, size_t{3}, size_t{5}, size_t{16}, size_t{17}, size_t{97}, size_t{129}, size_t{200}}) {
+    // Lengths around the GEMM's row tiles (3, 6, 8) and panels (16, 32), and past its 256-deep k
+    // blocks (the values' GEMM runs over keys).
+    for (size_t len : {size_t{1}, size_t{3}, size_t{5}, size_t{16}, size_t{17}, size_t{33}, size_t{97},
+                       size_t{129}, size_t{200}, size_t{257}, size_t{300}}) {
+      if (len > 200 && s.hidden > 128 && test::kSanitized) continue;
       SCOPED_TRACE(::testing::Message() << "hidden " << s.hidden << " heads " << s.heads << " len " << len);
       const auto qkv = RandomFloats(len * 3 * s.hidden, 12, -2.0f, 2.0f);
       std::vector<float> scores(len), expected(len * s.hidden);
@@ -251,7 +253,8 @@ TEST_P(EncoderKernelsTest, AttentionMatchesReference) {
                     ASSERT_TRUE(std::isnan(ctx[t * s.hidden + c])) << t << "," << c;
             }
           }
-          for (size_t i = 0; i < ctx.size(); ++i) ASSERT_NEAR(ctx[i], expected[i], 1e-5) << i;
+          // float32 sums over up to 300 keys of values in +-2 (the reference sums in double).
+          for (size_t i = 0; i < ctx.size(); ++i) ASSERT_NEAR(ctx[i], expected[i], 3e-5) << i;
         }
       }
     }

@@ -14,6 +14,7 @@
 #include <limits>
 
 #include "embed/bert_model.h"
+#include "embed/encoder/gemm-inl.h"  // attention's GEMMs
 #include "embed/encoder/kernels.h"
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
@@ -247,108 +248,37 @@ HWY_INLINE void SoftmaxRowInline(float* HWY_RESTRICT x, size_t n) {
 
 HWY_NOINLINE void SoftmaxRowKernel(float* HWY_RESTRICT x, size_t n) { SoftmaxRowInline(x, n); }
 
-// Attention of one head, in three steps that each run on whole vectors with independent
-// accumulators (the former per-query loop summed each q.k dot product across lanes, 12 heads x
-// len^2 horizontal sums, and chained each value column's FMAs into one accumulator: a quarter of
-// a 128-token forward pass). K is first transposed into kt [head_dim, lp] (zero past len), so a
-// query's scores are a row of FMAs: broadcast q[c], times kt's row c, over all keys at once.
+// Attention of each head as two GEMMs on the encoder's own kernel (gemm-inl.h): the head's keys
+// packed as the weight of scores = q k^T [len, len], its values packed (as W^T) for
+// ctx = softmax(scores) v. The GEMM's register tile reuses each loaded key or value row across
+// 8 queries (AVX-512; 6 AVX2, 3 wasm); the former per-query loops (a broadcast or a load per
+// multiply-add) ran at a third of the GEMM's speed: a third of a 512-token forward pass.
 
-// s[0, NV * N) = q . kt over head_dim rows (row stride lp), NV vectors of keys.
-template <size_t NV>
-HWY_INLINE void AttentionScores(const float* HWY_RESTRICT q, const float* HWY_RESTRICT kt, size_t lp,
-                                size_t head_dim, float* HWY_RESTRICT s) {
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
-  hn::Vec<decltype(d)> acc[NV];
-  for (size_t v = 0; v < NV; ++v) acc[v] = hn::Zero(d);
-  for (size_t c = 0; c < head_dim; ++c) {
-    const auto x = hn::Set(d, q[c]);
-    for (size_t v = 0; v < NV; ++v) acc[v] = hn::MulAdd(x, hn::LoadU(d, kt + c * lp + v * N), acc[v]);
-  }
-  for (size_t v = 0; v < NV; ++v) hn::StoreU(acc[v], d, s + v * N);
+// Floats of AttentionSequenceKernel's scratch: the packed keys, the packed values, the scores
+// (len rows of whole panels of keys).
+HWY_NOINLINE size_t AttentionScratchKernel(size_t len, size_t hidden, size_t num_heads) {
+  const size_t head_dim = hidden / num_heads;
+  return PaddedCols(len) * head_dim + PaddedCols(head_dim) * len + len * PaddedCols(len);
 }
-
-// AttentionScores for nv <= NV vectors: one instantiation per count.
-template <size_t NV>
-HWY_INLINE void AttentionScoresUpTo(size_t nv, const float* q, const float* kt, size_t lp, size_t head_dim,
-                                    float* s) {
-  if constexpr (NV > 1) {
-    if (nv < NV) return AttentionScoresUpTo<NV - 1>(nv, q, kt, lp, head_dim, s);
-  }
-  AttentionScores<NV>(q, kt, lp, head_dim, s);
-}
-
-// out[r][0, t) = sum_j p[r * lp + j] * v[j * stride, + t) for Q query rows (row stride ldo), t <= N
-// head dimensions: one load of a value row feeds Q independent accumulators.
-template <size_t Q>
-HWY_INLINE void AttentionValues(const float* HWY_RESTRICT p, size_t lp, size_t len,
-                                const float* HWY_RESTRICT v, size_t stride, size_t t, float* HWY_RESTRICT out,
-                                size_t ldo) {
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
-  hn::Vec<decltype(d)> acc[Q];
-  for (size_t r = 0; r < Q; ++r) acc[r] = hn::Zero(d);
-  for (size_t j = 0; j < len; ++j) {
-    const auto row = t == N ? hn::LoadU(d, v + j * stride) : LoadTail(d, v + j * stride, t);
-    for (size_t r = 0; r < Q; ++r) acc[r] = hn::MulAdd(hn::Set(d, p[r * lp + j]), row, acc[r]);
-  }
-  for (size_t r = 0; r < Q; ++r) {
-    if (t == N) {
-      hn::StoreU(acc[r], d, out + r * ldo);
-    } else {
-      StoreTail(d, acc[r], out + r * ldo, t);
-    }
-  }
-}
-
-template <size_t Q>
-HWY_INLINE void AttentionValuesUpTo(size_t q, const float* p, size_t lp, size_t len, const float* v,
-                                    size_t stride, size_t t, float* out, size_t ldo) {
-  if constexpr (Q > 1) {
-    if (q < Q) return AttentionValuesUpTo<Q - 1>(q, p, lp, len, v, stride, t, out, ldo);
-  }
-  AttentionValues<Q>(p, lp, len, v, stride, t, out, ldo);
-}
-
-// Queries per block: the probabilities of kernels::kAttentionRows queries are kept, so each
-// value row loaded serves all of them.
-inline constexpr size_t kAttnRows = kernels::kAttentionRows;
-// Key vectors per scores call: 8 accumulators (128 keys on AVX-512).
-inline constexpr size_t kAttnKeyVecs = 8;
 
 HWY_NOINLINE void AttentionSequenceKernel(const float* HWY_RESTRICT qkv, size_t len, size_t hidden,
                                           size_t num_heads, size_t head_begin, size_t head_end,
                                           float* HWY_RESTRICT scratch, float* HWY_RESTRICT ctx) {
-  const hn::ScalableTag<float> d;
-  const size_t N = hn::Lanes(d);
   const size_t head_dim = hidden / num_heads, stride = 3 * hidden;
-  const size_t lp = kernels::AttentionPaddedLength(len);  // a multiple of N on every target
-  float* kt = scratch;                                    // [head_dim, lp]
-  float* probs = scratch + head_dim * lp;                 // [kAttnRows, lp]
+  float* keys = scratch;                              // packed: W = k [len, head_dim]
+  float* values = keys + PaddedCols(len) * head_dim;  // packed from W^T = v [len, head_dim]
+  // [len, lp]: the scores of whole panels of keys, those past len zero (their packed keys are)
+  // and never read; so the GEMM writes whole panels, with no partial-panel copies.
+  const size_t lp = PaddedCols(len);
+  float* probs = values + PaddedCols(head_dim) * len;
+  constexpr size_t kAllPanels = ~size_t{0};
   for (size_t h = head_begin; h < std::min(head_end, num_heads); ++h) {
     const size_t off = h * head_dim;
-    const float* keys = qkv + hidden + off;
-    const float* values = qkv + 2 * hidden + off;
-    for (size_t c = 0; c < head_dim; ++c) {
-      float* row = kt + c * lp;
-      for (size_t j = 0; j < len; ++j) row[j] = keys[j * stride + c];
-      std::fill(row + len, row + lp, 0.0f);
-    }
-    for (size_t i0 = 0; i0 < len; i0 += kAttnRows) {
-      const size_t rows = std::min(kAttnRows, len - i0);
-      for (size_t r = 0; r < rows; ++r) {
-        const float* q = qkv + (i0 + r) * stride + off;
-        float* s = probs + r * lp;
-        for (size_t j = 0; j < lp; j += kAttnKeyVecs * N)
-          AttentionScoresUpTo<kAttnKeyVecs>(std::min(kAttnKeyVecs, (lp - j) / N), q, kt + j, lp, head_dim,
-                                            s + j);
-        SoftmaxRowInline(s, len);
-      }
-      float* out = ctx + i0 * hidden + off;
-      for (size_t c = 0; c < head_dim; c += N)
-        AttentionValuesUpTo<kAttnRows>(rows, probs, lp, len, values + c, stride, std::min(N, head_dim - c),
-                                       out + c, hidden);
-    }
+    PackWeightsStrided(qkv + hidden + off, stride, len, head_dim, keys);
+    PackTransposed(qkv + 2 * hidden + off, stride, head_dim, len, values);
+    GemmStrided(qkv + off, stride, len, head_dim, keys, lp, nullptr, probs, lp, 0, kAllPanels);
+    for (size_t i = 0; i < len; ++i) SoftmaxRowInline(probs + i * lp, len);
+    GemmStrided(probs, lp, len, len, values, head_dim, nullptr, ctx + off, hidden, 0, kAllPanels);
   }
 }
 
