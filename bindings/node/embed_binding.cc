@@ -1,6 +1,5 @@
 // Embedding model (core/capi/ruv_capi_embed.h) as a JS class `EmbedModel` wrapping one ruv_embed*:
-//   loadEmbedModel(bundle, maxTokens, pooling, normalize, weights, truncation, threads, dtype,
-//                  digestsChecked, lent):
+//   loadEmbedModel(bundle, options: Int32Array (ruv_embed_options' 8 fields), lent):
 //     Promise<EmbedModel>
 //   info(): Uint32Array (RUV_EMBED_INFO_COUNT values)
 //   embed(texts: Uint8Array, lens: Uint32Array): Float32Array          (count x dimensions)
@@ -223,16 +222,14 @@ Napi::Value LoadEmbedModel(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TypedArrayArg<uint8_t>(info, 0);  // checks the type
   const Napi::Uint8Array bundle = info[0].As<Napi::Uint8Array>();
-  ruv_embed_options options{};
-  options.max_tokens = static_cast<uint32_t>(SizeArg(info, 1));
-  options.pooling = Int32Arg(info, 2);
-  options.normalize = Int32Arg(info, 3);
-  options.weights = Int32Arg(info, 4);
-  options.truncation = Int32Arg(info, 5);
-  options.threads = static_cast<uint32_t>(SizeArg(info, 6));
-  options.dtype = Int32Arg(info, 7);
-  options.digests_checked = Int32Arg(info, 8);
-  const bool lent = info.Length() > 9 && info[9].IsBoolean() && info[9].As<Napi::Boolean>().Value();
+  // The fields of ruv_embed_options in order, 32 bits each, as the TypeScript codec encodes them
+  // for both bindings (embeddings/codec.ts encodeLoadParams; the wasm adapter copies them too).
+  static_assert(sizeof(ruv_embed_options) == 8 * sizeof(int32_t), "ruv_embed_options: 8 x 32-bit fields");
+  const auto fields = TypedArrayArg<int32_t>(info, 1);
+  if (fields.length != 8) throw Napi::RangeError::New(env, "loadEmbedModel: expected 8 option fields");
+  ruv_embed_options options;
+  std::memcpy(&options, fields.data, sizeof options);
+  const bool lent = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   return (new LoadWorker(env, bundle, lent, options))->Start();
 }
 

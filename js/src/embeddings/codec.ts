@@ -89,7 +89,7 @@ export function decodeModelInfo(v: Uint32Array): CoreModelInfo {
 /** Number of values ruv_embed_info writes (RUV_EMBED_INFO_COUNT). */
 export const EMBED_INFO_COUNT = 16;
 
-/** The wasm adapter writes ruv_embed_options field by field: 8 x 32-bit in this order. */
+/** ruv_embed_options as both bindings take it: its 8 fields, 32 bits each, in this order. */
 export function encodeLoadParams(p: EmbedLoadParams): Int32Array {
   return Int32Array.of(
     p.maxTokens,

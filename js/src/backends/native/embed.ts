@@ -5,6 +5,7 @@
  * the calling thread.
  */
 import type { EmbedBackendModel, EmbedKernels, EmbedLoadParams, PackedTexts } from '../../backend.js';
+import { encodeLoadParams } from '../../embeddings/codec.js';
 import { guarded, rethrow } from './status.js';
 
 /** One model of the addon (a ruv_embed* with a GC finalizer). */
@@ -22,14 +23,8 @@ interface NativeEmbedModel {
 export interface NativeEmbedAddon {
   loadEmbedModel(
     bundle: Uint8Array,
-    maxTokens: number,
-    pooling: number,
-    normalize: number,
-    weights: number,
-    truncation: number,
-    threads: number,
-    dtype: number,
-    digestsChecked: number,
+    /** ruv_embed_options' fields (encodeLoadParams). */
+    options: Int32Array,
     lent: boolean,
   ): Promise<NativeEmbedModel>;
 }
@@ -52,20 +47,9 @@ function wrap(m: NativeEmbedModel): EmbedBackendModel {
 export function createEmbedKernels(addon: NativeEmbedAddon): EmbedKernels {
   return {
     async load(bundle: Uint8Array, p: EmbedLoadParams, lent = false): Promise<EmbedBackendModel> {
-      const model = await guarded(() =>
-        addon.loadEmbedModel(
-          bundle,
-          p.maxTokens,
-          p.pooling,
-          p.normalize,
-          p.weights,
-          p.truncation,
-          p.threads,
-          p.dtype,
-          p.digestsChecked,
-          lent,
-        ),
-      ).catch(rethrow);
+      const model = await guarded(() => addon.loadEmbedModel(bundle, encodeLoadParams(p), lent)).catch(
+        rethrow,
+      );
       return wrap(model);
     },
   };
