@@ -13,6 +13,14 @@ namespace ruv {
 
 static_assert(std::endian::native == std::endian::little, "the formats are written as host bytes");
 
+// The float whose IEEE-754 bits are `bits` (std::bit_cast is missing from Emscripten 3.1.6's
+// libc++).
+inline float FloatFromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
 class ByteWriter {
  public:
   explicit ByteWriter(std::vector<uint8_t>* out) : out_(out) {}

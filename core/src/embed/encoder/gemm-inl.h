@@ -47,27 +47,34 @@ HWY_INLINE size_t PaddedCols(size_t n) { return (n + kGemmPanel - 1) / kGemmPane
 
 HWY_NOINLINE size_t PackedWeightSizeKernel(size_t n, size_t k) { return PaddedCols(n) * k; }
 
-// w [n, k] with row stride ldw (attention packs one head's keys out of the qkv rows).
-HWY_INLINE void PackWeightsStrided(const float* HWY_RESTRICT w, size_t ldw, size_t n, size_t k,
-                                   float* HWY_RESTRICT packed) {
+// fn(panel, kb, kc, col0) for every k block [kb, kb + kc) of every panel of the packed layout
+// of an [n, k] weight, `panel` its kc x kGemmPanel floats, col0 its first output column.
+template <typename Fn>
+HWY_INLINE void ForEachPackedBlock(size_t n, size_t k, float* HWY_RESTRICT packed, Fn&& fn) {
   const size_t padded = PaddedCols(n), panels = padded / kGemmPanel;
   for (size_t kb = 0; kb < k; kb += kGemmK) {
     const size_t kc = std::min(kGemmK, k - kb);
-    for (size_t p = 0; p < panels; ++p) {
-      float* panel = packed + kb * padded + p * kc * kGemmPanel;
-      // Column by column: each reads one contiguous run of its weight row.
-      for (size_t j = 0; j < kGemmPanel; ++j) {
-        const size_t col = p * kGemmPanel + j;
-        float* dst = panel + j;
-        if (col < n) {
-          const float* src = w + col * ldw + kb;
-          for (size_t r = 0; r < kc; ++r) dst[r * kGemmPanel] = src[r];
-        } else {
-          for (size_t r = 0; r < kc; ++r) dst[r * kGemmPanel] = 0.0f;
-        }
+    for (size_t p = 0; p < panels; ++p)
+      fn(packed + kb * padded + p * kc * kGemmPanel, kb, kc, p * kGemmPanel);
+  }
+}
+
+// w [n, k] with row stride ldw (attention packs one head's keys out of the qkv rows). Column by
+// column: each reads one contiguous run of its weight row.
+HWY_INLINE void PackWeightsStrided(const float* HWY_RESTRICT w, size_t ldw, size_t n, size_t k,
+                                   float* HWY_RESTRICT packed) {
+  ForEachPackedBlock(n, k, packed, [&](float* panel, size_t kb, size_t kc, size_t col0) {
+    for (size_t j = 0; j < kGemmPanel; ++j) {
+      const size_t col = col0 + j;
+      float* dst = panel + j;
+      if (col < n) {
+        const float* src = w + col * ldw + kb;
+        for (size_t r = 0; r < kc; ++r) dst[r * kGemmPanel] = src[r];
+      } else {
+        for (size_t r = 0; r < kc; ++r) dst[r * kGemmPanel] = 0.0f;
       }
     }
-  }
+  });
 }
 
 HWY_NOINLINE void PackWeightsKernel(const float* HWY_RESTRICT w, size_t n, size_t k,
@@ -79,19 +86,14 @@ HWY_NOINLINE void PackWeightsKernel(const float* HWY_RESTRICT w, size_t n, size_
 // row, copied whole (attention's values: V [len, head_dim] is W^T of ctx = P x V).
 HWY_INLINE void PackTransposed(const float* HWY_RESTRICT wt, size_t ldwt, size_t n, size_t k,
                                float* HWY_RESTRICT packed) {
-  const size_t padded = PaddedCols(n), panels = padded / kGemmPanel;
-  for (size_t kb = 0; kb < k; kb += kGemmK) {
-    const size_t kc = std::min(kGemmK, k - kb);
-    for (size_t p = 0; p < panels; ++p) {
-      float* panel = packed + kb * padded + p * kc * kGemmPanel;
-      const size_t col0 = p * kGemmPanel, cols = std::min(kGemmPanel, n - col0);
-      for (size_t r = 0; r < kc; ++r) {
-        float* dst = panel + r * kGemmPanel;
-        std::memcpy(dst, wt + (kb + r) * ldwt + col0, cols * sizeof(float));
-        std::fill(dst + cols, dst + kGemmPanel, 0.0f);
-      }
+  ForEachPackedBlock(n, k, packed, [&](float* panel, size_t kb, size_t kc, size_t col0) {
+    const size_t cols = std::min(kGemmPanel, n - col0);
+    for (size_t r = 0; r < kc; ++r) {
+      float* dst = panel + r * kGemmPanel;
+      std::memcpy(dst, wt + (kb + r) * ldwt + col0, cols * sizeof(float));
+      std::fill(dst + cols, dst + kGemmPanel, 0.0f);
     }
-  }
+  });
 }
 
 // c[R, kGemmPanel] (row stride ldc) = (first ? bias or 0 : c) + a[R, kc] x panel[kc, kGemmPanel].

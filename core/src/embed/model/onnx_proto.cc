@@ -3,17 +3,12 @@
 #include <bit>
 #include <cstring>
 
+#include "common/byte_io.h"
+
 namespace ruv::embed::onnx {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "ONNX raw_data is little-endian");
-
-// std::bit_cast is missing from Emscripten 3.1.6's libc++.
-float FloatFromBits(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 // Counts far above any BERT export's (bge-large: ~4k nodes, ~400 initializers) that keep the
 // parsed structures' memory within a small multiple of the input even for messages of 2 bytes.

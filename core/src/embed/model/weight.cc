@@ -3,19 +3,13 @@
 #include <bit>
 #include <cstring>
 
+#include "common/byte_io.h"
 #include "embed/bert_model.h"
 
 namespace ruv::embed {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "model files' floats are little-endian");
-
-// std::bit_cast is missing from Emscripten 3.1.6's libc++.
-float FloatFromBits(uint32_t bits) {
-  float f;
-  std::memcpy(&f, &bits, 4);
-  return f;
-}
 
 float HalfToFloat(uint16_t h) {
   const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
