@@ -27,6 +27,11 @@ const result = await build({
       name: 'bundle-wasm-url',
       setup(b) {
         b.onResolve({ filter: /\/wasm-url\.js$/ }, () => ({ path: `${js}dist/bundle/wasm-url.js` }));
+        // The pthreads glue stays its own file (dist/wasm/): its workers import it by its URL.
+        b.onResolve({ filter: /ruvector_wasm_mt\.mjs$/ }, () => ({
+          path: './wasm/ruvector_wasm_mt.mjs',
+          external: true,
+        }));
         // The glue names its .wasm relative to itself (dist/wasm/); from the bundle it is ./wasm/.
         // It never reads it (the loader passes the bytes or the module), but bundlers that copy
         // `new URL(..., import.meta.url)` assets must find the file.

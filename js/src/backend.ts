@@ -87,6 +87,8 @@ export interface BackendKernels extends VectorKernels, QuantKernels {
   readonly name: BackendName;
   /** SIMD target in use, e.g. 'AVX3_ZEN4', 'AVX2', 'WASM_SIMD128', or 'none' for JS. */
   readonly simdTarget: string;
+  /** wasm only: which of its two builds runs, and why. */
+  readonly wasmBuild?: WasmBuildDescription;
   /** The HNSW index of this backend (core/src/hnsw/FORMAT.md: same algorithm and bytes everywhere). */
   readonly hnsw?: HnswKernels;
   /** Sentence embeddings (core/src/embed); absent on js-fallback, whose `embeddings` module throws UNSUPPORTED. */
@@ -132,6 +134,20 @@ export const REQUIRED_KERNEL_FUNCTIONS: readonly (keyof BackendKernels)[] = Obje
   ...requiredList<Pick<BackendKernels, 'noop'>>()(['noop']),
 ]);
 
+/** Which wasm build a runtime runs, and why (RuntimeDescription.wasm; backends/wasm/threads.ts). */
+export interface WasmBuildDescription {
+  /** 'pthreads': ruvector_wasm_mt.wasm with a worker pool; 'single': ruvector_wasm.wasm. */
+  build: 'pthreads' | 'single';
+  /**
+   * Most threads one call can run on: the pool's workers and the calling thread (1 for the
+   * single-thread build). Loaded models hold workers while they live; modelInfo().threads says
+   * how many each one got.
+   */
+  threads: number;
+  /** Why this build, in words. */
+  reason: string;
+}
+
 /** Where a backend finds its compiled artifacts; every field is optional. */
 export interface BackendLoadOptions {
   /** Path of the Node-API addon (default: dist/native/ruvector_native.node in this package). */
@@ -142,6 +158,13 @@ export interface BackendLoadOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   /** URL or path of the .wasm file (default: dist/wasm/ruvector_wasm.wasm in this package). */
   wasmUrl?: string | URL;
+  /**
+   * wasm: run the pthreads build (true; BACKEND_UNAVAILABLE where it cannot run), the
+   * single-thread one (false), or the pthreads one where SharedArrayBuffer allows and the
+   * single-thread one elsewhere (undefined, the default; also RUVECTOR_WASM_THREADS=0|1). A
+   * wasmModule, wasmBinary or wasmUrl given is the single-thread build's.
+   */
+  wasmThreads?: boolean;
 }
 
 /** Loads one backend or throws (with the reason) when it cannot run here. */

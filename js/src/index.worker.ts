@@ -12,8 +12,14 @@ import wasmModule from './wasm/ruvector_wasm.wasm';
 registerBackend({
   name: 'wasm',
   load: async () => {
-    const { load } = await import('./backends/wasm/index.js');
+    const { loadBuild, singleThreadBuild } = await import('./backends/wasm/index.js');
     return async (options) => {
+      if (options.wasmThreads === true) {
+        throw backendUnavailable(
+          'wasm',
+          'wasmThreads: true, but Workers and Edge have no SharedArrayBuffer threads: the single-thread build runs here',
+        );
+      }
       if (
         options.wasmModule === undefined &&
         options.wasmBinary === undefined &&
@@ -25,10 +31,11 @@ registerBackend({
           'wasmUrl is not supported in Workers and Edge (they cannot compile wasm from bytes); pass wasmModule',
         );
       }
-      return load(
+      return loadBuild(
         options.wasmModule !== undefined || options.wasmBinary !== undefined
           ? options
           : { ...options, wasmModule },
+        singleThreadBuild('the single-thread build (Workers and Edge have no SharedArrayBuffer threads)'),
       );
     };
   },

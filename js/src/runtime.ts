@@ -17,6 +17,7 @@ import {
   type BackendKernels,
   type BackendLoadOptions,
   type BackendName,
+  type WasmBuildDescription,
 } from './backend.js';
 import { fail, quoteList, rejectUnknownKeys, typeName } from './check.js';
 import { RuVectorError } from './errors.js';
@@ -80,6 +81,11 @@ export interface RuntimeDescription {
   attempts: BackendAttempt[];
   /** Version of ruvector-runtime. */
   version: string;
+  /**
+   * wasm only: which build runs ('pthreads' with a worker pool, or 'single'), the most threads
+   * one call can use, and why (options.wasmThreads, RUVECTOR_WASM_THREADS, what the host allows).
+   */
+  wasm?: WasmBuildDescription;
 }
 
 const CHOICES: readonly BackendChoice[] = ['native', 'wasm', 'js', 'js-fallback'];
@@ -92,6 +98,7 @@ const OPTION_KEYS: readonly string[] = [
   'wasmModule',
   'wasmBinary',
   'wasmUrl',
+  'wasmThreads',
 ];
 
 const toName = (choice: BackendChoice): BackendName => (choice === 'js' ? 'js-fallback' : choice);
@@ -165,6 +172,9 @@ function checkOptions(method: string, options: unknown): RuntimeOptions {
   if (o['wasmUrl'] !== undefined && !(typeof o['wasmUrl'] === 'string' || o['wasmUrl'] instanceof URL)) {
     throw invalid(method, `options.wasmUrl must be a string or a URL (got ${typeName(o['wasmUrl'])})`);
   }
+  if (o['wasmThreads'] !== undefined && typeof o['wasmThreads'] !== 'boolean') {
+    throw invalid(method, `options.wasmThreads must be a boolean (got ${typeName(o['wasmThreads'])})`);
+  }
   return o as RuntimeOptions;
 }
 
@@ -228,7 +238,8 @@ function sameOptions(a: RuntimeOptions, b: RuntimeOptions): boolean {
     a.nativePath === b.nativePath &&
     a.wasmModule === b.wasmModule &&
     a.wasmBinary === b.wasmBinary &&
-    String(a.wasmUrl) === String(b.wasmUrl)
+    String(a.wasmUrl) === String(b.wasmUrl) &&
+    a.wasmThreads === b.wasmThreads
   );
 }
 
@@ -397,6 +408,7 @@ export class RuVectorRuntime {
       reason,
       attempts: attempts.map((a) => ({ ...a })),
       version: VERSION,
+      ...(this.#kernels.wasmBuild === undefined ? {} : { wasm: { ...this.#kernels.wasmBuild } }),
     };
   }
 
@@ -450,5 +462,6 @@ function pickLoadOptions(options: RuntimeOptions): BackendLoadOptions {
   if (options.wasmModule !== undefined) out.wasmModule = options.wasmModule;
   if (options.wasmBinary !== undefined) out.wasmBinary = options.wasmBinary;
   if (options.wasmUrl !== undefined) out.wasmUrl = options.wasmUrl;
+  if (options.wasmThreads !== undefined) out.wasmThreads = options.wasmThreads;
   return out;
 }

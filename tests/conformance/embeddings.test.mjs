@@ -10,7 +10,7 @@
 // (loudly) elsewhere. A backend that cannot load is skipped unless RUVECTOR_REQUIRE_BACKENDS names it.
 import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
@@ -480,28 +480,64 @@ describe('embeddings across backends', () => {
   test('threads: every count gives the same vectors bit for bit; modelInfo says how many run', async (t) => {
     if (!bothReady(t)) return;
     const texts = [...SHORT_TEXTS, LONG];
-    // MiniLM natively (12 heads, 36 panels to split); wasm runs on one thread whatever is asked,
-    // so the tiny model shows that (its heap would not hold three more MiniLMs beside the cache).
-    for (const [backend, name] of [
-      [native, 'minilm'],
-      [wasm, 'tiny'],
-    ]) {
-      const e = backend.embeddings;
-      const load = (threads) => e.loadModel(modelDir(name), { threads, maxTokens: 512 });
-      const one = await load(1);
-      assert.equal(e.modelInfo(one).threads, 1);
-      const want = e.embedBatch(one, texts);
-      const seqs = texts.map((text) => e.tokenize(one, text).ids);
-      const wantHidden = e.hiddenStates(one, seqs);
-      e.unloadModel(one);
-      for (const threads of [2, 3]) {
-        const h = await load(threads);
-        const what = `${backend.name} ${threads} threads`;
-        assert.equal(e.modelInfo(h).threads, backend.name === 'native' ? threads : 1, what);
-        assert.deepEqual(e.embedBatch(h, texts), want, `${what}: embedBatch`);
-        assert.deepEqual(await e.embedBatchAsync(h, texts), want, `${what}: embedBatchAsync`);
-        assert.deepEqual(e.hiddenStates(h, seqs), wantHidden, `${what}: hiddenStates`);
-        e.unloadModel(h);
+    const e = native.embeddings;
+    const load = (threads) => e.loadModel(modelDir('minilm'), { threads, maxTokens: 512 });
+    const one = await load(1);
+    assert.equal(e.modelInfo(one).threads, 1);
+    const want = e.embedBatch(one, texts);
+    const seqs = texts.map((text) => e.tokenize(one, text).ids);
+    const wantHidden = e.hiddenStates(one, seqs);
+    e.unloadModel(one);
+    for (const threads of [2, 3]) {
+      const h = await load(threads);
+      const what = `native ${threads} threads`;
+      assert.equal(e.modelInfo(h).threads, threads, what);
+      assert.deepEqual(e.embedBatch(h, texts), want, `${what}: embedBatch`);
+      assert.deepEqual(await e.embedBatchAsync(h, texts), want, `${what}: embedBatchAsync`);
+      assert.deepEqual(e.hiddenStates(h, seqs), wantHidden, `${what}: hiddenStates`);
+      e.unloadModel(h);
+    }
+  });
+
+  // wasm has two builds (js/src/backends/wasm/threads.ts): the pthreads one (Node's default) and
+  // the single-thread one (Workers, pages that are not cross-origin isolated). Each runtime here
+  // is fresh, so its pool (the cores but one) is free: a model gets min(asked, cores) threads,
+  // past which the C++ pool runs on the workers it could start instead of failing. Both builds
+  // and every thread count give the same vectors, fp32 and q8, bit for bit.
+  test('wasm builds: pthreads and single thread give the same vectors at every thread count', async (t) => {
+    if (!bothReady(t)) return;
+    const cores = availableParallelism();
+    const threaded = await RuVectorRuntime.create({ backend: 'wasm', wasmThreads: true });
+    const single = await RuVectorRuntime.create({ backend: 'wasm', wasmThreads: false });
+    const built = threaded.describe().wasm;
+    assert.equal(built?.build, 'pthreads', JSON.stringify(built));
+    assert.equal(built.threads, Math.max(2, cores), 'the pool: the cores but one, and the caller');
+    assert.deepEqual(
+      { ...single.describe().wasm, reason: undefined },
+      { build: 'single', threads: 1, reason: undefined },
+    );
+    assert.match(single.describe().wasm.reason, /wasmThreads is off/);
+    assert.equal(wasm.runtime.describe().wasm?.build, 'pthreads', 'Node defaults to the pthreads build');
+    const texts = [...SHORT_TEXTS, LONG];
+    for (const dtype of ['fp32', 'q8']) {
+      const load = (runtime, threads) =>
+        runtime.getModules().embeddings.loadModel(modelDir('minilm'), { threads, maxTokens: 512, dtype });
+      const s = single.getModules().embeddings;
+      const one = await load(single, 3);
+      assert.equal(s.modelInfo(one).threads, 1, `${dtype}: the single-thread build runs on one`);
+      const want = s.embedBatch(one, texts);
+      const seqs = texts.map((text) => s.tokenize(one, text).ids);
+      const wantHidden = s.hiddenStates(one, seqs);
+      s.unloadModel(one);
+      const m = threaded.getModules().embeddings;
+      for (const threads of [1, 2, 3]) {
+        const h = await load(threaded, threads);
+        const what = `wasm pthreads ${dtype} ${threads} threads`;
+        assert.equal(m.modelInfo(h).threads, Math.min(threads, built.threads), what);
+        assert.deepEqual(m.embedBatch(h, texts), want, `${what}: embedBatch`);
+        assert.deepEqual(await m.embedBatchAsync(h, texts), want, `${what}: embedBatchAsync`);
+        assert.deepEqual(m.hiddenStates(h, seqs), wantHidden, `${what}: hiddenStates`);
+        m.unloadModel(h);
       }
     }
   });

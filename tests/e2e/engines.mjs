@@ -393,6 +393,14 @@ const ENGINES = {
   webkit: browserEngine(openWebKit),
 };
 
+/** The wasm build each engine runs (threads.ts): pthreads in Node and cross-origin-isolated pages. */
+const WASM_BUILD = {
+  'node --no-addons': 'pthreads',
+  chromium: 'pthreads',
+  firefox: 'pthreads',
+  webkit: 'pthreads',
+};
+
 const wanted = process.argv.slice(2);
 const names = wanted.length > 0 ? wanted : Object.keys(ENGINES);
 let failed = 0;
@@ -429,6 +437,13 @@ for (const name of names) {
     );
   }
   if (run.backend === 'wasm') {
+    // The pthreads build where SharedArrayBuffer and workers allow it, reported by describe().
+    const build = run.describe?.wasm;
+    const want = WASM_BUILD[name] ?? 'single';
+    report(
+      build?.build === want,
+      `${name}: describe() says the ${want} wasm build runs (${JSON.stringify(build)})`,
+    );
     for (const [what, want] of Object.entries(reference)) {
       const got = run.digests?.[what];
       report(got === want, `${name}: ${what} bytes equal Node's wasm backend's (${got} vs ${want})`);
@@ -446,10 +461,14 @@ for (const name of names) {
       `${name}: the embedding equals Node's wasm backend's within ${NATIVE_VS_WASM} (max |diff| ${diff}, ${got.length} values)`,
     );
   }
-  console.log(`# ${name}: backend ${run.backend}; cold start: ${run.coldStart}`);
+  const build =
+    run.describe?.wasm === undefined
+      ? ''
+      : ` (${run.describe.wasm.build}, ${run.describe.wasm.threads} threads)`;
+  console.log(`# ${name}: backend ${run.backend}${build}; cold start: ${run.coldStart}`);
   const checks = run.results.length;
   rows.push(
-    `| ${name} | ${run.version ?? ''} | ${run.backend} | ${run.results.filter((r) => r.ok).length} / ${checks} | ${run.coldStart} |`,
+    `| ${name} | ${run.version ?? ''} | ${run.backend}${build} | ${run.results.filter((r) => r.ok).length} / ${checks} | ${run.coldStart} |`,
   );
 }
 // The table README.md's compatibility section is filled from (this run's own output).

@@ -30,5 +30,8 @@ for (const r of run.results) {
 }
 const { backend, initializeMs, digests, embedding } = run;
 const attempts = run.describe?.attempts;
-console.log(`# run ${JSON.stringify({ backend, importMs, initializeMs, digests, embedding, attempts })}`);
+const describe = { wasm: run.describe?.wasm };
+console.log(
+  `# run ${JSON.stringify({ backend, importMs, initializeMs, digests, embedding, attempts, describe })}`,
+);
 process.exitCode = run.results.every((r) => r.ok) ? 0 : 1;

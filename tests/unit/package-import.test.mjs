@@ -102,13 +102,17 @@ test('the Workers/Edge entry and the browser build reach no native code, no fs, 
     );
     assert.ok(!/\beval\s*\(|new Function\s*\(/.test(code), `${file} evaluates strings`);
   }
-  // One file: node: only behind import() on the Node/Deno path of locate.ts, never statically.
+  // One file: node: only behind import() on the Node/Deno path of locate.ts, never statically;
+  // the pthreads glue (its own file: its workers import it by URL) only where it can run.
   const bundle = readFileSync(join(dist, 'ruvector.web.js'), 'utf8');
   assert.deepEqual(
     specifiers(bundle).filter((s) => !s.startsWith('node:')),
-    [],
+    ['./wasm/ruvector_wasm_mt.mjs'],
     'the browser build imports nothing else',
   );
+  assert.ok(!/^\s*import[^(]*from\s*['"]\.\/wasm\//m.test(bundle), 'a static import of the pthreads glue');
+  const threadsGlue = readFileSync(join(dist, 'wasm', 'ruvector_wasm_mt.mjs'), 'utf8');
+  assert.ok(!/\beval\s*\(|new Function\s*\(/.test(threadsGlue), 'the pthreads glue evaluates strings');
   assert.ok(!/^\s*import[^(]*from\s*['"]node:/m.test(bundle), 'a static node: import in the browser build');
   assert.ok(!/\beval\s*\(|new Function\s*\(/.test(bundle), 'the browser build evaluates strings');
 });

@@ -188,9 +188,12 @@ describe('backend registry', () => {
       nativePath: '/x.node',
       wasmBinary,
       wasmUrl,
+      wasmThreads: false,
       logger: {},
     });
-    assert.deepEqual(wasm.calls.options, [{ nativePath: '/x.node', wasmBinary, wasmUrl }]);
+    assert.deepEqual(wasm.calls.options, [
+      { nativePath: '/x.node', wasmBinary, wasmUrl, wasmThreads: false },
+    ]);
   });
 
   test('every option is checked: unknown names and wrong types are INVALID_ARGUMENT', async () => {
@@ -205,6 +208,7 @@ describe('backend registry', () => {
       [{ wasmModule: {} }, /options\.wasmModule must be a WebAssembly\.Module/],
       [{ wasmBinary: [0, 97] }, /options\.wasmBinary must be an ArrayBuffer or a Uint8Array/],
       [{ wasmUrl: 42 }, /options\.wasmUrl must be a string or a URL/],
+      [{ wasmThreads: 'yes' }, /options\.wasmThreads must be a boolean \(got string\)/],
       ['wasm', /options must be an object \(got string\)/],
     ];
     for (const [options, pattern] of cases) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <system_error>
 
 namespace ruv {
 
@@ -42,11 +43,15 @@ ThreadPool::ThreadPool(unsigned threads) {
 #endif
   if (threads <= 1) return;
   workers_.reserve(threads - 1);
-  try {
-    for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this, t] { WorkerLoop(t); });
-  } catch (...) {
-    Stop();
-    throw;
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      workers_.emplace_back([this, t] { WorkerLoop(t); });
+    } catch (const std::system_error&) {
+      // No thread to spare (a thread limit natively; in wasm the pthread pool is exhausted, and
+      // a browser's main thread could not wait for a new worker to start): run on the ones
+      // started. size() says how many, and results never depend on it.
+      break;
+    }
   }
 }
 

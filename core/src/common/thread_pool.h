@@ -22,7 +22,7 @@ unsigned DefaultThreads();
 class ThreadPool {
  public:
   // `threads` in all, the caller of ParallelFor included: starts threads - 1 workers (none for
-  // 0 or 1). Throws std::system_error when a thread cannot start (the constructor's only failure).
+  // 0 or 1), or as many as the system lets it start (size() says; never throws for that).
   explicit ThreadPool(unsigned threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;

@@ -1,5 +1,8 @@
 /**
  * The one-file web bundle's twin of backends/wasm/wasm-url.ts: the bundle is dist/ruvector.web.js,
- * so the .wasm is dist/wasm/ruvector_wasm.wasm beside it.
+ * so the .wasm files are in dist/wasm/ beside it.
  */
-export const defaultWasmUrl = (): URL => new URL('./wasm/ruvector_wasm.wasm', import.meta.url);
+export const defaultWasmUrl = (threads: boolean): URL =>
+  threads
+    ? new URL('./wasm/ruvector_wasm_mt.wasm', import.meta.url)
+    : new URL('./wasm/ruvector_wasm.wasm', import.meta.url);

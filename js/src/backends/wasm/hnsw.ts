@@ -135,10 +135,15 @@ export function writeUtf8(heap: Uint8Array, at: number, s: string): number {
   return n;
 }
 
-/** The heap bytes of a ruv_bytes object (valid until it is freed or memory grows). */
+/**
+ * The heap bytes of a ruv_bytes object (valid until it is freed or memory grows). On the pthreads
+ * build's shared heap, a copy: browsers' TextDecoder (and other readers) refuse views of a
+ * SharedArrayBuffer.
+ */
 export function heapBytes(m: WasmBytesExports, bytes: number): Uint8Array {
   const data = m._ruv_bytes_data(bytes) >>> 0;
-  return m.HEAPU8.subarray(data, data + (m._ruv_bytes_size(bytes) >>> 0));
+  const view = m.HEAPU8.subarray(data, data + (m._ruv_bytes_size(bytes) >>> 0));
+  return view.buffer instanceof ArrayBuffer ? view : view.slice();
 }
 
 /** A ruv_bytes object's data, copied out and freed: what every call returning bytes ends with. */

@@ -18,6 +18,7 @@ import type {
   BackendLoadOptions,
   MetricId,
   QuantParams,
+  WasmBuildDescription,
 } from '../../backend.js';
 import { backendUnavailable, CAPI_STATUS_CODES, RuVectorError } from '../../errors.js';
 import type { VectorBuffer } from '../../vector-ops/types.js';
@@ -107,13 +108,30 @@ interface WasmModuleOptions {
   wasmBinary?: ArrayBuffer | Uint8Array;
   instantiateWasm?: (
     imports: WebAssembly.Imports,
-    receive: (instance: WebAssembly.Instance) => void,
+    receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void,
   ) => Record<string, never>;
   print: (text: string) => void;
   printErr: (text: string) => void;
 }
 
-type WasmModuleFactory = (options: WasmModuleOptions) => Promise<WasmModule>;
+/** An Emscripten MODULARIZE factory: the single-thread glue's or the pthreads one's. */
+export type WasmModuleFactory = (options: object) => Promise<unknown>;
+
+/** The build to instantiate: its glue factory, the glue's extra options, and how it was chosen. */
+export interface WasmBuild {
+  factory: WasmModuleFactory;
+  /** Options only this glue reads (the pthreads pool and worker file: threads.ts). */
+  moduleOptions?: object;
+  description: WasmBuildDescription;
+  /** Called with the module once it is instantiated, before anything else uses it. */
+  prepare?: (module: object) => void;
+}
+
+/** The single-thread build: the glue imported statically above. */
+export const singleThreadBuild = (reason: string): WasmBuild => ({
+  factory: createRuvectorWasm as WasmModuleFactory,
+  description: { build: 'single', threads: 1, reason },
+});
 
 /** The wasm backend's kernels always offer heap-resident arrays (zero-copy batch distances). */
 export interface WasmKernels extends BackendKernels {
@@ -129,8 +147,8 @@ const RESULT_SLOT_BYTES = 64;
 const unavailable = (reason: string, cause?: unknown): RuVectorError =>
   backendUnavailable('wasm', reason, cause);
 
-async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
-  const factory = createRuvectorWasm as WasmModuleFactory;
+async function instantiate(options: BackendLoadOptions, build: WasmBuild): Promise<WasmModule> {
+  const factory = build.factory as (options: WasmModuleOptions) => Promise<WasmModule>;
   const glueMessages: string[] = [];
   let rejectInstantiation: (error: unknown) => void = () => {};
   const instantiationFailed = new Promise<never>((_, reject) => {
@@ -143,12 +161,14 @@ async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
     printErr: (text) => {
       glueMessages.push(text);
     },
+    ...build.moduleOptions,
   };
   const { wasmModule } = options;
   if (wasmModule !== undefined) {
     moduleOptions.instantiateWasm = (imports, receive) => {
       WebAssembly.instantiate(wasmModule, imports)
-        .then((instance) => receive(instance)) // throws if the module is not ruvector_wasm.wasm
+        // throws if the module is not ours; the pthreads glue posts the module to its workers
+        .then((instance) => receive(instance, wasmModule))
         .catch(rejectInstantiation);
       return {};
     };
@@ -159,7 +179,9 @@ async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
     throw unavailable('no .wasm given: pass wasmModule or wasmBinary');
   }
   try {
-    return await Promise.race([factory(moduleOptions), instantiationFailed]);
+    const m = await Promise.race([factory(moduleOptions), instantiationFailed]);
+    build.prepare?.(m);
+    return m;
   } catch (error) {
     const detail = glueMessages.length > 0 ? ` (${glueMessages.join('; ')})` : '';
     throw unavailable(`instantiation failed: ${String(error)}${detail}`, error);
@@ -167,7 +189,7 @@ async function instantiate(options: BackendLoadOptions): Promise<WasmModule> {
 }
 
 /** BackendKernels over the C ABI of an instantiated module. */
-function createKernels(m: WasmModule): WasmKernels {
+function createKernels(m: WasmModule, wasmBuild: WasmBuildDescription): WasmKernels {
   // One arena per predicate nesting depth (depth 0: ordinary calls).
   const scratch: number[] = [0];
   const scratchBytes: number[] = [0];
@@ -238,6 +260,7 @@ function createKernels(m: WasmModule): WasmKernels {
   return {
     name: 'wasm',
     simdTarget: m.UTF8ToString(m._ruv_simd_target()),
+    wasmBuild,
     hnsw,
     embed: createWasmEmbed(m, arena),
     learn: createWasmLearn(m, arena),
@@ -418,15 +441,20 @@ function createKernels(m: WasmModule): WasmKernels {
 }
 
 /**
- * Instantiates the Emscripten module from `options.wasmModule` or `options.wasmBinary` (entry points
- * supply one: locate.ts, index.worker.ts); throws RuVectorError('BACKEND_UNAVAILABLE') saying why not.
+ * Instantiates `build` (default: the single-thread one) from `options.wasmModule` or
+ * `options.wasmBinary` (entry points supply one: locate.ts, index.worker.ts); throws
+ * RuVectorError('BACKEND_UNAVAILABLE') saying why not.
  */
-export const load: BackendLoader = async (options): Promise<WasmKernels> => {
+export async function loadBuild(options: BackendLoadOptions, build: WasmBuild): Promise<WasmKernels> {
   if (typeof WebAssembly !== 'object') throw unavailable('WebAssembly is not available here');
-  const m = await instantiate(options);
+  const m = await instantiate(options, build);
   const abi = m._ruv_abi_version();
   if (abi !== EXPECTED_ABI_VERSION) {
-    throw unavailable(`ruvector_wasm.wasm has C ABI version ${abi}, expected ${EXPECTED_ABI_VERSION}`);
+    throw unavailable(`the wasm module has C ABI version ${abi}, expected ${EXPECTED_ABI_VERSION}`);
   }
-  return createKernels(m);
-};
+  return createKernels(m, build.description);
+}
+
+/** The single-thread build from `options.wasmModule` or `options.wasmBinary` (Workers, Edge). */
+export const load: BackendLoader = (options) =>
+  loadBuild(options, singleThreadBuild('the single-thread build (wasmModule or wasmBinary given)'));
