@@ -71,8 +71,9 @@ async function oursOn(backend, modelDir) {
     prepare: (inputs) => ({ run: () => embedQ8(inputs), check: () => ({ embeddings: embedQ8(inputs) }) }),
   });
   // Natively, the same with the default thread count (every core, or RUVECTOR_THREADS), beside
-  // onnxruntime-node's default-threads session (the ours/node-dflt column).
-  if (backend === 'native') {
+  // onnxruntime-node's default-threads session (the ours/node-dflt column); in wasm when the
+  // pthreads build runs (describe().wasm), the same on its pool (the ADR's batch with threads).
+  if (backend === 'native' || runtime.describe().wasm?.build === 'pthreads') {
     const many = await embeddings.loadModel(modelDir, { weights: 'onnx', maxTokens: 512 });
     const threads = embeddings.modelInfo(many).threads;
     const embedMany = (inputs) => (inputs.length === 1 ? [embeddings.embed(many, inputs[0].text)] : embeddings.embedBatch(many, inputs.map((x) => x.text)));
@@ -81,26 +82,28 @@ async function oursOn(backend, modelDir) {
     const embedManyQ8 = (inputs) => (inputs.length === 1 ? [embeddings.embed(manyQ8, inputs[0].text)] : embeddings.embedBatch(manyQ8, inputs.map((x) => x.text)));
     engines.push(
       {
-        name: `ours native embed q8, ${threads} threads`,
+        name: `ours ${backend} embed q8, ${threads} threads`,
         family: 'ours',
         backend,
         prepare: (inputs) => ({ run: () => embedManyQ8(inputs), check: () => ({ embeddings: embedManyQ8(inputs) }) }),
       },
       {
-        name: `ours native embed, ${threads} threads`,
+        name: `ours ${backend} embed, ${threads} threads`,
         family: 'ours',
         backend,
         prepare: (inputs) => ({ run: () => embedMany(inputs), check: () => ({ embeddings: embedMany(inputs) }) }),
       },
       {
-        name: `ours native hiddenStates, ${threads} threads`,
+        name: `ours ${backend} hiddenStates, ${threads} threads`,
         family: 'ours',
         backend,
         prepare: (inputs) => ({ run: () => hiddenMany(inputs), check: () => ({ hidden: hiddenMany(inputs) }) }),
       },
     );
   }
-  return { engines, loadMs, info, simd, tokenize: (text) => embeddings.tokenize(handle, text) };
+  const wasmBuild = runtime.describe().wasm;
+  const build = wasmBuild === undefined ? simd : `${simd}, ${wasmBuild.build} build, ${wasmBuild.threads} threads`;
+  return { engines, loadMs, info, simd: build, tokenize: (text) => embeddings.tokenize(handle, text) };
 }
 
 /** A padded [batch, maxLen] int64 feed (attention_mask 0 on padding), built outside the timing. */

@@ -133,14 +133,19 @@ async function bench(values: Record<string, string | boolean | undefined>): Prom
       const runtime = await RuVectorRuntime.create({ backend });
       const d = runtime.describe();
       const { vectorOps, hnsw } = runtime.getModules();
+      // wasm: which build (pthreads or single) and its threads, beside the SIMD target.
+      const simdTarget =
+        d.wasm === undefined
+          ? d.simdTarget
+          : `${d.simdTarget}, ${d.wasm.build} build, ${d.wasm.threads} threads`;
       targets.push({
         backend: d.backend,
-        simdTarget: d.simdTarget,
+        simdTarget,
         vectorOps,
         noop: () => runtime.noop(),
         createVectorBuffer: (n) => runtime.createVectorBuffer(n),
       });
-      hnswTargets.push({ backend: d.backend, simdTarget: d.simdTarget, vectorOps, hnsw });
+      hnswTargets.push({ backend: d.backend, simdTarget, vectorOps, hnsw });
       learnTargets.push({ backend: d.backend, vectorOps, hnsw, learning: runtime.getModules().learning });
       if (d.backend !== 'js-fallback')
         embedTargets.push({ backend: d.backend, embeddings: runtime.getModules().embeddings });

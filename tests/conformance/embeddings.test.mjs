@@ -500,10 +500,11 @@ describe('embeddings across backends', () => {
   });
 
   // wasm has two builds (js/src/backends/wasm/threads.ts): the pthreads one (Node's default) and
-  // the single-thread one (Workers, pages that are not cross-origin isolated). Each runtime here
-  // is fresh, so its pool (the cores but one) is free: a model gets min(asked, cores) threads,
-  // past which the C++ pool runs on the workers it could start instead of failing. Both builds
-  // and every thread count give the same vectors, fp32 and q8, bit for bit.
+  // the single-thread one (Workers, pages that are not cross-origin isolated). Its pool (the
+  // cores but one) is shared by the models that ask for the same threads, so a model loaded
+  // while another (default threads) lives still gets min(asked, cores) threads; past the pool
+  // the C++ pool runs on the workers it could start instead of failing. Both builds and every
+  // thread count give the same vectors, fp32 and q8, bit for bit.
   test('wasm builds: pthreads and single thread give the same vectors at every thread count', async (t) => {
     if (!bothReady(t)) return;
     const cores = availableParallelism();
@@ -519,9 +520,18 @@ describe('embeddings across backends', () => {
     assert.match(single.describe().wasm.reason, /wasmThreads is off/);
     assert.equal(wasm.runtime.describe().wasm?.build, 'pthreads', 'Node defaults to the pthreads build');
     const texts = [...SHORT_TEXTS, LONG];
+    const m = threaded.getModules().embeddings;
+    const other = await m.loadModel(modelDir('tiny'));
+    assert.equal(m.modelInfo(other).threads, built.threads, 'a model at default threads');
     for (const dtype of ['fp32', 'q8']) {
       const load = (runtime, threads) =>
-        runtime.getModules().embeddings.loadModel(modelDir('minilm'), { threads, maxTokens: 512, dtype });
+        runtime
+          .getModules()
+          .embeddings.loadModel(modelDir('minilm'), {
+            ...(threads ? { threads } : {}),
+            maxTokens: 512,
+            dtype,
+          });
       const s = single.getModules().embeddings;
       const one = await load(single, 3);
       assert.equal(s.modelInfo(one).threads, 1, `${dtype}: the single-thread build runs on one`);
@@ -529,17 +539,17 @@ describe('embeddings across backends', () => {
       const seqs = texts.map((text) => s.tokenize(one, text).ids);
       const wantHidden = s.hiddenStates(one, seqs);
       s.unloadModel(one);
-      const m = threaded.getModules().embeddings;
-      for (const threads of [1, 2, 3]) {
+      for (const threads of [1, 2, 3, 0]) {
         const h = await load(threaded, threads);
-        const what = `wasm pthreads ${dtype} ${threads} threads`;
-        assert.equal(m.modelInfo(h).threads, Math.min(threads, built.threads), what);
+        const what = `wasm pthreads ${dtype} ${threads || 'default'} threads`;
+        assert.equal(m.modelInfo(h).threads, Math.min(threads || cores, built.threads), what);
         assert.deepEqual(m.embedBatch(h, texts), want, `${what}: embedBatch`);
         assert.deepEqual(await m.embedBatchAsync(h, texts), want, `${what}: embedBatchAsync`);
         assert.deepEqual(m.hiddenStates(h, seqs), wantHidden, `${what}: hiddenStates`);
         m.unloadModel(h);
       }
     }
+    m.unloadModel(other);
   });
 
   // q8 quantizes the float32 model at load: its embeddings are compared with fp32's (the issue's

@@ -1,8 +1,10 @@
 #include "common/thread_pool.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <system_error>
+#include <utility>
 
 namespace ruv {
 
@@ -55,7 +57,15 @@ ThreadPool::ThreadPool(unsigned threads) {
   }
 }
 
+ThreadPool::ThreadPool(std::shared_ptr<ThreadPool> pool, unsigned threads)
+    : shared_(std::move(pool)), limit_(threads < 1 ? 1 : threads) {}
+
 ThreadPool::~ThreadPool() { Stop(); }
+
+unsigned ThreadPool::size() const {
+  const unsigned own = static_cast<unsigned>(workers_.size()) + 1;
+  return shared_ == nullptr ? own : std::min(limit_, shared_->size());
+}
 
 void ThreadPool::Stop() {
   {
@@ -73,12 +83,13 @@ void ThreadPool::Drain(unsigned thread) {
     call_(ctx_, task, thread);
 }
 
-void ThreadPool::Run(size_t count, Call call, void* ctx) {
+void ThreadPool::Run(size_t count, Call call, void* ctx, unsigned limit) {
   std::unique_lock<std::mutex> use(use_, std::defer_lock);
-  if (workers_.empty() || count <= 1 || !use.try_lock()) {
+  if (workers_.empty() || count <= 1 || limit <= 1 || !use.try_lock()) {
     for (size_t task = 0; task < count; ++task) call(ctx, task, 0);
     return;
   }
+  limit_ = limit;  // published with the generation below, as count_ is
   count_ = count;
   call_ = call;
   ctx_ = ctx;
@@ -120,9 +131,19 @@ void ThreadPool::WorkerLoop(unsigned thread) {
     }
     if (stop_.load(std::memory_order_acquire)) return;
     seen = generation_.load(std::memory_order_acquire);
-    Drain(thread);
+    if (thread < limit_) Drain(thread);  // a share's loop: only the threads it may use
     busy_.fetch_sub(1, std::memory_order_release);
   }
+}
+
+std::shared_ptr<ThreadPool> SharedThreadPool() {
+  static std::mutex mu;
+  static std::weak_ptr<ThreadPool> shared;
+  std::lock_guard<std::mutex> lock(mu);
+  if (std::shared_ptr<ThreadPool> pool = shared.lock()) return pool;
+  auto pool = std::make_shared<ThreadPool>(DefaultThreads());
+  shared = pool;
+  return pool;
 }
 
 }  // namespace ruv

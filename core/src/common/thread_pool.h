@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -24,12 +25,15 @@ class ThreadPool {
   // `threads` in all, the caller of ParallelFor included: starts threads - 1 workers (none for
   // 0 or 1), or as many as the system lets it start (size() says; never throws for that).
   explicit ThreadPool(unsigned threads);
+  // A share of `pool`: loops run on at most `threads` of its threads (the caller included) and
+  // start no thread of their own; the share keeps the pool alive.
+  ThreadPool(std::shared_ptr<ThreadPool> pool, unsigned threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  // Threads that run a loop: the workers and the caller.
-  unsigned size() const { return static_cast<unsigned>(workers_.size()) + 1; }
+  // Threads that run a loop: the workers and the caller (for a share, at most its `threads`).
+  unsigned size() const;
 
   // Runs fn(task, thread) for every task in [0, count), where thread in [0, size()) names the
   // thread running it (0: the caller), for per-thread scratch; returns when every task is done.
@@ -39,7 +43,12 @@ class ThreadPool {
   template <typename Fn>
   void ParallelFor(size_t count, Fn&& fn) {
     using F = std::remove_reference_t<Fn>;
-    Run(count, &Trampoline<F>, const_cast<void*>(static_cast<const void*>(&fn)));
+    void* ctx = const_cast<void*>(static_cast<const void*>(&fn));
+    if (shared_ != nullptr) {
+      shared_->Run(count, &Trampoline<F>, ctx, limit_);
+    } else {
+      Run(count, &Trampoline<F>, ctx, size());
+    }
   }
 
  private:
@@ -48,11 +57,14 @@ class ThreadPool {
   static void Trampoline(void* f, size_t task, unsigned thread) {
     (*static_cast<F*>(f))(task, thread);
   }
-  void Run(size_t count, Call call, void* ctx);
+  // Runs the loop on the caller and the workers numbered below `limit`.
+  void Run(size_t count, Call call, void* ctx, unsigned limit);
   void Drain(unsigned thread);
   void Stop();
   void WorkerLoop(unsigned thread);
 
+  std::shared_ptr<ThreadPool> shared_;  // a share's pool (then workers_ is empty)
+  unsigned limit_ = 0;                  // a share's threads; the running loop's, in a pool
   std::vector<std::thread> workers_;
   std::mutex use_;  // held by the caller whose loop runs on the workers
   // A loop is handed over by bumping generation_ (release) after setting count_, call_, ctx_;
@@ -70,5 +82,11 @@ class ThreadPool {
   void* ctx_ = nullptr;
   std::atomic<size_t> next_{0};  // the next task to take
 };
+
+// One pool of DefaultThreads() threads, shared by every holder while one lives (a new one once
+// all are gone). The wasm pthreads build gives its models shares of it: its workers are a fixed
+// set started with the module, so models that each started their own would leave the later ones
+// none. Two holders never run on it at once (the second runs its loop alone, as ParallelFor says).
+std::shared_ptr<ThreadPool> SharedThreadPool();
 
 }  // namespace ruv

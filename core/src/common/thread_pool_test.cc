@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -81,6 +83,44 @@ TEST(ThreadPoolTest, DefaultThreadsHonoursRuvectorThreads) {
   } else {
     unsetenv("RUVECTOR_THREADS");
   }
+}
+
+TEST(ThreadPoolTest, SharesRunOnAtMostTheirThreadsOfOnePool) {
+  auto pool = std::make_shared<ThreadPool>(3);
+  ASSERT_EQ(pool->size(), 3u);
+  ThreadPool two(pool, 2);
+  ThreadPool one(pool, 1);
+  ThreadPool many(pool, 8);
+  EXPECT_EQ(two.size(), 2u);
+  EXPECT_EQ(one.size(), 1u);
+  EXPECT_EQ(many.size(), 3u) << "no more than the pool has";
+  for (ThreadPool* share : {&two, &one, &many}) {
+    std::vector<std::atomic<int>> hits(256);
+    std::vector<std::atomic<int>> by_thread(8);
+    share->ParallelFor(hits.size(), [&](size_t i, unsigned thread) {
+      hits[i]++;
+      by_thread[thread]++;
+      std::this_thread::sleep_for(std::chrono::microseconds(20));  // let every thread take some
+    });
+    for (const auto& h : hits) EXPECT_EQ(h.load(), 1);
+    for (unsigned t = share->size(); t < by_thread.size(); ++t)
+      EXPECT_EQ(by_thread[t].load(), 0) << "thread " << t << " of a share of " << share->size();
+  }
+  // The shares keep the pool alive.
+  std::weak_ptr<ThreadPool> held = pool;
+  pool.reset();
+  EXPECT_FALSE(held.expired());
+}
+
+TEST(ThreadPoolTest, SharedPoolIsOneWhileHeld) {
+  std::shared_ptr<ThreadPool> a = SharedThreadPool();
+  std::shared_ptr<ThreadPool> b = SharedThreadPool();
+  EXPECT_EQ(a.get(), b.get());
+  EXPECT_EQ(a->size(), DefaultThreads());
+  a.reset();
+  b.reset();
+  std::weak_ptr<ThreadPool> gone = SharedThreadPool();
+  EXPECT_TRUE(gone.expired()) << "a pool nobody holds is stopped and freed";
 }
 
 }  // namespace

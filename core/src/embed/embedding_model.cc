@@ -245,7 +245,14 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   // glibc to keep in its heap: hand those pages back, so the process holds the model once.
   malloc_trim(0);
 #endif
-  model->threads_ = std::make_unique<ThreadPool>(options.threads == 0 ? DefaultThreads() : options.threads);
+  const unsigned threads = options.threads == 0 ? DefaultThreads() : options.threads;
+#if defined(__EMSCRIPTEN_PTHREADS__)
+  // The module's fixed worker pool: every model runs on a share of it.
+  model->threads_ = std::make_shared<ThreadPool>(SharedThreadPool(), threads);
+#else
+  // Natively each model has its own threads: calls on two models run side by side.
+  model->threads_ = std::make_shared<ThreadPool>(threads);
+#endif
   info.threads = model->threads_->size();
   *out = std::move(model);
   return Status::Ok();

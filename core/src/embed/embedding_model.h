@@ -108,7 +108,7 @@ class EmbeddingModel {
   ModelInfo info_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<BertEncoder> encoder_;
-  std::unique_ptr<ThreadPool> threads_;  // shared by concurrent calls: one runs on it, others alone
+  std::shared_ptr<ThreadPool> threads_;  // shared by concurrent calls: one runs on it, others alone
   mutable std::mutex pool_mutex_;
   mutable std::vector<std::unique_ptr<Work>> pool_;
 };

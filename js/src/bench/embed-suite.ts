@@ -34,6 +34,8 @@ export interface EmbedBenchRow {
   backend: BackendName;
   /** The weights' precision the model was loaded with. */
   dtype: 'fp32' | 'q8';
+  /** Threads the model runs on (modelInfo().threads: every core natively, the pthreads wasm pool). */
+  threads?: number;
   /** How long loadModel took (from the folder: read, hash, parse, pack or quantize). */
   loadMs?: number;
   /** Bytes of weights the loaded model holds (modelInfo().weightBytes). */
@@ -116,7 +118,7 @@ export async function runEmbedBench(
         continue;
       }
       const loadMs = performance.now() - started;
-      const weightBytes = t.embeddings.modelInfo(handle).weightBytes;
+      const { weightBytes, threads } = t.embeddings.modelInfo(handle);
       try {
         // The names say the token counts our tokenizer produced (16 with BERT's uncased vocab).
         const tokens = t.embeddings.tokenize(handle, one).ids.length;
@@ -127,6 +129,7 @@ export async function runEmbedBench(
           operation: tokens === 16 ? single : `embed 1 text, ${tokens} tokens`,
           backend: t.backend,
           dtype,
+          threads,
           loadMs,
           weightBytes,
           measurement: m1,
@@ -139,6 +142,7 @@ export async function runEmbedBench(
           operation: name,
           backend: t.backend,
           dtype,
+          threads,
           loadMs,
           weightBytes,
           measurement: m32,
@@ -160,6 +164,7 @@ export function formatEmbedTable(result: EmbedBenchResult): string {
     'operation',
     'backend',
     'dtype',
+    'threads',
     'median',
     'p99',
     'tokens/s',
@@ -175,6 +180,7 @@ export function formatEmbedTable(result: EmbedBenchResult): string {
           r.operation,
           r.backend,
           r.dtype,
+          String(r.threads),
           `${(r.measurement.medianUs / 1000).toFixed(2)} ms`,
           `${(r.measurement.p99Us / 1000).toFixed(2)} ms`,
           Math.round(r.tokensPerSecond!).toLocaleString('en-US'),
@@ -189,6 +195,6 @@ export function formatEmbedTable(result: EmbedBenchResult): string {
   const fmt = (cells: string[]) =>
     cells.length < header.length
       ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]!.padEnd(widths[1]!)}  ${cells[2]!.padEnd(widths[2]!)}  ${cells[3]}`
-      : cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+      : cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [title, '', fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(fmt)].join('\n');
 }
