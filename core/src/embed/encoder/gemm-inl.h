@@ -25,14 +25,16 @@ namespace hn = hwy::HWY_NAMESPACE;
 // register file. AVX-512 (32 registers): 8 rows x 2 vectors (32 columns): 10 loads for 16 FMAs
 // (one vector per panel row gave 9 loads for 8 FMAs: bound by loads), 16 accumulators to hide
 // the FMA latency on two ports; 16 tokens are 2 row tiles. AVX2 (16 registers): 6 x 2 (16
-// columns). 128-bit vectors (SSE4, wasm SIMD128): 3 rows x 4 vectors (16 columns): wasm has no
-// FMA (a multiply and an add) and V8 maps it onto 16 xmm registers; 6 x 2 ran a batch of 32
-// texts 1.4x slower than this shape there.
+// columns). 128-bit vectors: 4 vectors (16 columns) by 3 rows on SSE4, by 2 rows in wasm: wasm
+// has no FMA (a multiply and an add, with a temporary) and V8 maps it onto 16 xmm registers, so
+// 3 x 4 (12 accumulators, 4 weights, the broadcast and the temporary) spilled; a batch of 32
+// texts: 6 x 2 1.4x slower than 3 x 4, 3 x 3 1.18x faster, 2 x 4 1.26x faster.
 using GemmTag = hn::ScalableTag<float>;
 inline constexpr size_t kGemmLanes = hn::MaxLanes(GemmTag());
 inline constexpr size_t kGemmVecs = kGemmLanes >= 8 ? 2 : 4;
 inline constexpr size_t kGemmPanel = kGemmVecs * kGemmLanes;
-inline constexpr size_t kGemmRows = kGemmLanes >= 16 ? 8 : (kGemmLanes >= 8 ? 6 : 3);
+inline constexpr size_t kGemmRows =
+    kGemmLanes >= 16 ? 8 : (kGemmLanes >= 8 ? 6 : (HWY_TARGET == HWY_WASM ? 2 : 3));
 // The k dimension is walked in blocks so that one block of a panel (kGemmK x kGemmPanel floats:
 // 32 KB on AVX-512) stays in L1 while every row tile of `a` streams past it.
 inline constexpr size_t kGemmK = 256;
