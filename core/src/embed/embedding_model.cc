@@ -234,17 +234,6 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   }
   info.max_tokens = std::min(info.max_tokens, positions);
 
-  BertWeights weights;
-  if (Status s = LoadWeights(files, options.weights, config, &weights, &info.weights); !s.ok()) return s;
-  if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_, options.dtype); !s.ok())
-    return s;
-  info.dtype = options.dtype;
-  info.weight_bytes = model->encoder_->weight_bytes();
-#if defined(__GLIBC__)
-  // The float32 tensors were freed as they were packed or quantized, in pieces small enough for
-  // glibc to keep in its heap: hand those pages back, so the process holds the model once.
-  malloc_trim(0);
-#endif
   const unsigned threads = options.threads == 0 ? DefaultThreads() : options.threads;
 #if defined(__EMSCRIPTEN_PTHREADS__)
   // The module's fixed worker pool: every model runs on a share of it.
@@ -252,6 +241,20 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
 #else
   // Natively each model has its own threads: calls on two models run side by side.
   model->threads_ = std::make_shared<ThreadPool>(threads);
+#endif
+  BertWeights weights;
+  if (Status s = LoadWeights(files, options.weights, config, &weights, &info.weights); !s.ok()) return s;
+  // The layers are packed (or quantized) on the model's threads.
+  if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_, options.dtype,
+                                     model->threads_.get());
+      !s.ok())
+    return s;
+  info.dtype = options.dtype;
+  info.weight_bytes = model->encoder_->weight_bytes();
+#if defined(__GLIBC__)
+  // The float32 tensors were freed as they were packed or quantized, in pieces small enough for
+  // glibc to keep in its heap: hand those pages back, so the process holds the model once.
+  malloc_trim(0);
 #endif
   info.threads = model->threads_->size();
   *out = std::move(model);

@@ -1,7 +1,10 @@
 #include "embed/encoder/bert_encoder.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -81,7 +84,7 @@ BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k) const {
 }
 
 Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
-                           Dtype dtype) {
+                           Dtype dtype, ThreadPool* pool) {
   if (out == nullptr) return Invalid("null output");
   if (config.hidden_size <= 0 || config.num_heads <= 0 || config.hidden_size % config.num_heads != 0)
     return LoadFailed("hidden_size must be a positive multiple of num_attention_heads");
@@ -99,36 +102,38 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   std::unique_ptr<BertEncoder> enc(new BertEncoder());
   enc->config_ = config;
   enc->dtype_ = dtype;
-  if (dtype == Dtype::kQ8) {
-    // Per row, symmetric 8 bits: a token's vector is looked up once per text, so its rounding
-    // (<= 0.4% of the row's largest value) is all the error it adds.
-    // Read in blocks of rows, so a viewed table is never decoded whole beside its int8 copy.
-    const size_t h = config.hidden_size, rows = config.vocab_size;
-    enc->word_embeddings_q8_.resize(rows * h);
-    enc->word_scales_.resize(rows);
-    constexpr size_t kBlock = 1024;
-    std::vector<float> block(std::min(rows, kBlock) * h);
-    for (size_t r = 0; r < rows; r += kBlock) {
-      const size_t n = std::min(kBlock, rows - r);
-      weights.word_embeddings.Read(r * h, n * h, block.data());
-      kernels::QuantizeSymmetricRows(block.data(), n, h, 127, enc->word_embeddings_q8_.data() + r * h,
-                                     enc->word_scales_.data() + r);
-    }
-    weights.word_embeddings.Release();
-  } else {
-    enc->word_embeddings_ = Take(&weights.word_embeddings);
-  }
-  enc->position_embeddings_ = Take(&weights.position_embeddings);
-  enc->token_type_embeddings_ = Take(&weights.token_type_embeddings);
-  enc->emb_ln_gamma_ = Take(&weights.emb_ln_gamma);
-  enc->emb_ln_beta_ = Take(&weights.emb_ln_beta);
-
+  BertEncoder& e = *enc;
   const size_t h = config.hidden_size, inter = config.intermediate_size;
+  // Task 0: the embeddings; task 1 + i: layer i. Each reads and releases only its own tensors,
+  // so the tasks run on the pool's threads side by side (a load packs 6 layers of MiniLM).
+  auto embeddings = [&] {
+    if (dtype == Dtype::kQ8) {
+      // Per row, symmetric 8 bits: a token's vector is looked up once per text, so its rounding
+      // (<= 0.4% of the row's largest value) is all the error it adds.
+      // Read in blocks of rows, so a viewed table is never decoded whole beside its int8 copy.
+      const size_t rows = config.vocab_size;
+      e.word_embeddings_q8_.resize(rows * h);
+      e.word_scales_.resize(rows);
+      constexpr size_t kBlock = 1024;
+      std::vector<float> block(std::min(rows, kBlock) * h);
+      for (size_t r = 0; r < rows; r += kBlock) {
+        const size_t n = std::min(kBlock, rows - r);
+        weights.word_embeddings.Read(r * h, n * h, block.data());
+        kernels::QuantizeSymmetricRows(block.data(), n, h, 127, e.word_embeddings_q8_.data() + r * h,
+                                       e.word_scales_.data() + r);
+      }
+      weights.word_embeddings.Release();
+    } else {
+      e.word_embeddings_ = Take(&weights.word_embeddings);
+    }
+    e.position_embeddings_ = Take(&weights.position_embeddings);
+    e.token_type_embeddings_ = Take(&weights.token_type_embeddings);
+    e.emb_ln_gamma_ = Take(&weights.emb_ln_gamma);
+    e.emb_ln_beta_ = Take(&weights.emb_ln_beta);
+  };
   const size_t head_dim = h / config.num_heads;  // divisible: ParseBertConfig / Create check it
   const float q_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  enc->layers_.reserve(weights.layers.size());
-  for (BertLayerWeights& l : weights.layers) {
-    PackedLayer p;
+  auto layer = [&](BertLayerWeights& l, PackedLayer& p) {
     // Rows [0, h) of the fused weight are Wq (pre-scaled), [h, 2h) Wk, [2h, 3h) Wv: each
     // token's GEMM output row is its q | k | v.
     std::vector<float> qkv_w(3 * h * h);
@@ -139,13 +144,13 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
     l.q_b.Read(0, h, p.qkv_b.data());
     l.k_b.Read(0, h, p.qkv_b.data() + h);
     l.v_b.Read(0, h, p.qkv_b.data() + 2 * h);
-    for (size_t e = 0; e < h * h; ++e) qkv_w[e] *= q_scale;
-    for (size_t e = 0; e < h; ++e) p.qkv_b[e] *= q_scale;
+    for (size_t i = 0; i < h * h; ++i) qkv_w[i] *= q_scale;
+    for (size_t i = 0; i < h; ++i) p.qkv_b[i] *= q_scale;
     for (Weight* v : {&l.q_w, &l.k_w, &l.v_w, &l.q_b, &l.k_b, &l.v_b}) v->Release();
-    p.qkv_w = enc->Prepare(&qkv_w, 3 * h, h);
-    p.attn_out_w = enc->Prepare(&l.attn_out_w, h, h);
-    p.inter_w = enc->Prepare(&l.inter_w, inter, h);
-    p.out_w = enc->Prepare(&l.out_w, h, inter);
+    p.qkv_w = e.Prepare(&qkv_w, 3 * h, h);
+    p.attn_out_w = e.Prepare(&l.attn_out_w, h, h);
+    p.inter_w = e.Prepare(&l.inter_w, inter, h);
+    p.out_w = e.Prepare(&l.out_w, h, inter);
     p.attn_out_b = Take(&l.attn_out_b);
     p.attn_ln_gamma = Take(&l.attn_ln_gamma);
     p.attn_ln_beta = Take(&l.attn_ln_beta);
@@ -153,8 +158,33 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
     p.out_b = Take(&l.out_b);
     p.out_ln_gamma = Take(&l.out_ln_gamma);
     p.out_ln_beta = Take(&l.out_ln_beta);
-    enc->layers_.push_back(std::move(p));
+  };
+  enc->layers_.resize(weights.layers.size());
+  // A task cannot throw out of ParallelFor: the first failure (an allocation) is kept and
+  // rethrown here, where the C ABI's guard turns it into OUT_OF_MEMORY.
+  std::atomic<bool> failed{false};
+  std::exception_ptr failure;
+  std::mutex failure_mu;
+  auto task = [&](size_t t, unsigned) {
+    if (failed.load(std::memory_order_relaxed)) return;
+    try {
+      if (t == 0) {
+        embeddings();
+      } else {
+        layer(weights.layers[t - 1], e.layers_[t - 1]);
+      }
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(failure_mu);
+      if (!failed.exchange(true)) failure = std::current_exception();
+    }
+  };
+  const size_t tasks = 1 + weights.layers.size();
+  if (pool == nullptr) {
+    for (size_t t = 0; t < tasks; ++t) task(t, 0);
+  } else {
+    pool->ParallelFor(tasks, task);
   }
+  if (failure) std::rethrow_exception(failure);
   weights.layers.clear();
   *out = std::move(enc);
   return Status::Ok();

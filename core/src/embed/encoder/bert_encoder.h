@@ -35,9 +35,10 @@ class BertEncoder {
   // into one [3 * hidden, hidden] weight with 1/sqrt(head_dim) folded into Wq and bq), releasing
   // each unpacked tensor as soon as it is packed. MODEL_LOAD_FAILED if the config is not one the
   // encoder can run or a tensor's size disagrees with it. Dtype::kQ8 quantizes every Linear
-  // weight (kernels::QuantizeWeights) and the word embeddings (per row, 8 bits) instead.
+  // weight (kernels::QuantizeWeights) and the word embeddings (per row, 8 bits) instead. With a
+  // pool, the layers are packed on its threads side by side (the result is the same).
   static Status Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
-                       Dtype dtype = Dtype::kFp32);
+                       Dtype dtype = Dtype::kFp32, ThreadPool* pool = nullptr);
 
   // seq_lengths[s] tokens of sequence s lie at ids[offset_s, offset_s + seq_lengths[s]) (with
   // their type ids at the same places); last_hidden_state gets [sum(seq_lengths), hidden].
