@@ -411,6 +411,8 @@ for (const backend of backends) {
           emb.modelInfo(fromFolder).contentSha256,
           'same files, same content id',
         );
+        // The folder's digests are hashed while it loads; the bundle's were made by encodeBundle.
+        assert.deepEqual(emb.modelInfo(fromFolder).source.filesSha256, info.source.filesSha256);
         const a = emb.embedBatch(fromBundle, SHORT_TEXTS);
         const b = emb.embedBatch(fromFolder, SHORT_TEXTS);
         SHORT_TEXTS.forEach((text, i) => assertIdentical(a[i], b[i], `${name} "${text}"`));
@@ -525,13 +527,11 @@ describe('embeddings across backends', () => {
     assert.equal(m.modelInfo(other).threads, built.threads, 'a model at default threads');
     for (const dtype of ['fp32', 'q8']) {
       const load = (runtime, threads) =>
-        runtime
-          .getModules()
-          .embeddings.loadModel(modelDir('minilm'), {
-            ...(threads ? { threads } : {}),
-            maxTokens: 512,
-            dtype,
-          });
+        runtime.getModules().embeddings.loadModel(modelDir('minilm'), {
+          ...(threads ? { threads } : {}),
+          maxTokens: 512,
+          dtype,
+        });
       const s = single.getModules().embeddings;
       const one = await load(single, 3);
       assert.equal(s.modelInfo(one).threads, 1, `${dtype}: the single-thread build runs on one`);

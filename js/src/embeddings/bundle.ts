@@ -169,26 +169,47 @@ export async function encodeBundle(
 ): Promise<Uint8Array> {
   if (!(files instanceof Map))
     throw new RuVectorError('INVALID_ARGUMENT', 'encodeBundle: files must be a Map of name -> Uint8Array');
-  if (files.size > BUNDLE_MAX_FILES)
+  for (const [name, data] of files) {
+    if (!(data instanceof Uint8Array))
+      throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: file ${String(name)} must be a Uint8Array`);
+  }
+  const sizes = new Map([...files].map(([name, data]) => [name, data.length]));
+  const { bundle, slots } = await layoutBundle(sizes, meta, async (name) => {
+    const known = sha256 !== undefined && Object.hasOwn(sha256, name) ? fromHex(sha256[name]!) : null;
+    return known ?? sha256Bytes(files.get(name)!);
+  });
+  for (const [name, slot] of slots) slot.set(files.get(name)!);
+  return bundle;
+}
+
+/**
+ * A bundle's bytes with its header written and a zeroed slot per file (a view of the bundle
+ * where that file's bytes go): encodeBundle copies the files in; the runtime's own folder loads
+ * read them straight from disk into their slots (sources.ts), never holding a second copy.
+ * `digest(name)` gives each file's SHA-256 for the header.
+ */
+export async function layoutBundle(
+  sizes: Map<string, number>,
+  meta: Partial<BundleMeta> | undefined,
+  digest: (name: string) => Promise<Uint8Array>,
+): Promise<{ bundle: Uint8Array; slots: Map<string, Uint8Array> }> {
+  if (sizes.size > BUNDLE_MAX_FILES)
     throw new RuVectorError(
       'INVALID_ARGUMENT',
-      `encodeBundle: ${files.size} files (at most ${BUNDLE_MAX_FILES})`,
+      `encodeBundle: ${sizes.size} files (at most ${BUNDLE_MAX_FILES})`,
     );
   const modelId = metaBytes('modelId', meta?.modelId ?? '');
   const revision = metaBytes('revision', meta?.revision ?? '');
   const encoder = new TextEncoder();
   const entries = [];
-  for (const [name, data] of files) {
+  for (const [name, size] of sizes) {
     const problem = typeof name === 'string' ? bundleNameProblem(name) : 'is not a string';
     if (problem !== null)
       throw new RuVectorError(
         'INVALID_ARGUMENT',
         `encodeBundle: file name ${JSON.stringify(name)} ${problem}`,
       );
-    if (!(data instanceof Uint8Array))
-      throw new RuVectorError('INVALID_ARGUMENT', `encodeBundle: file ${name} must be a Uint8Array`);
-    const known = sha256 !== undefined && Object.hasOwn(sha256, name) ? fromHex(sha256[name]!) : null;
-    entries.push({ name: encoder.encode(name), data, sha: known ?? (await sha256Bytes(data)) });
+    entries.push({ key: name, name: encoder.encode(name), size, sha: await digest(name) });
   }
   entries.sort((a, b) => compareBytes(a.name, b.name));
 
@@ -198,7 +219,7 @@ export async function encodeBundle(
   let total = headerSize;
   const offsets = entries.map((e) => {
     const offset = alignUp(total);
-    total = offset + e.data.length;
+    total = offset + e.size;
     return offset;
   });
 
@@ -220,13 +241,13 @@ export async function encodeBundle(
   putBytes(revision);
   for (const e of entries) {
     putBytes(e.name);
-    view.setBigUint64(at, BigInt(e.data.length), true);
+    view.setBigUint64(at, BigInt(e.size), true);
     out.set(e.sha, at + 8);
     at += 8 + SHA256_BYTES;
   }
   out.set(await sha256Bytes(out.subarray(0, at)), at);
-  entries.forEach((e, i) => out.set(e.data, offsets[i]));
-  return out;
+  const slots = new Map(entries.map((e, i) => [e.key, out.subarray(offsets[i]!, offsets[i]! + e.size)]));
+  return { bundle: out, slots };
 }
 
 /** Reads bounded little-endian fields from the header, failing with CORRUPT_DATA past `end`. */

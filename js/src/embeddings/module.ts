@@ -9,7 +9,7 @@ import { fail, isPlainObject, rejectUnknownKeys, show, typeName } from '../check
 import { createHandleRegistry } from '../handles.js';
 import { standIn } from '../stand-in.js';
 import { decodeModelInfo, packTexts, splitRows, utf8 } from './codec.js';
-import { resolveModelBundle, type ResolveModelOptions } from './sources.js';
+import { resolveModelForLoad, type ResolveModelOptions } from './sources.js';
 import type {
   ChunkOptions,
   EmbeddingModelHandle,
@@ -210,12 +210,21 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
   return Object.freeze({
     async loadModel(source, options) {
       const { source: sourceOptions, params } = loadOptionsArg(options);
-      const { bundle, provenance } = await resolveModelBundle(source, sourceOptions);
-      // resolveModelBundle hashed every file (folder, download) or checked the bundle's digests
-      // (bytes given): the core need not hash them again.
-      // A bundle made here from files is the runtime's own: the backend may read it in place.
+      const resolved = await resolveModelForLoad(source, sourceOptions);
+      // The digests were checked on the JS side (bundle bytes, downloads) or are provenance the
+      // runtime computes (a folder's files: hashed below, while the core loads): the core need
+      // not hash the files. A bundle made here from files is the runtime's own: the backend may
+      // read it in place.
       const lent = !(source instanceof Uint8Array);
-      const model = await kernels.load(bundle, { ...params, digestsChecked: 1 }, lent);
+      const loading = kernels.load(resolved.bundle, { ...params, digestsChecked: 1 }, lent);
+      const [loaded, hashed] = await Promise.allSettled([loading, resolved.provenance()]);
+      if (loaded.status === 'rejected') throw loaded.reason;
+      const model = loaded.value;
+      if (hashed.status === 'rejected') {
+        model.free();
+        throw hashed.reason;
+      }
+      const provenance = hashed.value;
       const core = decodeModelInfo(model.info());
       const info: EmbeddingModelInfo = Object.freeze({
         modelId: provenance.modelId,

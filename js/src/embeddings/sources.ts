@@ -16,7 +16,7 @@
  * every environment. Node's fs is imported dynamically and only for folder sources.
  */
 import { RuVectorError } from '../errors.js';
-import { decodeBundle, encodeBundle, sha256Hex } from './bundle.js';
+import { decodeBundle, encodeBundle, layoutBundle, sha256Hex } from './bundle.js';
 import { downloadModelFiles, type FetchLike, type ModelLoadProgress, type WantedFile } from './download.js';
 import { ModelCache, type ModelCacheLogger } from './model-cache.js';
 
@@ -245,18 +245,48 @@ async function fromFolder(
   folder: string,
   options: ResolveModelOptions,
 ): Promise<ResolvedModel> {
+  const found = await locateFolderFiles(source, folder, options);
+  const files = new Map<string, Uint8Array>();
+  for (const f of found.files) {
+    const data = await readLocal(f.path);
+    if (data === null) throw changedWhileRead(f.path);
+    files.set(f.name, data);
+  }
+  return { files, provenance: await folderProvenance(source, found.modelId, files)() };
+}
+
+/** The model's files in a folder (the first candidate of each that exists), with their sizes. */
+async function locateFolderFiles(
+  source: string,
+  folder: string,
+  options: ResolveModelOptions,
+): Promise<{ modelId: string; files: { name: string; path: string; size: number }[] }> {
   needsFs(`loading the model folder ${source}`);
   const nodePath = await nodeImport<typeof import('node:path')>('node:path');
+  const fs = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
   const root = await localPath(folder);
-  const files = new Map<string, Uint8Array>();
-  const filesSha256: Record<string, string> = {};
+  const files = [];
   for (const wanted of modelFileList(options.weights)) {
     let found = false;
     for (const name of wanted.candidates) {
-      const data = await readLocal(nodePath.join(root, ...name.split('/')));
-      if (data === null) continue;
-      files.set(name, data);
-      filesSha256[name] = await sha256Hex(data);
+      const path = nodePath.join(root, ...name.split('/'));
+      let size: number;
+      try {
+        const stat = await fs.stat(path);
+        if (!stat.isFile()) continue;
+        size = stat.size;
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+        throw new RuVectorError(
+          'MODEL_LOAD_FAILED',
+          `cannot read model file ${path}: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      files.push({ name, path, size });
       found = true;
       break;
     }
@@ -267,17 +297,46 @@ async function fromFolder(
       );
     }
   }
-  const modelId = options.modelId ?? nodePath.basename(root);
-  return {
-    files,
-    provenance: await provenanceOf({
-      kind: 'folder',
-      source,
-      modelId,
-      revision: null,
-      host: null,
-      filesSha256,
-    }),
+  return { modelId: options.modelId ?? nodePath.basename(root), files };
+}
+
+const changedWhileRead = (path: string) =>
+  new RuVectorError('MODEL_LOAD_FAILED', `model file ${path} changed while it was being read`);
+
+/** Reads exactly `into.length` bytes of the file at `path` into `into` (MODEL_LOAD_FAILED if not). */
+async function readInto(path: string, into: Uint8Array): Promise<void> {
+  const fs = await nodeImport<typeof import('node:fs/promises')>('node:fs/promises');
+  let handle;
+  try {
+    handle = await fs.open(path, 'r');
+    let at = 0;
+    while (at < into.length) {
+      const { bytesRead } = await handle.read(into, at, into.length - at, at);
+      if (bytesRead === 0) throw changedWhileRead(path);
+      at += bytesRead;
+    }
+    const { bytesRead } = await handle.read(new Uint8Array(1), 0, 1, at);
+    if (bytesRead !== 0) throw changedWhileRead(path);
+  } catch (e) {
+    if (e instanceof RuVectorError) throw e;
+    throw new RuVectorError('MODEL_LOAD_FAILED', `cannot read model file ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** A folder's provenance, its files hashed when called. */
+function folderProvenance(
+  source: string,
+  modelId: string,
+  files: Map<string, Uint8Array>,
+): () => Promise<ModelProvenance> {
+  return async () => {
+    const filesSha256: Record<string, string> = {};
+    for (const [name, data] of files) filesSha256[name] = await sha256Hex(data);
+    return provenanceOf({ kind: 'folder', source, modelId, revision: null, host: null, filesSha256 });
   };
 }
 
@@ -379,6 +438,37 @@ export async function resolveModel(
       return fromNetwork('hub', given, id, revision, (name) => hubFileUrl(id, name, urlOptions), options);
     }
   }
+}
+
+/** An all-zero digest: a file digest the core is told not to check (digests_checked). */
+const UNCHECKED_SHA256 = new Uint8Array(32);
+
+/**
+ * What loadModel needs: the bundle to load and its provenance, which a caller awaits while the
+ * core loads. A folder's file digests are provenance the runtime computes (nothing checks them
+ * against anything), so they are hashed while the bundle loads (natively on another thread)
+ * instead of before, and the bundle (the runtime's own, never shown to a caller) carries zero
+ * digests. Every other source resolves as resolveModelBundle does (downloads and bundles are
+ * checked before anything loads).
+ */
+export async function resolveModelForLoad(
+  source: ModelSource,
+  options: ResolveModelOptions = {},
+): Promise<{ bundle: Uint8Array; provenance: () => Promise<ModelProvenance> }> {
+  const c = classify(source);
+  if (c.kind !== 'folder') {
+    const { bundle, provenance } = await resolveModelBundle(source, options);
+    return { bundle, provenance: async () => provenance };
+  }
+  // Each file is read from disk straight into its place in the bundle: no second copy.
+  const found = await locateFolderFiles(source as string, c.path, options);
+  const { bundle, slots } = await layoutBundle(
+    new Map(found.files.map((f) => [f.name, f.size])),
+    { modelId: found.modelId, revision: '' },
+    async () => UNCHECKED_SHA256,
+  );
+  for (const f of found.files) await readInto(f.path, slots.get(f.name)!);
+  return { bundle, provenance: folderProvenance(source as string, found.modelId, slots) };
 }
 
 /**
