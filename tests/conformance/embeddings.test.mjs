@@ -558,7 +558,10 @@ describe('embeddings across backends', () => {
   // (activations are quantized per token, never per batch).
   test('q8: embeddings within cosine 0.99 of fp32, native and wasm agree, batch and threads change nothing', async (t) => {
     if (!bothReady(t)) return;
-    const texts = [...SEVENTY, ...SHORT_TEXTS, LONG];
+    // '' is 2 tokens: alone, wasm multiplies by the packed int8 panel; a longer input (or a batch)
+    // widens each panel to int16 once first. Both must give the same sums.
+    const texts = [...SEVENTY, ...SHORT_TEXTS, LONG, ''];
+    const alone = [0, 33, texts.length - 2, texts.length - 1];
     for (const name of ['minilm', 'tiny']) {
       const load = (backend, options) =>
         backend.embeddings.loadModel(modelDir(name), { maxTokens: 512, ...options });
@@ -579,7 +582,7 @@ describe('embeddings across backends', () => {
       assert.ok(cosines[0] >= 0.99, `${name}: q8 vs fp32 cosine ${cosines[0]} < 0.99`);
       assert.ok(cosines[0] < 0.999999, `${name}: q8 equals fp32: not quantized`);
 
-      for (const i of [0, 33, texts.length - 1])
+      for (const i of alone)
         assertIdentical(
           native.embeddings.embed(q, texts[i]),
           got[i],
@@ -593,6 +596,12 @@ describe('embeddings across backends', () => {
       assert.equal(wasm.embeddings.modelInfo(qw).dtype, 'q8');
       assert.equal(wasm.embeddings.modelInfo(qw).weightBytes, info.weightBytes, `${name}: same bytes held`);
       const gotW = wasm.embeddings.embedBatch(qw, texts);
+      for (const i of alone)
+        assertIdentical(
+          wasm.embeddings.embed(qw, texts[i]),
+          gotW[i],
+          `${name} wasm q8 text ${i} alone vs in a batch`,
+        );
       wasm.embeddings.unloadModel(qw);
       for (let i = 0; i < texts.length; i++) {
         const d = maxAbsDiff(got[i], gotW[i]);
