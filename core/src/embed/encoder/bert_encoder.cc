@@ -21,10 +21,6 @@ Status Invalid(const std::string& what) {
   return Status(ErrorCode::kInvalidArgument, "BERT encoder: " + what);
 }
 
-// Frees a tensor's memory now (clear() keeps the capacity), so a loaded model holds its weights
-// once, packed, rather than twice.
-void Release(std::vector<float>* v) { std::vector<float>().swap(*v); }
-
 // A weight's values to keep as they are (biases, norms, the small embedding tables): held ones
 // moved, viewed ones decoded.
 std::vector<float> Take(Weight* w) {
@@ -62,25 +58,29 @@ Status CheckSizes(const BertConfig& c, const BertWeights& w) {
 
 }  // namespace
 
-// Packs or quantizes a Linear weight, then frees the float32 tensor (clear() keeps the capacity),
-// so a loaded model holds its weights once.
-BertEncoder::Linear BertEncoder::Prepare(std::vector<float>* w, size_t n, size_t k) const {
+// Packs or quantizes a Linear weight W [n, k] whose rows `read` gives (RowReader): int8 a panel
+// at a time, so no float32 copy of W is ever held; float32 through one copy, packed then freed.
+BertEncoder::Linear BertEncoder::Prepare(size_t n, size_t k, const RowReader& read) const {
   Linear lin;
   lin.n = n;
   lin.k = k;
   if (dtype_ == Dtype::kQ8) {
-    lin.q8 = kernels::QuantizeWeights(w->data(), n, k);
+    lin.q8 = kernels::QuantizeWeightsByPanel(n, k, read);
   } else {
+    std::vector<float> values(n * k);
+    read(0, n, values.data());
     lin.f32 = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
-    kernels::PackWeights(w->data(), n, k, lin.f32.get());
+    kernels::PackWeights(values.data(), n, k, lin.f32.get());
   }
-  Release(w);
   return lin;
 }
 
+// The same for a tensor, which is then released (a loaded model holds its weights once).
 BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k) const {
-  std::vector<float> values = Take(w);  // a view: decoded here, one tensor at a time
-  return Prepare(&values, n, k);
+  Linear lin =
+      Prepare(n, k, [w, k](size_t first, size_t count, float* out) { w->Read(first * k, count * k, out); });
+  w->Release();
+  return lin;
 }
 
 Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
@@ -136,18 +136,22 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   auto layer = [&](BertLayerWeights& l, PackedLayer& p) {
     // Rows [0, h) of the fused weight are Wq (pre-scaled), [h, 2h) Wk, [2h, 3h) Wv: each
     // token's GEMM output row is its q | k | v.
-    std::vector<float> qkv_w(3 * h * h);
+    const Weight* parts[3] = {&l.q_w, &l.k_w, &l.v_w};
+    p.qkv_w = e.Prepare(3 * h, h, [&](size_t first, size_t count, float* out) {
+      for (size_t i = 0; i < count; ++i) {
+        const size_t row = first + i, part = row / h;
+        float* dst = out + i * h;
+        parts[part]->Read((row % h) * h, h, dst);
+        if (part == 0)
+          for (size_t e = 0; e < h; ++e) dst[e] *= q_scale;
+      }
+    });
     p.qkv_b.resize(3 * h);
-    l.q_w.Read(0, h * h, qkv_w.data());
-    l.k_w.Read(0, h * h, qkv_w.data() + h * h);
-    l.v_w.Read(0, h * h, qkv_w.data() + 2 * h * h);
     l.q_b.Read(0, h, p.qkv_b.data());
     l.k_b.Read(0, h, p.qkv_b.data() + h);
     l.v_b.Read(0, h, p.qkv_b.data() + 2 * h);
-    for (size_t i = 0; i < h * h; ++i) qkv_w[i] *= q_scale;
     for (size_t i = 0; i < h; ++i) p.qkv_b[i] *= q_scale;
     for (Weight* v : {&l.q_w, &l.k_w, &l.v_w, &l.q_b, &l.k_b, &l.v_b}) v->Release();
-    p.qkv_w = e.Prepare(&qkv_w, 3 * h, h);
     p.attn_out_w = e.Prepare(&l.attn_out_w, h, h);
     p.inter_w = e.Prepare(&l.inter_w, inter, h);
     p.out_w = e.Prepare(&l.out_w, h, inter);

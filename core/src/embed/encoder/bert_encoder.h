@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -86,7 +87,9 @@ class BertEncoder {
   void RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens, float* hidden,
                 EncoderScratch* scratch, ThreadPool* pool) const;
 
-  Linear Prepare(std::vector<float>* w, size_t n, size_t k) const;
+  // Writes rows [first, first + count) of a weight as float32 to out.
+  using RowReader = std::function<void(size_t first, size_t count, float* out)>;
+  Linear Prepare(size_t n, size_t k, const RowReader& read) const;
   Linear Prepare(Weight* w, size_t n, size_t k) const;
   void MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
                       EncoderScratch* scratch, ThreadPool* pool) const;

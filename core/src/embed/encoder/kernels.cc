@@ -94,6 +94,17 @@ size_t GemmQ8PanelWidth() {
 
 size_t GemmQ8PanelCount(size_t n) { return (n + GemmQ8PanelWidth() - 1) / GemmQ8PanelWidth(); }
 
+namespace {
+// sums[j] = sum_k q[j, k]: the zero point's share of each output (gemm_q8-inl.h).
+void RowSums(const int8_t* q, size_t n, size_t k, int32_t* sums) {
+  for (size_t j = 0; j < n; ++j) {
+    int32_t sum = 0;
+    for (size_t e = 0; e < k; ++e) sum += q[j * k + e];
+    sums[j] = sum;
+  }
+}
+}  // namespace
+
 Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k) {
   Q8Weights out;
   out.n = n;
@@ -103,20 +114,39 @@ Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k
   const size_t padded = GemmQ8PanelCount(n) * GemmQ8PanelWidth();
   out.scales.assign(padded, 0.0f);
   out.sums.assign(padded, 0);
-  for (size_t j = 0; j < n; ++j) {
-    out.scales[j] = scales[j];
-    int32_t sum = 0;
-    for (size_t e = 0; e < k; ++e) sum += q[j * k + e];
-    out.sums[j] = sum;
-  }
+  std::copy(scales, scales + n, out.scales.begin());
+  RowSums(q, n, k, out.sums.data());
   return out;
 }
 
 Q8Weights QuantizeWeights(const float* w, size_t n, size_t k) {
-  std::vector<int8_t> q(n * k);
-  std::vector<float> scales(n);
-  QuantizeWeightRows(w, n, k, q.data(), scales.data());
-  return PackWeightsQ8(q.data(), scales.data(), n, k);
+  return QuantizeWeightsByPanel(n, k, [w, k](size_t first, size_t count, float* out) {
+    std::memcpy(out, w + first * k, count * k * sizeof(float));
+  });
+}
+
+Q8Weights QuantizeWeightsByPanel(size_t n, size_t k,
+                                 const std::function<void(size_t first, size_t count, float* out)>& read) {
+  const size_t width = GemmQ8PanelWidth(), panels = GemmQ8PanelCount(n);
+  // The result first, then the panel buffers: freed last, they are the heap's top, and small.
+  Q8Weights out;
+  out.n = n;
+  out.k = k;
+  out.packed = AllocateAligned<int8_t>(HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(n, k));
+  out.scales.assign(panels * width, 0.0f);
+  out.sums.assign(panels * width, 0);
+  // One panel packed alone is laid out as panel p of the whole weight.
+  const size_t panel_bytes = HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(width, k);
+  std::vector<float> values(width * k);
+  std::vector<int8_t> q(width * k);
+  for (size_t p = 0; p < panels; ++p) {
+    const size_t first = p * width, rows = std::min(width, n - first);
+    read(first, rows, values.data());
+    QuantizeWeightRows(values.data(), rows, k, q.data(), out.scales.data() + first);
+    RowSums(q.data(), rows, k, out.sums.data() + first);
+    HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q.data(), rows, k, out.packed.get() + p * panel_bytes);
+  }
+  return out;
 }
 
 size_t Q8WeightBytes(const Q8Weights& w) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "common/aligned_array.h"
@@ -57,6 +58,12 @@ struct Q8Weights {
 Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k);
 // QuantizeWeightRows then PackWeightsQ8.
 Q8Weights QuantizeWeights(const float* w, size_t n, size_t k);
+// The same result from a weight read a panel at a time: read(first, count, out) writes rows
+// [first, first + count) of W (count <= GemmQ8PanelWidth()) as float32 to out. Holds one panel's
+// float32 and int8 values beside the result, never a copy of the whole weight (a load then leaves
+// no large freed block at the top of its thread's heap, which glibc would keep resident).
+Q8Weights QuantizeWeightsByPanel(size_t n, size_t k,
+                                 const std::function<void(size_t first, size_t count, float* out)>& read);
 // Bytes a Q8Weights holds (what a loaded model keeps resident).
 size_t Q8WeightBytes(const Q8Weights& w);
 

@@ -6,7 +6,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <limits>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -113,6 +115,38 @@ TEST_P(EncoderKernelsTest, GemmQ8MatchesReference) {
           EXPECT_EQ(c[m * n], -7.0f) << "wrote past the end";
         }
       }
+    }
+  }
+}
+
+// Quantizing a panel at a time (what a load does, reading the weight's rows as it goes) gives
+// the bytes, scales and sums of quantizing the whole weight and packing it, on every target, for
+// partial panels too; the reader is asked for each row once, at most a panel at a time.
+TEST_P(EncoderKernelsTest, QuantizeWeightsByPanelEqualsWholePacking) {
+  const size_t width = kernels::GemmQ8PanelWidth();
+  for (size_t n : {size_t{1}, width - 1, width + 3, 3 * width}) {
+    for (size_t k : {size_t{1}, size_t{5}, size_t{384}}) {
+      const auto w = RandomFloats(n * k, 21, -0.5f, 0.5f);
+      std::vector<int8_t> q(n * k);
+      std::vector<float> scales(n);
+      kernels::QuantizeWeightRows(w.data(), n, k, q.data(), scales.data());
+      const kernels::Q8Weights whole = kernels::PackWeightsQ8(q.data(), scales.data(), n, k);
+      std::vector<int> reads(n, 0);
+      const kernels::Q8Weights panels =
+          kernels::QuantizeWeightsByPanel(n, k, [&](size_t first, size_t count, float* out) {
+            ASSERT_LE(count, width);
+            ASSERT_LE(first + count, n);
+            for (size_t r = first; r < first + count; ++r) ++reads[r];
+            std::copy(w.begin() + first * k, w.begin() + (first + count) * k, out);
+          });
+      const std::string at = "n=" + std::to_string(n) + " k=" + std::to_string(k);
+      EXPECT_EQ(reads, std::vector<int>(n, 1)) << at;
+      ASSERT_EQ(kernels::Q8WeightBytes(panels), kernels::Q8WeightBytes(whole)) << at;
+      const size_t bytes = kernels::Q8WeightBytes(whole) - whole.scales.size() * sizeof(float) -
+                           whole.sums.size() * sizeof(int32_t);
+      EXPECT_EQ(0, std::memcmp(panels.packed.get(), whole.packed.get(), bytes)) << at;
+      EXPECT_EQ(panels.scales, whole.scales) << at;
+      EXPECT_EQ(panels.sums, whole.sums) << at;
     }
   }
 }
