@@ -49,9 +49,13 @@ Status Tokenizer::Create(TokenizerSpec spec, std::unique_ptr<Tokenizer>* out) {
   const TokenizerSpec& s = t->spec_;
   int32_t max_id = -1;
   for (const auto& [token, id] : s.vocab) {
+    if (id < 0) return LoadFailed("token '" + token + "' has a negative id");
     max_id = std::max(max_id, id);
     t->max_vocab_token_bytes_ = std::max(t->max_vocab_token_bytes_, token.size());
   }
+  // Lookups go to the compact table; the loader's map is freed.
+  if (Status built = VocabTable::Build(s.vocab, &t->vocab_); !built.ok()) return built;
+  std::unordered_map<std::string, int32_t>().swap(t->spec_.vocab);
   // Raw-text and normalized-text matchers, in the file's order.
   std::vector<AddedToken> raw, normalized;
   std::vector<std::u32string> raw_patterns, normalized_patterns;
@@ -92,8 +96,7 @@ int32_t Tokenizer::TokenToId(std::string_view token) const {
   for (const AddedToken& a : spec_.added_tokens) {
     if (a.content == token) return a.id;
   }
-  const auto it = spec_.vocab.find(std::string(token));
-  return it == spec_.vocab.end() ? -1 : it->second;
+  return vocab_.Find(token);
 }
 
 void Tokenizer::WordPiece(const std::u32string& word, std::vector<int32_t>* ids) const {
@@ -124,11 +127,8 @@ void Tokenizer::WordPiece(const std::u32string& word, std::vector<int32_t>* ids)
     for (; end > start; --end) {
       piece.assign(start > 0 ? prefix : std::string());
       piece.append(utf8, offset[start], offset[end] - offset[start]);
-      const auto it = spec_.vocab.find(piece);
-      if (it != spec_.vocab.end()) {
-        found = it->second;
-        break;
-      }
+      found = vocab_.Find(piece);
+      if (found >= 0) break;
     }
     if (found < 0) {
       ids->resize(first);

@@ -18,6 +18,7 @@
 
 #include "embed/tokenizer/added_tokens.h"
 #include "embed/tokenizer/bert_normalizer.h"
+#include "embed/tokenizer/vocab_table.h"
 #include "ruv/status.h"
 
 namespace ruv::embed {
@@ -98,7 +99,8 @@ class Tokenizer {
   void WordPiece(const std::u32string& word, std::vector<int32_t>* ids) const;
   void Assemble(const std::vector<int32_t>& a, const std::vector<int32_t>* b, Encoding* out) const;
 
-  TokenizerSpec spec_;
+  TokenizerSpec spec_;  // as loaded, but its vocab map moved into vocab_
+  VocabTable vocab_;
   AddedTokenMatcher raw_matcher_, normalized_matcher_;
   size_t max_vocab_token_bytes_ = 0;
   int32_t pad_id_ = -1, cls_id_ = -1, sep_id_ = -1, unk_id_ = -1, mask_id_ = -1;
