@@ -14,7 +14,7 @@ source scripts/lib/tally.sh
 fuzz_targets=(
   "hnsw_deserialize_fuzz 30 hnsw_fuzz_seed"
   "tokenizer_fuzz 20 files:tests/fuzz/seeds/tokenizer/*"
-  "onnx_fuzz 20 files:build/models/micro/onnx/model.onnx"
+  "onnx_fuzz 20 files:build/models/micro/onnx/model.onnx build/models/micro-quantized/onnx/model_quantized.onnx"
   "safetensors_fuzz 15 files:build/models/micro/model.safetensors"
   "bundle_fuzz 15 files:build/models/micro.ruvmodel"
   "learn_fuzz 15 learn_fuzz_seed"

@@ -49,8 +49,8 @@ int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_optio
     for (const auto& f : parsed.files) files.emplace(f.name, f.data);
     ruv::embed::ModelOptions opts;
     if (options != nullptr) {
-      if (options->weights < 0 || options->weights > 2)
-        return Fail(kInvalid, "ruv_embed_load: weights must be 0, 1 or 2");
+      if (options->weights < 0 || options->weights > 3)
+        return Fail(kInvalid, "ruv_embed_load: weights must be 0, 1, 2 or 3");
       opts.max_tokens = options->max_tokens;
       opts.pooling = options->pooling;
       opts.normalize = options->normalize;

@@ -38,9 +38,10 @@ typedef enum ruv_embed_pooling {
 
 /* Which weight file of the bundle to use. */
 typedef enum ruv_embed_weights {
-  RUV_EMBED_WEIGHTS_AUTO = 0, /* model.safetensors when present, else onnx/model.onnx */
+  RUV_EMBED_WEIGHTS_AUTO = 0, /* model.safetensors, else onnx/model.onnx, else onnx/model_quantized.onnx */
   RUV_EMBED_WEIGHTS_ONNX = 1,
-  RUV_EMBED_WEIGHTS_SAFETENSORS = 2
+  RUV_EMBED_WEIGHTS_SAFETENSORS = 2,
+  RUV_EMBED_WEIGHTS_ONNX_QUANTIZED = 3 /* onnx/model_quantized.onnx (quantize_dynamic's int8 export) */
 } ruv_embed_weights;
 
 /* Options of ruv_embed_load. Zero-initialized means every default. */
@@ -62,7 +63,7 @@ typedef struct ruv_embed_options {
 /* Number of uint32_t values written by ruv_embed_info, in this order:
  * dimensions, max_tokens, max_tokens_source (a ruv_embed_max_tokens_source), pooling (0 mean, 1 cls),
  * normalize (0/1), vocab_size, layers, heads, intermediate_size, max_positions,
- * weights (1 onnx, 2 safetensors), hidden_act (0 gelu, 1 gelu_new, 2 relu),
+ * weights (1 onnx, 2 safetensors, 3 onnx quantized), hidden_act (0 gelu, 1 gelu_new, 2 relu),
  * truncation (0 right, 1 left), threads (what a forward pass runs on), dtype (0 fp32, 1 q8),
  * weight_kib (KiB of weights the model holds, packed or quantized). */
 #define RUV_EMBED_INFO_COUNT 16

@@ -392,8 +392,8 @@ export interface EmbedLoadParams {
   pooling: -1 | 0 | 1;
   /** -1 from the files, 0 no, 1 yes. */
   normalize: -1 | 0 | 1;
-  /** 0 auto, 1 onnx, 2 safetensors. */
-  weights: 0 | 1 | 2;
+  /** 0 auto, 1 onnx, 2 safetensors, 3 onnx quantized (onnx/model_quantized.onnx). */
+  weights: 0 | 1 | 2 | 3;
   /** -1 the tokenizer's own side, 0 right, 1 left. */
   truncation: -1 | 0 | 1;
   /** Threads of a forward pass: 0 the default (RUVECTOR_THREADS, else every core), else 1..256. */

@@ -39,7 +39,12 @@ import {
 } from './bench/learn-suite.js';
 import { formatBenchTable, runVectorOpsBench, type BenchRow, type BenchTarget } from './bench/suite.js';
 import { dtypeOf, memoryCommand, MemoryUsageError } from './cli-memory.js';
-import { resolveModelBundle, type WeightsChoice } from './embeddings/index.js';
+import {
+  resolveModelBundle,
+  WEIGHTS_CHOICES,
+  WEIGHTS_CHOICES_TEXT,
+  type WeightsChoice,
+} from './embeddings/index.js';
 import { RuVectorRuntime, VERSION, type BackendChoice } from './index.js';
 
 const USAGE = `ruvector ${VERSION}
@@ -219,8 +224,8 @@ async function packModel(
   values: Record<string, string | boolean | undefined>,
 ): Promise<void> {
   const weights = (values['weights'] as string | undefined) ?? 'auto';
-  if (!['auto', 'onnx', 'safetensors'].includes(weights))
-    throw new UsageError(`--weights must be auto, onnx or safetensors (got ${weights})`);
+  if (!Object.hasOwn(WEIGHTS_CHOICES, weights))
+    throw new UsageError(`--weights must be ${WEIGHTS_CHOICES_TEXT} (got ${weights})`);
   const modelId = values['model-id'] as string | undefined;
   const output = resolve((values['output'] as string | undefined) ?? `${basename(resolve(folder))}.ruvmodel`);
   const { bundle, provenance } = await resolveModelBundle(

@@ -612,6 +612,70 @@ describe('embeddings across backends', () => {
     }
   });
 
+  // onnx/model_quantized.onnx as onnxruntime's quantize_dynamic writes it (tiny-quantized:
+  // tools/models/quantize_onnx.py). Its weights are read as the file defines them, dequantized:
+  // onnxruntime running the float graph with exactly those weights (model_dequantized.onnx) is
+  // the oracle, to the usual float tolerance. onnxruntime running the int8 file itself also
+  // quantizes activations, so it is only close (reported).
+  test('onnx-quantized: the int8 export loads as its dequantized weights, native and wasm, fp32 and q8', async (t) => {
+    if (!bothReady(t)) return;
+    const dir = modelDir('tiny-quantized');
+    const texts = [...SHORT_TEXTS, ''];
+    const dequantized = await session(join(dir, 'onnx', 'model_dequantized.onnx'));
+    const int8 = await session(join(dir, 'onnx', 'model_quantized.onnx'));
+    const float = await session(join(dir, 'onnx', 'model.onnx'));
+    for (const backend of [native, wasm]) {
+      const emb = backend.embeddings;
+      const h = await emb.loadModel(dir, { weights: 'onnx-quantized' });
+      const info = emb.modelInfo(h);
+      assert.equal(info.weights, 'onnx-quantized', `${backend.name}: modelInfo says which file`);
+      const seqs = texts.map((text) => emb.tokenize(h, text).ids);
+      const got = emb.hiddenStates(h, seqs);
+      const want = await ortHiddenStates(oracles.ort, dequantized, seqs);
+      const label = `tiny-quantized ${backend.name} vs onnxruntime (dequantized graph)`;
+      got.forEach((g, i) => assertHiddenClose(g, want[i], `text ${i}`, label));
+      // The int8 file is not the float model: its weights moved by the quantization.
+      const floatWant = await ortHiddenStates(oracles.ort, float, seqs);
+      assert.ok(
+        maxAbsDiff(got[0], floatWant[0]) > 10 * HIDDEN_TOLERANCE,
+        `${backend.name}: read as the float model`,
+      );
+      const ortInt8 = await ortHiddenStates(oracles.ort, int8, seqs);
+      const cos = got.map((g, i) => cosine(g, ortInt8[i])).sort((a, b) => a - b);
+      console.log(
+        `tiny-quantized ${backend.name}: cosine to onnxruntime running the int8 file: min ${cos[0].toFixed(5)}`,
+      );
+      assert.ok(cos[0] >= 0.99, `${backend.name}: cosine to onnxruntime's int8 run ${cos[0]}`);
+      // dtype q8 quantizes those weights again, per output channel.
+      const q = await emb.loadModel(dir, { weights: 'onnx-quantized', dtype: 'q8' });
+      assert.equal(emb.modelInfo(q).dtype, 'q8');
+      const fp = emb.embedBatch(h, texts);
+      const qv = emb.embedBatch(q, texts);
+      const qcos = qv.map((v, i) => cosine(v, fp[i])).sort((a, b) => a - b);
+      assert.ok(qcos[0] >= 0.99, `${backend.name}: q8 of the int8 export vs its fp32: cosine ${qcos[0]}`);
+      emb.unloadModel(q);
+      emb.unloadModel(h);
+    }
+    // A folder with no float export: auto takes the int8 one.
+    const only = mkdtempSync(join(tmpdir(), 'ruv-embed-quantized-only-'));
+    temporary.push(only);
+    cpSync(dir, only, { recursive: true });
+    rmSync(join(only, 'model.safetensors'));
+    rmSync(join(only, 'onnx', 'model.onnx'));
+    const auto = await native.embeddings.loadModel(only);
+    assert.equal(native.embeddings.modelInfo(auto).weights, 'onnx-quantized');
+    native.embeddings.unloadModel(auto);
+    // Asked for and absent: a clear error, the same on both backends.
+    const errors = [];
+    for (const backend of [native, wasm])
+      errors.push(
+        await caught(() => backend.embeddings.loadModel(modelDir('tiny'), { weights: 'onnx-quantized' })),
+      );
+    assert.equal(errors[0]?.code, 'MODEL_LOAD_FAILED');
+    assert.match(errors[0].message, /model_quantized\.onnx/);
+    assert.deepEqual([errors[1]?.code, errors[1]?.message], [errors[0].code, errors[0].message]);
+  });
+
   test('errors: the same code and message on native and wasm', async (t) => {
     if (!bothReady(t)) return;
     const tiny = modelDir('tiny');

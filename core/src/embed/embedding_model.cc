@@ -125,14 +125,28 @@ Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConf
   const auto* st = Find(files, "model.safetensors");
   const auto* onnx = Find(files, "onnx/model.onnx");
   if (onnx == nullptr) onnx = Find(files, "model.onnx");
-  if (wanted == WeightsFormat::kAuto)
-    wanted = st != nullptr ? WeightsFormat::kSafetensors : WeightsFormat::kOnnx;
+  // The Hub's int8 export (onnxruntime's quantize_dynamic), read as its float graph
+  // (onnx_quantized.h): chosen, or the last resort of auto.
+  const auto* quantized = Find(files, "onnx/model_quantized.onnx");
+  if (wanted == WeightsFormat::kAuto) {
+    wanted = st != nullptr          ? WeightsFormat::kSafetensors
+             : onnx != nullptr      ? WeightsFormat::kOnnx
+             : quantized != nullptr ? WeightsFormat::kOnnxQuantized
+                                    : WeightsFormat::kOnnx;
+  }
   if (wanted == WeightsFormat::kSafetensors) {
     if (st == nullptr) return LoadFailed("the model has no model.safetensors");
     *used = WeightsFormat::kSafetensors;
     return LoadBertSafetensors(st->data(), st->size(), config, w);  // its messages name the file
   }
-  if (onnx == nullptr) return LoadFailed("the model has no onnx/model.onnx (nor model.safetensors)");
+  if (wanted == WeightsFormat::kOnnxQuantized) {
+    if (quantized == nullptr) return LoadFailed("the model has no onnx/model_quantized.onnx");
+    *used = WeightsFormat::kOnnxQuantized;
+    return LoadBertOnnx(quantized->data(), quantized->size(), config, w);
+  }
+  if (onnx == nullptr)
+    return LoadFailed(
+        "the model has no onnx/model.onnx (nor model.safetensors, nor onnx/model_quantized.onnx)");
   *used = WeightsFormat::kOnnx;
   return LoadBertOnnx(onnx->data(), onnx->size(), config, w);  // its messages name the file
 }

@@ -30,7 +30,7 @@ class Tokenizer;
 class BertEncoder;
 struct EncoderScratch;
 
-enum class WeightsFormat : int32_t { kAuto = 0, kOnnx = 1, kSafetensors = 2 };
+enum class WeightsFormat : int32_t { kAuto = 0, kOnnx = 1, kSafetensors = 2, kOnnxQuantized = 3 };
 enum class MaxTokensSource : int32_t { kOption = 0, kSentenceBert = 1, kTokenizer = 2, kPositions = 3 };
 
 // The files of a model folder by relative path ("config.json", "onnx/model.onnx"); views into

@@ -47,7 +47,7 @@ export interface CoreModelInfo {
   heads: number;
   intermediateSize: number;
   maxPositions: number;
-  weights: 'onnx' | 'safetensors';
+  weights: 'onnx' | 'safetensors' | 'onnx-quantized';
   hiddenAct: 'gelu' | 'gelu_new' | 'relu';
   truncation: 'left' | 'right';
   threads: number;
@@ -77,7 +77,7 @@ export function decodeModelInfo(v: Uint32Array): CoreModelInfo {
     heads: v[7]!,
     intermediateSize: v[8]!,
     maxPositions: v[9]!,
-    weights: v[10] === 2 ? 'safetensors' : 'onnx',
+    weights: v[10] === 2 ? 'safetensors' : v[10] === 3 ? 'onnx-quantized' : 'onnx',
     hiddenAct: ACTS[v[11]!] ?? 'gelu',
     truncation: v[12] === 1 ? 'left' : 'right',
     threads: v[13]!,

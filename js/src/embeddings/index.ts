@@ -48,4 +48,6 @@ export {
   type ResolveModelOptions,
   type ResolvedModel,
   type WeightsChoice,
+  WEIGHTS_CHOICES,
+  WEIGHTS_CHOICES_TEXT,
 } from './sources.js';

@@ -9,7 +9,13 @@ import { fail, isPlainObject, rejectUnknownKeys, show, typeName } from '../check
 import { createHandleRegistry } from '../handles.js';
 import { standIn } from '../stand-in.js';
 import { decodeModelInfo, packTexts, splitRows, utf8 } from './codec.js';
-import { resolveModelForLoad, type ResolveModelOptions } from './sources.js';
+import {
+  resolveModelForLoad,
+  WEIGHTS_CHOICES,
+  WEIGHTS_CHOICES_TEXT,
+  type ResolveModelOptions,
+  type WeightsChoice,
+} from './sources.js';
 import type {
   ChunkOptions,
   EmbeddingModelHandle,
@@ -115,14 +121,16 @@ function loadOptionsArg(options: unknown): { source: ResolveModelOptions; params
     params.truncation = o.truncation === 'left' ? 1 : 0;
   }
   if (o.weights !== undefined) {
-    const w = { auto: 0, onnx: 1, safetensors: 2 }[o.weights as string];
+    const w = Object.hasOwn(WEIGHTS_CHOICES, o.weights as string)
+      ? WEIGHTS_CHOICES[o.weights as WeightsChoice]
+      : undefined;
     if (w === undefined)
       throw fail(
         'INVALID_ARGUMENT',
         fn,
-        `options.weights must be 'auto', 'onnx' or 'safetensors' (got ${show(o.weights)})`,
+        `options.weights must be ${WEIGHTS_CHOICES_TEXT} (got ${show(o.weights)})`,
       );
-    params.weights = w as 0 | 1 | 2;
+    params.weights = w;
   }
   const source: Record<string, unknown> = {};
   for (const key of SOURCE_OPTIONS) if (o[key] !== undefined) source[key] = o[key];

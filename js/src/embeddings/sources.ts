@@ -25,11 +25,25 @@ export type ModelSource = string | Uint8Array | { folder: string } | { url: stri
 
 /**
  * Which weights file to take. `auto` (the default) takes `model.safetensors` when the model has
- * one, else `onnx/model.onnx`: safetensors is the checkpoint itself in a format with far less to
- * parse (a JSON header and raw tensors), and the ONNX file is the fallback for ONNX-only repos
- * such as Xenova's.
+ * one, else `onnx/model.onnx`, else `onnx/model_quantized.onnx`: safetensors is the checkpoint
+ * itself in a format with far less to parse (a JSON header and raw tensors), and the ONNX file is
+ * the fallback for ONNX-only repos such as Xenova's. `onnx-quantized` takes
+ * `onnx/model_quantized.onnx`, the int8 export onnxruntime's quantize_dynamic writes (a quarter
+ * of the bytes to fetch and hold while loading): its weights are read dequantized, as the file
+ * defines them, then run in float32, or quantized again per output channel with `dtype: 'q8'`.
  */
-export type WeightsChoice = 'onnx' | 'safetensors' | 'auto';
+export type WeightsChoice = 'onnx' | 'safetensors' | 'onnx-quantized' | 'auto';
+
+/** Every {@link WeightsChoice}, with the number the core's C ABI gives it (ruv_embed_weights). */
+export const WEIGHTS_CHOICES: Readonly<Record<WeightsChoice, 0 | 1 | 2 | 3>> = Object.freeze({
+  auto: 0,
+  onnx: 1,
+  safetensors: 2,
+  'onnx-quantized': 3,
+});
+
+/** The choices as a message lists them. */
+export const WEIGHTS_CHOICES_TEXT = "'auto', 'onnx', 'safetensors' or 'onnx-quantized'";
 
 /** The ADR's short model names and the Hugging Face ids they stand for (looked up case-insensitively). */
 export const MODEL_SHORT_NAMES: Readonly<Record<string, string>> = Object.freeze({
@@ -100,14 +114,15 @@ export interface ResolvedModel {
 /** The files a BERT-family model folder may have, in load order, for a weights choice. */
 export function modelFileList(weights: WeightsChoice = 'auto'): WantedFile[] {
   const weightFiles = {
-    auto: ['model.safetensors', 'onnx/model.onnx'],
+    auto: ['model.safetensors', 'onnx/model.onnx', 'onnx/model_quantized.onnx'],
     safetensors: ['model.safetensors'],
     onnx: ['onnx/model.onnx'],
+    'onnx-quantized': ['onnx/model_quantized.onnx'],
   }[weights];
   if (weightFiles === undefined)
     throw new RuVectorError(
       'INVALID_ARGUMENT',
-      `weights must be 'onnx', 'safetensors' or 'auto' (got ${String(weights)})`,
+      `weights must be ${WEIGHTS_CHOICES_TEXT} (got ${String(weights)})`,
     );
   return [
     { candidates: ['config.json'], required: true },

@@ -84,8 +84,8 @@ export interface EmbeddingModelInfo {
   dtype: 'fp32' | 'q8';
   /** Bytes of weights the loaded model holds (packed or quantized; to the KiB). */
   weightBytes: number;
-  /** Which weights file was loaded. */
-  weights: 'onnx' | 'safetensors';
+  /** Which weights file was loaded (`onnx-quantized`: onnx/model_quantized.onnx). */
+  weights: 'onnx' | 'safetensors' | 'onnx-quantized';
   layers: number;
   heads: number;
   vocabSize: number;

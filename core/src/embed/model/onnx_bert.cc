@@ -10,6 +10,7 @@
 #include "embed/model/bert_tensors.h"
 #include "embed/model/onnx_graph.h"
 #include "embed/model/onnx_proto.h"
+#include "embed/model/onnx_quantized.h"
 
 namespace ruv::embed {
 namespace {
@@ -45,6 +46,14 @@ Status ReadWeight(const GraphIndex& g, const std::string& name, const std::vecto
   b.transposed = transposed && dims.size() == 2;
   if (t->data_type == onnx::kFloat && t->raw_data != nullptr && t->raw_size == n * 4) {
     b.data = t->raw_data;
+    *out = Weight::View(b);
+    return Status::Ok();
+  }
+  if (t->dequantize) {  // int8/uint8 of a quantized export (DequantizeGraph checked its bytes)
+    b.data = t->raw_data;
+    b.type = t->data_type == onnx::kInt8 ? WeightBytes::Type::kI8 : WeightBytes::Type::kU8;
+    b.scale = t->scale;
+    b.zero_point = t->zero_point;
     *out = Weight::View(b);
     return Status::Ok();
   }
@@ -441,8 +450,12 @@ Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, 
   onnx::Model model;
   Status s = onnx::ParseModel(data, size, &model);
   if (!s.ok()) return s;
-  // fp32 weights: a config implying more floats than the file can hold fails before allocating.
-  if (BertWeightFloats(config) > size / 4)
+  // A quantized export (onnx/model_quantized.onnx) back to the float graph the walk knows.
+  bool quantized = false;
+  if (!(s = onnx::DequantizeGraph(&model.graph, &quantized)).ok()) return s;
+  // A config implying more weights than the file can hold (4 bytes each, 1 quantized) fails
+  // before allocating.
+  if (BertWeightFloats(config) > size / (quantized ? 1 : 4))
     return Fail("config.json implies more weights than the file holds");
   for (const Node& n : model.graph.nodes) {  // the walk reads outputs[0] of the nodes it visits
     if (n.outputs.empty()) return Fail(Describe(&n) + " has no outputs");

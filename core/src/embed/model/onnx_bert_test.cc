@@ -7,6 +7,7 @@
 
 #include "embed/model/model_test_util.h"
 #include "embed/model/onnx_proto.h"
+#include "embed/model/onnx_quantized.h"
 #include "embed/model/safetensors.h"
 
 namespace ruv::embed {
@@ -51,6 +52,86 @@ TEST(OnnxBert, TinyExportEqualsSafetensorsAndTorch) {
 TEST(OnnxBert, LayerNormalizationOpAndGeluNewExport) {
   RUV_REQUIRE_MODEL(dir, "tiny-variant");
   ExpectOnnxEqualsSafetensorsAndTorch(dir);
+}
+
+// A quantized export (tools/models/quantize_onnx.py writes it as onnxruntime's quantize_dynamic
+// does) loads as its float graph: every weight equals, bit for bit, the dequantized float
+// export's ((q - zero point) * scale in float32), the int8 tables included.
+TEST(OnnxBert, QuantizedExportReadsAsItsDequantizedWeights) {
+  RUV_REQUIRE_MODEL(dir, "tiny-quantized");
+  Loaded l = Read(dir);
+  const std::vector<uint8_t> quantized = testing::ReadBytes(dir + "/onnx/model_quantized.onnx"),
+                             reference = testing::ReadBytes(dir + "/onnx/model_dequantized.onnx");
+  BertWeights from_q, from_ref, from_float;
+  Status s = LoadBertOnnx(quantized.data(), quantized.size(), l.config, &from_q);
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE((s = LoadBertOnnx(reference.data(), reference.size(), l.config, &from_ref)).ok())
+      << s.message();
+  ASSERT_TRUE((s = LoadBertOnnx(l.onnx.data(), l.onnx.size(), l.config, &from_float)).ok()) << s.message();
+  std::vector<BertTensorSlot> a = BertTensorSlots(l.config, &from_q),
+                              b = BertTensorSlots(l.config, &from_ref),
+                              f = BertTensorSlots(l.config, &from_float);
+  size_t differing = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    SCOPED_TRACE(a[i].name);
+    const std::vector<float> va = a[i].dst->Values(), vb = b[i].dst->Values(), vf = f[i].dst->Values();
+    ASSERT_EQ(va.size(), vb.size());
+    EXPECT_EQ(std::memcmp(va.data(), vb.data(), 4 * va.size()), 0);  // bitwise
+    differing += std::memcmp(va.data(), vf.data(), 4 * va.size()) != 0;
+  }
+  // 6 Linear weights per layer and the 3 embedding tables were quantized: not the float model's.
+  EXPECT_EQ(differing, 6 * l.config.num_layers + 3);
+}
+
+// The quantized operators in any other form fail naming what they found, never a wrong model.
+TEST(OnnxBert, QuantizedExportInAnotherFormFailsSayingWhy) {
+  RUV_REQUIRE_MODEL(dir, "tiny-quantized");
+  Loaded l = Read(dir);
+  const std::vector<uint8_t> quantized = testing::ReadBytes(dir + "/onnx/model_quantized.onnx");
+  onnx::Model model;
+  ASSERT_TRUE(onnx::ParseModel(quantized.data(), quantized.size(), &model).ok());
+  // Each edit breaks one link of the pattern in the parsed graph, which DequantizeGraph then
+  // reads as LoadBertOnnx does.
+  auto fails = [&](auto edit, const std::string& says) {
+    onnx::Model m = model;
+    edit(&m.graph);
+    bool q = false;
+    const Status s = onnx::DequantizeGraph(&m.graph, &q);
+    EXPECT_FALSE(s.ok()) << says;
+    EXPECT_EQ(s.code(), ErrorCode::kModelLoadFailed);
+    EXPECT_NE(s.message().find(says), std::string::npos) << s.message();
+  };
+  auto first = [](onnx::Graph* g, const std::string& op) -> onnx::Node& {
+    for (onnx::Node& n : g->nodes)
+      if (n.op_type == op) return n;
+    return g->nodes.front();
+  };
+  fails(
+      [&](onnx::Graph* g) {
+        const std::string product = first(g, "MatMulInteger").outputs[0];
+        for (onnx::Node& n : g->nodes)
+          if (n.op_type == "Cast" && n.inputs[0] == product) n.op_type = "Identity";
+      },
+      "is not followed by a Cast to float");
+  fails([&](onnx::Graph* g) { first(g, "MatMulInteger").inputs[0] = "input_ids"; },
+        "is neither quantized at run time nor a weight");
+  fails(
+      [&](onnx::Graph* g) {
+        // A per-channel zero point: one per output column.
+        for (onnx::Tensor& t : g->initializers)
+          if (t.name.size() > 11 && t.name.ends_with("_zero_point") && t.data_type == onnx::kInt8)
+            t.dims = {2};
+      },
+      "per-channel");
+  onnx::Model m = model;
+  bool q = false;
+  ASSERT_TRUE(onnx::DequantizeGraph(&m.graph, &q).ok());
+  EXPECT_TRUE(q);
+  for (const onnx::Node& n : m.graph.nodes) {
+    EXPECT_NE(n.op_type, "MatMulInteger");
+    EXPECT_NE(n.op_type, "DynamicQuantizeLinear");
+    EXPECT_NE(n.op_type, "DequantizeLinear");
+  }
 }
 
 // The fuzz targets' seed (tests/fuzz/*_fuzz.cc hard-code this preset's config).

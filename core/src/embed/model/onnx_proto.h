@@ -15,7 +15,15 @@
 
 namespace ruv::embed::onnx {
 
-enum TensorType : int32_t { kFloat = 1, kInt32 = 6, kInt64 = 7, kFloat16 = 10, kDouble = 11 };
+enum TensorType : int32_t {
+  kFloat = 1,
+  kUint8 = 2,
+  kInt8 = 3,
+  kInt32 = 6,
+  kInt64 = 7,
+  kFloat16 = 10,
+  kDouble = 11
+};
 
 struct Tensor {
   std::string name;
@@ -26,6 +34,11 @@ struct Tensor {
   std::vector<float> float_data;
   std::vector<int64_t> int64_data;  // int64_data (also where int32_data lands)
   bool external = false;            // data_location EXTERNAL or external_data entries
+  // Set by DequantizeGraph (onnx_quantized.h) on an int8/uint8 weight the float graph reads:
+  // its values are (q - zero_point) * scale.
+  bool dequantize = false;
+  float scale = 1.0f;
+  int32_t zero_point = 0;
 };
 
 struct Attribute {

@@ -47,6 +47,12 @@ float Decode(const WeightBytes& b, size_t index) {
       return b.type == WeightBytes::Type::kF16 ? HalfToFloat(v)
                                                : FloatFromBits(static_cast<uint32_t>(v) << 16);
     }
+    case WeightBytes::Type::kI8:
+    case WeightBytes::Type::kU8: {
+      const int32_t q = b.type == WeightBytes::Type::kI8 ? int32_t{static_cast<int8_t>(b.data[index])}
+                                                         : int32_t{b.data[index]};
+      return static_cast<float>(q - b.zero_point) * b.scale;
+    }
   }
   return 0.0f;
 }
