@@ -24,20 +24,21 @@ make_model minilm --preset minilm
 # bert.-prefixed safetensors, LayerNormalization op (opset 17), gelu_new, CLS pooling, eps 1e-5.
 make_model tiny-variant --preset tiny --prefix-bert --layernorm op --act gelu_new --pooling cls --seed 99 \
   --eps 1e-5 --weight-scale 0.1
-# The tiny model beside its quantized export, as onnxruntime's quantize_dynamic writes the Hub's
-# onnx/model_quantized.onnx (tools/models/quantize_onnx.py), and the dequantized float export.
-# micro-quantized seeds the onnx fuzz target with the quantized operators.
+# Models beside their quantized export, as onnxruntime's quantize_dynamic writes the Hub's
+# onnx/model_quantized.onnx (tools/models/quantize_onnx.py), and the dequantized float export:
+# tiny per channel, micro per tensor (it also seeds the onnx fuzz target).
 qstamp=$(cat tools/models/quantize_onnx.py tools/models/make_bert_model.py | sha256sum | cut -c1-16)
-quantize_model() {  # $1: folder name under build/models, then make_model's options
-  local name=$1
-  make_model "$@"
+quantize_model() {  # $1: folder name under build/models, $2: quantize_onnx.py's option or "", then make_model's
+  local name=$1 form=$2
+  shift 2
+  make_model "$name" "$@"
   if [ -f "$out/$name/.quantized-$qstamp" ]; then return; fi
-  /usr/bin/python3 tools/models/quantize_onnx.py "$out/$name" >>"$out/$name.log" 2>&1 \
+  /usr/bin/python3 tools/models/quantize_onnx.py "$out/$name" $form >>"$out/$name.log" 2>&1 \
     || { cat "$out/$name.log"; echo "test model $name: FAILED"; exit 1; }
   touch "$out/$name/.quantized-$qstamp"
 }
-quantize_model tiny-quantized --preset tiny --weight-scale 0.1
-quantize_model micro-quantized --preset micro
+quantize_model tiny-quantized --per-channel --preset tiny --weight-scale 0.1  # transformers.js's form
+quantize_model micro-quantized "" --preset micro                              # quantize_dynamic's defaults
 # MiniLM's shapes with gelu_new (all-MiniLM-L6-v2 uses gelu; other sentence-transformers do not).
 make_model minilm-gelu-new --preset minilm --act gelu_new --seed 77
 if [ -f js/dist/cli.js ]; then

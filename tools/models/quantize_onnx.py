@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Writes a folder's onnx/model_quantized.onnx from its onnx/model.onnx the way onnxruntime's
-quantize_dynamic does for the Hub's exports (QInt8 weights, per tensor, symmetric; activations
-quantized at run time by DynamicQuantizeLinear, uint8), so the loader and onnxruntime can be
-tested on the form real quantized exports have (onnxruntime's Python package is not in Debian):
+quantize_dynamic does for the Hub's exports (weights int8 symmetric per tensor, its defaults, or
+with --per-channel uint8 asymmetric per output column in 7 bits, per_channel and reduce_range as
+transformers.js's converter sets them; activations quantized at run time by
+DynamicQuantizeLinear, uint8), so the loader and onnxruntime can be tested on the forms real
+quantized exports have (onnxruntime's Python package is not in Debian):
 
   MatMul(x, W)    -> DynamicQuantizeLinear(x) -> (xq, xs, xz)   (one per activation, shared)
                      MatMulInteger(xq, Wq, xz, Wz) -> Cast(float) -> Mul(., Mul(xs, Ws))
@@ -13,7 +15,7 @@ and onnx/model_dequantized.onnx: the float graph with every quantized tensor rep
 dequantized values, (q - zero_point) * scale in float32, as ONNX's DequantizeLinear defines
 them: what a loader must read the quantized file's weights as, bit for bit.
 
-Usage: quantize_onnx.py FOLDER
+Usage: quantize_onnx.py FOLDER [--per-channel]
 """
 import os
 import sys
@@ -24,10 +26,12 @@ from onnx import TensorProto, helper, numpy_helper
 
 
 def dequantized(q, zero_point, scale):
-    return (q.astype(np.int32) - np.int32(zero_point)).astype(np.float32) * np.float32(scale)
+    """(q - zero_point) * scale in float32; per column, zero_point and scale broadcast over rows."""
+    diff = q.astype(np.int32) - np.asarray(zero_point).astype(np.int32)
+    return diff.astype(np.float32) * np.asarray(scale, dtype=np.float32)
 
 
-def main(folder):
+def main(folder, per_channel):
     src = os.path.join(folder, "onnx", "model.onnx")
     model = onnx.load(src)
     reference = onnx.load(src)
@@ -48,13 +52,21 @@ def main(folder):
         return activations[x]
 
     def quantize_weight(name):
-        w = numpy_helper.to_array(floats[name]).astype(np.float32)
-        scale = np.float32(max(float(np.abs(w).max()), 1e-12) / 127.0)
-        q = np.clip(np.rint(w / scale), -127, 127).astype(np.int8)
+        w = numpy_helper.to_array(floats[name]).astype(np.float32)  # [in, out]
+        if per_channel:  # uint8 per output column, 7 bits (reduce_range): 0..127
+            lo = np.minimum(w.min(axis=0), 0.0)
+            hi = np.maximum(w.max(axis=0), 0.0)
+            scale = (np.maximum(hi - lo, 1e-12) / 127.0).astype(np.float32)
+            zero = np.clip(np.rint(-lo / scale), 0, 127).astype(np.uint8)
+            q = np.clip(np.rint(w / scale) + zero, 0, 127).astype(np.uint8)
+        else:
+            scale = np.float32(max(float(np.abs(w).max()), 1e-12) / 127.0)
+            zero = np.int8(0)
+            q = np.clip(np.rint(w / scale), -127, 127).astype(np.int8)
         added.append(numpy_helper.from_array(q, name + "_quantized"))
-        added.append(numpy_helper.from_array(np.array(scale, dtype=np.float32), name + "_scale"))
-        added.append(numpy_helper.from_array(np.array(0, dtype=np.int8), name + "_zero_point"))
-        replace_reference(name, dequantized(q, 0, scale))
+        added.append(numpy_helper.from_array(np.asarray(scale, dtype=np.float32), name + "_scale"))
+        added.append(numpy_helper.from_array(np.asarray(zero, dtype=q.dtype), name + "_zero_point"))
+        replace_reference(name, dequantized(q, zero, scale))
         return name + "_quantized", name + "_scale", name + "_zero_point"
 
     def quantize_table(name):
@@ -112,4 +124,4 @@ def main(folder):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], "--per-channel" in sys.argv[2:])

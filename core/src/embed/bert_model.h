@@ -38,15 +38,20 @@ struct BertConfig {
 Status ParseBertConfig(const std::string& text, BertConfig* out);
 
 // Where a weight's values lie in a model file: little-endian float32, float16 or bfloat16 at any
-// alignment, or int8 / uint8 quantized per tensor (value = (q - zero_point) * scale, as ONNX's
-// DequantizeLinear computes it), stored row-major [rows, cols]; `transposed` asks for them as
-// [cols, rows] (ONNX stores MatMul weights [in, out], the encoder wants PyTorch's [out, in]).
+// alignment, or int8 / uint8 quantized (value = (q - zero point) * scale, as ONNX's
+// DequantizeLinear computes it) per tensor or per stored column, stored row-major [rows, cols];
+// `transposed` asks for them as [cols, rows] (ONNX stores MatMul weights [in, out], the encoder
+// wants PyTorch's [out, in]).
 struct WeightBytes {
   enum class Type : uint8_t { kF32, kF16, kBF16, kI8, kU8 };
   const uint8_t* data = nullptr;
   Type type = Type::kF32;
-  float scale = 1.0f;      // kI8, kU8
-  int32_t zero_point = 0;  // kI8, kU8
+  float scale = 1.0f;      // kI8, kU8 per tensor
+  int32_t zero_point = 0;  // kI8, kU8 per tensor
+  // kI8, kU8 per column, when set: `cols` little-endian float32 scales and (when set; else
+  // zero_point) `cols` zero points of the weight's own type, in the file.
+  const uint8_t* column_scales = nullptr;
+  const uint8_t* column_zero_points = nullptr;
   size_t rows = 0, cols = 0;
   bool transposed = false;
 };

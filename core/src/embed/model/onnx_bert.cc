@@ -54,6 +54,8 @@ Status ReadWeight(const GraphIndex& g, const std::string& name, const std::vecto
     b.type = t->data_type == onnx::kInt8 ? WeightBytes::Type::kI8 : WeightBytes::Type::kU8;
     b.scale = t->scale;
     b.zero_point = t->zero_point;
+    b.column_scales = t->column_scales;
+    b.column_zero_points = t->column_zero_points;
     *out = Weight::View(b);
     return Status::Ok();
   }

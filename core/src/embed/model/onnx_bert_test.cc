@@ -55,10 +55,10 @@ TEST(OnnxBert, LayerNormalizationOpAndGeluNewExport) {
 }
 
 // A quantized export (tools/models/quantize_onnx.py writes it as onnxruntime's quantize_dynamic
-// does) loads as its float graph: every weight equals, bit for bit, the dequantized float
-// export's ((q - zero point) * scale in float32), the int8 tables included.
-TEST(OnnxBert, QuantizedExportReadsAsItsDequantizedWeights) {
-  RUV_REQUIRE_MODEL(dir, "tiny-quantized");
+// does: tiny per output channel in uint8, micro per tensor in int8) loads as its float graph:
+// every weight equals, bit for bit, the dequantized float export's ((q - zero point) * scale in
+// float32), the embedding tables included.
+void ExpectQuantizedReadsAsDequantized(const std::string& dir) {
   Loaded l = Read(dir);
   const std::vector<uint8_t> quantized = testing::ReadBytes(dir + "/onnx/model_quantized.onnx"),
                              reference = testing::ReadBytes(dir + "/onnx/model_dequantized.onnx");
@@ -81,6 +81,13 @@ TEST(OnnxBert, QuantizedExportReadsAsItsDequantizedWeights) {
   }
   // 6 Linear weights per layer and the 3 embedding tables were quantized: not the float model's.
   EXPECT_EQ(differing, 6 * l.config.num_layers + 3);
+}
+
+TEST(OnnxBert, QuantizedExportReadsAsItsDequantizedWeights) {
+  RUV_REQUIRE_MODEL(per_channel, "tiny-quantized");
+  ExpectQuantizedReadsAsDequantized(per_channel);
+  RUV_REQUIRE_MODEL(per_tensor, "micro-quantized");
+  ExpectQuantizedReadsAsDequantized(per_tensor);
 }
 
 // The quantized operators in any other form fail naming what they found, never a wrong model.
@@ -117,12 +124,12 @@ TEST(OnnxBert, QuantizedExportInAnotherFormFailsSayingWhy) {
         "is neither quantized at run time nor a weight");
   fails(
       [&](onnx::Graph* g) {
-        // A per-channel zero point: one per output column.
+        // Zero points that are neither one nor one per column.
         for (onnx::Tensor& t : g->initializers)
-          if (t.name.size() > 11 && t.name.ends_with("_zero_point") && t.data_type == onnx::kInt8)
+          if (t.name.ends_with("_zero_point") && (t.data_type == onnx::kInt8 || t.data_type == onnx::kUint8))
             t.dims = {2};
       },
-      "per-channel");
+      "one per column");
   onnx::Model m = model;
   bool q = false;
   ASSERT_TRUE(onnx::DequantizeGraph(&m.graph, &q).ok());

@@ -39,6 +39,10 @@ struct Tensor {
   bool dequantize = false;
   float scale = 1.0f;
   int32_t zero_point = 0;
+  // Per column (the last dimension), when set: raw float32 scales and zero points in the input
+  // (zero points per column may be absent: zero_point then serves every column).
+  const uint8_t* column_scales = nullptr;
+  const uint8_t* column_zero_points = nullptr;
 };
 
 struct Attribute {

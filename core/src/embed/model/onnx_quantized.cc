@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -79,44 +80,73 @@ class Rewriter {
     return it == initializer_.end() ? nullptr : &g_.initializers[it->second];
   }
 
-  // A one-element initializer's value (float, or int8/uint8 for a zero point).
-  bool ScalarFloat(const std::string& v, float* out) const {
-    const Tensor* t = Initializer(v);
-    std::vector<float> f;
-    if (!t || !FloatValues(*t, &f) || f.size() != 1 || !std::isfinite(f[0]) || !(f[0] > 0.0f)) return false;
-    *out = f[0];
-    return true;
+  // A quantized weight's scale or zero point: one value for the tensor, or one per column (the
+  // last dimension, `columns` of them: onnxruntime's per_channel), raw bytes in the file.
+  struct Param {
+    float scale = 1.0f;
+    int32_t zero = 0;
+    const uint8_t* columns = nullptr;
+  };
+  static bool Elements(const Tensor* t, int32_t type, size_t size, uint64_t* n) {
+    return t && t->data_type == type && ElementCount(*t, n) && t->raw_data && t->raw_size == *n * size &&
+           t->dims.size() <= 1;
   }
-  bool ScalarZero(const std::string& v, int32_t type, int32_t* out) const {
+  // A float32 scale: positive and finite, one or `columns` of them.
+  bool ReadScale(const std::string& v, size_t columns, Param* out) const {
     const Tensor* t = Initializer(v);
     uint64_t n = 0;
-    if (!t || t->data_type != type || !ElementCount(*t, &n) || n != 1 || !t->raw_data || t->raw_size != 1)
-      return false;
-    *out = type == kInt8 ? int32_t{static_cast<int8_t>(t->raw_data[0])} : int32_t{t->raw_data[0]};
+    if (!Elements(t, kFloat, 4, &n) || (n != 1 && n != columns)) return false;
+    for (uint64_t i = 0; i < n; ++i) {
+      float f;
+      std::memcpy(&f, t->raw_data + 4 * i, 4);
+      if (!std::isfinite(f) || !(f > 0.0f)) return false;
+      if (i == 0) out->scale = f;
+    }
+    out->columns = n == 1 ? nullptr : t->raw_data;
     return true;
   }
+  // A zero point of the weight's type, one or `columns` of them.
+  bool ReadZero(const std::string& v, int32_t type, size_t columns, Param* out) const {
+    const Tensor* t = Initializer(v);
+    uint64_t n = 0;
+    if (!Elements(t, type, 1, &n) || (n != 1 && n != columns)) return false;
+    out->zero = type == kInt8 ? int32_t{static_cast<int8_t>(t->raw_data[0])} : int32_t{t->raw_data[0]};
+    out->columns = n == 1 ? nullptr : t->raw_data;
+    return true;
+  }
+  // The last dimension of a quantized initializer (0 when it is not one).
+  size_t Columns(const std::string& q) const {
+    const Tensor* t = Initializer(q);
+    return t && !t->dims.empty() && t->dims.back() > 0 ? static_cast<size_t>(t->dims.back()) : 0;
+  }
 
-  // A quantized initializer `q` (int8/uint8, raw bytes, per tensor) as a dequantized float
-  // tensor the walk reads by the returned name.
-  Status Dequantized(const std::string& q, const std::string& zero, float scale, const Node& at,
+  // A quantized initializer `q` (int8/uint8, raw bytes) with its scale and zero point (absent:
+  // 0) as a dequantized float tensor the walk reads by the returned name.
+  Status Dequantized(const std::string& q, const std::string& zero, const Param& scale, const Node& at,
                      std::string* name) {
-    for (const Tensor& done : dequantized_) {  // a table two nodes read is dequantized once
-      if (done.name == q + "/dequantized" && done.scale == scale) return *name = done.name, Status::Ok();
+    const std::string dname = q + "/dequantized";
+    for (const Tensor& done : dequantized_) {  // a weight two nodes read is dequantized once
+      if (done.name == dname && done.scale == scale.scale && done.column_scales == scale.columns)
+        return *name = done.name, Status::Ok();
     }
     const Tensor* t = Initializer(q);
     uint64_t n = 0;
     if (!t || (t->data_type != kInt8 && t->data_type != kUint8) || !ElementCount(*t, &n) || !t->raw_data ||
-        t->raw_size != n)
-      return Fail(Describe(&at) + ": \"" + q + "\" is not an int8/uint8 tensor stored in the file");
-    int32_t zp = 0;
-    if (!zero.empty() && !ScalarZero(zero, t->data_type, &zp))
+        t->raw_size != n || t->dims.empty() || t->dims.size() > 2)
+      return Fail(Describe(&at) + ": \"" + q + "\" is not an int8/uint8 matrix stored in the file");
+    Param zp;
+    if (!zero.empty() && !ReadZero(zero, t->data_type, Columns(q), &zp))
       return Fail(Describe(&at) + ": the zero point \"" + zero +
-                  "\" is not one value of its weight's type (per-channel quantization is not supported)");
+                  "\" is not one value of its weight's type, or one per column");
+    if (zp.columns != nullptr && scale.columns == nullptr)
+      return Fail(Describe(&at) + ": \"" + q + "\" has zero points per column but one scale");
     Tensor d = *t;
-    d.name = q + "/dequantized";
+    d.name = dname;
     d.dequantize = true;
-    d.scale = scale;
-    d.zero_point = zp;
+    d.scale = scale.scale;
+    d.zero_point = zp.zero;
+    d.column_scales = scale.columns;
+    d.column_zero_points = zp.columns;
     quantized_values_.insert(q);
     *name = d.name;
     dequantized_.push_back(std::move(d));
@@ -176,8 +206,8 @@ class Rewriter {
         scale_name = ops[i].dql->outputs[1];
       } else {
         for (const std::string& s : left) {
-          float unused;
-          if (ScalarFloat(s, &unused)) scale_name = s;
+          Param unused;
+          if (ReadScale(s, Columns(ops[i].value), &unused)) scale_name = s;
         }
       }
       auto it = std::find(left.begin(), left.end(), scale_name);
@@ -188,8 +218,8 @@ class Rewriter {
         quantized_values_.insert(scale_name);
         names[i] = ops[i].dql->inputs[0];
       } else {
-        float scale = 0;
-        ScalarFloat(scale_name, &scale);
+        Param scale;
+        ReadScale(scale_name, Columns(ops[i].value), &scale);
         if (Status s = Dequantized(ops[i].value, ops[i].zero, scale, mm, &names[i]); !s.ok()) return s;
       }
     }
@@ -209,9 +239,10 @@ class Rewriter {
     if (!gather || gather->op_type != "Gather" || gather->inputs.size() != 2 || dq.inputs.size() < 2 ||
         dq.outputs.size() != 1 || SoleUser(gather->outputs[0]) != &dq)
       return Fail(Describe(&dq) + " does not dequantize an embedding Gather");
-    float scale = 0;
-    if (!ScalarFloat(dq.inputs[1], &scale))
-      return Fail(Describe(&dq) + ": its scale is not one positive value (per-channel is not supported)");
+    Param scale;
+    if (!ReadScale(dq.inputs[1], 1, &scale))
+      return Fail(Describe(&dq) +
+                  ": its scale is not one positive value (a table per channel is not supported)");
     std::string table;
     if (Status s =
             Dequantized(gather->inputs[0], dq.inputs.size() > 2 ? dq.inputs[2] : "", scale, dq, &table);

@@ -49,9 +49,15 @@ float Decode(const WeightBytes& b, size_t index) {
     }
     case WeightBytes::Type::kI8:
     case WeightBytes::Type::kU8: {
-      const int32_t q = b.type == WeightBytes::Type::kI8 ? int32_t{static_cast<int8_t>(b.data[index])}
-                                                         : int32_t{b.data[index]};
-      return static_cast<float>(q - b.zero_point) * b.scale;
+      const bool s8 = b.type == WeightBytes::Type::kI8;
+      auto value = [s8](uint8_t byte) { return s8 ? int32_t{static_cast<int8_t>(byte)} : int32_t{byte}; };
+      if (b.column_scales == nullptr)
+        return static_cast<float>(value(b.data[index]) - b.zero_point) * b.scale;
+      const size_t col = index % b.cols;
+      float scale;
+      std::memcpy(&scale, b.column_scales + 4 * col, 4);
+      const int32_t zero = b.column_zero_points ? value(b.column_zero_points[col]) : b.zero_point;
+      return static_cast<float>(value(b.data[index]) - zero) * scale;
     }
   }
   return 0.0f;
