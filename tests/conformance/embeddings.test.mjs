@@ -9,7 +9,7 @@
 // and tiny-variant under RUV_TEST_MODELS). Without RUV_TEST_MODELS the suite fails in CI and skips
 // (loudly) elsewhere. A backend that cannot load is skipped unless RUVECTOR_REQUIRE_BACKENDS names it.
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -665,6 +665,14 @@ describe('embeddings across backends', () => {
     const auto = await native.embeddings.loadModel(only);
     assert.equal(native.embeddings.modelInfo(auto).weights, 'onnx-quantized');
     native.embeddings.unloadModel(auto);
+    // Its errors name it (the graph walk's messages would say model.onnx), on both backends.
+    const config = JSON.parse(readFileSync(join(only, 'config.json'), 'utf8'));
+    writeFileSync(join(only, 'config.json'), JSON.stringify({ ...config, num_hidden_layers: 1 }));
+    for (const backend of [native, wasm]) {
+      const e = await caught(() => backend.embeddings.loadModel(only));
+      assert.equal(e?.code, 'MODEL_LOAD_FAILED', backend.name);
+      assert.match(e.message, /onnx\/model_quantized\.onnx: after config\.json's 1 layers/, backend.name);
+    }
     // Asked for and absent: a clear error, the same on both backends.
     const errors = [];
     for (const backend of [native, wasm])
