@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "embed/model/onnx_graph.h"
+
 namespace ruv::embed::onnx {
 namespace {
 
 Status Fail(const std::string& what) { return {ErrorCode::kModelLoadFailed, "model.onnx: " + what}; }
-
-std::string Describe(const Node* n) { return n ? n->op_type + " node \"" + n->name + "\"" : "nothing"; }
 
 class Rewriter {
  public:
