@@ -142,12 +142,7 @@ Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConf
   if (wanted == WeightsFormat::kOnnxQuantized) {
     if (quantized == nullptr) return LoadFailed("the model has no onnx/model_quantized.onnx");
     *used = WeightsFormat::kOnnxQuantized;
-    Status s = LoadBertOnnx(quantized->data(), quantized->size(), config, w);
-    // The ONNX loader's messages name model.onnx: name the file this one came from.
-    constexpr std::string_view kPrefix = "model.onnx: ";
-    if (!s.ok() && s.message().starts_with(kPrefix))
-      return Status(s.code(), "onnx/model_quantized.onnx: " + s.message().substr(kPrefix.size()));
-    return s;
+    return LoadBertOnnx(quantized->data(), quantized->size(), config, w, "onnx/model_quantized.onnx");
   }
   if (onnx == nullptr)
     return LoadFailed(

@@ -138,12 +138,14 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
     // token's GEMM output row is its q | k | v.
     const Weight* parts[3] = {&l.q_w, &l.k_w, &l.v_w};
     p.qkv_w = e.Prepare(3 * h, h, [&](size_t first, size_t count, float* out) {
-      for (size_t i = 0; i < count; ++i) {
-        const size_t row = first + i, part = row / h;
-        float* dst = out + i * h;
-        parts[part]->Read((row % h) * h, h, dst);
+      // Rows [first, first + count) span one to three of the parts: one Read per part.
+      for (size_t row = first; row < first + count;) {
+        const size_t part = row / h, end = std::min(first + count, (part + 1) * h);
+        float* dst = out + (row - first) * h;
+        parts[part]->Read((row % h) * h, (end - row) * h, dst);
         if (part == 0)
-          for (size_t e = 0; e < h; ++e) dst[e] *= q_scale;
+          for (size_t e = 0; e < (end - row) * h; ++e) dst[e] *= q_scale;
+        row = end;
       }
     });
     p.qkv_b.resize(3 * h);

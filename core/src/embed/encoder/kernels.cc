@@ -103,17 +103,23 @@ void RowSums(const int8_t* q, size_t n, size_t k, int32_t* sums) {
     sums[j] = sum;
   }
 }
-}  // namespace
 
-Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k) {
+// An [n, k] weight's storage: packed bytes (uninitialized), scales and sums zeroed to whole panels.
+Q8Weights AllocateQ8Weights(size_t n, size_t k) {
   Q8Weights out;
   out.n = n;
   out.k = k;
   out.packed = AllocateAligned<int8_t>(HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(n, k));
-  HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q, n, k, out.packed.get());
   const size_t padded = GemmQ8PanelCount(n) * GemmQ8PanelWidth();
   out.scales.assign(padded, 0.0f);
   out.sums.assign(padded, 0);
+  return out;
+}
+}  // namespace
+
+Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k) {
+  Q8Weights out = AllocateQ8Weights(n, k);
+  HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q, n, k, out.packed.get());
   std::copy(scales, scales + n, out.scales.begin());
   RowSums(q, n, k, out.sums.data());
   return out;
@@ -129,12 +135,7 @@ Q8Weights QuantizeWeightsByPanel(size_t n, size_t k,
                                  const std::function<void(size_t first, size_t count, float* out)>& read) {
   const size_t width = GemmQ8PanelWidth(), panels = GemmQ8PanelCount(n);
   // The result first, then the panel buffers: freed last, they are the heap's top, and small.
-  Q8Weights out;
-  out.n = n;
-  out.k = k;
-  out.packed = AllocateAligned<int8_t>(HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(n, k));
-  out.scales.assign(panels * width, 0.0f);
-  out.sums.assign(panels * width, 0);
+  Q8Weights out = AllocateQ8Weights(n, k);
   // One panel packed alone is laid out as panel p of the whole weight.
   const size_t panel_bytes = HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(width, k);
   std::vector<float> values(width * k);

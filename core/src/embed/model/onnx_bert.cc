@@ -446,9 +446,7 @@ Status MatchEmbeddings(const GraphIndex& g, const BertConfig& c, BertWeights* w,
   return MatchLayerNorm(g, c, x, &w->emb_ln_gamma, &w->emb_ln_beta, h);
 }
 
-}  // namespace
-
-Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out) {
+Status LoadOnnx(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out) {
   onnx::Model model;
   Status s = onnx::ParseModel(data, size, &model);
   if (!s.ok()) return s;
@@ -478,6 +476,17 @@ Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, 
   if (!(s = CheckBertWeights(config, w)).ok()) return s;
   *out = std::move(w);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out,
+                    std::string_view file) {
+  Status s = LoadOnnx(data, size, config, out);
+  // The parser's and the walk's messages all start with the default name: name this file.
+  constexpr std::string_view kDefault = "model.onnx";
+  if (s.ok() || file == kDefault || !s.message().starts_with(kDefault)) return s;
+  return Status(s.code(), std::string(file) + s.message().substr(kDefault.size()));
 }
 
 }  // namespace ruv::embed

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include "embed/bert_model.h"
 
@@ -15,6 +16,8 @@ namespace ruv::embed {
 // CORRUPT_DATA for bytes that are not ONNX; MODEL_LOAD_FAILED naming the op or tensor for a
 // graph that is not the BERT encoder `config` describes (other activation, layer count, eps...).
 // Weights stored as raw_data are views of `data` (Weight::View): keep it until they are read.
-Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out);
+// Messages name the file as `file` (the int8 export: "onnx/model_quantized.onnx").
+Status LoadBertOnnx(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out,
+                    std::string_view file = "model.onnx");
 
 }  // namespace ruv::embed
