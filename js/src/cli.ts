@@ -7,7 +7,7 @@
  *                                              the ADR-006 benchmarks (vector ops, HNSW, embeddings) on each backend
  *   ruvector embed "text" [--model <folder|url|id>] [--backend native|wasm] [--dtype fp32|q8]
  *                                              the text's embedding (JSON array; model info on stderr)
- *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
+ *   ruvector pack-model <folder> [-o out.ruvmodel] [--weights auto|onnx|safetensors|onnx-quantized] [--model-id ID]
  *                                              packs a model folder into one .ruvmodel bundle
  *   ruvector memory add|search|delete|stats --store DIR [--model M] [--dtype fp32|q8] ...   a semantic memory on disk (cli-memory.ts)
  */
@@ -63,7 +63,7 @@ usage:
       Prints the text's embedding as a JSON array, and on stderr the model (id, dimensions,
       pooling, max tokens, dtype, backend). The model is --model, else RUVECTOR_MODEL (a Hub id is
       downloaded into the model cache; a folder or a .ruvmodel bundle is read as it is).
-  ruvector pack-model <folder> [-o <folder name>.ruvmodel] [--weights auto|onnx|safetensors] [--model-id ID]
+  ruvector pack-model <folder> [-o <folder name>.ruvmodel] [--weights auto|onnx|safetensors|onnx-quantized] [--model-id ID]
       Packs a Hugging Face model folder (config.json, tokenizer.json or vocab.txt, weights, and the
       optional tokenizer/sentence-transformers files) into one checksummed .ruvmodel bundle
       (core/src/embed/model/BUNDLE.md), the single Uint8Array that loadModel takes.
