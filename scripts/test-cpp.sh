@@ -32,6 +32,11 @@ trap 'rm -rf "$logs"' EXIT
 
 show_ctest_failures() {  # the tail above hides them: print each failing test's output
   grep -E -B2 -A25 "^\[  FAILED  \]|Failure$|: Failure" "$1" | head -120
+  # A crash, a timeout or a sanitizer report has no gtest failure line: show the report, and name
+  # each failing test on a line of its own ("ctest ... FAILED:"), which test.sh lists at the end.
+  grep -E -A30 "ERROR: [A-Za-z]+Sanitizer|runtime error:|\*\*\*(Timeout|Exception)" "$1" | head -120
+  sed -n '/^The following tests FAILED:/,$p' "$1" | grep -E "^[[:space:]]+[0-9]+ - " \
+    | sed -E "s/^[[:space:]]+[0-9]+ - /ctest $2 FAILED: /"
 }
 
 count_ctest() {  # "100% tests passed, 0 tests failed out of 57"; no such line: one failure
@@ -51,7 +56,7 @@ count_ctest() {  # "100% tests passed, 0 tests failed out of 57"; no such line: 
 
 run_ctest() {  # $1: build folder, $2: log name; extra env comes from the caller
   ctest --test-dir "$1" --output-on-failure -j2 2>&1 | tee "$logs/$2.log" | tail -3
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { status=1; show_ctest_failures "$logs/$2.log"; }
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { status=1; show_ctest_failures "$logs/$2.log" "$2"; }
   count_ctest "$logs/$2.log"
 }
 

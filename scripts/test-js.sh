@@ -19,6 +19,12 @@ echo "== node:test suites (conformance on native, wasm and js; unit tests)"
 RUVECTOR_REQUIRE_BACKENDS=native,wasm,js RUVECTOR_REQUIRE_HNSW=native,wasm,js \
   node --test --test-reporter=spec tests/ 2>&1 | tee "$log" | tail -12
 [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+# The tail above can cut a failure's name off behind its stack: print node:test's list of failing
+# tests from the whole output (each "✖ name" line is what test.sh lists at the end).
+if [ "$status" -ne 0 ]; then
+  echo "== node:test's failing tests (from its whole output)"
+  sed -n '/^✖ failing tests:$/,$p' "$log" | grep -vE "^ℹ " | head -150
+fi
 np=$(grep -E "^ℹ pass [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+")
 nf=$(grep -E "^ℹ (fail|cancelled) [0-9]+" "$log" | tail -2 | awk '{ n += $3 } END { print n + 0 }')
 ns=$(grep -E "^ℹ (skipped|todo) [0-9]+" "$log" | tail -2 | awk '{ n += $3 } END { print n + 0 }')

@@ -17,9 +17,11 @@ logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 
 parts=(lint test-cpp test-js test-e2e)
+declare -A exit_code
 for part in "${parts[@]}"; do
   bash "scripts/$part.sh" 2>&1 | tee "$logs/$part.log"
   rc=${PIPESTATUS[0]}
+  exit_code[$part]=$rc
   before=$failed
   tally_from "$logs/$part.log"
   # A part that exits non-zero while counting no failure is one failure (the count stays honest).
@@ -33,8 +35,14 @@ if [ "$failed" -gt 0 ]; then
   echo
   echo "== what failed (each part's full output is above)"
   for part in "${parts[@]}"; do
-    grep -E "FAILED|^\[  FAILED  \]|^ *✖ |^not ok - |printed no summary" "$logs/$part.log" \
-      | grep -vE "^ *✖ failing tests:$" | sort -u | head -15 | sed "s/^ */$part: /"
+    named=$(grep -E "FAILED|^\[  FAILED  \]|^ *✖ |^not ok - |printed no summary" "$logs/$part.log" \
+      | grep -vE "^ *✖ failing tests:$" | sort -u | head -15 | sed "s/^ */$part: /")
+    [ -z "$named" ] || echo "$named"
+    # A part that failed without a marker line (a crash, a sanitizer report): say so, with its end.
+    if [ "${exit_code[$part]}" -ne 0 ] && [ -z "$named" ]; then
+      echo "$part: exited ${exit_code[$part]} without naming a failure; its last lines:"
+      tail -8 "$logs/$part.log" | sed "s/^/$part:   /"
+    fi
   done
 fi
 

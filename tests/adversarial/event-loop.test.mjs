@@ -1,8 +1,9 @@
 // The event loop keeps turning during the calls the adversarial probe found blocking it (issue 15,
 // defect 9: at 50k x 128 natively a selective predicate search blocked it 63-77 ms, a 10-id filter
 // 40 ms, serialize/deserialize 150-180 ms, the setup of an insertBatch 94 ms). A 1 ms interval runs
-// during each call of WasmHnswIndex; the p99 of its gaps must stay under 5 ms. And the paths that
-// moved work off the JS thread give the answers the JS-thread paths give, on every backend.
+// during each call of WasmHnswIndex; the p99 of the loop's busy time between its ticks must stay
+// under 5 ms. And the paths that moved work off the JS thread give the answers the JS-thread
+// paths give, on every backend.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -79,13 +80,24 @@ test('searchAsync with a predicate over a large index: the answers of the walk, 
   }
 });
 
-/** p99 and worst gap (ms) of a 1 ms interval while `call` runs. */
+/**
+ * While `call` runs, a 1 ms interval ticks; per tick, the loop's busy time since the last tick
+ * (performance.eventLoopUtilization's active time: JS and native code run on the loop's thread)
+ * and the wall-clock gap. A call that blocks the loop makes busy stretches; a busy machine (the
+ * call's own worker threads on every core, another process) only delays the wake-ups, which
+ * count as idle: the bar is on busy time, the gaps are reported beside it. p99 and worst, ms.
+ */
 async function lagDuring(call) {
+  const busy = [];
   const gaps = [];
   let last = performance.now();
+  let elu = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const now = performance.now();
+    const since = performance.eventLoopUtilization(elu);
+    elu = performance.eventLoopUtilization();
     gaps.push(now - last);
+    busy.push(since.active);
     last = now;
   }, 1);
   try {
@@ -94,12 +106,18 @@ async function lagDuring(call) {
   } finally {
     clearInterval(timer);
   }
-  gaps.sort((a, b) => a - b);
-  return { p99: gaps[Math.floor(gaps.length * 0.99)] ?? 0, worst: gaps.at(-1) ?? 0, samples: gaps.length };
+  const p99 = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;
+  return {
+    p99: p99(busy),
+    worst: busy.at(-1) ?? 0,
+    gapP99: p99(gaps),
+    gapWorst: gaps.at(-1) ?? 0,
+    samples: gaps.length,
+  };
 }
 
 test(
-  '50k x 128 natively: no call stops the event loop (p99 of a 1 ms interval under 5 ms)',
+  '50k x 128 natively: no call stops the event loop (p99 busy time between 1 ms ticks under 5 ms)',
   { timeout: 120_000 },
   async (t) => {
     const native = backends.find((b) => b.name === 'native');
@@ -137,10 +155,11 @@ test(
       for (let attempt = 0; attempt < 3 && (lag === undefined || lag.p99 >= 5); attempt++) {
         lag = await lagDuring(call);
         report.push(
-          `${label}: p99 ${lag.p99.toFixed(1)} ms, worst ${lag.worst.toFixed(1)} ms (${lag.samples} ticks)`,
+          `${label}: busy p99 ${lag.p99.toFixed(1)} ms, worst ${lag.worst.toFixed(1)} ms; ` +
+            `gaps p99 ${lag.gapP99.toFixed(1)} ms, worst ${lag.gapWorst.toFixed(1)} ms (${lag.samples} ticks)`,
         );
       }
-      assert.ok(lag.p99 < 5, `${label}: p99 gap ${lag.p99.toFixed(1)} ms\n${report.join('\n')}`);
+      assert.ok(lag.p99 < 5, `${label}: p99 busy ${lag.p99.toFixed(1)} ms\n${report.join('\n')}`);
     }
     t.diagnostic(report.join('; '));
     assert.equal(copy.vectorCount, n);
