@@ -32,8 +32,9 @@ float HalfToFloat(uint16_t h) {
   return FloatFromBits(bits);
 }
 
-// One stored value at `index` of `b`, as float32.
-float Decode(const WeightBytes& b, size_t index) {
+// One stored value at `index` of `b`, as float32; `col` is its stored column (index % b.cols),
+// which the callers know without a division (only per-column int8 scales read it).
+float Decode(const WeightBytes& b, size_t index, size_t col) {
   switch (b.type) {
     case WeightBytes::Type::kF32: {
       float f;
@@ -53,7 +54,6 @@ float Decode(const WeightBytes& b, size_t index) {
       auto value = [s8](uint8_t byte) { return s8 ? int32_t{static_cast<int8_t>(byte)} : int32_t{byte}; };
       if (b.column_scales == nullptr)
         return static_cast<float>(value(b.data[index]) - b.zero_point) * b.scale;
-      const size_t col = index % b.cols;
       float scale;
       std::memcpy(&scale, b.column_scales + 4 * col, 4);
       const int32_t zero = b.column_zero_points ? value(b.column_zero_points[col]) : b.zero_point;
@@ -69,7 +69,11 @@ void DecodeRange(const WeightBytes& b, size_t first, size_t n, float* out) {
     std::memcpy(out, b.data + 4 * first, 4 * n);
     return;
   }
-  for (size_t i = 0; i < n; ++i) out[i] = Decode(b, first + i);
+  size_t col = b.cols > 0 ? first % b.cols : 0;
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = Decode(b, first + i, col);
+    if (++col == b.cols) col = 0;
+  }
 }
 
 }  // namespace
@@ -98,12 +102,12 @@ void Weight::Read(size_t first, size_t n, float* out) const {
       for (size_t c0 = c_begin; c0 < c_end; c0 += kTile)
         for (size_t c = c0; c < std::min(c_end, c0 + kTile); ++c)
           for (size_t r = r0; r < std::min(rows, r0 + kTile); ++r)
-            out[(c - c_begin) * rows + r] = Decode(bytes_, r * cols + c);
+            out[(c - c_begin) * rows + r] = Decode(bytes_, r * cols + c, c);
     return;
   }
   for (size_t i = 0; i < n; ++i) {
     const size_t e = first + i;
-    out[i] = Decode(bytes_, (e % rows) * cols + e / rows);
+    out[i] = Decode(bytes_, (e % rows) * cols + e / rows, e / rows);
   }
 }
 

@@ -64,6 +64,18 @@ TEST(Weight, QuantizedViewsDequantizeAsOnnxDefines) {
     got = Weight::View(b).Values();
     for (size_t i = 0; i < q.size(); ++i)
       EXPECT_EQ(got[i], static_cast<float>(value(q[i]) - value(zeros[i % cols])) * scales[i % cols]) << i;
+    // Any range starts at its own column (the decoder tracks it rather than dividing per value).
+    for (size_t first = 0; first < q.size(); ++first) {
+      std::vector<float> part(q.size() - first);
+      Weight::View(b).Read(first, part.size(), part.data());
+      EXPECT_EQ(part, std::vector<float>(got.begin() + first, got.end())) << first;
+    }
+    // Transposed ([cols, rows] wanted): element (c, r) is the stored (r, c), with column c's scale.
+    b.transposed = true;
+    const std::vector<float> t = Weight::View(b).Values();
+    for (size_t c = 0; c < cols; ++c)
+      for (size_t r = 0; r < rows; ++r) EXPECT_EQ(t[c * rows + r], got[r * cols + c]) << c << "," << r;
+    b.transposed = false;
   }
 }
 
