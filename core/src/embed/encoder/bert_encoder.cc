@@ -355,6 +355,27 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
   add_norm(layer.out_b.data(), layer.out_ln_gamma.data(), layer.out_ln_beta.data());
 }
 
+std::vector<size_t> BertEncoder::SequenceGroups(std::span<const uint32_t> seq_lengths, size_t tokens,
+                                                size_t parts) {
+  const size_t n = seq_lengths.size();
+  if (parts < 2 || n < parts) return {};
+  std::vector<size_t> before(n + 1, 0);  // tokens before sequence i
+  for (size_t i = 0; i < n; ++i) before[i + 1] = before[i] + seq_lengths[i];
+  // Run g ends at the sequence boundary nearest g * tokens / parts, at least one sequence per run.
+  std::vector<size_t> firsts{0};
+  for (size_t g = 1; g < parts; ++g) {
+    const size_t target = g * tokens / parts;
+    size_t i = static_cast<size_t>(std::lower_bound(before.begin(), before.end(), target) - before.begin());
+    if (i > 0 && target - before[i - 1] < before[i] - target) --i;
+    firsts.push_back(std::clamp(i, firsts.back() + 1, n - (parts - g)));
+  }
+  firsts.push_back(n);
+  // Within 25% of an even share: past that the longest run costs more than the waits it saves.
+  for (size_t g = 0; g < parts; ++g)
+    if ((before[firsts[g + 1]] - before[firsts[g]]) * parts * 4 > tokens * 5) return {};
+  return firsts;
+}
+
 Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                             std::span<const uint32_t> seq_lengths, float* last_hidden_state,
                             EncoderScratch* scratch, ThreadPool* pool) const {
@@ -364,6 +385,39 @@ Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_
   const size_t tokens = ids.size();
   if (tokens == 0) return Status::Ok();
   if (last_hidden_state == nullptr || scratch == nullptr) return Invalid("null output or scratch");
+  // A batch of several sequences runs as one run of whole sequences per thread, each thread
+  // through every layer on its own (no wait between the steps of a layer: 8 per layer when the
+  // GEMMs are split by panels); a single sequence, or a batch too uneven to split, splits each
+  // step across the threads. The result is the same either way (a row's result depends only on
+  // its own sequence).
+  const std::vector<size_t> firsts =
+      pool == nullptr ? std::vector<size_t>{} : SequenceGroups(seq_lengths, tokens, pool->size());
+  if (firsts.empty()) {
+    Run(ids, type_ids, seq_lengths, longest, last_hidden_state, scratch, pool);
+    return Status::Ok();
+  }
+  const size_t parts = firsts.size() - 1;
+  if (scratch->groups.size() < parts) scratch->groups.resize(parts);
+  std::vector<size_t> offsets(parts + 1, 0);
+  for (size_t g = 0; g < parts; ++g) {
+    offsets[g + 1] = offsets[g];
+    for (size_t seq = firsts[g]; seq < firsts[g + 1]; ++seq) offsets[g + 1] += seq_lengths[seq];
+  }
+  const size_t h = config_.hidden_size;
+  pool->ParallelFor(parts, [&](size_t g, unsigned) {
+    const auto lengths = seq_lengths.subspan(firsts[g], firsts[g + 1] - firsts[g]);
+    const size_t first = offsets[g], count = offsets[g + 1] - offsets[g];
+    Run(ids.subspan(first, count), type_ids.subspan(first, count), lengths,
+        *std::max_element(lengths.begin(), lengths.end()), last_hidden_state + first * h, &scratch->groups[g],
+        nullptr);
+  });
+  return Status::Ok();
+}
+
+void BertEncoder::Run(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                      std::span<const uint32_t> seq_lengths, size_t longest, float* last_hidden_state,
+                      EncoderScratch* scratch, ThreadPool* pool) const {
+  const size_t tokens = ids.size();
   const size_t h = config_.hidden_size;
   Reserve(&scratch->qkv, tokens * 3 * h);
   Reserve(&scratch->context, tokens * h);
@@ -378,7 +432,6 @@ Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_
   Embed(ids, type_ids, seq_lengths, last_hidden_state);
   for (const PackedLayer& layer : layers_)
     RunLayer(layer, seq_lengths, tokens, last_hidden_state, scratch, pool);
-  return Status::Ok();
 }
 
 }  // namespace ruv::embed

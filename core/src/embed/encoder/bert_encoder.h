@@ -28,6 +28,8 @@ struct EncoderScratch {
   std::vector<float> row_scales;    // q8: [tokens]
   std::vector<int32_t> row_zeros;   // q8: [tokens]
   std::vector<size_t> starts;       // [sequences]: each sequence's first token
+  // A batch split into runs of sequences, one per thread (Forward): each run's own buffers.
+  std::vector<EncoderScratch> groups;
 };
 
 class BertEncoder {
@@ -47,11 +49,20 @@ class BertEncoder {
   // sequence's output does not depend on the rest of the batch. INVALID_ARGUMENT for an id or
   // type id out of range, an empty sequence, a sequence longer than max_position_embeddings, or
   // lengths that do not add up to ids.size().
-  // With a pool, the GEMMs (by panels) and attention (by sequence and heads) run on its threads;
-  // the result is the same bit for bit at every thread count.
+  // With a pool, a batch runs as one run of whole sequences per thread when they split evenly
+  // (within 25% of an even share of tokens); otherwise the GEMMs (by panels) and attention (by
+  // sequence and heads) are split across its threads. The result is the same bit for bit at
+  // every thread count.
   Status Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                  std::span<const uint32_t> seq_lengths, float* last_hidden_state, EncoderScratch* scratch,
                  ThreadPool* pool = nullptr) const;
+
+  // How Forward splits a batch of `tokens` tokens over `parts` threads: the first sequence of each
+  // of `parts` runs of whole sequences, each ending at the sequence boundary nearest its even
+  // share, then seq_lengths.size(); empty (split each step instead) when there are fewer
+  // sequences than parts or a run would exceed its even share by more than 25%.
+  static std::vector<size_t> SequenceGroups(std::span<const uint32_t> seq_lengths, size_t tokens,
+                                            size_t parts);
 
   const BertConfig& config() const { return config_; }
   Dtype dtype() const { return dtype_; }
@@ -84,6 +95,10 @@ class BertEncoder {
                         std::span<const uint32_t> seq_lengths, size_t* longest) const;
   void Embed(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
              std::span<const uint32_t> seq_lengths, float* hidden) const;
+  // Embed + every layer for the sequences of seq_lengths on one scratch, steps split on `pool`.
+  void Run(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+           std::span<const uint32_t> seq_lengths, size_t longest, float* last_hidden_state,
+           EncoderScratch* scratch, ThreadPool* pool) const;
   void RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens, float* hidden,
                 EncoderScratch* scratch, ThreadPool* pool) const;
 

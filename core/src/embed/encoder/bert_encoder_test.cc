@@ -210,7 +210,8 @@ TEST(BertEncoderTest, ThreadsGiveTheSameResultBitForBit) {
     ASSERT_NE(enc, nullptr);
     // 62 tokens split the GELU by rows, 103 the LayerNorms too (above 32k values).
     for (const std::vector<uint32_t>& lengths :
-         {std::vector<uint32_t>{7, 1, 18, 3, 33}, std::vector<uint32_t>{77}, std::vector<uint32_t>{100, 3}}) {
+         {std::vector<uint32_t>{7, 1, 18, 3, 33}, std::vector<uint32_t>{77}, std::vector<uint32_t>{100, 3},
+          std::vector<uint32_t>{9, 12, 10, 16, 11, 13, 14, 10}}) {
       const Batch batch = RandomBatch(c, lengths, 19);
       EncoderScratch one_scratch;
       const std::vector<float> one = RunBatch(*enc, batch, &one_scratch);
@@ -218,6 +219,13 @@ TEST(BertEncoderTest, ThreadsGiveTheSameResultBitForBit) {
         ThreadPool pool(threads);
         EncoderScratch scratch;
         EXPECT_EQ(RunBatch(*enc, batch, &scratch, &pool), one) << threads << " threads";
+        // Split into runs of sequences, one per thread, where SequenceGroups says so (the last
+        // batch at 2 and 3 threads, the first at 2), else each step split across the threads.
+        const size_t runs = BertEncoder::SequenceGroups(
+                                lengths, std::accumulate(lengths.begin(), lengths.end(), size_t{0}), threads)
+                                .size();
+        EXPECT_EQ(scratch.groups.size(), runs == 0 ? 0 : runs - 1) << threads << " threads";
+        if (lengths.size() == 8 && threads < 5) EXPECT_EQ(scratch.groups.size(), threads);
         std::vector<float> a, b;
         std::thread other([&] {
           EncoderScratch s2;
@@ -230,6 +238,45 @@ TEST(BertEncoderTest, ThreadsGiveTheSameResultBitForBit) {
       }
     }
   }
+}
+
+// The split is the best one for two threads (brute force over every boundary), whole sequences
+// in order, and refused when a run would be more than 25% over an even share.
+TEST(BertEncoderTest, SequenceGroupsSplitBatchesEvenly) {
+  std::mt19937 rng(41);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<uint32_t> lengths(1 + rng() % 40);
+    for (uint32_t& len : lengths) len = 1 + rng() % (trial % 3 == 0 ? 128 : 16);
+    size_t tokens = 0;
+    for (uint32_t len : lengths) tokens += len;
+    for (size_t parts : {2u, 3u, 4u}) {
+      const std::vector<size_t> firsts = BertEncoder::SequenceGroups(lengths, tokens, parts);
+      if (firsts.empty()) continue;
+      ASSERT_EQ(firsts.size(), parts + 1);
+      EXPECT_EQ(firsts.front(), 0u);
+      EXPECT_EQ(firsts.back(), lengths.size());
+      size_t largest = 0;
+      for (size_t g = 0; g < parts; ++g) {
+        ASSERT_LT(firsts[g], firsts[g + 1]) << "every run has a sequence";
+        size_t run = 0;
+        for (size_t i = firsts[g]; i < firsts[g + 1]; ++i) run += lengths[i];
+        largest = std::max(largest, run);
+      }
+      EXPECT_LE(largest * parts * 4, tokens * 5);
+      if (parts != 2) continue;
+      size_t best = tokens, prefix = 0;
+      for (size_t i = 0; i + 1 < lengths.size(); ++i) {
+        prefix += lengths[i];
+        best = std::min(best, std::max(prefix, tokens - prefix));
+      }
+      EXPECT_EQ(largest, best) << "trial " << trial;
+    }
+  }
+  // Two runs must have a sequence each, and one long sequence beside a short one stays whole.
+  EXPECT_TRUE(BertEncoder::SequenceGroups(std::vector<uint32_t>{16}, 16, 2).empty());
+  EXPECT_TRUE(BertEncoder::SequenceGroups(std::vector<uint32_t>{100, 3}, 103, 2).empty());
+  EXPECT_EQ(BertEncoder::SequenceGroups(std::vector<uint32_t>{9, 12, 10, 16, 11, 13, 14, 10}, 95, 2),
+            (std::vector<size_t>{0, 4, 8}));
 }
 
 TEST(BertEncoderTest, WarmScratchIsNotReallocated) {
