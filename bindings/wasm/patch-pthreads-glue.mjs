@@ -52,11 +52,30 @@ if (!glue.includes(MARKER)) {
     'global Worker',
   );
   glue = replaceExactly(glue, 'new Worker(', 'new RuvWorker(', 2, 'worker construction');
+  // std::thread::hardware_concurrency: Deno's os.cpus() throws without --allow-sys, and a throw
+  // there is std::terminate; its navigator says the same without a permission.
+  glue = replaceExactly(
+    glue,
+    'if(ENVIRONMENT_IS_NODE)return require("os").cpus().length;return navigator["hardwareConcurrency"]',
+    'if(ENVIRONMENT_IS_NODE)try{return require("os").cpus().length}catch(e){}return typeof navigator=="object"&&navigator["hardwareConcurrency"]||1',
+    1,
+    'logical cores',
+  );
   writeFileSync(gluePath, glue);
 }
 
-const worker = readFileSync(join(dir, `${name}.worker.js`), 'utf8');
+let worker = readFileSync(join(dir, `${name}.worker.js`), 'utf8');
 // CommonJS by content: the .cjs name makes Node load it as such inside a "type": "module" package.
 replaceExactly(worker, 'require("worker_threads")', 'require("worker_threads")', 1, 'CommonJS worker');
+// The Node branch sets the worker's browser-like globals with Object.assign, which stops at the
+// first one that is read-only: Deno's workers have their own `location` and `self`. Set each one
+// that can be set.
+worker = replaceExactly(
+  worker,
+  'Object.assign(global,{self:global,',
+  '(function(to,from){for(var key in from){try{to[key]=from[key]}catch(e){}}})(global,{self:global,',
+  1,
+  'worker globals',
+);
 writeFileSync(join(dir, `${name}.worker.cjs`), worker);
 console.log(`patch-pthreads-glue: ${gluePath} and ${name}.worker.cjs`);

@@ -393,9 +393,13 @@ const ENGINES = {
   webkit: browserEngine(openWebKit),
 };
 
-/** The wasm build each engine runs (threads.ts): pthreads in Node and cross-origin-isolated pages. */
+/**
+ * The wasm build each engine runs (threads.ts): pthreads in Node, Deno 2 and cross-origin-isolated
+ * pages.
+ */
 const WASM_BUILD = {
   'node --no-addons': 'pthreads',
+  deno: 'pthreads',
   chromium: 'pthreads',
   firefox: 'pthreads',
   webkit: 'pthreads',

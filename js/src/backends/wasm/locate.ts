@@ -11,9 +11,9 @@ import { loadBuild, singleThreadBuild } from './index.js';
 import {
   coresHere,
   followMemoryGrowth,
-  isNode,
   pthreadsModuleOptions,
   type PthreadsModule,
+  runsNodeGlue,
   threadsRefused,
   threadsUnavailable,
   unrefWorkers,
@@ -98,7 +98,7 @@ async function loadPthreads(options: BackendLoadOptions, reason: string): Promis
       prepare: (m) => {
         const module = m as PthreadsModule;
         followMemoryGrowth(module);
-        if (isNode()) unrefWorkers(module);
+        if (runsNodeGlue()) unrefWorkers(module);
       },
     },
   );

@@ -22,7 +22,7 @@ interface ThreadsHost {
 
 const host = (): ThreadsHost => globalThis as unknown as ThreadsHost;
 
-/** Node itself (not Bun or Deno, whose worker_threads the glue was not built against). */
+/** Node itself (not Bun or Deno). */
 export function isNode(): boolean {
   const g = host();
   return (
@@ -33,22 +33,34 @@ export function isNode(): boolean {
 }
 
 /**
+ * Where the glue takes its Node branch (it tests process.versions.node): Node, and Deno 2, whose
+ * node:worker_threads runs the CommonJS worker file (classic Web Workers it has not).
+ */
+export function runsNodeGlue(): boolean {
+  const g = host();
+  return isNode() || (g.Deno !== undefined && typeof g.process?.versions?.node === 'string');
+}
+
+/**
  * Whether the pthreads build can run here: a reason it cannot, or undefined when it can.
- * Node: worker_threads and SharedArrayBuffer, always. Browsers: SharedArrayBuffer only on
- * cross-origin-isolated pages. Deno and Bun: not yet (their workers are ES modules only).
+ * Node and Deno 2: worker_threads and SharedArrayBuffer, always. Browsers: SharedArrayBuffer
+ * only on cross-origin-isolated pages. Bun loads the native addon; its wasm runs single-threaded.
  */
 export function threadsUnavailable(): string | undefined {
   const g = host();
   if (typeof SharedArrayBuffer !== 'function') return 'no SharedArrayBuffer here';
-  if (g.Deno !== undefined) return 'Deno runs the single-thread build (its workers are module workers only)';
   if (g.process?.versions?.bun !== undefined) return 'Bun runs the single-thread build';
-  if (isNode()) return undefined;
+  if (runsNodeGlue()) return undefined;
+  if (g.Deno !== undefined) return 'Deno runs the single-thread build before Deno 2 (no node:worker_threads)';
   if (g.crossOriginIsolated !== true) return 'the page is not cross-origin isolated (COOP/COEP headers)';
   if (typeof Worker !== 'function') return 'no Worker here';
   return undefined;
 }
 
-/** Logical cores here (Node: os.availableParallelism; browsers: navigator.hardwareConcurrency). */
+/**
+ * Logical cores here (Node: os.availableParallelism; Deno and browsers:
+ * navigator.hardwareConcurrency, which Deno gives without --allow-sys).
+ */
 export async function coresHere(): Promise<number> {
   if (isNode()) {
     const os = await import('node:os');
@@ -70,9 +82,9 @@ export interface PthreadsModuleOptions {
 
 /** Options for the pthreads factory: pool size, worker file (beside the .wasm), Node's require. */
 export async function pthreadsModuleOptions(poolSize: number, wasmUrl: URL): Promise<PthreadsModuleOptions> {
-  // Browsers run the glue's worker as a classic script (.js); Node loads the same file as
-  // CommonJS under a .cjs name (this package is "type": "module").
-  const node = isNode();
+  // Browsers run the glue's worker as a classic script (.js); Node and Deno load the same file
+  // as CommonJS under a .cjs name (this package is "type": "module").
+  const node = runsNodeGlue();
   const workerUrl = new URL(node ? 'ruvector_wasm_mt.worker.cjs' : 'ruvector_wasm_mt.worker.js', wasmUrl);
   // worker_threads takes a path (a string URL is refused), browsers a URL.
   const worker = node ? (await import('node:url')).fileURLToPath(workerUrl) : workerUrl.href;
@@ -97,7 +109,7 @@ export interface PthreadsModule {
 }
 
 /**
- * Node: the pool's workers must not keep the process alive (the glue does not unref them); a
+ * Node and Deno: the pool's workers must not keep the process alive (the glue does not unref them); a
  * worker that starts running a thread later is one of these, so unref once, here, is enough.
  */
 export function unrefWorkers(m: PthreadsModule): void {
