@@ -15,6 +15,7 @@ import {
   resolveModelId,
 } from '../../js/dist/embeddings/index.js';
 import { decodeBundle } from '../../js/dist/embeddings/bundle.js';
+import { resolveModelForLoad } from '../../js/dist/embeddings/sources.js';
 import {
   expectedFiles,
   makeModelTree,
@@ -320,6 +321,25 @@ test('short names and a custom path template; a plain folder URL; a local folder
   } finally {
     await server.close();
   }
+});
+
+test('a folder load reads a large file in chunks side by side: every byte in its place', async () => {
+  // 8 MiB chunks, four in flight: a file of 2 full chunks and a partial one, and small files.
+  const folder = mkdtempSync(join(tmpdir(), 'ruvector-chunks-'));
+  tempDirs.push(folder);
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'])
+    writeFileSync(join(folder, f), readFileSync(join(tree.minilm, f)));
+  const big = new Uint8Array((16 << 20) + 12_345);
+  for (let i = 0, x = 7; i < big.length; i++) {
+    x = (Math.imul(x, 1_103_515_245) + 12_345) >>> 0;
+    big[i] = x >>> 24;
+  }
+  writeFileSync(join(folder, 'model.safetensors'), big);
+  const { bundle, provenance } = await resolveModelForLoad(folder, { weights: 'safetensors' });
+  const { filesSha256 } = await provenance(); // hashed from the bundle's own bytes
+  assert.equal(filesSha256['model.safetensors'], sha256(big));
+  assert.equal(filesSha256['tokenizer.json'], sha256(readFileSync(join(folder, 'tokenizer.json'))));
+  assert.ok(bundle.length > big.length);
 });
 
 test('Cache API tier: stores verified entries, serves offline, detects tampering, and a full quota falls back to memory with a warning', async () => {
