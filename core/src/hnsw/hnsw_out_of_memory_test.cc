@@ -4,6 +4,7 @@
 // bytes exactly as they were, and a retry must give the bytes of an insert that never failed.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
@@ -16,9 +17,13 @@ namespace {
 
 // Allocations left on this thread before one fails (then the count is off again); -1: off.
 thread_local int64_t g_allocations_left = -1;
+// The same over every thread (ruv::testing::FailAllocationAfter).
+std::atomic<int64_t> g_any_thread_left{-1};
 
 void* Allocate(size_t size, size_t align) {
   if (g_allocations_left >= 0 && g_allocations_left-- == 0) throw std::bad_alloc();
+  if (g_any_thread_left.load(std::memory_order_relaxed) >= 0 && g_any_thread_left.fetch_sub(1) == 0)
+    throw std::bad_alloc();
   size = size == 0 ? 1 : size;
   void* p = align <= alignof(std::max_align_t)
                 ? std::malloc(size)
@@ -28,6 +33,12 @@ void* Allocate(size_t size, size_t align) {
 }
 
 }  // namespace
+
+namespace ruv::testing {
+// For other tests of this binary: the Nth allocation from now, on any thread, fails (-1: none).
+void FailAllocationAfter(int64_t n) { g_any_thread_left.store(n); }
+bool AllocationFailurePending() { return g_any_thread_left.load() >= 0; }
+}  // namespace ruv::testing
 
 void* operator new(size_t size) { return Allocate(size, 0); }
 void* operator new[](size_t size) { return Allocate(size, 0); }

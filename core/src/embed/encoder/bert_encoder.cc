@@ -393,7 +393,8 @@ Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_
   const std::vector<size_t> firsts =
       pool == nullptr ? std::vector<size_t>{} : SequenceGroups(seq_lengths, tokens, pool->size());
   if (firsts.empty()) {
-    Run(ids, type_ids, seq_lengths, longest, last_hidden_state, scratch, pool);
+    PrepareScratch(seq_lengths, tokens, longest, pool == nullptr ? 1 : pool->size(), scratch);
+    Run(ids, type_ids, seq_lengths, last_hidden_state, scratch, pool);
     return Status::Ok();
   }
   const size_t parts = firsts.size() - 1;
@@ -403,35 +404,48 @@ Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_
     offsets[g + 1] = offsets[g];
     for (size_t seq = firsts[g]; seq < firsts[g + 1]; ++seq) offsets[g + 1] += seq_lengths[seq];
   }
+  auto lengths_of = [&](size_t g) { return seq_lengths.subspan(firsts[g], firsts[g + 1] - firsts[g]); };
+  // Every buffer is allocated here, on the caller: a pool's task must not throw (running out of
+  // memory is OUT_OF_MEMORY from the C ABI's guard, not std::terminate on a worker).
+  for (size_t g = 0; g < parts; ++g) {
+    const auto lengths = lengths_of(g);
+    PrepareScratch(lengths, offsets[g + 1] - offsets[g], *std::max_element(lengths.begin(), lengths.end()), 1,
+                   &scratch->groups[g]);
+  }
   const size_t h = config_.hidden_size;
   pool->ParallelFor(parts, [&](size_t g, unsigned) {
-    const auto lengths = seq_lengths.subspan(firsts[g], firsts[g + 1] - firsts[g]);
     const size_t first = offsets[g], count = offsets[g + 1] - offsets[g];
-    Run(ids.subspan(first, count), type_ids.subspan(first, count), lengths,
-        *std::max_element(lengths.begin(), lengths.end()), last_hidden_state + first * h, &scratch->groups[g],
-        nullptr);
+    Run(ids.subspan(first, count), type_ids.subspan(first, count), lengths_of(g),
+        last_hidden_state + first * h, &scratch->groups[g], nullptr);
   });
   return Status::Ok();
 }
 
-void BertEncoder::Run(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
-                      std::span<const uint32_t> seq_lengths, size_t longest, float* last_hidden_state,
-                      EncoderScratch* scratch, ThreadPool* pool) const {
-  const size_t tokens = ids.size();
-  const size_t h = config_.hidden_size;
+void BertEncoder::PrepareScratch(std::span<const uint32_t> seq_lengths, size_t tokens, size_t longest,
+                                 size_t threads, EncoderScratch* scratch) const {
+  const size_t h = config_.hidden_size, inter = static_cast<size_t>(config_.intermediate_size);
   Reserve(&scratch->qkv, tokens * 3 * h);
   Reserve(&scratch->context, tokens * h);
   Reserve(&scratch->projected, tokens * h);
-  Reserve(&scratch->intermediate, tokens * static_cast<size_t>(config_.intermediate_size));
-  const size_t threads = pool == nullptr ? 1 : pool->size();
+  Reserve(&scratch->intermediate, tokens * inter);
   Reserve(&scratch->scores, threads * kernels::AttentionScratchSize(longest, h, config_.num_heads));
+  if (dtype_ == Dtype::kQ8) {  // MultiplyLinear's input rows, for the widest input (k = inter)
+    const size_t row_bytes = kernels::Q8RowBytes(std::max(h, inter));
+    if (scratch->quantized.size() < tokens * row_bytes) scratch->quantized.resize(tokens * row_bytes);
+    Reserve(&scratch->row_scales, tokens);
+    if (scratch->row_zeros.size() < tokens) scratch->row_zeros.resize(tokens);
+  }
   scratch->starts.resize(seq_lengths.size());
   for (size_t seq = 0, start = 0; seq < seq_lengths.size(); start += seq_lengths[seq++])
     scratch->starts[seq] = start;
+}
 
+void BertEncoder::Run(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
+                      std::span<const uint32_t> seq_lengths, float* last_hidden_state,
+                      EncoderScratch* scratch, ThreadPool* pool) const {
   Embed(ids, type_ids, seq_lengths, last_hidden_state);
   for (const PackedLayer& layer : layers_)
-    RunLayer(layer, seq_lengths, tokens, last_hidden_state, scratch, pool);
+    RunLayer(layer, seq_lengths, ids.size(), last_hidden_state, scratch, pool);
 }
 
 }  // namespace ruv::embed

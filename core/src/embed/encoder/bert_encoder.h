@@ -95,10 +95,15 @@ class BertEncoder {
                         std::span<const uint32_t> seq_lengths, size_t* longest) const;
   void Embed(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
              std::span<const uint32_t> seq_lengths, float* hidden) const;
-  // Embed + every layer for the sequences of seq_lengths on one scratch, steps split on `pool`.
+  // Grows `scratch` for Run over these sequences (`longest` the longest, `threads` the pool's
+  // size) and sets its sequence starts: every allocation of a forward, so Run never throws.
+  void PrepareScratch(std::span<const uint32_t> seq_lengths, size_t tokens, size_t longest, size_t threads,
+                      EncoderScratch* scratch) const;
+  // Embed + every layer for the sequences of seq_lengths on a prepared scratch, steps split on
+  // `pool`.
   void Run(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
-           std::span<const uint32_t> seq_lengths, size_t longest, float* last_hidden_state,
-           EncoderScratch* scratch, ThreadPool* pool) const;
+           std::span<const uint32_t> seq_lengths, float* last_hidden_state, EncoderScratch* scratch,
+           ThreadPool* pool) const;
   void RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens, float* hidden,
                 EncoderScratch* scratch, ThreadPool* pool) const;
 

@@ -15,6 +15,12 @@
 #include "embed/encoder/bert_reference_test_util.h"
 #include "embed/encoder/pooling.h"
 
+namespace ruv::testing {
+// hnsw_out_of_memory_test.cc: this binary's operator new fails the Nth allocation, on any thread.
+void FailAllocationAfter(int64_t n);
+bool AllocationFailurePending();
+}  // namespace ruv::testing
+
 namespace ruv::embed {
 namespace {
 
@@ -277,6 +283,47 @@ TEST(BertEncoderTest, SequenceGroupsSplitBatchesEvenly) {
   EXPECT_TRUE(BertEncoder::SequenceGroups(std::vector<uint32_t>{100, 3}, 103, 2).empty());
   EXPECT_EQ(BertEncoder::SequenceGroups(std::vector<uint32_t>{9, 12, 10, 16, 11, 13, 14, 10}, 95, 2),
             (std::vector<size_t>{0, 4, 8}));
+}
+
+// Running out of memory in a forward split into runs of sequences, one per thread: every buffer is
+// allocated on the caller before a task runs (a task that throws ends the process: on a worker
+// thread nothing can catch it), so each failing allocation, wherever it would be, is a bad_alloc
+// out of Forward (the C ABI's OUT_OF_MEMORY), and the next forward on the same scratch gives the
+// result of one that never failed.
+TEST(BertEncoderTest, OutOfMemoryInAForwardSplitAcrossThreadsIsAnError) {
+  const BertConfig c = TinyConfig();
+  for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
+    SCOPED_TRACE(dtype == Dtype::kQ8 ? "q8" : "fp32");
+    const auto enc = MakeEncoder(c, RandomBertWeights(c, 31), dtype);
+    ASSERT_NE(enc, nullptr);
+    const Batch batch = RandomBatch(c, {9, 12, 10, 16, 11, 13, 14, 10}, 32);
+    EncoderScratch fresh;
+    const std::vector<float> want = RunBatch(*enc, batch, &fresh);
+    ThreadPool pool(2);
+    size_t failures = 0;
+    for (int64_t n = 0; n < 1000; ++n) {
+      EncoderScratch scratch;
+      std::vector<float> out(want.size(), NAN);
+      bool threw = false;
+      ruv::testing::FailAllocationAfter(n);
+      try {
+        (void)enc->Forward(batch.ids, batch.type_ids, batch.lengths, out.data(), &scratch, &pool);
+      } catch (const std::bad_alloc&) {
+        threw = true;
+      }
+      const bool pending = ruv::testing::AllocationFailurePending();
+      ruv::testing::FailAllocationAfter(-1);
+      if (!threw) {
+        EXPECT_TRUE(pending) << "allocation " << n << " failed without an error";
+        EXPECT_EQ(out, want);
+        break;
+      }
+      ++failures;
+      EXPECT_EQ(RunBatch(*enc, batch, &scratch, &pool), want) << "after allocation " << n << " failed";
+      EXPECT_EQ(scratch.groups.size(), 2u);
+    }
+    EXPECT_GT(failures, 10u) << "the forward's allocations were not all reached";
+  }
 }
 
 TEST(BertEncoderTest, WarmScratchIsNotReallocated) {
