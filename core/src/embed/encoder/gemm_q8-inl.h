@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <type_traits>
 
 #include "common/aligned_array.h"
@@ -305,12 +306,20 @@ HWY_INLINE void Q8PanelRows(const WT* HWY_RESTRICT panel, const Q8Act* HWY_RESTR
 
 #if HWY_TARGET == HWY_WASM || HWY_TARGET == HWY_WASM_EMU256
 // The `count` s8 weights of one panel widened to i16, in this thread's buffer (grown to the
-// largest panel seen: 2 * k * kQ8Panel bytes, 96 KiB for MiniLM's k = 1536).
+// largest panel seen: 2 * k * kQ8Panel bytes, 96 KiB for MiniLM's k = 1536); nullptr when that
+// buffer cannot be had. This runs in a pool's task, where an exception would end the process:
+// out of memory, the caller multiplies the s8 panel itself (the same result, a little slower).
 HWY_INLINE const int16_t* Q8WidenPanel(const int8_t* HWY_RESTRICT panel, size_t count) {
   thread_local AlignedArray<int16_t> wide;
   thread_local size_t capacity = 0;
   if (count > capacity) {
-    wide = AllocateAligned<int16_t>(count);
+    try {
+      wide = AllocateAligned<int16_t>(count);
+    } catch (const std::bad_alloc&) {
+      wide.reset();
+      capacity = 0;
+      return nullptr;
+    }
     capacity = count;
   }
   const hn::ScalableTag<int16_t> d16;
@@ -341,9 +350,10 @@ HWY_NOINLINE void Q8GemmKernel(const void* HWY_RESTRICT qa_bytes, const float* H
     // one row tile the panel is widened to i16 once instead (a batch of 32 texts: 1.17x faster
     // GEMMs) into a per-thread buffer, so the model keeps its weights at one byte each.
     if (m > kQ8Rows) {
-      Q8PanelRows(Q8WidenPanel(panel, groups * W * kQ8Group), qa, values, a_scales, a_zero, m, groups, p,
-                  w_scales, w_sums, n, bias, c);
-      continue;
+      if (const int16_t* wide = Q8WidenPanel(panel, groups * W * kQ8Group); wide != nullptr) {
+        Q8PanelRows(wide, qa, values, a_scales, a_zero, m, groups, p, w_scales, w_sums, n, bias, c);
+        continue;
+      }
     }
 #endif
     Q8PanelRows(panel, qa, values, a_scales, a_zero, m, groups, p, w_scales, w_sums, n, bias, c);
