@@ -39,7 +39,9 @@ class ThreadPool {
   // thread running it (0: the caller), for per-thread scratch; returns when every task is done.
   // While another caller's loop holds the pool, runs all tasks on this caller as thread 0 (so
   // concurrent callers never wait for each other, and each must keep its own scratch). fn must
-  // not throw.
+  // not throw: a task that throws ends the process (std::terminate) on whichever thread runs it,
+  // the caller included, since the other threads may still be running tasks that use the
+  // caller's frame.
   template <typename Fn>
   void ParallelFor(size_t count, Fn&& fn) {
     using F = std::remove_reference_t<Fn>;
@@ -53,8 +55,9 @@ class ThreadPool {
 
  private:
   using Call = void (*)(void*, size_t, unsigned);
+  // noexcept: an exception out of a task terminates here, on every thread alike.
   template <typename F>
-  static void Trampoline(void* f, size_t task, unsigned thread) {
+  static void Trampoline(void* f, size_t task, unsigned thread) noexcept {
     (*static_cast<F*>(f))(task, thread);
   }
   // Runs the loop on the caller and the workers numbered below `limit`.

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +51,25 @@ TEST(ThreadPoolTest, WorkersRunTasksBesideTheCaller) {
   });
   std::sort(thread_of.begin(), thread_of.end());
   EXPECT_EQ(thread_of, (std::vector<unsigned>{0, 1, 2}));
+}
+
+// A task that throws ends the process on the caller too, as on a worker: unwinding the caller's
+// frame while workers still run its loop would leave them a dangling one.
+TEST(ThreadPoolTest, ATaskThatThrowsOnTheCallerTerminates) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (unsigned threads : {1u, 2u}) {
+    EXPECT_DEATH(
+        {
+          ThreadPool pool(threads);
+          pool.ParallelFor(1000, [](size_t, unsigned thread) {
+            if (thread == 0) throw std::runtime_error("a task threw");
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+          });
+          std::fprintf(stderr, "ParallelFor returned\n");
+        },
+        "")
+        << threads << " threads";
+  }
 }
 
 // Two callers at once: the second runs its loop on itself, as thread 0; both loops complete.

@@ -1,82 +1,15 @@
 // Running out of memory in the middle of a write (issue 15, defect 1): the test binary's
-// operator new can be told to fail its Nth allocation on this thread. Every insert is run once per
-// allocation it makes, failing that one: each time it must return kOutOfMemory, leave the index's
-// bytes exactly as they were, and a retry must give the bytes of an insert that never failed.
+// operator new (common/failing_allocator_test.cc) fails the Nth allocation on this thread. Every insert is
+// run once per allocation it makes, failing that one: each time it must return kOutOfMemory, leave the
+// index's bytes exactly as they were, and a retry must give the bytes of an insert that never failed.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <vector>
 
+#include "common/failing_allocator_test_util.h"
 #include "hnsw_test_util.h"
-
-namespace {
-
-// Allocations left on this thread before one fails (then the count is off again); -1: off.
-thread_local int64_t g_allocations_left = -1;
-// The same over every thread (ruv::testing::FailAllocationAfter).
-std::atomic<int64_t> g_any_thread_left{-1};
-
-void* Allocate(size_t size, size_t align) {
-  if (g_allocations_left >= 0 && g_allocations_left-- == 0) throw std::bad_alloc();
-  if (g_any_thread_left.load(std::memory_order_relaxed) >= 0 && g_any_thread_left.fetch_sub(1) == 0)
-    throw std::bad_alloc();
-  size = size == 0 ? 1 : size;
-  void* p = align <= alignof(std::max_align_t)
-                ? std::malloc(size)
-                : std::aligned_alloc(align, (size + align - 1) / align * align);
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
-}
-
-}  // namespace
-
-namespace ruv::testing {
-// For other tests of this binary: the Nth allocation from now, on any thread, fails (-1: none).
-void FailAllocationAfter(int64_t n) { g_any_thread_left.store(n); }
-bool AllocationFailurePending() { return g_any_thread_left.load() >= 0; }
-}  // namespace ruv::testing
-
-void* operator new(size_t size) { return Allocate(size, 0); }
-void* operator new[](size_t size) { return Allocate(size, 0); }
-void* operator new(size_t size, std::align_val_t align) { return Allocate(size, static_cast<size_t>(align)); }
-void* operator new[](size_t size, std::align_val_t align) {
-  return Allocate(size, static_cast<size_t>(align));
-}
-// The nothrow forms too: every form must pair with the deletes below (sanitizers check).
-void* operator new(size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return Allocate(size, 0);
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t size, const std::nothrow_t& tag) noexcept { return operator new(size, tag); }
-void* operator new(size_t size, std::align_val_t align, const std::nothrow_t&) noexcept {
-  try {
-    return Allocate(size, static_cast<size_t>(align));
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-}
-void* operator new[](size_t size, std::align_val_t align, const std::nothrow_t& tag) noexcept {
-  return operator new(size, align, tag);
-}
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { std::free(p); }
 
 namespace ruv::hnsw {
 namespace {
@@ -124,10 +57,10 @@ size_t FailEachAllocation(const std::vector<uint8_t>& base, Write write, const s
   }();
   for (int64_t n = 0;; ++n) {
     auto index = Load(base);
-    g_allocations_left = n;
+    ruv::testing::FailThreadAllocationAfter(n);
     const Status st = write(*index);
-    const bool failed = g_allocations_left < 0;
-    g_allocations_left = -1;
+    const bool failed = !ruv::testing::ThreadAllocationFailurePending();
+    ruv::testing::FailThreadAllocationAfter(-1);
     if (!failed) {
       EXPECT_TRUE(st.ok()) << label;
       EXPECT_EQ(Bytes(*index), expected) << label;

@@ -269,9 +269,9 @@ void ForPanels(ThreadPool* pool, size_t panels, Fn&& fn) {
 }  // namespace
 
 // c = a x W^T + bias, W's panels split across the pool. q8 quantizes a's rows first (split by
-// rows), into the scratch.
+// rows), into the run's rows of the scratch.
 void BertEncoder::MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
-                                 EncoderScratch* s, ThreadPool* pool) const {
+                                 const RunBuffers& b, ThreadPool* pool) const {
   if (dtype_ == Dtype::kFp32) {
     ForPanels(pool, kernels::GemmPanelCount(w.n), [&](size_t begin, size_t end) {
       kernels::GemmPanels(a, m, w.k, w.f32.get(), w.n, bias, c, begin, end);
@@ -279,17 +279,12 @@ void BertEncoder::MultiplyLinear(const Linear& w, const float* a, size_t m, cons
     return;
   }
   const size_t row_bytes = kernels::Q8RowBytes(w.k);
-  if (s->quantized.size() < m * row_bytes) s->quantized.resize(m * row_bytes);
-  float* scales = Reserve(&s->row_scales, m);
-  if (s->row_zeros.size() < m) s->row_zeros.resize(m);
-  uint8_t* q = s->quantized.data();
-  int32_t* zeros = s->row_zeros.data();
   ForRows(pool, m, w.k, [&](size_t begin, size_t end) {
-    kernels::QuantizeRows(a + begin * w.k, end - begin, w.k, q + begin * row_bytes, scales + begin,
-                          zeros + begin);
+    kernels::QuantizeRows(a + begin * w.k, end - begin, w.k, b.quantized + begin * row_bytes,
+                          b.row_scales + begin, b.row_zeros + begin);
   });
   ForPanels(pool, kernels::GemmQ8PanelCount(w.n), [&](size_t begin, size_t end) {
-    kernels::GemmQ8Panels(q, scales, zeros, m, w.q8, bias, c, begin, end);
+    kernels::GemmQ8Panels(b.quantized, b.row_scales, b.row_zeros, m, w.q8, bias, c, begin, end);
   });
 }
 
@@ -313,23 +308,22 @@ size_t BertEncoder::weight_bytes() const {
 // Every GEMM runs on all the batch's tokens at once (packed rows); only attention is per
 // sequence. The row-wise steps (bias + activation, bias + residual + LayerNorm) split by rows.
 void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens,
-                           float* hidden, EncoderScratch* s, ThreadPool* pool) const {
+                           float* hidden, const RunBuffers& b, ThreadPool* pool) const {
   const size_t h = config_.hidden_size, inter = config_.intermediate_size, heads = config_.num_heads;
   const float eps = config_.layer_norm_eps;
-  float* qkv = s->qkv.data();
-  float* context = s->context.data();
-  float* projected = s->projected.data();
-  float* intermediate = s->intermediate.data();
+  float* qkv = b.qkv;
+  float* context = b.context;
+  float* projected = b.projected;
+  float* intermediate = b.intermediate;
 
-  MultiplyLinear(layer.qkv_w, hidden, tokens, layer.qkv_b.data(), qkv, s, pool);
+  MultiplyLinear(layer.qkv_w, hidden, tokens, layer.qkv_b.data(), qkv, b, pool);
   // Attention: one task per sequence and range of heads (as many ranges as threads, so a single
   // long sequence is split too), each thread with its own scratch.
   const size_t parts = pool == nullptr ? 1 : std::min<size_t>(pool->size(), heads);
-  const size_t per_thread = s->scores.size() / (pool == nullptr ? 1 : pool->size());
   auto attend = [&](size_t task, unsigned thread) {
-    const size_t seq = task / parts, part = task % parts, start = s->starts[seq];
+    const size_t seq = task / parts, part = task % parts, start = b.starts[seq];
     kernels::AttentionHeads(qkv + start * 3 * h, seq_lengths[seq], h, heads, part * heads / parts,
-                            (part + 1) * heads / parts, s->scores.data() + thread * per_thread,
+                            (part + 1) * heads / parts, b.scores + thread * b.scores_per_thread,
                             context + start * h);
   };
   if (pool == nullptr) {
@@ -344,36 +338,44 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
                                      beta, eps);
     });
   };
-  MultiplyLinear(layer.attn_out_w, context, tokens, nullptr, projected, s, pool);
+  MultiplyLinear(layer.attn_out_w, context, tokens, nullptr, projected, b, pool);
   add_norm(layer.attn_out_b.data(), layer.attn_ln_gamma.data(), layer.attn_ln_beta.data());
-  MultiplyLinear(layer.inter_w, hidden, tokens, nullptr, intermediate, s, pool);
+  MultiplyLinear(layer.inter_w, hidden, tokens, nullptr, intermediate, b, pool);
   ForRows(pool, tokens, inter, [&](size_t begin, size_t end) {
     kernels::BiasActivation(intermediate + begin * inter, end - begin, inter, layer.inter_b.data(),
                             config_.hidden_act);
   });
-  MultiplyLinear(layer.out_w, intermediate, tokens, nullptr, projected, s, pool);
+  MultiplyLinear(layer.out_w, intermediate, tokens, nullptr, projected, b, pool);
   add_norm(layer.out_b.data(), layer.out_ln_gamma.data(), layer.out_ln_beta.data());
 }
 
-std::vector<size_t> BertEncoder::SequenceGroups(std::span<const uint32_t> seq_lengths, size_t tokens,
-                                                size_t parts) {
+void BertEncoder::SequenceGroups(std::span<const uint32_t> seq_lengths, size_t tokens, size_t parts,
+                                 std::vector<size_t>* firsts) {
+  firsts->clear();
   const size_t n = seq_lengths.size();
-  if (parts < 2 || n < parts) return {};
-  std::vector<size_t> before(n + 1, 0);  // tokens before sequence i
-  for (size_t i = 0; i < n; ++i) before[i + 1] = before[i] + seq_lengths[i];
-  // Run g ends at the sequence boundary nearest g * tokens / parts, at least one sequence per run.
-  std::vector<size_t> firsts{0};
+  if (parts < 2 || n < parts) return;
+  // Run g ends at the sequence boundary nearest g * tokens / parts, at least one sequence per run:
+  // `next` is the first boundary at or past the target (the targets only grow), `before` the
+  // tokens before it.
+  firsts->push_back(0);
+  size_t next = 0, before = 0;
   for (size_t g = 1; g < parts; ++g) {
     const size_t target = g * tokens / parts;
-    size_t i = static_cast<size_t>(std::lower_bound(before.begin(), before.end(), target) - before.begin());
-    if (i > 0 && target - before[i - 1] < before[i] - target) --i;
-    firsts.push_back(std::clamp(i, firsts.back() + 1, n - (parts - g)));
+    while (next < n && before < target) before += seq_lengths[next++];
+    size_t i = next;
+    if (i > 0 && target - (before - seq_lengths[i - 1]) < before - target) --i;
+    firsts->push_back(std::clamp(i, firsts->back() + 1, n - (parts - g)));
   }
-  firsts.push_back(n);
+  firsts->push_back(n);
   // Within 25% of an even share: past that the longest run costs more than the waits it saves.
-  for (size_t g = 0; g < parts; ++g)
-    if ((before[firsts[g + 1]] - before[firsts[g]]) * parts * 4 > tokens * 5) return {};
-  return firsts;
+  for (size_t g = 0; g < parts; ++g) {
+    size_t run = 0;
+    for (size_t seq = (*firsts)[g]; seq < (*firsts)[g + 1]; ++seq) run += seq_lengths[seq];
+    if (run * parts * 4 > tokens * 5) {
+      firsts->clear();
+      return;
+    }
+  }
 }
 
 Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
@@ -390,33 +392,19 @@ Status BertEncoder::Forward(std::span<const int32_t> ids, std::span<const int32_
   // GEMMs are split by panels); a single sequence, or a batch too uneven to split, splits each
   // step across the threads. The result is the same either way (a row's result depends only on
   // its own sequence).
-  const std::vector<size_t> firsts =
-      pool == nullptr ? std::vector<size_t>{} : SequenceGroups(seq_lengths, tokens, pool->size());
-  if (firsts.empty()) {
-    PrepareScratch(seq_lengths, tokens, longest, pool == nullptr ? 1 : pool->size(), scratch);
-    Run(ids, type_ids, seq_lengths, last_hidden_state, scratch, pool);
+  const size_t threads = pool == nullptr ? 1 : pool->size();
+  SequenceGroups(seq_lengths, tokens, threads, &scratch->runs);
+  PrepareScratch(seq_lengths, tokens, longest, threads, scratch);
+  if (scratch->runs.empty()) {
+    Run(ids, type_ids, seq_lengths, last_hidden_state, BuffersOf(scratch, 0, 0, 0, threads), pool);
     return Status::Ok();
   }
-  const size_t parts = firsts.size() - 1;
-  if (scratch->groups.size() < parts) scratch->groups.resize(parts);
-  std::vector<size_t> offsets(parts + 1, 0);
-  for (size_t g = 0; g < parts; ++g) {
-    offsets[g + 1] = offsets[g];
-    for (size_t seq = firsts[g]; seq < firsts[g + 1]; ++seq) offsets[g + 1] += seq_lengths[seq];
-  }
-  auto lengths_of = [&](size_t g) { return seq_lengths.subspan(firsts[g], firsts[g + 1] - firsts[g]); };
-  // Every buffer is allocated here, on the caller: a pool's task must not throw (running out of
-  // memory is OUT_OF_MEMORY from the C ABI's guard, not std::terminate on a worker).
-  for (size_t g = 0; g < parts; ++g) {
-    const auto lengths = lengths_of(g);
-    PrepareScratch(lengths, offsets[g + 1] - offsets[g], *std::max_element(lengths.begin(), lengths.end()), 1,
-                   &scratch->groups[g]);
-  }
   const size_t h = config_.hidden_size;
-  pool->ParallelFor(parts, [&](size_t g, unsigned) {
-    const size_t first = offsets[g], count = offsets[g + 1] - offsets[g];
-    Run(ids.subspan(first, count), type_ids.subspan(first, count), lengths_of(g),
-        last_hidden_state + first * h, &scratch->groups[g], nullptr);
+  pool->ParallelFor(scratch->runs.size() - 1, [&](size_t g, unsigned) {
+    const size_t first = scratch->run_offsets[g], count = scratch->run_offsets[g + 1] - first;
+    const size_t first_seq = scratch->runs[g], seqs = scratch->runs[g + 1] - first_seq;
+    Run(ids.subspan(first, count), type_ids.subspan(first, count), seq_lengths.subspan(first_seq, seqs),
+        last_hidden_state + first * h, BuffersOf(scratch, first, first_seq, g, threads), nullptr);
   });
   return Status::Ok();
 }
@@ -435,17 +423,46 @@ void BertEncoder::PrepareScratch(std::span<const uint32_t> seq_lengths, size_t t
     Reserve(&scratch->row_scales, tokens);
     if (scratch->row_zeros.size() < tokens) scratch->row_zeros.resize(tokens);
   }
+  // Starts count from each run's first token (the whole batch is one run when it is not split).
+  const std::vector<size_t>& runs = scratch->runs;
   scratch->starts.resize(seq_lengths.size());
-  for (size_t seq = 0, start = 0; seq < seq_lengths.size(); start += seq_lengths[seq++])
+  scratch->run_offsets.resize(runs.size());
+  for (size_t seq = 0, run = 0, start = 0, offset = 0; seq < seq_lengths.size(); ++seq) {
+    if (run < runs.size() && runs[run] == seq) {
+      scratch->run_offsets[run++] = offset;
+      start = 0;
+    }
     scratch->starts[seq] = start;
+    start += seq_lengths[seq];
+    offset += seq_lengths[seq];
+  }
+  if (!runs.empty()) scratch->run_offsets.back() = tokens;
+}
+
+BertEncoder::RunBuffers BertEncoder::BuffersOf(EncoderScratch* s, size_t first, size_t first_seq, size_t slot,
+                                               size_t threads) const {
+  const size_t h = config_.hidden_size, inter = static_cast<size_t>(config_.intermediate_size);
+  const size_t per_thread = s->scores.size() / threads;
+  const bool q8 = dtype_ == Dtype::kQ8;
+  return RunBuffers{
+      .qkv = s->qkv.data() + first * 3 * h,
+      .context = s->context.data() + first * h,
+      .projected = s->projected.data() + first * h,
+      .intermediate = s->intermediate.data() + first * inter,
+      .scores = s->scores.data() + slot * per_thread,
+      .scores_per_thread = per_thread,
+      .quantized = q8 ? s->quantized.data() + first * kernels::Q8RowBytes(std::max(h, inter)) : nullptr,
+      .row_scales = q8 ? s->row_scales.data() + first : nullptr,
+      .row_zeros = q8 ? s->row_zeros.data() + first : nullptr,
+      .starts = s->starts.data() + first_seq};
 }
 
 void BertEncoder::Run(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
                       std::span<const uint32_t> seq_lengths, float* last_hidden_state,
-                      EncoderScratch* scratch, ThreadPool* pool) const {
+                      const RunBuffers& buffers, ThreadPool* pool) const {
   Embed(ids, type_ids, seq_lengths, last_hidden_state);
   for (const PackedLayer& layer : layers_)
-    RunLayer(layer, seq_lengths, ids.size(), last_hidden_state, scratch, pool);
+    RunLayer(layer, seq_lengths, ids.size(), last_hidden_state, buffers, pool);
 }
 
 }  // namespace ruv::embed

@@ -17,7 +17,8 @@
 namespace ruv::embed {
 
 // Buffers one Forward needs, kept by the caller and reused: they only grow, so once a scratch
-// has seen the largest batch no call allocates. One scratch per concurrent caller.
+// has seen the largest batch no call allocates, whichever way the batch is split across threads.
+// One scratch per concurrent caller.
 struct EncoderScratch {
   std::vector<float> qkv;           // [tokens, 3 * hidden]
   std::vector<float> context;       // [tokens, hidden]
@@ -27,9 +28,13 @@ struct EncoderScratch {
   std::vector<uint8_t> quantized;   // q8: a GEMM's input rows (kernels::QuantizeRows)
   std::vector<float> row_scales;    // q8: [tokens]
   std::vector<int32_t> row_zeros;   // q8: [tokens]
-  std::vector<size_t> starts;       // [sequences]: each sequence's first token
-  // A batch split into runs of sequences, one per thread (Forward): each run's own buffers.
-  std::vector<EncoderScratch> groups;
+  // [sequences]: each sequence's first token, counted from the first token of its run.
+  std::vector<size_t> starts;
+  // A batch split into runs of sequences, one per thread (BertEncoder::SequenceGroups): each
+  // run's first sequence, then the number of sequences; empty when the batch is not split. Each
+  // run works in the rows of the buffers above that its tokens own.
+  std::vector<size_t> runs;
+  std::vector<size_t> run_offsets;  // each run's first token, then the number of tokens
 };
 
 class BertEncoder {
@@ -57,12 +62,13 @@ class BertEncoder {
                  std::span<const uint32_t> seq_lengths, float* last_hidden_state, EncoderScratch* scratch,
                  ThreadPool* pool = nullptr) const;
 
-  // How Forward splits a batch of `tokens` tokens over `parts` threads: the first sequence of each
+  // How Forward splits a batch of `tokens` tokens over `parts` threads, into *firsts (its
+  // capacity reused: no allocation once it has held parts + 1 values): the first sequence of each
   // of `parts` runs of whole sequences, each ending at the sequence boundary nearest its even
   // share, then seq_lengths.size(); empty (split each step instead) when there are fewer
   // sequences than parts or a run would exceed its even share by more than 25%.
-  static std::vector<size_t> SequenceGroups(std::span<const uint32_t> seq_lengths, size_t tokens,
-                                            size_t parts);
+  static void SequenceGroups(std::span<const uint32_t> seq_lengths, size_t tokens, size_t parts,
+                             std::vector<size_t>* firsts);
 
   const BertConfig& config() const { return config_; }
   Dtype dtype() const { return dtype_; }
@@ -95,24 +101,42 @@ class BertEncoder {
                         std::span<const uint32_t> seq_lengths, size_t* longest) const;
   void Embed(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
              std::span<const uint32_t> seq_lengths, float* hidden) const;
-  // Grows `scratch` for Run over these sequences (`longest` the longest, `threads` the pool's
-  // size) and sets its sequence starts: every allocation of a forward, so Run never throws.
+  // The rows of an EncoderScratch one run of sequences works in (all of them when the batch is
+  // not split). scores holds one attention scratch per thread of the run's pool.
+  struct RunBuffers {
+    float* qkv;
+    float* context;
+    float* projected;
+    float* intermediate;
+    float* scores;
+    size_t scores_per_thread;
+    uint8_t* quantized;
+    float* row_scales;
+    int32_t* row_zeros;
+    const size_t* starts;
+  };
+  // Grows `scratch` for these sequences (`longest` the longest) split as scratch->runs says over
+  // `threads` threads, and sets its starts and run offsets: every allocation of a forward, on the
+  // caller, so no task of a pool throws.
   void PrepareScratch(std::span<const uint32_t> seq_lengths, size_t tokens, size_t longest, size_t threads,
                       EncoderScratch* scratch) const;
-  // Embed + every layer for the sequences of seq_lengths on a prepared scratch, steps split on
-  // `pool`.
+  // The buffers of the run whose first token is `first` and first sequence `first_seq`, with
+  // attention scratch slot `slot` onward.
+  RunBuffers BuffersOf(EncoderScratch* scratch, size_t first, size_t first_seq, size_t slot,
+                       size_t threads) const;
+  // Embed + every layer for the sequences of seq_lengths, steps split on `pool`.
   void Run(std::span<const int32_t> ids, std::span<const int32_t> type_ids,
-           std::span<const uint32_t> seq_lengths, float* last_hidden_state, EncoderScratch* scratch,
+           std::span<const uint32_t> seq_lengths, float* last_hidden_state, const RunBuffers& buffers,
            ThreadPool* pool) const;
   void RunLayer(const PackedLayer& layer, std::span<const uint32_t> seq_lengths, size_t tokens, float* hidden,
-                EncoderScratch* scratch, ThreadPool* pool) const;
+                const RunBuffers& buffers, ThreadPool* pool) const;
 
   // Writes rows [first, first + count) of a weight as float32 to out.
   using RowReader = std::function<void(size_t first, size_t count, float* out)>;
   Linear Prepare(size_t n, size_t k, const RowReader& read) const;
   Linear Prepare(Weight* w, size_t n, size_t k) const;
   void MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
-                      EncoderScratch* scratch, ThreadPool* pool) const;
+                      const RunBuffers& buffers, ThreadPool* pool) const;
 
   BertConfig config_;
   Dtype dtype_ = Dtype::kFp32;

@@ -12,14 +12,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/failing_allocator_test_util.h"
 #include "embed/encoder/bert_reference_test_util.h"
 #include "embed/encoder/pooling.h"
-
-namespace ruv::testing {
-// hnsw_out_of_memory_test.cc: this binary's operator new fails the Nth allocation, on any thread.
-void FailAllocationAfter(int64_t n);
-bool AllocationFailurePending();
-}  // namespace ruv::testing
 
 namespace ruv::embed {
 namespace {
@@ -205,9 +200,10 @@ TEST(BertEncoderTest, BatchResultsEqualEachSequenceAlone) {
     }
 }
 
-// A thread pool splits the GEMMs by panels and attention by sequence and heads: every thread
-// count gives the single-threaded output bit for bit (a batch, and one long sequence whose heads
-// are split), and a pool shared by two callers at once still does.
+// A thread pool runs a batch as one run of whole sequences per thread where it splits evenly, and
+// otherwise splits each step (the GEMMs by panels, attention by sequence and heads): every thread
+// count gives the single-threaded output bit for bit either way (batches, and one long sequence
+// whose heads are split), and a pool shared by two callers at once still does.
 TEST(BertEncoderTest, ThreadsGiveTheSameResultBitForBit) {
   const BertConfig c = MiniLmShapedTestConfig();
   for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
@@ -227,11 +223,11 @@ TEST(BertEncoderTest, ThreadsGiveTheSameResultBitForBit) {
         EXPECT_EQ(RunBatch(*enc, batch, &scratch, &pool), one) << threads << " threads";
         // Split into runs of sequences, one per thread, where SequenceGroups says so (the last
         // batch at 2 and 3 threads, the first at 2), else each step split across the threads.
-        const size_t runs = BertEncoder::SequenceGroups(
-                                lengths, std::accumulate(lengths.begin(), lengths.end(), size_t{0}), threads)
-                                .size();
-        EXPECT_EQ(scratch.groups.size(), runs == 0 ? 0 : runs - 1) << threads << " threads";
-        if (lengths.size() == 8 && threads < 5) EXPECT_EQ(scratch.groups.size(), threads);
+        std::vector<size_t> runs;
+        BertEncoder::SequenceGroups(lengths, std::accumulate(lengths.begin(), lengths.end(), size_t{0}),
+                                    threads, &runs);
+        EXPECT_EQ(scratch.runs, runs) << threads << " threads";
+        if (lengths.size() == 8 && threads < 5) EXPECT_EQ(scratch.runs.size(), threads + 1);
         std::vector<float> a, b;
         std::thread other([&] {
           EncoderScratch s2;
@@ -256,7 +252,8 @@ TEST(BertEncoderTest, SequenceGroupsSplitBatchesEvenly) {
     size_t tokens = 0;
     for (uint32_t len : lengths) tokens += len;
     for (size_t parts : {2u, 3u, 4u}) {
-      const std::vector<size_t> firsts = BertEncoder::SequenceGroups(lengths, tokens, parts);
+      std::vector<size_t> firsts{7};  // cleared by the call
+      BertEncoder::SequenceGroups(lengths, tokens, parts, &firsts);
       if (firsts.empty()) continue;
       ASSERT_EQ(firsts.size(), parts + 1);
       EXPECT_EQ(firsts.front(), 0u);
@@ -279,10 +276,14 @@ TEST(BertEncoderTest, SequenceGroupsSplitBatchesEvenly) {
     }
   }
   // Two runs must have a sequence each, and one long sequence beside a short one stays whole.
-  EXPECT_TRUE(BertEncoder::SequenceGroups(std::vector<uint32_t>{16}, 16, 2).empty());
-  EXPECT_TRUE(BertEncoder::SequenceGroups(std::vector<uint32_t>{100, 3}, 103, 2).empty());
-  EXPECT_EQ(BertEncoder::SequenceGroups(std::vector<uint32_t>{9, 12, 10, 16, 11, 13, 14, 10}, 95, 2),
-            (std::vector<size_t>{0, 4, 8}));
+  auto groups = [](std::vector<uint32_t> lengths, size_t tokens, size_t parts) {
+    std::vector<size_t> firsts;
+    BertEncoder::SequenceGroups(lengths, tokens, parts, &firsts);
+    return firsts;
+  };
+  EXPECT_TRUE(groups({16}, 16, 2).empty());
+  EXPECT_TRUE(groups({100, 3}, 103, 2).empty());
+  EXPECT_EQ(groups({9, 12, 10, 16, 11, 13, 14, 10}, 95, 2), (std::vector<size_t>{0, 4, 8}));
 }
 
 // Running out of memory in a forward split into runs of sequences, one per thread: every buffer is
@@ -320,27 +321,55 @@ TEST(BertEncoderTest, OutOfMemoryInAForwardSplitAcrossThreadsIsAnError) {
       }
       ++failures;
       EXPECT_EQ(RunBatch(*enc, batch, &scratch, &pool), want) << "after allocation " << n << " failed";
-      EXPECT_EQ(scratch.groups.size(), 2u);
+      EXPECT_EQ(scratch.runs.size(), 3u) << "the batch ran as two runs";
     }
-    EXPECT_GT(failures, 10u) << "the forward's allocations were not all reached";
+    // One per buffer of a fresh scratch at least (8 for fp32, 11 for q8).
+    EXPECT_GE(failures, dtype == Dtype::kQ8 ? 11u : 8u) << "the forward's allocations were not all reached";
   }
 }
 
-TEST(BertEncoderTest, WarmScratchIsNotReallocated) {
+// A scratch that has seen the largest batch makes no later call allocate, with a pool or without,
+// whether the batch splits into runs of sequences or each step splits (both use the same rows),
+// and it gives a fresh scratch's result.
+TEST(BertEncoderTest, WarmScratchMakesNoCallAllocate) {
   const BertConfig c = TinyConfig();
-  const auto enc = MakeEncoder(c, RandomBertWeights(c, 15));
-  ASSERT_NE(enc, nullptr);
-  EncoderScratch scratch;
-  RunBatch(*enc, RandomBatch(c, {30, 20}, 16), &scratch);
-  const float* buffers[] = {scratch.qkv.data(), scratch.context.data(), scratch.projected.data(),
-                            scratch.intermediate.data(), scratch.scores.data()};
-  const std::vector<float> second = RunBatch(*enc, RandomBatch(c, {12, 3, 9}, 17), &scratch);
-  const float* after[] = {scratch.qkv.data(), scratch.context.data(), scratch.projected.data(),
-                          scratch.intermediate.data(), scratch.scores.data()};
-  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(buffers[i], after[i]) << "buffer " << i;
-  // A reused scratch gives the same answer as a fresh one.
-  EncoderScratch fresh;
-  EXPECT_EQ(second, RunBatch(*enc, RandomBatch(c, {12, 3, 9}, 17), &fresh));
+  for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
+    SCOPED_TRACE(dtype == Dtype::kQ8 ? "q8" : "fp32");
+    const auto enc = MakeEncoder(c, RandomBertWeights(c, 15), dtype);
+    ASSERT_NE(enc, nullptr);
+    ThreadPool two(2);
+    for (ThreadPool* pool : {static_cast<ThreadPool*>(nullptr), &two}) {
+      SCOPED_TRACE(pool == nullptr ? "no pool" : "2 threads");
+      EncoderScratch scratch;
+      // Warm: the longest batch, with the most sequences (it splits evenly at 2 threads), and the
+      // longest single sequence.
+      RunBatch(*enc, RandomBatch(c, {9, 12, 10, 16, 11, 13, 14, 10}, 16), &scratch, pool);
+      RunBatch(*enc, RandomBatch(c, {60}, 16), &scratch, pool);
+      const size_t qkv_size = scratch.qkv.size();
+      // Smaller ones, each way of splitting, in turn.
+      for (const std::vector<uint32_t>& lengths :
+           {std::vector<uint32_t>{12, 3, 9, 14}, std::vector<uint32_t>{40}, std::vector<uint32_t>{30, 2},
+            std::vector<uint32_t>{8, 8, 8, 8, 8, 8, 8, 8}}) {
+        const Batch batch = RandomBatch(c, lengths, 17);
+        std::vector<float> out(batch.ids.size() * c.hidden_size, NAN);
+        bool threw = false;
+        ruv::testing::FailAllocationAfter(0);
+        try {
+          (void)enc->Forward(batch.ids, batch.type_ids, batch.lengths, out.data(), &scratch, pool);
+        } catch (const std::bad_alloc&) {
+          threw = true;
+        }
+        const bool allocated = !ruv::testing::AllocationFailurePending();
+        ruv::testing::FailAllocationAfter(-1);
+        EXPECT_FALSE(allocated || threw) << lengths.size() << " sequences: a warm scratch allocated";
+        EncoderScratch fresh;
+        EXPECT_EQ(out, RunBatch(*enc, batch, &fresh, pool)) << lengths.size() << " sequences";
+      }
+      // Both ways of splitting work in the same rows: the largest batch's, not twice them.
+      EXPECT_EQ(scratch.qkv.size(), qkv_size);
+      EXPECT_EQ(qkv_size, 95u * 3 * c.hidden_size);
+    }
+  }
 }
 
 TEST(BertEncoderTest, RejectsBadArguments) {
