@@ -37,7 +37,18 @@ if (values.child !== undefined) {
   const loadMs = performance.now() - t0;
   await settle();
   const rss = process.memoryUsage().rss - before;
-  console.log(JSON.stringify({ backend, dtype, loadMs, rss, weightBytes: embeddings.modelInfo(handle).weightBytes }));
+  const { weightBytes, weightBytesInFile } = embeddings.modelInfo(handle);
+  // wasm: the heap's resident bytes, the largest anonymous mapping of the process (Linux).
+  let heap = null;
+  if (backend === 'wasm') {
+    const { readFileSync } = await import('node:fs');
+    let anonymous = false;
+    for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+      if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) anonymous = line.trim().split(/\s+/).length === 5;
+      else if (anonymous && line.startsWith('Rss:')) heap = Math.max(heap ?? 0, Number(line.split(/\s+/)[1]) * 1024);
+    }
+  }
+  console.log(JSON.stringify({ backend, dtype, loadMs, rss, heap, weightBytes, weightBytesInFile }));
   process.exit(0);
 }
 
@@ -49,6 +60,14 @@ for (const backend of values.backends.split(','))
   }
 const mb = (b) => (b / 1e6).toFixed(1);
 console.log(`model ${model}: RSS growth of a fresh process over loadModel (after GC), node ${process.version}`);
-console.log('backend  dtype  weights MB  RSS growth MB  RSS / weights  load ms');
+// "in file": weights packed in place of the model file's bytes (wasm hands the file to the core);
+// "wasm heap": the wasm heap's resident MB (the whole heap: the model and the module's own data).
+console.log('backend  dtype  weights MB  in file MB  RSS growth MB  RSS / weights  wasm heap MB  heap / weights  load ms');
+const cell = (v, width) => String(v).padStart(width);
 for (const r of rows)
-  console.log(`${r.backend.padEnd(7)}  ${r.dtype.padEnd(5)}  ${mb(r.weightBytes).padStart(10)}  ${mb(r.rss).padStart(13)}  ${(r.rss / r.weightBytes).toFixed(2).padStart(13)}  ${r.loadMs.toFixed(0).padStart(7)}`);
+  console.log(
+    `${r.backend.padEnd(7)}  ${r.dtype.padEnd(5)}  ${cell(mb(r.weightBytes), 10)}  ${cell(mb(r.weightBytesInFile), 10)}  ` +
+      `${cell(mb(r.rss), 13)}  ${cell((r.rss / r.weightBytes).toFixed(2), 13)}  ` +
+      `${cell(r.heap === null ? '-' : mb(r.heap), 12)}  ${cell(r.heap === null ? '-' : (r.heap / r.weightBytes).toFixed(2), 14)}  ` +
+      `${cell(r.loadMs.toFixed(0), 7)}`,
+  );

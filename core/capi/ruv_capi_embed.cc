@@ -29,28 +29,26 @@ constexpr auto kMismatch = ruv::ErrorCode::kDimensionMismatch;
 
 int32_t NullModel(const char* fn) { return Fail(kInvalid, (std::string(fn) + ": null model").c_str()); }
 
-}  // namespace
-
-extern "C" {
-
-int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_options* options,
-                       ruv_embed** out) {
+// ruv_embed_load and ruv_embed_load_taking: `owner`, when set, owns the bundle's bytes and is
+// handed to the model (ModelOptions::files_owner).
+int32_t Load(const char* fn, const uint8_t* bundle, size_t size, const ruv_embed_options* options,
+             ruv_embed** out, std::shared_ptr<void> owner) {
   return Guard([&]() -> int32_t {
     if (out == nullptr || (bundle == nullptr && size != 0))
-      return Fail(kInvalid, "ruv_embed_load: null argument");
+      return Fail(kInvalid, (std::string(fn) + ": null argument").c_str());
     ruv::embed::Bundle parsed;
     const bool checked = options != nullptr && options->digests_checked == 1;
     if (ruv::Status s = ruv::embed::ReadBundle(
             {bundle, size}, &parsed,
             checked ? ruv::embed::FileDigests::kTrust : ruv::embed::FileDigests::kVerify);
         !s.ok())
-      return Report("ruv_embed_load", s);
+      return Report(fn, s);
     ruv::embed::ModelFiles files;
     for (const auto& f : parsed.files) files.emplace(f.name, f.data);
     ruv::embed::ModelOptions opts;
     if (options != nullptr) {
       if (options->weights < 0 || options->weights > 3)
-        return Fail(kInvalid, "ruv_embed_load: weights must be 0, 1, 2 or 3");
+        return Fail(kInvalid, (std::string(fn) + ": weights must be 0, 1, 2 or 3").c_str());
       opts.max_tokens = options->max_tokens;
       opts.pooling = options->pooling;
       opts.normalize = options->normalize;
@@ -58,15 +56,51 @@ int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_optio
       opts.truncation = options->truncation;
       opts.threads = options->threads;
       if (options->dtype < 0 || options->dtype > 1)
-        return Fail(kInvalid, "ruv_embed_load: dtype must be 0 or 1");
+        return Fail(kInvalid, (std::string(fn) + ": dtype must be 0 or 1").c_str());
       opts.dtype = static_cast<ruv::embed::Dtype>(options->dtype);
     }
+    opts.files_owner = std::move(owner);
     auto handle = std::make_unique<ruv_embed>();
     if (ruv::Status s = ruv::embed::EmbeddingModel::Load(files, opts, &handle->model); !s.ok()) {
-      return Report("ruv_embed_load", s);
+      return Report(fn, s);
     }
     *out = handle.release();
     return RUV_OK;
+  });
+}
+
+// A bundle handed over by ruv_embed_load_taking: freed with its last holder once kept.
+struct TakenBundle {
+  explicit TakenBundle(void* p) : block(p) {}
+  ~TakenBundle() {
+    if (kept) ruv_free(block);
+  }
+  TakenBundle(const TakenBundle&) = delete;
+  TakenBundle& operator=(const TakenBundle&) = delete;
+  void* block;
+  bool kept = false;
+};
+
+}  // namespace
+
+extern "C" {
+
+int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_options* options,
+                       ruv_embed** out) {
+  return Load("ruv_embed_load", bundle, size, options, out, nullptr);
+}
+
+int32_t ruv_embed_load_taking(uint8_t* bundle, size_t size, const ruv_embed_options* options,
+                              ruv_embed** out) {
+  return Guard([&]() -> int32_t {
+    if (bundle == nullptr) return Fail(kInvalid, "ruv_embed_load: null bundle");
+    // The block is freed with the last holder, but only once the load has succeeded: before
+    // that it is still the caller's. The encoder keeps it only if weights lie in it.
+    auto taken = std::make_shared<TakenBundle>(bundle);
+    // (Named as ruv_embed_load in errors: the same message on every backend.)
+    const int32_t rc = Load("ruv_embed_load", bundle, size, options, out, taken);
+    if (rc == RUV_OK) taken->kept = true;
+    return rc;
   });
 }
 
@@ -76,22 +110,24 @@ int32_t ruv_embed_info(const ruv_embed* m, uint32_t* out) {
   if (m == nullptr) return NullModel("ruv_embed_info");
   if (out == nullptr) return Fail(kInvalid, "ruv_embed_info: null out");
   const ruv::embed::ModelInfo& info = m->model->info();
-  const uint32_t values[RUV_EMBED_INFO_COUNT] = {info.dimensions,
-                                                 info.max_tokens,
-                                                 static_cast<uint32_t>(info.max_tokens_source),
-                                                 static_cast<uint32_t>(info.pooling),
-                                                 info.normalize ? 1u : 0u,
-                                                 static_cast<uint32_t>(info.config.vocab_size),
-                                                 static_cast<uint32_t>(info.config.num_layers),
-                                                 static_cast<uint32_t>(info.config.num_heads),
-                                                 static_cast<uint32_t>(info.config.intermediate_size),
-                                                 static_cast<uint32_t>(info.config.max_position_embeddings),
-                                                 static_cast<uint32_t>(info.weights),
-                                                 static_cast<uint32_t>(info.config.hidden_act),
-                                                 info.truncate_left ? 1u : 0u,
-                                                 info.threads,
-                                                 static_cast<uint32_t>(info.dtype),
-                                                 static_cast<uint32_t>((info.weight_bytes + 1023) / 1024)};
+  const uint32_t values[RUV_EMBED_INFO_COUNT] = {
+      info.dimensions,
+      info.max_tokens,
+      static_cast<uint32_t>(info.max_tokens_source),
+      static_cast<uint32_t>(info.pooling),
+      info.normalize ? 1u : 0u,
+      static_cast<uint32_t>(info.config.vocab_size),
+      static_cast<uint32_t>(info.config.num_layers),
+      static_cast<uint32_t>(info.config.num_heads),
+      static_cast<uint32_t>(info.config.intermediate_size),
+      static_cast<uint32_t>(info.config.max_position_embeddings),
+      static_cast<uint32_t>(info.weights),
+      static_cast<uint32_t>(info.config.hidden_act),
+      info.truncate_left ? 1u : 0u,
+      info.threads,
+      static_cast<uint32_t>(info.dtype),
+      static_cast<uint32_t>((info.weight_bytes + 1023) / 1024),
+      static_cast<uint32_t>((info.weight_bytes_in_file + 1023) / 1024)};
   for (int i = 0; i < RUV_EMBED_INFO_COUNT; ++i) out[i] = values[i];
   return RUV_OK;
 }

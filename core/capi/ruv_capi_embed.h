@@ -65,8 +65,9 @@ typedef struct ruv_embed_options {
  * normalize (0/1), vocab_size, layers, heads, intermediate_size, max_positions,
  * weights (1 onnx, 2 safetensors, 3 onnx quantized), hidden_act (0 gelu, 1 gelu_new, 2 relu),
  * truncation (0 right, 1 left), threads (what a forward pass runs on), dtype (0 fp32, 1 q8),
- * weight_kib (KiB of weights the model holds, packed or quantized). */
-#define RUV_EMBED_INFO_COUNT 16
+ * weight_kib (KiB of weights the model holds, packed or quantized), weight_kib_in_file (KiB of those
+ * that lie in the bundle's own bytes: ruv_embed_load_taking). */
+#define RUV_EMBED_INFO_COUNT 17
 
 /* Where max_tokens came from. */
 typedef enum ruv_embed_max_tokens_source {
@@ -82,6 +83,14 @@ typedef enum ruv_embed_max_tokens_source {
  * for bad options. *out untouched on failure. */
 RUV_API int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_options* options,
                                ruv_embed** out);
+/* The same for a bundle the caller hands over: `bundle` is a block from ruv_alloc, which on
+ * success the model keeps (freed by ruv_embed_free) and overwrites, packing float32 weights in
+ * place of their file bytes instead of beside them (weight_kib_in_file says how many). So a model
+ * takes about one copy of its weights, not the file plus the weights: what matters in wasm, whose
+ * heap never shrinks. On failure the block is still the caller's to free (its bytes may have
+ * changed). */
+RUV_API int32_t ruv_embed_load_taking(uint8_t* bundle, size_t size, const ruv_embed_options* options,
+                                      ruv_embed** out);
 /* NULL-safe. */
 RUV_API void ruv_embed_free(ruv_embed* m);
 /* out[0..RUV_EMBED_INFO_COUNT-1], see above. */

@@ -54,6 +54,10 @@ struct WeightBytes {
   const uint8_t* column_zero_points = nullptr;
   size_t rows = 0, cols = 0;
   bool transposed = false;
+  // Bytes just before `data` that belong to this tensor alone (ONNX: raw_data's own tag and
+  // length, read once when the file is parsed): a weight packed in place may start there, at the
+  // 4-byte boundary an ONNX file seldom gives its raw_data.
+  size_t own_bytes_before = 0;
 };
 
 // A weight tensor: float32 values held (this vector), or a view of the bytes a loader found them
@@ -68,6 +72,8 @@ class Weight : public std::vector<float> {
   static Weight View(const WeightBytes& bytes);
 
   bool is_view() const { return view_; }
+  // A view's bytes (nullptr for held values).
+  const WeightBytes* view_bytes() const { return view_ ? &bytes_ : nullptr; }
   // Values held or viewed.
   size_t count() const { return view_ ? bytes_.rows * bytes_.cols : size(); }
   // Values [first, first + n) of the tensor (in the wanted layout) into out: held ones copied,

@@ -260,11 +260,12 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   if (Status s = LoadWeights(files, options.weights, config, &weights, &info.weights); !s.ok()) return s;
   // The layers are packed (or quantized) on the model's threads.
   if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_, options.dtype,
-                                     model->threads_.get());
+                                     model->threads_.get(), options.files_owner);
       !s.ok())
     return s;
   info.dtype = options.dtype;
   info.weight_bytes = model->encoder_->weight_bytes();
+  info.weight_bytes_in_file = model->encoder_->weight_bytes_in_file();
 #if defined(__GLIBC__)
   // The float32 tensors were freed as they were packed or quantized, in pieces small enough for
   // glibc to keep in its heap: hand those pages back, so the process holds the model once.

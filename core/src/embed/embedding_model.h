@@ -51,6 +51,10 @@ struct ModelOptions {
   // is asked, and says so in ModelInfo::threads.
   uint32_t threads = 0;
   Dtype dtype = Dtype::kFp32;  // how the encoder holds and multiplies its weights
+  // When set, the files lie in bytes this owns, handed to the model: it keeps them and may
+  // overwrite them, packing float32 weights in place instead of beside them (BertEncoder::Create's
+  // `file`; what keeps the wasm heap at one copy of the model). Null: the files are only read.
+  std::shared_ptr<void> files_owner;
 };
 
 inline constexpr uint32_t kMaxThreads = 256;
@@ -66,7 +70,8 @@ struct ModelInfo {
   WeightsFormat weights = WeightsFormat::kOnnx;
   uint32_t threads = 1;  // what a forward pass runs on
   Dtype dtype = Dtype::kFp32;
-  size_t weight_bytes = 0;  // the encoder's weights as held (packed or quantized)
+  size_t weight_bytes = 0;          // the encoder's weights as held (packed or quantized)
+  size_t weight_bytes_in_file = 0;  // of those, the ones in ModelOptions::files_owner's bytes
 };
 
 struct TokenizedText {

@@ -54,6 +54,8 @@ export interface CoreModelInfo {
   dtype: 'fp32' | 'q8';
   /** Bytes of weights the model holds (to the KiB). */
   weightBytes: number;
+  /** Of those, the bytes packed in place of the model file's own (to the KiB). */
+  weightBytesInFile: number;
 }
 
 const MAX_TOKENS_SOURCES = [
@@ -83,11 +85,12 @@ export function decodeModelInfo(v: Uint32Array): CoreModelInfo {
     threads: v[13]!,
     dtype: v[14] === 1 ? 'q8' : 'fp32',
     weightBytes: v[15]! * 1024,
+    weightBytesInFile: v[16]! * 1024,
   };
 }
 
 /** Number of values ruv_embed_info writes (RUV_EMBED_INFO_COUNT). */
-export const EMBED_INFO_COUNT = 16;
+export const EMBED_INFO_COUNT = 17;
 
 /** ruv_embed_options as both bindings take it: its 8 fields, 32 bits each, in this order. */
 export function encodeLoadParams(p: EmbedLoadParams): Int32Array {

@@ -248,6 +248,7 @@ export function createEmbeddingsModuleOver(kernels: EmbedKernels, backend: Backe
         threads: core.threads,
         dtype: core.dtype,
         weightBytes: core.weightBytes,
+        weightBytesInFile: core.weightBytesInFile,
         weights: core.weights,
         layers: core.layers,
         heads: core.heads,

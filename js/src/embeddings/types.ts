@@ -84,6 +84,13 @@ export interface EmbeddingModelInfo {
   dtype: 'fp32' | 'q8';
   /** Bytes of weights the loaded model holds (packed or quantized; to the KiB). */
   weightBytes: number;
+  /**
+   * Of weightBytes, the bytes that lie where the model file's own bytes were (to the KiB): the
+   * wasm backend hands the file to the core, which packs float32 weights in place of it instead of
+   * beside it, so the heap (which never shrinks) holds about one copy of the weights. 0 natively
+   * (the file is read, then let go) and for q8.
+   */
+  weightBytesInFile: number;
   /** Which weights file was loaded (`onnx-quantized`: onnx/model_quantized.onnx). */
   weights: 'onnx' | 'safetensors' | 'onnx-quantized';
   layers: number;

@@ -3,12 +3,16 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "embed/encoder/kernels.h"
+#include "embed/model/bert_tensors.h"
 
 namespace ruv::embed {
 namespace {
@@ -59,32 +63,86 @@ Status CheckSizes(const BertConfig& c, const BertWeights& w) {
 }  // namespace
 
 // Packs or quantizes a Linear weight W [n, k] whose rows `read` gives (RowReader): int8 a panel
-// at a time, so no float32 copy of W is ever held; float32 through one copy, packed then freed.
-BertEncoder::Linear BertEncoder::Prepare(size_t n, size_t k, const RowReader& read) const {
+// at a time, so no float32 copy of W is ever held; float32 through one copy in `unpacked` (a
+// buffer reused for every weight of a load: fresh ones would leave holes the heap keeps, and the
+// wasm heap never shrinks), packed into a new array or `in_place`.
+BertEncoder::Linear BertEncoder::Prepare(size_t n, size_t k, const RowReader& read,
+                                         std::vector<float>* unpacked, float* in_place) const {
   Linear lin;
   lin.n = n;
   lin.k = k;
   if (dtype_ == Dtype::kQ8) {
     lin.q8 = kernels::QuantizeWeightsByPanel(n, k, read);
   } else {
-    std::vector<float> values(n * k);
-    read(0, n, values.data());
-    lin.f32 = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
-    kernels::PackWeights(values.data(), n, k, lin.f32.get());
+    if (unpacked->size() < n * k) unpacked->resize(n * k);
+    read(0, n, unpacked->data());
+    if (in_place == nullptr) {
+      lin.f32_held = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
+      in_place = lin.f32_held.get();
+    }
+    kernels::PackWeights(unpacked->data(), n, k, in_place);
+    lin.f32 = in_place;
   }
   return lin;
 }
 
 // The same for a tensor, which is then released (a loaded model holds its weights once).
-BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k) const {
-  Linear lin =
-      Prepare(n, k, [w, k](size_t first, size_t count, float* out) { w->Read(first * k, count * k, out); });
+BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k, std::vector<float>* unpacked,
+                                         float scale) const {
+  float* dst = dtype_ == Dtype::kFp32 ? InPlace(*w, kernels::PackedWeightSize(n, k)) : nullptr;
+  Linear lin = Prepare(
+      n, k,
+      [w, k, scale](size_t first, size_t count, float* out) {
+        w->Read(first * k, count * k, out);
+        if (scale != 1.0f)
+          for (size_t e = 0; e < count * k; ++e) out[e] *= scale;
+      },
+      unpacked, dst);
   w->Release();
   return lin;
 }
 
+float* BertEncoder::InPlace(const Weight& w, size_t floats) const {
+  const WeightBytes* b = w.view_bytes();
+  if (!in_place_ || b == nullptr || b->type != WeightBytes::Type::kF32 || b->rows * b->cols < floats)
+    return nullptr;
+  // Down to a float's boundary, into the tensor's own bytes before its data when there are enough.
+  const size_t shift = reinterpret_cast<uintptr_t>(b->data) % alignof(float);
+  if (shift > b->own_bytes_before) return nullptr;
+  // Create's `file` lets the encoder write these bytes: they are the caller's, handed over.
+  return reinterpret_cast<float*>(const_cast<uint8_t*>(b->data - shift));
+}
+
+namespace {
+
+// Whether no two views share a byte (values, per-column scales or zero points): then writing one
+// in place cannot change what another reads. A crafted ONNX graph can name one initializer twice.
+bool ViewsAreDisjoint(const BertConfig& config, BertWeights* w) {
+  std::vector<std::pair<uintptr_t, uintptr_t>> ranges;
+  auto add = [&](const uint8_t* p, size_t bytes) {
+    if (p != nullptr && bytes > 0)
+      ranges.emplace_back(reinterpret_cast<uintptr_t>(p), reinterpret_cast<uintptr_t>(p) + bytes);
+  };
+  for (const BertTensorSlot& slot : BertTensorSlots(config, w)) {
+    const WeightBytes* b = slot.dst->view_bytes();
+    if (b == nullptr) continue;
+    const size_t size = b->type == WeightBytes::Type::kF32                                          ? 4
+                        : b->type == WeightBytes::Type::kF16 || b->type == WeightBytes::Type::kBF16 ? 2
+                                                                                                    : 1;
+    add(b->data - b->own_bytes_before, b->own_bytes_before + b->rows * b->cols * size);
+    add(b->column_scales, b->cols * 4);
+    add(b->column_zero_points, b->cols * size);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 1; i < ranges.size(); ++i)
+    if (ranges[i].first < ranges[i - 1].second) return false;
+  return true;
+}
+
+}  // namespace
+
 Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
-                           Dtype dtype, ThreadPool* pool) {
+                           Dtype dtype, ThreadPool* pool, std::shared_ptr<void> file) {
   if (out == nullptr) return Invalid("null output");
   if (config.hidden_size <= 0 || config.num_heads <= 0 || config.hidden_size % config.num_heads != 0)
     return LoadFailed("hidden_size must be a positive multiple of num_attention_heads");
@@ -102,6 +160,8 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   std::unique_ptr<BertEncoder> enc(new BertEncoder());
   enc->config_ = config;
   enc->dtype_ = dtype;
+  enc->in_place_ = file != nullptr && ViewsAreDisjoint(config, &weights);
+  enc->file_ = std::move(file);
   BertEncoder& e = *enc;
   const size_t h = config.hidden_size, inter = config.intermediate_size;
   // Task 0: the embeddings; task 1 + i: layer i. Each reads and releases only its own tensors,
@@ -124,7 +184,20 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
       }
       weights.word_embeddings.Release();
     } else {
-      e.word_embeddings_ = Take(&weights.word_embeddings);
+      // The table is used as it is: where it lies in the file when it may stay there.
+      const WeightBytes* b = weights.word_embeddings.view_bytes();
+      const size_t count = weights.word_embeddings.count();
+      float* table = e.InPlace(weights.word_embeddings, count);
+      if (table != nullptr && !b->transposed) {
+        // (Moved down to a float's boundary when the file did not give it one.)
+        if (reinterpret_cast<const uint8_t*>(table) != b->data)
+          std::memmove(table, b->data, count * sizeof(float));
+        e.word_table_ = table;
+        weights.word_embeddings.Release();
+      } else {
+        e.word_embeddings_ = Take(&weights.word_embeddings);
+        e.word_table_ = e.word_embeddings_.data();
+      }
     }
     e.position_embeddings_ = Take(&weights.position_embeddings);
     e.token_type_embeddings_ = Take(&weights.token_type_embeddings);
@@ -133,30 +206,41 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   };
   const size_t head_dim = h / config.num_heads;  // divisible: ParseBertConfig / Create check it
   const float q_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  auto layer = [&](BertLayerWeights& l, PackedLayer& p) {
+  // Per thread: the float32 copy of a weight being packed, as large as the largest from the start.
+  std::vector<std::vector<float>> unpacked(pool == nullptr ? 1 : pool->size());
+  auto layer = [&](BertLayerWeights& l, PackedLayer& p, std::vector<float>* temp) {
+    if (dtype == Dtype::kFp32) temp->reserve(std::max(3 * h, inter) * h);
     // Rows [0, h) of the fused weight are Wq (pre-scaled), [h, 2h) Wk, [2h, 3h) Wv: each
     // token's GEMM output row is its q | k | v.
-    const Weight* parts[3] = {&l.q_w, &l.k_w, &l.v_w};
-    p.qkv_w = e.Prepare(3 * h, h, [&](size_t first, size_t count, float* out) {
-      // Rows [first, first + count) span one to three of the parts: one Read per part.
-      for (size_t row = first; row < first + count;) {
-        const size_t part = row / h, end = std::min(first + count, (part + 1) * h);
-        float* dst = out + (row - first) * h;
-        parts[part]->Read((row % h) * h, (end - row) * h, dst);
-        if (part == 0)
-          for (size_t e = 0; e < (end - row) * h; ++e) dst[e] *= q_scale;
-        row = end;
-      }
-    });
+    Weight* parts[3] = {&l.q_w, &l.k_w, &l.v_w};
+    if (dtype == Dtype::kFp32) {
+      for (size_t part = 0; part < 3; ++part)
+        p.qkv_parts[part] = e.Prepare(parts[part], h, h, temp, part == 0 ? q_scale : 1.0f);
+    } else {
+      p.qkv_w = e.Prepare(
+          3 * h, h,
+          [&](size_t first, size_t count, float* out) {
+            // Rows [first, first + count) span one to three of the parts: one Read per part.
+            for (size_t row = first; row < first + count;) {
+              const size_t part = row / h, end = std::min(first + count, (part + 1) * h);
+              float* dst = out + (row - first) * h;
+              parts[part]->Read((row % h) * h, (end - row) * h, dst);
+              if (part == 0)
+                for (size_t e = 0; e < (end - row) * h; ++e) dst[e] *= q_scale;
+              row = end;
+            }
+          },
+          temp);
+    }
     p.qkv_b.resize(3 * h);
     l.q_b.Read(0, h, p.qkv_b.data());
     l.k_b.Read(0, h, p.qkv_b.data() + h);
     l.v_b.Read(0, h, p.qkv_b.data() + 2 * h);
     for (size_t i = 0; i < h; ++i) p.qkv_b[i] *= q_scale;
     for (Weight* v : {&l.q_w, &l.k_w, &l.v_w, &l.q_b, &l.k_b, &l.v_b}) v->Release();
-    p.attn_out_w = e.Prepare(&l.attn_out_w, h, h);
-    p.inter_w = e.Prepare(&l.inter_w, inter, h);
-    p.out_w = e.Prepare(&l.out_w, h, inter);
+    p.attn_out_w = e.Prepare(&l.attn_out_w, h, h, temp);
+    p.inter_w = e.Prepare(&l.inter_w, inter, h, temp);
+    p.out_w = e.Prepare(&l.out_w, h, inter, temp);
     p.attn_out_b = Take(&l.attn_out_b);
     p.attn_ln_gamma = Take(&l.attn_ln_gamma);
     p.attn_ln_beta = Take(&l.attn_ln_beta);
@@ -171,13 +255,13 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   std::atomic<bool> failed{false};
   std::exception_ptr failure;
   std::mutex failure_mu;
-  auto task = [&](size_t t, unsigned) {
+  auto task = [&](size_t t, unsigned thread) {
     if (failed.load(std::memory_order_relaxed)) return;
     try {
       if (t == 0) {
         embeddings();
       } else {
-        layer(weights.layers[t - 1], e.layers_[t - 1]);
+        layer(weights.layers[t - 1], e.layers_[t - 1], &unpacked[thread]);
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mu);
@@ -192,6 +276,14 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   }
   if (failure) std::rethrow_exception(failure);
   weights.layers.clear();
+  if (e.word_table_ != nullptr && e.word_embeddings_.empty())
+    e.in_file_bytes_ += size_t(config.vocab_size) * h * sizeof(float);
+  for (const PackedLayer& l : e.layers_)
+    for (const Linear* w :
+         {&l.qkv_parts[0], &l.qkv_parts[1], &l.qkv_parts[2], &l.attn_out_w, &l.inter_w, &l.out_w})
+      if (w->f32 != nullptr && w->f32_held == nullptr)
+        e.in_file_bytes_ += kernels::PackedWeightSize(w->n, w->k) * sizeof(float);
+  if (e.in_file_bytes_ == 0) e.file_.reset();  // nothing lies in it: its owner may free it now
   *out = std::move(enc);
   return Status::Ok();
 }
@@ -235,7 +327,7 @@ void BertEncoder::Embed(std::span<const int32_t> ids, std::span<const int32_t> t
         const float scale = word_scales_[id];
         for (size_t j = 0; j < h; ++j) row[j] = static_cast<float>(word[j]) * scale + position[j] + type[j];
       } else {
-        const float* word = word_embeddings_.data() + id * h;
+        const float* word = word_table_ + id * h;
         for (size_t j = 0; j < h; ++j) row[j] = word[j] + position[j] + type[j];
       }
     }
@@ -274,7 +366,7 @@ void BertEncoder::MultiplyLinear(const Linear& w, const float* a, size_t m, cons
                                  const RunBuffers& b, ThreadPool* pool) const {
   if (dtype_ == Dtype::kFp32) {
     ForPanels(pool, kernels::GemmPanelCount(w.n), [&](size_t begin, size_t end) {
-      kernels::GemmPanels(a, m, w.k, w.f32.get(), w.n, bias, c, begin, end);
+      kernels::GemmPanels(a, m, w.k, w.f32, w.n, bias, c, begin, end);
     });
     return;
   }
@@ -288,16 +380,34 @@ void BertEncoder::MultiplyLinear(const Linear& w, const float* a, size_t m, cons
   });
 }
 
+void BertEncoder::MultiplyQkv(const PackedLayer& layer, const float* a, size_t m, float* qkv,
+                              const RunBuffers& b, ThreadPool* pool) const {
+  if (dtype_ == Dtype::kQ8) return MultiplyLinear(layer.qkv_w, a, m, layer.qkv_b.data(), qkv, b, pool);
+  // The three weights' panels as one range, split across the pool as a fused weight's would be;
+  // each column is computed as in a fused weight (same panels, same tiles): the same bits.
+  const size_t h = config_.hidden_size, panels = kernels::GemmPanelCount(h);
+  ForPanels(pool, 3 * panels, [&](size_t begin, size_t end) {
+    for (size_t part = 0; part < 3; ++part) {
+      const size_t lo = std::max(begin, part * panels), hi = std::min(end, (part + 1) * panels);
+      if (lo >= hi) continue;
+      kernels::GemmPanels(a, m, h, layer.qkv_parts[part].f32, h, layer.qkv_b.data() + part * h,
+                          qkv + part * h, lo - part * panels, hi - part * panels, 3 * h);
+    }
+  });
+}
+
 size_t BertEncoder::weight_bytes() const {
   auto floats = [](const std::vector<float>& v) { return v.size() * sizeof(float); };
   auto linear = [](const Linear& w) {
     return w.f32 ? kernels::PackedWeightSize(w.n, w.k) * sizeof(float) : kernels::Q8WeightBytes(w.q8);
   };
-  size_t bytes = floats(word_embeddings_) + word_embeddings_q8_.size() + floats(word_scales_) +
+  const size_t word_table = dtype_ == Dtype::kFp32 ? size_t(config_.vocab_size) * config_.hidden_size * 4 : 0;
+  size_t bytes = word_table + word_embeddings_q8_.size() + floats(word_scales_) +
                  floats(position_embeddings_) + floats(token_type_embeddings_) + floats(emb_ln_gamma_) +
                  floats(emb_ln_beta_);
   for (const PackedLayer& l : layers_) {
-    bytes += linear(l.qkv_w) + linear(l.attn_out_w) + linear(l.inter_w) + linear(l.out_w);
+    bytes += linear(l.qkv_w) + linear(l.qkv_parts[0]) + linear(l.qkv_parts[1]) + linear(l.qkv_parts[2]) +
+             linear(l.attn_out_w) + linear(l.inter_w) + linear(l.out_w);
     for (const auto* v : {&l.qkv_b, &l.attn_out_b, &l.attn_ln_gamma, &l.attn_ln_beta, &l.inter_b, &l.out_b,
                           &l.out_ln_gamma, &l.out_ln_beta})
       bytes += floats(*v);
@@ -316,7 +426,7 @@ void BertEncoder::RunLayer(const PackedLayer& layer, std::span<const uint32_t> s
   float* projected = b.projected;
   float* intermediate = b.intermediate;
 
-  MultiplyLinear(layer.qkv_w, hidden, tokens, layer.qkv_b.data(), qkv, b, pool);
+  MultiplyQkv(layer, hidden, tokens, qkv, b, pool);
   // Attention: one task per sequence and range of heads (as many ranges as threads, so a single
   // long sequence is split too), each thread with its own scratch.
   const size_t parts = pool == nullptr ? 1 : std::min<size_t>(pool->size(), heads);

@@ -39,14 +39,23 @@ struct EncoderScratch {
 
 class BertEncoder {
  public:
-  // Takes the weights and packs every Linear once into the GEMM's panel layout (Q, K and V fused
-  // into one [3 * hidden, hidden] weight with 1/sqrt(head_dim) folded into Wq and bq), releasing
+  // Takes the weights and packs every Linear once into the GEMM's panel layout (Q, K and V
+  // multiplied as one [3 * hidden, hidden] weight with 1/sqrt(head_dim) folded into Wq and bq), releasing
   // each unpacked tensor as soon as it is packed. MODEL_LOAD_FAILED if the config is not one the
   // encoder can run or a tensor's size disagrees with it. Dtype::kQ8 quantizes every Linear
   // weight (kernels::QuantizeWeights) and the word embeddings (per row, 8 bits) instead. With a
   // pool, the layers are packed on its threads side by side (the result is the same).
+  //
+  // `file`, when set, owns the bytes the weights view and lets the encoder overwrite them: the
+  // encoder keeps it, and packs each float32 Linear weight (all but the fused Q, K, V) in place
+  // of its own bytes and uses a float32 word-embedding table where it lies, instead of holding a
+  // second copy beside the file (the wasm heap never gives memory back, so a copy beside it would
+  // stay). A view whose bytes are not float32, not 4-byte aligned or shared with another view is
+  // copied as without `file`. The results are the same bit for bit. The encoder lets go of `file`
+  // when no weight lies in it (q8, or a file of other types).
   static Status Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
-                       Dtype dtype = Dtype::kFp32, ThreadPool* pool = nullptr);
+                       Dtype dtype = Dtype::kFp32, ThreadPool* pool = nullptr,
+                       std::shared_ptr<void> file = nullptr);
 
   // seq_lengths[s] tokens of sequence s lie at ids[offset_s, offset_s + seq_lengths[s]) (with
   // their type ids at the same places); last_hidden_state gets [sum(seq_lengths), hidden].
@@ -74,17 +83,24 @@ class BertEncoder {
   Dtype dtype() const { return dtype_; }
   // Bytes of weights held (packed or quantized, embeddings and norms included).
   size_t weight_bytes() const;
+  // Of those, the bytes that lie in the file's own bytes (Create's `file`).
+  size_t weight_bytes_in_file() const { return in_file_bytes_; }
 
  private:
   // A Linear weight [n, k]: float32 packed (kernels::PackWeights, 64-byte aligned: no vector
-  // load straddles two lines), or int8 (kernels::QuantizeWeights).
+  // load straddles two lines; or in place in the file, 4-byte aligned), or int8
+  // (kernels::QuantizeWeights).
   struct Linear {
-    AlignedArray<float> f32;
+    AlignedArray<float> f32_held;
+    const float* f32 = nullptr;  // f32_held's, or the file's
     kernels::Q8Weights q8;
     size_t n = 0, k = 0;
   };
   struct PackedLayer {
-    Linear qkv_w;                   // [3h, h]
+    // Q, K and V: q8 one fused [3h, h] weight; float32 three [h, h] ones (each may lie in the
+    // file), multiplied in one pass into columns [0, h), [h, 2h) and [2h, 3h) of the qkv rows.
+    Linear qkv_w;
+    Linear qkv_parts[3];
     std::vector<float> qkv_b;       // [3h]
     Linear attn_out_w;              // [h, h]
     std::vector<float> attn_out_b;  // [h]
@@ -133,10 +149,19 @@ class BertEncoder {
 
   // Writes rows [first, first + count) of a weight as float32 to out.
   using RowReader = std::function<void(size_t first, size_t count, float* out)>;
-  Linear Prepare(size_t n, size_t k, const RowReader& read) const;
-  Linear Prepare(Weight* w, size_t n, size_t k) const;
+  // unpacked: a float32 buffer to reuse; in_place: the float32 destination in the file
+  // (PackedWeightSize(n, k) floats), or nullptr.
+  Linear Prepare(size_t n, size_t k, const RowReader& read, std::vector<float>* unpacked,
+                 float* in_place = nullptr) const;
+  // (`scale` multiplies every value first.)
+  Linear Prepare(Weight* w, size_t n, size_t k, std::vector<float>* unpacked, float scale = 1.0f) const;
+  // w's bytes when they may be overwritten with `floats` floats (see Create's `file`), else nullptr.
+  float* InPlace(const Weight& w, size_t floats) const;
   void MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
                       const RunBuffers& buffers, ThreadPool* pool) const;
+  // qkv = a x [Wq | Wk | Wv]^T + their biases, over one split of the pool.
+  void MultiplyQkv(const PackedLayer& layer, const float* a, size_t m, float* qkv, const RunBuffers& buffers,
+                   ThreadPool* pool) const;
 
   BertConfig config_;
   Dtype dtype_ = Dtype::kFp32;
@@ -144,6 +169,10 @@ class BertEncoder {
   std::vector<int8_t> word_embeddings_q8_;
   std::vector<float> word_scales_;
   std::vector<float> word_embeddings_, position_embeddings_, token_type_embeddings_;
+  const float* word_table_ = nullptr;  // fp32: word_embeddings_'s values, or the file's
+  std::shared_ptr<void> file_;         // Create's `file`: weights may lie in it
+  bool in_place_ = false;              // whether views may be overwritten (no two overlap)
+  size_t in_file_bytes_ = 0;
   std::vector<float> emb_ln_gamma_, emb_ln_beta_;
   std::vector<PackedLayer> layers_;
 };

@@ -7,14 +7,19 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
 #include <numeric>
 #include <random>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "common/failing_allocator_test_util.h"
 #include "embed/encoder/bert_reference_test_util.h"
 #include "embed/encoder/pooling.h"
+#include "embed/model/bert_tensors.h"
 
 namespace ruv::embed {
 namespace {
@@ -368,6 +373,110 @@ TEST(BertEncoderTest, WarmScratchMakesNoCallAllocate) {
       // Both ways of splitting work in the same rows: the largest batch's, not twice them.
       EXPECT_EQ(scratch.qkv.size(), qkv_size);
       EXPECT_EQ(qkv_size, 95u * 3 * c.hidden_size);
+    }
+  }
+}
+
+// Every tensor of `w` laid out in one byte block as float32, as a file holds it, and views of it
+// (the Linear weights of odd layers stored transposed, as ONNX's MatMul weights are). The tensor
+// named `misaligned` is put at an odd address; those of `shifted` too, with as many bytes of their
+// own before them (ONNX's raw_data tag and length); the one named `alias` views the bytes of the
+// tensor before it (a crafted file's two names for one place).
+struct FileWeights {
+  std::shared_ptr<std::vector<uint8_t>> file;
+  BertWeights views;
+};
+FileWeights AsFile(const BertConfig& c, BertWeights w, const std::string& misaligned = "",
+                   const std::string& alias = "", const std::map<std::string, size_t>& shifted = {}) {
+  FileWeights f;
+  f.file = std::make_shared<std::vector<uint8_t>>();
+  struct Placed {
+    size_t offset, rows, cols;
+    bool transposed;
+    size_t own_before;
+  };
+  std::vector<Placed> placed;
+  std::vector<BertTensorSlot> slots = BertTensorSlots(c, &w);
+  for (const BertTensorSlot& slot : slots) {
+    const bool linear = slot.shape.size() == 2 && slot.name.find("encoder.layer.") == 0;
+    const bool transposed = linear && (slot.name[14] - '0') % 2 == 1;
+    const size_t rows = slot.shape[0], cols = slot.shape.size() == 2 ? slot.shape[1] : 1;
+    std::vector<float> values = slot.dst->Values();
+    if (transposed) {  // store [cols, rows]
+      std::vector<float> t(values.size());
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t col = 0; col < cols; ++col) t[col * rows + r] = values[r * cols + col];
+      values = t;
+    }
+    const auto shift = shifted.find(slot.name);
+    const size_t own_before = shift == shifted.end() ? 0 : shift->second;
+    size_t offset = (f.file->size() + 63) / 64 * 64 + (slot.name == misaligned ? 2 : own_before);
+    if (slot.name == alias) offset = placed.back().offset;
+    f.file->resize(std::max(f.file->size(), offset + values.size() * 4));
+    if (slot.name != alias) std::memcpy(f.file->data() + offset, values.data(), values.size() * 4);
+    placed.push_back({offset, transposed ? cols : rows, transposed ? rows : cols, transposed, own_before});
+  }
+  f.file->reserve(f.file->size());  // no reallocation from here on
+  std::vector<BertTensorSlot> view_slots = BertTensorSlots(c, &f.views);
+  for (size_t i = 0; i < slots.size(); ++i) {
+    WeightBytes b;
+    b.data = f.file->data() + placed[i].offset;
+    b.rows = placed[i].rows;
+    b.cols = placed[i].cols;
+    b.transposed = placed[i].transposed;
+    b.own_bytes_before = placed[i].own_before;
+    *view_slots[i].dst = Weight::View(b);
+  }
+  return f;
+}
+
+// The values the views of `f` read now, held.
+BertWeights Held(const BertConfig& c, FileWeights* f) {
+  BertWeights held;
+  std::vector<BertTensorSlot> slots = BertTensorSlots(c, &held);
+  std::vector<BertTensorSlot> views = BertTensorSlots(c, &f->views);
+  for (size_t i = 0; i < slots.size(); ++i) *slots[i].dst = Weight(views[i].dst->Values());
+  return held;
+}
+
+// Handed the file, the encoder packs each float32 Linear weight in place of its bytes and uses the word table
+// where it lies: the same result bit for bit as from held weights, with those bytes and only those counted as
+// in the file (a misaligned tensor is copied, unless it has bytes of its own before it to start at a float's
+// boundary). Views that share bytes are all copied (packing one in place would change the other's values).
+TEST(BertEncoderTest, WeightsPackedInPlaceOfTheFileGiveTheSameResult) {
+  BertConfig c = MiniLmShapedConfig();
+  c.num_layers = 2;
+  const BertWeights w = RandomBertWeights(c, 43);
+  const Batch batch = RandomBatch(c, {9, 30, 16}, 44);
+  ThreadPool pool(2);
+  for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
+    SCOPED_TRACE(dtype == Dtype::kQ8 ? "q8" : "fp32");
+    for (const char* alias : {"", "encoder.layer.1.intermediate.dense.weight"}) {
+      SCOPED_TRACE(*alias ? "two views share bytes" : "disjoint views");
+      FileWeights f =
+          AsFile(c, w, "encoder.layer.0.output.dense.weight", alias,
+                 {{"embeddings.word_embeddings.weight", 2}, {"encoder.layer.1.output.dense.weight", 3}});
+      const auto want_enc = MakeEncoder(c, Held(c, &f), dtype);
+      ASSERT_NE(want_enc, nullptr);
+      EncoderScratch s1, s2;
+      const std::vector<float> want = RunBatch(*want_enc, batch, &s1);
+      std::unique_ptr<BertEncoder> enc;
+      const std::vector<uint8_t> before = *f.file;
+      ASSERT_TRUE(BertEncoder::Create(c, std::move(f.views), &enc, dtype, &pool, f.file).ok());
+      EXPECT_EQ(RunBatch(*enc, batch, &s2, &pool), want);
+      EXPECT_EQ(enc->weight_bytes(), want_enc->weight_bytes());
+      const size_t h = c.hidden_size, i = c.intermediate_size;
+      // Per layer Q, K, V, attention output, intermediate and output (layer 0's output is
+      // misaligned).
+      size_t in_file = 0;
+      if (dtype == Dtype::kFp32 && *alias == '\0')
+        in_file = (c.vocab_size * h + 2 * (4 * h * h + i * h) + h * i) * sizeof(float);
+      for (size_t n : {h, i})
+        ASSERT_EQ(kernels::PackedWeightSize(n, h), n * h) << "MiniLM's widths need no padding";
+      EXPECT_EQ(enc->weight_bytes_in_file(), in_file);
+      EXPECT_EQ(*f.file != before, in_file > 0) << "the file's bytes are written only when packed in place";
+      EXPECT_EQ(f.file.use_count(), in_file > 0 ? 2 : 1)
+          << "the encoder keeps the file only if weights lie in it";
     }
   }
 }

@@ -181,8 +181,8 @@ HWY_INLINE void GemmStrided(const float* HWY_RESTRICT a, size_t lda, size_t m, s
 
 HWY_NOINLINE void GemmKernel(const float* HWY_RESTRICT a, size_t m, size_t k,
                              const float* HWY_RESTRICT packed, size_t n, const float* HWY_RESTRICT bias,
-                             float* HWY_RESTRICT c, size_t p_begin, size_t p_end) {
-  GemmStrided(a, k, m, k, packed, n, bias, c, n, p_begin, p_end);
+                             float* HWY_RESTRICT c, size_t ldc, size_t p_begin, size_t p_end) {
+  GemmStrided(a, k, m, k, packed, n, bias, c, ldc, p_begin, p_end);
 }
 
 }  // namespace HWY_NAMESPACE

@@ -48,12 +48,12 @@ void PackWeights(const float* w, size_t n, size_t k, float* packed) {
 size_t PanelWidth() { return PackedWeightSize(1, 1); }
 
 void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias, float* c) {
-  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c, 0, GemmPanelCount(n));
+  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c, n, 0, GemmPanelCount(n));
 }
 
 void GemmPanels(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias,
-                float* c, size_t begin, size_t end) {
-  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c, begin, end);
+                float* c, size_t begin, size_t end, size_t ldc) {
+  HWY_DYNAMIC_DISPATCH(GemmKernel)(a, m, k, packed_w, n, bias, c, ldc == 0 ? n : ldc, begin, end);
 }
 
 size_t GemmPanelCount(size_t n) { return (n + PanelWidth() - 1) / PanelWidth(); }

@@ -32,9 +32,10 @@ void Gemm(const float* a, size_t m, size_t k, const float* packed_w, size_t n, c
 
 // The same for the columns of panels [begin, end) only (GemmPanelCount(n) panels of PanelWidth()
 // columns; the last may be partial): disjoint ranges may run on different threads, and the result
-// is the same as Gemm's, bit for bit.
+// is the same as Gemm's, bit for bit. Rows of c are `ldc` floats apart (0: n), so a weight's
+// output can be columns [j, j + n) of a wider matrix (c + j): the encoder's Q, K and V.
 void GemmPanels(const float* a, size_t m, size_t k, const float* packed_w, size_t n, const float* bias,
-                float* c, size_t begin, size_t end);
+                float* c, size_t begin, size_t end, size_t ldc = 0);
 size_t GemmPanelCount(size_t n);
 
 // int8 ("q8") Linear layers (gemm_q8-inl.h). Weights are quantized once per output channel to

@@ -60,6 +60,40 @@ TEST_P(EncoderKernelsTest, GemmMatchesReference) {
   }
 }
 
+// Weights side by side in one output (the encoder's Q, K, V): a weight of n columns written at
+// column j of rows ldc apart gives those columns bit for bit as one weight of all the columns
+// does, whatever panel range each call covers, and leaves every other column alone.
+TEST_P(EncoderKernelsTest, GemmPanelsIntoColumnsOfAWiderOutputEqualOneFusedWeight) {
+  const size_t w = kernels::PanelWidth();
+  for (size_t n : {2 * w, 3 * w + 5}) {
+    const size_t m = 13, k = 300, ldc = 3 * n;
+    SCOPED_TRACE(::testing::Message() << "n " << n);
+    const auto a = RandomFloats(m * k, 4), weights = RandomFloats(3 * n * k, 5),
+               bias = RandomFloats(3 * n, 6);
+    std::vector<float> fused_packed(kernels::PackedWeightSize(3 * n, k)), fused(m * ldc);
+    kernels::PackWeights(weights.data(), 3 * n, k, fused_packed.data());
+    kernels::Gemm(a.data(), m, k, fused_packed.data(), 3 * n, bias.data(), fused.data());
+    std::vector<float> c(m * ldc, -7.0f);
+    const size_t panels = kernels::GemmPanelCount(n);
+    for (size_t part = 0; part < 3; ++part) {
+      std::vector<float> packed(kernels::PackedWeightSize(n, k));
+      kernels::PackWeights(weights.data() + part * n * k, n, k, packed.data());
+      for (size_t p = 0; p < panels; ++p)  // one panel per call
+        kernels::GemmPanels(a.data(), m, k, packed.data(), n, bias.data() + part * n, c.data() + part * n, p,
+                            p + 1, ldc);
+      if (part == 1) {  // before the last part: its columns untouched
+        for (size_t i = 0; i < m; ++i)
+          for (size_t j = 2 * n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], -7.0f) << i << "," << j;
+      }
+    }
+    if (n % w == 0) {
+      EXPECT_EQ(c, fused);
+    } else {  // (a fused weight's panels straddle the parts: equal within rounding)
+      for (size_t e = 0; e < c.size(); ++e) ASSERT_NEAR(c[e], fused[e], 1e-4) << e;
+    }
+  }
+}
+
 // The int8 GEMM against the scalar formula (reference::GemmQ8: the same quantization, products in
 // int64). The integer sums are exact, so only the float dequantization may differ (rounding).
 // Rows include the edge cases of the per-row range: all zero, all positive (zero point 0), all

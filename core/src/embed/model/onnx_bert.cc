@@ -46,6 +46,7 @@ Status ReadWeight(const GraphIndex& g, const std::string& name, const std::vecto
   b.transposed = transposed && dims.size() == 2;
   if (t->data_type == onnx::kFloat && t->raw_data != nullptr && t->raw_size == n * 4) {
     b.data = t->raw_data;
+    b.own_bytes_before = t->raw_prefix;
     *out = Weight::View(b);
     return Status::Ok();
   }

@@ -123,7 +123,7 @@ bool Want(Reader& r, uint32_t wire, uint32_t expected) {
 // raw_data 9, external_data 13, data_location 14.
 void ParseTensor(Reader r, Tensor* t, Reader& parent) {
   uint32_t f, w;
-  while (!r.done() && r.Tag(&f, &w)) {
+  for (const uint8_t* field = r.p; !r.done() && r.Tag(&f, &w); field = r.p) {
     if (f == 1) {
       r.Int64s(w, &t->dims);
       if (t->dims.size() > kMaxDims) r.ok = false;
@@ -139,6 +139,7 @@ void ParseTensor(Reader r, Tensor* t, Reader& parent) {
       Reader d = r.Sub();
       t->raw_data = d.p;
       t->raw_size = static_cast<size_t>(d.end - d.p);
+      t->raw_prefix = static_cast<size_t>(d.p - field);
     } else if (f == 13) {
       t->external = true;
       r.Skip(w);

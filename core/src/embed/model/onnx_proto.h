@@ -31,6 +31,7 @@ struct Tensor {
   std::vector<int64_t> dims;
   const uint8_t* raw_data = nullptr;  // inside the input bytes
   size_t raw_size = 0;
+  size_t raw_prefix = 0;  // bytes of raw_data's own field tag and length, just before it
   std::vector<float> float_data;
   std::vector<int64_t> int64_data;  // int64_data (also where int32_data lands)
   bool external = false;            // data_location EXTERNAL or external_data entries

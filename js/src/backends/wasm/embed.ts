@@ -18,6 +18,7 @@ export interface WasmEmbedExports {
   _ruv_alloc(bytes: number): number;
   _ruv_free(ptr: number): void;
   _ruv_embed_load(bundle: number, size: number, options: number, out: number): number;
+  _ruv_embed_load_taking(bundle: number, size: number, options: number, out: number): number;
   _ruv_embed_free(m: number): void;
   _ruv_embed_info(m: number, out: number): number;
   _ruv_embed_texts(
@@ -176,15 +177,19 @@ export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): Embed
           'OUT_OF_MEMORY',
           `cannot allocate ${bundle.length} bytes on the wasm heap for the model`,
         );
+      // The block is handed to the model, which packs its float32 weights in place of the file
+      // (the heap never shrinks: a copy beside the file would stay); on failure it is ours.
+      let taken = false;
       try {
         m.HEAPU8.set(bundle, pBundle);
         const base = arena.reserve(64);
         m.HEAP32.set(encodeLoadParams(p), base >>> 2);
         // ruv_embed_options (32 bytes) at base, the handle out at base + 48.
-        arena.check(m._ruv_embed_load(pBundle, bundle.length, base, base + 48));
+        arena.check(m._ruv_embed_load_taking(pBundle, bundle.length, base, base + 48));
+        taken = true;
         return open(m.HEAPU32[(base + 48) >>> 2]!);
       } finally {
-        m._ruv_free(pBundle);
+        if (!taken) m._ruv_free(pBundle);
       }
     },
   };
