@@ -29,26 +29,27 @@ constexpr auto kMismatch = ruv::ErrorCode::kDimensionMismatch;
 
 int32_t NullModel(const char* fn) { return Fail(kInvalid, (std::string(fn) + ": null model").c_str()); }
 
-// ruv_embed_load and ruv_embed_load_taking: `owner`, when set, owns the bundle's bytes and is
-// handed to the model (ModelOptions::files_owner).
-int32_t Load(const char* fn, const uint8_t* bundle, size_t size, const ruv_embed_options* options,
-             ruv_embed** out, std::shared_ptr<void> owner) {
+// ruv_embed_load and ruv_embed_load_taking (errors named ruv_embed_load for both: the same message
+// on every backend): `owner`, when set, owns the bundle's bytes and is handed to the model
+// (ModelOptions::files_owner).
+int32_t Load(const uint8_t* bundle, size_t size, const ruv_embed_options* options, ruv_embed** out,
+             std::shared_ptr<void> owner) {
   return Guard([&]() -> int32_t {
     if (out == nullptr || (bundle == nullptr && size != 0))
-      return Fail(kInvalid, (std::string(fn) + ": null argument").c_str());
+      return Fail(kInvalid, "ruv_embed_load: null argument");
     ruv::embed::Bundle parsed;
     const bool checked = options != nullptr && options->digests_checked == 1;
     if (ruv::Status s = ruv::embed::ReadBundle(
             {bundle, size}, &parsed,
             checked ? ruv::embed::FileDigests::kTrust : ruv::embed::FileDigests::kVerify);
         !s.ok())
-      return Report(fn, s);
+      return Report("ruv_embed_load", s);
     ruv::embed::ModelFiles files;
     for (const auto& f : parsed.files) files.emplace(f.name, f.data);
     ruv::embed::ModelOptions opts;
     if (options != nullptr) {
       if (options->weights < 0 || options->weights > 3)
-        return Fail(kInvalid, (std::string(fn) + ": weights must be 0, 1, 2 or 3").c_str());
+        return Fail(kInvalid, "ruv_embed_load: weights must be 0, 1, 2 or 3");
       opts.max_tokens = options->max_tokens;
       opts.pooling = options->pooling;
       opts.normalize = options->normalize;
@@ -56,13 +57,13 @@ int32_t Load(const char* fn, const uint8_t* bundle, size_t size, const ruv_embed
       opts.truncation = options->truncation;
       opts.threads = options->threads;
       if (options->dtype < 0 || options->dtype > 1)
-        return Fail(kInvalid, (std::string(fn) + ": dtype must be 0 or 1").c_str());
+        return Fail(kInvalid, "ruv_embed_load: dtype must be 0 or 1");
       opts.dtype = static_cast<ruv::embed::Dtype>(options->dtype);
     }
     opts.files_owner = std::move(owner);
     auto handle = std::make_unique<ruv_embed>();
     if (ruv::Status s = ruv::embed::EmbeddingModel::Load(files, opts, &handle->model); !s.ok()) {
-      return Report(fn, s);
+      return Report("ruv_embed_load", s);
     }
     *out = handle.release();
     return RUV_OK;
@@ -87,7 +88,7 @@ extern "C" {
 
 int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_embed_options* options,
                        ruv_embed** out) {
-  return Load("ruv_embed_load", bundle, size, options, out, nullptr);
+  return Load(bundle, size, options, out, nullptr);
 }
 
 int32_t ruv_embed_load_taking(uint8_t* bundle, size_t size, const ruv_embed_options* options,
@@ -97,8 +98,7 @@ int32_t ruv_embed_load_taking(uint8_t* bundle, size_t size, const ruv_embed_opti
     // The block is freed with the last holder, but only once the load has succeeded: before
     // that it is still the caller's. The encoder keeps it only if weights lie in it.
     auto taken = std::make_shared<TakenBundle>(bundle);
-    // (Named as ruv_embed_load in errors: the same message on every backend.)
-    const int32_t rc = Load("ruv_embed_load", bundle, size, options, out, taken);
+    const int32_t rc = Load(bundle, size, options, out, taken);
     if (rc == RUV_OK) taken->kept = true;
     return rc;
   });

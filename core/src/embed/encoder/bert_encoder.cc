@@ -209,7 +209,7 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   // Per thread: the float32 copy of a weight being packed, as large as the largest from the start.
   std::vector<std::vector<float>> unpacked(pool == nullptr ? 1 : pool->size());
   auto layer = [&](BertLayerWeights& l, PackedLayer& p, std::vector<float>* temp) {
-    if (dtype == Dtype::kFp32) temp->reserve(std::max(3 * h, inter) * h);
+    if (dtype == Dtype::kFp32) temp->reserve(std::max(h, inter) * h);
     // Rows [0, h) of the fused weight are Wq (pre-scaled), [h, 2h) Wk, [2h, 3h) Wv: each
     // token's GEMM output row is its q | k | v.
     Weight* parts[3] = {&l.q_w, &l.k_w, &l.v_w};

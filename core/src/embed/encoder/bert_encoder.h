@@ -47,8 +47,8 @@ class BertEncoder {
   // pool, the layers are packed on its threads side by side (the result is the same).
   //
   // `file`, when set, owns the bytes the weights view and lets the encoder overwrite them: the
-  // encoder keeps it, and packs each float32 Linear weight (all but the fused Q, K, V) in place
-  // of its own bytes and uses a float32 word-embedding table where it lies, instead of holding a
+  // encoder keeps it, and packs each float32 Linear weight (Q, K and V apart) in place of its
+  // own bytes and uses a float32 word-embedding table where it lies, instead of holding a
   // second copy beside the file (the wasm heap never gives memory back, so a copy beside it would
   // stay). A view whose bytes are not float32, not 4-byte aligned or shared with another view is
   // copied as without `file`. The results are the same bit for bit. The encoder lets go of `file`

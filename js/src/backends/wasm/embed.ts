@@ -17,7 +17,6 @@ export interface WasmEmbedExports {
   HEAPF32: Float32Array;
   _ruv_alloc(bytes: number): number;
   _ruv_free(ptr: number): void;
-  _ruv_embed_load(bundle: number, size: number, options: number, out: number): number;
   _ruv_embed_load_taking(bundle: number, size: number, options: number, out: number): number;
   _ruv_embed_free(m: number): void;
   _ruv_embed_info(m: number, out: number): number;
