@@ -634,6 +634,7 @@ describe('embeddings across backends', () => {
     const dequantized = await session(join(dir, 'onnx', 'model_dequantized.onnx'));
     const int8 = await session(join(dir, 'onnx', 'model_quantized.onnx'));
     const float = await session(join(dir, 'onnx', 'model.onnx'));
+    const q8Vectors = [];
     for (const backend of [native, wasm]) {
       const emb = backend.embeddings;
       const h = await emb.loadModel(dir, { weights: 'onnx-quantized' });
@@ -663,9 +664,30 @@ describe('embeddings across backends', () => {
       const qv = emb.embedBatch(q, texts);
       const qcos = qv.map((v, i) => cosine(v, fp[i])).sort((a, b) => a - b);
       assert.ok(qcos[0] >= 0.99, `${backend.name}: q8 of the int8 export vs its fp32: cosine ${qcos[0]}`);
+      q8Vectors.push(qv);
+      // wasm packs the int8 Linear weights in place of the file's and quantizes the uint8 word
+      // table per row over its own bytes: every one of them lies in the file (the formula: no
+      // panel padding at these widths), the rest (scales, sums, biases, norms, the small tables)
+      // is held. float32 from int8 cannot fit in the file; natively the file is let go.
+      const c = readJson(dir, 'config.json');
+      const [hid, inter] = [c.hidden_size, c.intermediate_size];
+      const packedInFile = c.vocab_size * hid + c.num_hidden_layers * (4 * hid * hid + 2 * hid * inter);
+      const qInfo = emb.modelInfo(q);
+      const inFileWant = backend.name === 'wasm' ? packedInFile : 0; // (reported to the KiB)
+      assert.ok(
+        Math.abs(qInfo.weightBytesInFile - inFileWant) < 1024,
+        `${backend.name} q8: ${qInfo.weightBytesInFile} in the file`,
+      );
+      assert.ok(qInfo.weightBytesInFile < qInfo.weightBytes, backend.name);
+      assert.equal(info.weightBytesInFile, 0, `${backend.name} fp32 from int8`);
       emb.unloadModel(q);
       emb.unloadModel(h);
     }
+    // Packed in place or not, the q8 vectors are the same on both backends.
+    q8Vectors[0].forEach((v, i) => {
+      const d = maxAbsDiff(v, q8Vectors[1][i]);
+      assert.ok(d <= Q8_BACKEND_TOLERANCE, `int8 export q8 text ${i}: native vs wasm differ by ${d}`);
+    });
     // A folder with no float export: auto takes the int8 one.
     const only = mkdtempSync(join(tmpdir(), 'ruv-embed-quantized-only-'));
     temporary.push(only);

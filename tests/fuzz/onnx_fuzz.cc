@@ -4,7 +4,9 @@
 // (tools/models/make_bert_model.py --preset micro: onnx/model.onnx) loads and mutations of it
 // reach deep into the graph walk. An accepted file is also built into an encoder twice, from a
 // read-only copy and from a copy handed over to be packed in place (BertEncoder::Create's
-// `file`): the two must give the same bits, whatever the file (views sharing bytes included).
+// `file`), in float32 and in q8: the two must give the same bits, whatever the file (views
+// sharing bytes included; the int8 seed, micro-quantized's onnx/model_quantized.onnx, packs q8
+// in place).
 // Run (bounded): ./onnx_fuzz -max_total_time=20 corpus/
 #include <cstddef>
 #include <cstdint>
@@ -30,7 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (s.ok())
     for (const ruv::embed::BertTensorSlot& slot : ruv::embed::BertTensorSlots(config, &weights))
       (void)slot.dst->Values();
-  if (s.ok()) {
+  for (ruv::embed::Dtype dtype : {ruv::embed::Dtype::kFp32, ruv::embed::Dtype::kQ8}) {
+    if (!s.ok()) break;
     // The encoder from the bytes as they are, then from a copy it may overwrite.
     std::vector<float> out[2];
     for (int in_place = 0; in_place < 2; ++in_place) {
@@ -38,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       ruv::embed::BertWeights w;
       if (!ruv::embed::LoadBertOnnx(file->data(), file->size(), config, &w).ok()) __builtin_trap();
       std::unique_ptr<ruv::embed::BertEncoder> encoder;
-      if (!ruv::embed::BertEncoder::Create(config, std::move(w), &encoder, ruv::embed::Dtype::kFp32, nullptr,
+      if (!ruv::embed::BertEncoder::Create(config, std::move(w), &encoder, dtype, nullptr,
                                            in_place ? file : nullptr)
                .ok())
         __builtin_trap();

@@ -86,9 +86,10 @@ export interface EmbeddingModelInfo {
   weightBytes: number;
   /**
    * Of weightBytes, the bytes that lie where the model file's own bytes were (to the KiB): the
-   * wasm backend hands the file to the core, which packs float32 weights in place of it instead of
-   * beside it, so the heap (which never shrinks) holds about one copy of the weights. 0 natively
-   * (the file is read, then let go) and for q8.
+   * wasm backend hands the file to the core, which packs the weights in place of it instead of
+   * beside it, so the heap (which never shrinks) holds about one copy of the weights: float32 from
+   * a float32 file, q8 from an int8 one (`weights: 'onnx-quantized'`). 0 natively (the file is
+   * read, then let go) and otherwise (q8 from a float32 file: the file is let go).
    */
   weightBytesInFile: number;
   /** Which weights file was loaded (`onnx-quantized`: onnx/model_quantized.onnx). */

@@ -62,34 +62,56 @@ Status CheckSizes(const BertConfig& c, const BertWeights& w) {
 
 }  // namespace
 
-// Packs or quantizes a Linear weight W [n, k] whose rows `read` gives (RowReader): int8 a panel
-// at a time, so no float32 copy of W is ever held; float32 through one copy in `unpacked` (a
-// buffer reused for every weight of a load: fresh ones would leave holes the heap keeps, and the
-// wasm heap never shrinks), packed into a new array or `in_place`.
-BertEncoder::Linear BertEncoder::Prepare(size_t n, size_t k, const RowReader& read,
-                                         std::vector<float>* unpacked, float* in_place) const {
+// Packs or quantizes a Linear weight W [n, k] whose rows `read` gives (RowReader) into a new
+// array or `in_place` (W's own bytes, written only once all of W is read). int8 into a new array
+// reads W a panel at a time, holding no copy of W; int8 in place quantizes W's rows a panel at a
+// time into one int8 copy, then packs it; float32 passes through one float32 copy.
+BertEncoder::Linear BertEncoder::Prepare(size_t n, size_t k, const RowReader& read, PackBuffers* buffers,
+                                         void* in_place) const {
   Linear lin;
   lin.n = n;
   lin.k = k;
-  if (dtype_ == Dtype::kQ8) {
+  if (dtype_ == Dtype::kQ8 && in_place == nullptr) {
     lin.q8 = kernels::QuantizeWeightsByPanel(n, k, read);
-  } else {
-    if (unpacked->size() < n * k) unpacked->resize(n * k);
-    read(0, n, unpacked->data());
-    if (in_place == nullptr) {
-      lin.f32_held = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
-      in_place = lin.f32_held.get();
-    }
-    kernels::PackWeights(unpacked->data(), n, k, in_place);
-    lin.f32 = in_place;
+    return lin;
   }
+  if (dtype_ == Dtype::kQ8) {
+    const size_t width = kernels::GemmQ8PanelWidth();
+    if (buffers->floats.size() < width * k) buffers->floats.resize(width * k);
+    if (buffers->q8.size() < n * k) buffers->q8.resize(n * k);
+    if (buffers->scales.size() < n) buffers->scales.resize(n);
+    for (size_t first = 0; first < n; first += width) {
+      const size_t rows = std::min(width, n - first);
+      read(first, rows, buffers->floats.data());
+      kernels::QuantizeWeightRows(buffers->floats.data(), rows, k, buffers->q8.data() + first * k,
+                                  buffers->scales.data() + first);
+    }
+    lin.q8 = kernels::PackWeightsQ8(buffers->q8.data(), buffers->scales.data(), n, k,
+                                    static_cast<int8_t*>(in_place));
+    return lin;
+  }
+  if (buffers->floats.size() < n * k) buffers->floats.resize(n * k);
+  read(0, n, buffers->floats.data());
+  if (in_place == nullptr) {
+    lin.f32_held = AllocateAligned<float>(kernels::PackedWeightSize(n, k));
+    in_place = lin.f32_held.get();
+  }
+  kernels::PackWeights(buffers->floats.data(), n, k, static_cast<float*>(in_place));
+  lin.f32 = static_cast<const float*>(in_place);
   return lin;
 }
 
+size_t BertEncoder::Linear::BytesInFile() const {
+  if (f32 != nullptr) return f32_held == nullptr ? kernels::PackedWeightSize(n, k) * sizeof(float) : 0;
+  return q8.packed != nullptr && q8.held == nullptr ? kernels::Q8PackedBytes(n, k) : 0;
+}
+
 // The same for a tensor, which is then released (a loaded model holds its weights once).
-BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k, std::vector<float>* unpacked,
+BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k, PackBuffers* buffers,
                                          float scale) const {
-  float* dst = dtype_ == Dtype::kFp32 ? InPlace(*w, kernels::PackedWeightSize(n, k)) : nullptr;
+  void* dst = dtype_ == Dtype::kFp32
+                  ? InPlace(*w, kernels::PackedWeightSize(n, k) * sizeof(float), alignof(float))
+                  : InPlace(*w, kernels::Q8PackedBytes(n, k), 1);
   Linear lin = Prepare(
       n, k,
       [w, k, scale](size_t first, size_t count, float* out) {
@@ -97,20 +119,40 @@ BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k, std::vec
         if (scale != 1.0f)
           for (size_t e = 0; e < count * k; ++e) out[e] *= scale;
       },
-      unpacked, dst);
+      buffers, dst);
   w->Release();
   return lin;
 }
 
-float* BertEncoder::InPlace(const Weight& w, size_t floats) const {
+namespace {
+
+size_t ElementBytes(WeightBytes::Type type) {
+  switch (type) {
+    case WeightBytes::Type::kF32:
+      return 4;
+    case WeightBytes::Type::kF16:
+    case WeightBytes::Type::kBF16:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+}  // namespace
+
+uint8_t* BertEncoder::InPlace(const Weight& w, size_t bytes, size_t alignment) const {
   const WeightBytes* b = w.view_bytes();
-  if (!in_place_ || b == nullptr || b->type != WeightBytes::Type::kF32 || b->rows * b->cols < floats)
-    return nullptr;
-  // Down to a float's boundary, into the tensor's own bytes before its data when there are enough.
-  const size_t shift = reinterpret_cast<uintptr_t>(b->data) % alignof(float);
+  if (!in_place_ || b == nullptr) return nullptr;
+  // Only where the packed form fills most of the view (float32 from float32, int8 from int8): a
+  // smaller one would keep a file alive that it mostly leaves unused (q8 from a float32 file
+  // lets the file go instead).
+  const size_t view = b->rows * b->cols * ElementBytes(b->type);
+  if (bytes > view || 2 * bytes < view) return nullptr;
+  // Down to the wanted boundary, into the tensor's own bytes before its data when there are enough.
+  const size_t shift = reinterpret_cast<uintptr_t>(b->data) % alignment;
   if (shift > b->own_bytes_before) return nullptr;
   // Create's `file` lets the encoder write these bytes: they are the caller's, handed over.
-  return reinterpret_cast<float*>(const_cast<uint8_t*>(b->data - shift));
+  return const_cast<uint8_t*>(b->data - shift);
 }
 
 namespace {
@@ -126,9 +168,7 @@ bool ViewsAreDisjoint(const BertConfig& config, BertWeights* w) {
   for (const BertTensorSlot& slot : BertTensorSlots(config, w)) {
     const WeightBytes* b = slot.dst->view_bytes();
     if (b == nullptr) continue;
-    const size_t size = b->type == WeightBytes::Type::kF32                                          ? 4
-                        : b->type == WeightBytes::Type::kF16 || b->type == WeightBytes::Type::kBF16 ? 2
-                                                                                                    : 1;
+    const size_t size = ElementBytes(b->type);
     add(b->data - b->own_bytes_before, b->own_bytes_before + b->rows * b->cols * size);
     add(b->column_scales, b->cols * 4);
     add(b->column_zero_points, b->cols * size);
@@ -171,23 +211,31 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
       // Per row, symmetric 8 bits: a token's vector is looked up once per text, so its rounding
       // (<= 0.4% of the row's largest value) is all the error it adds.
       // Read in blocks of rows, so a viewed table is never decoded whole beside its int8 copy.
+      // An int8 or uint8 table not transposed is quantized into its own bytes: block r's rows
+      // are read whole before they are written, over bytes no later block reads.
       const size_t rows = config.vocab_size;
-      e.word_embeddings_q8_.resize(rows * h);
+      const WeightBytes* b = weights.word_embeddings.view_bytes();
+      int8_t* table = reinterpret_cast<int8_t*>(e.InPlace(weights.word_embeddings, rows * h, 1));
+      if (table == nullptr || b->transposed) {
+        e.word_embeddings_q8_.resize(rows * h);
+        table = e.word_embeddings_q8_.data();
+      }
+      e.word_table_q8_ = table;
       e.word_scales_.resize(rows);
       constexpr size_t kBlock = 1024;
       std::vector<float> block(std::min(rows, kBlock) * h);
       for (size_t r = 0; r < rows; r += kBlock) {
         const size_t n = std::min(kBlock, rows - r);
         weights.word_embeddings.Read(r * h, n * h, block.data());
-        kernels::QuantizeSymmetricRows(block.data(), n, h, 127, e.word_embeddings_q8_.data() + r * h,
-                                       e.word_scales_.data() + r);
+        kernels::QuantizeSymmetricRows(block.data(), n, h, 127, table + r * h, e.word_scales_.data() + r);
       }
       weights.word_embeddings.Release();
     } else {
       // The table is used as it is: where it lies in the file when it may stay there.
       const WeightBytes* b = weights.word_embeddings.view_bytes();
       const size_t count = weights.word_embeddings.count();
-      float* table = e.InPlace(weights.word_embeddings, count);
+      float* table =
+          reinterpret_cast<float*>(e.InPlace(weights.word_embeddings, count * sizeof(float), alignof(float)));
       if (table != nullptr && !b->transposed) {
         // (Moved down to a float's boundary when the file did not give it one.)
         if (reinterpret_cast<const uint8_t*>(table) != b->data)
@@ -207,31 +255,21 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   const size_t head_dim = h / config.num_heads;  // divisible: ParseBertConfig / Create check it
   const float q_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   // Per thread: the float32 copy of a weight being packed, as large as the largest from the start.
-  std::vector<std::vector<float>> unpacked(pool == nullptr ? 1 : pool->size());
-  auto layer = [&](BertLayerWeights& l, PackedLayer& p, std::vector<float>* temp) {
-    if (dtype == Dtype::kFp32) temp->reserve(std::max(h, inter) * h);
-    // Rows [0, h) of the fused weight are Wq (pre-scaled), [h, 2h) Wk, [2h, 3h) Wv: each
-    // token's GEMM output row is its q | k | v.
-    Weight* parts[3] = {&l.q_w, &l.k_w, &l.v_w};
+  // Per thread, as large as the largest weight needs from the start (Prepare).
+  std::vector<PackBuffers> buffers(pool == nullptr ? 1 : pool->size());
+  auto layer = [&](BertLayerWeights& l, PackedLayer& p, PackBuffers* temp) {
+    const size_t largest = std::max(h, inter) * h;
     if (dtype == Dtype::kFp32) {
-      for (size_t part = 0; part < 3; ++part)
-        p.qkv_parts[part] = e.Prepare(parts[part], h, h, temp, part == 0 ? q_scale : 1.0f);
-    } else {
-      p.qkv_w = e.Prepare(
-          3 * h, h,
-          [&](size_t first, size_t count, float* out) {
-            // Rows [first, first + count) span one to three of the parts: one Read per part.
-            for (size_t row = first; row < first + count;) {
-              const size_t part = row / h, end = std::min(first + count, (part + 1) * h);
-              float* dst = out + (row - first) * h;
-              parts[part]->Read((row % h) * h, (end - row) * h, dst);
-              if (part == 0)
-                for (size_t e = 0; e < (end - row) * h; ++e) dst[e] *= q_scale;
-              row = end;
-            }
-          },
-          temp);
+      temp->floats.reserve(largest);
+    } else if (e.in_place_) {
+      temp->floats.reserve(kernels::GemmQ8PanelWidth() * std::max(h, inter));
+      temp->q8.reserve(largest);
+      temp->scales.reserve(std::max(h, inter));
     }
+    // Wq (pre-scaled), Wk and Wv: each token's q | k | v side by side in its qkv row.
+    Weight* parts[3] = {&l.q_w, &l.k_w, &l.v_w};
+    for (size_t part = 0; part < 3; ++part)
+      p.qkv_parts[part] = e.Prepare(parts[part], h, h, temp, part == 0 ? q_scale : 1.0f);
     p.qkv_b.resize(3 * h);
     l.q_b.Read(0, h, p.qkv_b.data());
     l.k_b.Read(0, h, p.qkv_b.data() + h);
@@ -261,7 +299,7 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
       if (t == 0) {
         embeddings();
       } else {
-        layer(weights.layers[t - 1], e.layers_[t - 1], &unpacked[thread]);
+        layer(weights.layers[t - 1], e.layers_[t - 1], &buffers[thread]);
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mu);
@@ -278,11 +316,12 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   weights.layers.clear();
   if (e.word_table_ != nullptr && e.word_embeddings_.empty())
     e.in_file_bytes_ += size_t(config.vocab_size) * h * sizeof(float);
+  if (e.word_table_q8_ != nullptr && e.word_embeddings_q8_.empty())
+    e.in_file_bytes_ += size_t(config.vocab_size) * h;
   for (const PackedLayer& l : e.layers_)
     for (const Linear* w :
          {&l.qkv_parts[0], &l.qkv_parts[1], &l.qkv_parts[2], &l.attn_out_w, &l.inter_w, &l.out_w})
-      if (w->f32 != nullptr && w->f32_held == nullptr)
-        e.in_file_bytes_ += kernels::PackedWeightSize(w->n, w->k) * sizeof(float);
+      e.in_file_bytes_ += w->BytesInFile();
   if (e.in_file_bytes_ == 0) e.file_.reset();  // nothing lies in it: its owner may free it now
   *out = std::move(enc);
   return Status::Ok();
@@ -323,7 +362,7 @@ void BertEncoder::Embed(std::span<const int32_t> ids, std::span<const int32_t> t
       const float* type = token_type_embeddings_.data() + static_cast<size_t>(type_ids[t]) * h;
       float* row = hidden + t * h;
       if (dtype_ == Dtype::kQ8) {
-        const int8_t* word = word_embeddings_q8_.data() + id * h;
+        const int8_t* word = word_table_q8_ + id * h;
         const float scale = word_scales_[id];
         for (size_t j = 0; j < h; ++j) row[j] = static_cast<float>(word[j]) * scale + position[j] + type[j];
       } else {
@@ -370,28 +409,43 @@ void BertEncoder::MultiplyLinear(const Linear& w, const float* a, size_t m, cons
     });
     return;
   }
-  const size_t row_bytes = kernels::Q8RowBytes(w.k);
-  ForRows(pool, m, w.k, [&](size_t begin, size_t end) {
-    kernels::QuantizeRows(a + begin * w.k, end - begin, w.k, b.quantized + begin * row_bytes,
-                          b.row_scales + begin, b.row_zeros + begin);
-  });
+  QuantizeInput(a, m, w.k, b, pool);
   ForPanels(pool, kernels::GemmQ8PanelCount(w.n), [&](size_t begin, size_t end) {
     kernels::GemmQ8Panels(b.quantized, b.row_scales, b.row_zeros, m, w.q8, bias, c, begin, end);
   });
 }
 
+// q8: a's rows [m, k] quantized into the run's rows of the scratch, split by rows.
+void BertEncoder::QuantizeInput(const float* a, size_t m, size_t k, const RunBuffers& b,
+                                ThreadPool* pool) const {
+  const size_t row_bytes = kernels::Q8RowBytes(k);
+  ForRows(pool, m, k, [&](size_t begin, size_t end) {
+    kernels::QuantizeRows(a + begin * k, end - begin, k, b.quantized + begin * row_bytes,
+                          b.row_scales + begin, b.row_zeros + begin);
+  });
+}
+
 void BertEncoder::MultiplyQkv(const PackedLayer& layer, const float* a, size_t m, float* qkv,
                               const RunBuffers& b, ThreadPool* pool) const {
-  if (dtype_ == Dtype::kQ8) return MultiplyLinear(layer.qkv_w, a, m, layer.qkv_b.data(), qkv, b, pool);
   // The three weights' panels as one range, split across the pool as a fused weight's would be;
   // each column is computed as in a fused weight (same panels, same tiles): the same bits.
-  const size_t h = config_.hidden_size, panels = kernels::GemmPanelCount(h);
+  const size_t h = config_.hidden_size;
+  const bool q8 = dtype_ == Dtype::kQ8;
+  const size_t panels = q8 ? kernels::GemmQ8PanelCount(h) : kernels::GemmPanelCount(h);
+  if (q8) QuantizeInput(a, m, h, b, pool);  // once for the three
   ForPanels(pool, 3 * panels, [&](size_t begin, size_t end) {
     for (size_t part = 0; part < 3; ++part) {
       const size_t lo = std::max(begin, part * panels), hi = std::min(end, (part + 1) * panels);
       if (lo >= hi) continue;
-      kernels::GemmPanels(a, m, h, layer.qkv_parts[part].f32, h, layer.qkv_b.data() + part * h,
-                          qkv + part * h, lo - part * panels, hi - part * panels, 3 * h);
+      const Linear& w = layer.qkv_parts[part];
+      const float* bias = layer.qkv_b.data() + part * h;
+      if (q8) {
+        kernels::GemmQ8Panels(b.quantized, b.row_scales, b.row_zeros, m, w.q8, bias, qkv + part * h,
+                              lo - part * panels, hi - part * panels, 3 * h);
+      } else {
+        kernels::GemmPanels(a, m, h, w.f32, h, bias, qkv + part * h, lo - part * panels, hi - part * panels,
+                            3 * h);
+      }
     }
   });
 }
@@ -402,12 +456,13 @@ size_t BertEncoder::weight_bytes() const {
     return w.f32 ? kernels::PackedWeightSize(w.n, w.k) * sizeof(float) : kernels::Q8WeightBytes(w.q8);
   };
   const size_t word_table = dtype_ == Dtype::kFp32 ? size_t(config_.vocab_size) * config_.hidden_size * 4 : 0;
-  size_t bytes = word_table + word_embeddings_q8_.size() + floats(word_scales_) +
-                 floats(position_embeddings_) + floats(token_type_embeddings_) + floats(emb_ln_gamma_) +
-                 floats(emb_ln_beta_);
+  const size_t word_table_q8 =
+      word_table_q8_ != nullptr ? size_t(config_.vocab_size) * config_.hidden_size : 0;
+  size_t bytes = word_table + word_table_q8 + floats(word_scales_) + floats(position_embeddings_) +
+                 floats(token_type_embeddings_) + floats(emb_ln_gamma_) + floats(emb_ln_beta_);
   for (const PackedLayer& l : layers_) {
-    bytes += linear(l.qkv_w) + linear(l.qkv_parts[0]) + linear(l.qkv_parts[1]) + linear(l.qkv_parts[2]) +
-             linear(l.attn_out_w) + linear(l.inter_w) + linear(l.out_w);
+    bytes += linear(l.qkv_parts[0]) + linear(l.qkv_parts[1]) + linear(l.qkv_parts[2]) + linear(l.attn_out_w) +
+             linear(l.inter_w) + linear(l.out_w);
     for (const auto* v : {&l.qkv_b, &l.attn_out_b, &l.attn_ln_gamma, &l.attn_ln_beta, &l.inter_b, &l.out_b,
                           &l.out_ln_gamma, &l.out_ln_beta})
       bytes += floats(*v);

@@ -40,19 +40,20 @@ struct EncoderScratch {
 class BertEncoder {
  public:
   // Takes the weights and packs every Linear once into the GEMM's panel layout (Q, K and V
-  // multiplied as one [3 * hidden, hidden] weight with 1/sqrt(head_dim) folded into Wq and bq), releasing
+  // multiplied in one pass, with 1/sqrt(head_dim) folded into Wq and bq), releasing
   // each unpacked tensor as soon as it is packed. MODEL_LOAD_FAILED if the config is not one the
   // encoder can run or a tensor's size disagrees with it. Dtype::kQ8 quantizes every Linear
   // weight (kernels::QuantizeWeights) and the word embeddings (per row, 8 bits) instead. With a
   // pool, the layers are packed on its threads side by side (the result is the same).
   //
   // `file`, when set, owns the bytes the weights view and lets the encoder overwrite them: the
-  // encoder keeps it, and packs each float32 Linear weight (Q, K and V apart) in place of its
-  // own bytes and uses a float32 word-embedding table where it lies, instead of holding a
-  // second copy beside the file (the wasm heap never gives memory back, so a copy beside it would
-  // stay). A view whose bytes are not float32, not 4-byte aligned or shared with another view is
-  // copied as without `file`. The results are the same bit for bit. The encoder lets go of `file`
-  // when no weight lies in it (q8, or a file of other types).
+  // encoder keeps it, and packs each Linear weight (Q, K and V apart) in place of its own bytes
+  // and keeps the word-embedding table where it lies, instead of holding a second copy beside
+  // the file (the wasm heap never gives memory back, so a copy beside it would stay): float32
+  // from float32 views (on a float's boundary), q8 from int8 / uint8 views (the Hub's
+  // model_quantized.onnx; a q8 table quantized per row over its own bytes). A view of another
+  // type or shared with another view is copied as without `file`. The results are the same bit
+  // for bit. The encoder lets go of `file` when no weight lies in it (q8 from float32).
   static Status Create(const BertConfig& config, BertWeights&& weights, std::unique_ptr<BertEncoder>* out,
                        Dtype dtype = Dtype::kFp32, ThreadPool* pool = nullptr,
                        std::shared_ptr<void> file = nullptr);
@@ -89,17 +90,18 @@ class BertEncoder {
  private:
   // A Linear weight [n, k]: float32 packed (kernels::PackWeights, 64-byte aligned: no vector
   // load straddles two lines; or in place in the file, 4-byte aligned), or int8
-  // (kernels::QuantizeWeights).
+  // (kernels::QuantizeWeights; its packed bytes may lie in the file).
   struct Linear {
     AlignedArray<float> f32_held;
     const float* f32 = nullptr;  // f32_held's, or the file's
     kernels::Q8Weights q8;
     size_t n = 0, k = 0;
+    // Bytes of it that lie in the file.
+    size_t BytesInFile() const;
   };
   struct PackedLayer {
-    // Q, K and V: q8 one fused [3h, h] weight; float32 three [h, h] ones (each may lie in the
-    // file), multiplied in one pass into columns [0, h), [h, 2h) and [2h, 3h) of the qkv rows.
-    Linear qkv_w;
+    // Q, K and V: three [h, h] weights (each may lie in the file), multiplied in one pass into
+    // columns [0, h), [h, 2h) and [2h, 3h) of the qkv rows.
     Linear qkv_parts[3];
     std::vector<float> qkv_b;       // [3h]
     Linear attn_out_w;              // [h, h]
@@ -149,16 +151,25 @@ class BertEncoder {
 
   // Writes rows [first, first + count) of a weight as float32 to out.
   using RowReader = std::function<void(size_t first, size_t count, float* out)>;
-  // unpacked: a float32 buffer to reuse; in_place: the float32 destination in the file
-  // (PackedWeightSize(n, k) floats), or nullptr.
-  Linear Prepare(size_t n, size_t k, const RowReader& read, std::vector<float>* unpacked,
-                 float* in_place = nullptr) const;
+  // What packing a weight passes through, reused for every weight a load's thread packs: fresh
+  // buffers would leave holes the heap keeps (the wasm heap never shrinks).
+  struct PackBuffers {
+    std::vector<float> floats;  // float32: a whole weight; q8 in place: a panel's rows
+    std::vector<int8_t> q8;     // q8 in place: the whole weight quantized, before it is packed
+    std::vector<float> scales;  // q8 in place: its rows' scales
+  };
+  // in_place: the destination in the file (float32: PackedWeightSize(n, k) floats; q8:
+  // Q8PackedBytes(n, k) bytes), or nullptr.
+  Linear Prepare(size_t n, size_t k, const RowReader& read, PackBuffers* buffers,
+                 void* in_place = nullptr) const;
   // (`scale` multiplies every value first.)
-  Linear Prepare(Weight* w, size_t n, size_t k, std::vector<float>* unpacked, float scale = 1.0f) const;
-  // w's bytes when they may be overwritten with `floats` floats (see Create's `file`), else nullptr.
-  float* InPlace(const Weight& w, size_t floats) const;
+  Linear Prepare(Weight* w, size_t n, size_t k, PackBuffers* buffers, float scale = 1.0f) const;
+  // w's bytes, moved down to `alignment`, when they may be overwritten with `bytes` bytes of its
+  // packed form (see Create's `file`), else nullptr.
+  uint8_t* InPlace(const Weight& w, size_t bytes, size_t alignment) const;
   void MultiplyLinear(const Linear& w, const float* a, size_t m, const float* bias, float* c,
                       const RunBuffers& buffers, ThreadPool* pool) const;
+  void QuantizeInput(const float* a, size_t m, size_t k, const RunBuffers& buffers, ThreadPool* pool) const;
   // qkv = a x [Wq | Wk | Wv]^T + their biases, over one split of the pool.
   void MultiplyQkv(const PackedLayer& layer, const float* a, size_t m, float* qkv, const RunBuffers& buffers,
                    ThreadPool* pool) const;
@@ -167,6 +178,7 @@ class BertEncoder {
   Dtype dtype_ = Dtype::kFp32;
   // q8: the word embeddings as int8 rows, each with its scale (word_embeddings_ is then empty).
   std::vector<int8_t> word_embeddings_q8_;
+  const int8_t* word_table_q8_ = nullptr;  // word_embeddings_q8_'s values, or the file's
   std::vector<float> word_scales_;
   std::vector<float> word_embeddings_, position_embeddings_, token_type_embeddings_;
   const float* word_table_ = nullptr;  // fp32: word_embeddings_'s values, or the file's

@@ -386,14 +386,20 @@ struct FileWeights {
   std::shared_ptr<std::vector<uint8_t>> file;
   BertWeights views;
 };
+// eight_bit: every matrix stored as an int8 export stores it (Linear weights int8 per tensor, the
+// embedding tables uint8 with a zero point), the vectors float32.
 FileWeights AsFile(const BertConfig& c, BertWeights w, const std::string& misaligned = "",
-                   const std::string& alias = "", const std::map<std::string, size_t>& shifted = {}) {
+                   const std::string& alias = "", const std::map<std::string, size_t>& shifted = {},
+                   bool eight_bit = false) {
   FileWeights f;
   f.file = std::make_shared<std::vector<uint8_t>>();
   struct Placed {
     size_t offset, rows, cols;
     bool transposed;
     size_t own_before;
+    WeightBytes::Type type;
+    float scale;
+    int32_t zero_point;
   };
   std::vector<Placed> placed;
   std::vector<BertTensorSlot> slots = BertTensorSlots(c, &w);
@@ -408,13 +414,29 @@ FileWeights AsFile(const BertConfig& c, BertWeights w, const std::string& misali
         for (size_t col = 0; col < cols; ++col) t[col * rows + r] = values[r * cols + col];
       values = t;
     }
+    Placed at{
+        0, transposed ? cols : rows, transposed ? rows : cols, transposed, 0, WeightBytes::Type::kF32, 1.0f,
+        0};
+    std::vector<uint8_t> bytes(values.size() * 4);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    if (eight_bit && slot.shape.size() == 2) {
+      float largest = 0;
+      for (float v : values) largest = std::max(largest, std::fabs(v));
+      at.scale = largest > 0 ? largest / 127 : 1.0f;
+      const bool table = !linear;
+      at.type = table ? WeightBytes::Type::kU8 : WeightBytes::Type::kI8;
+      at.zero_point = table ? 128 : 0;
+      bytes.resize(values.size());
+      for (size_t e = 0; e < values.size(); ++e)
+        bytes[e] = static_cast<uint8_t>(std::lround(values[e] / at.scale) + at.zero_point);
+    }
     const auto shift = shifted.find(slot.name);
-    const size_t own_before = shift == shifted.end() ? 0 : shift->second;
-    size_t offset = (f.file->size() + 63) / 64 * 64 + (slot.name == misaligned ? 2 : own_before);
-    if (slot.name == alias) offset = placed.back().offset;
-    f.file->resize(std::max(f.file->size(), offset + values.size() * 4));
-    if (slot.name != alias) std::memcpy(f.file->data() + offset, values.data(), values.size() * 4);
-    placed.push_back({offset, transposed ? cols : rows, transposed ? rows : cols, transposed, own_before});
+    at.own_before = shift == shifted.end() ? 0 : shift->second;
+    at.offset = (f.file->size() + 63) / 64 * 64 + (slot.name == misaligned ? 2 : at.own_before);
+    if (slot.name == alias) at.offset = placed.back().offset;
+    f.file->resize(std::max(f.file->size(), at.offset + bytes.size()));
+    if (slot.name != alias) std::memcpy(f.file->data() + at.offset, bytes.data(), bytes.size());
+    placed.push_back(at);
   }
   f.file->reserve(f.file->size());  // no reallocation from here on
   std::vector<BertTensorSlot> view_slots = BertTensorSlots(c, &f.views);
@@ -425,6 +447,9 @@ FileWeights AsFile(const BertConfig& c, BertWeights w, const std::string& misali
     b.cols = placed[i].cols;
     b.transposed = placed[i].transposed;
     b.own_bytes_before = placed[i].own_before;
+    b.type = placed[i].type;
+    b.scale = placed[i].scale;
+    b.zero_point = placed[i].zero_point;
     *view_slots[i].dst = Weight::View(b);
   }
   return f;
@@ -439,23 +464,27 @@ BertWeights Held(const BertConfig& c, FileWeights* f) {
   return held;
 }
 
-// Handed the file, the encoder packs each float32 Linear weight in place of its bytes and uses the word table
-// where it lies: the same result bit for bit as from held weights, with those bytes and only those counted as
-// in the file (a misaligned tensor is copied, unless it has bytes of its own before it to start at a float's
-// boundary). Views that share bytes are all copied (packing one in place would change the other's values).
+// Handed the file, the encoder packs each Linear weight in place of its bytes and keeps the word table where
+// it lies (float32 from a float32 file, q8 from an 8-bit one): the same result bit for bit as from held
+// weights, with those bytes and only those counted as in the file (a misaligned float32 tensor is copied,
+// unless it has bytes of its own before it to start at a float's boundary). Views that share bytes are all
+// copied (packing one in place would change the other's values); so is a view whose packed form would leave
+// most of its bytes unused (q8 from float32: the file is let go instead) or not fit in them.
 TEST(BertEncoderTest, WeightsPackedInPlaceOfTheFileGiveTheSameResult) {
   BertConfig c = MiniLmShapedConfig();
   c.num_layers = 2;
   const BertWeights w = RandomBertWeights(c, 43);
   const Batch batch = RandomBatch(c, {9, 30, 16}, 44);
   ThreadPool pool(2);
-  for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
+  for (auto [dtype, eight_bit] : {std::pair{Dtype::kFp32, false}, std::pair{Dtype::kQ8, false},
+                                  std::pair{Dtype::kFp32, true}, std::pair{Dtype::kQ8, true}}) {
     SCOPED_TRACE(dtype == Dtype::kQ8 ? "q8" : "fp32");
+    SCOPED_TRACE(eight_bit ? "8-bit file" : "float32 file");
     for (const char* alias : {"", "encoder.layer.1.intermediate.dense.weight"}) {
       SCOPED_TRACE(*alias ? "two views share bytes" : "disjoint views");
-      FileWeights f =
-          AsFile(c, w, "encoder.layer.0.output.dense.weight", alias,
-                 {{"embeddings.word_embeddings.weight", 2}, {"encoder.layer.1.output.dense.weight", 3}});
+      FileWeights f = AsFile(
+          c, w, "encoder.layer.0.output.dense.weight", alias,
+          {{"embeddings.word_embeddings.weight", 2}, {"encoder.layer.1.output.dense.weight", 3}}, eight_bit);
       const auto want_enc = MakeEncoder(c, Held(c, &f), dtype);
       ASSERT_NE(want_enc, nullptr);
       EncoderScratch s1, s2;
@@ -466,13 +495,18 @@ TEST(BertEncoderTest, WeightsPackedInPlaceOfTheFileGiveTheSameResult) {
       EXPECT_EQ(RunBatch(*enc, batch, &s2, &pool), want);
       EXPECT_EQ(enc->weight_bytes(), want_enc->weight_bytes());
       const size_t h = c.hidden_size, i = c.intermediate_size;
-      // Per layer Q, K, V, attention output, intermediate and output (layer 0's output is
-      // misaligned).
+      // Per layer Q, K, V, attention output, intermediate and output (float32: layer 0's output is
+      // misaligned), every one of them in an 8-bit file.
       size_t in_file = 0;
-      if (dtype == Dtype::kFp32 && *alias == '\0')
+      if (dtype == Dtype::kFp32 && !eight_bit && *alias == '\0')
         in_file = (c.vocab_size * h + 2 * (4 * h * h + i * h) + h * i) * sizeof(float);
-      for (size_t n : {h, i})
+      if (dtype == Dtype::kQ8 && eight_bit && *alias == '\0')
+        in_file = c.vocab_size * h + 2 * (4 * h * h + 2 * i * h);
+      for (size_t n : {h, i}) {
         ASSERT_EQ(kernels::PackedWeightSize(n, h), n * h) << "MiniLM's widths need no padding";
+        ASSERT_EQ(kernels::Q8PackedBytes(n, h), n * h);
+        ASSERT_EQ(kernels::Q8PackedBytes(h, n), n * h);
+      }
       EXPECT_EQ(enc->weight_bytes_in_file(), in_file);
       EXPECT_EQ(*f.file != before, in_file > 0) << "the file's bytes are written only when packed in place";
       EXPECT_EQ(f.file.use_count(), in_file > 0 ? 2 : 1)

@@ -282,16 +282,16 @@ HWY_INLINE void Q8PanelRows(const WT* HWY_RESTRICT panel, const Q8Act* HWY_RESTR
                             const float* HWY_RESTRICT a_scales, const int32_t* HWY_RESTRICT a_zero, size_t m,
                             size_t groups, size_t p, const float* HWY_RESTRICT w_scales,
                             const int32_t* HWY_RESTRICT w_sums, size_t n, const float* HWY_RESTRICT bias,
-                            float* HWY_RESTRICT c) {
+                            float* HWY_RESTRICT c, size_t ldc) {
   constexpr size_t W = kQ8Panel;
   const size_t col0 = p * W, cols = std::min(W, n - col0);
   for (size_t i = 0; i < m; i += kQ8Rows) {
     const size_t rows = std::min(kQ8Rows, m - i);
     const Q8Act* qa_tile = qa + i * values;
-    float* c_tile = c + i * n + col0;
+    float* c_tile = c + i * ldc + col0;
     if (cols == W) {
       Q8TileRows<kQ8Rows, WT>(rows, qa_tile, values, a_scales + i, a_zero + i, panel, groups, w_scales + col0,
-                              w_sums + col0, bias != nullptr ? bias + col0 : nullptr, c_tile, n);
+                              w_sums + col0, bias != nullptr ? bias + col0 : nullptr, c_tile, ldc);
       continue;
     }
     // The last, partial panel: through a full-width buffer, so c and bias are not touched past n.
@@ -300,7 +300,7 @@ HWY_INLINE void Q8PanelRows(const WT* HWY_RESTRICT panel, const Q8Act* HWY_RESTR
     if (bias != nullptr) std::memcpy(tile_bias, bias + col0, cols * sizeof(float));
     Q8TileRows<kQ8Rows, WT>(rows, qa_tile, values, a_scales + i, a_zero + i, panel, groups, w_scales + col0,
                             w_sums + col0, bias != nullptr ? tile_bias : nullptr, tile, W);
-    for (size_t r = 0; r < rows; ++r) std::memcpy(c_tile + r * n, tile + r * W, cols * sizeof(float));
+    for (size_t r = 0; r < rows; ++r) std::memcpy(c_tile + r * ldc, tile + r * W, cols * sizeof(float));
   }
 }
 
@@ -332,13 +332,14 @@ HWY_INLINE const int16_t* Q8WidenPanel(const int8_t* HWY_RESTRICT panel, size_t 
 }
 #endif
 
-// Columns of panels [p_begin, p_end) of c (kernels::GemmQ8Panels). w_scales and w_sums hold
-// Q8PaddedCols(n) values (zero past n), so a partial panel reads them in bounds.
+// Columns of panels [p_begin, p_end) of c, rows ldc floats apart (kernels::GemmQ8Panels).
+// w_scales and w_sums hold Q8PaddedCols(n) values (zero past n), so a partial panel reads them in
+// bounds.
 HWY_NOINLINE void Q8GemmKernel(const void* HWY_RESTRICT qa_bytes, const float* HWY_RESTRICT a_scales,
                                const int32_t* HWY_RESTRICT a_zero, size_t m, size_t k,
                                const int8_t* HWY_RESTRICT packed, const float* HWY_RESTRICT w_scales,
                                const int32_t* HWY_RESTRICT w_sums, size_t n, const float* HWY_RESTRICT bias,
-                               float* HWY_RESTRICT c, size_t p_begin, size_t p_end) {
+                               float* HWY_RESTRICT c, size_t p_begin, size_t p_end, size_t ldc) {
   constexpr size_t W = kQ8Panel;
   const Q8Act* qa = static_cast<const Q8Act*>(qa_bytes);
   const size_t groups = Q8Groups(k), values = Q8RowValuesKernel(k);
@@ -351,12 +352,12 @@ HWY_NOINLINE void Q8GemmKernel(const void* HWY_RESTRICT qa_bytes, const float* H
     // GEMMs) into a per-thread buffer, so the model keeps its weights at one byte each.
     if (m > kQ8Rows) {
       if (const int16_t* wide = Q8WidenPanel(panel, groups * W * kQ8Group); wide != nullptr) {
-        Q8PanelRows(wide, qa, values, a_scales, a_zero, m, groups, p, w_scales, w_sums, n, bias, c);
+        Q8PanelRows(wide, qa, values, a_scales, a_zero, m, groups, p, w_scales, w_sums, n, bias, c, ldc);
         continue;
       }
     }
 #endif
-    Q8PanelRows(panel, qa, values, a_scales, a_zero, m, groups, p, w_scales, w_sums, n, bias, c);
+    Q8PanelRows(panel, qa, values, a_scales, a_zero, m, groups, p, w_scales, w_sums, n, bias, c, ldc);
   }
 }
 

@@ -104,12 +104,17 @@ void RowSums(const int8_t* q, size_t n, size_t k, int32_t* sums) {
   }
 }
 
-// An [n, k] weight's storage: packed bytes (uninitialized), scales and sums zeroed to whole panels.
-Q8Weights AllocateQ8Weights(size_t n, size_t k) {
+// An [n, k] weight's storage: packed bytes (uninitialized; `into`, else a new array), scales and
+// sums zeroed to whole panels.
+Q8Weights AllocateQ8Weights(size_t n, size_t k, int8_t* into = nullptr) {
   Q8Weights out;
   out.n = n;
   out.k = k;
-  out.packed = AllocateAligned<int8_t>(HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(n, k));
+  if (into == nullptr) {
+    out.held = AllocateAligned<int8_t>(Q8PackedBytes(n, k));
+    into = out.held.get();
+  }
+  out.packed = into;
   const size_t padded = GemmQ8PanelCount(n) * GemmQ8PanelWidth();
   out.scales.assign(padded, 0.0f);
   out.sums.assign(padded, 0);
@@ -117,9 +122,9 @@ Q8Weights AllocateQ8Weights(size_t n, size_t k) {
 }
 }  // namespace
 
-Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k) {
-  Q8Weights out = AllocateQ8Weights(n, k);
-  HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q, n, k, out.packed.get());
+Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k, int8_t* into) {
+  Q8Weights out = AllocateQ8Weights(n, k, into);
+  HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q, n, k, into != nullptr ? into : out.held.get());
   std::copy(scales, scales + n, out.scales.begin());
   RowSums(q, n, k, out.sums.data());
   return out;
@@ -145,14 +150,15 @@ Q8Weights QuantizeWeightsByPanel(size_t n, size_t k,
     read(first, rows, values.data());
     QuantizeWeightRows(values.data(), rows, k, q.data(), out.scales.data() + first);
     RowSums(q.data(), rows, k, out.sums.data() + first);
-    HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q.data(), rows, k, out.packed.get() + p * panel_bytes);
+    HWY_DYNAMIC_DISPATCH(Q8PackKernel)(q.data(), rows, k, out.held.get() + p * panel_bytes);
   }
   return out;
 }
 
+size_t Q8PackedBytes(size_t n, size_t k) { return HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(n, k); }
+
 size_t Q8WeightBytes(const Q8Weights& w) {
-  return HWY_DYNAMIC_DISPATCH(Q8PackedSizeKernel)(w.n, w.k) + w.scales.size() * sizeof(float) +
-         w.sums.size() * sizeof(int32_t);
+  return Q8PackedBytes(w.n, w.k) + w.scales.size() * sizeof(float) + w.sums.size() * sizeof(int32_t);
 }
 
 size_t Q8RowBytes(size_t k) {
@@ -166,9 +172,10 @@ void QuantizeRows(const float* a, size_t m, size_t k, void* q, float* scales, in
 }
 
 void GemmQ8Panels(const void* q, const float* scales, const int32_t* zero_points, size_t m,
-                  const Q8Weights& w, const float* bias, float* c, size_t begin, size_t end) {
+                  const Q8Weights& w, const float* bias, float* c, size_t begin, size_t end, size_t ldc) {
   HWY_DYNAMIC_DISPATCH(Q8GemmKernel)
-  (q, scales, zero_points, m, w.k, w.packed.get(), w.scales.data(), w.sums.data(), w.n, bias, c, begin, end);
+  (q, scales, zero_points, m, w.k, w.packed, w.scales.data(), w.sums.data(), w.n, bias, c, begin, end,
+   ldc == 0 ? w.n : ldc);
 }
 
 size_t AttentionScratchSize(size_t len, size_t hidden, size_t num_heads) {

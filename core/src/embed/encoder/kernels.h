@@ -51,12 +51,16 @@ void QuantizeWeightRows(const float* w, size_t n, size_t k, int8_t* q, float* sc
 
 // A weight [n, k] quantized and packed in the running target's layout (like PackWeights).
 struct Q8Weights {
-  AlignedArray<int8_t> packed;
-  std::vector<float> scales;  // per output column, zero past n up to the panel width
-  std::vector<int32_t> sums;  // sum_k q[j, k], zero past n
+  AlignedArray<int8_t> held;       // the packed bytes, unless they lie elsewhere (`into` below)
+  const int8_t* packed = nullptr;  // held's, or the caller's
+  std::vector<float> scales;       // per output column, zero past n up to the panel width
+  std::vector<int32_t> sums;       // sum_k q[j, k], zero past n
   size_t n = 0, k = 0;
 };
-Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k);
+// `into`, when set, receives the packed bytes (Q8PackedBytes(n, k), any alignment) instead of a
+// new array: then it may be where q lay (a load packs in place of the file), as long as q is a
+// copy.
+Q8Weights PackWeightsQ8(const int8_t* q, const float* scales, size_t n, size_t k, int8_t* into = nullptr);
 // QuantizeWeightRows then PackWeightsQ8.
 Q8Weights QuantizeWeights(const float* w, size_t n, size_t k);
 // The same result from a weight read a panel at a time: read(first, count, out) writes rows
@@ -65,6 +69,8 @@ Q8Weights QuantizeWeights(const float* w, size_t n, size_t k);
 // no large freed block at the top of its thread's heap, which glibc would keep resident).
 Q8Weights QuantizeWeightsByPanel(size_t n, size_t k,
                                  const std::function<void(size_t first, size_t count, float* out)>& read);
+// Bytes of an [n, k] weight's packed int8 values in the running target's layout.
+size_t Q8PackedBytes(size_t n, size_t k);
 // Bytes a Q8Weights holds (what a loaded model keeps resident).
 size_t Q8WeightBytes(const Q8Weights& w);
 
@@ -76,8 +82,9 @@ void QuantizeRows(const float* a, size_t m, size_t k, void* q, float* scales, in
 
 // c[m, n] = dequantized (q x W^T) + bias (null: zero), for the columns of panels [begin, end) of
 // GemmQ8PanelCount(n) (disjoint ranges may run on different threads; the result is the same).
+// Rows of c are `ldc` floats apart (0: n), as GemmPanels'.
 void GemmQ8Panels(const void* q, const float* scales, const int32_t* zero_points, size_t m,
-                  const Q8Weights& w, const float* bias, float* c, size_t begin, size_t end);
+                  const Q8Weights& w, const float* bias, float* c, size_t begin, size_t end, size_t ldc = 0);
 size_t GemmQ8PanelCount(size_t n);
 size_t GemmQ8PanelWidth();
 

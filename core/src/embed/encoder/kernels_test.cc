@@ -153,6 +153,39 @@ TEST_P(EncoderKernelsTest, GemmQ8MatchesReference) {
   }
 }
 
+// The same for int8 weights: each column's sum and dequantization are its own, so three weights
+// written side by side give a fused weight's bits at any width.
+TEST_P(EncoderKernelsTest, GemmQ8PanelsIntoColumnsOfAWiderOutputEqualOneFusedWeight) {
+  const size_t w = kernels::GemmQ8PanelWidth();
+  for (size_t n : {2 * w, 3 * w + 5}) {
+    const size_t m = 13, k = 300, ldc = 3 * n;
+    SCOPED_TRACE(::testing::Message() << "n " << n);
+    const auto a = RandomFloats(m * k, 4, -2.0f, 2.0f), weights = RandomFloats(3 * n * k, 5, -0.1f, 0.1f),
+               bias = RandomFloats(3 * n, 6);
+    std::vector<uint8_t> qa(m * kernels::Q8RowBytes(k));
+    std::vector<float> a_scales(m);
+    std::vector<int32_t> a_zero(m);
+    kernels::QuantizeRows(a.data(), m, k, qa.data(), a_scales.data(), a_zero.data());
+    const kernels::Q8Weights fused_packed = kernels::QuantizeWeights(weights.data(), 3 * n, k);
+    std::vector<float> fused(m * ldc);
+    kernels::GemmQ8Panels(qa.data(), a_scales.data(), a_zero.data(), m, fused_packed, bias.data(),
+                          fused.data(), 0, kernels::GemmQ8PanelCount(3 * n));
+    std::vector<float> c(m * ldc, -7.0f);
+    const size_t panels = kernels::GemmQ8PanelCount(n);
+    for (size_t part = 0; part < 3; ++part) {
+      const kernels::Q8Weights packed = kernels::QuantizeWeights(weights.data() + part * n * k, n, k);
+      for (size_t p = 0; p < panels; ++p)  // one panel per call
+        kernels::GemmQ8Panels(qa.data(), a_scales.data(), a_zero.data(), m, packed, bias.data() + part * n,
+                              c.data() + part * n, p, p + 1, ldc);
+      if (part == 1) {  // before the last part: its columns untouched
+        for (size_t i = 0; i < m; ++i)
+          for (size_t j = 2 * n; j < ldc; ++j) ASSERT_EQ(c[i * ldc + j], -7.0f) << i << "," << j;
+      }
+    }
+    EXPECT_EQ(c, fused);
+  }
+}
+
 // Quantizing a panel at a time (what a load does, reading the weight's rows as it goes) gives
 // the bytes, scales and sums of quantizing the whole weight and packing it, on every target, for
 // partial panels too; the reader is asked for each row once, at most a panel at a time.
@@ -178,9 +211,21 @@ TEST_P(EncoderKernelsTest, QuantizeWeightsByPanelEqualsWholePacking) {
       ASSERT_EQ(kernels::Q8WeightBytes(panels), kernels::Q8WeightBytes(whole)) << at;
       const size_t bytes = kernels::Q8WeightBytes(whole) - whole.scales.size() * sizeof(float) -
                            whole.sums.size() * sizeof(int32_t);
-      EXPECT_EQ(0, std::memcmp(panels.packed.get(), whole.packed.get(), bytes)) << at;
+      EXPECT_EQ(0, std::memcmp(panels.packed, whole.packed, bytes)) << at;
       EXPECT_EQ(panels.scales, whole.scales) << at;
       EXPECT_EQ(panels.sums, whole.sums) << at;
+      // Packed into the caller's bytes, at an odd address: the same bytes, nothing written past them.
+      ASSERT_EQ(kernels::Q8PackedBytes(n, k), bytes) << at;
+      std::vector<int8_t> into(bytes + 2, 9);
+      const kernels::Q8Weights placed =
+          kernels::PackWeightsQ8(q.data(), scales.data(), n, k, into.data() + 1);
+      EXPECT_EQ(placed.packed, into.data() + 1) << at;
+      EXPECT_EQ(placed.held, nullptr) << at;
+      EXPECT_EQ(0, std::memcmp(placed.packed, whole.packed, bytes)) << at;
+      EXPECT_EQ(into.front(), 9) << at;
+      EXPECT_EQ(into.back(), 9) << at;
+      EXPECT_EQ(placed.scales, whole.scales) << at;
+      EXPECT_EQ(placed.sums, whole.sums) << at;
     }
   }
 }
