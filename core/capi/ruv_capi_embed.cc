@@ -29,11 +29,12 @@ constexpr auto kMismatch = ruv::ErrorCode::kDimensionMismatch;
 
 int32_t NullModel(const char* fn) { return Fail(kInvalid, (std::string(fn) + ": null model").c_str()); }
 
-// ruv_embed_load and ruv_embed_load_taking (errors named ruv_embed_load for both: the same message
-// on every backend): `owner`, when set, owns the bundle's bytes and is handed to the model
-// (ModelOptions::files_owner).
+// ruv_embed_load, ruv_embed_load_taking and ruv_embed_load_sourced (errors named ruv_embed_load
+// for all: the same message on every backend): `owner`, when set, owns the bundle's bytes and is
+// handed to the model (ModelOptions::files_owner); `safetensors`, when set, is the model's
+// model.safetensors read in pieces.
 int32_t Load(const uint8_t* bundle, size_t size, const ruv_embed_options* options, ruv_embed** out,
-             std::shared_ptr<void> owner) {
+             std::shared_ptr<void> owner, const ruv::embed::ByteSource* safetensors = nullptr) {
   return Guard([&]() -> int32_t {
     if (out == nullptr || (bundle == nullptr && size != 0))
       return Fail(kInvalid, "ruv_embed_load: null argument");
@@ -61,6 +62,7 @@ int32_t Load(const uint8_t* bundle, size_t size, const ruv_embed_options* option
       opts.dtype = static_cast<ruv::embed::Dtype>(options->dtype);
     }
     opts.files_owner = std::move(owner);
+    opts.safetensors_source = safetensors;
     auto handle = std::make_unique<ruv_embed>();
     if (ruv::Status s = ruv::embed::EmbeddingModel::Load(files, opts, &handle->model); !s.ok()) {
       return Report("ruv_embed_load", s);
@@ -101,6 +103,19 @@ int32_t ruv_embed_load_taking(uint8_t* bundle, size_t size, const ruv_embed_opti
     const int32_t rc = Load(bundle, size, options, out, taken);
     if (rc == RUV_OK) taken->kept = true;
     return rc;
+  });
+}
+
+int32_t ruv_embed_load_sourced(const uint8_t* bundle, size_t size, const ruv_embed_options* options,
+                               size_t safetensors_size, ruv_embed_read_fn read, void* ctx, ruv_embed** out) {
+  return Guard([&]() -> int32_t {
+    if (read == nullptr) return Fail(kInvalid, "ruv_embed_load: null read function");
+    ruv::embed::ByteSource source;
+    source.size = safetensors_size;
+    source.read = [read, ctx](uint64_t offset, size_t n, uint8_t* dst) {
+      return read(ctx, static_cast<size_t>(offset), dst, n) == 1;
+    };
+    return Load(bundle, size, options, out, nullptr, &source);
   });
 }
 

@@ -91,6 +91,17 @@ RUV_API int32_t ruv_embed_load(const uint8_t* bundle, size_t size, const ruv_emb
  * changed). */
 RUV_API int32_t ruv_embed_load_taking(uint8_t* bundle, size_t size, const ruv_embed_options* options,
                                       ruv_embed** out);
+/* Copies bytes [offset, offset + n) of a file to dst; returns 1, or 0 when it cannot. */
+typedef int32_t (*ruv_embed_read_fn)(void* ctx, size_t offset, uint8_t* dst, size_t n);
+/* The same as ruv_embed_load for a bundle without its model.safetensors, which is read in pieces
+ * through `read` (`safetensors_size` bytes) instead: the load never holds the file, only what it
+ * packs from it. What wasm's q8 load of a float32 file needs (its heap never shrinks: holding the
+ * 90 MB file for 23 MB of int8 weights would keep 113 MB). `read` is called during this call
+ * only, on the calling thread (the weights are then packed on it alone). A failed read fails the
+ * load (RUV_INTERNAL). */
+RUV_API int32_t ruv_embed_load_sourced(const uint8_t* bundle, size_t size, const ruv_embed_options* options,
+                                       size_t safetensors_size, ruv_embed_read_fn read, void* ctx,
+                                       ruv_embed** out);
 /* NULL-safe. */
 RUV_API void ruv_embed_free(ruv_embed* m);
 /* out[0..RUV_EMBED_INFO_COUNT-1], see above. */

@@ -622,6 +622,49 @@ describe('embeddings across backends', () => {
     }
   });
 
+  // The wasm heap never shrinks, so a load's peak stays. q8 from model.safetensors reads the
+  // float32 file from JS memory in pieces (ruv_embed_load_sourced): the heap grows by about the
+  // int8 weights, never by the 90 MB file (it grew by the file and the weights, ~115 MB, before).
+  // Both builds; the vectors are those of the native q8 model.
+  test('wasm q8 from a float32 file: the heap never holds the file', async (t) => {
+    if (!bothReady(t)) return;
+    const dir = modelDir('minilm');
+    const fileBytes = readFileSync(join(dir, 'model.safetensors')).length;
+    const texts = [...SHORT_TEXTS, LONG];
+    const nativeQ8 = await native.embeddings.loadModel(dir, { dtype: 'q8', threads: 1 });
+    const want = native.embeddings.embedBatch(nativeQ8, texts);
+    native.embeddings.unloadModel(nativeQ8);
+    for (const wasmThreads of [true, false]) {
+      const runtime = await RuVectorRuntime.create({ backend: 'wasm', wasmThreads });
+      // A heap-resident array's buffer is the wasm memory: its size is the heap's.
+      const heapBytes = () => {
+        const probe = runtime.createVectorBuffer(1);
+        const bytes = probe.view().buffer.byteLength;
+        probe.free();
+        return bytes;
+      };
+      const before = heapBytes();
+      const emb = runtime.getModules().embeddings;
+      const q = await emb.loadModel(dir, { dtype: 'q8' });
+      const grown = heapBytes() - before;
+      const info = emb.modelInfo(q);
+      assert.equal(info.weights, 'safetensors');
+      assert.ok(
+        grown < info.weightBytes + 16 * 2 ** 20 && grown < fileBytes / 2,
+        `wasm (threads ${wasmThreads}): the heap grew by ${grown} bytes for ${info.weightBytes} of weights (file ${fileBytes})`,
+      );
+      const got = emb.embedBatch(q, texts);
+      got.forEach((v, i) => {
+        const d = maxAbsDiff(v, want[i]);
+        assert.ok(
+          d <= Q8_BACKEND_TOLERANCE,
+          `threads ${wasmThreads} text ${i}: wasm vs native q8 differ by ${d}`,
+        );
+      });
+      emb.unloadModel(q);
+    }
+  });
+
   // onnx/model_quantized.onnx as onnxruntime's quantize_dynamic writes it (tiny-quantized:
   // tools/models/quantize_onnx.py). Its weights are read as the file defines them, dequantized:
   // onnxruntime running the float graph with exactly those weights (model_dequantized.onnx) is

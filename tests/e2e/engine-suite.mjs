@@ -176,8 +176,17 @@ export async function runEngineSuite(pkg, { expect, options = {}, model } = {}) 
       assert.ok(Math.abs(Math.sqrt(norm) - 1) < 1e-5, `|embedding| = ${Math.sqrt(norm)}`);
       out.digests.embedding = digest(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
       out.embedding = Array.from(v); // native's is compared with wasm's (engines.mjs)
+      // q8 from the float32 file (wasm reads it from JS memory in pieces: the C ABI calls back
+      // into JS through the module's bridge, in every engine).
+      const q8 = await embeddings.loadModel(model.bundle, { dtype: 'q8' });
+      assert.equal(embeddings.modelInfo(q8).weights, 'safetensors');
+      const vq = embeddings.embed(q8, 'the engines agree on this sentence');
+      let cos = 0;
+      for (let i = 0; i < v.length; i++) cos += v[i] * vq[i];
+      assert.ok(cos >= 0.99 && cos < 0.999999, `q8 vs fp32 cosine ${cos}`);
+      embeddings.unloadModel(q8);
       embeddings.unloadModel(handle);
-      return `${sequences} sequences, worst relative difference ${worst.toExponential(1)}`;
+      return `${sequences} sequences, worst relative difference ${worst.toExponential(1)}; q8 cosine ${cos.toFixed(4)}`;
     },
   );
 

@@ -4,7 +4,9 @@
 // so the encoder never re-checks them.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,15 @@ struct BertConfig {
 // out-of-range one; CORRUPT_DATA for text that is not JSON).
 Status ParseBertConfig(const std::string& text, BertConfig* out);
 
+// A model file read in pieces instead of held whole (wasm: from JS memory, so the heap, which
+// never shrinks, holds the packed weights and never the file). `read` copies bytes [offset,
+// offset + n) of the file (offset + n <= size) to dst and returns false when it cannot (a read
+// that fails makes the load fail). It is called on the loading thread only.
+struct ByteSource {
+  uint64_t size = 0;
+  std::function<bool(uint64_t offset, size_t n, uint8_t* dst)> read;
+};
+
 // Where a weight's values lie in a model file: little-endian float32, float16 or bfloat16 at any
 // alignment, or int8 / uint8 quantized (value = (q - zero point) * scale, as ONNX's
 // DequantizeLinear computes it) per tensor or per stored column, stored row-major [rows, cols];
@@ -58,6 +69,9 @@ struct WeightBytes {
   // length, read once when the file is parsed): a weight packed in place may start there, at the
   // 4-byte boundary an ONNX file seldom gives its raw_data.
   size_t own_bytes_before = 0;
+  // A float tensor of a file read in pieces (`data` then null): its bytes start at `offset`.
+  const ByteSource* source = nullptr;
+  uint64_t offset = 0;
 };
 
 // A weight tensor: float32 values held (this vector), or a view of the bytes a loader found them
@@ -77,7 +91,8 @@ class Weight : public std::vector<float> {
   // Values held or viewed.
   size_t count() const { return view_ ? bytes_.rows * bytes_.cols : size(); }
   // Values [first, first + n) of the tensor (in the wanted layout) into out: held ones copied,
-  // viewed ones decoded (and transposed).
+  // viewed ones decoded (and transposed; read from the source in pieces first when the view has
+  // one: std::runtime_error if the source fails).
   void Read(size_t first, size_t n, float* out) const;
   // Every value as a vector.
   std::vector<float> Values() const;

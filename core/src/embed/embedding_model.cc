@@ -120,8 +120,8 @@ Status LoadTokenizer(const ModelFiles& files, std::unique_ptr<Tokenizer>* out) {
                               special ? Text(*special) : std::string_view(), out);
 }
 
-Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConfig& config, BertWeights* w,
-                   WeightsFormat* used) {
+Status LoadWeights(const ModelFiles& files, const ByteSource* st_source, WeightsFormat wanted,
+                   const BertConfig& config, BertWeights* w, WeightsFormat* used) {
   const auto* st = Find(files, "model.safetensors");
   const auto* onnx = Find(files, "onnx/model.onnx");
   if (onnx == nullptr) onnx = Find(files, "model.onnx");
@@ -129,14 +129,15 @@ Status LoadWeights(const ModelFiles& files, WeightsFormat wanted, const BertConf
   // (onnx_quantized.h): chosen, or the last resort of auto.
   const auto* quantized = Find(files, "onnx/model_quantized.onnx");
   if (wanted == WeightsFormat::kAuto) {
-    wanted = st != nullptr          ? WeightsFormat::kSafetensors
-             : onnx != nullptr      ? WeightsFormat::kOnnx
-             : quantized != nullptr ? WeightsFormat::kOnnxQuantized
-                                    : WeightsFormat::kOnnx;
+    wanted = st != nullptr || st_source != nullptr ? WeightsFormat::kSafetensors
+             : onnx != nullptr                     ? WeightsFormat::kOnnx
+             : quantized != nullptr                ? WeightsFormat::kOnnxQuantized
+                                                   : WeightsFormat::kOnnx;
   }
   if (wanted == WeightsFormat::kSafetensors) {
-    if (st == nullptr) return LoadFailed("the model has no model.safetensors");
     *used = WeightsFormat::kSafetensors;
+    if (st_source != nullptr) return LoadBertSafetensors(*st_source, config, w);
+    if (st == nullptr) return LoadFailed("the model has no model.safetensors");
     return LoadBertSafetensors(st->data(), st->size(), config, w);  // its messages name the file
   }
   if (wanted == WeightsFormat::kOnnxQuantized) {
@@ -257,10 +258,15 @@ Status EmbeddingModel::Load(const ModelFiles& files, const ModelOptions& options
   model->threads_ = std::make_shared<ThreadPool>(threads);
 #endif
   BertWeights weights;
-  if (Status s = LoadWeights(files, options.weights, config, &weights, &info.weights); !s.ok()) return s;
-  // The layers are packed (or quantized) on the model's threads.
+  if (Status s =
+          LoadWeights(files, options.safetensors_source, options.weights, config, &weights, &info.weights);
+      !s.ok())
+    return s;
+  // The layers are packed (or quantized) on the model's threads; a file read in pieces is read on
+  // this thread only.
+  const bool sourced = options.safetensors_source != nullptr && info.weights == WeightsFormat::kSafetensors;
   if (Status s = BertEncoder::Create(config, std::move(weights), &model->encoder_, options.dtype,
-                                     model->threads_.get(), options.files_owner);
+                                     sourced ? nullptr : model->threads_.get(), options.files_owner);
       !s.ok())
     return s;
   info.dtype = options.dtype;

@@ -55,6 +55,10 @@ struct ModelOptions {
   // overwrite them, packing float32 weights in place instead of beside them (BertEncoder::Create's
   // `file`; what keeps the wasm heap at one copy of the model). Null: the files are only read.
   std::shared_ptr<void> files_owner;
+  // When set, the model's model.safetensors, read in pieces (a ByteSource) instead of from
+  // `files`: the load holds the packed weights and never the file (wasm q8 from a float32 file).
+  // Read during Load only, on the calling thread (the weights are then packed on it alone).
+  const ByteSource* safetensors_source = nullptr;
 };
 
 inline constexpr uint32_t kMaxThreads = 256;

@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "embed/model/model_test_util.h"
@@ -152,6 +155,67 @@ TEST(EmbeddingModelTest, BatchIndependence) {
     ASSERT_TRUE(model->Embed({&texts[i], 1}, alone.data()).ok());
     for (size_t k = 0; k < h; ++k) EXPECT_NEAR(batch[i * h + k], alone[k], 1e-6);
   }
+}
+
+// model.safetensors read in pieces (ModelOptions::safetensors_source, wasm's q8 load of a float
+// file) gives the model of the file in memory, bit for bit, fp32 and q8, read on the loading
+// thread only even when the model has threads, and only as far as the file goes.
+TEST(EmbeddingModelTest, SafetensorsReadInPiecesGiveTheSameModel) {
+  RUV_REQUIRE_MODEL(dir, "tiny");
+  const Folder folder(dir);
+  const std::vector<uint8_t>& st = folder.bytes.at("model.safetensors");
+  ModelFiles without = folder.files;
+  without.erase("model.safetensors");
+  const std::vector<std::string_view> texts = {"hello world", "a second, longer text about vectors", "x"};
+  for (Dtype dtype : {Dtype::kFp32, Dtype::kQ8}) {
+    SCOPED_TRACE(dtype == Dtype::kQ8 ? "q8" : "fp32");
+    ModelOptions options;
+    options.dtype = dtype;
+    options.threads = 2;
+    const auto want_model = Load(folder, options);
+    ASSERT_NE(want_model, nullptr);
+    std::vector<float> want(texts.size() * want_model->info().dimensions), got(want.size());
+    ASSERT_TRUE(want_model->Embed(texts, want.data()).ok());
+
+    const std::thread::id loader = std::this_thread::get_id();
+    bool elsewhere = false, out_of_bounds = false;
+    uint64_t bytes_read = 0;
+    ByteSource source;
+    source.size = st.size();
+    source.read = [&](uint64_t offset, size_t n, uint8_t* dst) {
+      if (std::this_thread::get_id() != loader) elsewhere = true;
+      if (offset > st.size() || n > st.size() - offset) return out_of_bounds = true, false;
+      bytes_read += n;
+      std::memcpy(dst, st.data() + offset, n);
+      return true;
+    };
+    options.safetensors_source = &source;
+    std::unique_ptr<EmbeddingModel> model;
+    const Status s = EmbeddingModel::Load(without, options, &model);
+    ASSERT_TRUE(s.ok()) << s.message();
+    EXPECT_EQ(model->info().weights, WeightsFormat::kSafetensors);
+    EXPECT_EQ(model->info().threads, 2u) << "the forward pass keeps its threads";
+    EXPECT_FALSE(elsewhere) << "read on another thread";
+    EXPECT_FALSE(out_of_bounds);
+    EXPECT_LE(bytes_read, st.size()) << "each byte read once at most";
+    ASSERT_TRUE(model->Embed(texts, got.data()).ok());
+    EXPECT_EQ(0, std::memcmp(got.data(), want.data(), want.size() * sizeof(float)));
+    EXPECT_EQ(model->info().weight_bytes, want_model->info().weight_bytes);
+  }
+  // A source that fails mid-way fails the load (the exception is the C ABI's to report).
+  ByteSource broken;
+  broken.size = st.size();
+  int reads = 0;
+  broken.read = [&](uint64_t offset, size_t n, uint8_t* dst) {
+    if (++reads > 4) return false;
+    std::memcpy(dst, st.data() + offset, n);
+    return true;
+  };
+  ModelOptions options;
+  options.safetensors_source = &broken;
+  std::unique_ptr<EmbeddingModel> model;
+  EXPECT_THROW((void)EmbeddingModel::Load(without, options, &model), std::runtime_error);
+  EXPECT_EQ(model, nullptr);
 }
 
 TEST(EmbeddingModelTest, MissingAndBrokenFilesNameTheFile) {

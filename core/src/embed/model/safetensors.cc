@@ -32,8 +32,9 @@ bool ReadCount(const nlohmann::json& v, uint64_t max, uint64_t* out) {
   return *out <= max;
 }
 
-Status ParseEntry(const std::string& name, const nlohmann::json& e, const uint8_t* base, uint64_t data_size,
-                  SafetensorsTensor* t) {
+// base: the data's first byte in memory, or null (a ByteSource); data_start: its offset in the file.
+Status ParseEntry(const std::string& name, const nlohmann::json& e, const uint8_t* base, uint64_t data_start,
+                  uint64_t data_size, SafetensorsTensor* t) {
   if (!e.is_object()) return Corrupt("entry " + name + " is not an object");
   const auto dtype = e.find("dtype"), shape = e.find("shape"), offsets = e.find("data_offsets");
   if (dtype == e.end() || !dtype->is_string()) return Corrupt("tensor " + name + " has no dtype");
@@ -61,15 +62,18 @@ Status ParseEntry(const std::string& name, const nlohmann::json& e, const uint8_
     t->shape.push_back(static_cast<int64_t>(dim));
   }
   if (count * elem != end - begin) return Corrupt("tensor " + name + ": shape and data_offsets disagree");
-  t->data = base + begin;
+  t->data = base == nullptr ? nullptr : base + begin;
+  t->offset = data_start + begin;
   t->size = static_cast<size_t>(end - begin);
   return Status::Ok();
 }
 
-// A view of a float tensor's bytes (decoded when the encoder reads it).
-Status ToWeight(const std::string& name, const SafetensorsTensor& t, Weight* out) {
+// A view of a float tensor's bytes (decoded when the encoder reads it), in memory or in `source`.
+Status ToWeight(const std::string& name, const SafetensorsTensor& t, const ByteSource* source, Weight* out) {
   WeightBytes b;
   b.data = t.data;
+  b.source = source;
+  b.offset = t.offset;
   if (t.dtype == "F32") {
     b.type = WeightBytes::Type::kF32;
   } else if (t.dtype == "F16") {
@@ -85,27 +89,35 @@ Status ToWeight(const std::string& name, const SafetensorsTensor& t, Weight* out
   return Status::Ok();
 }
 
-}  // namespace
-
-Status ParseSafetensors(const uint8_t* data, size_t size, std::map<std::string, SafetensorsTensor>* out) {
-  out->clear();
+// The header's length (the file's first 8 bytes, `head`), checked against the file's size.
+Status HeaderLength(const uint8_t* head, uint64_t size, uint64_t* header_len) {
   if (size < 8) return Corrupt("shorter than its 8-byte header length");
+  std::memcpy(header_len, head, 8);
+  if (*header_len > size - 8 || *header_len > kMaxHeaderBytes)
+    return Corrupt("header length beyond the file");
+  return Status::Ok();
+}
+
+// Parses a file of `size` bytes whose first 8 + header length bytes are `head`; `data` is the
+// whole file in memory, or null (read from a ByteSource).
+Status ParseHeader(const uint8_t* head, uint64_t size, const uint8_t* data,
+                   std::map<std::string, SafetensorsTensor>* out) {
+  out->clear();
   uint64_t header_len;
-  std::memcpy(&header_len, data, 8);
-  if (header_len > size - 8 || header_len > kMaxHeaderBytes) return Corrupt("header length beyond the file");
-  const char* text = reinterpret_cast<const char*>(data + 8);
+  if (Status s = HeaderLength(head, size, &header_len); !s.ok()) return s;
+  const char* text = reinterpret_cast<const char*>(head + 8);
   const nlohmann::json header =
       nlohmann::json::parse(text, text + header_len, nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded() || !header.is_object()) return Corrupt("header is not a JSON object");
-  const uint8_t* base = data + 8 + header_len;
-  const uint64_t data_size = size - 8 - header_len;
-  std::vector<std::pair<size_t, size_t>> ranges;
+  const uint64_t data_start = 8 + header_len, data_size = size - data_start;
+  const uint8_t* base = data == nullptr ? nullptr : data + data_start;
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (auto it = header.begin(); it != header.end(); ++it) {
     if (it.key() == "__metadata__") continue;
     SafetensorsTensor t;
-    Status s = ParseEntry(it.key(), it.value(), base, data_size, &t);
+    Status s = ParseEntry(it.key(), it.value(), base, data_start, data_size, &t);
     if (!s.ok()) return s;
-    ranges.emplace_back(static_cast<size_t>(t.data - base), static_cast<size_t>(t.data - base) + t.size);
+    ranges.emplace_back(t.offset, t.offset + t.size);
     (*out)[it.key()] = std::move(t);
   }
   std::sort(ranges.begin(), ranges.end());
@@ -115,12 +127,13 @@ Status ParseSafetensors(const uint8_t* data, size_t size, std::map<std::string, 
   return Status::Ok();
 }
 
-Status LoadBertSafetensors(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out) {
-  std::map<std::string, SafetensorsTensor> tensors;
-  Status s = ParseSafetensors(data, size, &tensors);
-  if (!s.ok()) return s;
+// The BERT weights of parsed `tensors` of a file of `size` bytes, views of its bytes in memory or
+// in `source`.
+Status BertWeightsOf(const std::map<std::string, SafetensorsTensor>& tensors, uint64_t size,
+                     const ByteSource* source, const BertConfig& config, BertWeights* out) {
   // 2 bytes per value at least (F16/BF16): a config implying more than the file holds fails
   // here, before any tensor is allocated.
+  Status s;
   if (BertWeightFloats(config) > size / 2) {
     return {ErrorCode::kModelLoadFailed, "config.json implies more weights than model.safetensors holds"};
   }
@@ -136,11 +149,36 @@ Status LoadBertSafetensors(const uint8_t* data, size_t size, const BertConfig& c
       return {ErrorCode::kModelLoadFailed,
               "tensor " + it->first + " does not have the shape [" + want + "] config.json implies"};
     }
-    if (!(s = ToWeight(it->first, it->second, slot.dst)).ok()) return s;
+    if (!(s = ToWeight(it->first, it->second, source, slot.dst)).ok()) return s;
   }
   if (!(s = CheckBertWeights(config, w)).ok()) return s;
   *out = std::move(w);
   return Status::Ok();
+}
+
+}  // namespace
+
+Status ParseSafetensors(const uint8_t* data, size_t size, std::map<std::string, SafetensorsTensor>* out) {
+  return ParseHeader(data, size, data, out);
+}
+
+Status LoadBertSafetensors(const uint8_t* data, size_t size, const BertConfig& config, BertWeights* out) {
+  std::map<std::string, SafetensorsTensor> tensors;
+  if (Status s = ParseSafetensors(data, size, &tensors); !s.ok()) return s;
+  return BertWeightsOf(tensors, size, nullptr, config, out);
+}
+
+Status LoadBertSafetensors(const ByteSource& source, const BertConfig& config, BertWeights* out) {
+  auto unreadable = [] { return Corrupt("the file could not be read"); };
+  std::vector<uint8_t> head(8);
+  if (source.size >= 8 && !source.read(0, 8, head.data())) return unreadable();
+  uint64_t header_len;
+  if (Status s = HeaderLength(head.data(), source.size, &header_len); !s.ok()) return s;
+  head.resize(8 + header_len);  // <= 100 MB and <= the file (checked)
+  if (header_len > 0 && !source.read(8, header_len, head.data() + 8)) return unreadable();
+  std::map<std::string, SafetensorsTensor> tensors;
+  if (Status s = ParseHeader(head.data(), source.size, nullptr, &tensors); !s.ok()) return s;
+  return BertWeightsOf(tensors, source.size, &source, config, out);
 }
 
 }  // namespace ruv::embed

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "embed/model/bert_tensors.h"
@@ -182,6 +184,107 @@ TEST(Safetensors, ConfigImplyingMoreThanTheFileFailsBeforeAllocating) {
   const Status s = LoadBertSafetensors(f.data(), f.size(), big, &w);
   EXPECT_EQ(s.code(), ErrorCode::kModelLoadFailed);
   EXPECT_NE(s.message().find("more weights"), std::string::npos) << s.message();
+}
+
+// A ByteSource over bytes in memory that records what it was asked for.
+struct RecordingSource {
+  explicit RecordingSource(const std::vector<uint8_t>& bytes, size_t cut = SIZE_MAX) {
+    source.size = std::min(cut, bytes.size());
+    source.read = [this, &bytes](uint64_t offset, size_t n, uint8_t* dst) {
+      ++reads;
+      if (offset > source.size || n > source.size - offset) {
+        out_of_bounds = true;
+        return false;
+      }
+      if (fail_after >= 0 && reads > fail_after) return false;
+      furthest = std::max<uint64_t>(furthest, offset + n);
+      std::memcpy(dst, bytes.data() + offset, n);
+      return true;
+    };
+  }
+  ByteSource source;
+  int reads = 0;
+  int fail_after = -1;  // >= 0: reads past this many fail
+  uint64_t furthest = 0;
+  bool out_of_bounds = false;
+};
+
+// A file read in pieces gives the weights of the file in memory, bit for bit, reading only its
+// header until a weight is read, and never past its end.
+TEST(Safetensors, ReadInPiecesEqualsTheFileInMemory) {
+  for (const char* name : {"tiny", "tiny-variant", "minilm"}) {
+    RUV_REQUIRE_MODEL(dir, name);
+    SCOPED_TRACE(name);
+    BertConfig c;
+    BertWeights whole, pieces;
+    std::vector<uint8_t> file;
+    ASSERT_TRUE(LoadFolder(dir, &c, &whole, &file).ok());
+    RecordingSource src(file);
+    const Status s = LoadBertSafetensors(src.source, c, &pieces);
+    ASSERT_TRUE(s.ok()) << s.message();
+    uint64_t header_len;
+    std::memcpy(&header_len, file.data(), 8);
+    EXPECT_EQ(src.furthest, 8 + header_len) << "only the header is read at load";
+    std::vector<BertTensorSlot> a = BertTensorSlots(c, &whole), b = BertTensorSlots(c, &pieces);
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      ASSERT_NE(b[i].dst->view_bytes(), nullptr);
+      EXPECT_EQ(b[i].dst->view_bytes()->data, nullptr) << a[i].name;
+      const std::vector<float> want = a[i].dst->Values(), got = b[i].dst->Values();
+      ASSERT_EQ(0, std::memcmp(want.data(), got.data(), want.size() * sizeof(float))) << a[i].name;
+      // A range from inside the tensor too (a load reads weights in row blocks).
+      if (want.size() > 7) {
+        std::vector<float> part(want.size() - 7);
+        b[i].dst->Read(3, part.size(), part.data());
+        ASSERT_TRUE(std::equal(part.begin(), part.end(), want.begin() + 3)) << a[i].name;
+      }
+    }
+    EXPECT_FALSE(src.out_of_bounds);
+  }
+}
+
+// Every malformed file fails read in pieces as it fails in memory: the same code and message.
+TEST(Safetensors, ReadInPiecesFailsAsTheFileInMemoryDoes) {
+  RUV_REQUIRE_MODEL(dir, "tiny");
+  BertConfig c;
+  ASSERT_TRUE(ParseBertConfig(testing::ReadText(dir + "/config.json"), &c).ok());
+  const std::vector<uint8_t> bytes = testing::ReadBytes(dir + "/model.safetensors");
+  auto same = [&](const std::vector<uint8_t>& f, size_t cut, const std::string& at) {
+    BertWeights w1, w2;
+    const Status whole = LoadBertSafetensors(f.data(), cut, c, &w1);
+    RecordingSource src(f, cut);
+    const Status pieces = LoadBertSafetensors(src.source, c, &w2);
+    EXPECT_EQ(pieces.code(), whole.code()) << at;
+    EXPECT_EQ(pieces.message(), whole.message()) << at;
+    EXPECT_FALSE(src.out_of_bounds) << at;
+    if (whole.ok() && pieces.ok()) {
+      for (const BertTensorSlot& slot : BertTensorSlots(c, &w2)) (void)slot.dst->Values();
+      EXPECT_FALSE(src.out_of_bounds) << at;
+    }
+  };
+  for (size_t cut : {size_t{0}, size_t{7}, size_t{8}, size_t{100}, bytes.size() / 2, bytes.size() - 1})
+    same(bytes, cut, "cut at " + std::to_string(cut));
+  uint64_t header_len;
+  std::memcpy(&header_len, bytes.data(), 8);
+  for (size_t pos = 0; pos < 8 + header_len; pos += 97) {
+    for (int bit = 0; bit < 8; bit += 3) {
+      std::vector<uint8_t> f = bytes;
+      f[pos] ^= static_cast<uint8_t>(1 << bit);
+      same(f, f.size(), "bit " + std::to_string(bit) + " of byte " + std::to_string(pos));
+    }
+  }
+  // A source that fails: at the header, the load fails; later, reading a weight throws.
+  for (int fail_after : {0, 1}) {
+    RecordingSource src(bytes);
+    src.fail_after = fail_after;
+    BertWeights w;
+    EXPECT_EQ(LoadBertSafetensors(src.source, c, &w).code(), ErrorCode::kCorruptData) << fail_after;
+  }
+  RecordingSource src(bytes);
+  src.fail_after = 2;
+  BertWeights w;
+  ASSERT_TRUE(LoadBertSafetensors(src.source, c, &w).ok());
+  EXPECT_THROW((void)w.layers[0].q_w.Values(), std::runtime_error);
 }
 
 TEST(Safetensors, TruncatedAndBitFlippedTinyModelNeverCrash) {

@@ -1,11 +1,14 @@
 /**
  * EmbedKernels over the embeddings C ABI of the wasm module (core/capi/ruv_capi_embed.h).
- * The bundle is copied once into its own heap block (freed right after the load: the core keeps
- * what it needs); texts, ids and results go through the backend's scratch arena. The module has
- * no threads: embedAsync computes on the calling thread and returns a settled promise.
+ * The bundle is copied once into its own heap block, which the core keeps and packs the float32
+ * weights in place of (ruv_embed_load_taking); a q8 load of model.safetensors instead copies only
+ * the other files in and lets the core read the weights file from JS memory in pieces
+ * (ruv_embed_load_sourced), so the heap (which never shrinks) never holds the float32 file.
+ * Texts, ids and results go through the backend's scratch arena.
  */
 import type { EmbedBackendModel, EmbedKernels, EmbedLoadParams, PackedTexts } from '../../backend.js';
 import { RuVectorError } from '../../errors.js';
+import { decodeBundle, encodeBundle } from '../../embeddings/bundle.js';
 import { EMBED_INFO_COUNT, encodeLoadParams } from '../../embeddings/codec.js';
 import { align64, type ScratchArena } from './hnsw.js';
 
@@ -18,6 +21,19 @@ export interface WasmEmbedExports {
   _ruv_alloc(bytes: number): number;
   _ruv_free(ptr: number): void;
   _ruv_embed_load_taking(bundle: number, size: number, options: number, out: number): number;
+  _ruv_embed_load_sourced(
+    bundle: number,
+    size: number,
+    options: number,
+    safetensorsSize: number,
+    read: number,
+    ctx: number,
+    out: number,
+  ): number;
+  /** The C function that forwards a ruv_embed_read_fn call to {@link ruvEmbedRead}. */
+  _ruv_wasm_embed_read_fn(): number;
+  /** Set for the duration of a sourced load (bindings/wasm/module.c's EM_JS bridge). */
+  ruvEmbedRead?: (ctx: number, offset: number, dst: number, n: number) => number;
   _ruv_embed_free(m: number): void;
   _ruv_embed_info(m: number, out: number): number;
   _ruv_embed_texts(
@@ -168,22 +184,71 @@ export function createWasmEmbed(m: WasmEmbedExports, arena: ScratchArena): Embed
     };
   }
 
+  // `bytes` in a new heap block (OUT_OF_MEMORY when the heap cannot give one).
+  function copyIn(bytes: Uint8Array): number {
+    const at = m._ruv_alloc(Math.max(bytes.length, 1)) >>> 0;
+    if (at === 0)
+      throw new RuVectorError(
+        'OUT_OF_MEMORY',
+        `cannot allocate ${bytes.length} bytes on the wasm heap for the model`,
+      );
+    m.HEAPU8.set(bytes, at);
+    return at;
+  }
+
+  // ruv_embed_options (32 bytes) at the returned address, the handle out at +48.
+  function optionsOf(p: EmbedLoadParams): number {
+    const base = arena.reserve(64);
+    m.HEAP32.set(encodeLoadParams(p), base >>> 2);
+    return base;
+  }
+
+  // q8 from model.safetensors (what auto picks first): the float32 file, 4x the int8 weights,
+  // would stay in the heap's peak; the core reads it from JS memory instead, a piece at a time.
+  function loadSourced(rest: Uint8Array, safetensors: Uint8Array, p: EmbedLoadParams): EmbedBackendModel {
+    const pBundle = copyIn(rest);
+    try {
+      const base = optionsOf(p);
+      m.ruvEmbedRead = (_ctx, offset, dst, n) => {
+        const [from, to] = [offset >>> 0, (offset >>> 0) + (n >>> 0)];
+        if (to > safetensors.length) return 0;
+        // (The heap may have grown since the last read: its current view.)
+        m.HEAPU8.set(safetensors.subarray(from, to), dst >>> 0);
+        return 1;
+      };
+      const read = m._ruv_wasm_embed_read_fn();
+      arena.check(
+        m._ruv_embed_load_sourced(pBundle, rest.length, base, safetensors.length, read, 0, base + 48),
+      );
+      return open(m.HEAPU32[(base + 48) >>> 2]!);
+    } finally {
+      m.ruvEmbedRead = undefined;
+      m._ruv_free(pBundle);
+    }
+  }
+
   return {
     async load(bundle: Uint8Array, p: EmbedLoadParams): Promise<EmbedBackendModel> {
-      const pBundle = m._ruv_alloc(Math.max(bundle.length, 1)) >>> 0;
-      if (pBundle === 0)
-        throw new RuVectorError(
-          'OUT_OF_MEMORY',
-          `cannot allocate ${bundle.length} bytes on the wasm heap for the model`,
-        );
-      // The block is handed to the model, which packs its float32 weights in place of the file
-      // (the heap never shrinks: a copy beside the file would stay); on failure it is ours.
+      if (p.dtype === 1 && (p.weights === 0 || p.weights === 2)) {
+        // (The module layer checked or computed the digests: only the layout is read here.)
+        const decoded = await decodeBundle(bundle, { fileDigests: 'trust' });
+        const safetensors = decoded.fileMap.get('model.safetensors');
+        if (safetensors !== undefined) {
+          const others = decoded.files.filter((f) => f.name !== 'model.safetensors');
+          const rest = await encodeBundle(
+            new Map(others.map((f) => [f.name, f.data])),
+            decoded.meta,
+            Object.fromEntries(others.map((f) => [f.name, f.sha256])),
+          );
+          return loadSourced(rest, safetensors, p);
+        }
+      }
+      // The block is handed to the model, which packs its weights in place of the file (the
+      // heap never shrinks: a copy beside the file would stay); on failure it is ours.
+      const pBundle = copyIn(bundle);
       let taken = false;
       try {
-        m.HEAPU8.set(bundle, pBundle);
-        const base = arena.reserve(64);
-        m.HEAP32.set(encodeLoadParams(p), base >>> 2);
-        // ruv_embed_options (32 bytes) at base, the handle out at base + 48.
+        const base = optionsOf(p);
         arena.check(m._ruv_embed_load_taking(pBundle, bundle.length, base, base + 48));
         taken = true;
         return open(m.HEAPU32[(base + 48) >>> 2]!);
