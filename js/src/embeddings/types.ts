@@ -89,7 +89,8 @@ export interface EmbeddingModelInfo {
    * wasm backend hands the file to the core, which packs the weights in place of it instead of
    * beside it, so the heap (which never shrinks) holds about one copy of the weights: float32 from
    * a float32 file, q8 from an int8 one (`weights: 'onnx-quantized'`). 0 natively (the file is
-   * read, then let go) and otherwise (q8 from a float32 file: the file is let go).
+   * read, then let go) and otherwise (q8 from a float32 file: from model.safetensors the wasm
+   * backend never copies the file into the heap, it is read from JS memory in pieces).
    */
   weightBytesInFile: number;
   /** Which weights file was loaded (`onnx-quantized`: onnx/model_quantized.onnx). */
