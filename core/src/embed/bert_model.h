@@ -74,6 +74,9 @@ struct WeightBytes {
   uint64_t offset = 0;
 };
 
+// Bytes of one stored value of `type`.
+size_t ElementBytes(WeightBytes::Type type);
+
 // A weight tensor: float32 values held (this vector), or a view of the bytes a loader found them
 // in (the vector then empty), decoded only when the encoder packs or quantizes the tensor. So a
 // load holds the file and the packed weights, never a float32 copy of all the weights beside

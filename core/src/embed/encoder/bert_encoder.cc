@@ -124,22 +124,6 @@ BertEncoder::Linear BertEncoder::Prepare(Weight* w, size_t n, size_t k, PackBuff
   return lin;
 }
 
-namespace {
-
-size_t ElementBytes(WeightBytes::Type type) {
-  switch (type) {
-    case WeightBytes::Type::kF32:
-      return 4;
-    case WeightBytes::Type::kF16:
-    case WeightBytes::Type::kBF16:
-      return 2;
-    default:
-      return 1;
-  }
-}
-
-}  // namespace
-
 uint8_t* BertEncoder::InPlace(const Weight& w, size_t bytes, size_t alignment) const {
   const WeightBytes* b = w.view_bytes();
   if (!in_place_ || b == nullptr) return nullptr;
@@ -254,7 +238,6 @@ Status BertEncoder::Create(const BertConfig& config, BertWeights&& weights, std:
   };
   const size_t head_dim = h / config.num_heads;  // divisible: ParseBertConfig / Create check it
   const float q_scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  // Per thread: the float32 copy of a weight being packed, as large as the largest from the start.
   // Per thread, as large as the largest weight needs from the start (Prepare).
   std::vector<PackBuffers> buffers(pool == nullptr ? 1 : pool->size());
   auto layer = [&](BertLayerWeights& l, PackedLayer& p, PackBuffers* temp) {

@@ -33,12 +33,6 @@ float HalfToFloat(uint16_t h) {
   return FloatFromBits(bits);
 }
 
-size_t ElementBytes(WeightBytes::Type type) {
-  return type == WeightBytes::Type::kF32                                       ? 4
-         : type == WeightBytes::Type::kF16 || type == WeightBytes::Type::kBF16 ? 2
-                                                                               : 1;
-}
-
 // One stored value of `b` whose bytes are at `value`, as float32; `col` is its stored column
 // (index % b.cols), which the callers know without a division (only per-column int8 scales read
 // it).
@@ -100,6 +94,12 @@ void DecodeSourced(const WeightBytes& b, size_t first, size_t n, float* out) {
 }
 
 }  // namespace
+
+size_t ElementBytes(WeightBytes::Type type) {
+  return type == WeightBytes::Type::kF32                                       ? 4
+         : type == WeightBytes::Type::kF16 || type == WeightBytes::Type::kBF16 ? 2
+                                                                               : 1;
+}
 
 Weight Weight::View(const WeightBytes& bytes) {
   Weight w;
