@@ -55,6 +55,15 @@ inline constexpr size_t kQ8Vecs = kQ8Lanes >= 16 ? 2 : (kQ8Pairs ? 4 : 2);
 inline constexpr size_t kQ8Rows = kQ8Lanes >= 16 ? 8 : (kQ8Pairs ? 2 : 4);
 inline constexpr size_t kQ8Panel = kQ8Vecs * kQ8Lanes;
 
+// nearbyint(v) as an int32 within [lo, hi], NaN as lo: converting NaN or a float beyond int32's
+// range is undefined (a model with non-finite weights makes both), the vector paths saturate.
+HWY_INLINE int32_t Q8RoundClamped(float v, int32_t lo, int32_t hi) {
+  const float r = std::nearbyint(v);
+  if (!(r > static_cast<float>(lo))) return lo;
+  if (r >= static_cast<float>(hi)) return hi;
+  return static_cast<int32_t>(r);
+}
+
 HWY_INLINE size_t Q8PaddedCols(size_t n) { return (n + kQ8Panel - 1) / kQ8Panel * kQ8Panel; }
 HWY_INLINE size_t Q8Groups(size_t k) { return (k + kQ8Group - 1) / kQ8Group; }
 
@@ -114,7 +123,7 @@ HWY_NOINLINE void Q8QuantizeRowsKernel(const float* HWY_RESTRICT a, size_t m, si
     }
     const float scale = mx > mn ? (mx - mn) / 255.0f : 1.0f;
     const float inv = 1.0f / scale;
-    const int32_t zp = std::clamp(static_cast<int32_t>(std::nearbyint(-mn * inv)), 0, 255);
+    const int32_t zp = Q8RoundClamped(-mn * inv, 0, 255);
     scales[i] = scale;
     zero_points[i] = zp;
     const auto vinv = hn::Set(df, inv);
@@ -124,8 +133,7 @@ HWY_NOINLINE void Q8QuantizeRowsKernel(const float* HWY_RESTRICT a, size_t m, si
       const auto r = hn::Add(hn::NearestInt(hn::Mul(hn::LoadU(df, x + e), vinv)), vzp);
       hn::StoreU(hn::DemoteTo(dq, hn::Min(hn::Max(r, v0), v255)), dq, q + e);
     }
-    for (; e < k; ++e)
-      q[e] = static_cast<Q8Act>(std::clamp(static_cast<int32_t>(std::nearbyint(x[e] * inv)) + zp, 0, 255));
+    for (; e < k; ++e) q[e] = static_cast<Q8Act>(Q8RoundClamped(x[e] * inv, -zp, 255 - zp) + zp);
     for (; e < values; ++e) q[e] = 0;  // padding: its weights are zero
   }
 }
@@ -157,9 +165,7 @@ HWY_NOINLINE void Q8QuantizeSymmetricKernel(const float* HWY_RESTRICT w, size_t 
       const auto v = hn::NearestInt(hn::Mul(hn::LoadU(df, x + e), vinv));
       hn::StoreU(hn::DemoteTo(d8, hn::Min(hn::Max(v, lo), hi)), d8, out + e);
     }
-    for (; e < k; ++e)
-      out[e] =
-          static_cast<int8_t>(std::clamp(static_cast<int32_t>(std::nearbyint(x[e] * inv)), -levels, levels));
+    for (; e < k; ++e) out[e] = static_cast<int8_t>(Q8RoundClamped(x[e] * inv, -levels, levels));
   }
 }
 

@@ -186,6 +186,27 @@ TEST_P(EncoderKernelsTest, GemmQ8PanelsIntoColumnsOfAWiderOutputEqualOneFusedWei
   }
 }
 
+// A model with non-finite weights (a crafted file) makes non-finite activations: quantizing them is
+// defined on every target (UBSan: no float -> int conversion of NaN or of a value past int32), and
+// gives values in range. Found by the onnx fuzzer.
+TEST_P(EncoderKernelsTest, NonFiniteValuesQuantizeInRange) {
+  const size_t k = 37;  // vectors and a scalar tail
+  std::vector<float> a(4 * k, 0.5f);
+  a[0] = NAN;
+  a[k + 3] = INFINITY;
+  a[2 * k + 36] = -INFINITY;
+  for (size_t e = 3 * k; e < 4 * k; ++e) a[e] = NAN;
+  std::vector<uint8_t> qa(4 * kernels::Q8RowBytes(k));
+  std::vector<float> scales(4);
+  std::vector<int32_t> zero(4);
+  kernels::QuantizeRows(a.data(), 4, k, qa.data(), scales.data(), zero.data());
+  for (int32_t z : zero) EXPECT_TRUE(z >= 0 && z <= 255) << z;
+  std::vector<int8_t> q(4 * k);
+  std::vector<float> w_scales(4);
+  kernels::QuantizeWeightRows(a.data(), 4, k, q.data(), w_scales.data());
+  for (int8_t v : q) EXPECT_LE(std::abs(int{v}), 63);
+}
+
 // Quantizing a panel at a time (what a load does, reading the weight's rows as it goes) gives
 // the bytes, scales and sums of quantizing the whole weight and packing it, on every target, for
 // partial panels too; the reader is asked for each row once, at most a panel at a time.

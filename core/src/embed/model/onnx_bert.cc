@@ -129,7 +129,7 @@ Status MatchLayerNorm(const GraphIndex& g, const BertConfig& c, const std::strin
     const std::string d = sub->outputs[0];
     const Node *pow = nullptr, *div = nullptr;
     for (const Node* u : g.Users(d)) {
-      if (u->op_type == "Pow" && u->inputs[0] == d) pow = u;
+      if (u->op_type == "Pow" && u->inputs.size() == 2 && u->inputs[0] == d) pow = u;
       if (u->op_type == "Div" && u->inputs.size() == 2 && u->inputs[0] == d) div = u;
     }
     double two = 0;
